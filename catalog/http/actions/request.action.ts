@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { defineAction } from '../../../core/src/catalog-sdk';
+import { NonRetryableError } from '../../../core/src/errors';
+import { errorForStatus } from '../../../core/src/http-errors';
+
+export const HttpRequestInput = z.object({
+  url: z.url({ protocol: /^https?$/ }).describe('The full URL, e.g. https://api.example.com/v1/items'),
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']).default('GET'),
+  headers: z.record(z.string(), z.string()).default({}),
+  query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  /** A JSON value is sent as `application/json`; a string is sent as is. */
+  body: z.json().optional(),
+  /** When true (the default), a 4xx or 5xx answer fails the step (5xx and 429 are retried). */
+  failOnErrorStatus: z.boolean().default(true),
+  timeoutMs: z.number().int().min(100).max(300_000).optional(),
+});
+export type HttpRequestInput = z.infer<typeof HttpRequestInput>;
+
+export const HttpRequestOutput = z.object({
+  status: z.number().int(),
+  headers: z.record(z.string(), z.string()),
+  /** Parsed JSON when the answer is JSON, else the text. */
+  body: z.json().nullable(),
+});
+export type HttpRequestOutput = z.infer<typeof HttpRequestOutput>;
+
+export const request = defineAction({
+  key: 'request',
+  title: 'HTTP request',
+  description: 'Calls any HTTP API and returns its status, headers and body.',
+  input: HttpRequestInput,
+  output: HttpRequestOutput,
+  sideEffects: true,
+  timeout: '60s',
+  async run(input, ctx) {
+    const url = new URL(input.url);
+    for (const [key, value] of Object.entries(input.query)) url.searchParams.set(key, String(value));
+    const headers: Record<string, string> = { ...input.headers };
+    let body: string | undefined;
+    if (input.body !== undefined && input.method !== 'GET' && input.method !== 'HEAD') {
+      if (typeof input.body === 'string') body = input.body;
+      else {
+        body = JSON.stringify(input.body);
+        if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+      }
+    }
+    const res = await ctx.http.request({ url: url.toString(), method: input.method, headers, ...(body !== undefined ? { body } : {}), ...(input.timeoutMs ? { timeoutMs: input.timeoutMs } : {}) });
+    if (input.failOnErrorStatus) {
+      const error = errorForStatus(res, `${input.method} ${url.origin}${url.pathname}`);
+      if (error) throw error;
+    }
+    return { status: res.status, headers: res.headers, body: parseBody(res.headers['content-type'], res.text()) };
+  },
+});
+
+function parseBody(contentType: string | undefined, text: string): HttpRequestOutput['body'] {
+  if (text === '') return null;
+  if (contentType && /[/+]json\b/i.test(contentType)) {
+    try {
+      return JSON.parse(text) as HttpRequestOutput['body'];
+    } catch {
+      throw new NonRetryableError(`The answer says it is JSON (${contentType}) but does not parse: ${text.slice(0, 200)}`);
+    }
+  }
+  return text;
+}

@@ -1,0 +1,12 @@
+import { defineIntegration } from '../../core/src/catalog-sdk';
+import { request } from './actions/request.action';
+
+export default defineIntegration({
+  key: 'http',
+  version: 1,
+  title: 'HTTP',
+  description: 'Call any HTTP API. Requests go through the guarded client: private and metadata addresses are blocked unless allow-listed.',
+  auth: { type: 'none' },
+  actions: [request],
+  docs: [{ title: 'MDN: HTTP request methods', url: 'https://developer.mozilla.org/en-US/docs/Web/HTTP/Methods' }],
+});

@@ -1,0 +1,185 @@
+import { z } from 'zod';
+
+/** `live` runs use live secrets and charge credits; `test` runs use test secrets and sandboxes. */
+export const RunModes = ['live', 'test'] as const;
+export type RunMode = (typeof RunModes)[number];
+
+export interface HttpRequest {
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+  /** Whole-request timeout; the client's default applies when absent. */
+  timeoutMs?: number;
+  /** Responses larger than this are refused; the client's default applies when absent. */
+  maxResponseBytes?: number;
+  /** Follow 3xx answers (each hop is re-checked against the address guard). Default true. */
+  followRedirects?: boolean;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** The final URL after redirects. */
+  url: string;
+  body: Uint8Array;
+  text(): string;
+  /** Parses the body as JSON; throws a NonRetryableError naming the URL when it is not JSON. */
+  json(): unknown;
+}
+
+/**
+ * The only way an action talks to the network. It blocks private, loopback, link-local and metadata
+ * addresses unless allow-listed (checked on every connection, so also after redirects and DNS changes),
+ * enforces timeouts and a response size limit, and is where credits are metered.
+ */
+export interface HttpClient {
+  request(req: HttpRequest): Promise<HttpResponse>;
+  /** A WHATWG `fetch` over the same guard, for official provider SDKs that accept a custom fetch. */
+  fetch: typeof fetch;
+}
+
+export interface ActionLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** What the worker injects into every action call. Actions never import Temporal. */
+export interface ActionContext {
+  mode: RunMode;
+  http: HttpClient;
+  log: ActionLogger;
+  /** Stable across retries of the same node in the same run: pass it to providers that accept one. */
+  idempotencyKey: string;
+  /** Cancelled when the activity is cancelled or times out. */
+  signal: AbortSignal;
+  run: { workspaceId: string; workflowId: string; runId: string; nodeId: string; attempt: number };
+}
+
+export interface RetryPolicy {
+  maximumAttempts?: number;
+  /** Duration string (`'1s'`, `'500ms'`) or milliseconds. */
+  initialInterval?: string | number;
+  backoffCoefficient?: number;
+  maximumInterval?: string | number;
+}
+
+export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  /** Unique inside its integration, kebab-case: `request`, `create-payment-link`. */
+  key: string;
+  title: string;
+  description: string;
+  input: I;
+  output: O;
+  /** Credits per call; default: 1 per outbound API request. */
+  credits?: number;
+  /** Whether the action has side effects (then it receives a stable idempotency key). */
+  sideEffects?: boolean;
+  retry?: RetryPolicy;
+  /** Start-to-close timeout of one attempt. Default `'30s'`. */
+  timeout?: string;
+  run(input: z.infer<I>, ctx: ActionContext): Promise<z.infer<O>>;
+}
+
+/**
+ * Declares one action of an integration.
+ *
+ * @example
+ * export const getStatus = defineAction({
+ *   key: 'get-status',
+ *   title: 'Get status',
+ *   description: 'Reads the status page.',
+ *   input: z.object({ url: z.url() }),
+ *   output: z.object({ status: z.number() }),
+ *   async run(input, ctx) {
+ *     const res = await ctx.http.request({ url: input.url });
+ *     return { status: res.status };
+ *   },
+ * });
+ */
+export function defineAction<I extends z.ZodType, O extends z.ZodType>(def: ActionDefinition<I, O>): ActionDefinition<I, O> {
+  return def;
+}
+
+export interface IntegrationDefinition {
+  /** Folder name and id prefix: `http`, `stripe`. */
+  key: string;
+  /** Major version; flows pin actions as `key.action@version`. */
+  version: number;
+  title: string;
+  description: string;
+  auth: { type: 'none' } | { type: 'apiKey' } | { type: 'oauth2' };
+  actions: ActionDefinition[];
+  docs?: { title: string; url: string }[];
+}
+
+/**
+ * Declares an integration: the one object its folder exports.
+ *
+ * @example
+ * export default defineIntegration({
+ *   key: 'http', version: 1, title: 'HTTP', description: 'Any HTTP API.',
+ *   auth: { type: 'none' }, actions: [request],
+ * });
+ */
+export function defineIntegration(def: IntegrationDefinition): IntegrationDefinition {
+  const seen = new Set<string>();
+  for (const action of def.actions) {
+    if (seen.has(action.key)) throw new Error(`Integration ${def.key} declares action "${action.key}" twice`);
+    seen.add(action.key);
+  }
+  return def;
+}
+
+/** `http.request@1`: the name a flow pins and the Temporal activity name. */
+export function actionRef(integration: Pick<IntegrationDefinition, 'key' | 'version'>, action: Pick<ActionDefinition, 'key'>): string {
+  return `${integration.key}.${action.key}@${integration.version}`;
+}
+
+export const ActionRefPattern = /^([a-z0-9][a-z0-9-]*)\.([a-z0-9][a-z0-9-]*)@(\d+)$/;
+
+/** What the validator and the editor know of an action: plain JSON, no code. */
+export interface ActionInfo {
+  ref: string;
+  integration: string;
+  title: string;
+  description: string;
+  inputSchema: JsonSchema;
+  outputSchema: JsonSchema;
+  sideEffects: boolean;
+  retry?: RetryPolicy;
+  timeout?: string;
+}
+
+export type JsonSchema = { [key: string]: unknown };
+
+/** A lookup of actions by ref, built from the catalog (server, worker) or from the API (editor). */
+export interface CatalogIndex {
+  getAction(ref: string): ActionInfo | undefined;
+}
+
+export function describeAction(integration: IntegrationDefinition, action: ActionDefinition): ActionInfo {
+  return {
+    ref: actionRef(integration, action),
+    integration: integration.key,
+    title: action.title,
+    description: action.description,
+    inputSchema: z.toJSONSchema(action.input, { io: 'input', unrepresentable: 'any' }) as JsonSchema,
+    outputSchema: z.toJSONSchema(action.output, { io: 'output', unrepresentable: 'any' }) as JsonSchema,
+    sideEffects: action.sideEffects ?? false,
+    ...(action.retry ? { retry: action.retry } : {}),
+    ...(action.timeout ? { timeout: action.timeout } : {}),
+  };
+}
+
+export function catalogIndex(integrations: IntegrationDefinition[]): CatalogIndex & { actions: ActionInfo[] } {
+  const byRef = new Map<string, ActionInfo>();
+  for (const integration of integrations) {
+    for (const action of integration.actions) {
+      const info = describeAction(integration, action);
+      byRef.set(info.ref, info);
+    }
+  }
+  return { getAction: (ref) => byRef.get(ref), actions: [...byRef.values()] };
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/**
+ * Every setting, read once at start from the environment and parsed here. A bad value stops the process
+ * with a message naming the variable.
+ */
+export const Config = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Where the SQLite file, the Temporal dev server's file and generated keys live. */
+  DATA_DIR: z.string().default('data'),
+  /** A SQLite file path (default `<DATA_DIR>/switchyard.db`). */
+  DATABASE_URL: z.string().optional(),
+  /** When set, connect to this Temporal cluster and start no dev server. */
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('switchyard'),
+  /** Ports of the dev server `npm start` runs when TEMPORAL_ADDRESS is not set. */
+  TEMPORAL_DEV_PORT: z.coerce.number().int().min(0).max(65535).default(7233),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(0).max(65535).default(8233),
+  /** Path of the `temporal` CLI; else PATH, else the copy `npm install` put in `.tools/`. */
+  TEMPORAL_CLI_PATH: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Comma-separated CIDRs or host names the HTTP integrations may reach although private (e.g. `127.0.0.1/32`). */
+  SWITCHYARD_HTTP_ALLOW: z.string().default(''),
+  /** Largest request body the API accepts. */
+  BODY_LIMIT: z.string().default('1mb'),
+});
+export type Config = z.infer<typeof Config> & { databaseUrl: string };
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = Config.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return { ...result.data, databaseUrl: result.data.DATABASE_URL ?? `${result.data.DATA_DIR}/switchyard.db` };
+}

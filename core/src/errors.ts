@@ -1,0 +1,67 @@
+/**
+ * The one error catalog. Every error a user can hit has a stable code, an HTTP status for the API,
+ * and a message that says what went wrong, where, and what to do.
+ */
+export const ErrorCodes = {
+  VALIDATION_FAILED: { status: 400, title: 'The request is not valid' },
+  UNAUTHORIZED: { status: 401, title: 'Missing or wrong API key' },
+  FORBIDDEN: { status: 403, title: 'Not allowed' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  CONFLICT: { status: 409, title: 'Conflict' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  FLOW_INVALID: { status: 422, title: 'The flow is not valid' },
+  TEMPORAL_UNAVAILABLE: { status: 503, title: 'Temporal is unreachable' },
+  INTERNAL: { status: 500, title: 'Internal error' },
+} as const;
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** An error meant for the API's caller: mapped to `{ error: { code, message, details } }` in one place. */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+  get status(): number {
+    return ErrorCodes[this.code].status;
+  }
+}
+
+/**
+ * Thrown by an integration action when trying again may succeed (5xx, timeouts, 429).
+ * `retryAfterMs` (from a `Retry-After` header) overrides the next backoff interval.
+ */
+export class RetryableError extends Error {
+  override readonly name = 'RetryableError';
+  constructor(
+    message: string,
+    readonly options: { retryAfterMs?: number; status?: number; code?: string } = {},
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Thrown by an integration action when trying again cannot help (4xx, bad input, bad credentials,
+ * a blocked address). The run does not retry the node.
+ */
+export class NonRetryableError extends Error {
+  override readonly name = 'NonRetryableError';
+  constructor(
+    message: string,
+    readonly options: { status?: number; code?: string; details?: unknown } = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Error type names the worker reports to Temporal; the interpreter and the API read them back. */
+export const FailureTypes = {
+  retryable: 'Retryable',
+  nonRetryable: 'NonRetryable',
+  invalidInput: 'InvalidInput',
+  invalidOutput: 'InvalidOutput',
+} as const;

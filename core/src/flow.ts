@@ -1,0 +1,232 @@
+import { z } from 'zod';
+
+/**
+ * The flow document: the single source of truth for what a flow does. Semantics (trigger, nodes, edges)
+ * are kept apart from `layout`, which only the editor reads; the worker receives a snapshot without it.
+ */
+
+export const SCHEMA_VERSION = 1;
+
+/** The reserved source id of edges leaving the trigger. */
+export const TRIGGER_ID = 'trigger';
+
+export const NodeId = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'a node id starts with a letter or _ and has letters, digits, _ or - (max 64)')
+  .refine((id) => id !== TRIGGER_ID, `"${TRIGGER_ID}" is reserved for the trigger`);
+
+/** Duration as `'250ms'`, `'5s'`, `'10m'`, `'2h'`, `'1d'`, or milliseconds. */
+export const Duration = z.union([
+  z.number().int().nonnegative(),
+  z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '500ms', '5s', '10m', '2h' or '1d'"),
+]);
+export type Duration = z.infer<typeof Duration>;
+
+/**
+ * An input mapping: any JSON literal, where an object `{ "$expr": "…" }` (at any depth) is a data-only
+ * JSONata expression evaluated over `{ trigger, nodes, item, index }`, and `{ "$literal": … }` escapes.
+ */
+export const Mapping: z.ZodType<unknown> = z.json();
+export type Mapping = unknown;
+
+/** A JSONata expression string, e.g. `nodes.fetch.status = 200`. */
+export const Expression = z.string().min(1, 'an expression cannot be empty').max(10_000);
+
+export const RetryPolicySchema = z
+  .object({
+    maximumAttempts: z.number().int().min(1).max(1000).optional(),
+    initialInterval: Duration.optional(),
+    backoffCoefficient: z.number().min(1).max(100).optional(),
+    maximumInterval: Duration.optional(),
+  })
+  .strict();
+
+const NodeBase = {
+  id: NodeId,
+  /** Shown on the canvas; defaults to the id. */
+  label: z.string().max(200).optional(),
+};
+
+export const OnErrorModes = ['fail', 'branch'] as const;
+
+export const ActionNode = z
+  .object({
+    ...NodeBase,
+    type: z.literal('action'),
+    /** Pinned as `integration.action@major`, e.g. `http.request@1`. */
+    action: z.string().regex(/^[a-z0-9][a-z0-9-]*\.[a-z0-9][a-z0-9-]*@\d+$/, 'an action ref such as "http.request@1"'),
+    inputs: z.record(z.string(), Mapping).default({}),
+    retry: RetryPolicySchema.optional(),
+    /** Start-to-close timeout of one attempt; default from the catalog. */
+    timeout: Duration.optional(),
+    /** What happens when retries are exhausted: fail the run (default) or follow the node's `error` edge. */
+    onError: z.enum(OnErrorModes).optional(),
+  })
+  .strict();
+
+export const ConditionNode = z
+  .object({
+    ...NodeBase,
+    type: z.literal('condition'),
+    /** Truthy → the `true` edge, else the `false` edge. */
+    condition: Expression,
+  })
+  .strict();
+
+export const SwitchNode = z
+  .object({
+    ...NodeBase,
+    type: z.literal('switch'),
+    /** Its string value picks the edge whose branch equals it, else `default`. */
+    value: Expression,
+    cases: z.array(z.string().min(1).max(100)).min(1).max(50),
+  })
+  .strict();
+
+export const DelayNode = z
+  .object({
+    ...NodeBase,
+    type: z.literal('delay'),
+    duration: Duration,
+  })
+  .strict();
+
+export const EndNode = z
+  .object({
+    ...NodeBase,
+    type: z.literal('end'),
+    /** The run's output; when absent, the run's output is every node's output. */
+    output: Mapping.optional(),
+  })
+  .strict();
+
+export interface ForEachNode {
+  id: string;
+  label?: string | undefined;
+  type: 'forEach';
+  items: string;
+  concurrency: number;
+  body: FlowGraph;
+}
+
+export interface FlowGraph {
+  nodes: FlowNode[];
+  edges: FlowEdge[];
+}
+
+export const FlowEdge = z
+  .object({
+    /** A node id, `trigger`, or (inside a forEach body) the forEach node's id: where the body starts. */
+    from: z.string().min(1),
+    to: NodeId,
+    /** `true`/`false` after a condition, a case or `default` after a switch, `error` after an action. */
+    branch: z.string().min(1).max(100).optional(),
+  })
+  .strict();
+export type FlowEdge = z.infer<typeof FlowEdge>;
+
+export const ForEachNode: z.ZodType<ForEachNode> = z.lazy(() =>
+  z
+    .object({
+      ...NodeBase,
+      type: z.literal('forEach'),
+      /** An expression giving the list to walk; each iteration sees `item` and `index`. */
+      items: Expression,
+      /** How many iterations run at once. */
+      concurrency: z.number().int().min(1).max(100).default(1),
+      body: FlowGraphSchema,
+    })
+    .strict(),
+) as z.ZodType<ForEachNode>;
+
+export const FlowNode = z.union([ActionNode, ConditionNode, SwitchNode, DelayNode, EndNode, ForEachNode]);
+export type ActionNode = z.infer<typeof ActionNode>;
+export type ConditionNode = z.infer<typeof ConditionNode>;
+export type SwitchNode = z.infer<typeof SwitchNode>;
+export type DelayNode = z.infer<typeof DelayNode>;
+export type EndNode = z.infer<typeof EndNode>;
+export type FlowNode = ActionNode | ConditionNode | SwitchNode | DelayNode | EndNode | ForEachNode;
+export type NodeType = FlowNode['type'];
+export const NodeTypes = ['action', 'condition', 'switch', 'delay', 'end', 'forEach'] as const satisfies readonly NodeType[];
+
+const FlowGraphSchema: z.ZodType<FlowGraph> = z.lazy(() =>
+  z.object({
+    nodes: z.array(FlowNode).max(1000),
+    edges: z.array(FlowEdge).max(5000),
+  }),
+) as z.ZodType<FlowGraph>;
+
+export const EventTrigger = z
+  .object({
+    type: z.literal('event'),
+    /** The app event name, e.g. `user.signed_up`. */
+    event: z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'an event name of letters, digits and . _ : -'),
+  })
+  .strict();
+export const ManualTrigger = z.object({ type: z.literal('manual') }).strict();
+export const ScheduleTrigger = z
+  .object({
+    type: z.literal('schedule'),
+    cron: z.string().min(1).max(200),
+    timezone: z.string().max(100).optional(),
+  })
+  .strict();
+export const FlowTrigger = z.discriminatedUnion('type', [EventTrigger, ManualTrigger, ScheduleTrigger]);
+export type FlowTrigger = z.infer<typeof FlowTrigger>;
+
+export const Position = z.object({ x: z.number(), y: z.number() }).strict();
+export const Layout = z.record(z.string(), Position);
+export type Layout = z.infer<typeof Layout>;
+
+export const FlowDocument = z
+  .object({
+    schemaVersion: z.literal(SCHEMA_VERSION).default(SCHEMA_VERSION),
+    trigger: FlowTrigger,
+    nodes: z.array(FlowNode).max(1000),
+    edges: z.array(FlowEdge).max(5000),
+    /** Editor coordinates by node id; never read by the worker. */
+    layout: Layout.default({}),
+  })
+  .strict();
+export type FlowDocument = z.infer<typeof FlowDocument>;
+
+/** What a run receives: the document without layout, frozen at publish time. */
+export type FlowSnapshot = Omit<FlowDocument, 'layout'>;
+
+export function toSnapshot(doc: FlowDocument): FlowSnapshot {
+  const { layout: _layout, ...snapshot } = doc;
+  return snapshot;
+}
+
+/** Parses a duration (`'5s'`, `'250ms'`, 1000) to milliseconds. */
+export function durationMs(d: Duration): number {
+  if (typeof d === 'number') return d;
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(d);
+  if (!m) throw new Error(`Not a duration: ${d}`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** Every node of the document, including those inside forEach bodies, with the graph that holds it. */
+export function* walkNodes(graph: FlowGraph, parent?: ForEachNode): Generator<{ node: FlowNode; graph: FlowGraph; parent?: ForEachNode }> {
+  for (const node of graph.nodes) {
+    yield parent ? { node, graph, parent } : { node, graph };
+    if (node.type === 'forEach') yield* walkNodes(node.body, node);
+  }
+}
+
+/** The branches a node's outgoing edges may carry. `undefined` means an unlabelled edge. */
+export function allowedBranches(node: FlowNode): (string | undefined)[] {
+  switch (node.type) {
+    case 'condition':
+      return ['true', 'false'];
+    case 'switch':
+      return [...node.cases, 'default'];
+    case 'action':
+      return node.onError === 'branch' ? [undefined, 'error'] : [undefined];
+    case 'end':
+      return [];
+    default:
+      return [undefined];
+  }
+}

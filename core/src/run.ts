@@ -1,0 +1,88 @@
+import type { RunMode, RetryPolicy } from './catalog-sdk';
+import type { FlowSnapshot } from './flow';
+
+/** What started a run; `data` is what expressions read as `trigger.data`. */
+export interface TriggerPayload {
+  type: 'event' | 'manual' | 'schedule';
+  /** The event name, for event triggers. */
+  name?: string;
+  /** The event id the app sent (or one generated for it). */
+  id?: string;
+  data: unknown;
+}
+
+export interface RunOptions {
+  /** Switchyard's own run id (`run_…`), also the key of the runs table. */
+  runId: string;
+  workspaceId: string;
+  flowId: string;
+  version: number;
+  mode: RunMode;
+  /** Catalog defaults for every action the snapshot uses, frozen when the run starts. */
+  actionDefaults: Record<string, { retry?: RetryPolicy; timeout?: string }>;
+  /** Whether the run reports its end to the database (off only in benchmarks of the bare interpreter). */
+  record: boolean;
+}
+
+export interface RunFlowInput {
+  snapshot: FlowSnapshot;
+  trigger: TriggerPayload;
+  options: RunOptions;
+}
+
+export const NodeStatuses = ['running', 'succeeded', 'failed', 'skipped'] as const;
+export type NodeStatus = (typeof NodeStatuses)[number];
+
+export const RunStatuses = ['starting', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RunStatuses)[number];
+
+export interface NodeError {
+  message: string;
+  /** `NonRetryable`, `Retryable`, `InvalidInput`, `Timeout`, `Expression`… */
+  type: string;
+  status?: number;
+}
+
+/** One execution of one node. Inside a forEach body the key is `loop[2].node`; elsewhere the node id. */
+export interface NodeRunState {
+  key: string;
+  nodeId: string;
+  type: string;
+  status: NodeStatus;
+  input?: unknown;
+  output?: unknown;
+  /** The branch taken after this node (condition, switch, error edge). */
+  branch?: string;
+  attempts: number;
+  error?: NodeError;
+  startedAt?: string;
+  endedAt?: string;
+}
+
+export interface RunState {
+  status: Exclude<RunStatus, 'starting'>;
+  mode: RunMode;
+  nodes: Record<string, NodeRunState>;
+  output?: unknown;
+  error?: NodeError & { nodeId?: string };
+  startedAt: string;
+  endedAt?: string;
+}
+
+/** What an action activity returns: the action's output and how it went. */
+export interface ActionActivityResult {
+  output: unknown;
+  attempt: number;
+}
+
+export interface ActionActivityInput {
+  input: unknown;
+  mode: RunMode;
+  workspaceId: string;
+  /** Node key (see NodeRunState.key): with the workflow id it makes the idempotency key. */
+  nodeKey: string;
+}
+
+/** Names shared by the workflow, the worker and the server. */
+export const RunQueries = { state: 'runState' } as const;
+export const RECORD_RUN_ACTIVITY = 'switchyard.recordRun';

@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect, type Generated } from 'kysely';
+
+/**
+ * The tables. Every query is written with Kysely's builder and stays dialect-neutral (JSON as text,
+ * timestamps as ISO-8601 text, booleans as 0/1) so the same code runs on SQLite and PostgreSQL.
+ */
+export interface Database {
+  workspaces: { id: string; name: string; created_at: string };
+  api_keys: { id: string; workspace_id: string; mode: string; prefix: string; hash: string; created_at: string; revoked_at: string | null };
+  flows: {
+    id: string;
+    workspace_id: string;
+    name: string;
+    /** The draft document (JSON). */
+    draft: string;
+    /** The newest published version number, if any. */
+    published_version: number | null;
+    /** Denormalised from the newest version, so an app event finds its flows with one indexed query. */
+    trigger_type: string | null;
+    trigger_event: string | null;
+    created_at: string;
+    updated_at: string;
+    deleted_at: string | null;
+  };
+  flow_versions: { id: string; flow_id: string; workspace_id: string; version: number; snapshot: string; note: string | null; published_at: string };
+  runs: {
+    id: string;
+    workspace_id: string;
+    flow_id: string;
+    version: number;
+    workflow_id: string;
+    temporal_run_id: string | null;
+    mode: string;
+    status: string;
+    trigger: string;
+    /** The final run state (JSON), written when the run ends. */
+    state: string | null;
+    error: string | null;
+    created_at: string;
+    ended_at: string | null;
+  };
+  schema_migrations?: { name: Generated<string> };
+}
+
+export type Db = Kysely<Database>;
+
+/** Opens the database named by `url`: a file path or `sqlite:path` (default), `:memory:` for tests. */
+export function openDatabase(url: string): Db {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    throw new Error('DATABASE_URL: PostgreSQL support is planned (the queries are dialect-neutral) but its driver is not installed yet; use a SQLite file path');
+  }
+  const file = url.replace(/^sqlite:/, '');
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL'); // server and worker processes share the file
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+export const nowIso = (): string => new Date().toISOString();

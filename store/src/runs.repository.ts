@@ -1,0 +1,69 @@
+import type { RunState, RunStatus } from '../../core/src/run';
+import type { Db } from './database';
+import { nowIso } from './database';
+import { newId } from './ids';
+
+export interface NewRun {
+  workspaceId: string;
+  flowId: string;
+  version: number;
+  workflowId: string;
+  mode: 'live' | 'test';
+  trigger: unknown;
+}
+
+/**
+ * Claims a workflow id by inserting the run as `starting`. The unique workflow_id makes this the
+ * dedupe point: a second claim of the same id returns the existing run with `created: false`.
+ */
+export async function claimRun(db: Db, run: NewRun) {
+  const row = { id: newId('run'), workspace_id: run.workspaceId, flow_id: run.flowId, version: run.version, workflow_id: run.workflowId, temporal_run_id: null, mode: run.mode, status: 'starting' satisfies RunStatus, trigger: JSON.stringify(run.trigger), state: null, error: null, created_at: nowIso(), ended_at: null };
+  const inserted = await db.insertInto('runs').values(row).onConflict((oc) => oc.column('workflow_id').doNothing()).executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return { run: row, created: true };
+  const existing = await db.selectFrom('runs').selectAll().where('workflow_id', '=', run.workflowId).executeTakeFirstOrThrow();
+  return { run: existing, created: false };
+}
+
+export async function markRunStarted(db: Db, runId: string, temporalRunId: string) {
+  // Only from `starting`: a fast run may already have recorded its end.
+  await db.updateTable('runs').set({ status: 'running', temporal_run_id: temporalRunId }).where('id', '=', runId).where('status', '=', 'starting').execute();
+  await db.updateTable('runs').set({ temporal_run_id: temporalRunId }).where('id', '=', runId).where('temporal_run_id', 'is', null).execute();
+}
+
+/** Removes a claim whose workflow never started (Temporal refused or was unreachable). */
+export async function releaseRun(db: Db, runId: string) {
+  await db.deleteFrom('runs').where('id', '=', runId).where('status', '=', 'starting').execute();
+}
+
+export async function finishRun(db: Db, run: { runId: string; workspaceId: string; state: RunState }) {
+  await db
+    .updateTable('runs')
+    .set({ status: run.state.status, state: JSON.stringify(run.state), error: run.state.error ? JSON.stringify(run.state.error) : null, ended_at: run.state.endedAt ?? nowIso() })
+    .where('id', '=', run.runId)
+    .where('workspace_id', '=', run.workspaceId)
+    .execute();
+}
+
+export async function getRun(db: Db, workspaceId: string, id: string) {
+  return db.selectFrom('runs').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+}
+
+export interface RunFilter {
+  flowId?: string;
+  status?: RunStatus;
+  mode?: 'live' | 'test';
+  from?: string;
+  to?: string;
+  limit: number;
+  offset: number;
+}
+
+export async function listRuns(db: Db, workspaceId: string, f: RunFilter) {
+  let q = db.selectFrom('runs').select(['id', 'flow_id', 'version', 'workflow_id', 'mode', 'status', 'error', 'created_at', 'ended_at']).where('workspace_id', '=', workspaceId);
+  if (f.flowId) q = q.where('flow_id', '=', f.flowId);
+  if (f.status) q = q.where('status', '=', f.status);
+  if (f.mode) q = q.where('mode', '=', f.mode);
+  if (f.from) q = q.where('created_at', '>=', f.from);
+  if (f.to) q = q.where('created_at', '<', f.to);
+  return q.orderBy('created_at', 'desc').orderBy('id').limit(f.limit).offset(f.offset).execute();
+}

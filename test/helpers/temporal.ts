@@ -1,0 +1,50 @@
+import crypto from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import pino from 'pino';
+import { inject } from 'vitest';
+import { integrations as catalogIntegrations } from '../../catalog';
+import type { IntegrationDefinition } from '../../core/src/catalog-sdk';
+import { openDatabase, type Db } from '../../store/src/database';
+import { migrateToLatest } from '../../store/src/migrate';
+import { createSwitchyardWorker } from '../../worker/src/worker';
+
+export const silentLogger = pino({ level: 'silent' });
+
+export async function testDb(): Promise<Db> {
+  const db = openDatabase(':memory:');
+  await migrateToLatest(db);
+  return db;
+}
+
+export async function temporalClient(): Promise<{ client: Client; close(): Promise<void> }> {
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  return { client: new Client({ connection }), close: () => connection.close() };
+}
+
+/** Runs a real worker on its own task queue, against the shared dev server, inside the test process. */
+export async function startTestWorker(o: { db: Db; taskQueue?: string; integrations?: IntegrationDefinition[]; extraActivities?: Record<string, (...args: never[]) => Promise<unknown>> }) {
+  const taskQueue = o.taskQueue ?? `test-${crypto.randomUUID()}`;
+  const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const worker = await createSwitchyardWorker({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    db: o.db,
+    integrations: o.integrations ?? catalogIntegrations,
+    logger: silentLogger,
+    httpAllow: ['127.0.0.1/32', '::1/128', 'localhost'],
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    ...(o.extraActivities ? { extraActivities: o.extraActivities } : {}),
+  });
+  const running = worker.run();
+  return {
+    taskQueue,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await worker.closeHttp();
+      await connection.close();
+    },
+  };
+}

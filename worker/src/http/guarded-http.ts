@@ -1,0 +1,302 @@
+import dns from 'node:dns';
+import net from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { Agent, request as undiciRequest } from 'undici';
+import type { HttpClient, HttpRequest, HttpResponse } from '../../../core/src/catalog-sdk';
+import { NonRetryableError, RetryableError } from '../../../core/src/errors';
+
+export interface GuardedHttpOptions {
+  /** CIDRs (`127.0.0.0/8`, `::1/128`), single IPs or exact hostnames (`localhost`) that lift the address guard. */
+  allow?: string[];
+  /** Whole-request timeout, body included. Default 30 s. */
+  timeoutMs?: number;
+  /** Default 10 MiB. */
+  maxResponseBytes?: number;
+  /** Default 5. */
+  maxRedirects?: number;
+  /** Called right before each request and each redirect hop leaves; if it throws, nothing is sent. */
+  onRequest?: (req: { method: string; url: string }) => void | Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+const DEFAULT_MAX_REDIRECTS = 5;
+/** A longer `Retry-After` (a daily quota, say) would park the run for hours; retry after this at the latest. */
+const ALLOW_ENV = 'SWITCHYARD_HTTP_ALLOW';
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
+/** Credentials meant for one origin must not leak to another one a redirect points at. */
+const CROSS_ORIGIN_STRIPPED_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
+/** 2000::/3: the only IPv6 block in use for global unicast (ipaddr.js calls e.g. `::10.0.0.1` "unicast"). */
+const IPV6_GLOBAL_UNICAST = ipaddr.parseCIDR('2000::/3');
+
+/** Splits a comma-separated allow-list such as the `SWITCHYARD_HTTP_ALLOW` environment variable. */
+export { errorForStatus } from '../../../core/src/http-errors';
+
+export function parseAllowList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
+type Address = ReturnType<typeof ipaddr.parse>;
+
+/** Decides which hosts and addresses may be connected to. */
+class AddressGuard {
+  private readonly ranges: [Address, number][] = [];
+  private readonly hosts = new Set<string>();
+
+  constructor(allow: string[]) {
+    for (const raw of allow) {
+      const entry = raw.trim();
+      if (entry.includes('/')) {
+        if (!ipaddr.isValidCIDR(entry)) throw new Error(`${ALLOW_ENV}: "${entry}" is not a valid CIDR`);
+        this.ranges.push(ipaddr.parseCIDR(entry));
+      } else if (net.isIP(entry)) {
+        const address = ipaddr.process(entry);
+        this.ranges.push([address, address.kind() === 'ipv4' ? 32 : 128]);
+      } else {
+        this.hosts.add(normalizeHost(entry));
+      }
+    }
+  }
+
+  hostAllowed(host: string): boolean {
+    return this.hosts.has(normalizeHost(host));
+  }
+
+  /** Returns the ipaddr.js range name (`loopback`, `private`, …) when the address is blocked. */
+  blockedRange(ip: string): string | undefined {
+    let address: Address;
+    try {
+      // process() turns IPv4-mapped IPv6 (::ffff:127.0.0.1) into the IPv4 address it stands for.
+      address = ipaddr.process(ip);
+    } catch {
+      return 'invalid';
+    }
+    if (this.ranges.some(([range, bits]) => range.kind() === address.kind() && address.match(range, bits))) return undefined;
+    const range = address.range();
+    if (range !== 'unicast') return range;
+    if (address.kind() === 'ipv6' && !address.match(IPV6_GLOBAL_UNICAST)) return 'reserved';
+    return undefined;
+  }
+}
+
+function normalizeHost(host: string): string {
+  return host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+}
+
+function blockedError(host: string, ip: string, range: string): NonRetryableError {
+  const suggestion = host === ip ? `"${ip}"` : `"${host}" or "${ip}"`;
+  return new NonRetryableError(
+    `Blocked request to ${host}: it resolves to ${ip}, a ${range} address that actions may not reach. ` +
+      `If this is intended, add ${suggestion} to ${ALLOW_ENV}.`,
+    { code: 'ADDRESS_BLOCKED', details: { host, address: ip, range } },
+  );
+}
+
+/** The body as a fresh ArrayBuffer-backed array, so it is also a valid `BodyInit`. */
+type Bytes = Uint8Array<ArrayBuffer>;
+
+interface Exchange {
+  status: number;
+  headers: Record<string, string>;
+  body: Bytes;
+}
+
+/** Creates the HTTP client handed to actions; `close()` ends its pooled connections. */
+export function createGuardedHttpClient(options: GuardedHttpOptions = {}): HttpClient & { close(): Promise<void> } {
+  const guard = new AddressGuard(options.allow ?? []);
+  const defaultTimeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const defaultMaxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
+
+  // Runs for every new connection to a DNS name, so the address checked is the address connected to:
+  // a name that resolves to a private address (or starts to, DNS rebinding) never gets a socket.
+  const lookup: net.LookupFunction = (hostname, lookupOptions, callback) => {
+    dns.lookup(hostname, { ...lookupOptions, all: true }, (err, addresses) => {
+      if (err) return callback(err, '');
+      if (!guard.hostAllowed(hostname)) {
+        for (const { address } of addresses) {
+          const range = guard.blockedRange(address);
+          if (range !== undefined) return callback(blockedError(hostname, address, range), '');
+        }
+      }
+      if (lookupOptions.all) return callback(null, addresses);
+      const first = addresses[0];
+      if (!first) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '');
+      callback(null, first.address, first.family);
+    });
+  };
+
+  // Our own timer bounds the whole exchange, so undici's idle timeouts are off.
+  const agent = new Agent({ connect: { lookup }, headersTimeout: 0, bodyTimeout: 0 });
+
+  /** Rejects bad schemes and blocked IP literals, for which `lookup` is never called. */
+  function checkTarget(url: URL): void {
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new NonRetryableError(`Only http: and https: URLs can be requested, not ${url.href}`, { code: 'UNSUPPORTED_SCHEME' });
+    }
+    const host = normalizeHost(url.hostname);
+    if (net.isIP(host) && !guard.hostAllowed(host)) {
+      const range = guard.blockedRange(host);
+      if (range !== undefined) throw blockedError(host, host, range);
+    }
+  }
+
+  /** One request/response over the guarded agent, body read in full; errors mapped to the catalog's. */
+  async function exchange(url: URL, method: string, headers: Record<string, string>, body: string | Uint8Array | undefined, maxBytes: number, signal: AbortSignal): Promise<Exchange> {
+    try {
+      const res = await undiciRequest(url, { dispatcher: agent, method: method as 'GET', headers, body: body ?? null, signal });
+      const flat: Record<string, string> = {};
+      for (const [name, value] of Object.entries(res.headers)) {
+        if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      const tooLarge = () =>
+        new NonRetryableError(`${url.href} answered with more than the ${maxBytes}-byte response limit`, { code: 'RESPONSE_TOO_LARGE' });
+      if (method !== 'HEAD' && Number(flat['content-length']) > maxBytes) {
+        // Drop the body unread; destroy() emits an abort error that nobody else listens for.
+        res.body.on('error', () => {});
+        res.body.destroy();
+        throw tooLarge();
+      }
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+        size += chunk.byteLength;
+        // Throwing out of for-await destroys the body, which closes the connection.
+        if (size > maxBytes) throw tooLarge();
+        chunks.push(chunk);
+      }
+      const bytes = new Uint8Array(size);
+      let offset = 0;
+      for (const chunk of chunks) {
+        bytes.set(chunk, offset);
+        offset += chunk.byteLength;
+      }
+      return { status: res.statusCode, headers: flat, body: bytes };
+    } catch (err) {
+      // The timeout (or the caller's signal) aborted the request: report that, not undici's abort error.
+      if (signal.aborted) throw signal.reason;
+      if (err instanceof RetryableError || err instanceof NonRetryableError) throw err;
+      const code = (err as { code?: unknown }).code;
+      if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_ARG_TYPE') {
+        throw new NonRetryableError(`Invalid request to ${url.href}: ${describe(err)}`, { code: 'INVALID_REQUEST' });
+      }
+      const failure = new RetryableError(`Could not connect to ${url.href}: ${describe(err)}`, { code: 'CONNECTION_FAILED' });
+      failure.cause = err;
+      throw failure;
+    }
+  }
+
+  /** The request path shared by `request` and `fetch`: redirects, hooks, timeout. */
+  async function send(req: HttpRequest, callerSignal?: AbortSignal): Promise<Exchange & { url: string }> {
+    const timeoutMs = req.timeoutMs ?? defaultTimeoutMs;
+    const maxBytes = req.maxResponseBytes ?? defaultMaxBytes;
+    let url: URL;
+    try {
+      url = new URL(req.url);
+    } catch {
+      throw new NonRetryableError(`"${req.url}" is not a valid URL`, { code: 'INVALID_URL' });
+    }
+
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      controller.abort(new RetryableError(`${req.url} did not answer within ${timeoutMs} ms`, { code: 'TIMEOUT' }));
+    }, timeoutMs);
+    const onCallerAbort = () => controller.abort(callerSignal?.reason);
+    if (callerSignal?.aborted) onCallerAbort();
+    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+
+    try {
+      let method = (req.method ?? 'GET').toUpperCase();
+      const headers: Record<string, string> = { ...req.headers };
+      let body = req.body;
+      for (let hop = 0; ; hop++) {
+        checkTarget(url);
+        await options.onRequest?.({ method, url: url.href });
+        if (controller.signal.aborted) throw controller.signal.reason;
+        const res = await exchange(url, method, headers, body, maxBytes, controller.signal);
+        const location = res.headers.location;
+        if (req.followRedirects === false || !REDIRECT_STATUSES.has(res.status) || location === undefined) {
+          return { ...res, url: url.href };
+        }
+        if (hop >= maxRedirects) {
+          throw new NonRetryableError(`${req.url} redirected more than ${maxRedirects} times (last to ${location})`, {
+            code: 'TOO_MANY_REDIRECTS',
+          });
+        }
+        const next = new URL(location, url);
+        if (next.origin !== url.origin) {
+          for (const name of Object.keys(headers)) {
+            if (CROSS_ORIGIN_STRIPPED_HEADERS.includes(name.toLowerCase())) delete headers[name];
+          }
+        }
+        if ((res.status === 303 && method !== 'HEAD') || ((res.status === 301 || res.status === 302) && method === 'POST')) {
+          method = 'GET';
+          body = undefined;
+          for (const name of Object.keys(headers)) {
+            if (/^content-/i.test(name)) delete headers[name];
+          }
+        }
+        url = next;
+      }
+    } finally {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onCallerAbort);
+    }
+  }
+
+  async function request(req: HttpRequest): Promise<HttpResponse> {
+    const res = await send(req);
+    const text = () => new TextDecoder().decode(res.body);
+    return {
+      status: res.status,
+      headers: res.headers,
+      url: res.url,
+      body: res.body,
+      text,
+      json() {
+        try {
+          return JSON.parse(text()) as unknown;
+        } catch {
+          throw new NonRetryableError(`${res.url} did not answer with valid JSON (status ${res.status})`, { code: 'INVALID_JSON' });
+        }
+      },
+    };
+  }
+
+  async function guardedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    // The Request constructor normalises every input and body type fetch accepts.
+    const req = new Request(input, init);
+    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+    const body = req.body ? new Uint8Array(await req.arrayBuffer()) : undefined;
+    const res = await send(
+      { url: req.url, method: req.method, headers: Object.fromEntries(req.headers), body, followRedirects: req.redirect === 'follow' },
+      signal,
+    );
+    if (req.redirect === 'error' && REDIRECT_STATUSES.has(res.status)) {
+      throw new TypeError(`fetch to ${req.url} was redirected while redirect mode is "error"`);
+    }
+    const nullBody = NULL_BODY_STATUSES.has(res.status) || req.method === 'HEAD';
+    const response = new Response(nullBody ? null : res.body, { status: res.status, headers: res.headers });
+    Object.defineProperty(response, 'url', { value: res.url });
+    return response;
+  }
+
+  return {
+    request,
+    fetch: guardedFetch,
+    close: () => agent.close(),
+  };
+}
+
+function describe(err: unknown): string {
+  // Node reports a failed connection to every address of a name as an AggregateError with an empty message.
+  const inner = err instanceof AggregateError && err.errors[0] !== undefined ? err.errors[0] : err;
+  if (!(inner instanceof Error)) return String(inner);
+  const code = (inner as { code?: unknown }).code;
+  return typeof code === 'string' && !inner.message.includes(code) ? `${inner.message} (${code})` : inner.message || String(code);
+}

@@ -1,0 +1,2 @@
+// The workflows this worker hosts. Bundled by Temporal into the deterministic sandbox.
+export { runFlow } from './run-flow.workflow';

@@ -1,0 +1,252 @@
+/**
+ * The interpreter: one workflow that walks a flow snapshot. This file runs in Temporal's deterministic
+ * sandbox: it imports only @temporalio/workflow, pure core modules and types (a lint rule enforces it).
+ * Any change to the order of commands it issues breaks replay of running flows: gate such changes with
+ * `patched()` and record a new history in test/replay.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  defineQuery,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  sleep,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { RetryPolicy } from '../../../core/src/catalog-sdk';
+import { evaluateExpression, resolveMapping, type ExpressionScope } from '../../../core/src/expressions';
+import { durationMs, TRIGGER_ID, type ActionNode, type FlowEdge, type FlowGraph, type FlowNode, type ForEachNode } from '../../../core/src/flow';
+import {
+  RECORD_RUN_ACTIVITY,
+  RunQueries,
+  type ActionActivityInput,
+  type ActionActivityResult,
+  type NodeError,
+  type NodeRunState,
+  type RunFlowInput,
+  type RunState,
+} from '../../../core/src/run';
+import type { RecordRunActivity } from '../activities/record-run';
+
+export const runStateQuery = defineQuery<RunState>(RunQueries.state);
+
+const DEFAULT_RETRY: Required<RetryPolicy> = { maximumAttempts: 5, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' };
+const DEFAULT_TIMEOUT = '30s';
+
+/** A node failed and its onError says the run fails. */
+class NodeFailed extends Error {
+  constructor(
+    readonly nodeKey: string,
+    readonly error: NodeError,
+  ) {
+    super(`Node "${nodeKey}" failed: ${error.message}`);
+  }
+}
+
+/** Where a node sends the run next. `end` stops the graph it is in. */
+type Next = { branch?: string } | { end: true; output: unknown };
+
+export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Promise<RunState> {
+  const now = () => new Date().toISOString(); // deterministic in workflow code: the task's start time
+  const state: RunState = { status: 'running', mode: options.mode, nodes: {}, startedAt: now() };
+  setHandler(runStateQuery, () => state);
+  const record = proxyLocalActivities<{ [RECORD_RUN_ACTIVITY]: RecordRunActivity }>({ startToCloseTimeout: '30s', retry: { maximumInterval: '10s' } })[RECORD_RUN_ACTIVITY];
+
+  const runAction = async (node: ActionNode, key: string, input: unknown): Promise<ActionActivityResult> => {
+    const defaults = options.actionDefaults[node.action] ?? {};
+    const retry = { ...DEFAULT_RETRY, ...defaults.retry, ...node.retry };
+    const activityOptions: ActivityOptions = {
+      activityId: key,
+      startToCloseTimeout: node.timeout ?? defaults.timeout ?? DEFAULT_TIMEOUT,
+      retry: {
+        maximumAttempts: retry.maximumAttempts,
+        initialInterval: retry.initialInterval,
+        backoffCoefficient: retry.backoffCoefficient,
+        maximumInterval: retry.maximumInterval,
+      },
+    };
+    // One activity per action node, named after the action (`http.request@1`).
+    const activity = proxyActivities<Record<string, (i: ActionActivityInput) => Promise<ActionActivityResult>>>(activityOptions)[node.action]!;
+    return activity({ input, mode: options.mode, workspaceId: options.workspaceId, nodeKey: key });
+  };
+
+  const execute = async (node: FlowNode, key: string, scope: ExpressionScope): Promise<Next> => {
+    const entry: NodeRunState = { key, nodeId: node.id, type: node.type, status: 'running', attempts: 0, startedAt: now() };
+    state.nodes[key] = entry;
+    const succeed = (output: unknown, next: Next): Next => {
+      Object.assign(entry, { status: 'succeeded', output, endedAt: now() });
+      if ('branch' in next && next.branch !== undefined) entry.branch = next.branch;
+      if (!('end' in next)) (scope.nodes as Record<string, unknown>)[node.id] = output;
+      return next;
+    };
+    try {
+      switch (node.type) {
+        case 'action': {
+          const input = await resolveMapping(node.inputs, scope);
+          entry.input = input;
+          try {
+            const result = await runAction(node, key, input);
+            entry.attempts = result.attempt;
+            return succeed(result.output, {});
+          } catch (err) {
+            if (isCancellation(err)) throw err;
+            const error = describeFailure(err);
+            entry.attempts = attemptsOf(err) ?? entry.attempts;
+            if (node.onError === 'branch') {
+              Object.assign(entry, { status: 'failed', error, branch: 'error', endedAt: now() });
+              (scope.nodes as Record<string, unknown>)[node.id] = { error };
+              return { branch: 'error' };
+            }
+            throw new NodeFailed(key, error);
+          }
+        }
+        case 'condition': {
+          const result = Boolean(await evaluateExpression(node.condition, scope));
+          return succeed({ result }, { branch: String(result) });
+        }
+        case 'switch': {
+          const value = await evaluateExpression(node.value, scope);
+          const branch = node.cases.includes(String(value)) ? String(value) : 'default';
+          return succeed({ value, branch }, { branch });
+        }
+        case 'delay': {
+          const ms = durationMs(node.duration);
+          await sleep(ms); // a durable timer: the worker holds nothing while it waits
+          return succeed({ delayedMs: ms }, {});
+        }
+        case 'end': {
+          const output = node.output === undefined ? undefined : await resolveMapping(node.output, scope);
+          succeed(output, {});
+          return { end: true, output };
+        }
+        case 'forEach':
+          return succeed(await runForEach(node, key, scope), {});
+      }
+    } catch (err) {
+      if (err instanceof NodeFailed || isCancellation(err)) {
+        if (err instanceof NodeFailed && entry.status === 'running') Object.assign(entry, { status: 'failed', error: err.error, endedAt: now() });
+        throw err;
+      }
+      // Expression errors and bad data are the node's failure, named by node.
+      const error: NodeError = { message: err instanceof Error ? err.message : String(err), type: err instanceof Error ? err.name : 'Error' };
+      Object.assign(entry, { status: 'failed', error, endedAt: now() });
+      throw new NodeFailed(key, error);
+    }
+  };
+
+  const runForEach = async (node: ForEachNode, key: string, scope: ExpressionScope): Promise<unknown[]> => {
+    const items = await evaluateExpression(node.items, scope);
+    if (!Array.isArray(items)) {
+      throw new Error(`forEach "${node.id}": items must be a list, but the expression gave ${items === undefined ? 'nothing' : typeof items}`);
+    }
+    const results: unknown[] = new Array(items.length);
+    const bodyIds = new Set(node.body.nodes.map((n) => n.id));
+    let nextIndex = 0;
+    const lane = async (): Promise<void> => {
+      while (nextIndex < items.length) {
+        const index = nextIndex++;
+        const inner: ExpressionScope = { trigger: scope.trigger, nodes: { ...(scope.nodes as Record<string, unknown>) }, item: items[index], index };
+        const ended = await runGraph(node.body, node.id, inner, `${key}[${index}].`);
+        const outputs = Object.fromEntries(Object.entries(inner.nodes as Record<string, unknown>).filter(([id]) => bodyIds.has(id)));
+        results[index] = ended ? { ...outputs, end: ended.output } : outputs;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(node.concurrency, items.length) }, lane));
+    return results;
+  };
+
+  /**
+   * Walks one graph from its start. A node runs when every incoming edge is decided and at least one was
+   * taken; when all its incoming edges are dead it is skipped and its own edges die (so joins after
+   * branches wait for exactly the branches that run). Ready nodes are visited in document order, which
+   * keeps the command order, and so replay, deterministic.
+   */
+  const runGraph = async (graph: FlowGraph, startId: string, scope: ExpressionScope, prefix: string): Promise<{ output: unknown } | undefined> => {
+    const incoming = new Map<string, FlowEdge[]>();
+    for (const edge of graph.edges) incoming.set(edge.to, [...(incoming.get(edge.to) ?? []), edge]);
+    const decided = new Map<FlowEdge, boolean>();
+    for (const edge of graph.edges) if (edge.from === startId) decided.set(edge, true);
+    const started = new Set<string>();
+    const inflight = new Map<string, Promise<{ id: string; next: Next }>>();
+    let ended: { output: unknown } | undefined;
+
+    const decideOutgoing = (id: string, next: Next | undefined): void => {
+      for (const edge of graph.edges) {
+        if (edge.from !== id) continue;
+        decided.set(edge, next !== undefined && !('end' in next) && edge.branch === next.branch);
+      }
+    };
+
+    for (;;) {
+      let progressed = true;
+      while (progressed && !ended) {
+        progressed = false;
+        for (const node of graph.nodes) {
+          if (started.has(node.id)) continue;
+          const ins = incoming.get(node.id) ?? [];
+          if (ins.some((e) => !decided.has(e))) continue;
+          started.add(node.id);
+          progressed = true;
+          const key = prefix + node.id;
+          if (ins.some((e) => decided.get(e))) {
+            inflight.set(node.id, execute(node, key, scope).then((next) => ({ id: node.id, next })));
+          } else {
+            state.nodes[key] = { key, nodeId: node.id, type: node.type, status: 'skipped', attempts: 0 };
+            decideOutgoing(node.id, undefined);
+          }
+        }
+      }
+      if (ended || inflight.size === 0) return ended;
+      const { id, next } = await Promise.race(inflight.values());
+      inflight.delete(id);
+      if ('end' in next) ended = { output: next.output };
+      else decideOutgoing(id, next);
+    }
+  };
+
+  let failure: unknown;
+  try {
+    const ended = await runGraph(snapshot, TRIGGER_ID, { trigger, nodes: {} }, '');
+    state.output = ended ? ended.output : Object.fromEntries(Object.values(state.nodes).filter((n) => n.status === 'succeeded' && n.key === n.nodeId).map((n) => [n.nodeId, n.output]));
+    state.status = 'completed';
+  } catch (err) {
+    failure = err;
+    if (isCancellation(err)) state.status = 'cancelled';
+    else {
+      state.status = 'failed';
+      state.error = err instanceof NodeFailed ? { ...err.error, nodeId: err.nodeKey } : { message: err instanceof Error ? err.message : String(err), type: 'Internal' };
+    }
+  }
+  state.endedAt = now();
+  if (options.record) {
+    // Runs even when the workflow was cancelled, so the run's row never stays "running".
+    await CancellationScope.nonCancellable(() => record({ runId: options.runId, workspaceId: options.workspaceId, workflowId: workflowInfo().workflowId, state }));
+  }
+  if (failure !== undefined) {
+    if (isCancellation(failure)) throw failure;
+    throw ApplicationFailure.create({ type: 'FlowFailed', message: state.error?.message ?? 'The flow failed', nonRetryable: true, details: [state.error] });
+  }
+  return state;
+}
+
+/** The user-facing error of a failed activity: the action's own message and type, not Temporal's wrapper. */
+function describeFailure(err: unknown): NodeError {
+  let cause: unknown = err;
+  if (err instanceof ActivityFailure && err.cause) cause = err.cause;
+  if (cause instanceof ApplicationFailure) {
+    const details = (cause.details?.[0] ?? {}) as { status?: number };
+    return { message: cause.message, type: cause.type ?? 'Error', ...(details.status ? { status: details.status } : {}) };
+  }
+  if (cause instanceof Error) return { message: cause.message, type: cause.name === 'TimeoutFailure' ? 'Timeout' : cause.name };
+  return { message: String(cause), type: 'Error' };
+}
+
+function attemptsOf(err: unknown): number | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  if (cause instanceof ApplicationFailure) return (cause.details?.[0] as { attempt?: number } | undefined)?.attempt;
+  return undefined;
+}
