@@ -137,7 +137,9 @@ function checkGraph(graph: FlowGraph, startId: string, problems: FlowProblem[], 
   }
 
   for (const node of graph.nodes) {
-    if (node.type === 'forEach') checkGraph(node.body, node.id, problems, upstream, upstream.get(node.id) ?? new Set(outer));
+    // After a cycle here the upstream sets are unknown: still check the body's edges, but leave its nodes
+    // without upstream sets (as this graph's nodes are), so their references are not wrongly reported.
+    if (node.type === 'forEach') checkGraph(node.body, node.id, problems, cycleReported ? new Map() : upstream, upstream.get(node.id) ?? new Set(outer));
   }
 }
 
@@ -153,7 +155,10 @@ function checkNode(node: FlowNode, catalog: CatalogIndex, all: Map<string, { nod
         for (const name of (info.inputSchema.required ?? []) as string[]) {
           if (!(name in node.inputs)) problems.push({ code: 'MISSING_INPUT', nodeId: node.id, field: `inputs.${name}`, message: `Node "${node.id}" (${info.title}) needs the input "${name}"` });
         }
-        if (info.inputSchema.additionalProperties === false) {
+        // zod's input-side JSON Schema of a plain z.object() omits `additionalProperties` (extra keys are
+        // stripped before the action sees them), so only an explicit schema or `true` admits other inputs.
+        const extra = info.inputSchema.additionalProperties;
+        if (info.inputSchema.type === 'object' && (extra === undefined || extra === false)) {
           for (const name of Object.keys(node.inputs)) {
             if (!(name in props)) problems.push({ code: 'UNKNOWN_INPUT', nodeId: node.id, field: `inputs.${name}`, message: `Node "${node.id}" (${info.title}) has no input "${name}"; it takes ${Object.keys(props).join(', ') || 'none'}` });
           }
@@ -212,8 +217,12 @@ function checkNode(node: FlowNode, catalog: CatalogIndex, all: Map<string, { nod
 /** The JSON Schema of a node's output, as later nodes see it. */
 export function outputSchemaOf(node: FlowNode, catalog: CatalogIndex): JsonSchema | undefined {
   switch (node.type) {
-    case 'action':
-      return catalog.getAction(node.action)?.outputSchema;
+    case 'action': {
+      const schema = catalog.getAction(node.action)?.outputSchema;
+      // After a failure the `error` branch runs and the node's output is `{ error }` (a NodeError).
+      if (!schema || node.onError !== 'branch' || typeof schema.properties !== 'object') return schema;
+      return { ...schema, properties: { ...schema.properties, error: NODE_ERROR_SCHEMA } };
+    }
     case 'condition':
       return { type: 'object', properties: { result: { type: 'boolean' } }, additionalProperties: false };
     case 'switch':
@@ -226,6 +235,13 @@ export function outputSchemaOf(node: FlowNode, catalog: CatalogIndex): JsonSchem
       return undefined;
   }
 }
+
+/** What later nodes see as `nodes.<id>.error` on the `error` branch of an action (see NodeError in run.ts). */
+const NODE_ERROR_SCHEMA: JsonSchema = {
+  type: 'object',
+  properties: { message: { type: 'string' }, type: { type: 'string' }, status: { type: 'integer' } },
+  additionalProperties: false,
+};
 
 /** Walks a reference path through a JSON Schema; returns where it stops matching, if it does. */
 function missingOutputField(schema: JsonSchema | undefined, path: string[]): { path: string[]; available: string[] } | undefined {

@@ -1,0 +1,77 @@
+import type { NextFunction, Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { AppError } from '../../../core/src/errors';
+import type { AuthContext } from './auth';
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface RouteContext<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  auth: AuthContext;
+  req: Request;
+}
+
+export interface RouteResult {
+  status?: number;
+  body?: unknown;
+}
+
+/**
+ * One route: its validation schemas, its documentation and its handler. The schemas parse the request
+ * once; the handler receives the parsed values (never re-parses). The same object feeds the OpenAPI
+ * document, so the docs cannot drift from the code.
+ */
+export interface RouteDef<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
+  method: Method;
+  /** Express-style path: `/api/flows/:flowId`. */
+  path: string;
+  summary: string;
+  tag: string;
+  /** `workspace` (API key, default) or `none` (health, docs). */
+  auth?: 'workspace' | 'none';
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Status → description and optional response schema, for the OpenAPI document. */
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  handler(ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>): Promise<RouteResult>;
+}
+
+export function defineRoute<P extends z.ZodType = z.ZodObject, Q extends z.ZodType = z.ZodObject, B extends z.ZodType = z.ZodUnknown>(def: RouteDef<P, Q, B>): RouteDef {
+  return def as unknown as RouteDef;
+}
+
+/** Registers routes on a router; `authenticate` runs before every route that needs a workspace. */
+export function mountRoutes(router: Router, routes: RouteDef[], authenticate: (req: Request) => Promise<AuthContext>): void {
+  for (const route of routes) {
+    router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        const auth = route.auth === 'none' ? anonymous : await authenticate(req);
+        const params = parsePart(route.params, req.params, 'path parameter');
+        const query = parsePart(route.query, req.query, 'query parameter');
+        const body = parsePart(route.body, req.body, 'body');
+        const result = await route.handler({ params, query, body, auth, req });
+        const status = result.status ?? 200;
+        if (result.body === undefined) res.status(status).end();
+        else res.status(status).json(result.body);
+      } catch (err) {
+        next(err);
+      }
+    });
+  }
+}
+
+const anonymous: AuthContext = { workspaceId: '', mode: 'live', keyId: '' };
+
+function parsePart(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
+  if (!schema) return value;
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  throw new AppError(
+    'VALIDATION_FAILED',
+    `Invalid ${where}: ${result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    result.error.issues.map((i) => ({ in: where, path: i.path, message: i.message })),
+  );
+}

@@ -1,0 +1,45 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { catalog } from '../../catalog';
+import { ConfigError, parseConfig } from '../../core/src/config';
+import { openDatabase } from '../../store/src/database';
+import { migrateToLatest } from '../../store/src/migrate';
+import { createApp } from './app';
+import { ensureWorkspace } from './bootstrap';
+import { connectTemporal } from './temporal';
+
+async function main(): Promise<void> {
+  const config = parseConfig(process.env);
+  const logger = pino({ level: config.LOG_LEVEL, name: 'server' });
+  const db = openDatabase(config.databaseUrl);
+  await migrateToLatest(db);
+  const { keys } = await ensureWorkspace(db);
+  if (keys) {
+    // Shown once: only hashes are stored.
+    console.log(`\n  Workspace created. Your API keys (shown once, store them now):\n    live: ${keys.live}\n    test: ${keys.test}\n`);
+  }
+  const temporal = connectTemporal({ address: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE });
+  const editorDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../editor/dist');
+  const app = createApp({ db, temporal, catalog, logger, bodyLimit: config.BODY_LIMIT, editorDir });
+  const server = app.listen(config.PORT, config.HOST, () => {
+    logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'API server listening');
+  });
+  const stop = () => {
+    server.close(async () => {
+      await temporal.close();
+      await db.destroy();
+      process.exit(0);
+    });
+    server.closeAllConnections();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  // Started by `npm start`: exit with it, even if it was killed without a chance to stop us.
+  process.once('disconnect', stop);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

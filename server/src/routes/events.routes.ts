@@ -1,0 +1,54 @@
+import crypto from 'node:crypto';
+import { z } from 'zod';
+import { EventTrigger } from '../../../core/src/flow';
+import type { FlowSnapshot } from '../../../core/src/flow';
+import { versionsSubscribedTo } from '../../../store/src/flows.repository';
+import { defineRoute, type RouteDef } from '../http/route';
+import { startRun } from '../services/runs.service';
+import type { ServerDeps } from '../deps';
+
+const AppEvent = z.object({
+  name: EventTrigger.shape.event,
+  /** Your id for this event. Sending the same id again starts no second run. */
+  id: z.string().min(1).max(200).optional(),
+  data: z.json().default({}),
+});
+
+export function eventRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/events',
+      tag: 'App events',
+      summary: 'Send an app event: starts every published flow triggered by it (once per event id)',
+      body: AppEvent,
+      responses: {
+        202: { description: 'Accepted; `runs` lists the run of each subscribed flow (empty when none)' },
+        400: { description: 'Invalid event' },
+        401: { description: 'Missing or wrong API key' },
+        413: { description: 'Body over the size limit' },
+        503: { description: 'Temporal is unreachable: send the event again later' },
+      },
+      async handler({ body, auth }) {
+        const eventId = body.id ?? crypto.randomUUID();
+        const subscribed = await versionsSubscribedTo(db, auth.workspaceId, body.name);
+        const started = [];
+        for (const v of subscribed) {
+          // The workflow id derives from the event id: a resend finds the same run.
+          const workflowId = `event:${auth.workspaceId}:${v.flow_id}:${auth.mode}:${eventId}`;
+          const run = await startRun(db, temporal, catalog, {
+            workspaceId: auth.workspaceId,
+            flowId: v.flow_id,
+            version: v.version,
+            snapshot: JSON.parse(v.snapshot) as FlowSnapshot,
+            trigger: { type: 'event', name: body.name, id: eventId, data: body.data },
+            mode: auth.mode,
+            workflowId,
+          });
+          started.push({ flowId: v.flow_id, runId: run.runId, duplicate: !run.created });
+        }
+        return { status: 202, body: { eventId, runs: started } };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { FlowDocument } from '../../../core/src/flow';
+import { applyOperations, OperationError, type FlowOperation } from '../../../core/src/operations';
+import { AppError } from '../../../core/src/errors';
+import * as flows from '../../../store/src/flows.repository';
+import { defineRoute, type RouteDef } from '../http/route';
+import { presentFlow, publishFlow, requireFlow, requireVersion } from '../services/flows.service';
+import type { ServerDeps } from '../deps';
+
+const FlowParams = z.object({ flowId: z.string().min(1).max(64) });
+const Page = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), offset: z.coerce.number().int().min(0).default(0) });
+const CreateFlowBody = z.object({ name: z.string().min(1).max(200), document: FlowDocument });
+const UpdateFlowBody = z.object({ name: z.string().min(1).max(200).optional(), document: FlowDocument.optional(), operations: z.array(z.looseObject({ type: z.string() })).max(500).optional() });
+const FlowResponse = z.object({ id: z.string(), name: z.string(), document: FlowDocument, publishedVersion: z.number().nullable(), problems: z.array(z.object({ code: z.string(), message: z.string(), nodeId: z.string().optional(), field: z.string().optional() })) });
+const PublishBody = z.object({ note: z.string().max(2000).optional() });
+
+export function flowRoutes({ db, catalog }: ServerDeps): RouteDef[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/api/flows',
+      tag: 'Flows',
+      summary: 'Create a flow (saved as a draft)',
+      body: CreateFlowBody,
+      responses: { 201: { description: 'Created', schema: FlowResponse }, 400: { description: 'The document does not parse' } },
+      async handler({ body, auth }) {
+        const row = await flows.insertFlow(db, { workspaceId: auth.workspaceId, name: body.name, draft: body.document });
+        return { status: 201, body: presentFlow(row, catalog) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/flows',
+      tag: 'Flows',
+      summary: 'List flows',
+      query: Page,
+      responses: { 200: { description: 'Flows, newest first' } },
+      async handler({ query, auth }) {
+        const rows = await flows.listFlows(db, auth.workspaceId, query);
+        return { body: { flows: rows.map((r) => ({ id: r.id, name: r.name, publishedVersion: r.published_version, trigger: r.trigger_type, event: r.trigger_event, updatedAt: r.updated_at })) } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/flows/:flowId',
+      tag: 'Flows',
+      summary: 'Read a flow with its draft and its problems',
+      params: FlowParams,
+      responses: { 200: { description: 'The flow', schema: FlowResponse }, 404: { description: 'No such flow in this workspace' } },
+      async handler({ params, auth }) {
+        return { body: presentFlow(await requireFlow(db, auth.workspaceId, params.flowId), catalog) };
+      },
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/api/flows/:flowId',
+      tag: 'Flows',
+      summary: 'Update the draft: rename, replace the document, or apply edit operations',
+      params: FlowParams,
+      body: UpdateFlowBody,
+      responses: { 200: { description: 'The updated flow', schema: FlowResponse }, 400: { description: 'Invalid document or impossible operation' }, 404: { description: 'No such flow' } },
+      async handler({ params, body, auth }) {
+        const row = await requireFlow(db, auth.workspaceId, params.flowId);
+        let document = body.document ?? FlowDocument.parse(JSON.parse(row.draft));
+        if (body.operations) {
+          try {
+            // The same pure function the editor uses; the result is re-parsed so no operation can store an invalid document.
+            document = FlowDocument.parse(applyOperations(document, body.operations as FlowOperation[]));
+          } catch (err) {
+            if (err instanceof OperationError) throw new AppError('VALIDATION_FAILED', `Operation refused: ${err.message}`);
+            if (err instanceof z.ZodError) throw new AppError('VALIDATION_FAILED', `The operations make an invalid document: ${err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, err.issues);
+            throw err;
+          }
+        }
+        await flows.updateFlow(db, auth.workspaceId, params.flowId, { ...(body.name !== undefined ? { name: body.name } : {}), draft: document });
+        return { body: presentFlow(await requireFlow(db, auth.workspaceId, params.flowId), catalog) };
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/flows/:flowId',
+      tag: 'Flows',
+      summary: 'Delete a flow (it stops receiving events; its versions and runs stay readable)',
+      params: FlowParams,
+      responses: { 204: { description: 'Deleted' }, 404: { description: 'No such flow' } },
+      async handler({ params, auth }) {
+        if (!(await flows.deleteFlow(db, auth.workspaceId, params.flowId))) throw new AppError('NOT_FOUND', `There is no flow "${params.flowId}" in this workspace`);
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/flows/:flowId/publish',
+      tag: 'Flows',
+      summary: 'Publish the draft as a new immutable version',
+      params: FlowParams,
+      body: PublishBody,
+      responses: { 201: { description: 'The new version' }, 404: { description: 'No such flow' }, 422: { description: 'The flow is invalid: every problem, by node' } },
+      async handler({ params, body, auth }) {
+        return { status: 201, body: await publishFlow(db, catalog, auth.workspaceId, params.flowId, body.note) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/flows/:flowId/versions',
+      tag: 'Flows',
+      summary: 'List published versions, newest first',
+      params: FlowParams,
+      responses: { 200: { description: 'Versions' }, 404: { description: 'No such flow' } },
+      async handler({ params, auth }) {
+        await requireFlow(db, auth.workspaceId, params.flowId);
+        const rows = await flows.listVersions(db, auth.workspaceId, params.flowId);
+        return { body: { versions: rows.map((v) => ({ version: v.version, note: v.note, publishedAt: v.published_at })) } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/flows/:flowId/versions/:version',
+      tag: 'Flows',
+      summary: 'Read one published version (read-only snapshot)',
+      params: FlowParams.extend({ version: z.coerce.number().int().min(1) }),
+      responses: { 200: { description: 'The version' }, 404: { description: 'No such version' } },
+      async handler({ params, auth }) {
+        return { body: await requireVersion(db, auth.workspaceId, params.flowId, params.version) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,94 @@
+import crypto from 'node:crypto';
+import { z } from 'zod';
+import { RunModes } from '../../../core/src/catalog-sdk';
+import { AppError } from '../../../core/src/errors';
+import { RunStatuses } from '../../../core/src/run';
+import { listRuns } from '../../../store/src/runs.repository';
+import { defineRoute, type RouteDef } from '../http/route';
+import { requireFlow, requireVersion } from '../services/flows.service';
+import { cancelRun, runDetail, startRun } from '../services/runs.service';
+import type { ServerDeps } from '../deps';
+
+const StartRunBody = z.object({
+  /** What the run sees as `trigger.data`. */
+  input: z.json().default({}),
+  /** Defaults to the mode of the API key. */
+  mode: z.enum(RunModes).optional(),
+  /** Defaults to the newest published version. */
+  version: z.number().int().min(1).optional(),
+});
+const RunsQuery = z.object({
+  flowId: z.string().optional(),
+  status: z.enum(RunStatuses).optional(),
+  mode: z.enum(RunModes).optional(),
+  from: z.iso.datetime().optional(),
+  to: z.iso.datetime().optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+const RunParams = z.object({ runId: z.string().min(1).max(64) });
+
+export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/api/flows/:flowId/runs',
+      tag: 'Runs',
+      summary: 'Start a manual run of a published version',
+      params: z.object({ flowId: z.string() }),
+      body: StartRunBody,
+      responses: { 201: { description: 'Started' }, 404: { description: 'No such flow or version' }, 409: { description: 'The flow has never been published' }, 503: { description: 'Temporal is unreachable; nothing was started' } },
+      async handler({ params, body, auth }) {
+        const flow = await requireFlow(db, auth.workspaceId, params.flowId);
+        const versionNumber = body.version ?? flow.published_version;
+        if (!versionNumber) throw new AppError('CONFLICT', `Flow "${flow.name}" has no published version yet; publish it first`);
+        const version = await requireVersion(db, auth.workspaceId, flow.id, versionNumber);
+        const runKey = crypto.randomUUID();
+        const started = await startRun(db, temporal, catalog, {
+          workspaceId: auth.workspaceId,
+          flowId: flow.id,
+          version: version.version,
+          snapshot: version.snapshot,
+          trigger: { type: 'manual', id: runKey, data: body.input },
+          mode: body.mode ?? auth.mode,
+          workflowId: `manual:${flow.id}:${runKey}`,
+        });
+        return { status: 201, body: { runId: started.runId, workflowId: started.workflowId, version: version.version } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/runs',
+      tag: 'Runs',
+      summary: 'List runs, newest first, filtered by flow, status, mode and time',
+      query: RunsQuery,
+      responses: { 200: { description: 'Runs' } },
+      async handler({ query, auth }) {
+        const rows = await listRuns(db, auth.workspaceId, query);
+        return { body: { runs: rows.map((r) => ({ id: r.id, flowId: r.flow_id, version: r.version, workflowId: r.workflow_id, mode: r.mode, status: r.status, error: r.error ? JSON.parse(r.error) : undefined, createdAt: r.created_at, endedAt: r.ended_at })) } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/runs/:runId',
+      tag: 'Runs',
+      summary: 'A run with per-node status, input, output, attempts, errors and timing',
+      params: RunParams,
+      responses: { 200: { description: 'The run' }, 404: { description: 'No such run in this workspace' } },
+      async handler({ params, auth }) {
+        return { body: await runDetail(db, temporal, auth.workspaceId, params.runId) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/runs/:runId/cancel',
+      tag: 'Runs',
+      summary: 'Cancel a running run',
+      params: RunParams,
+      responses: { 202: { description: 'Cancellation requested' }, 404: { description: 'No such run' }, 409: { description: 'The run is not running' } },
+      async handler({ params, auth }) {
+        return { status: 202, body: await cancelRun(db, temporal, auth.workspaceId, params.runId) };
+      },
+    }),
+  ];
+}

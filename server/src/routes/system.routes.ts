@@ -1,0 +1,44 @@
+import { defineRoute, type RouteDef } from '../http/route';
+import { openApiDocument } from '../http/openapi';
+import type { ServerDeps } from '../deps';
+
+export function systemRoutes(deps: ServerDeps, allRoutes: () => RouteDef[]): RouteDef[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/health',
+      tag: 'System',
+      summary: 'Health of the API, its database and Temporal',
+      auth: 'none',
+      responses: { 200: { description: 'Healthy' }, 503: { description: 'A dependency is down' } },
+      async handler() {
+        const checks = { database: 'up', temporal: 'up' };
+        await deps.db.selectFrom('workspaces').select('id').limit(1).execute().catch(() => (checks.database = 'down'));
+        await deps.temporal.call((c) => c.connection.workflowService.getSystemInfo({})).catch(() => (checks.temporal = 'down'));
+        const ok = checks.database === 'up' && checks.temporal === 'up';
+        return { status: ok ? 200 : 503, body: { ok, ...checks } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/openapi.json',
+      tag: 'System',
+      summary: 'This API as an OpenAPI 3.1 document, generated from its zod schemas',
+      auth: 'none',
+      responses: { 200: { description: 'OpenAPI document' } },
+      async handler() {
+        return { body: openApiDocument(allRoutes()) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/catalog/actions',
+      tag: 'Catalog',
+      summary: 'Every catalog action with its input and output JSON Schema',
+      responses: { 200: { description: 'Actions' } },
+      async handler() {
+        return { body: { actions: deps.catalog.actions } };
+      },
+    }),
+  ];
+}

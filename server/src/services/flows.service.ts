@@ -1,0 +1,56 @@
+import type { CatalogIndex } from '../../../core/src/catalog-sdk';
+import { AppError } from '../../../core/src/errors';
+import { FlowDocument, toSnapshot, type FlowSnapshot } from '../../../core/src/flow';
+import { validateFlow } from '../../../core/src/validate';
+import type { Db } from '../../../store/src/database';
+import * as flows from '../../../store/src/flows.repository';
+
+export type FlowRow = NonNullable<Awaited<ReturnType<typeof flows.getFlow>>>;
+
+export function presentFlow(row: FlowRow, catalog: CatalogIndex) {
+  const document = FlowDocument.parse(JSON.parse(row.draft));
+  return {
+    id: row.id,
+    name: row.name,
+    document,
+    publishedVersion: row.published_version,
+    /** Problems of the draft; a draft may be saved with problems but not published. */
+    problems: validateFlow(document, catalog),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export async function requireFlow(db: Db, workspaceId: string, flowId: string): Promise<FlowRow> {
+  const row = await flows.getFlow(db, workspaceId, flowId);
+  // Another workspace's flow is indistinguishable from a missing one.
+  if (!row) throw new AppError('NOT_FOUND', `There is no flow "${flowId}" in this workspace`);
+  return row;
+}
+
+/** Publishes the draft as the next immutable version, or refuses with every problem by node. */
+export async function publishFlow(db: Db, catalog: CatalogIndex, workspaceId: string, flowId: string, note: string | undefined) {
+  const row = await requireFlow(db, workspaceId, flowId);
+  const document = FlowDocument.parse(JSON.parse(row.draft));
+  const problems = validateFlow(document, catalog);
+  if (problems.length > 0) {
+    throw new AppError('FLOW_INVALID', `The flow cannot be published: ${problems.length} problem${problems.length === 1 ? '' : 's'} (${problems.map((p) => p.message).slice(0, 3).join('; ')}${problems.length > 3 ? '; …' : ''})`, { problems });
+  }
+  const snapshot = toSnapshot(document);
+  const version = await flows.publishVersion(db, {
+    workspaceId,
+    flowId,
+    snapshot,
+    ...(note !== undefined ? { note } : {}),
+    triggerType: snapshot.trigger.type,
+    triggerEvent: snapshot.trigger.type === 'event' ? snapshot.trigger.event : null,
+  });
+  if (!version) throw new AppError('NOT_FOUND', `There is no flow "${flowId}" in this workspace`);
+  return { flowId, version: version.version, note: version.note, publishedAt: version.published_at };
+}
+
+export async function requireVersion(db: Db, workspaceId: string, flowId: string, version: number): Promise<{ version: number; snapshot: FlowSnapshot; note: string | null; publishedAt: string }> {
+  const row = await flows.getVersion(db, workspaceId, flowId, version);
+  if (!row) throw new AppError('NOT_FOUND', `Flow "${flowId}" has no version ${version}`);
+  return { version: row.version, snapshot: JSON.parse(row.snapshot) as FlowSnapshot, note: row.note, publishedAt: row.published_at };
+}

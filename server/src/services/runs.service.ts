@@ -1,0 +1,110 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { CatalogIndex, RunMode } from '../../../core/src/catalog-sdk';
+import { AppError } from '../../../core/src/errors';
+import { walkNodes, type FlowSnapshot } from '../../../core/src/flow';
+import { RunQueries, type RunFlowInput, type RunOptions, type RunState, type TriggerPayload } from '../../../core/src/run';
+import type { Db } from '../../../store/src/database';
+import * as runs from '../../../store/src/runs.repository';
+import type { TemporalAccess } from '../temporal';
+
+export interface StartRunRequest {
+  workspaceId: string;
+  flowId: string;
+  version: number;
+  snapshot: FlowSnapshot;
+  trigger: TriggerPayload;
+  mode: RunMode;
+  /** Same id → same run: the dedupe key for app events. */
+  workflowId: string;
+}
+
+/**
+ * Starts a run exactly once per workflow id. The run row is claimed first (unique workflow id), then the
+ * workflow is started; if Temporal refuses or is unreachable the claim is released, so no run is ever
+ * recorded as started without a workflow behind it.
+ */
+export async function startRun(db: Db, temporal: TemporalAccess, catalog: CatalogIndex, r: StartRunRequest): Promise<{ runId: string; workflowId: string; created: boolean }> {
+  const claim = await runs.claimRun(db, { workspaceId: r.workspaceId, flowId: r.flowId, version: r.version, workflowId: r.workflowId, mode: r.mode, trigger: r.trigger });
+  if (!claim.created) return { runId: claim.run.id, workflowId: r.workflowId, created: false };
+  const options: RunOptions = { runId: claim.run.id, workspaceId: r.workspaceId, flowId: r.flowId, version: r.version, mode: r.mode, actionDefaults: actionDefaults(r.snapshot, catalog), record: true };
+  const input: RunFlowInput = { snapshot: r.snapshot, trigger: r.trigger, options };
+  try {
+    const handle = await temporal.call((client) =>
+      client.workflow.start('runFlow', {
+        args: [input],
+        taskQueue: temporal.taskQueue,
+        workflowId: r.workflowId,
+        // A resent event must not start the workflow again, even after the first run finished.
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        memo: { runId: claim.run.id, flowId: r.flowId, version: r.version, mode: r.mode },
+      }),
+    );
+    await runs.markRunStarted(db, claim.run.id, handle.firstExecutionRunId);
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      await runs.markRunStarted(db, claim.run.id, '');
+      return { runId: claim.run.id, workflowId: r.workflowId, created: false };
+    }
+    await runs.releaseRun(db, claim.run.id);
+    throw err;
+  }
+  return { runId: claim.run.id, workflowId: r.workflowId, created: true };
+}
+
+/** Catalog defaults (retry, timeout) for each action in the snapshot, frozen into the run's input. */
+function actionDefaults(snapshot: FlowSnapshot, catalog: CatalogIndex): RunOptions['actionDefaults'] {
+  const out: RunOptions['actionDefaults'] = {};
+  for (const { node } of walkNodes(snapshot)) {
+    if (node.type !== 'action' || out[node.action]) continue;
+    const info = catalog.getAction(node.action);
+    if (info) out[node.action] = { ...(info.retry ? { retry: info.retry } : {}), ...(info.timeout ? { timeout: info.timeout } : {}) };
+  }
+  return out;
+}
+
+/** A run with its per-node state: live from the workflow while it runs, from the database after. */
+export async function runDetail(db: Db, temporal: TemporalAccess, workspaceId: string, runId: string) {
+  const row = await runs.getRun(db, workspaceId, runId);
+  if (!row) throw new AppError('NOT_FOUND', `There is no run "${runId}" in this workspace`);
+  let state = row.state ? (JSON.parse(row.state) as RunState) : undefined;
+  let status = row.status;
+  if (!state && (status === 'running' || status === 'starting')) {
+    try {
+      const handle = temporal.client.workflow.getHandle(row.workflow_id);
+      state = await temporal.call(() => handle.query<RunState>(RunQueries.state));
+      // A run ended by terminate never reports itself: take the truth from Temporal.
+      const description = await temporal.call(() => handle.describe());
+      const closed = { TERMINATED: 'cancelled', CANCELLED: 'cancelled', FAILED: 'failed', TIMED_OUT: 'failed', COMPLETED: 'completed' } as const;
+      const temporalStatus = description.status.name as keyof typeof closed;
+      if (temporalStatus in closed && !['completed', 'failed', 'cancelled'].includes(state.status)) {
+        state = { ...state, status: closed[temporalStatus], endedAt: description.closeTime?.toISOString() ?? new Date().toISOString() };
+        await runs.finishRun(db, { runId, workspaceId, state });
+      }
+      status = state.status;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError) && !(err instanceof AppError)) throw err;
+    }
+  }
+  return {
+    id: row.id,
+    flowId: row.flow_id,
+    version: row.version,
+    workflowId: row.workflow_id,
+    mode: row.mode,
+    status,
+    trigger: JSON.parse(row.trigger) as TriggerPayload,
+    createdAt: row.created_at,
+    endedAt: state?.endedAt ?? row.ended_at,
+    output: state?.output,
+    error: state?.error,
+    nodes: state ? Object.values(state.nodes) : [],
+  };
+}
+
+export async function cancelRun(db: Db, temporal: TemporalAccess, workspaceId: string, runId: string) {
+  const row = await runs.getRun(db, workspaceId, runId);
+  if (!row) throw new AppError('NOT_FOUND', `There is no run "${runId}" in this workspace`);
+  if (row.status !== 'running' && row.status !== 'starting') throw new AppError('CONFLICT', `Run "${runId}" is ${row.status}; only a running run can be cancelled`);
+  await temporal.call((client) => client.workflow.getHandle(row.workflow_id).cancel());
+  return { runId, status: 'cancelling' };
+}

@@ -1,0 +1,42 @@
+import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
+import { AppError } from '../../core/src/errors';
+
+export interface TemporalAccess {
+  client: Client;
+  taskQueue: string;
+  /** Runs a Temporal call with a deadline; an unreachable server becomes a 503 naming the address. */
+  call<T>(fn: (client: Client) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** A lazy connection: the API starts (and answers 503 clearly) even while Temporal is down. */
+export function connectTemporal(o: { address: string; namespace: string; taskQueue: string; deadlineMs?: number }): TemporalAccess {
+  const connection = Connection.lazy({ address: o.address, connectTimeout: 3000 });
+  const client = new Client({ connection, namespace: o.namespace });
+  const deadlineMs = o.deadlineMs ?? 10_000;
+  return {
+    client,
+    taskQueue: o.taskQueue,
+    async call(fn) {
+      try {
+        return await connection.withDeadline(Date.now() + deadlineMs, () => fn(client));
+      } catch (err) {
+        if (isUnavailable(err)) throw new AppError('TEMPORAL_UNAVAILABLE', `Temporal at ${o.address} is unreachable; nothing was started. Check that it is running (npm start starts one), then try again.`);
+        throw err;
+      }
+    },
+    close: () => connection.close(),
+  };
+}
+
+/** gRPC status codes UNAVAILABLE (14) and DEADLINE_EXCEEDED (4). */
+const GRPC_UNREACHABLE = [14, 4];
+
+export function isUnavailable(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if (isGrpcServiceError(e) && GRPC_UNREACHABLE.includes(e.code)) return true;
+    const msg = (e as Error).message ?? '';
+    if (/Failed to connect|ECONNREFUSED|connection refused|DEADLINE_EXCEEDED|UNAVAILABLE/i.test(msg)) return true;
+  }
+  return false;
+}

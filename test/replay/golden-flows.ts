@@ -1,0 +1,288 @@
+import { createRequire } from 'node:module';
+import type { History } from '@temporalio/common/lib/proto-utils';
+import proto from '@temporalio/proto';
+import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
+import { FlowDocument, toSnapshot } from '../../core/src/flow';
+import type { RunFlowInput } from '../../core/src/run';
+
+/**
+ * The golden flows whose recorded histories test/replay/replay.test.ts replays against the current
+ * interpreter. Together they cover every node kind and every path through runFlow. Each name is the
+ * file name of its history (test/replay/histories/<name>.json) and the workflow id it was recorded under.
+ */
+export interface GoldenFlow {
+  name: string;
+  doc: unknown;
+  data: unknown;
+  /** How the recorded run ended; the recorder refuses a history that ended otherwise. */
+  expected: 'completed' | 'failed';
+}
+
+/** Answers of the local HTTP peer the recorder starts; `flakyPath` answers 503 twice, then 200. */
+export const PEER_PATHS = { user: '/user', echo: '/echo', missing: '/missing', bad: '/bad', flaky: '/flaky' } as const;
+
+const fastRetry = { maximumAttempts: 4, initialInterval: '100ms', backoffCoefficient: 1 };
+
+const get = (url: string, extra: Record<string, unknown> = {}) => ({ type: 'action', action: 'http.request@1', inputs: { url, ...extra }, retry: fastRetry });
+const transform = (expression: string, data?: unknown) => ({
+  type: 'action',
+  action: 'data.transform@1',
+  inputs: data === undefined ? { expression } : { data, expression },
+});
+
+/** The golden flows, with their HTTP nodes pointed at `peer` (e.g. `http://127.0.0.1:1234`). */
+export function goldenFlows(peer: string): GoldenFlow[] {
+  const condition = {
+    trigger: { type: 'manual' },
+    nodes: [
+      { id: 'check', type: 'condition', condition: 'trigger.data.plan = "pro"' },
+      { id: 'yes', ...transform('"pro path"') },
+      { id: 'no', ...transform('"free path"') },
+      { id: 'after', ...transform('"joined"') },
+    ],
+    edges: [
+      { from: 'trigger', to: 'check' },
+      { from: 'check', to: 'yes', branch: 'true' },
+      { from: 'check', to: 'no', branch: 'false' },
+      { from: 'yes', to: 'after' },
+      { from: 'no', to: 'after' },
+    ],
+  };
+  const switchDoc = {
+    trigger: { type: 'manual' },
+    nodes: [
+      { id: 'route', type: 'switch', value: 'trigger.data.plan', cases: ['free', 'pro'] },
+      { id: 'free', ...transform('"free path"') },
+      { id: 'pro', ...transform('"pro path"') },
+      { id: 'other', ...transform('"default path"') },
+    ],
+    edges: [
+      { from: 'trigger', to: 'route' },
+      { from: 'route', to: 'free', branch: 'free' },
+      { from: 'route', to: 'pro', branch: 'pro' },
+      { from: 'route', to: 'other', branch: 'default' },
+    ],
+  };
+  return [
+    {
+      // Both action kinds in a row; the guard test mutates the interpreter and replays this one.
+      name: 'linear-actions',
+      expected: 'completed',
+      data: {},
+      doc: {
+        trigger: { type: 'manual' },
+        nodes: [
+          { id: 'fetch', ...get(`${peer}${PEER_PATHS.user}`) },
+          { id: 'shape', ...transform('{ "greeting": "Hello " & data.name }', { $expr: 'nodes.fetch.body' }) },
+        ],
+        edges: [
+          { from: 'trigger', to: 'fetch' },
+          { from: 'fetch', to: 'shape' },
+        ],
+      },
+    },
+    { name: 'condition-true', expected: 'completed', data: { plan: 'pro' }, doc: condition },
+    { name: 'condition-false', expected: 'completed', data: { plan: 'free' }, doc: condition },
+    { name: 'switch-case', expected: 'completed', data: { plan: 'pro' }, doc: switchDoc },
+    { name: 'switch-default', expected: 'completed', data: { plan: 'enterprise' }, doc: switchDoc },
+    {
+      name: 'parallel-join',
+      expected: 'completed',
+      data: {},
+      doc: {
+        trigger: { type: 'manual' },
+        nodes: [
+          { id: 'a', ...get(`${peer}${PEER_PATHS.user}`) },
+          { id: 'b', ...get(`${peer}${PEER_PATHS.echo}`, { method: 'POST', body: { n: 2 } }) },
+          { id: 'c', ...transform('3') },
+          { id: 'join', ...transform('$sum(data)', { $expr: '[nodes.a.status, nodes.b.status, nodes.c.result]' }) },
+        ],
+        edges: [
+          { from: 'trigger', to: 'a' },
+          { from: 'trigger', to: 'b' },
+          { from: 'trigger', to: 'c' },
+          { from: 'a', to: 'join' },
+          { from: 'b', to: 'join' },
+          { from: 'c', to: 'join' },
+        ],
+      },
+    },
+    {
+      name: 'delay',
+      expected: 'completed',
+      data: {},
+      doc: {
+        trigger: { type: 'manual' },
+        nodes: [
+          { id: 'before', ...transform('"before"') },
+          { id: 'wait', type: 'delay', duration: '1s' },
+          { id: 'after', ...transform('"after"') },
+        ],
+        edges: [
+          { from: 'trigger', to: 'before' },
+          { from: 'before', to: 'wait' },
+          { from: 'wait', to: 'after' },
+        ],
+      },
+    },
+    {
+      // Concurrency 2 over 5 items; odd items stop at the body's end node, even ones run a transform.
+      name: 'for-each',
+      expected: 'completed',
+      data: { ids: [10, 11, 12, 13, 14] },
+      doc: {
+        trigger: { type: 'manual' },
+        nodes: [
+          {
+            id: 'each',
+            type: 'forEach',
+            items: 'trigger.data.ids',
+            concurrency: 2,
+            body: {
+              nodes: [
+                { id: 'post', ...get(`${peer}${PEER_PATHS.echo}`, { method: 'POST', body: { id: { $expr: 'item' }, at: { $expr: 'index' } } }) },
+                { id: 'odd', type: 'condition', condition: 'item % 2 = 1' },
+                { id: 'stop', type: 'end', output: { skipped: { $expr: 'item' } } },
+                { id: 'double', ...transform('data * 2', { $expr: 'item' }) },
+              ],
+              edges: [
+                { from: 'each', to: 'post' },
+                { from: 'post', to: 'odd' },
+                { from: 'odd', to: 'stop', branch: 'true' },
+                { from: 'odd', to: 'double', branch: 'false' },
+              ],
+            },
+          },
+          { id: 'count', ...transform('$count(data)', { $expr: 'nodes.each.post.body.got.id' }) },
+        ],
+        edges: [
+          { from: 'trigger', to: 'each' },
+          { from: 'each', to: 'count' },
+        ],
+      },
+    },
+    {
+      // The end node finishes the run while a long delay on another branch is still pending.
+      name: 'end-node',
+      expected: 'completed',
+      data: { email: 'ada@example.com' },
+      doc: {
+        trigger: { type: 'manual' },
+        nodes: [
+          { id: 'done', type: 'end', output: { email: { $expr: 'trigger.data.email' } } },
+          { id: 'slowBranch', type: 'delay', duration: '10m' },
+        ],
+        edges: [
+          { from: 'trigger', to: 'done' },
+          { from: 'trigger', to: 'slowBranch' },
+        ],
+      },
+    },
+    {
+      name: 'retry',
+      expected: 'completed',
+      data: {},
+      doc: {
+        trigger: { type: 'manual' },
+        nodes: [
+          { id: 'call', ...get(`${peer}${PEER_PATHS.flaky}`) },
+          { id: 'after', ...transform('data', { $expr: 'nodes.call.body.calls' }) },
+        ],
+        edges: [
+          { from: 'trigger', to: 'call' },
+          { from: 'call', to: 'after' },
+        ],
+      },
+    },
+    {
+      name: 'error-branch',
+      expected: 'completed',
+      data: {},
+      doc: {
+        trigger: { type: 'manual' },
+        nodes: [
+          { id: 'call', ...get(`${peer}${PEER_PATHS.missing}`), onError: 'branch' },
+          { id: 'ok', ...transform('"ok"') },
+          { id: 'handle', ...transform('data', { $expr: 'nodes.call.error.status' }) },
+        ],
+        edges: [
+          { from: 'trigger', to: 'call' },
+          { from: 'call', to: 'ok' },
+          { from: 'call', to: 'handle', branch: 'error' },
+        ],
+      },
+    },
+    {
+      name: 'failed-run',
+      expected: 'failed',
+      data: {},
+      doc: {
+        trigger: { type: 'manual' },
+        nodes: [
+          { id: 'call', ...get(`${peer}${PEER_PATHS.bad}`) },
+          { id: 'never', ...transform('"never"') },
+        ],
+        edges: [
+          { from: 'trigger', to: 'call' },
+          { from: 'call', to: 'never' },
+        ],
+      },
+    },
+    {
+      // A node failing on bad data (no activity at all): forEach over something that is not a list.
+      name: 'failed-expression',
+      expected: 'failed',
+      data: { ids: 'not a list' },
+      doc: {
+        trigger: { type: 'manual' },
+        nodes: [
+          {
+            id: 'each',
+            type: 'forEach',
+            items: 'trigger.data.ids',
+            concurrency: 1,
+            body: { nodes: [{ id: 'x', ...transform('1') }], edges: [{ from: 'each', to: 'x' }] },
+          },
+        ],
+        edges: [{ from: 'trigger', to: 'each' }],
+      },
+    },
+  ];
+}
+
+/** The workflow input of a golden flow, exactly as the recorder starts it. */
+export function goldenInput(flow: GoldenFlow): RunFlowInput {
+  return {
+    snapshot: toSnapshot(FlowDocument.parse(flow.doc)),
+    trigger: { type: 'manual', data: flow.data },
+    options: { runId: `run_golden_${flow.name}`, workspaceId: 'ws_golden', flowId: 'flw_golden', version: 1, mode: 'live', actionDefaults: {}, record: false },
+  };
+}
+
+/*
+ * History files. They are ProtoJSON, the format of `historyToJSON` from @temporalio/common, of
+ * `temporal workflow show --output json` and of the Web UI's download. We do not call the SDK's
+ * historyToJSON/historyFromJSON: in this install @temporalio/common and @temporalio/proto each hold
+ * their own copy of protobufjs 8 (the root has grpc's protobufjs 7), and the SDK's helpers then throw
+ * "type must be a Type" (an instanceof check across the two copies). This does the same conversion with
+ * the ProtoJSON codec of the protobufjs copy that @temporalio/proto itself uses.
+ */
+interface ProtoJsonCodec {
+  toJson(type: unknown, message: unknown): unknown;
+  fromJson(type: unknown, json: unknown, options?: { ignoreUnknownFields?: boolean }): unknown;
+}
+const requireFromProto = createRequire(createRequire(import.meta.url).resolve('@temporalio/proto'));
+const protojson = requireFromProto('protobufjs/ext/protojson') as ProtoJsonCodec;
+const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType('temporal.api.history.v1.History');
+
+/** A fetched history as ProtoJSON text (what `historyToJSON` writes). */
+export function historyToJSONText(history: History): string {
+  return JSON.stringify(protojson.toJson(historyType, proto.temporal.api.history.v1.History.fromObject(history)), null, 2);
+}
+
+/** A ProtoJSON history (parsed) back to a History the replayer takes (what `historyFromJSON` does). */
+export function historyFromJSONValue(json: unknown): History {
+  const events = (json as { events?: unknown } | null)?.events;
+  if (!Array.isArray(events) || events.length === 0) throw new TypeError('Not a history: expected an object with a non-empty array of events');
+  return protojson.fromJson(historyType, json, { ignoreUnknownFields: true }) as History;
+}

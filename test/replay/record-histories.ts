@@ -1,0 +1,97 @@
+/**
+ * Records the golden histories replayed by test/replay/replay.test.ts:
+ *
+ *   npx tsx test/replay/record-histories.ts [name…]
+ *
+ * Starts its own in-memory Temporal dev server, a worker with the current interpreter and a local HTTP
+ * peer, runs every golden flow (or only the named ones) and writes test/replay/histories/<name>.json.
+ * Existing files are overwritten: re-record only flows that are new; keep old histories (see README.md).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import pino from 'pino';
+import { integrations } from '../../catalog';
+import type { RunState } from '../../core/src/run';
+import { startDevServer } from '../../scripts/lib/temporal-dev-server';
+import { openDatabase } from '../../store/src/database';
+import { migrateToLatest } from '../../store/src/migrate';
+import { createSwitchyardWorker } from '../../worker/src/worker';
+import { startHttpPeer } from '../helpers/http-peer';
+import { freePort } from '../helpers/ports';
+import { goldenFlows, goldenInput, historyToJSONText, PEER_PATHS } from './golden-flows';
+
+const HISTORIES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'histories');
+const TASK_QUEUE = 'golden-histories';
+
+async function main(only: string[]): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  let flakyCalls = 0;
+  const peer = await startHttpPeer((hit) => {
+    const p = hit.path.split('?')[0]!;
+    if (p === PEER_PATHS.user) return { body: { id: 42, name: 'Ada', plan: 'pro' } };
+    if (p === PEER_PATHS.echo) return { body: { got: JSON.parse(hit.body || 'null') } };
+    if (p === PEER_PATHS.missing) return { status: 404, body: { error: 'no such thing' } };
+    if (p === PEER_PATHS.bad) return { status: 400, body: { error: 'bad request' } };
+    if (p === PEER_PATHS.flaky) return ++flakyCalls <= 2 ? { status: 503, body: 'down' } : { body: { ok: true, calls: flakyCalls } };
+    return { status: 500, body: 'unexpected' };
+  });
+  const flows = goldenFlows(peer.url).filter((f) => only.length === 0 || only.includes(f.name));
+  const unknown = only.filter((n) => !flows.some((f) => f.name === n));
+  if (unknown.length > 0) throw new Error(`No golden flow named ${unknown.join(', ')}`);
+
+  const server = await startDevServer({ port: await freePort() });
+  const db = openDatabase(':memory:');
+  try {
+    await migrateToLatest(db);
+    const nativeConnection = await NativeConnection.connect({ address: server.address });
+    const worker = await createSwitchyardWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue: TASK_QUEUE,
+      db,
+      integrations,
+      logger: pino({ level: 'silent' }),
+      httpAllow: ['127.0.0.1/32'],
+    });
+    const running = worker.run();
+    const connection = await Connection.connect({ address: server.address });
+    try {
+      const client = new Client({ connection });
+      fs.mkdirSync(HISTORIES_DIR, { recursive: true });
+      for (const flow of flows) {
+        if (flow.name === 'retry') flakyCalls = 0;
+        const handle = await client.workflow.start('runFlow', { args: [goldenInput(flow)], taskQueue: TASK_QUEUE, workflowId: flow.name });
+        const outcome = await handle.result().then(
+          (state: RunState) => state.status,
+          (err: unknown) => {
+            if (err instanceof WorkflowFailedError) return 'failed' as const;
+            throw err;
+          },
+        );
+        if (outcome !== flow.expected) throw new Error(`Golden flow "${flow.name}" ended ${outcome}, expected ${flow.expected}: not recording it`);
+        const history = await handle.fetchHistory();
+        const file = path.join(HISTORIES_DIR, `${flow.name}.json`);
+        fs.writeFileSync(file, historyToJSONText(history) + '\n');
+        console.log(`${flow.name}: ${outcome}, ${history.events?.length ?? 0} events → ${path.relative(process.cwd(), file)}`);
+      }
+    } finally {
+      await connection.close();
+      worker.shutdown();
+      await running;
+      await worker.closeHttp();
+      await nativeConnection.close();
+    }
+  } finally {
+    await db.destroy();
+    await server.stop();
+    await peer.close();
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

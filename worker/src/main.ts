@@ -1,0 +1,40 @@
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import pino from 'pino';
+import { integrations } from '../../catalog';
+import { ConfigError, parseConfig } from '../../core/src/config';
+import { openDatabase } from '../../store/src/database';
+import { migrateToLatest } from '../../store/src/migrate';
+import { parseAllowList } from './http/guarded-http';
+import { createSwitchyardWorker } from './worker';
+
+async function main(): Promise<void> {
+  const config = parseConfig(process.env);
+  const logger = pino({ level: config.LOG_LEVEL, name: 'worker' });
+  Runtime.install({ logger: new DefaultLogger('WARN', (entry) => logger.warn({ sdk: entry.meta }, entry.message)) });
+  const db = openDatabase(config.databaseUrl);
+  await migrateToLatest(db);
+  const address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`;
+  const connection = await NativeConnection.connect({ address });
+  const worker = await createSwitchyardWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    db,
+    integrations,
+    logger,
+    httpAllow: parseAllowList(config.SWITCHYARD_HTTP_ALLOW),
+  });
+  // Started by `npm start`: exit with it, even if it was killed without a chance to stop us.
+  process.once('disconnect', () => worker.shutdown());
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address }, 'worker running');
+  // Runtime handles SIGINT/SIGTERM: it drains in-flight tasks, then run() resolves.
+  await worker.run();
+  await worker.closeHttp();
+  await connection.close();
+  await db.destroy();
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});
