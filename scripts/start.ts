@@ -23,7 +23,7 @@ const children: Child[] = [];
 let devServer: DevServer | undefined;
 let stopping = false;
 
-function startChild(name: string, entry: string, env: NodeJS.ProcessEnv, onLine?: (line: string) => void): Child {
+function startChild(name: string, entry: string, env: NodeJS.ProcessEnv, onMessage?: (message: unknown) => void): Child {
   // The IPC channel lets a child notice when this process dies, however it dies, and exit too.
   const proc = spawn(process.execPath, ['--import', 'tsx', entry], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const pipe = (stream: NodeJS.ReadableStream | null, out: NodeJS.WriteStream) => {
@@ -34,10 +34,10 @@ function startChild(name: string, entry: string, env: NodeJS.ProcessEnv, onLine?
       buffer = lines.pop() ?? '';
       for (const line of lines) {
         out.write(`${name.padEnd(6)}| ${line}\n`);
-        onLine?.(line);
       }
     });
   };
+  if (onMessage) proc.on('message', onMessage);
   pipe(proc.stdout, process.stdout);
   pipe(proc.stderr, process.stderr);
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
@@ -64,8 +64,16 @@ async function shutdown(code: number): Promise<never> {
   if (stopping) return new Promise<never>(() => undefined);
   stopping = true;
   say('stopping…');
-  for (const child of [...children].reverse()) await stopChild(child);
-  await devServer?.stop();
+  for (const child of [...children].reverse()) {
+    const started = Date.now();
+    await stopChild(child);
+    say(`  ${child.name} stopped (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  }
+  if (devServer) {
+    const started = Date.now();
+    await devServer.stop();
+    say(`  temporal stopped (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  }
   say('stopped');
   process.exit(code);
 }
@@ -109,8 +117,8 @@ async function main(): Promise<void> {
   startChild('server', 'server/src/main.ts', env);
   await waitFor('the API server', async () => (await fetch(`${apiUrl}/api/health`)).status < 500, 60_000);
   let workerReady = false;
-  startChild('worker', 'worker/src/main.ts', env, (line) => {
-    if (line.includes('worker running')) workerReady = true;
+  startChild('worker', 'worker/src/main.ts', env, (message) => {
+    if ((message as { type?: string }).type === 'ready') workerReady = true;
   });
   await waitFor('the worker', async () => workerReady, 120_000);
 

@@ -120,7 +120,7 @@ describe('applyOperation', () => {
     });
 
     // operations.ts drops only the forEach's own layout entry; its body nodes' entries are left behind.
-    it.fails('removes the layout of the body nodes of a removed forEach (known bug in operations.ts)', () => {
+    it('removes the layout of the body nodes of a removed forEach', () => {
       const doc = apply(sampleDoc(), { type: 'removeNode', nodeId: 'loop' });
       expect(doc.layout).not.toHaveProperty('shape');
     });

@@ -1,4 +1,4 @@
-import type { FlowDocument, FlowEdge, FlowGraph, FlowNode, FlowTrigger } from './flow';
+import { walkNodes, type FlowDocument, type FlowEdge, type FlowGraph, type FlowNode, type FlowTrigger } from './flow';
 
 /**
  * Edits are typed operations applied by one pure function, shared by the editor (undo/redo) and the
@@ -8,13 +8,16 @@ import type { FlowDocument, FlowEdge, FlowGraph, FlowNode, FlowTrigger } from '.
 export type FlowOperation =
   | { type: 'addNode'; node: FlowNode; position?: { x: number; y: number }; parentId?: string }
   | { type: 'removeNode'; nodeId: string }
-  | { type: 'updateNode'; nodeId: string; patch: Partial<Omit<FlowNode, 'id' | 'type'>> }
+  | { type: 'updateNode'; nodeId: string; patch: NodePatch }
   | { type: 'updateInput'; nodeId: string; input: string; value: unknown }
   | { type: 'removeInput'; nodeId: string; input: string }
   | { type: 'connect'; edge: FlowEdge; parentId?: string }
   | { type: 'disconnect'; edge: FlowEdge; parentId?: string }
   | { type: 'moveNode'; nodeId: string; position: { x: number; y: number } }
   | { type: 'setTrigger'; trigger: FlowTrigger };
+
+/** Any node fields but `id` and `type`; the result is checked when the document is parsed. */
+export type NodePatch = Record<string, unknown>;
 
 export class OperationError extends Error {
   override readonly name = 'OperationError';
@@ -28,8 +31,10 @@ export function applyOperation(doc: FlowDocument, op: FlowOperation): FlowDocume
       return op.position ? { ...withNode, layout: { ...doc.layout, [op.node.id]: op.position } } : withNode;
     }
     case 'removeNode': {
-      requireNode(doc, op.nodeId);
-      const { [op.nodeId]: _removed, ...layout } = doc.layout;
+      const removed = requireNode(doc, op.nodeId);
+      // The node's own position and, for a forEach, those of every node in its body.
+      const gone = new Set([removed.id, ...(removed.type === 'forEach' ? [...walkNodes(removed.body)].map((w) => w.node.id) : [])]);
+      const layout = Object.fromEntries(Object.entries(doc.layout).filter(([id]) => !gone.has(id)));
       const strip = (g: FlowGraph): FlowGraph => ({
         nodes: g.nodes.filter((n) => n.id !== op.nodeId).map((n) => (n.type === 'forEach' ? { ...n, body: strip(n.body) } : n)),
         edges: g.edges.filter((e) => e.from !== op.nodeId && e.to !== op.nodeId),

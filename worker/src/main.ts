@@ -27,11 +27,13 @@ async function main(): Promise<void> {
   // Started by `npm start`: exit with it, even if it was killed without a chance to stop us.
   process.once('disconnect', () => worker.shutdown());
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address }, 'worker running');
+  process.send?.({ type: 'ready' }); // tells `npm start` we are up, whatever the log level
   // Runtime handles SIGINT/SIGTERM: it drains in-flight tasks, then run() resolves.
   await worker.run();
   await worker.closeHttp();
   await connection.close();
   await db.destroy();
+  process.exit(0); // the IPC channel from `npm start` would otherwise keep the process alive
 }
 
 main().catch((err: unknown) => {
