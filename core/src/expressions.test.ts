@@ -11,7 +11,12 @@ describe('expressions', () => {
   });
 
   it('resolves nested mappings, escapes literals and drops undefined', async () => {
-    const mapping = { a: { $expr: 'trigger.data.email' }, b: [1, { $expr: 'nodes.fetch.body.id + 1' }], c: { $literal: { $expr: 'x' } }, d: { $expr: 'nodes.nope' } };
+    const mapping = {
+      a: { $expr: 'trigger.data.email' },
+      b: [1, { $expr: 'nodes.fetch.body.id + 1' }],
+      c: { $literal: { $expr: 'x' } },
+      d: { $expr: 'nodes.nope' },
+    };
     expect(await resolveMapping(mapping, scope)).toEqual({ a: 'a@b.c', b: [1, 8], c: { $expr: 'x' } });
   });
 

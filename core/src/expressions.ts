@@ -84,11 +84,22 @@ function normalise(value: unknown): unknown {
 }
 
 export function isExpr(value: unknown): value is { $expr: string } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && typeof (value as { $expr?: unknown }).$expr === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.keys(value).length === 1 &&
+    typeof (value as { $expr?: unknown }).$expr === 'string'
+  );
 }
 
 function isLiteral(value: unknown): value is { $literal: unknown } {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 1 && '$literal' in value;
+}
+
+/** Whether a mapping holds any expression (when not, it is its own value). */
+export function hasExpressions(mapping: unknown): boolean {
+  return !mappingExpressions(mapping).next().done;
 }
 
 /** Resolves a mapping: literals stay, `{ $expr }` is evaluated, `{ $literal }` is unwrapped, at any depth. */

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { TRIGGER_ID } from './graph';
+
+export { allowedBranches, durationMs, TRIGGER_ID, walkNodes } from './graph';
 
 /**
  * The flow document: the single source of truth for what a flow does. Semantics (trigger, nodes, edges)
@@ -7,8 +10,6 @@ import { z } from 'zod';
 
 export const SCHEMA_VERSION = 1;
 
-/** The reserved source id of edges leaving the trigger. */
-export const TRIGGER_ID = 'trigger';
 
 export const NodeId = z
   .string()
@@ -198,35 +199,3 @@ export function toSnapshot(doc: FlowDocument): FlowSnapshot {
   return snapshot;
 }
 
-/** Parses a duration (`'5s'`, `'250ms'`, 1000) to milliseconds. */
-export function durationMs(d: Duration): number {
-  if (typeof d === 'number') return d;
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(d);
-  if (!m) throw new Error(`Not a duration: ${d}`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return Math.round(Number(m[1]) * unit);
-}
-
-/** Every node of the document, including those inside forEach bodies, with the graph that holds it. */
-export function* walkNodes(graph: FlowGraph, parent?: ForEachNode): Generator<{ node: FlowNode; graph: FlowGraph; parent?: ForEachNode }> {
-  for (const node of graph.nodes) {
-    yield parent ? { node, graph, parent } : { node, graph };
-    if (node.type === 'forEach') yield* walkNodes(node.body, node);
-  }
-}
-
-/** The branches a node's outgoing edges may carry. `undefined` means an unlabelled edge. */
-export function allowedBranches(node: FlowNode): (string | undefined)[] {
-  switch (node.type) {
-    case 'condition':
-      return ['true', 'false'];
-    case 'switch':
-      return [...node.cases, 'default'];
-    case 'action':
-      return node.onError === 'branch' ? [undefined, 'error'] : [undefined];
-    case 'end':
-      return [];
-    default:
-      return [undefined];
-  }
-}

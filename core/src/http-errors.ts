@@ -35,4 +35,3 @@ function parseRetryAfter(value: string | undefined): number | undefined {
   }
   return Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
 }
-

@@ -59,21 +59,39 @@ function checkGraph(graph: FlowGraph, startId: string, problems: FlowProblem[], 
   for (const edge of graph.edges) {
     const source = byId.get(edge.from);
     if (!source && edge.from !== startId) {
-      problems.push({ code: 'DANGLING_EDGE', nodeId: edge.to, message: `An edge into "${edge.to}" comes from "${edge.from}", which is not a node here; reconnect or delete it` });
+      problems.push({
+        code: 'DANGLING_EDGE',
+        nodeId: edge.to,
+        message: `An edge into "${edge.to}" comes from "${edge.from}", which is not a node here; reconnect or delete it`,
+      });
       continue;
     }
     if (!byId.has(edge.to)) {
-      problems.push({ code: 'DANGLING_EDGE', nodeId: edge.from === startId ? undefined : edge.from, message: `An edge from "${edge.from}" goes to "${edge.to}", which is not a node here; reconnect or delete it` } as FlowProblem);
+      problems.push({
+        code: 'DANGLING_EDGE',
+        nodeId: edge.from === startId ? undefined : edge.from,
+        message: `An edge from "${edge.from}" goes to "${edge.to}", which is not a node here; reconnect or delete it`,
+      } as FlowProblem);
       continue;
     }
     if (source) {
       const allowed = allowedBranches(source);
       if (!allowed.includes(edge.branch)) {
         const expected = allowed.length === 0 ? 'no outgoing edges' : allowed.map((b) => (b === undefined ? 'an unlabelled edge' : `"${b}"`)).join(' or ');
-        problems.push({ code: 'INVALID_BRANCH', nodeId: source.id, field: 'edges', message: `Node "${source.id}" (${source.type}) has an edge${edge.branch ? ` labelled "${edge.branch}"` : ''} to "${edge.to}"; it takes ${expected}` });
+        problems.push({
+          code: 'INVALID_BRANCH',
+          nodeId: source.id,
+          field: 'edges',
+          message: `Node "${source.id}" (${source.type}) has an edge${edge.branch ? ` labelled "${edge.branch}"` : ''} to "${edge.to}"; it takes ${expected}`,
+        });
       }
     } else if (edge.branch !== undefined) {
-      problems.push({ code: 'INVALID_BRANCH', nodeId: edge.to, field: 'edges', message: `The edge from the start into "${edge.to}" cannot carry the branch "${edge.branch}"` });
+      problems.push({
+        code: 'INVALID_BRANCH',
+        nodeId: edge.to,
+        field: 'edges',
+        message: `The edge from the start into "${edge.to}" cannot carry the branch "${edge.branch}"`,
+      });
     }
     const key = `${edge.from}->${edge.to}:${edge.branch ?? ''}`;
     if (seenEdges.has(key)) problems.push({ code: 'DUPLICATE_EDGE', nodeId: edge.to, message: `The edge ${edge.from} → ${edge.to} appears twice` });
@@ -143,24 +161,47 @@ function checkGraph(graph: FlowGraph, startId: string, problems: FlowProblem[], 
   }
 }
 
-function checkNode(node: FlowNode, catalog: CatalogIndex, all: Map<string, { node: FlowNode }>, upstream: Map<string, Set<string>>, problems: FlowProblem[]): void {
+function checkNode(
+  node: FlowNode,
+  catalog: CatalogIndex,
+  all: Map<string, { node: FlowNode }>,
+  upstream: Map<string, Set<string>>,
+  problems: FlowProblem[],
+): void {
   const expressions: { expr: string; field: string }[] = [];
   switch (node.type) {
     case 'action': {
       const info = catalog.getAction(node.action);
       if (!info) {
-        problems.push({ code: 'UNKNOWN_ACTION', nodeId: node.id, field: 'action', message: `Node "${node.id}" uses "${node.action}", which is not in the catalog; pick an action from the palette` });
+        problems.push({
+          code: 'UNKNOWN_ACTION',
+          nodeId: node.id,
+          field: 'action',
+          message: `Node "${node.id}" uses "${node.action}", which is not in the catalog; pick an action from the palette`,
+        });
       } else {
         const props = (info.inputSchema.properties ?? {}) as Record<string, JsonSchema>;
         for (const name of (info.inputSchema.required ?? []) as string[]) {
-          if (!(name in node.inputs)) problems.push({ code: 'MISSING_INPUT', nodeId: node.id, field: `inputs.${name}`, message: `Node "${node.id}" (${info.title}) needs the input "${name}"` });
+          if (!(name in node.inputs))
+            problems.push({
+              code: 'MISSING_INPUT',
+              nodeId: node.id,
+              field: `inputs.${name}`,
+              message: `Node "${node.id}" (${info.title}) needs the input "${name}"`,
+            });
         }
         // zod's input-side JSON Schema of a plain z.object() omits `additionalProperties` (extra keys are
         // stripped before the action sees them), so only an explicit schema or `true` admits other inputs.
         const extra = info.inputSchema.additionalProperties;
         if (info.inputSchema.type === 'object' && (extra === undefined || extra === false)) {
           for (const name of Object.keys(node.inputs)) {
-            if (!(name in props)) problems.push({ code: 'UNKNOWN_INPUT', nodeId: node.id, field: `inputs.${name}`, message: `Node "${node.id}" (${info.title}) has no input "${name}"; it takes ${Object.keys(props).join(', ') || 'none'}` });
+            if (!(name in props))
+              problems.push({
+                code: 'UNKNOWN_INPUT',
+                nodeId: node.id,
+                field: `inputs.${name}`,
+                message: `Node "${node.id}" (${info.title}) has no input "${name}"; it takes ${Object.keys(props).join(', ') || 'none'}`,
+              });
           }
         }
       }
@@ -198,17 +239,32 @@ function checkNode(node: FlowNode, catalog: CatalogIndex, all: Map<string, { nod
       const targetId = ref[1]!;
       const target = all.get(targetId);
       if (!target) {
-        problems.push({ code: 'UNKNOWN_REFERENCE', nodeId: node.id, field, message: `Node "${node.id}", ${field}: reads nodes.${targetId}, but there is no node "${targetId}"` });
+        problems.push({
+          code: 'UNKNOWN_REFERENCE',
+          nodeId: node.id,
+          field,
+          message: `Node "${node.id}", ${field}: reads nodes.${targetId}, but there is no node "${targetId}"`,
+        });
         continue;
       }
       const ups = upstream.get(node.id);
       if (ups && !ups.has(targetId)) {
-        problems.push({ code: 'NOT_UPSTREAM', nodeId: node.id, field, message: `Node "${node.id}", ${field}: reads nodes.${targetId}, which does not run before "${node.id}"; connect "${targetId}" upstream or read another node` });
+        problems.push({
+          code: 'NOT_UPSTREAM',
+          nodeId: node.id,
+          field,
+          message: `Node "${node.id}", ${field}: reads nodes.${targetId}, which does not run before "${node.id}"; connect "${targetId}" upstream or read another node`,
+        });
         continue;
       }
       const missing = missingOutputField(outputSchemaOf(target.node, catalog), ref.slice(2));
       if (missing) {
-        problems.push({ code: 'UNKNOWN_OUTPUT_FIELD', nodeId: node.id, field, message: `Node "${node.id}", ${field}: nodes.${[targetId, ...missing.path].join('.')} does not exist; "${targetId}" outputs ${missing.available.length ? missing.available.join(', ') : 'no fields'} there` });
+        problems.push({
+          code: 'UNKNOWN_OUTPUT_FIELD',
+          nodeId: node.id,
+          field,
+          message: `Node "${node.id}", ${field}: nodes.${[targetId, ...missing.path].join('.')} does not exist; "${targetId}" outputs ${missing.available.length ? missing.available.join(', ') : 'no fields'} there`,
+        });
       }
     }
   }

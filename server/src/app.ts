@@ -30,7 +30,13 @@ export function createApp(deps: ServerDeps): Express {
     app.use(express.static(deps.editorDir, { index: 'index.html', maxAge: '1h' }));
     app.get(/^\/(?!api|v1|hooks).*/, (_req, res) => res.sendFile(path.join(deps.editorDir!, 'index.html')));
   } else {
-    app.get('/', (_req, res) => res.type('html').send('<!doctype html><title>Switchyard</title><h1>Switchyard</h1><p>The API is running. The editor has not been built: run <code>npm run build:editor</code>. API reference: <a href="/api/openapi.json">/api/openapi.json</a>.</p>'));
+    app.get('/', (_req, res) =>
+      res
+        .type('html')
+        .send(
+          '<!doctype html><title>Switchyard</title><h1>Switchyard</h1><p>The API is running. The editor has not been built: run <code>npm run build:editor</code>. API reference: <a href="/api/openapi.json">/api/openapi.json</a>.</p>',
+        ),
+    );
   }
   app.use(errorMiddleware(deps.logger));
   return app;

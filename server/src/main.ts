@@ -19,7 +19,11 @@ async function main(): Promise<void> {
     // Shown once: only hashes are stored.
     console.log(`\n  Workspace created. Your API keys (shown once, store them now):\n    live: ${keys.live}\n    test: ${keys.test}\n`);
   }
-  const temporal = connectTemporal({ address: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE });
+  const temporal = connectTemporal({
+    address: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+  });
   const editorDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../editor/dist');
   const app = createApp({ db, temporal, catalog, logger, bodyLimit: config.BODY_LIMIT, editorDir });
   const server = app.listen(config.PORT, config.HOST, () => {

@@ -13,7 +13,7 @@ export interface TemporalAccess {
 export function connectTemporal(o: { address: string; namespace: string; taskQueue: string; deadlineMs?: number }): TemporalAccess {
   const connection = Connection.lazy({ address: o.address, connectTimeout: 3000 });
   const client = new Client({ connection, namespace: o.namespace });
-  const deadlineMs = o.deadlineMs ?? 10_000;
+  const deadlineMs = o.deadlineMs ?? 5_000;
   return {
     client,
     taskQueue: o.taskQueue,
@@ -21,7 +21,11 @@ export function connectTemporal(o: { address: string; namespace: string; taskQue
       try {
         return await connection.withDeadline(Date.now() + deadlineMs, () => fn(client));
       } catch (err) {
-        if (isUnavailable(err)) throw new AppError('TEMPORAL_UNAVAILABLE', `Temporal at ${o.address} is unreachable; nothing was started. Check that it is running (npm start starts one), then try again.`);
+        if (isUnavailable(err))
+          throw new AppError(
+            'TEMPORAL_UNAVAILABLE',
+            `Temporal at ${o.address} is unreachable; nothing was started. Check that it is running (npm start starts one), then try again.`,
+          );
         throw err;
       }
     },

@@ -50,7 +50,9 @@ export type Db = Kysely<Database>;
 /** Opens the database named by `url`: a file path or `sqlite:path` (default), `:memory:` for tests. */
 export function openDatabase(url: string): Db {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    throw new Error('DATABASE_URL: PostgreSQL support is planned (the queries are dialect-neutral) but its driver is not installed yet; use a SQLite file path');
+    throw new Error(
+      'DATABASE_URL: PostgreSQL support is planned (the queries are dialect-neutral) but its driver is not installed yet; use a SQLite file path',
+    );
   }
   const file = url.replace(/^sqlite:/, '');
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });

@@ -6,7 +6,18 @@ import { newId } from './ids';
 
 export async function insertFlow(db: Db, flow: { workspaceId: string; name: string; draft: unknown }) {
   const now = nowIso();
-  const row = { id: newId('flw'), workspace_id: flow.workspaceId, name: flow.name, draft: JSON.stringify(flow.draft), published_version: null, trigger_type: null, trigger_event: null, created_at: now, updated_at: now, deleted_at: null };
+  const row = {
+    id: newId('flw'),
+    workspace_id: flow.workspaceId,
+    name: flow.name,
+    draft: JSON.stringify(flow.draft),
+    published_version: null,
+    trigger_type: null,
+    trigger_event: null,
+    created_at: now,
+    updated_at: now,
+    deleted_at: null,
+  };
   await db.insertInto('flows').values(row).execute();
   return row;
 }
@@ -16,13 +27,26 @@ export async function getFlow(db: Db, workspaceId: string, id: string) {
 }
 
 export async function listFlows(db: Db, workspaceId: string, page: { limit: number; offset: number }) {
-  return db.selectFrom('flows').selectAll().where('workspace_id', '=', workspaceId).where('deleted_at', 'is', null).orderBy('created_at', 'desc').orderBy('id').limit(page.limit).offset(page.offset).execute();
+  return db
+    .selectFrom('flows')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(page.limit)
+    .offset(page.offset)
+    .execute();
 }
 
 export async function updateFlow(db: Db, workspaceId: string, id: string, patch: { name?: string; draft?: unknown }) {
   const result = await db
     .updateTable('flows')
-    .set({ ...(patch.name !== undefined ? { name: patch.name } : {}), ...(patch.draft !== undefined ? { draft: JSON.stringify(patch.draft) } : {}), updated_at: nowIso() })
+    .set({
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.draft !== undefined ? { draft: JSON.stringify(patch.draft) } : {}),
+      updated_at: nowIso(),
+    })
     .where('workspace_id', '=', workspaceId)
     .where('id', '=', id)
     .where('deleted_at', 'is', null)
@@ -32,7 +56,13 @@ export async function updateFlow(db: Db, workspaceId: string, id: string, patch:
 
 /** Soft delete: versions and runs stay readable for audit; the flow stops receiving events. */
 export async function deleteFlow(db: Db, workspaceId: string, id: string) {
-  const result = await db.updateTable('flows').set({ deleted_at: nowIso(), trigger_event: null }).where('workspace_id', '=', workspaceId).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+  const result = await db
+    .updateTable('flows')
+    .set({ deleted_at: nowIso(), trigger_event: null })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
 
@@ -41,24 +71,58 @@ export async function deleteFlow(db: Db, workspaceId: string, id: string) {
  * pointer move together, and the unique (flow_id, version) key stops two concurrent publishes from
  * taking the same number.
  */
-export async function publishVersion(db: Db, v: { workspaceId: string; flowId: string; snapshot: unknown; note?: string; triggerType: string; triggerEvent: string | null }) {
+export async function publishVersion(
+  db: Db,
+  v: { workspaceId: string; flowId: string; snapshot: unknown; note?: string; triggerType: string; triggerEvent: string | null },
+) {
   return db.transaction().execute(async (trx) => {
-    const flow = await trx.selectFrom('flows').select(['published_version']).where('workspace_id', '=', v.workspaceId).where('id', '=', v.flowId).where('deleted_at', 'is', null).executeTakeFirst();
+    const flow = await trx
+      .selectFrom('flows')
+      .select(['published_version'])
+      .where('workspace_id', '=', v.workspaceId)
+      .where('id', '=', v.flowId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     if (!flow) return undefined;
     const version = (flow.published_version ?? 0) + 1;
-    const row = { id: newId('ver'), flow_id: v.flowId, workspace_id: v.workspaceId, version, snapshot: JSON.stringify(v.snapshot), note: v.note ?? null, published_at: nowIso() };
+    const row = {
+      id: newId('ver'),
+      flow_id: v.flowId,
+      workspace_id: v.workspaceId,
+      version,
+      snapshot: JSON.stringify(v.snapshot),
+      note: v.note ?? null,
+      published_at: nowIso(),
+    };
     await trx.insertInto('flow_versions').values(row).execute();
-    await trx.updateTable('flows').set({ published_version: version, trigger_type: v.triggerType, trigger_event: v.triggerEvent, updated_at: row.published_at }).where('id', '=', v.flowId).where('workspace_id', '=', v.workspaceId).execute();
+    await trx
+      .updateTable('flows')
+      .set({ published_version: version, trigger_type: v.triggerType, trigger_event: v.triggerEvent, updated_at: row.published_at })
+      .where('id', '=', v.flowId)
+      .where('workspace_id', '=', v.workspaceId)
+      .execute();
     return row;
   });
 }
 
 export async function getVersion(db: Db, workspaceId: string, flowId: string, version: number) {
-  return db.selectFrom('flow_versions').selectAll().where('workspace_id', '=', workspaceId).where('flow_id', '=', flowId).where('version', '=', version).executeTakeFirst();
+  return db
+    .selectFrom('flow_versions')
+    .selectAll()
+    .where('workspace_id', '=', workspaceId)
+    .where('flow_id', '=', flowId)
+    .where('version', '=', version)
+    .executeTakeFirst();
 }
 
 export async function listVersions(db: Db, workspaceId: string, flowId: string) {
-  return db.selectFrom('flow_versions').select(['id', 'flow_id', 'version', 'note', 'published_at']).where('workspace_id', '=', workspaceId).where('flow_id', '=', flowId).orderBy('version', 'desc').execute();
+  return db
+    .selectFrom('flow_versions')
+    .select(['id', 'flow_id', 'version', 'note', 'published_at'])
+    .where('workspace_id', '=', workspaceId)
+    .where('flow_id', '=', flowId)
+    .orderBy('version', 'desc')
+    .execute();
 }
 
 /** The newest published version of every live flow of the workspace triggered by this app event. */

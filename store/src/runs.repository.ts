@@ -17,8 +17,26 @@ export interface NewRun {
  * dedupe point: a second claim of the same id returns the existing run with `created: false`.
  */
 export async function claimRun(db: Db, run: NewRun) {
-  const row = { id: newId('run'), workspace_id: run.workspaceId, flow_id: run.flowId, version: run.version, workflow_id: run.workflowId, temporal_run_id: null, mode: run.mode, status: 'starting' satisfies RunStatus, trigger: JSON.stringify(run.trigger), state: null, error: null, created_at: nowIso(), ended_at: null };
-  const inserted = await db.insertInto('runs').values(row).onConflict((oc) => oc.column('workflow_id').doNothing()).executeTakeFirst();
+  const row = {
+    id: newId('run'),
+    workspace_id: run.workspaceId,
+    flow_id: run.flowId,
+    version: run.version,
+    workflow_id: run.workflowId,
+    temporal_run_id: null,
+    mode: run.mode,
+    status: 'starting' satisfies RunStatus,
+    trigger: JSON.stringify(run.trigger),
+    state: null,
+    error: null,
+    created_at: nowIso(),
+    ended_at: null,
+  };
+  const inserted = await db
+    .insertInto('runs')
+    .values(row)
+    .onConflict((oc) => oc.column('workflow_id').doNothing())
+    .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return { run: row, created: true };
   const existing = await db.selectFrom('runs').selectAll().where('workflow_id', '=', run.workflowId).executeTakeFirstOrThrow();
   return { run: existing, created: false };
@@ -38,7 +56,12 @@ export async function releaseRun(db: Db, runId: string) {
 export async function finishRun(db: Db, run: { runId: string; workspaceId: string; state: RunState }) {
   await db
     .updateTable('runs')
-    .set({ status: run.state.status, state: JSON.stringify(run.state), error: run.state.error ? JSON.stringify(run.state.error) : null, ended_at: run.state.endedAt ?? nowIso() })
+    .set({
+      status: run.state.status,
+      state: JSON.stringify(run.state),
+      error: run.state.error ? JSON.stringify(run.state.error) : null,
+      ended_at: run.state.endedAt ?? nowIso(),
+    })
     .where('id', '=', run.runId)
     .where('workspace_id', '=', run.workspaceId)
     .execute();
@@ -59,7 +82,10 @@ export interface RunFilter {
 }
 
 export async function listRuns(db: Db, workspaceId: string, f: RunFilter) {
-  let q = db.selectFrom('runs').select(['id', 'flow_id', 'version', 'workflow_id', 'mode', 'status', 'error', 'created_at', 'ended_at']).where('workspace_id', '=', workspaceId);
+  let q = db
+    .selectFrom('runs')
+    .select(['id', 'flow_id', 'version', 'workflow_id', 'mode', 'status', 'error', 'created_at', 'ended_at'])
+    .where('workspace_id', '=', workspaceId);
   if (f.flowId) q = q.where('flow_id', '=', f.flowId);
   if (f.status) q = q.where('status', '=', f.status);
   if (f.mode) q = q.where('mode', '=', f.mode);

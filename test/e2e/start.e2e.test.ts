@@ -23,7 +23,11 @@ describe('npm start, end to end', () => {
   const ports = { api: 0, temporal: 0, ui: 0 };
 
   beforeAll(async () => {
-    peer = await startHttpPeer((hit) => (hit.path.startsWith('/users/') ? { body: { id: hit.path.split('/')[2], plan: 'pro', name: 'Ada Lovelace' } } : { status: 404, body: { error: 'not found' } }));
+    peer = await startHttpPeer((hit) =>
+      hit.path.startsWith('/users/')
+        ? { body: { id: hit.path.split('/')[2], plan: 'pro', name: 'Ada Lovelace' } }
+        : { status: 404, body: { error: 'not found' } },
+    );
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-start-'));
     ports.api = await freePort();
     ports.temporal = await freePort();
@@ -51,7 +55,11 @@ describe('npm start, end to end', () => {
   });
 
   const call = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${api}${p}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    const res = await fetch(`${api}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
@@ -71,7 +79,12 @@ describe('npm start, end to end', () => {
       nodes: [
         { id: 'lookup', type: 'action', action: 'http.request@1', inputs: { url: { $expr: `"${peer.url}/users/" & trigger.data.userId` } } },
         { id: 'isPro', type: 'condition', condition: 'nodes.lookup.body.plan = "pro"' },
-        { id: 'welcome', type: 'action', action: 'data.transform@1', inputs: { data: { $expr: 'nodes.lookup.body' }, expression: '{ "subject": "Welcome, " & data.name, "tier": $uppercase(data.plan) }' } },
+        {
+          id: 'welcome',
+          type: 'action',
+          action: 'data.transform@1',
+          inputs: { data: { $expr: 'nodes.lookup.body' }, expression: '{ "subject": "Welcome, " & data.name, "tier": $uppercase(data.plan) }' },
+        },
       ],
       edges: [
         { from: 'trigger', to: 'lookup' },
@@ -96,10 +109,14 @@ describe('npm start, end to end', () => {
     expect(second.body.runs[0].duplicate).toBe(true);
     const runId: string = first.body.runs[0].runId;
 
-    const run = await pollUntil('the run to complete', async () => {
-      const r = await call('GET', `/api/runs/${runId}`);
-      return r.body.status === 'completed' || r.body.status === 'failed' ? r.body : undefined;
-    }, 60_000);
+    const run = await pollUntil(
+      'the run to complete',
+      async () => {
+        const r = await call('GET', `/api/runs/${runId}`);
+        return r.body.status === 'completed' || r.body.status === 'failed' ? r.body : undefined;
+      },
+      60_000,
+    );
     expect(run.status).toBe('completed');
     const nodes = Object.fromEntries((run.nodes as { nodeId: string }[]).map((n) => [n.nodeId, n]));
     expect(nodes.lookup).toMatchObject({ status: 'succeeded', attempts: 1, output: { status: 200, body: { id: 'u_42', plan: 'pro' } } });
@@ -112,7 +129,11 @@ describe('npm start, end to end', () => {
 
     const cli = resolveTemporalCli();
     expect(cli, 'the Temporal CLI is installed by npm install').toBeDefined();
-    const list = spawnSync(cli!, ['workflow', 'list', '--address', temporalAddress, '--namespace', 'default', '--query', `WorkflowId = '${run.workflowId}'`, '--output', 'json'], { encoding: 'utf8' });
+    const list = spawnSync(
+      cli!,
+      ['workflow', 'list', '--address', temporalAddress, '--namespace', 'default', '--query', `WorkflowId = '${run.workflowId}'`, '--output', 'json'],
+      { encoding: 'utf8' },
+    );
     expect(list.status, list.stderr).toBe(0);
     const listed = JSON.parse(list.stdout) as { execution: { workflowId: string }; status: string; type: { name: string } }[];
     expect(listed).toHaveLength(1);

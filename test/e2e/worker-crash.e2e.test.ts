@@ -67,8 +67,13 @@ describe('a run survives kill -9 of its worker', () => {
   });
 
   const call = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${api}${p}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    return { status: res.status, body: (await res.json().catch(() => undefined)) as Record<string, unknown> & { [k: string]: never } };
+    const res = await fetch(`${api}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test reads loosely typed JSON
+    return { status: res.status, body: (await res.json().catch(() => undefined)) as any };
   };
 
   it('completes after the worker is killed mid-delay, without re-running the finished node', async () => {
@@ -78,7 +83,12 @@ describe('a run survives kill -9 of its worker', () => {
       document: {
         trigger: { type: 'event', event: 'order.placed' },
         nodes: [
-          { id: 'charge', type: 'action', action: 'http.request@1', inputs: { url: `${peer.url}/charge`, method: 'POST', body: { order: { $expr: 'trigger.data.order' } } } },
+          {
+            id: 'charge',
+            type: 'action',
+            action: 'http.request@1',
+            inputs: { url: `${peer.url}/charge`, method: 'POST', body: { order: { $expr: 'trigger.data.order' } } },
+          },
           { id: 'wait', type: 'delay', duration: '4s' },
           { id: 'ship', type: 'action', action: 'http.request@1', inputs: { url: `${peer.url}/ship`, method: 'POST' } },
         ],
@@ -94,24 +104,32 @@ describe('a run survives kill -9 of its worker', () => {
     const sent = await call('POST', '/v1/events', { name: 'order.placed', id: 'order-1001', data: { order: 1001 } });
     const runId = (sent.body.runs as { runId: string }[])[0]!.runId;
 
-    await pollUntil('the delay to start', async () => {
-      const r = await call('GET', `/api/runs/${runId}`);
-      return (r.body.nodes as { nodeId: string; status: string }[]).some((n) => n.nodeId === 'wait' && n.status === 'running') ? true : undefined;
-    }, 30_000);
+    await pollUntil(
+      'the delay to start',
+      async () => {
+        const r = await call('GET', `/api/runs/${runId}`);
+        return (r.body.nodes as { nodeId: string; status: string }[]).some((n) => n.nodeId === 'wait' && n.status === 'running') ? true : undefined;
+      },
+      30_000,
+    );
     expect(peer.hitsTo('/charge')).toHaveLength(1);
 
     first.proc.kill('SIGKILL');
     expect(await first.exited).toBe(null); // killed by a signal, no clean exit
     await startWorker();
 
-    const run = await pollUntil('the run to complete', async () => {
-      const r = await call('GET', `/api/runs/${runId}`);
-      return ['completed', 'failed'].includes(r.body.status as unknown as string) ? r.body : undefined;
-    }, 60_000);
+    const run = await pollUntil(
+      'the run to complete',
+      async () => {
+        const r = await call('GET', `/api/runs/${runId}`);
+        return ['completed', 'failed'].includes(r.body.status) ? r.body : undefined;
+      },
+      60_000,
+    );
     expect(run.status).toBe('completed');
     expect(peer.hitsTo('/charge')).toHaveLength(1);
     expect(peer.hitsTo('/ship')).toHaveLength(1);
-    const nodes = Object.fromEntries((run.nodes as unknown as { nodeId: string; status: string; attempts: number }[]).map((n) => [n.nodeId, n]));
+    const nodes = Object.fromEntries((run.nodes as { nodeId: string; status: string; attempts: number }[]).map((n) => [n.nodeId, n]));
     expect(nodes.charge).toMatchObject({ status: 'succeeded', attempts: 1 });
     expect(nodes.wait).toMatchObject({ status: 'succeeded' });
     expect(nodes.ship).toMatchObject({ status: 'succeeded', attempts: 1 });

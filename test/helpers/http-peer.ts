@@ -8,7 +8,11 @@ export interface Hit {
   body: string;
 }
 
-export type Route = (hit: Hit) => { status?: number; headers?: Record<string, string>; body?: unknown; delayMs?: number } | Promise<{ status?: number; headers?: Record<string, string>; body?: unknown; delayMs?: number }>;
+export type Route = (
+  hit: Hit,
+) =>
+  | { status?: number; headers?: Record<string, string>; body?: unknown; delayMs?: number }
+  | Promise<{ status?: number; headers?: Record<string, string>; body?: unknown; delayMs?: number }>;
 
 /** A real local HTTP server that records every request and answers from a route function. */
 export async function startHttpPeer(route: Route) {

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { inject } from 'vitest';
 import { integrations as catalogIntegrations } from '../../catalog';
@@ -10,6 +10,18 @@ import { migrateToLatest } from '../../store/src/migrate';
 import { createSwitchyardWorker } from '../../worker/src/worker';
 
 export const silentLogger = pino({ level: 'silent' });
+
+// Tests fail runs on purpose: keep the SDK's per-failure warnings out of the test output.
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // already installed in this process
+  }
+}
 
 export async function testDb(): Promise<Db> {
   const db = openDatabase(':memory:');
@@ -23,7 +35,13 @@ export async function temporalClient(): Promise<{ client: Client; close(): Promi
 }
 
 /** Runs a real worker on its own task queue, against the shared dev server, inside the test process. */
-export async function startTestWorker(o: { db: Db; taskQueue?: string; integrations?: IntegrationDefinition[]; extraActivities?: Record<string, (...args: never[]) => Promise<unknown>> }) {
+export async function startTestWorker(o: {
+  db: Db;
+  taskQueue?: string;
+  integrations?: IntegrationDefinition[];
+  extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
+}) {
+  quietRuntime();
   const taskQueue = o.taskQueue ?? `test-${crypto.randomUUID()}`;
   const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
   const worker = await createSwitchyardWorker({

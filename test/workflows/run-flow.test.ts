@@ -61,7 +61,12 @@ describe('runFlow interpreter (real Temporal dev server)', () => {
       nodes: [
         { id: 'fetch', ...get(`${peer.url}/user`) },
         { id: 'isPro', type: 'condition', condition: 'nodes.fetch.body.plan = "pro"' },
-        { id: 'shape', type: 'action', action: 'data.transform@1', inputs: { data: { $expr: 'nodes.fetch.body' }, expression: '{ "greeting": "Hello " & data.name }' } },
+        {
+          id: 'shape',
+          type: 'action',
+          action: 'data.transform@1',
+          inputs: { data: { $expr: 'nodes.fetch.body' }, expression: '{ "greeting": "Hello " & data.name }' },
+        },
         { id: 'other', type: 'action', action: 'data.transform@1', inputs: { expression: '"free"' } },
       ],
       edges: [
@@ -74,7 +79,11 @@ describe('runFlow interpreter (real Temporal dev server)', () => {
     expect(state.status).toBe('completed');
     expect(state.nodes.fetch).toMatchObject({ status: 'succeeded', attempts: 1, output: { status: 200, body: { id: 42, name: 'Ada', plan: 'pro' } } });
     expect(state.nodes.isPro).toMatchObject({ status: 'succeeded', output: { result: true }, branch: 'true' });
-    expect(state.nodes.shape).toMatchObject({ status: 'succeeded', input: { data: { id: 42, name: 'Ada', plan: 'pro' } }, output: { result: { greeting: 'Hello Ada' } } });
+    expect(state.nodes.shape).toMatchObject({
+      status: 'succeeded',
+      input: { data: { id: 42, name: 'Ada', plan: 'pro' } },
+      output: { result: { greeting: 'Hello Ada' } },
+    });
     expect(state.nodes.other).toMatchObject({ status: 'skipped' });
     expect(state.output).toEqual({ fetch: state.nodes.fetch!.output, isPro: { result: true }, shape: { result: { greeting: 'Hello Ada' } } });
   });
@@ -88,7 +97,12 @@ describe('runFlow interpreter (real Temporal dev server)', () => {
         { id: 'a', ...get(`${peer.url}/slow`) },
         { id: 'b', ...get(`${peer.url}/slow`) },
         { id: 'c', ...get(`${peer.url}/slow`) },
-        { id: 'join', type: 'action', action: 'data.transform@1', inputs: { data: { $expr: '[nodes.a.status, nodes.b.status, nodes.c.status]' }, expression: '$sum(data)' } },
+        {
+          id: 'join',
+          type: 'action',
+          action: 'data.transform@1',
+          inputs: { data: { $expr: '[nodes.a.status, nodes.b.status, nodes.c.status]' }, expression: '$sum(data)' },
+        },
       ],
       edges: [
         { from: 'trigger', to: 'a' },
@@ -215,21 +229,43 @@ describe('runFlow interpreter (real Temporal dev server)', () => {
 
   it('fails the run on a non-retryable error, naming the node, after one attempt', async () => {
     const before = peer.hitsTo('/bad').length;
-    const err = await run({ trigger: { type: 'manual' }, nodes: [{ id: 'call', ...get(`${peer.url}/bad`) }], edges: [{ from: 'trigger', to: 'call' }] }).catch((e: unknown) => e);
+    const err = await run({ trigger: { type: 'manual' }, nodes: [{ id: 'call', ...get(`${peer.url}/bad`) }], edges: [{ from: 'trigger', to: 'call' }] }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect(String((err as WorkflowFailedError).cause?.message)).toMatch(/answered 400/);
     expect(peer.hitsTo('/bad').length - before).toBe(1);
   });
 
   it('refuses a private address unless allow-listed, with a clear error', async () => {
-    const err = await run({ trigger: { type: 'manual' }, nodes: [{ id: 'meta', ...get('http://169.254.169.254/latest/meta-data/') }], edges: [{ from: 'trigger', to: 'meta' }] }).catch((e: unknown) => e);
+    const err = await run({
+      trigger: { type: 'manual' },
+      nodes: [{ id: 'meta', ...get('http://169.254.169.254/latest/meta-data/') }],
+      edges: [{ from: 'trigger', to: 'meta' }],
+    }).catch((e: unknown) => e);
     expect(String((err as WorkflowFailedError).cause?.message)).toMatch(/169\.254\.169\.254.*SWITCHYARD_HTTP_ALLOW/s);
   });
 
   it('answers the run-state query while running', async () => {
-    const flow = FlowDocument.parse({ trigger: { type: 'manual' }, nodes: [{ id: 'first', type: 'action', action: 'data.transform@1', inputs: { expression: '1' } }, { id: 'wait', type: 'delay', duration: '3s' }], edges: [{ from: 'trigger', to: 'first' }, { from: 'first', to: 'wait' }] });
+    const flow = FlowDocument.parse({
+      trigger: { type: 'manual' },
+      nodes: [
+        { id: 'first', type: 'action', action: 'data.transform@1', inputs: { expression: '1' } },
+        { id: 'wait', type: 'delay', duration: '3s' },
+      ],
+      edges: [
+        { from: 'trigger', to: 'first' },
+        { from: 'first', to: 'wait' },
+      ],
+    });
     const handle = await client.workflow.start('runFlow', {
-      args: [{ snapshot: toSnapshot(flow), trigger: { type: 'manual', data: {} }, options: { runId: 'run_q', workspaceId: 'ws', flowId: 'f', version: 1, mode: 'test', actionDefaults: {}, record: false } } satisfies RunFlowInput],
+      args: [
+        {
+          snapshot: toSnapshot(flow),
+          trigger: { type: 'manual', data: {} },
+          options: { runId: 'run_q', workspaceId: 'ws', flowId: 'f', version: 1, mode: 'test', actionDefaults: {}, record: false },
+        } satisfies RunFlowInput,
+      ],
       taskQueue: worker.taskQueue,
       workflowId: `test-${crypto.randomUUID()}`,
     });

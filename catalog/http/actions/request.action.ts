@@ -44,7 +44,13 @@ export const request = defineAction({
         if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
       }
     }
-    const res = await ctx.http.request({ url: url.toString(), method: input.method, headers, ...(body !== undefined ? { body } : {}), ...(input.timeoutMs ? { timeoutMs: input.timeoutMs } : {}) });
+    const res = await ctx.http.request({
+      url: url.toString(),
+      method: input.method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+      ...(input.timeoutMs ? { timeoutMs: input.timeoutMs } : {}),
+    });
     if (input.failOnErrorStatus) {
       const error = errorForStatus(res, `${input.method} ${url.origin}${url.pathname}`);
       if (error) throw error;

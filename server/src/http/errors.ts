@@ -7,7 +7,9 @@ export function errorMiddleware(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const appError = toAppError(err);
     if (appError.status >= 500) logger.error({ err, method: req.method, path: req.path }, appError.message);
-    res.status(appError.status).json({ error: { code: appError.code, message: appError.message, ...(appError.details !== undefined ? { details: appError.details } : {}) } });
+    res
+      .status(appError.status)
+      .json({ error: { code: appError.code, message: appError.message, ...(appError.details !== undefined ? { details: appError.details } : {}) } });
   };
 }
 

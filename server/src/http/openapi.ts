@@ -15,13 +15,20 @@ export function openApiDocument(routes: RouteDef[]) {
       ...(parameters.length ? { parameters } : {}),
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } } } : {}),
       responses: Object.fromEntries(
-        Object.entries(route.responses).map(([status, r]) => [status, { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: toSchema(r.schema, 'output') } } } : {}) }]),
+        Object.entries(route.responses).map(([status, r]) => [
+          status,
+          { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: toSchema(r.schema, 'output') } } } : {}) },
+        ]),
       ),
     };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Switchyard API', version: '0.1.0', description: 'Flows, runs and app events. Authenticate with `Authorization: Bearer <workspace API key>`.' },
+    info: {
+      title: 'Switchyard API',
+      version: '0.1.0',
+      description: 'Flows, runs and app events. Authenticate with `Authorization: Bearer <workspace API key>`.',
+    },
     components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Workspace API key: sy_live_… or sy_test_…' } } },
     security: [{ apiKey: [] }],
     paths,
@@ -35,5 +42,10 @@ function toSchema(schema: z.ZodType, io: 'input' | 'output') {
 function schemaParameters(schema: z.ZodType | undefined, where: 'path' | 'query') {
   if (!schema) return [];
   const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown>; required?: string[] };
-  return Object.entries(json.properties ?? {}).map(([name, s]) => ({ name, in: where, required: where === 'path' || (json.required ?? []).includes(name), schema: s }));
+  return Object.entries(json.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: where,
+    required: where === 'path' || (json.required ?? []).includes(name),
+    schema: s,
+  }));
 }

@@ -3,15 +3,28 @@ import { FlowDocument } from '../../../core/src/flow';
 import { applyOperations, OperationError, type FlowOperation } from '../../../core/src/operations';
 import { AppError } from '../../../core/src/errors';
 import * as flows from '../../../store/src/flows.repository';
-import { defineRoute, type RouteDef } from '../http/route';
+import { defineRoute, validationError, type RouteDef } from '../http/route';
 import { presentFlow, publishFlow, requireFlow, requireVersion } from '../services/flows.service';
 import type { ServerDeps } from '../deps';
 
 const FlowParams = z.object({ flowId: z.string().min(1).max(64) });
 const Page = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), offset: z.coerce.number().int().min(0).default(0) });
 const CreateFlowBody = z.object({ name: z.string().min(1).max(200), document: FlowDocument });
-const UpdateFlowBody = z.object({ name: z.string().min(1).max(200).optional(), document: FlowDocument.optional(), operations: z.array(z.looseObject({ type: z.string() })).max(500).optional() });
-const FlowResponse = z.object({ id: z.string(), name: z.string(), document: FlowDocument, publishedVersion: z.number().nullable(), problems: z.array(z.object({ code: z.string(), message: z.string(), nodeId: z.string().optional(), field: z.string().optional() })) });
+const UpdateFlowBody = z.object({
+  name: z.string().min(1).max(200).optional(),
+  document: FlowDocument.optional(),
+  operations: z
+    .array(z.looseObject({ type: z.string() }))
+    .max(500)
+    .optional(),
+});
+const FlowResponse = z.object({
+  id: z.string(),
+  name: z.string(),
+  document: FlowDocument,
+  publishedVersion: z.number().nullable(),
+  problems: z.array(z.object({ code: z.string(), message: z.string(), nodeId: z.string().optional(), field: z.string().optional() })),
+});
 const PublishBody = z.object({ note: z.string().max(2000).optional() });
 
 export function flowRoutes({ db, catalog }: ServerDeps): RouteDef[] {
@@ -37,7 +50,18 @@ export function flowRoutes({ db, catalog }: ServerDeps): RouteDef[] {
       responses: { 200: { description: 'Flows, newest first' } },
       async handler({ query, auth }) {
         const rows = await flows.listFlows(db, auth.workspaceId, query);
-        return { body: { flows: rows.map((r) => ({ id: r.id, name: r.name, publishedVersion: r.published_version, trigger: r.trigger_type, event: r.trigger_event, updatedAt: r.updated_at })) } };
+        return {
+          body: {
+            flows: rows.map((r) => ({
+              id: r.id,
+              name: r.name,
+              publishedVersion: r.published_version,
+              trigger: r.trigger_type,
+              event: r.trigger_event,
+              updatedAt: r.updated_at,
+            })),
+          },
+        };
       },
     }),
     defineRoute({
@@ -58,7 +82,11 @@ export function flowRoutes({ db, catalog }: ServerDeps): RouteDef[] {
       summary: 'Update the draft: rename, replace the document, or apply edit operations',
       params: FlowParams,
       body: UpdateFlowBody,
-      responses: { 200: { description: 'The updated flow', schema: FlowResponse }, 400: { description: 'Invalid document or impossible operation' }, 404: { description: 'No such flow' } },
+      responses: {
+        200: { description: 'The updated flow', schema: FlowResponse },
+        400: { description: 'Invalid document or impossible operation' },
+        404: { description: 'No such flow' },
+      },
       async handler({ params, body, auth }) {
         const row = await requireFlow(db, auth.workspaceId, params.flowId);
         let document = body.document ?? FlowDocument.parse(JSON.parse(row.draft));
@@ -68,7 +96,7 @@ export function flowRoutes({ db, catalog }: ServerDeps): RouteDef[] {
             document = FlowDocument.parse(applyOperations(document, body.operations as FlowOperation[]));
           } catch (err) {
             if (err instanceof OperationError) throw new AppError('VALIDATION_FAILED', `Operation refused: ${err.message}`);
-            if (err instanceof z.ZodError) throw new AppError('VALIDATION_FAILED', `The operations make an invalid document: ${err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, err.issues);
+            if (err instanceof z.ZodError) throw validationError('document after the operations', err);
             throw err;
           }
         }
@@ -84,7 +112,8 @@ export function flowRoutes({ db, catalog }: ServerDeps): RouteDef[] {
       params: FlowParams,
       responses: { 204: { description: 'Deleted' }, 404: { description: 'No such flow' } },
       async handler({ params, auth }) {
-        if (!(await flows.deleteFlow(db, auth.workspaceId, params.flowId))) throw new AppError('NOT_FOUND', `There is no flow "${params.flowId}" in this workspace`);
+        if (!(await flows.deleteFlow(db, auth.workspaceId, params.flowId)))
+          throw new AppError('NOT_FOUND', `There is no flow "${params.flowId}" in this workspace`);
         return { status: 204 };
       },
     }),
@@ -95,7 +124,11 @@ export function flowRoutes({ db, catalog }: ServerDeps): RouteDef[] {
       summary: 'Publish the draft as a new immutable version',
       params: FlowParams,
       body: PublishBody,
-      responses: { 201: { description: 'The new version' }, 404: { description: 'No such flow' }, 422: { description: 'The flow is invalid: every problem, by node' } },
+      responses: {
+        201: { description: 'The new version' },
+        404: { description: 'No such flow' },
+        422: { description: 'The flow is invalid: every problem, by node' },
+      },
       async handler({ params, body, auth }) {
         return { status: 201, body: await publishFlow(db, catalog, auth.workspaceId, params.flowId, body.note) };
       },

@@ -37,7 +37,12 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       summary: 'Start a manual run of a published version',
       params: z.object({ flowId: z.string() }),
       body: StartRunBody,
-      responses: { 201: { description: 'Started' }, 404: { description: 'No such flow or version' }, 409: { description: 'The flow has never been published' }, 503: { description: 'Temporal is unreachable; nothing was started' } },
+      responses: {
+        201: { description: 'Started' },
+        404: { description: 'No such flow or version' },
+        409: { description: 'The flow has never been published' },
+        503: { description: 'Temporal is unreachable; nothing was started' },
+      },
       async handler({ params, body, auth }) {
         const flow = await requireFlow(db, auth.workspaceId, params.flowId);
         const versionNumber = body.version ?? flow.published_version;
@@ -65,7 +70,21 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       responses: { 200: { description: 'Runs' } },
       async handler({ query, auth }) {
         const rows = await listRuns(db, auth.workspaceId, query);
-        return { body: { runs: rows.map((r) => ({ id: r.id, flowId: r.flow_id, version: r.version, workflowId: r.workflow_id, mode: r.mode, status: r.status, error: r.error ? JSON.parse(r.error) : undefined, createdAt: r.created_at, endedAt: r.ended_at })) } };
+        return {
+          body: {
+            runs: rows.map((r) => ({
+              id: r.id,
+              flowId: r.flow_id,
+              version: r.version,
+              workflowId: r.workflow_id,
+              mode: r.mode,
+              status: r.status,
+              error: r.error ? JSON.parse(r.error) : undefined,
+              createdAt: r.created_at,
+              endedAt: r.ended_at,
+            })),
+          },
+        };
       },
     }),
     defineRoute({

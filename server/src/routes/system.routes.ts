@@ -13,7 +13,12 @@ export function systemRoutes(deps: ServerDeps, allRoutes: () => RouteDef[]): Rou
       responses: { 200: { description: 'Healthy' }, 503: { description: 'A dependency is down' } },
       async handler() {
         const checks = { database: 'up', temporal: 'up' };
-        await deps.db.selectFrom('workspaces').select('id').limit(1).execute().catch(() => (checks.database = 'down'));
+        await deps.db
+          .selectFrom('workspaces')
+          .select('id')
+          .limit(1)
+          .execute()
+          .catch(() => (checks.database = 'down'));
         await deps.temporal.call((c) => c.connection.workflowService.getSystemInfo({})).catch(() => (checks.temporal = 'down'));
         const ok = checks.database === 'up' && checks.temporal === 'up';
         return { status: ok ? 200 : 503, body: { ok, ...checks } };

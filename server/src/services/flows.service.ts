@@ -34,7 +34,14 @@ export async function publishFlow(db: Db, catalog: CatalogIndex, workspaceId: st
   const document = FlowDocument.parse(JSON.parse(row.draft));
   const problems = validateFlow(document, catalog);
   if (problems.length > 0) {
-    throw new AppError('FLOW_INVALID', `The flow cannot be published: ${problems.length} problem${problems.length === 1 ? '' : 's'} (${problems.map((p) => p.message).slice(0, 3).join('; ')}${problems.length > 3 ? '; …' : ''})`, { problems });
+    throw new AppError(
+      'FLOW_INVALID',
+      `The flow cannot be published: ${problems.length} problem${problems.length === 1 ? '' : 's'} (${problems
+        .map((p) => p.message)
+        .slice(0, 3)
+        .join('; ')}${problems.length > 3 ? '; …' : ''})`,
+      { problems },
+    );
   }
   const snapshot = toSnapshot(document);
   const version = await flows.publishVersion(db, {
@@ -49,7 +56,12 @@ export async function publishFlow(db: Db, catalog: CatalogIndex, workspaceId: st
   return { flowId, version: version.version, note: version.note, publishedAt: version.published_at };
 }
 
-export async function requireVersion(db: Db, workspaceId: string, flowId: string, version: number): Promise<{ version: number; snapshot: FlowSnapshot; note: string | null; publishedAt: string }> {
+export async function requireVersion(
+  db: Db,
+  workspaceId: string,
+  flowId: string,
+  version: number,
+): Promise<{ version: number; snapshot: FlowSnapshot; note: string | null; publishedAt: string }> {
   const row = await flows.getVersion(db, workspaceId, flowId, version);
   if (!row) throw new AppError('NOT_FOUND', `Flow "${flowId}" has no version ${version}`);
   return { version: row.version, snapshot: JSON.parse(row.snapshot) as FlowSnapshot, note: row.note, publishedAt: row.published_at };

@@ -23,10 +23,30 @@ export interface StartRunRequest {
  * workflow is started; if Temporal refuses or is unreachable the claim is released, so no run is ever
  * recorded as started without a workflow behind it.
  */
-export async function startRun(db: Db, temporal: TemporalAccess, catalog: CatalogIndex, r: StartRunRequest): Promise<{ runId: string; workflowId: string; created: boolean }> {
-  const claim = await runs.claimRun(db, { workspaceId: r.workspaceId, flowId: r.flowId, version: r.version, workflowId: r.workflowId, mode: r.mode, trigger: r.trigger });
+export async function startRun(
+  db: Db,
+  temporal: TemporalAccess,
+  catalog: CatalogIndex,
+  r: StartRunRequest,
+): Promise<{ runId: string; workflowId: string; created: boolean }> {
+  const claim = await runs.claimRun(db, {
+    workspaceId: r.workspaceId,
+    flowId: r.flowId,
+    version: r.version,
+    workflowId: r.workflowId,
+    mode: r.mode,
+    trigger: r.trigger,
+  });
   if (!claim.created) return { runId: claim.run.id, workflowId: r.workflowId, created: false };
-  const options: RunOptions = { runId: claim.run.id, workspaceId: r.workspaceId, flowId: r.flowId, version: r.version, mode: r.mode, actionDefaults: actionDefaults(r.snapshot, catalog), record: true };
+  const options: RunOptions = {
+    runId: claim.run.id,
+    workspaceId: r.workspaceId,
+    flowId: r.flowId,
+    version: r.version,
+    mode: r.mode,
+    actionDefaults: actionDefaults(r.snapshot, catalog),
+    record: true,
+  };
   const input: RunFlowInput = { snapshot: r.snapshot, trigger: r.trigger, options };
   try {
     const handle = await temporal.call((client) =>
@@ -104,7 +124,8 @@ export async function runDetail(db: Db, temporal: TemporalAccess, workspaceId: s
 export async function cancelRun(db: Db, temporal: TemporalAccess, workspaceId: string, runId: string) {
   const row = await runs.getRun(db, workspaceId, runId);
   if (!row) throw new AppError('NOT_FOUND', `There is no run "${runId}" in this workspace`);
-  if (row.status !== 'running' && row.status !== 'starting') throw new AppError('CONFLICT', `Run "${runId}" is ${row.status}; only a running run can be cancelled`);
+  if (row.status !== 'running' && row.status !== 'starting')
+    throw new AppError('CONFLICT', `Run "${runId}" is ${row.status}; only a running run can be cancelled`);
   await temporal.call((client) => client.workflow.getHandle(row.workflow_id).cancel());
   return { runId, status: 'cancelling' };
 }

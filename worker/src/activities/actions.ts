@@ -34,7 +34,12 @@ function adapt(ref: string, action: ActionDefinition, deps: ActionDeps): ActionA
     const parsed = action.input.safeParse(input);
     if (!parsed.success) {
       const fields = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
-      throw ApplicationFailure.create({ type: FailureTypes.invalidInput, nonRetryable: true, message: `${where}: invalid input: ${fields}`, details: [{ attempt }] });
+      throw ApplicationFailure.create({
+        type: FailureTypes.invalidInput,
+        nonRetryable: true,
+        message: `${where}: invalid input: ${fields}`,
+        details: [{ attempt }],
+      });
     }
     const log = deps.logger.child({ action: ref, workflowId: execution.workflowId, nodeKey, attempt });
     const ctx: ActionContext = {
@@ -58,7 +63,12 @@ function adapt(ref: string, action: ActionDefinition, deps: ActionDeps): ActionA
     }
     const checked = action.output.safeParse(output);
     if (!checked.success) {
-      throw ApplicationFailure.create({ type: FailureTypes.invalidOutput, nonRetryable: true, message: `${where} returned output that does not match its schema: ${checked.error.issues.map((i) => i.path.join('.')).join(', ')}`, details: [{ attempt }] });
+      throw ApplicationFailure.create({
+        type: FailureTypes.invalidOutput,
+        nonRetryable: true,
+        message: `${where} returned output that does not match its schema: ${checked.error.issues.map((i) => i.path.join('.')).join(', ')}`,
+        details: [{ attempt }],
+      });
     }
     return { output: checked.data, attempt };
   };
@@ -66,7 +76,12 @@ function adapt(ref: string, action: ActionDefinition, deps: ActionDeps): ActionA
 
 function toFailure(err: unknown, where: string, attempt: number): ApplicationFailure {
   if (err instanceof NonRetryableError) {
-    return ApplicationFailure.create({ type: FailureTypes.nonRetryable, nonRetryable: true, message: err.message, details: [{ attempt, status: err.options.status, code: err.options.code }] });
+    return ApplicationFailure.create({
+      type: FailureTypes.nonRetryable,
+      nonRetryable: true,
+      message: err.message,
+      details: [{ attempt, status: err.options.status, code: err.options.code }],
+    });
   }
   if (err instanceof RetryableError) {
     return ApplicationFailure.create({

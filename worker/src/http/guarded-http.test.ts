@@ -58,7 +58,10 @@ afterAll(async () => {
 });
 
 /** Runs `fn` with a fresh client and closes it afterwards. */
-async function withClient<T>(options: Parameters<typeof createGuardedHttpClient>[0], fn: (client: ReturnType<typeof createGuardedHttpClient>) => Promise<T>): Promise<T> {
+async function withClient<T>(
+  options: Parameters<typeof createGuardedHttpClient>[0],
+  fn: (client: ReturnType<typeof createGuardedHttpClient>) => Promise<T>,
+): Promise<T> {
   const client = createGuardedHttpClient(options);
   try {
     return await fn(client);

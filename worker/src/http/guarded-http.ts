@@ -85,7 +85,10 @@ class AddressGuard {
 }
 
 function normalizeHost(host: string): string {
-  return host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  return host
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
 }
 
 function blockedError(host: string, ip: string, range: string): NonRetryableError {
@@ -147,15 +150,21 @@ export function createGuardedHttpClient(options: GuardedHttpOptions = {}): HttpC
   }
 
   /** One request/response over the guarded agent, body read in full; errors mapped to the catalog's. */
-  async function exchange(url: URL, method: string, headers: Record<string, string>, body: string | Uint8Array | undefined, maxBytes: number, signal: AbortSignal): Promise<Exchange> {
+  async function exchange(
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    body: string | Uint8Array | undefined,
+    maxBytes: number,
+    signal: AbortSignal,
+  ): Promise<Exchange> {
     try {
       const res = await undiciRequest(url, { dispatcher: agent, method: method as 'GET', headers, body: body ?? null, signal });
       const flat: Record<string, string> = {};
       for (const [name, value] of Object.entries(res.headers)) {
         if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
       }
-      const tooLarge = () =>
-        new NonRetryableError(`${url.href} answered with more than the ${maxBytes}-byte response limit`, { code: 'RESPONSE_TOO_LARGE' });
+      const tooLarge = () => new NonRetryableError(`${url.href} answered with more than the ${maxBytes}-byte response limit`, { code: 'RESPONSE_TOO_LARGE' });
       if (method !== 'HEAD' && Number(flat['content-length']) > maxBytes) {
         // Drop the body unread; destroy() emits an abort error that nobody else listens for.
         res.body.on('error', () => {});

@@ -18,8 +18,9 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '../../../core/src/catalog-sdk';
-import { evaluateExpression, resolveMapping, type ExpressionScope } from '../../../core/src/expressions';
-import { durationMs, TRIGGER_ID, type ActionNode, type FlowEdge, type FlowGraph, type FlowNode, type ForEachNode } from '../../../core/src/flow';
+import { evaluateExpression, hasExpressions, resolveMapping, type ExpressionScope } from '../../../core/src/expressions';
+import type { ActionNode, FlowEdge, FlowGraph, FlowNode, ForEachNode } from '../../../core/src/flow';
+import { durationMs, TRIGGER_ID } from '../../../core/src/graph';
 import {
   RECORD_RUN_ACTIVITY,
   RunQueries,
@@ -54,9 +55,11 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
   const now = () => new Date().toISOString(); // deterministic in workflow code: the task's start time
   const state: RunState = { status: 'running', mode: options.mode, nodes: {}, startedAt: now() };
   setHandler(runStateQuery, () => state);
-  const record = proxyLocalActivities<{ [RECORD_RUN_ACTIVITY]: RecordRunActivity }>({ startToCloseTimeout: '30s', retry: { maximumInterval: '10s' } })[RECORD_RUN_ACTIVITY];
+  const record = proxyLocalActivities<{ [RECORD_RUN_ACTIVITY]: RecordRunActivity }>({ startToCloseTimeout: '30s', retry: { maximumInterval: '10s' } })[
+    RECORD_RUN_ACTIVITY
+  ];
 
-  const runAction = async (node: ActionNode, key: string, input: unknown): Promise<ActionActivityResult> => {
+  const runAction = (node: ActionNode, key: string, input: unknown): Promise<ActionActivityResult> => {
     const defaults = options.actionDefaults[node.action] ?? {};
     const retry = { ...DEFAULT_RETRY, ...defaults.retry, ...node.retry };
     const activityOptions: ActivityOptions = {
@@ -86,7 +89,7 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
     try {
       switch (node.type) {
         case 'action': {
-          const input = await resolveMapping(node.inputs, scope);
+          const input = hasExpressions(node.inputs) ? await resolveMapping(node.inputs, scope) : node.inputs;
           entry.input = input;
           try {
             const result = await runAction(node, key, input);
@@ -171,7 +174,11 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
     const decided = new Map<FlowEdge, boolean>();
     for (const edge of graph.edges) if (edge.from === startId) decided.set(edge, true);
     const started = new Set<string>();
-    const inflight = new Map<string, Promise<{ id: string; next: Next }>>();
+    // Finished nodes queue up here; one waiter per turn (cheaper than racing every in-flight promise).
+    const finished: { id: string; next: Next }[] = [];
+    let inflight = 0;
+    let failure: { error: unknown } | undefined;
+    let wake: (() => void) | undefined;
     let ended: { output: unknown } | undefined;
 
     const decideOutgoing = (id: string, next: Next | undefined): void => {
@@ -193,16 +200,28 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
           progressed = true;
           const key = prefix + node.id;
           if (ins.some((e) => decided.get(e))) {
-            inflight.set(node.id, execute(node, key, scope).then((next) => ({ id: node.id, next })));
+            inflight++;
+            execute(node, key, scope).then(
+              (next) => {
+                finished.push({ id: node.id, next });
+                wake?.();
+              },
+              (error: unknown) => {
+                failure ??= { error };
+                wake?.();
+              },
+            );
           } else {
             state.nodes[key] = { key, nodeId: node.id, type: node.type, status: 'skipped', attempts: 0 };
             decideOutgoing(node.id, undefined);
           }
         }
       }
-      if (ended || inflight.size === 0) return ended;
-      const { id, next } = await Promise.race(inflight.values());
-      inflight.delete(id);
+      if (ended || inflight === 0) return ended;
+      while (finished.length === 0 && !failure) await new Promise<void>((resolve) => (wake = resolve));
+      if (failure) throw failure.error;
+      const { id, next } = finished.shift()!;
+      inflight--;
       if ('end' in next) ended = { output: next.output };
       else decideOutgoing(id, next);
     }
@@ -211,20 +230,29 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
   let failure: unknown;
   try {
     const ended = await runGraph(snapshot, TRIGGER_ID, { trigger, nodes: {} }, '');
-    state.output = ended ? ended.output : Object.fromEntries(Object.values(state.nodes).filter((n) => n.status === 'succeeded' && n.key === n.nodeId).map((n) => [n.nodeId, n.output]));
+    state.output = ended
+      ? ended.output
+      : Object.fromEntries(
+          Object.values(state.nodes)
+            .filter((n) => n.status === 'succeeded' && n.key === n.nodeId)
+            .map((n) => [n.nodeId, n.output]),
+        );
     state.status = 'completed';
   } catch (err) {
     failure = err;
     if (isCancellation(err)) state.status = 'cancelled';
     else {
       state.status = 'failed';
-      state.error = err instanceof NodeFailed ? { ...err.error, nodeId: err.nodeKey } : { message: err instanceof Error ? err.message : String(err), type: 'Internal' };
+      state.error =
+        err instanceof NodeFailed ? { ...err.error, nodeId: err.nodeKey } : { message: err instanceof Error ? err.message : String(err), type: 'Internal' };
     }
   }
   state.endedAt = now();
   if (options.record) {
     // Runs even when the workflow was cancelled, so the run's row never stays "running".
-    await CancellationScope.nonCancellable(() => record({ runId: options.runId, workspaceId: options.workspaceId, workflowId: workflowInfo().workflowId, state }));
+    await CancellationScope.nonCancellable(() =>
+      record({ runId: options.runId, workspaceId: options.workspaceId, workflowId: workflowInfo().workflowId, state }),
+    );
   }
   if (failure !== undefined) {
     if (isCancellation(failure)) throw failure;

@@ -1,0 +1,112 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { inject } from 'vitest';
+import { catalog } from '../../catalog';
+import type { RunMode } from '../../core/src/catalog-sdk';
+import { createApp } from '../../server/src/app';
+import { ensureWorkspace } from '../../server/src/bootstrap';
+import { generateApiKey } from '../../server/src/http/auth';
+import { connectTemporal, type TemporalAccess } from '../../server/src/temporal';
+import type { Db } from '../../store/src/database';
+import { createWorkspace, insertApiKey } from '../../store/src/workspaces.repository';
+import { silentLogger, testDb } from './temporal';
+
+/** A parsed JSON response body (tests read into it freely). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ApiBody = any;
+
+export interface ApiResponse {
+  status: number;
+  headers: Headers;
+  /** Parsed JSON, the raw text when the response is not JSON, or undefined when empty. */
+  body: ApiBody;
+}
+
+export interface RequestOptions {
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Sent as is (content-type application/json unless `headers` says otherwise). */
+  rawBody?: string;
+  /** `Authorization: Bearer <key>`; defaults to the live key. Pass `null` to send no key at all. */
+  key?: string | null;
+  headers?: Record<string, string>;
+}
+
+export interface WorkspaceKeys {
+  workspaceId: string;
+  keys: { live: string; test: string };
+}
+
+export interface TestApi {
+  url: string;
+  db: Db;
+  temporal: TemporalAccess;
+  workspaceId: string;
+  keys: { live: string; test: string };
+  request(method: string, path: string, options?: RequestOptions): Promise<ApiResponse>;
+  /** Another workspace with its own live and test keys, in the same database (for isolation tests). */
+  createWorkspace(name?: string): Promise<WorkspaceKeys>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real API in-process: real app, real SQLite (in memory), a lazy Temporal connection (the shared dev
+ * server unless `temporalAddress` says otherwise), listening on a free port of 127.0.0.1.
+ */
+export async function startTestApi(o: { taskQueue: string; temporalAddress?: string; deadlineMs?: number; bodyLimit?: string; db?: Db }): Promise<TestApi> {
+  const db = o.db ?? (await testDb());
+  const temporal = connectTemporal({
+    address: o.temporalAddress ?? inject('temporalAddress'),
+    namespace: 'default',
+    taskQueue: o.taskQueue,
+    ...(o.deadlineMs !== undefined ? { deadlineMs: o.deadlineMs } : {}),
+  });
+  const app = createApp({ db, temporal, catalog, logger: silentLogger, bodyLimit: o.bodyLimit ?? '100kb' });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const bootstrap = await ensureWorkspace(db);
+  if (!bootstrap.keys) throw new Error('startTestApi needs a fresh database: ensureWorkspace returned no keys');
+  const keys = bootstrap.keys;
+
+  return {
+    url,
+    db,
+    temporal,
+    workspaceId: bootstrap.workspaceId,
+    keys,
+    async request(method, path, opts = {}) {
+      const headers: Record<string, string> = {};
+      const key = opts.key === undefined ? keys.live : opts.key;
+      if (key !== null) headers.authorization = `Bearer ${key}`;
+      let payload: string | undefined;
+      if (opts.rawBody !== undefined) payload = opts.rawBody;
+      else if (opts.body !== undefined) payload = JSON.stringify(opts.body);
+      if (payload !== undefined) headers['content-type'] = 'application/json';
+      Object.assign(headers, opts.headers);
+      const res = await fetch(url + path, { method: method.toUpperCase(), headers, ...(payload !== undefined ? { body: payload } : {}) });
+      const text = await res.text();
+      let body: ApiBody = undefined;
+      if (text.length > 0) body = (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text;
+      return { status: res.status, headers: res.headers, body };
+    },
+    async createWorkspace(name = 'Other workspace') {
+      const ws = await createWorkspace(db, name);
+      const live = generateApiKey('live' satisfies RunMode);
+      const test = generateApiKey('test' satisfies RunMode);
+      await insertApiKey(db, { workspaceId: ws.id, mode: 'live', prefix: live.prefix, hash: live.hash });
+      await insertApiKey(db, { workspaceId: ws.id, mode: 'test', prefix: test.prefix, hash: test.hash });
+      return { workspaceId: ws.id, keys: { live: live.key, test: test.key } };
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await temporal.close();
+      await db.destroy();
+    },
+  };
+}
