@@ -1,0 +1,12 @@
+import { defineIntegration } from '../../core/src/catalog-sdk';
+import { transform } from './actions/transform.action';
+
+export default defineIntegration({
+  key: 'data',
+  version: 1,
+  title: 'Data',
+  description: 'Reshape, filter and combine data between steps with JSONata expressions.',
+  auth: { type: 'none' },
+  actions: [transform],
+  docs: [{ title: 'JSONata documentation', url: 'https://docs.jsonata.org/overview' }],
+});
