@@ -16,6 +16,7 @@
  * and of CPU ms per run (this process: client + workers + sandbox; and the dev server, from /proc).
  */
 import crypto from 'node:crypto';
+import { ephemeralSecretStore } from '../store/src/secrets';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -160,6 +161,7 @@ async function main(): Promise<void> {
     const startWorker = async (codePath: string): Promise<string> => {
       const taskQueue = `bench-${crypto.randomUUID()}`;
       const worker = await createSwitchyardWorker({
+    secrets: ephemeralSecretStore(db),
         connection: workerConnection,
         namespace: 'default',
         taskQueue,

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { ephemeralSecretStore } from '../store/src/secrets';
 import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode, type History } from '@temporalio/worker';
 import pino from 'pino';
 import { FlowDocument, toSnapshot } from '../core/src/flow';
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
     const connection = await Connection.connect({ address: server.address });
     const taskQueue = `prof-${crypto.randomUUID()}`;
     const worker = await createSwitchyardWorker({
+    secrets: ephemeralSecretStore(db),
       connection: workerConnection,
       namespace: 'default',
       taskQueue,

@@ -7,6 +7,8 @@ export default defineIntegration({
   title: 'HTTP',
   description: 'Call any HTTP API. Requests go through the guarded client: private and metadata addresses are blocked unless allow-listed.',
   auth: { type: 'none' },
+  category: 'Core',
+  examplePrompts: ['Call our billing API when an order is placed', 'Post the new user to our CRM webhook'],
   actions: [request],
   docs: [{ title: 'MDN: HTTP request methods', url: 'https://developer.mozilla.org/en-US/docs/Web/HTTP/Methods' }],
 });

@@ -55,6 +55,39 @@ export interface ActionContext {
   /** Cancelled when the activity is cancelled or times out. */
   signal: AbortSignal;
   run: { workspaceId: string; workflowId: string; runId: string; nodeId: string; attempt: number };
+  /**
+   * Reads the workspace's secrets (the test value in test runs). Values never enter workflow history:
+   * inputs carry secret *names*, and whatever is read here is scrubbed from outputs, errors and logs.
+   */
+  secrets: SecretReader;
+  /** A base URL that replaces the provider's default (self-hosted or compatible servers, local peers in tests). */
+  endpoint?: string;
+}
+
+export interface SecretReader {
+  /** The value, or a NonRetryableError naming the secret and where to set it (before any request is sent). */
+  get(name: string): Promise<string>;
+  /** The value, or undefined when the secret has no value for this run's mode. */
+  find(name: string): Promise<string | undefined>;
+}
+
+/**
+ * A setup variable ("environment variable") an integration needs, e.g. `RESEND_API_KEY`. Secrets are
+ * stored encrypted with a live and a test value; a flow using the integration cannot be published while a
+ * required one has no value.
+ */
+export interface SetupVariable {
+  /** UPPER_SNAKE_CASE, unique in the workspace: `STRIPE_SECRET_KEY`. */
+  name: string;
+  description: string;
+  /** Where to get it, for people: a sentence with a link. */
+  whereToGet: string;
+  /** Default true. */
+  required?: boolean;
+  /** A secret is encrypted and never shown again; a plain setting (a base URL) is not. Default true. */
+  secret?: boolean;
+  /** What a test value looks like, e.g. `sk_test_`; used to warn when a live value is stored as test. */
+  testPrefix?: string;
 }
 
 export interface RetryPolicy {
@@ -79,7 +112,14 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
   retry?: RetryPolicy;
   /** Start-to-close timeout of one attempt. Default `'30s'`. */
   timeout?: string;
+  /** Whether the provider honours `ctx.idempotencyKey` (then a retry never repeats the side effect). */
+  idempotent?: boolean;
   run(input: z.infer<I>, ctx: ActionContext): Promise<z.infer<O>>;
+  /**
+   * Test mode without a test key: returns a realistic output without calling the provider. The run
+   * marks the node as simulated.
+   */
+  sandbox?(input: z.infer<I>, ctx: ActionContext): Promise<z.infer<O>>;
 }
 
 /**
@@ -109,9 +149,17 @@ export interface IntegrationDefinition {
   version: number;
   title: string;
   description: string;
-  auth: { type: 'none' } | { type: 'apiKey' } | { type: 'oauth2' };
+  auth: { type: 'none' } | { type: 'apiKey'; variable: string } | { type: 'oauth2' };
+  /** Setup variables the integration needs (secrets and settings). */
+  setup?: SetupVariable[];
   actions: ActionDefinition[];
   docs?: { title: string; url: string }[];
+  /** Requests people can make of the assistant, e.g. "Send a confirmation email when someone signs up". */
+  examplePrompts?: string[];
+  /** Palette grouping: `Payments`, `Messaging`, `AI`, `Developer tools`, `Core`. */
+  category?: string;
+  /** A cheap authenticated call that proves the credentials work, where the provider allows one. */
+  testConnection?(ctx: ActionContext): Promise<{ detail: string }>;
 }
 
 /**
@@ -171,6 +219,13 @@ export function describeAction(integration: IntegrationDefinition, action: Actio
     ...(action.retry ? { retry: action.retry } : {}),
     ...(action.timeout ? { timeout: action.timeout } : {}),
   };
+}
+
+/** Setup variables of the integration that pins this action ref. */
+export function setupFor(integrations: IntegrationDefinition[], ref: string): { integration: IntegrationDefinition; variables: SetupVariable[] } | undefined {
+  const m = ActionRefPattern.exec(ref);
+  const integration = m && integrations.find((i) => i.key === m[1] && String(i.version) === m[3]);
+  return integration ? { integration, variables: integration.setup ?? [] } : undefined;
 }
 
 export function catalogIndex(integrations: IntegrationDefinition[]): CatalogIndex & { actions: ActionInfo[] } {

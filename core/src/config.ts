@@ -23,6 +23,20 @@ export const Config = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Comma-separated CIDRs or host names the HTTP integrations may reach although private (e.g. `127.0.0.1/32`). */
   SWITCHYARD_HTTP_ALLOW: z.string().default(''),
+  /** The key that wraps every workspace's data key (64 hex or 44 base64 characters); else `<DATA_DIR>/master.key`, created on first start. */
+  SWITCHYARD_MASTER_KEY: z.string().optional(),
+  /** Base URL overrides for providers, as JSON: `{"stripe":"http://127.0.0.1:12111"}` (self-hosted or compatible servers). */
+  SWITCHYARD_PROVIDER_ENDPOINTS: z
+    .string()
+    .default('{}')
+    .transform((text, ctx) => {
+      try {
+        return z.record(z.string(), z.url()).parse(JSON.parse(text));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object of integration key → URL' });
+        return z.NEVER;
+      }
+    }),
   /** Largest request body the API accepts. */
   BODY_LIMIT: z.string().default('1mb'),
 });

@@ -54,6 +54,8 @@ export interface NodeRunState {
   /** The branch taken after this node (condition, switch, error edge). */
   branch?: string;
   attempts: number;
+  /** The output came from the integration's sandbox (test mode without a test key). */
+  simulated?: boolean;
   error?: NodeError;
   startedAt?: string;
   endedAt?: string;
@@ -73,6 +75,8 @@ export interface RunState {
 export interface ActionActivityResult {
   output: unknown;
   attempt: number;
+  /** Test mode ran the integration's sandbox instead of the provider. */
+  simulated?: boolean;
 }
 
 export interface ActionActivityInput {
@@ -86,3 +90,12 @@ export interface ActionActivityInput {
 /** Names shared by the workflow, the worker and the server. */
 export const RunQueries = { state: 'runState' } as const;
 export const RECORD_RUN_ACTIVITY = 'switchyard.recordRun';
+export const TEST_CONNECTION_ACTIVITY = 'switchyard.testConnection';
+
+export interface TestConnectionInput {
+  workspaceId: string;
+  integration: string;
+  mode: RunMode;
+}
+
+export type TestConnectionResult = { ok: true; detail: string; simulated?: boolean } | { ok: false; error: string };

@@ -26,6 +26,7 @@ export const ProblemCodes = {
   NOT_UPSTREAM: 'NOT_UPSTREAM',
   UNKNOWN_OUTPUT_FIELD: 'UNKNOWN_OUTPUT_FIELD',
   EMPTY_FLOW: 'EMPTY_FLOW',
+  MISSING_SETUP_VARIABLE: 'MISSING_SETUP_VARIABLE',
 } as const;
 export type ProblemCode = keyof typeof ProblemCodes;
 

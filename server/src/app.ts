@@ -8,7 +8,9 @@ import { errorMiddleware } from './http/errors';
 import { mountRoutes, type RouteDef } from './http/route';
 import { eventRoutes } from './routes/events.routes';
 import { flowRoutes } from './routes/flows.routes';
+import { catalogRoutes } from './routes/catalog.routes';
 import { runRoutes } from './routes/runs.routes';
+import { secretRoutes } from './routes/secrets.routes';
 import { systemRoutes } from './routes/system.routes';
 
 /** The Express app: `/api` (editor and admin), `/v1` (app-facing), and the built editor at `/`. */
@@ -20,7 +22,7 @@ export function createApp(deps: ServerDeps): Express {
 
   const routes: RouteDef[] = [];
   const all = () => routes;
-  routes.push(...systemRoutes(deps, all), ...flowRoutes(deps), ...runRoutes(deps), ...eventRoutes(deps));
+  routes.push(...systemRoutes(deps, all), ...flowRoutes(deps), ...runRoutes(deps), ...eventRoutes(deps), ...catalogRoutes(deps), ...secretRoutes(deps));
   const api = express.Router();
   mountRoutes(api, routes, apiKeyAuthenticator(deps.db));
   app.use(api);

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { ActionInfo, CatalogIndex } from '../../core/src/catalog-sdk';
+import type { ActionInfo, CatalogIndex, IntegrationDefinition } from '../../core/src/catalog-sdk';
+import type { SecretStore } from '../../store/src/secrets';
 import type { Db } from '../../store/src/database';
 import type { TemporalAccess } from './temporal';
 
@@ -8,6 +9,8 @@ export interface ServerDeps {
   db: Db;
   temporal: TemporalAccess;
   catalog: CatalogIndex & { actions: ActionInfo[] };
+  integrations: IntegrationDefinition[];
+  secrets: SecretStore;
   logger: Logger;
   bodyLimit: string;
   /** Built editor to serve at `/`, if present. */

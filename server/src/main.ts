@@ -1,10 +1,12 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { catalog } from '../../catalog';
+import { catalog, integrations } from '../../catalog';
 import { ConfigError, parseConfig } from '../../core/src/config';
 import { openDatabase } from '../../store/src/database';
+import { loadMasterKey } from '../../store/src/crypto';
 import { migrateToLatest } from '../../store/src/migrate';
+import { SecretStore } from '../../store/src/secrets';
 import { createApp } from './app';
 import { ensureWorkspace } from './bootstrap';
 import { connectTemporal } from './temporal';
@@ -14,6 +16,9 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.LOG_LEVEL, name: 'server' });
   const db = openDatabase(config.databaseUrl);
   await migrateToLatest(db);
+  const secrets = new SecretStore(db, loadMasterKey(config, config.DATA_DIR));
+  // Fails at start, naming the secret, if the master key is wrong or a stored value was altered.
+  await secrets.verifyAll();
   const { keys } = await ensureWorkspace(db);
   if (keys) {
     // Shown once: only hashes are stored.
@@ -25,7 +30,7 @@ async function main(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
   });
   const editorDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../editor/dist');
-  const app = createApp({ db, temporal, catalog, logger, bodyLimit: config.BODY_LIMIT, editorDir });
+  const app = createApp({ db, temporal, catalog, integrations, secrets, logger, bodyLimit: config.BODY_LIMIT, editorDir });
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'API server listening');
   });

@@ -42,6 +42,21 @@ export interface Database {
     created_at: string;
     ended_at: string | null;
   };
+  workspace_keys: { workspace_id: string; wrapped_key: string; master_fingerprint: string; created_at: string; rotated_at: string | null };
+  secrets: {
+    id: string;
+    workspace_id: string;
+    name: string;
+    /** Ciphertexts (see crypto.ts); never plain text. */
+    live_value: string | null;
+    live_last4: string | null;
+    test_value: string | null;
+    test_last4: string | null;
+    created_at: string;
+    updated_at: string;
+  };
+  installations: { workspace_id: string; integration: string; installed_at: string };
+  workspace_settings: { workspace_id: string; backend_functions: number; updated_at: string };
   schema_migrations?: { name: Generated<string> };
 }
 

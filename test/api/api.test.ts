@@ -227,7 +227,7 @@ describe('flows CRUD', () => {
     const invalid = await api.request('PATCH', `/api/flows/${id}`, {
       body: { operations: [{ type: 'addNode', node: { id: '9bad', type: 'delay', duration: '1s' } }] },
     });
-    const invalidError = expectError(invalid, 400, 'VALIDATION_FAILED', /invalid document/);
+    const invalidError = expectError(invalid, 400, 'VALIDATION_FAILED', /invalid document/i);
     expect(invalidError.details).toEqual([
       expect.objectContaining({ path: ['nodes', 2, 'id'], message: expect.stringContaining('a node id starts with a letter') }),
     ]);

@@ -6,12 +6,14 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { catalog } from '../../catalog';
+import { catalog, integrations } from '../../catalog';
 import { createApp } from '../../server/src/app';
 import { ensureWorkspace } from '../../server/src/bootstrap';
 import { connectTemporal, type TemporalAccess } from '../../server/src/temporal';
 import { openDatabase, type Db } from '../../store/src/database';
+import { loadMasterKey } from '../../store/src/crypto';
 import { migrateToLatest } from '../../store/src/migrate';
+import { SecretStore } from '../../store/src/secrets';
 import { startHttpPeer } from '../helpers/http-peer';
 import { pollUntil, spawnTs, type Spawned } from '../helpers/processes';
 
@@ -35,6 +37,7 @@ describe('a run survives kill -9 of its worker', () => {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: taskQueue,
       DATABASE_URL: path.join(dir, 'switchyard.db'),
+      DATA_DIR: dir,
       SWITCHYARD_HTTP_ALLOW: '127.0.0.1/32',
       LOG_LEVEL: 'info',
     });
@@ -49,7 +52,8 @@ describe('a run survives kill -9 of its worker', () => {
     await migrateToLatest(db);
     key = (await ensureWorkspace(db)).keys!.live;
     temporal = connectTemporal({ address: inject('temporalAddress'), namespace: 'default', taskQueue });
-    const app = createApp({ db, temporal, catalog, logger: pino({ level: 'silent' }), bodyLimit: '1mb' });
+    const secrets = new SecretStore(db, loadMasterKey({}, dir));
+    const app = createApp({ db, temporal, catalog, integrations, secrets, logger: pino({ level: 'silent' }), bodyLimit: '1mb' });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

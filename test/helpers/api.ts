@@ -1,15 +1,16 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inject } from 'vitest';
-import { catalog } from '../../catalog';
+import { catalog, integrations } from '../../catalog';
 import type { RunMode } from '../../core/src/catalog-sdk';
 import { createApp } from '../../server/src/app';
 import { ensureWorkspace } from '../../server/src/bootstrap';
 import { generateApiKey } from '../../server/src/http/auth';
 import { connectTemporal, type TemporalAccess } from '../../server/src/temporal';
 import type { Db } from '../../store/src/database';
+import { SecretStore } from '../../store/src/secrets';
 import { createWorkspace, insertApiKey } from '../../store/src/workspaces.repository';
-import { silentLogger, testDb } from './temporal';
+import { silentLogger, testDb, testMasterKey } from './temporal';
 
 /** A parsed JSON response body (tests read into it freely). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -41,6 +42,7 @@ export interface TestApi {
   url: string;
   db: Db;
   temporal: TemporalAccess;
+  secrets: SecretStore;
   workspaceId: string;
   keys: { live: string; test: string };
   request(method: string, path: string, options?: RequestOptions): Promise<ApiResponse>;
@@ -61,7 +63,8 @@ export async function startTestApi(o: { taskQueue: string; temporalAddress?: str
     taskQueue: o.taskQueue,
     ...(o.deadlineMs !== undefined ? { deadlineMs: o.deadlineMs } : {}),
   });
-  const app = createApp({ db, temporal, catalog, logger: silentLogger, bodyLimit: o.bodyLimit ?? '100kb' });
+  const secrets = new SecretStore(db, testMasterKey);
+  const app = createApp({ db, temporal, catalog, integrations, secrets, logger: silentLogger, bodyLimit: o.bodyLimit ?? '100kb' });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
   });
@@ -75,6 +78,7 @@ export async function startTestApi(o: { taskQueue: string; temporalAddress?: str
     url,
     db,
     temporal,
+    secrets,
     workspaceId: bootstrap.workspaceId,
     keys,
     async request(method, path, opts = {}) {

@@ -5,7 +5,9 @@ import pino from 'pino';
 import { inject } from 'vitest';
 import { integrations as catalogIntegrations } from '../../catalog';
 import type { IntegrationDefinition } from '../../core/src/catalog-sdk';
+import { masterKeyFrom } from '../../store/src/crypto';
 import { openDatabase, type Db } from '../../store/src/database';
+import { SecretStore } from '../../store/src/secrets';
 import { migrateToLatest } from '../../store/src/migrate';
 import { createSwitchyardWorker } from '../../worker/src/worker';
 
@@ -22,6 +24,9 @@ function quietRuntime(): void {
     // already installed in this process
   }
 }
+
+/** One master key per test process, shared by the test API and the test workers. */
+export const testMasterKey = masterKeyFrom(crypto.randomBytes(32), 'the test master key');
 
 export async function testDb(): Promise<Db> {
   const db = openDatabase(':memory:');
@@ -40,6 +45,7 @@ export async function startTestWorker(o: {
   taskQueue?: string;
   integrations?: IntegrationDefinition[];
   extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  endpoints?: Record<string, string>;
 }) {
   quietRuntime();
   const taskQueue = o.taskQueue ?? `test-${crypto.randomUUID()}`;
@@ -49,6 +55,8 @@ export async function startTestWorker(o: {
     namespace: 'default',
     taskQueue,
     db: o.db,
+    secrets: new SecretStore(o.db, testMasterKey),
+    ...(o.endpoints ? { endpoints: o.endpoints } : {}),
     integrations: o.integrations ?? catalogIntegrations,
     logger: silentLogger,
     httpAllow: ['127.0.0.1/32', '::1/128', 'localhost'],

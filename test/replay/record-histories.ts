@@ -8,6 +8,7 @@
  * Existing files are overwritten: re-record only flows that are new; keep old histories (see README.md).
  */
 import fs from 'node:fs';
+import { ephemeralSecretStore } from '../../store/src/secrets';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
@@ -48,6 +49,7 @@ async function main(only: string[]): Promise<void> {
     await migrateToLatest(db);
     const nativeConnection = await NativeConnection.connect({ address: server.address });
     const worker = await createSwitchyardWorker({
+    secrets: ephemeralSecretStore(db),
       connection: nativeConnection,
       namespace: 'default',
       taskQueue: TASK_QUEUE,

@@ -3,7 +3,9 @@ import pino from 'pino';
 import { integrations } from '../../catalog';
 import { ConfigError, parseConfig } from '../../core/src/config';
 import { openDatabase } from '../../store/src/database';
+import { loadMasterKey } from '../../store/src/crypto';
 import { migrateToLatest } from '../../store/src/migrate';
+import { SecretStore } from '../../store/src/secrets';
 import { parseAllowList } from './http/guarded-http';
 import { createSwitchyardWorker } from './worker';
 
@@ -12,6 +14,7 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.LOG_LEVEL, name: 'worker' });
   Runtime.install({ logger: new DefaultLogger('WARN', (entry) => logger.warn({ sdk: entry.meta }, entry.message)) });
   const db = openDatabase(config.databaseUrl);
+  const secrets = new SecretStore(db, loadMasterKey(config, config.DATA_DIR));
   await migrateToLatest(db);
   const address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`;
   const connection = await NativeConnection.connect({ address });
@@ -20,6 +23,8 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     db,
+    secrets,
+    endpoints: config.SWITCHYARD_PROVIDER_ENDPOINTS,
     integrations,
     logger,
     httpAllow: parseAllowList(config.SWITCHYARD_HTTP_ALLOW),

@@ -2,10 +2,12 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { IntegrationDefinition } from '../../core/src/catalog-sdk';
-import { RECORD_RUN_ACTIVITY } from '../../core/src/run';
+import { RECORD_RUN_ACTIVITY, TEST_CONNECTION_ACTIVITY } from '../../core/src/run';
+import type { SecretStore } from '../../store/src/secrets';
 import type { Db } from '../../store/src/database';
 import { createActionActivities } from './activities/actions';
 import { createRecordRunActivity } from './activities/record-run';
+import { createTestConnectionActivity } from './activities/test-connection';
 import { createGuardedHttpClient } from './http/guarded-http';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -17,6 +19,9 @@ export interface SwitchyardWorkerOptions {
   db: Db;
   integrations: IntegrationDefinition[];
   logger: Logger;
+  secrets: SecretStore;
+  /** Base URL overrides by integration key (`{ "stripe": "http://127.0.0.1:12111" }`). */
+  endpoints?: Record<string, string>;
   /** Private addresses the HTTP client may reach (tests allow 127.0.0.1). */
   httpAllow: string[];
   /** A prebuilt workflow bundle (tests build it once); else the workflows are bundled at start. */
@@ -29,13 +34,15 @@ export interface SwitchyardWorkerOptions {
 /** The worker: the runFlow interpreter plus every catalog action as an activity. */
 export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promise<Worker & { closeHttp(): Promise<void> }> {
   const http = createGuardedHttpClient({ allow: o.httpAllow });
+  const actionDeps = { http, logger: o.logger, secrets: o.secrets, endpoints: o.endpoints ?? {} };
   const worker = await Worker.create({
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: {
-      ...createActionActivities(o.integrations, { http, logger: o.logger }),
+      ...createActionActivities(o.integrations, actionDeps),
+      [TEST_CONNECTION_ACTIVITY]: createTestConnectionActivity(o.integrations, actionDeps),
       [RECORD_RUN_ACTIVITY]: createRecordRunActivity(o.db),
       ...o.extraActivities,
     },

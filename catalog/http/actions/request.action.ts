@@ -3,6 +3,15 @@ import { defineAction } from '../../../core/src/catalog-sdk';
 import { NonRetryableError } from '../../../core/src/errors';
 import { errorForStatus } from '../../../core/src/http-errors';
 
+const SecretName = z.string().regex(/^[A-Z][A-Z0-9_]{0,99}$/, 'the name of a secret, e.g. MY_API_TOKEN');
+
+/** Credentials come from a workspace secret, named here; the value is read at execution and never stored in the run. */
+export const HttpAuth = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('bearer'), secret: SecretName }),
+  z.object({ type: z.literal('basic'), username: z.string().max(200), secret: SecretName.describe('the password') }),
+  z.object({ type: z.literal('header'), header: z.string().regex(/^[A-Za-z0-9-]{1,100}$/), secret: SecretName, prefix: z.string().max(50).optional() }),
+]);
+
 export const HttpRequestInput = z.object({
   url: z.url({ protocol: /^https?$/ }).describe('The full URL, e.g. https://api.example.com/v1/items'),
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']).default('GET'),
@@ -12,6 +21,7 @@ export const HttpRequestInput = z.object({
   body: z.json().optional(),
   /** When true (the default), a 4xx or 5xx answer fails the step (5xx and 429 are retried). */
   failOnErrorStatus: z.boolean().default(true),
+  auth: HttpAuth.optional(),
   timeoutMs: z.number().int().min(100).max(300_000).optional(),
 });
 export type HttpRequestInput = z.infer<typeof HttpRequestInput>;
@@ -36,6 +46,12 @@ export const request = defineAction({
     const url = new URL(input.url);
     for (const [key, value] of Object.entries(input.query)) url.searchParams.set(key, String(value));
     const headers: Record<string, string> = { ...input.headers };
+    if (input.auth) {
+      const value = await ctx.secrets.get(input.auth.secret);
+      if (input.auth.type === 'bearer') headers.authorization = `Bearer ${value}`;
+      else if (input.auth.type === 'basic') headers.authorization = `Basic ${Buffer.from(`${input.auth.username}:${value}`).toString('base64')}`;
+      else headers[input.auth.header.toLowerCase()] = `${input.auth.prefix ?? ''}${value}`;
+    }
     let body: string | undefined;
     if (input.body !== undefined && input.method !== 'GET' && input.method !== 'HEAD') {
       if (typeof input.body === 'string') body = input.body;

@@ -16,6 +16,8 @@ export interface RouteContext<P, Q, B> {
 export interface RouteResult {
   status?: number;
   body?: unknown;
+  /** Send `body` (a string) with this content type instead of as JSON. */
+  contentType?: string;
 }
 
 /**
@@ -57,6 +59,7 @@ export function mountRoutes(router: Router, routes: RouteDef[], authenticate: (r
         const result = await route.handler({ params, query, body, auth, req });
         const status = result.status ?? 200;
         if (result.body === undefined) res.status(status).end();
+        else if (result.contentType) res.status(status).type(result.contentType).send(result.body);
         else res.status(status).json(result.body);
       } catch (err) {
         next(err);

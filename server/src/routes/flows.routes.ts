@@ -27,7 +27,8 @@ const FlowResponse = z.object({
 });
 const PublishBody = z.object({ note: z.string().max(2000).optional() });
 
-export function flowRoutes({ db, catalog }: ServerDeps): RouteDef[] {
+export function flowRoutes(deps: ServerDeps): RouteDef[] {
+  const { db, catalog } = deps;
   return [
     defineRoute({
       method: 'post',
@@ -130,7 +131,7 @@ export function flowRoutes({ db, catalog }: ServerDeps): RouteDef[] {
         422: { description: 'The flow is invalid: every problem, by node' },
       },
       async handler({ params, body, auth }) {
-        return { status: 201, body: await publishFlow(db, catalog, auth.workspaceId, params.flowId, body.note) };
+        return { status: 201, body: await publishFlow(deps, auth.workspaceId, params.flowId, body.note) };
       },
     }),
     defineRoute({

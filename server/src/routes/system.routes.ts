@@ -35,15 +35,5 @@ export function systemRoutes(deps: ServerDeps, allRoutes: () => RouteDef[]): Rou
         return { body: openApiDocument(allRoutes()) };
       },
     }),
-    defineRoute({
-      method: 'get',
-      path: '/api/catalog/actions',
-      tag: 'Catalog',
-      summary: 'Every catalog action with its input and output JSON Schema',
-      responses: { 200: { description: 'Actions' } },
-      async handler() {
-        return { body: { actions: deps.catalog.actions } };
-      },
-    }),
   ];
 }

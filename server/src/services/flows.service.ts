@@ -3,6 +3,8 @@ import { AppError } from '../../../core/src/errors';
 import { FlowDocument, toSnapshot, type FlowSnapshot } from '../../../core/src/flow';
 import { validateFlow } from '../../../core/src/validate';
 import type { Db } from '../../../store/src/database';
+import type { ServerDeps } from '../deps';
+import { missingSetupProblems } from './catalog.service';
 import * as flows from '../../../store/src/flows.repository';
 
 export type FlowRow = NonNullable<Awaited<ReturnType<typeof flows.getFlow>>>;
@@ -29,10 +31,12 @@ export async function requireFlow(db: Db, workspaceId: string, flowId: string): 
 }
 
 /** Publishes the draft as the next immutable version, or refuses with every problem by node. */
-export async function publishFlow(db: Db, catalog: CatalogIndex, workspaceId: string, flowId: string, note: string | undefined) {
+export async function publishFlow(deps: Pick<ServerDeps, 'db' | 'catalog' | 'integrations' | 'secrets'>, workspaceId: string, flowId: string, note: string | undefined) {
+  const { db, catalog } = deps;
   const row = await requireFlow(db, workspaceId, flowId);
   const document = FlowDocument.parse(JSON.parse(row.draft));
   const problems = validateFlow(document, catalog);
+  if (problems.length === 0) problems.push(...(await missingSetupProblems(deps.secrets, workspaceId, deps.integrations, toSnapshot(document))));
   if (problems.length > 0) {
     throw new AppError(
       'FLOW_INVALID',

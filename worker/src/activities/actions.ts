@@ -1,97 +1,131 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import type { ActionContext, ActionDefinition, HttpClient, IntegrationDefinition } from '../../../core/src/catalog-sdk';
+import type { ActionContext, ActionDefinition, HttpClient, IntegrationDefinition, RunMode, SecretReader } from '../../../core/src/catalog-sdk';
 import { actionRef } from '../../../core/src/catalog-sdk';
 import { FailureTypes, NonRetryableError, RetryableError } from '../../../core/src/errors';
 import type { ActionActivityInput, ActionActivityResult } from '../../../core/src/run';
+import type { SecretStore } from '../../../store/src/secrets';
+import { Scrubber } from './scrub';
 
 export type ActionActivity = (input: ActionActivityInput) => Promise<ActionActivityResult>;
 
 export interface ActionDeps {
   http: HttpClient;
   logger: Logger;
+  secrets: SecretStore;
+  /** Base URL overrides by integration key (self-hosted or compatible servers; local peers in tests). */
+  endpoints: Record<string, string>;
 }
 
 /**
  * Adapts every catalog action into a Temporal activity named after it (`http.request@1`): validates the
- * input with the action's zod schema, injects the context, validates the output, and turns the action's
- * typed errors into Temporal failures (non-retryable ones stop the retries at once).
+ * input with the action's zod schema, injects the context (secrets resolved now, never carried in
+ * history), runs the sandbox instead in test mode when the integration has no test key, validates the
+ * output, scrubs secret values from what leaves, and turns typed errors into Temporal failures.
  */
 export function createActionActivities(integrations: IntegrationDefinition[], deps: ActionDeps): Record<string, ActionActivity> {
   const activities: Record<string, ActionActivity> = {};
   for (const integration of integrations) {
-    for (const action of integration.actions) activities[actionRef(integration, action)] = adapt(actionRef(integration, action), action, deps);
+    for (const action of integration.actions) activities[actionRef(integration, action)] = adapt(integration, action, deps);
   }
   return activities;
 }
 
-function adapt(ref: string, action: ActionDefinition, deps: ActionDeps): ActionActivity {
+function adapt(integration: IntegrationDefinition, action: ActionDefinition, deps: ActionDeps): ActionActivity {
+  const ref = actionRef(integration, action);
   return async ({ input, mode, workspaceId, nodeKey }) => {
-    const { info, cancellationSignal } = Context.current();
+    const { info } = Context.current();
     const attempt = info.attempt;
-    const execution = info.workflowExecution ?? { workflowId: info.activityId, runId: '' };
     const where = `${ref} (node "${nodeKey}")`;
+    const scrubber = new Scrubber();
     const parsed = action.input.safeParse(input);
     if (!parsed.success) {
       const fields = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
-      throw ApplicationFailure.create({
-        type: FailureTypes.invalidInput,
-        nonRetryable: true,
-        message: `${where}: invalid input: ${fields}`,
-        details: [{ attempt }],
-      });
+      throw ApplicationFailure.create({ type: FailureTypes.invalidInput, nonRetryable: true, message: `${where}: invalid input: ${fields}`, details: [{ attempt }] });
     }
-    const log = deps.logger.child({ action: ref, workflowId: execution.workflowId, nodeKey, attempt });
-    const ctx: ActionContext = {
-      mode: mode,
-      http: deps.http,
-      log: {
-        info: (msg, fields) => log.info(fields ?? {}, msg),
-        warn: (msg, fields) => log.warn(fields ?? {}, msg),
-        error: (msg, fields) => log.error(fields ?? {}, msg),
-      },
-      // Stable across every retry of this node in this run: providers dedupe side effects with it.
-      idempotencyKey: `${execution.workflowId}:${nodeKey}`,
-      signal: cancellationSignal,
-      run: { workspaceId, workflowId: execution.workflowId, runId: execution.runId, nodeId: nodeKey, attempt },
-    };
+    const ctx = actionContext({ integration, deps, mode, workspaceId, nodeKey, scrubber, ref });
     let output: unknown;
+    let simulated = false;
     try {
-      output = await action.run(parsed.data, ctx);
+      simulated = mode === 'test' && action.sandbox !== undefined && (await lacksTestKey(integration, workspaceId, deps));
+      output = simulated ? await action.sandbox!(parsed.data, ctx) : await action.run(parsed.data, ctx);
     } catch (err) {
-      throw toFailure(err, where, attempt);
+      throw toFailure(err, where, attempt, scrubber);
     }
     const checked = action.output.safeParse(output);
     if (!checked.success) {
-      throw ApplicationFailure.create({
-        type: FailureTypes.invalidOutput,
-        nonRetryable: true,
-        message: `${where} returned output that does not match its schema: ${checked.error.issues.map((i) => i.path.join('.')).join(', ')}`,
-        details: [{ attempt }],
-      });
+      throw ApplicationFailure.create({ type: FailureTypes.invalidOutput, nonRetryable: true, message: `${where} returned output that does not match its schema: ${checked.error.issues.map((i) => i.path.join('.')).join(', ')}`, details: [{ attempt }] });
     }
-    return { output: checked.data, attempt };
+    return { output: scrubber.deep(checked.data), attempt, ...(simulated ? { simulated } : {}) };
   };
 }
 
-function toFailure(err: unknown, where: string, attempt: number): ApplicationFailure {
+/** Whether a test run must use the sandbox: some required secret of the integration has no test value. */
+async function lacksTestKey(integration: IntegrationDefinition, workspaceId: string, deps: ActionDeps): Promise<boolean> {
+  const required = (integration.setup ?? []).filter((v) => v.required !== false && v.secret !== false).map((v) => v.name);
+  if (required.length === 0) return false;
+  const presence = await deps.secrets.presence(workspaceId, required);
+  return required.some((name) => !presence.get(name)?.test);
+}
+
+/** The context an action (or a connection test) receives; every secret it reads is added to the scrubber. */
+export function actionContext(o: { integration: IntegrationDefinition; deps: ActionDeps; mode: RunMode; workspaceId: string; nodeKey: string; scrubber: Scrubber; ref: string }): ActionContext {
+  const { info, cancellationSignal } = Context.current();
+  const execution = info.workflowExecution ?? { workflowId: info.activityId, runId: '' };
+  const log = o.deps.logger.child({ action: o.ref, workflowId: execution.workflowId, nodeKey: o.nodeKey, attempt: info.attempt });
+  const scrubbed = (fields?: Record<string, unknown>) => o.scrubber.deep(fields ?? {});
+  const secrets: SecretReader = {
+    async find(name) {
+      const value = await o.deps.secrets.resolve(o.workspaceId, name, o.mode);
+      if (value !== undefined) o.scrubber.add(name, value);
+      return value;
+    },
+    async get(name) {
+      const value = await secrets.find(name);
+      if (value === undefined) {
+        const variable = o.integration.setup?.find((v) => v.name === name);
+        throw new NonRetryableError(
+          `Secret ${name} has no ${o.mode} value in this workspace, so ${o.integration.title} cannot be called. Add it under Secrets${variable ? ` (${variable.whereToGet})` : ''}, then retry.`,
+          { code: 'SECRET_MISSING' },
+        );
+      }
+      return value;
+    },
+  };
+  const endpoint = o.deps.endpoints[o.integration.key];
+  return {
+    mode: o.mode,
+    http: o.deps.http,
+    log: {
+      info: (msg, fields) => log.info(scrubbed(fields), o.scrubber.text(msg)),
+      warn: (msg, fields) => log.warn(scrubbed(fields), o.scrubber.text(msg)),
+      error: (msg, fields) => log.error(scrubbed(fields), o.scrubber.text(msg)),
+    },
+    // Stable across every retry of this node in this run: providers dedupe side effects with it.
+    idempotencyKey: `${execution.workflowId}:${o.nodeKey}`,
+    signal: cancellationSignal,
+    run: { workspaceId: o.workspaceId, workflowId: execution.workflowId, runId: execution.runId, nodeId: o.nodeKey, attempt: info.attempt },
+    secrets,
+    ...(endpoint ? { endpoint } : {}),
+  };
+}
+
+export function toFailure(err: unknown, where: string, attempt: number, scrubber: Scrubber): ApplicationFailure {
+  let failure: ApplicationFailure;
   if (err instanceof NonRetryableError) {
-    return ApplicationFailure.create({
-      type: FailureTypes.nonRetryable,
-      nonRetryable: true,
-      message: err.message,
-      details: [{ attempt, status: err.options.status, code: err.options.code }],
-    });
-  }
-  if (err instanceof RetryableError) {
-    return ApplicationFailure.create({
+    failure = ApplicationFailure.create({ type: FailureTypes.nonRetryable, nonRetryable: true, message: scrubber.text(err.message), details: [scrubber.deep({ attempt, status: err.options.status, code: err.options.code })] });
+  } else if (err instanceof RetryableError) {
+    failure = ApplicationFailure.create({
       type: FailureTypes.retryable,
-      message: err.message,
-      details: [{ attempt, status: err.options.status, code: err.options.code }],
+      message: scrubber.text(err.message),
+      details: [scrubber.deep({ attempt, status: err.options.status, code: err.options.code })],
       ...(err.options.retryAfterMs !== undefined ? { nextRetryDelay: err.options.retryAfterMs } : {}),
     });
+  } else {
+    const message = err instanceof Error ? err.message : String(err);
+    failure = ApplicationFailure.create({ type: FailureTypes.retryable, message: scrubber.text(`${where}: ${message}`), details: [{ attempt }] });
   }
-  if (err instanceof ApplicationFailure) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  return ApplicationFailure.create({ type: FailureTypes.retryable, message: `${where}: ${message}`, details: [{ attempt }] });
+  // The stack goes into Temporal history too; provider SDK errors may quote request data in it.
+  failure.stack = scrubber.text(failure.stack ?? '');
+  return failure;
 }

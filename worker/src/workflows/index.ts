@@ -1,2 +1,3 @@
 // The workflows this worker hosts. Bundled by Temporal into the deterministic sandbox.
 export { runFlow } from './run-flow.workflow';
+export { testConnection } from './test-connection.workflow';

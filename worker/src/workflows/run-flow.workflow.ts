@@ -94,6 +94,7 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
           try {
             const result = await runAction(node, key, input);
             entry.attempts = result.attempt;
+            if (result.simulated) entry.simulated = true;
             return succeed(result.output, {});
           } catch (err) {
             if (isCancellation(err)) throw err;

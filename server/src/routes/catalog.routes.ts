@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { RunModes } from '../../../core/src/catalog-sdk';
+import { AppError } from '../../../core/src/errors';
+import type { TestConnectionInput, TestConnectionResult } from '../../../core/src/run';
+import { getSettings, installIntegration, listInstallations, setBackendFunctions } from '../../../store/src/settings.repository';
+import { defineRoute, type RouteDef } from '../http/route';
+import { integrationPrompt, requireIntegration, setupStatus, summarizeIntegration } from '../services/catalog.service';
+import type { ServerDeps } from '../deps';
+
+const KeyParams = z.object({ key: z.string().min(1).max(64) });
+
+export function catalogRoutes(deps: ServerDeps): RouteDef[] {
+  const { integrations, catalog, secrets, db, temporal } = deps;
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/catalog',
+      tag: 'Catalog',
+      summary: 'List and search ready-made integrations',
+      query: z.object({ q: z.string().max(200).optional(), category: z.string().max(100).optional() }),
+      responses: { 200: { description: 'Integrations, with whether each is installed' } },
+      async handler({ query, auth }) {
+        const installed = await listInstallations(db, auth.workspaceId);
+        const q = query.q?.toLowerCase();
+        const matches = integrations.filter((i) => {
+          if (query.category && (i.category ?? 'Other') !== query.category) return false;
+          if (!q) return true;
+          const text = [i.key, i.title, i.description, ...i.actions.flatMap((a) => [a.key, a.title, a.description])].join(' ').toLowerCase();
+          return q.split(/\s+/).every((word) => text.includes(word));
+        });
+        return { body: { integrations: matches.map((i) => ({ ...summarizeIntegration(i), installedAt: installed.get(i.key) ?? null })) } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/catalog/actions',
+      tag: 'Catalog',
+      summary: 'Every catalog action with its input and output JSON Schema (for editor forms)',
+      responses: { 200: { description: 'Actions' } },
+      async handler() {
+        return { body: { actions: catalog.actions } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/catalog/:key',
+      tag: 'Catalog',
+      summary: 'One integration: its actions, setup variables and what this workspace still needs',
+      params: KeyParams,
+      responses: { 200: { description: 'The integration' }, 404: { description: 'Not in the catalog' } },
+      async handler({ params, auth }) {
+        const integration = requireIntegration(integrations, params.key);
+        const installed = await listInstallations(db, auth.workspaceId);
+        return {
+          body: {
+            ...summarizeIntegration(integration),
+            installedAt: installed.get(integration.key) ?? null,
+            setupStatus: await setupStatus(secrets, auth.workspaceId, integration),
+            actions: catalog.actions.filter((a) => a.integration === integration.key),
+          },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/catalog/:key/prompt',
+      tag: 'Catalog',
+      summary: 'The integration prompt as Markdown: overview, setup variables, backend function code, frontend snippet, example usage, documentation',
+      auth: 'none',
+      params: KeyParams,
+      responses: { 200: { description: 'Markdown' }, 404: { description: 'Not in the catalog' } },
+      async handler({ params }) {
+        return { body: integrationPrompt(requireIntegration(integrations, params.key)), contentType: 'text/markdown; charset=utf-8' };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/catalog/:key/install',
+      tag: 'Catalog',
+      summary: 'Install an integration into the workspace: switches backend functions on and lists the setup variables still missing',
+      params: KeyParams,
+      responses: { 200: { description: 'Installed' }, 404: { description: 'Not in the catalog' } },
+      async handler({ params, auth }) {
+        const integration = requireIntegration(integrations, params.key);
+        const { installedAt } = await installIntegration(db, auth.workspaceId, integration.key);
+        // Ready-made integrations bring their backend functions with them.
+        await setBackendFunctions(db, auth.workspaceId, true);
+        const status = await setupStatus(secrets, auth.workspaceId, integration);
+        return { body: { key: integration.key, installedAt, backendFunctions: true, missing: status.filter((v) => v.required && !v.live && !v.test), setupStatus: status } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/catalog/:key/test-connection',
+      tag: 'Catalog',
+      summary: "Check the workspace's credentials for an integration with a cheap provider call (runs in the worker)",
+      params: KeyParams,
+      body: z.object({ mode: z.enum(RunModes).default('live') }),
+      responses: { 200: { description: '{ ok, detail } or { ok: false, error }' }, 404: { description: 'Not in the catalog' }, 409: { description: 'The integration offers no connection test' } },
+      async handler({ params, body, auth }) {
+        const integration = requireIntegration(integrations, params.key);
+        if (!integration.testConnection) throw new AppError('CONFLICT', `${integration.title} offers no connection test`);
+        const input: TestConnectionInput = { workspaceId: auth.workspaceId, integration: integration.key, mode: body.mode };
+        const result = await temporal.call((client) =>
+          client.workflow.execute<(i: TestConnectionInput) => Promise<TestConnectionResult>>('testConnection', { args: [input], taskQueue: temporal.taskQueue, workflowId: `test-connection:${auth.workspaceId}:${integration.key}:${Date.now()}`, workflowExecutionTimeout: '30s' }),
+        );
+        return { body: result };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/settings',
+      tag: 'App Settings',
+      summary: 'App Settings: whether backend functions are on',
+      responses: { 200: { description: 'Settings' } },
+      async handler({ auth }) {
+        return { body: await getSettings(db, auth.workspaceId) };
+      },
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/api/settings',
+      tag: 'App Settings',
+      summary: 'Switch backend functions on or off (instant integrations and code steps need them)',
+      body: z.object({ backendFunctions: z.boolean() }),
+      responses: { 200: { description: 'Settings' } },
+      async handler({ body, auth }) {
+        await setBackendFunctions(db, auth.workspaceId, body.backendFunctions);
+        return { body: await getSettings(db, auth.workspaceId) };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { AppError } from '../../../core/src/errors';
+import { SECRET_NAME } from '../../../store/src/secrets';
+import { defineRoute, type RouteDef } from '../http/route';
+import type { ServerDeps } from '../deps';
+
+const SecretParams = z.object({ name: z.string().regex(SECRET_NAME, 'a secret name is UPPER_SNAKE_CASE, e.g. STRIPE_SECRET_KEY') });
+const SecretValue = z.string().min(1).max(16_384);
+const PutSecretBody = z
+  .object({
+    /** The live value; `null` removes it; absent leaves it unchanged. */
+    live: SecretValue.nullable().optional(),
+    /** The test value, used by test runs. */
+    test: SecretValue.nullable().optional(),
+  })
+  .refine((b) => b.live !== undefined || b.test !== undefined, 'give a live value, a test value, or both');
+const SecretSummary = z.object({ name: z.string(), live: z.object({ last4: z.string() }).nullable(), test: z.object({ last4: z.string() }).nullable(), updatedAt: z.string() });
+
+/** Values go in and never come out: responses carry the name, which modes are set, the last four characters and the time. */
+export function secretRoutes({ secrets }: ServerDeps): RouteDef[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/secrets',
+      tag: 'Secrets',
+      summary: 'List secrets (never their values)',
+      responses: { 200: { description: 'Secrets', schema: z.object({ secrets: z.array(SecretSummary) }) } },
+      async handler({ auth }) {
+        return { body: { secrets: await secrets.list(auth.workspaceId) } };
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/secrets/:name',
+      tag: 'Secrets',
+      summary: 'Create or update a secret: its live and/or test value',
+      params: SecretParams,
+      body: PutSecretBody,
+      responses: { 200: { description: 'Saved', schema: SecretSummary }, 400: { description: 'Invalid name or value' } },
+      async handler({ params, body, auth }) {
+        return { body: await secrets.put(auth.workspaceId, params.name, { ...(body.live !== undefined ? { live: body.live } : {}), ...(body.test !== undefined ? { test: body.test } : {}) }) };
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/secrets/:name',
+      tag: 'Secrets',
+      summary: 'Delete a secret (both values)',
+      params: SecretParams,
+      responses: { 204: { description: 'Deleted' }, 404: { description: 'No such secret' } },
+      async handler({ params, auth }) {
+        if (!(await secrets.remove(auth.workspaceId, params.name))) throw new AppError('NOT_FOUND', `There is no secret ${params.name} in this workspace`);
+        return { status: 204 };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,136 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { actionRef, setupFor, type IntegrationDefinition, type SetupVariable } from '../../../core/src/catalog-sdk';
+import { AppError } from '../../../core/src/errors';
+import { walkNodes, type FlowSnapshot } from '../../../core/src/flow';
+import type { FlowProblem } from '../../../core/src/validate';
+import type { SecretStore } from '../../../store/src/secrets';
+
+const catalogDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../catalog');
+
+export function requireIntegration(integrations: IntegrationDefinition[], key: string): IntegrationDefinition {
+  const integration = integrations.find((i) => i.key === key);
+  if (!integration) throw new AppError('NOT_FOUND', `There is no integration "${key}" in the catalog`);
+  return integration;
+}
+
+/** Each setup variable of the integration with whether the workspace has a live and a test value. */
+export async function setupStatus(secrets: SecretStore, workspaceId: string, integration: IntegrationDefinition) {
+  const variables = integration.setup ?? [];
+  const presence = await secrets.presence(workspaceId, variables.map((v) => v.name));
+  return variables.map((v) => ({ ...describeVariable(v), live: presence.get(v.name)?.live ?? false, test: presence.get(v.name)?.test ?? false }));
+}
+
+function describeVariable(v: SetupVariable) {
+  return { name: v.name, description: v.description, whereToGet: v.whereToGet, required: v.required !== false, secret: v.secret !== false, ...(v.testPrefix ? { testPrefix: v.testPrefix } : {}) };
+}
+
+/**
+ * Required setup variables that the flow's integrations still lack (no live and no test value), one
+ * problem per variable and node, saying where to get it.
+ */
+export async function missingSetupProblems(secrets: SecretStore, workspaceId: string, integrations: IntegrationDefinition[], snapshot: FlowSnapshot): Promise<FlowProblem[]> {
+  const uses = new Map<string, { nodeIds: string[]; variables: SetupVariable[]; title: string }>();
+  for (const { node } of walkNodes(snapshot)) {
+    if (node.type !== 'action') continue;
+    const setup = setupFor(integrations, node.action);
+    if (!setup) continue;
+    const entry = uses.get(setup.integration.key) ?? { nodeIds: [], variables: setup.variables.filter((v) => v.required !== false), title: setup.integration.title };
+    entry.nodeIds.push(node.id);
+    uses.set(setup.integration.key, entry);
+  }
+  const names = [...uses.values()].flatMap((u) => u.variables.map((v) => v.name));
+  const presence = await secrets.presence(workspaceId, names);
+  const problems: FlowProblem[] = [];
+  for (const use of uses.values()) {
+    for (const v of use.variables) {
+      const p = presence.get(v.name);
+      if (p?.live || p?.test) continue;
+      problems.push({
+        code: 'MISSING_SETUP_VARIABLE',
+        nodeId: use.nodeIds[0]!,
+        field: `setup.${v.name}`,
+        message: `${use.title} needs the setup variable ${v.name} (${v.description}), used by ${use.nodeIds.map((id) => `"${id}"`).join(', ')}. ${v.whereToGet} Add it under Secrets.`,
+      });
+    }
+  }
+  return problems;
+}
+
+export function summarizeIntegration(i: IntegrationDefinition) {
+  return {
+    key: i.key,
+    version: i.version,
+    title: i.title,
+    description: i.description,
+    category: i.category ?? 'Other',
+    auth: i.auth,
+    setup: (i.setup ?? []).map(describeVariable),
+    actions: i.actions.map((a) => ({ ref: actionRef(i, a), key: a.key, title: a.title, description: a.description, sideEffects: a.sideEffects ?? false, idempotent: a.idempotent ?? false, hasSandbox: a.sandbox !== undefined })),
+    examplePrompts: i.examplePrompts ?? [],
+    docs: i.docs ?? [],
+    testConnection: i.testConnection !== undefined,
+  };
+}
+
+/**
+ * The integration prompt: everything a builder (or the assistant) needs to use the integration, as
+ * Markdown generated from the manifest and the action sources.
+ */
+export function integrationPrompt(i: IntegrationDefinition): string {
+  const lines: string[] = [];
+  lines.push(`# ${i.title} integration`, '', i.description, '');
+  lines.push('## Overview', '', `Catalog key \`${i.key}\`, version ${i.version}. Authentication: ${i.auth.type === 'none' ? 'none' : i.auth.type === 'apiKey' ? `API key in the secret \`${i.auth.variable}\`` : 'OAuth 2 (connect an account)'}.`, '');
+  lines.push('Actions:', '');
+  for (const a of i.actions) lines.push(`- \`${actionRef(i, a)}\`: **${a.title}**. ${a.description}${a.idempotent ? ' Retries are safe: an idempotency key is sent.' : ''}`);
+  lines.push('', '## Setup variables', '');
+  if (!i.setup?.length) lines.push('None.');
+  for (const v of i.setup ?? []) lines.push(`- \`${v.name}\`${v.required === false ? ' (optional)' : ''}: ${v.description}. ${v.whereToGet}${v.testPrefix ? ` Test values start with \`${v.testPrefix}\`.` : ''}`);
+  lines.push('', 'Each secret has a live value and a test value. Test runs use the test value; without one, they use the integration\'s sandbox and mark the step as simulated.', '');
+  lines.push('## Backend function code', '');
+  for (const a of i.actions) {
+    lines.push(`### ${a.title} (\`${actionRef(i, a)}\`)`, '');
+    lines.push('Input (JSON Schema):', '', '```json', JSON.stringify(z.toJSONSchema(a.input, { io: 'input', unrepresentable: 'any' }), null, 2), '```', '');
+    lines.push('Output (JSON Schema):', '', '```json', JSON.stringify(z.toJSONSchema(a.output, { io: 'output', unrepresentable: 'any' }), null, 2), '```', '');
+    const source = actionSource(i.key, a.key);
+    if (source) lines.push('Source:', '', '```ts', source.trimEnd(), '```', '');
+  }
+  lines.push('## Frontend snippet', '', 'Your app sends the event that starts the flow (use a `sy_test_…` key while testing):', '', '```ts');
+  lines.push(
+    `await fetch('https://YOUR-SWITCHYARD/v1/events', {`,
+    `  method: 'POST',`,
+    `  headers: { authorization: \`Bearer \${process.env.SWITCHYARD_API_KEY}\`, 'content-type': 'application/json' },`,
+    `  body: JSON.stringify({ name: 'user.signed_up', id: crypto.randomUUID(), data: { email: 'ada@example.com' } }),`,
+    `});`,
+    '```',
+    '',
+  );
+  lines.push('Call it from your backend, never from a browser: the API key is a secret.', '');
+  lines.push('## Example usage', '');
+  const first = i.actions[0];
+  if (first) {
+    lines.push('A flow node that uses this integration:', '', '```json', JSON.stringify({ id: `${i.key}_step`, type: 'action', action: actionRef(i, first), inputs: exampleInputs(first.input) }, null, 2), '```', '');
+  }
+  if (i.examplePrompts?.length) lines.push('Example prompts:', '', ...i.examplePrompts.map((p) => `- "${p}"`), '');
+  lines.push('## Documentation', '');
+  for (const d of i.docs ?? []) lines.push(`- [${d.title}](${d.url})`);
+  return lines.join('\n') + '\n';
+}
+
+function actionSource(integration: string, action: string): string | undefined {
+  const file = path.join(catalogDir, integration, 'actions', `${action}.action.ts`);
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+}
+
+/** Required top-level inputs with a placeholder each, so the example is a valid starting point. */
+function exampleInputs(schema: z.ZodType): Record<string, unknown> {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, { type?: string }>; required?: string[] };
+  const out: Record<string, unknown> = {};
+  for (const name of json.required ?? []) {
+    const type = json.properties?.[name]?.type;
+    out[name] = type === 'number' || type === 'integer' ? 1 : type === 'boolean' ? true : type === 'object' ? {} : type === 'array' ? [] : { $expr: `trigger.data.${name}` };
+  }
+  return out;
+}
