@@ -10,7 +10,6 @@ export { allowedBranches, durationMs, TRIGGER_ID, walkNodes } from './graph';
 
 export const SCHEMA_VERSION = 1;
 
-
 export const NodeId = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'a node id starts with a letter or _ and has letters, digits, _ or - (max 64)')
@@ -198,4 +197,3 @@ export function toSnapshot(doc: FlowDocument): FlowSnapshot {
   const { layout: _layout, ...snapshot } = doc;
   return snapshot;
 }
-

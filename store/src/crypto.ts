@@ -21,7 +21,8 @@ export class DecryptionError extends Error {
 }
 
 export function masterKeyFrom(material: Buffer, source: string): MasterKey {
-  if (material.length !== 32) throw new Error(`The master key from ${source} must be 32 bytes (64 hex characters or 44 base64 characters); it is ${material.length} bytes`);
+  if (material.length !== 32)
+    throw new Error(`The master key from ${source} must be 32 bytes (64 hex characters or 44 base64 characters); it is ${material.length} bytes`);
   return { key: material, fingerprint: crypto.createHash('sha256').update(material).digest('hex').slice(0, 16), source };
 }
 

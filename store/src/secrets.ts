@@ -48,7 +48,13 @@ export class SecretStore {
     const key = crypto.randomBytes(32);
     await this.db
       .insertInto('workspace_keys')
-      .values({ workspace_id: workspaceId, wrapped_key: encrypt(this.master.key, key, keyAad(workspaceId)), master_fingerprint: this.master.fingerprint, created_at: nowIso(), rotated_at: null })
+      .values({
+        workspace_id: workspaceId,
+        wrapped_key: encrypt(this.master.key, key, keyAad(workspaceId)),
+        master_fingerprint: this.master.fingerprint,
+        created_at: nowIso(),
+        rotated_at: null,
+      })
       .onConflict((oc) => oc.column('workspace_id').doNothing())
       .execute();
     // Another process may have won the race: read back what is stored.
@@ -69,7 +75,18 @@ export class SecretStore {
     }
     await this.db
       .insertInto('secrets')
-      .values({ id: newId('key').replace('key_', 'sec_'), workspace_id: workspaceId, name, live_value: null, live_last4: null, test_value: null, test_last4: null, ...columns, created_at: now, updated_at: now })
+      .values({
+        id: newId('key').replace('key_', 'sec_'),
+        workspace_id: workspaceId,
+        name,
+        live_value: null,
+        live_last4: null,
+        test_value: null,
+        test_last4: null,
+        ...columns,
+        created_at: now,
+        updated_at: now,
+      })
       .onConflict((oc) => oc.columns(['workspace_id', 'name']).doUpdateSet({ ...columns, updated_at: now }))
       .execute();
     return (await this.summary(workspaceId, name))!;
@@ -81,12 +98,22 @@ export class SecretStore {
   }
 
   async summary(workspaceId: string, name: string): Promise<SecretSummary | undefined> {
-    const row = await this.db.selectFrom('secrets').select(['name', 'live_last4', 'test_last4', 'updated_at']).where('workspace_id', '=', workspaceId).where('name', '=', name).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('secrets')
+      .select(['name', 'live_last4', 'test_last4', 'updated_at'])
+      .where('workspace_id', '=', workspaceId)
+      .where('name', '=', name)
+      .executeTakeFirst();
     return row && toSummary(row);
   }
 
   async list(workspaceId: string): Promise<SecretSummary[]> {
-    const rows = await this.db.selectFrom('secrets').select(['name', 'live_last4', 'test_last4', 'updated_at']).where('workspace_id', '=', workspaceId).orderBy('name').execute();
+    const rows = await this.db
+      .selectFrom('secrets')
+      .select(['name', 'live_last4', 'test_last4', 'updated_at'])
+      .where('workspace_id', '=', workspaceId)
+      .orderBy('name')
+      .execute();
     return rows.map(toSummary);
   }
 
@@ -94,14 +121,24 @@ export class SecretStore {
   async presence(workspaceId: string, names: string[]): Promise<Map<string, { live: boolean; test: boolean }>> {
     const out = new Map(names.map((n) => [n, { live: false, test: false }]));
     if (names.length === 0) return out;
-    const rows = await this.db.selectFrom('secrets').select(['name', 'live_last4', 'test_last4']).where('workspace_id', '=', workspaceId).where('name', 'in', names).execute();
+    const rows = await this.db
+      .selectFrom('secrets')
+      .select(['name', 'live_last4', 'test_last4'])
+      .where('workspace_id', '=', workspaceId)
+      .where('name', 'in', names)
+      .execute();
     for (const r of rows) out.set(r.name, { live: r.live_last4 !== null, test: r.test_last4 !== null });
     return out;
   }
 
   /** The plain value for a run of this mode, or undefined. Throws a DecryptionError naming the secret. */
   async resolve(workspaceId: string, name: string, mode: RunMode): Promise<string | undefined> {
-    const row = await this.db.selectFrom('secrets').select(['live_value', 'test_value']).where('workspace_id', '=', workspaceId).where('name', '=', name).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('secrets')
+      .select(['live_value', 'test_value'])
+      .where('workspace_id', '=', workspaceId)
+      .where('name', '=', name)
+      .executeTakeFirst();
     const payload = mode === 'test' ? row?.test_value : row?.live_value;
     if (!payload) return undefined;
     const key = (await this.dataKey(workspaceId, false))!;
@@ -128,7 +165,12 @@ export class SecretStore {
 }
 
 function toSummary(row: { name: string; live_last4: string | null; test_last4: string | null; updated_at: string }): SecretSummary {
-  return { name: row.name, live: row.live_last4 ? { last4: row.live_last4 } : null, test: row.test_last4 ? { last4: row.test_last4 } : null, updatedAt: row.updated_at };
+  return {
+    name: row.name,
+    live: row.live_last4 ? { last4: row.live_last4 } : null,
+    test: row.test_last4 ? { last4: row.test_last4 } : null,
+    updatedAt: row.updated_at,
+  };
 }
 
 function unwrap(master: MasterKey, wrapped: string, fingerprint: string, workspaceId: string): Buffer {

@@ -18,8 +18,17 @@ export async function setBackendFunctions(db: Db, workspaceId: string, on: boole
 
 export async function installIntegration(db: Db, workspaceId: string, integration: string): Promise<{ installedAt: string }> {
   const now = nowIso();
-  await db.insertInto('installations').values({ workspace_id: workspaceId, integration, installed_at: now }).onConflict((oc) => oc.columns(['workspace_id', 'integration']).doNothing()).execute();
-  const row = await db.selectFrom('installations').select('installed_at').where('workspace_id', '=', workspaceId).where('integration', '=', integration).executeTakeFirstOrThrow();
+  await db
+    .insertInto('installations')
+    .values({ workspace_id: workspaceId, integration, installed_at: now })
+    .onConflict((oc) => oc.columns(['workspace_id', 'integration']).doNothing())
+    .execute();
+  const row = await db
+    .selectFrom('installations')
+    .select('installed_at')
+    .where('workspace_id', '=', workspaceId)
+    .where('integration', '=', integration)
+    .executeTakeFirstOrThrow();
   return { installedAt: row.installed_at };
 }
 

@@ -86,7 +86,15 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
         // Ready-made integrations bring their backend functions with them.
         await setBackendFunctions(db, auth.workspaceId, true);
         const status = await setupStatus(secrets, auth.workspaceId, integration);
-        return { body: { key: integration.key, installedAt, backendFunctions: true, missing: status.filter((v) => v.required && !v.live && !v.test), setupStatus: status } };
+        return {
+          body: {
+            key: integration.key,
+            installedAt,
+            backendFunctions: true,
+            missing: status.filter((v) => v.required && !v.live && !v.test),
+            setupStatus: status,
+          },
+        };
       },
     }),
     defineRoute({
@@ -96,13 +104,22 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
       summary: "Check the workspace's credentials for an integration with a cheap provider call (runs in the worker)",
       params: KeyParams,
       body: z.object({ mode: z.enum(RunModes).default('live') }),
-      responses: { 200: { description: '{ ok, detail } or { ok: false, error }' }, 404: { description: 'Not in the catalog' }, 409: { description: 'The integration offers no connection test' } },
+      responses: {
+        200: { description: '{ ok, detail } or { ok: false, error }' },
+        404: { description: 'Not in the catalog' },
+        409: { description: 'The integration offers no connection test' },
+      },
       async handler({ params, body, auth }) {
         const integration = requireIntegration(integrations, params.key);
         if (!integration.testConnection) throw new AppError('CONFLICT', `${integration.title} offers no connection test`);
         const input: TestConnectionInput = { workspaceId: auth.workspaceId, integration: integration.key, mode: body.mode };
         const result = await temporal.call((client) =>
-          client.workflow.execute<(i: TestConnectionInput) => Promise<TestConnectionResult>>('testConnection', { args: [input], taskQueue: temporal.taskQueue, workflowId: `test-connection:${auth.workspaceId}:${integration.key}:${Date.now()}`, workflowExecutionTimeout: '30s' }),
+          client.workflow.execute<(i: TestConnectionInput) => Promise<TestConnectionResult>>('testConnection', {
+            args: [input],
+            taskQueue: temporal.taskQueue,
+            workflowId: `test-connection:${auth.workspaceId}:${integration.key}:${Date.now()}`,
+            workflowExecutionTimeout: '30s',
+          }),
         );
         return { body: result };
       },

@@ -14,7 +14,12 @@ const PutSecretBody = z
     test: SecretValue.nullable().optional(),
   })
   .refine((b) => b.live !== undefined || b.test !== undefined, 'give a live value, a test value, or both');
-const SecretSummary = z.object({ name: z.string(), live: z.object({ last4: z.string() }).nullable(), test: z.object({ last4: z.string() }).nullable(), updatedAt: z.string() });
+const SecretSummary = z.object({
+  name: z.string(),
+  live: z.object({ last4: z.string() }).nullable(),
+  test: z.object({ last4: z.string() }).nullable(),
+  updatedAt: z.string(),
+});
 
 /** Values go in and never come out: responses carry the name, which modes are set, the last four characters and the time. */
 export function secretRoutes({ secrets }: ServerDeps): RouteDef[] {
@@ -38,7 +43,12 @@ export function secretRoutes({ secrets }: ServerDeps): RouteDef[] {
       body: PutSecretBody,
       responses: { 200: { description: 'Saved', schema: SecretSummary }, 400: { description: 'Invalid name or value' } },
       async handler({ params, body, auth }) {
-        return { body: await secrets.put(auth.workspaceId, params.name, { ...(body.live !== undefined ? { live: body.live } : {}), ...(body.test !== undefined ? { test: body.test } : {}) }) };
+        return {
+          body: await secrets.put(auth.workspaceId, params.name, {
+            ...(body.live !== undefined ? { live: body.live } : {}),
+            ...(body.test !== undefined ? { test: body.test } : {}),
+          }),
+        };
       },
     }),
     defineRoute({

@@ -19,25 +19,44 @@ export function requireIntegration(integrations: IntegrationDefinition[], key: s
 /** Each setup variable of the integration with whether the workspace has a live and a test value. */
 export async function setupStatus(secrets: SecretStore, workspaceId: string, integration: IntegrationDefinition) {
   const variables = integration.setup ?? [];
-  const presence = await secrets.presence(workspaceId, variables.map((v) => v.name));
+  const presence = await secrets.presence(
+    workspaceId,
+    variables.map((v) => v.name),
+  );
   return variables.map((v) => ({ ...describeVariable(v), live: presence.get(v.name)?.live ?? false, test: presence.get(v.name)?.test ?? false }));
 }
 
 function describeVariable(v: SetupVariable) {
-  return { name: v.name, description: v.description, whereToGet: v.whereToGet, required: v.required !== false, secret: v.secret !== false, ...(v.testPrefix ? { testPrefix: v.testPrefix } : {}) };
+  return {
+    name: v.name,
+    description: v.description,
+    whereToGet: v.whereToGet,
+    required: v.required !== false,
+    secret: v.secret !== false,
+    ...(v.testPrefix ? { testPrefix: v.testPrefix } : {}),
+  };
 }
 
 /**
  * Required setup variables that the flow's integrations still lack (no live and no test value), one
  * problem per variable and node, saying where to get it.
  */
-export async function missingSetupProblems(secrets: SecretStore, workspaceId: string, integrations: IntegrationDefinition[], snapshot: FlowSnapshot): Promise<FlowProblem[]> {
+export async function missingSetupProblems(
+  secrets: SecretStore,
+  workspaceId: string,
+  integrations: IntegrationDefinition[],
+  snapshot: FlowSnapshot,
+): Promise<FlowProblem[]> {
   const uses = new Map<string, { nodeIds: string[]; variables: SetupVariable[]; title: string }>();
   for (const { node } of walkNodes(snapshot)) {
     if (node.type !== 'action') continue;
     const setup = setupFor(integrations, node.action);
     if (!setup) continue;
-    const entry = uses.get(setup.integration.key) ?? { nodeIds: [], variables: setup.variables.filter((v) => v.required !== false), title: setup.integration.title };
+    const entry = uses.get(setup.integration.key) ?? {
+      nodeIds: [],
+      variables: setup.variables.filter((v) => v.required !== false),
+      title: setup.integration.title,
+    };
     entry.nodeIds.push(node.id);
     uses.set(setup.integration.key, entry);
   }
@@ -68,7 +87,15 @@ export function summarizeIntegration(i: IntegrationDefinition) {
     category: i.category ?? 'Other',
     auth: i.auth,
     setup: (i.setup ?? []).map(describeVariable),
-    actions: i.actions.map((a) => ({ ref: actionRef(i, a), key: a.key, title: a.title, description: a.description, sideEffects: a.sideEffects ?? false, idempotent: a.idempotent ?? false, hasSandbox: a.sandbox !== undefined })),
+    actions: i.actions.map((a) => ({
+      ref: actionRef(i, a),
+      key: a.key,
+      title: a.title,
+      description: a.description,
+      sideEffects: a.sideEffects ?? false,
+      idempotent: a.idempotent ?? false,
+      hasSandbox: a.sandbox !== undefined,
+    })),
     examplePrompts: i.examplePrompts ?? [],
     docs: i.docs ?? [],
     testConnection: i.testConnection !== undefined,
@@ -82,13 +109,26 @@ export function summarizeIntegration(i: IntegrationDefinition) {
 export function integrationPrompt(i: IntegrationDefinition): string {
   const lines: string[] = [];
   lines.push(`# ${i.title} integration`, '', i.description, '');
-  lines.push('## Overview', '', `Catalog key \`${i.key}\`, version ${i.version}. Authentication: ${i.auth.type === 'none' ? 'none' : i.auth.type === 'apiKey' ? `API key in the secret \`${i.auth.variable}\`` : 'OAuth 2 (connect an account)'}.`, '');
+  lines.push(
+    '## Overview',
+    '',
+    `Catalog key \`${i.key}\`, version ${i.version}. Authentication: ${i.auth.type === 'none' ? 'none' : i.auth.type === 'apiKey' ? `API key in the secret \`${i.auth.variable}\`` : 'OAuth 2 (connect an account)'}.`,
+    '',
+  );
   lines.push('Actions:', '');
-  for (const a of i.actions) lines.push(`- \`${actionRef(i, a)}\`: **${a.title}**. ${a.description}${a.idempotent ? ' Retries are safe: an idempotency key is sent.' : ''}`);
+  for (const a of i.actions)
+    lines.push(`- \`${actionRef(i, a)}\`: **${a.title}**. ${a.description}${a.idempotent ? ' Retries are safe: an idempotency key is sent.' : ''}`);
   lines.push('', '## Setup variables', '');
   if (!i.setup?.length) lines.push('None.');
-  for (const v of i.setup ?? []) lines.push(`- \`${v.name}\`${v.required === false ? ' (optional)' : ''}: ${v.description}. ${v.whereToGet}${v.testPrefix ? ` Test values start with \`${v.testPrefix}\`.` : ''}`);
-  lines.push('', 'Each secret has a live value and a test value. Test runs use the test value; without one, they use the integration\'s sandbox and mark the step as simulated.', '');
+  for (const v of i.setup ?? [])
+    lines.push(
+      `- \`${v.name}\`${v.required === false ? ' (optional)' : ''}: ${v.description}. ${v.whereToGet}${v.testPrefix ? ` Test values start with \`${v.testPrefix}\`.` : ''}`,
+    );
+  lines.push(
+    '',
+    "Each secret has a live value and a test value. Test runs use the test value; without one, they use the integration's sandbox and mark the step as simulated.",
+    '',
+  );
   lines.push('## Backend function code', '');
   for (const a of i.actions) {
     lines.push(`### ${a.title} (\`${actionRef(i, a)}\`)`, '');
@@ -111,7 +151,14 @@ export function integrationPrompt(i: IntegrationDefinition): string {
   lines.push('## Example usage', '');
   const first = i.actions[0];
   if (first) {
-    lines.push('A flow node that uses this integration:', '', '```json', JSON.stringify({ id: `${i.key}_step`, type: 'action', action: actionRef(i, first), inputs: exampleInputs(first.input) }, null, 2), '```', '');
+    lines.push(
+      'A flow node that uses this integration:',
+      '',
+      '```json',
+      JSON.stringify({ id: `${i.key}_step`, type: 'action', action: actionRef(i, first), inputs: exampleInputs(first.input) }, null, 2),
+      '```',
+      '',
+    );
   }
   if (i.examplePrompts?.length) lines.push('Example prompts:', '', ...i.examplePrompts.map((p) => `- "${p}"`), '');
   lines.push('## Documentation', '');
@@ -130,7 +177,16 @@ function exampleInputs(schema: z.ZodType): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const name of json.required ?? []) {
     const type = json.properties?.[name]?.type;
-    out[name] = type === 'number' || type === 'integer' ? 1 : type === 'boolean' ? true : type === 'object' ? {} : type === 'array' ? [] : { $expr: `trigger.data.${name}` };
+    out[name] =
+      type === 'number' || type === 'integer'
+        ? 1
+        : type === 'boolean'
+          ? true
+          : type === 'object'
+            ? {}
+            : type === 'array'
+              ? []
+              : { $expr: `trigger.data.${name}` };
   }
   return out;
 }

@@ -31,7 +31,12 @@ export async function requireFlow(db: Db, workspaceId: string, flowId: string): 
 }
 
 /** Publishes the draft as the next immutable version, or refuses with every problem by node. */
-export async function publishFlow(deps: Pick<ServerDeps, 'db' | 'catalog' | 'integrations' | 'secrets'>, workspaceId: string, flowId: string, note: string | undefined) {
+export async function publishFlow(
+  deps: Pick<ServerDeps, 'db' | 'catalog' | 'integrations' | 'secrets'>,
+  workspaceId: string,
+  flowId: string,
+  note: string | undefined,
+) {
   const { db, catalog } = deps;
   const row = await requireFlow(db, workspaceId, flowId);
   const document = FlowDocument.parse(JSON.parse(row.draft));

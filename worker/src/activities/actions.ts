@@ -41,20 +41,34 @@ function adapt(integration: IntegrationDefinition, action: ActionDefinition, dep
     const parsed = action.input.safeParse(input);
     if (!parsed.success) {
       const fields = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
-      throw ApplicationFailure.create({ type: FailureTypes.invalidInput, nonRetryable: true, message: `${where}: invalid input: ${fields}`, details: [{ attempt }] });
+      throw ApplicationFailure.create({
+        type: FailureTypes.invalidInput,
+        nonRetryable: true,
+        message: `${where}: invalid input: ${fields}`,
+        details: [{ attempt }],
+      });
     }
     const ctx = actionContext({ integration, deps, mode, workspaceId, nodeKey, scrubber, ref });
     let output: unknown;
     let simulated = false;
+    const started = Date.now();
     try {
       simulated = mode === 'test' && action.sandbox !== undefined && (await lacksTestKey(integration, workspaceId, deps));
       output = simulated ? await action.sandbox!(parsed.data, ctx) : await action.run(parsed.data, ctx);
     } catch (err) {
-      throw toFailure(err, where, attempt, scrubber);
+      const failure = toFailure(err, where, attempt, scrubber);
+      ctx.log.warn('action failed', { error: failure.message, type: failure.type, nonRetryable: failure.nonRetryable, ms: Date.now() - started });
+      throw failure;
     }
+    ctx.log.info('action succeeded', { mode, simulated, ms: Date.now() - started });
     const checked = action.output.safeParse(output);
     if (!checked.success) {
-      throw ApplicationFailure.create({ type: FailureTypes.invalidOutput, nonRetryable: true, message: `${where} returned output that does not match its schema: ${checked.error.issues.map((i) => i.path.join('.')).join(', ')}`, details: [{ attempt }] });
+      throw ApplicationFailure.create({
+        type: FailureTypes.invalidOutput,
+        nonRetryable: true,
+        message: `${where} returned output that does not match its schema: ${checked.error.issues.map((i) => i.path.join('.')).join(', ')}`,
+        details: [{ attempt }],
+      });
     }
     return { output: scrubber.deep(checked.data), attempt, ...(simulated ? { simulated } : {}) };
   };
@@ -69,7 +83,15 @@ async function lacksTestKey(integration: IntegrationDefinition, workspaceId: str
 }
 
 /** The context an action (or a connection test) receives; every secret it reads is added to the scrubber. */
-export function actionContext(o: { integration: IntegrationDefinition; deps: ActionDeps; mode: RunMode; workspaceId: string; nodeKey: string; scrubber: Scrubber; ref: string }): ActionContext {
+export function actionContext(o: {
+  integration: IntegrationDefinition;
+  deps: ActionDeps;
+  mode: RunMode;
+  workspaceId: string;
+  nodeKey: string;
+  scrubber: Scrubber;
+  ref: string;
+}): ActionContext {
   const { info, cancellationSignal } = Context.current();
   const execution = info.workflowExecution ?? { workflowId: info.activityId, runId: '' };
   const log = o.deps.logger.child({ action: o.ref, workflowId: execution.workflowId, nodeKey: o.nodeKey, attempt: info.attempt });
@@ -113,7 +135,12 @@ export function actionContext(o: { integration: IntegrationDefinition; deps: Act
 export function toFailure(err: unknown, where: string, attempt: number, scrubber: Scrubber): ApplicationFailure {
   let failure: ApplicationFailure;
   if (err instanceof NonRetryableError) {
-    failure = ApplicationFailure.create({ type: FailureTypes.nonRetryable, nonRetryable: true, message: scrubber.text(err.message), details: [scrubber.deep({ attempt, status: err.options.status, code: err.options.code })] });
+    failure = ApplicationFailure.create({
+      type: FailureTypes.nonRetryable,
+      nonRetryable: true,
+      message: scrubber.text(err.message),
+      details: [scrubber.deep({ attempt, status: err.options.status, code: err.options.code })],
+    });
   } else if (err instanceof RetryableError) {
     failure = ApplicationFailure.create({
       type: FailureTypes.retryable,

@@ -1,0 +1,41 @@
+/**
+ * `npm run secrets:rotate-master-key`: re-wraps every workspace data key with a new master key.
+ * The new key comes from SWITCHYARD_NEW_MASTER_KEY, or is generated. With a key file (data/master.key),
+ * the new key is written beside it first and moved into place only after the database committed, so a
+ * failure at any point leaves a key that opens the database. Secret values themselves are not touched.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseConfig } from '../core/src/config';
+import { generateMasterKeyText, loadMasterKey, parseMasterKey } from '../store/src/crypto';
+import { openDatabase } from '../store/src/database';
+import { migrateToLatest } from '../store/src/migrate';
+import { rotateMasterKey, SecretStore } from '../store/src/secrets';
+
+async function main(): Promise<void> {
+  const config = parseConfig(process.env);
+  const current = loadMasterKey(config, config.DATA_DIR);
+  const newText = process.env.SWITCHYARD_NEW_MASTER_KEY ?? generateMasterKeyText();
+  const next = parseMasterKey(newText, 'the new master key');
+  const db = openDatabase(config.databaseUrl);
+  await migrateToLatest(db);
+  const keyFile = path.resolve(config.DATA_DIR, 'master.key');
+  const pending = `${keyFile}.new`;
+  if (!config.SWITCHYARD_MASTER_KEY) fs.writeFileSync(pending, newText + '\n', { mode: 0o600 });
+  const { rotated } = await rotateMasterKey(db, current, next);
+  const check = await new SecretStore(db, next).verifyAll();
+  if (!config.SWITCHYARD_MASTER_KEY) fs.renameSync(pending, keyFile);
+  await db.destroy();
+  console.log(`Rotated ${rotated} workspace key(s); ${check.values} secret value(s) verified with the new master key (fingerprint ${next.fingerprint}).`);
+  if (config.SWITCHYARD_MASTER_KEY) {
+    console.log('Set SWITCHYARD_MASTER_KEY to the new key before the next start.');
+    if (!process.env.SWITCHYARD_NEW_MASTER_KEY) console.log(`New key (shown once): ${newText}`);
+  } else {
+    console.log(`The new key is in ${keyFile}. Restart the server and the workers.`);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
