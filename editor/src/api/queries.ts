@@ -1,0 +1,126 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { FlowDocument } from '../../../core/src/flow';
+import type { FlowOperation } from '../../../core/src/operations';
+import { api } from './client';
+import type { ActionInfo, Flow, FlowSummary, FlowVersion, IntegrationSummary, RunDetail, RunSummary, SecretSummary } from './types';
+
+/** Server data hooks (TanStack Query). Keys: ['flows'], ['flow', id], ['runs', filters], ['run', id], … */
+
+export const useActions = () =>
+  useQuery({ queryKey: ['actions'], queryFn: () => api<{ actions: ActionInfo[] }>('GET', '/api/catalog/actions').then((r) => r.actions), staleTime: 60_000 });
+
+export const useFlows = () =>
+  useQuery({ queryKey: ['flows'], queryFn: () => api<{ flows: FlowSummary[] }>('GET', '/api/flows?limit=200').then((r) => r.flows) });
+
+export const useFlow = (id: string) => useQuery({ queryKey: ['flow', id], queryFn: () => api<Flow>('GET', `/api/flows/${id}`) });
+
+export const useVersions = (flowId: string) =>
+  useQuery({ queryKey: ['versions', flowId], queryFn: () => api<{ versions: FlowVersion[] }>('GET', `/api/flows/${flowId}/versions`).then((r) => r.versions) });
+
+export const useVersion = (flowId: string, version: number | undefined) =>
+  useQuery({
+    queryKey: ['version', flowId, version],
+    enabled: version !== undefined,
+    queryFn: () => api<FlowVersion>('GET', `/api/flows/${flowId}/versions/${version}`),
+  });
+
+export function useCreateFlow() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { name: string; document: FlowDocument }) => api<Flow>('POST', '/api/flows', body),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['flows'] }),
+  });
+}
+
+export function useSaveFlow(flowId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { name?: string; document?: FlowDocument; operations?: FlowOperation[] }) => api<Flow>('PATCH', `/api/flows/${flowId}`, body),
+    onSuccess: (flow) => {
+      qc.setQueryData(['flow', flowId], flow);
+      void qc.invalidateQueries({ queryKey: ['flows'] });
+    },
+  });
+}
+
+export function usePublish(flowId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (note: string | undefined) => api<{ version: number }>('POST', `/api/flows/${flowId}/publish`, note ? { note } : {}),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: ['flow', flowId] });
+      void qc.invalidateQueries({ queryKey: ['versions', flowId] });
+      void qc.invalidateQueries({ queryKey: ['flows'] });
+    },
+  });
+}
+
+export function useStartRun(flowId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { input: unknown; mode?: 'live' | 'test'; version?: number }) => api<{ runId: string }>('POST', `/api/flows/${flowId}/runs`, body),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['runs'] }),
+  });
+}
+
+export interface RunFilters {
+  flowId?: string;
+  status?: string;
+  mode?: string;
+  from?: string;
+}
+
+export const useRuns = (filters: RunFilters, refetchInterval: number | false = 2000) =>
+  useQuery({
+    queryKey: ['runs', filters],
+    refetchInterval,
+    queryFn: () => {
+      const q = new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => !!e[1]));
+      q.set('limit', '100');
+      return api<{ runs: RunSummary[] }>('GET', `/api/runs?${q}`).then((r) => r.runs);
+    },
+  });
+
+/** Polls while the run is live (every 750 ms), then stops. */
+export const useRun = (runId: string) =>
+  useQuery({
+    queryKey: ['run', runId],
+    queryFn: () => api<RunDetail>('GET', `/api/runs/${runId}`),
+    refetchInterval: (q) => (q.state.data && !['running', 'starting'].includes(q.state.data.status) ? false : 750),
+  });
+
+export function useCancelRun() {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: (runId: string) => api('POST', `/api/runs/${runId}/cancel`), onSuccess: () => qc.invalidateQueries({ queryKey: ['run'] }) });
+}
+
+export const useCatalog = (q = '') =>
+  useQuery({
+    queryKey: ['catalog', q],
+    queryFn: () => api<{ integrations: IntegrationSummary[] }>('GET', `/api/catalog${q ? `?q=${encodeURIComponent(q)}` : ''}`).then((r) => r.integrations),
+  });
+
+export const useIntegration = (key: string) =>
+  useQuery({ queryKey: ['integration', key], queryFn: () => api<IntegrationSummary>('GET', `/api/catalog/${key}`) });
+
+export const useSecrets = () =>
+  useQuery({ queryKey: ['secrets'], queryFn: () => api<{ secrets: SecretSummary[] }>('GET', '/api/secrets').then((r) => r.secrets) });
+
+export function usePutSecret() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ name, ...values }: { name: string; live?: string | null; test?: string | null }) =>
+      api<SecretSummary>('PUT', `/api/secrets/${name}`, values),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: ['secrets'] });
+      void qc.invalidateQueries({ queryKey: ['integration'] });
+    },
+  });
+}
+
+export function useDeleteSecret() {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: (name: string) => api('DELETE', `/api/secrets/${name}`), onSuccess: () => qc.invalidateQueries({ queryKey: ['secrets'] }) });
+}
+
+export const useSettings = () => useQuery({ queryKey: ['settings'], queryFn: () => api<{ backendFunctions: boolean }>('GET', '/api/settings') });

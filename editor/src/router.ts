@@ -1,0 +1,69 @@
+import { useSyncExternalStore } from 'react';
+
+/**
+ * A tiny hash router: `#/flows/flw_1`, `#/runs/run_1`. No dependency, and deep links survive reloads of
+ * the static build served by the API.
+ */
+export type Route =
+  | { page: 'flows' }
+  | { page: 'flow'; flowId: string; version?: number }
+  | { page: 'runs'; flowId?: string }
+  | { page: 'run'; runId: string }
+  | { page: 'catalog'; key?: string }
+  | { page: 'secrets' }
+  | { page: 'settings' };
+
+export function parseRoute(hash: string): Route {
+  const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
+  const parts = path.split('/').filter(Boolean);
+  const params = new URLSearchParams(query);
+  switch (parts[0]) {
+    case 'flows':
+      if (parts[1]) return { page: 'flow', flowId: parts[1], ...(parts[2] === 'versions' && parts[3] ? { version: Number(parts[3]) } : {}) };
+      return { page: 'flows' };
+    case 'runs':
+      if (parts[1]) return { page: 'run', runId: parts[1] };
+      return params.get('flow') ? { page: 'runs', flowId: params.get('flow')! } : { page: 'runs' };
+    case 'catalog':
+      return parts[1] ? { page: 'catalog', key: parts[1] } : { page: 'catalog' };
+    case 'secrets':
+      return { page: 'secrets' };
+    case 'settings':
+      return { page: 'settings' };
+    default:
+      return { page: 'flows' };
+  }
+}
+
+export function href(route: Route): string {
+  switch (route.page) {
+    case 'flows':
+      return '#/flows';
+    case 'flow':
+      return route.version ? `#/flows/${route.flowId}/versions/${route.version}` : `#/flows/${route.flowId}`;
+    case 'runs':
+      return route.flowId ? `#/runs?flow=${route.flowId}` : '#/runs';
+    case 'run':
+      return `#/runs/${route.runId}`;
+    case 'catalog':
+      return route.key ? `#/catalog/${route.key}` : '#/catalog';
+    case 'secrets':
+      return '#/secrets';
+    case 'settings':
+      return '#/settings';
+  }
+}
+
+export function navigate(route: Route): void {
+  window.location.hash = href(route);
+}
+
+const subscribe = (cb: () => void) => {
+  window.addEventListener('hashchange', cb);
+  return () => window.removeEventListener('hashchange', cb);
+};
+
+export function useRoute(): Route {
+  const hash = useSyncExternalStore(subscribe, () => window.location.hash);
+  return parseRoute(hash);
+}
