@@ -84,7 +84,11 @@ function ancestors(graph: { edges: FlowDocument['edges'] }, id: string): Set<str
   const stack = [id];
   while (stack.length) {
     const current = stack.pop()!;
-    for (const e of graph.edges) if (e.to === current && !seen.has(e.from)) (seen.add(e.from), stack.push(e.from));
+    for (const e of graph.edges) {
+      if (e.to !== current || seen.has(e.from)) continue;
+      seen.add(e.from);
+      stack.push(e.from);
+    }
   }
   return seen;
 }
