@@ -1,8 +1,9 @@
 import { catalogIndex, type IntegrationDefinition } from '../core/src/catalog-sdk';
 import data from './data';
 import http from './http';
+import openai from './openai';
 
 /** Every ready-made integration. Add a folder, then add it here. */
-export const integrations: IntegrationDefinition[] = [http, data];
+export const integrations: IntegrationDefinition[] = [http, data, openai];
 
 export const catalog = catalogIndex(integrations);

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inject } from 'vitest';
 import { catalog, integrations } from '../../catalog';
-import type { RunMode } from '../../core/src/catalog-sdk';
+import { catalogIndex, type IntegrationDefinition, type RunMode } from '../../core/src/catalog-sdk';
 import { createApp } from '../../server/src/app';
 import { ensureWorkspace } from '../../server/src/bootstrap';
 import { generateApiKey } from '../../server/src/http/auth';
@@ -55,7 +55,14 @@ export interface TestApi {
  * The real API in-process: real app, real SQLite (in memory), a lazy Temporal connection (the shared dev
  * server unless `temporalAddress` says otherwise), listening on a free port of 127.0.0.1.
  */
-export async function startTestApi(o: { taskQueue: string; temporalAddress?: string; deadlineMs?: number; bodyLimit?: string; db?: Db }): Promise<TestApi> {
+export async function startTestApi(o: {
+  taskQueue: string;
+  temporalAddress?: string;
+  deadlineMs?: number;
+  bodyLimit?: string;
+  db?: Db;
+  integrations?: IntegrationDefinition[];
+}): Promise<TestApi> {
   const db = o.db ?? (await testDb());
   const temporal = connectTemporal({
     address: o.temporalAddress ?? inject('temporalAddress'),
@@ -64,7 +71,16 @@ export async function startTestApi(o: { taskQueue: string; temporalAddress?: str
     ...(o.deadlineMs !== undefined ? { deadlineMs: o.deadlineMs } : {}),
   });
   const secrets = new SecretStore(db, testMasterKey);
-  const app = createApp({ db, temporal, catalog, integrations, secrets, logger: silentLogger, bodyLimit: o.bodyLimit ?? '100kb' });
+  const all = o.integrations ?? integrations;
+  const app = createApp({
+    db,
+    temporal,
+    catalog: o.integrations ? catalogIndex(all) : catalog,
+    integrations: all,
+    secrets,
+    logger: silentLogger,
+    bodyLimit: o.bodyLimit ?? '100kb',
+  });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
   });
