@@ -34,6 +34,9 @@ const IPV6_GLOBAL_UNICAST = ipaddr.parseCIDR('2000::/3');
 /** Splits a comma-separated allow-list such as the `SWITCHYARD_HTTP_ALLOW` environment variable. */
 export { errorForStatus } from '../../../core/src/http-errors';
 
+/** The longest a fetch() with its own abort signal may take. */
+const SDK_TIMEOUT_CEILING_MS = 10 * 60_000;
+
 export function parseAllowList(value: string | undefined): string[] {
   return (value ?? '')
     .split(',')
@@ -283,7 +286,9 @@ export function createGuardedHttpClient(options: GuardedHttpOptions = {}): HttpC
     const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
     const body = req.body ? new Uint8Array(await req.arrayBuffer()) : undefined;
     const res = await send(
-      { url: req.url, method: req.method, headers: Object.fromEntries(req.headers), body, followRedirects: req.redirect === 'follow' },
+      // SDKs that pass a signal manage their own timeout (and the activity's timeout bounds every attempt):
+      // the client's default would cut long calls such as AI completions short.
+      { url: req.url, method: req.method, headers: Object.fromEntries(req.headers), body, followRedirects: req.redirect === 'follow', ...(signal ? { timeoutMs: SDK_TIMEOUT_CEILING_MS } : {}) },
       signal,
     );
     if (req.redirect === 'error' && REDIRECT_STATUSES.has(res.status)) {
