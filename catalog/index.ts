@@ -2,8 +2,9 @@ import { catalogIndex, type IntegrationDefinition } from '../core/src/catalog-sd
 import data from './data';
 import http from './http';
 import openai from './openai';
+import stripe from './stripe';
 
 /** Every ready-made integration. Add a folder, then add it here. */
-export const integrations: IntegrationDefinition[] = [http, data, openai];
+export const integrations: IntegrationDefinition[] = [http, data, stripe, openai];
 
 export const catalog = catalogIndex(integrations);

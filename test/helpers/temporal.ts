@@ -46,6 +46,8 @@ export async function startTestWorker(o: {
   integrations?: IntegrationDefinition[];
   extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
   endpoints?: Record<string, string>;
+  /** A store of the test's own (e.g. one that records what is read); default: one over `db` with the test master key. */
+  secrets?: SecretStore;
 }) {
   quietRuntime();
   const taskQueue = o.taskQueue ?? `test-${crypto.randomUUID()}`;
@@ -55,7 +57,7 @@ export async function startTestWorker(o: {
     namespace: 'default',
     taskQueue,
     db: o.db,
-    secrets: new SecretStore(o.db, testMasterKey),
+    secrets: o.secrets ?? new SecretStore(o.db, testMasterKey),
     ...(o.endpoints ? { endpoints: o.endpoints } : {}),
     integrations: o.integrations ?? catalogIntegrations,
     logger: silentLogger,
