@@ -98,8 +98,12 @@ export function actionContext(o: {
   const scrubbed = (fields?: Record<string, unknown>) => o.scrubber.deep(fields ?? {});
   const secrets: SecretReader = {
     async find(name) {
-      const value = await o.deps.secrets.resolve(o.workspaceId, name, o.mode);
-      if (value !== undefined) o.scrubber.add(name, value);
+      const setting = o.integration.setup?.find((v) => v.name === name)?.secret === false;
+      let value = await o.deps.secrets.resolve(o.workspaceId, name, o.mode);
+      // A plain setting (a sender address, a base URL) applies to both modes unless it has a test value.
+      if (value === undefined && setting && o.mode === 'test') value = await o.deps.secrets.resolve(o.workspaceId, name, 'live');
+      // Settings are not secret: scrubbing them would mangle outputs such as an echoed sender address.
+      if (value !== undefined && !setting) o.scrubber.add(name, value);
       return value;
     },
     async get(name) {
