@@ -1,12 +1,15 @@
 import { catalogIndex, type IntegrationDefinition } from '../core/src/catalog-sdk';
 import data from './data';
 import email from './email';
+import github from './github';
 import http from './http';
 import openai from './openai';
 import resend from './resend';
+import slack from './slack';
 import stripe from './stripe';
+import twilio from './twilio';
 
 /** Every ready-made integration. Add a folder, then add it here. */
-export const integrations: IntegrationDefinition[] = [http, data, email, resend, stripe, openai];
+export const integrations: IntegrationDefinition[] = [http, data, email, resend, stripe, slack, openai, github, twilio];
 
 export const catalog = catalogIndex(integrations);

@@ -150,7 +150,8 @@ export function toFailure(err: unknown, where: string, attempt: number, scrubber
       type: FailureTypes.retryable,
       message: scrubber.text(err.message),
       details: [scrubber.deep({ attempt, status: err.options.status, code: err.options.code })],
-      ...(err.options.retryAfterMs !== undefined ? { nextRetryDelay: err.options.retryAfterMs } : {}),
+      // 0 would tell Temporal not to wait at all, which it reads as no further retry: keep the backoff then.
+      ...(err.options.retryAfterMs !== undefined && err.options.retryAfterMs > 0 ? { nextRetryDelay: err.options.retryAfterMs } : {}),
     });
   } else {
     const message = err instanceof Error ? err.message : String(err);

@@ -1,0 +1,255 @@
+import crypto from 'node:crypto';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActionContext, RunMode } from '../../core/src/catalog-sdk';
+import { NonRetryableError } from '../../core/src/errors';
+import { FlowDocument, toSnapshot } from '../../core/src/flow';
+import type { NodeError, RunFlowInput, RunState, TestConnectionResult } from '../../core/src/run';
+import type { Db } from '../../store/src/database';
+import { SecretStore } from '../../store/src/secrets';
+import { createWorkspace } from '../../store/src/workspaces.repository';
+import { startTestWorker, temporalClient, testDb, testMasterKey } from '../../test/helpers/temporal';
+import { startSlackPeer } from '../../test/peers/slack-peer';
+import { createGuardedHttpClient } from '../../worker/src/http/guarded-http';
+import slack from '.';
+import { postMessage } from './actions/post-message.action';
+
+const LIVE = 'xoxb-1111111111-2222222222-liveLIVElive';
+const TEST = 'xoxb-3333333333-4444444444-testTESTtest';
+
+let db: Db;
+let worker: Awaited<ReturnType<typeof startTestWorker>>;
+let temporal: Awaited<ReturnType<typeof temporalClient>>;
+let client: Client;
+let peer: Awaited<ReturnType<typeof startSlackPeer>>;
+/** Workspaces: live+test token, live token only, no token, wrong tokens. */
+const ws = { full: '', liveOnly: '', empty: '', wrong: '' };
+
+beforeAll(async () => {
+  db = await testDb();
+  const secrets = new SecretStore(db, testMasterKey);
+  for (const name of Object.keys(ws) as (keyof typeof ws)[]) ws[name] = (await createWorkspace(db, name)).id;
+  await secrets.put(ws.full, 'SLACK_BOT_TOKEN', { live: LIVE, test: TEST });
+  await secrets.put(ws.liveOnly, 'SLACK_BOT_TOKEN', { live: LIVE });
+  await secrets.put(ws.wrong, 'SLACK_BOT_TOKEN', { live: 'xoxb-0-0-revoked', test: 'xoxb-0-0-revokedtest' });
+  peer = await startSlackPeer({ tokens: [LIVE, TEST], channels: { C0GENERAL1: 'general', C0ALERTS01: 'alerts' } });
+  [worker, temporal] = await Promise.all([startTestWorker({ db, integrations: [slack], endpoints: { slack: peer.apiUrl } }), temporalClient()]);
+  client = temporal.client;
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await temporal?.close();
+  await peer?.close();
+});
+
+const fastRetry = { initialInterval: '100ms', maximumAttempts: 3 };
+
+function flowInput(nodes: unknown[], mode: RunMode, workspaceId: string): RunFlowInput {
+  const ids = nodes.map((n) => (n as { id: string }).id);
+  const flow = FlowDocument.parse({
+    trigger: { type: 'manual' },
+    nodes,
+    edges: ids.map((id, i) => ({ from: i === 0 ? 'trigger' : ids[i - 1]!, to: id })),
+  });
+  return {
+    snapshot: toSnapshot(flow),
+    trigger: { type: 'manual', data: {} },
+    options: { runId: `run_${crypto.randomUUID()}`, workspaceId, flowId: 'flw_slack', version: 1, mode, actionDefaults: {}, record: false },
+  };
+}
+
+/** Runs the nodes in sequence on the real dev server. */
+async function run(nodes: unknown[], mode: RunMode, workspaceId = ws.full): Promise<RunState> {
+  return client.workflow.execute('runFlow', {
+    args: [flowInput(nodes, mode, workspaceId)],
+    taskQueue: worker.taskQueue,
+    workflowId: `test-${crypto.randomUUID()}`,
+  });
+}
+
+/** Runs the nodes and returns the error the run failed with. */
+async function runFailing(nodes: unknown[], mode: RunMode, workspaceId = ws.full): Promise<NodeError & { nodeId?: string }> {
+  const err = await run(nodes, mode, workspaceId).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  return (err as WorkflowFailedError & { cause: { details: [NodeError] } }).cause.details[0];
+}
+
+const post = (inputs: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  id: 'post',
+  type: 'action',
+  action: 'slack.post-message@1',
+  inputs,
+  ...extra,
+});
+
+async function testConnection(workspaceId: string, mode: RunMode): Promise<TestConnectionResult> {
+  return client.workflow.execute('testConnection', {
+    args: [{ workspaceId, integration: 'slack', mode }],
+    taskQueue: worker.taskQueue,
+    workflowId: `test-${crypto.randomUUID()}`,
+  });
+}
+
+describe('slack (official @slack/web-api against a local Slack peer, through flows)', () => {
+  it('live: posts with blocks, replies in the thread and updates the message, with the live token', async () => {
+    const before = peer.hits.length;
+    const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: '*Deploy* started' } }];
+    const state = await run(
+      [
+        post({ channel: '#general', text: 'Deploy started', blocks }),
+        {
+          id: 'reply',
+          type: 'action',
+          action: 'slack.post-message@1',
+          inputs: { channel: { $expr: 'nodes.post.channel' }, text: 'step 1 done', thread_ts: { $expr: 'nodes.post.ts' } },
+        },
+        {
+          id: 'update',
+          type: 'action',
+          action: 'slack.update-message@1',
+          inputs: { channel: { $expr: 'nodes.post.channel' }, ts: { $expr: 'nodes.post.ts' }, text: 'Deploy finished' },
+        },
+      ],
+      'live',
+    );
+    expect(state.status).toBe('completed');
+    const { channel, ts } = state.nodes.post!.output as { channel: string; ts: string };
+    expect(state.nodes.post).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+      output: { ok: true, channel: 'C0GENERAL1', ts: expect.stringMatching(/^\d+\.\d{6}$/) },
+    });
+    expect(state.nodes.post!.simulated).toBeUndefined();
+    expect(state.nodes.reply!.output).toMatchObject({ ok: true, channel: 'C0GENERAL1' });
+    expect(state.nodes.update!.output).toEqual({ ok: true, channel, ts, text: 'Deploy finished' });
+    expect(peer.messages.get(`${channel}:${ts}`)).toMatchObject({ text: 'Deploy finished', blocks });
+    const replyTs = (state.nodes.reply!.output as { ts: string }).ts;
+    expect(peer.messages.get(`${channel}:${replyTs}`)).toMatchObject({ thread_ts: ts, text: 'step 1 done' });
+    // The SDK's own wire format: form-encoded, blocks as a JSON string, the token as a Bearer header.
+    const sent = peer.hits.slice(before);
+    expect(sent.map((h) => h.path)).toEqual(['/api/chat.postMessage', '/api/chat.postMessage', '/api/chat.update']);
+    expect(sent[0]!.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    expect(JSON.parse(new URLSearchParams(sent[0]!.body).get('blocks')!)).toEqual(blocks);
+    expect(peer.tokensSeen().slice(before)).toEqual([LIVE, LIVE, LIVE]);
+  });
+
+  it('test mode uses the test token, never the live one', async () => {
+    const before = peer.hits.length;
+    const state = await run([post({ channel: 'C0ALERTS01', text: 'test run' })], 'test');
+    expect(state.nodes.post).toMatchObject({ status: 'succeeded', output: { ok: true, channel: 'C0ALERTS01' } });
+    expect(state.nodes.post!.simulated).toBeUndefined();
+    const tokens = peer.tokensSeen().slice(before);
+    expect(tokens).toEqual([TEST]);
+    expect(peer.hits.slice(before).some((h) => JSON.stringify(h).includes(LIVE))).toBe(false);
+  });
+
+  it('test mode without a test token runs the sandbox: simulated, no request', async () => {
+    const before = peer.hits.length;
+    const state = await run(
+      [
+        post({ channel: 'C0GENERAL1', text: 'hello' }),
+        { id: 'update', type: 'action', action: 'slack.update-message@1', inputs: { channel: 'C0GENERAL1', ts: { $expr: 'nodes.post.ts' }, text: 'bye' } },
+      ],
+      'test',
+      ws.liveOnly,
+    );
+    expect(state.nodes.post).toMatchObject({
+      status: 'succeeded',
+      simulated: true,
+      output: { ok: true, channel: 'C0GENERAL1', ts: expect.stringMatching(/^\d+\.\d{6}$/) },
+    });
+    expect(state.nodes.update).toMatchObject({ simulated: true, output: { ok: true, text: 'bye', ts: (state.nodes.post!.output as { ts: string }).ts } });
+    expect(peer.hits.length).toBe(before);
+  });
+
+  it("a Slack error ({ ok: false, error: 'channel_not_found' }) fails the run after exactly one attempt", async () => {
+    const before = peer.hits.length;
+    const error = await runFailing([post({ channel: 'C0NOSUCH01', text: 'x' }, { retry: fastRetry })], 'live');
+    expect(error).toMatchObject({ nodeId: 'post', type: 'NonRetryable' });
+    expect(error.message).toMatch(/chat\.postMessage failed: channel_not_found/);
+    expect(peer.hits.length - before).toBe(1);
+  });
+
+  it('updating a message that does not exist fails with message_not_found', async () => {
+    const error = await runFailing(
+      [{ id: 'update', type: 'action', action: 'slack.update-message@1', inputs: { channel: 'C0GENERAL1', ts: '1.000001', text: 'x' }, retry: fastRetry }],
+      'live',
+    );
+    expect(error).toMatchObject({ type: 'NonRetryable', message: expect.stringContaining('message_not_found') });
+  });
+
+  it('HTTP 429 with Retry-After is retried after the wait Slack asked for', async () => {
+    const before = peer.hits.length;
+    peer.failNext({ status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } });
+    const started = Date.now();
+    const state = await run([post({ channel: 'C0GENERAL1', text: 'after the limit' }, { retry: fastRetry })], 'live');
+    const hits = peer.hits.slice(before);
+    expect(state.nodes.post).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(hits).toHaveLength(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('5xx answers and retryable Slack errors (internal_error) are retried', async () => {
+    const before = peer.hits.length;
+    peer.failNext({ status: 503, body: 'upstream unavailable' }, { body: { ok: false, error: 'internal_error' } });
+    const state = await run([post({ channel: 'C0GENERAL1', text: 'third time lucky' }, { retry: fastRetry })], 'live');
+    expect(state.nodes.post).toMatchObject({ status: 'succeeded', attempts: 3, output: { ok: true } });
+    expect(peer.hits.length - before).toBe(3);
+  });
+
+  it('a missing token fails with a message naming the secret, before any request', async () => {
+    const before = peer.hits.length;
+    const error = await runFailing([post({ channel: 'C0GENERAL1', text: 'x' })], 'live', ws.empty);
+    expect(error.type).toBe('NonRetryable');
+    expect(error.message).toMatch(/SLACK_BOT_TOKEN has no live value/);
+    expect(error.message).toContain('https://api.slack.com/apps');
+    expect(peer.hits.length).toBe(before);
+  });
+
+  it('an invalid input names the field', async () => {
+    const before = peer.hits.length;
+    const error = await runFailing([post({ text: 'no channel', thread_ts: 'yesterday' })], 'live');
+    expect(error.type).toBe('InvalidInput');
+    expect(error.message).toMatch(/channel: /);
+    expect(error.message).toMatch(/thread_ts: a message ts/);
+    expect(peer.hits.length).toBe(before);
+  });
+
+  it('testConnection: ok with a good token (live and test), ok:false with a revoked one', async () => {
+    const live = await testConnection(ws.full, 'live');
+    expect(live).toEqual({ ok: true, detail: 'Connected to the Slack workspace Switchyard Test as switchyard' });
+    const before = peer.hits.length;
+    expect(await testConnection(ws.full, 'test')).toMatchObject({ ok: true });
+    expect(peer.tokensSeen().slice(before)).toEqual([TEST]);
+    const wrong = await testConnection(ws.wrong, 'live');
+    expect(wrong).toMatchObject({ ok: false, error: expect.stringContaining('invalid_auth') });
+    expect(JSON.stringify(wrong)).not.toContain('xoxb-0-0-revoked');
+  });
+
+  it('sends through ctx.http.fetch: the address guard refuses a loopback endpoint that is not allow-listed', async () => {
+    const http = createGuardedHttpClient({});
+    const before = peer.hits.length;
+    const ctx = {
+      mode: 'live',
+      http,
+      log: { info() {}, warn() {}, error() {} },
+      idempotencyKey: 'k',
+      signal: new AbortController().signal,
+      run: { workspaceId: 'w', workflowId: 'wf', runId: 'r', nodeId: 'n', attempt: 1 },
+      secrets: { get: async () => LIVE, find: async () => LIVE },
+      endpoint: peer.apiUrl,
+    } satisfies ActionContext;
+    try {
+      const err = await postMessage.run({ channel: 'C0GENERAL1', text: 'x' }, ctx).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NonRetryableError);
+      expect((err as NonRetryableError).options.code).toBe('ADDRESS_BLOCKED');
+      expect(peer.hits.length).toBe(before);
+    } finally {
+      await http.close();
+    }
+  });
+});
