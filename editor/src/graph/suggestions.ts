@@ -25,8 +25,9 @@ export function expressionSuggestions(doc: FlowDocument, nodeId: string, actions
     const node = findNode(doc, upstreamId);
     if (!node) continue;
     const schema = outputSchemaOf(node, catalog);
-    out.push({ path: `nodes.${upstreamId}`, type: typeOf(schema), description: `output of ${upstreamId}` });
-    walkSchema(schema, `nodes.${upstreamId}`, maxDepth, out);
+    const base = `nodes.${segment(upstreamId)}`;
+    out.push({ path: base, type: typeOf(schema), description: `output of ${upstreamId}` });
+    walkSchema(schema, base, maxDepth, out);
   }
   const inLoop = [...walkNodes(doc)].find((w) => w.node.id === nodeId)?.parent;
   if (inLoop)
@@ -35,6 +36,11 @@ export function expressionSuggestions(doc: FlowDocument, nodeId: string, actions
       { path: 'index', type: 'number', description: 'the position of the item, from 0' },
     );
   return out;
+}
+
+/** A path step as JSONata reads it: names that are not identifiers (`my-node`) are quoted with backticks. */
+export function segment(name: string): string {
+  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : `\`${name}\``;
 }
 
 function typeOf(schema: JsonSchema | undefined): string | undefined {
@@ -47,11 +53,11 @@ function walkSchema(schema: JsonSchema | undefined, prefix: string, depth: numbe
   const props = schema.properties as Record<string, JsonSchema> | undefined;
   for (const [name, child] of Object.entries(props ?? {})) {
     out.push({
-      path: `${prefix}.${name}`,
+      path: `${prefix}.${segment(name)}`,
       ...(typeOf(child) ? { type: typeOf(child)! } : {}),
       ...(typeof child.description === 'string' ? { description: child.description } : {}),
     });
-    walkSchema(child, `${prefix}.${name}`, depth - 1, out);
+    walkSchema(child, `${prefix}.${segment(name)}`, depth - 1, out);
   }
 }
 
