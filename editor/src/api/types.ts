@@ -44,6 +44,8 @@ export interface RunSummary {
 }
 
 export interface RunDetail extends RunSummary {
+  /** When the workflow started (the run's row is created just before). */
+  startedAt: string;
   trigger: TriggerPayload;
   output?: unknown;
   nodes: NodeRunState[];

@@ -76,7 +76,7 @@ function RunView({ run }: { run: RunDetail }) {
     const started = await again.mutateAsync({ input: run.trigger.data ?? {}, mode: run.mode, version: run.version });
     navigate({ page: 'run', runId: started.runId });
   };
-  const duration = elapsed(run.createdAt, run.endedAt, now);
+  const duration = elapsed(run.startedAt ?? run.createdAt, run.endedAt, now);
   const selected = selection ? describeNode(selection.nodeId, snapshot, actionList, byNode.get(selection.nodeId)?.[0]) : undefined;
 
   return (
@@ -130,7 +130,7 @@ function RunView({ run }: { run: RunDetail }) {
           <code>{run.id}</code>
         </dd>
         <dt>Started</dt>
-        <dd>{formatTime(run.createdAt)}</dd>
+        <dd>{formatTime(run.startedAt ?? run.createdAt)}</dd>
         <dt>Ended</dt>
         <dd>{run.endedAt ? formatTime(run.endedAt) : '—'}</dd>
         <dt>Duration</dt>

@@ -56,7 +56,8 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
             ...summarizeIntegration(integration),
             installedAt: installed.get(integration.key) ?? null,
             setupStatus: await setupStatus(secrets, auth.workspaceId, integration),
-            actions: catalog.actions.filter((a) => a.integration === integration.key),
+            /** Input and output JSON Schemas of each action, for forms. */
+            schemas: catalog.actions.filter((a) => a.integration === integration.key),
           },
         };
       },

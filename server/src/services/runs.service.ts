@@ -114,6 +114,7 @@ export async function runDetail(db: Db, temporal: TemporalAccess, workspaceId: s
     status,
     trigger: JSON.parse(row.trigger) as TriggerPayload,
     createdAt: row.created_at,
+    startedAt: state?.startedAt ?? row.created_at,
     endedAt: state?.endedAt ?? row.ended_at,
     output: state?.output,
     error: state?.error,
