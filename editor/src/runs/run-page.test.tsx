@@ -66,6 +66,7 @@ function failedRun(): RunDetail {
     status: 'failed',
     trigger: { type: 'manual', id: 'abc', data: { users: [{ name: 'Ada' }, { name: 'Bob' }] } },
     createdAt: T0,
+    startedAt: T0,
     endedAt: at(2400),
     error: { message: 'Expression failed: data.nam is undefined', type: 'NonRetryable', nodeId: 'loop[1].greet' },
     nodes: [
