@@ -1,4 +1,4 @@
-import { walkNodes, type FlowDocument, type FlowEdge, type FlowGraph, type FlowNode, type FlowTrigger } from './flow';
+import { TRIGGER_ID, walkNodes, type FlowDocument, type FlowEdge, type FlowGraph, type FlowNode, type FlowTrigger } from './flow';
 
 /**
  * Edits are typed operations applied by one pure function, shared by the editor (undo/redo) and the
@@ -64,7 +64,8 @@ export function applyOperation(doc: FlowDocument, op: FlowOperation): FlowDocume
       return mapGraph(doc, op.parentId, (g) => ({ ...g, edges: g.edges.filter((_, i) => i !== index) }));
     }
     case 'moveNode':
-      requireNode(doc, op.nodeId);
+      // The trigger is drawn as a node too: it has a position but no FlowNode.
+      if (op.nodeId !== TRIGGER_ID) requireNode(doc, op.nodeId);
       return { ...doc, layout: { ...doc.layout, [op.nodeId]: op.position } };
     case 'setTrigger':
       return { ...doc, trigger: op.trigger };

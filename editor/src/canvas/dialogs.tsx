@@ -1,0 +1,226 @@
+import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import type { FlowProblem } from '../../../core/src/validate';
+import { getApiKey } from '../api/client';
+import { usePublish, useStartRun } from '../api/queries';
+import { ErrorBox } from '../components/error-box';
+import { navigate } from '../router';
+import { ProblemList } from './problems';
+
+/** A modal `<dialog>` labelled by its heading; Escape or a click on the backdrop closes it. */
+export function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (typeof dialog.showModal === 'function') {
+      if (!dialog.open) dialog.showModal();
+    } else dialog.setAttribute('open', '');
+    return () => {
+      if (dialog.open && typeof dialog.close === 'function') dialog.close();
+    };
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      className="sy-dialog"
+      aria-labelledby={titleId}
+      onCancel={(e) => {
+        e.preventDefault();
+        onClose();
+      }}
+      onClick={(e) => {
+        if (e.target === e.currentTarget) onClose();
+      }}
+    >
+      <div className="sy-dialog-body">
+        <h2 id={titleId}>{title}</h2>
+        {children}
+      </div>
+    </dialog>
+  );
+}
+
+export function PublishDialog({
+  flowId,
+  problems,
+  dirty,
+  save,
+  onSelectProblem,
+  onPublished,
+  onClose,
+}: {
+  flowId: string;
+  problems: FlowProblem[];
+  dirty: boolean;
+  /** Saves the draft first (the server publishes the saved draft); false when saving failed. */
+  save: () => Promise<boolean>;
+  onSelectProblem: (nodeId: string) => void;
+  onPublished: (version: number) => void;
+  onClose: () => void;
+}) {
+  const publish = usePublish(flowId);
+  const [note, setNote] = useState('');
+  const [published, setPublished] = useState<number | null>(null);
+  const [saveFailed, setSaveFailed] = useState(false);
+  const noteId = useId();
+
+  const onSubmit = async (e: FormEvent) => {
+    e.preventDefault();
+    setSaveFailed(false);
+    if (dirty && !(await save())) {
+      setSaveFailed(true);
+      return;
+    }
+    publish.mutate(note.trim() || undefined, {
+      onSuccess: (r) => {
+        setPublished(r.version);
+        onPublished(r.version);
+      },
+    });
+  };
+
+  if (published !== null) {
+    return (
+      <Dialog title="Published" onClose={onClose}>
+        <p role="status" className="sy-ok">
+          Published v{published}. New events and runs use this version.
+        </p>
+        <div className="sy-dialog-actions">
+          <button type="button" className="primary" onClick={onClose} autoFocus>
+            Close
+          </button>
+        </div>
+      </Dialog>
+    );
+  }
+
+  if (problems.length > 0) {
+    return (
+      <Dialog title="Publish" onClose={onClose}>
+        <p>
+          The flow has {problems.length} problem{problems.length === 1 ? '' : 's'}; fix {problems.length === 1 ? 'it' : 'them'} before publishing.
+        </p>
+        <ProblemList
+          problems={problems}
+          onSelect={(id) => {
+            onClose();
+            onSelectProblem(id);
+          }}
+        />
+        <div className="sy-dialog-actions">
+          <button type="button" onClick={onClose} autoFocus>
+            Close
+          </button>
+        </div>
+      </Dialog>
+    );
+  }
+
+  return (
+    <Dialog title="Publish" onClose={onClose}>
+      <form onSubmit={onSubmit}>
+        <p className="sy-muted">Publishing freezes the draft as a new version; runs and app events use the newest version.</p>
+        {dirty && <p className="sy-muted">Your unsaved changes are saved first.</p>}
+        <label htmlFor={noteId}>Note (optional)</label>
+        <textarea id={noteId} rows={3} value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} placeholder="What changed?" autoFocus />
+        {saveFailed && <p className="error">The draft could not be saved, so nothing was published.</p>}
+        <ErrorBox error={publish.error} />
+        <div className="sy-dialog-actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={publish.isPending}>
+            {publish.isPending ? 'Publishing…' : 'Publish'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+export function RunDialog({
+  flowId,
+  version,
+  publishedVersion,
+  dirty,
+  onClose,
+}: {
+  flowId: string;
+  /** A read-only version view runs that version; else the newest published one. */
+  version?: number | undefined;
+  publishedVersion: number | null;
+  dirty: boolean;
+  onClose: () => void;
+}) {
+  const start = useStartRun(flowId);
+  const [input, setInput] = useState('{\n  \n}');
+  const [mode, setMode] = useState<'live' | 'test'>(getApiKey()?.startsWith('sy_test_') ? 'test' : 'live');
+  const [jsonError, setJsonError] = useState<string | null>(null);
+  const inputId = useId();
+  const target = version ?? publishedVersion;
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault();
+    let data: unknown;
+    try {
+      data = input.trim() ? JSON.parse(input) : {};
+    } catch (err) {
+      setJsonError(`The sample input is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+      return;
+    }
+    setJsonError(null);
+    start.mutate({ input: data, mode, ...(version !== undefined ? { version } : {}) }, { onSuccess: (r) => navigate({ page: 'run', runId: r.runId }) });
+  };
+
+  return (
+    <Dialog title="Run flow" onClose={onClose}>
+      <form onSubmit={onSubmit}>
+        {target === null ? (
+          <p className="error">Publish the flow before running it: runs use a published version.</p>
+        ) : (
+          <p className="sy-muted">
+            Runs version {target}
+            {version === undefined && dirty ? '; your unsaved and unpublished changes are not part of it' : ''}.
+          </p>
+        )}
+        <label htmlFor={inputId}>Sample input (JSON, seen as trigger.data)</label>
+        <textarea
+          id={inputId}
+          className="sy-code"
+          rows={8}
+          spellCheck={false}
+          value={input}
+          onChange={(e) => setInput(e.target.value)}
+          aria-invalid={jsonError ? true : undefined}
+          autoFocus
+        />
+        {jsonError && (
+          <p className="error" role="alert">
+            {jsonError}
+          </p>
+        )}
+        <fieldset className="sy-radios">
+          <legend>Mode</legend>
+          <label>
+            <input type="radio" name="run-mode" value="test" checked={mode === 'test'} onChange={() => setMode('test')} /> Test: test secrets, or the sandbox
+            where an integration has none
+          </label>
+          <label>
+            <input type="radio" name="run-mode" value="live" checked={mode === 'live'} onChange={() => setMode('live')} /> Live: real secrets and real side
+            effects
+          </label>
+        </fieldset>
+        <ErrorBox error={start.error} />
+        <div className="sy-dialog-actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={start.isPending || target === null}>
+            {start.isPending ? 'Starting…' : 'Start run'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
