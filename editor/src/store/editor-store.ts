@@ -31,6 +31,17 @@ export interface EditorState {
 }
 
 const HISTORY_LIMIT = 200;
+const COALESCE_MS = 1500;
+let lastEdit: { key: string | undefined; at: number } = { key: undefined, at: 0 };
+
+/** Edits of the same field of the same node, in a row, share an undo step. */
+function coalesceKey(ops: FlowOperation[]): string | undefined {
+  if (ops.length !== 1) return undefined;
+  const op = ops[0]!;
+  if (op.type === 'updateInput') return `input:${op.nodeId}:${op.input}`;
+  if (op.type === 'updateNode') return `node:${op.nodeId}:${Object.keys(op.patch).sort().join(',')}`;
+  return undefined;
+}
 
 export const useEditor = create<EditorState>((set, get) => ({
   flowId: null,
@@ -44,6 +55,7 @@ export const useEditor = create<EditorState>((set, get) => ({
   dirty: false,
   readOnly: false,
   load(flow, actions, readOnly = false) {
+    lastEdit = { key: undefined, at: 0 };
     set({
       flowId: flow.id,
       name: flow.name,
@@ -62,9 +74,14 @@ export const useEditor = create<EditorState>((set, get) => ({
     if (!doc || readOnly || ops.length === 0) return undefined;
     try {
       const next = applyOperations(doc, ops);
+      // Typing into one field is one undo step, not one per keystroke.
+      const key = coalesceKey(ops);
+      const now = Date.now();
+      const merge = key !== undefined && key === lastEdit.key && now - lastEdit.at < COALESCE_MS && past.length > 0;
+      lastEdit = { key, at: now };
       set({
         doc: next,
-        past: [...past.slice(-HISTORY_LIMIT + 1), doc],
+        past: merge ? past : [...past.slice(-HISTORY_LIMIT + 1), doc],
         future: [],
         dirty: true,
         problems: onlyLayout(ops) ? get().problems : validateFlow(next, index(actions)),
@@ -75,12 +92,14 @@ export const useEditor = create<EditorState>((set, get) => ({
     }
   },
   undo() {
+    lastEdit = { key: undefined, at: 0 };
     const { past, doc, future, actions } = get();
     const previous = past.at(-1);
     if (!previous || !doc) return;
     set({ doc: previous, past: past.slice(0, -1), future: [doc, ...future], dirty: true, problems: validateFlow(previous, index(actions)) });
   },
   redo() {
+    lastEdit = { key: undefined, at: 0 };
     const { past, doc, future, actions } = get();
     const next = future[0];
     if (!next || !doc) return;
