@@ -35,7 +35,7 @@ describe('editor store', () => {
     for (const url of ['https://a', 'https://ab', 'https://abc']) apply([{ type: 'updateInput', nodeId: 'fetch', input: 'url', value: url }]);
     expect(useEditor.getState().past).toHaveLength(1);
     useEditor.getState().undo();
-    expect((useEditor.getState().doc!.nodes[0] as { inputs: { url: string } }).inputs.url).toBe('https://example.com');
+    expect((useEditor.getState().doc!.nodes[0] as unknown as { inputs: { url: string } }).inputs.url).toBe('https://example.com');
   });
 
   it('refuses edits when read-only', () => {
