@@ -1,10 +1,10 @@
 import dns from 'node:dns';
 import net from 'node:net';
-import ipaddr from 'ipaddr.js';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { ActionContext } from '../../core/src/catalog-sdk';
 import { NonRetryableError, RetryableError } from '../../core/src/errors';
+import { classifyAddress } from '../../core/src/net/address-guard';
 
 /** The setup variable holding the SMTP server and its login, e.g. `smtps://user:pass@smtp.example.com:465`. */
 export const SMTP_URL = 'SMTP_URL';
@@ -16,9 +16,6 @@ const CONNECTION_TIMEOUT_MS = 10_000;
 const GREETING_TIMEOUT_MS = 10_000;
 const SOCKET_TIMEOUT_MS = 30_000;
 const DNS_TIMEOUT_MS = 10_000;
-
-/** 2000::/3: the only IPv6 block in use for global unicast. */
-const IPV6_GLOBAL_UNICAST = ipaddr.parseCIDR('2000::/3');
 
 export interface SmtpClient {
   transporter: Transporter<SMTPTransport.SentMessageInfo>;
@@ -136,8 +133,8 @@ async function publicAddress(host: string): Promise<string> {
     }
   }
   for (const { address } of addresses) {
-    const range = blockedRange(address);
-    if (range !== undefined) {
+    const { blocked, range } = classifyAddress(address);
+    if (blocked) {
       throw new NonRetryableError(
         `Blocked connection to the SMTP host ${host}: it resolves to ${address}, a ${range} address that actions may not reach. ` +
           `For a relay on your own network, the operator sets the worker's email endpoint (smtp://host:port).`,
@@ -161,21 +158,6 @@ async function lookupWithin(host: string, ms: number): Promise<{ address: string
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The ipaddr.js range name (`loopback`, `private`, `linkLocal`…) of a non-public address, else undefined. */
-function blockedRange(ip: string): string | undefined {
-  let address: ReturnType<typeof ipaddr.parse>;
-  try {
-    // process() turns IPv4-mapped IPv6 (::ffff:10.0.0.1) into the IPv4 address it stands for.
-    address = ipaddr.process(ip);
-  } catch {
-    return 'invalid';
-  }
-  const range = address.range();
-  if (range !== 'unicast') return range;
-  if (address.kind() === 'ipv6' && !address.match(IPV6_GLOBAL_UNICAST)) return 'reserved';
-  return undefined;
 }
 
 interface NodemailerError extends Error {

@@ -1,16 +1,13 @@
 import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FlowDocument, toSnapshot } from '../../core/src/flow';
-import type { NodeError, RunFlowInput, RunState, TestConnectionInput, TestConnectionResult } from '../../core/src/run';
 import type { RunMode } from '../../core/src/catalog-sdk';
 import type { Db } from '../../store/src/database';
-import { SecretStore } from '../../store/src/secrets';
-import { createWorkspace } from '../../store/src/workspaces.repository';
+import { expectRunError, type FlowRunner, runNodesWithId, startFlowRunner, testConnection as runTestConnection } from '../../test/helpers/flows';
 import { freePort } from '../../test/helpers/ports';
-import { startTestWorker, temporalClient, testDb, testMasterKey } from '../../test/helpers/temporal';
+import { startTestWorker, testDb } from '../../test/helpers/temporal';
+import { createWorkspaces } from '../../test/helpers/workspaces';
 import email from './index';
 
 /** A message the local SMTP server received, with the headers read from the raw text. */
@@ -109,88 +106,41 @@ function parseHeaders(raw: string): Record<string, string> {
 
 let db: Db;
 let smtp: Awaited<ReturnType<typeof startSmtpPeer>>;
-let worker: Awaited<ReturnType<typeof startTestWorker>>;
-let temporal: Awaited<ReturnType<typeof temporalClient>>;
-let client: Client;
+let runner: FlowRunner;
 /** Workspaces: both values; a live value only (test runs use the sandbox); nothing; wrong passwords; no EMAIL_FROM. */
 const ws = { both: '', liveOnly: '', none: '', wrong: '', noFrom: '', loopback: '' };
 
 beforeAll(async () => {
   db = await testDb();
-  const secrets = new SecretStore(db, testMasterKey);
-  for (const name of Object.keys(ws) as (keyof typeof ws)[]) ws[name] = (await createWorkspace(db, name)).id;
-  await secrets.put(ws.both, 'SMTP_URL', { live: LIVE_URL, test: TEST_URL });
-  await secrets.put(ws.both, 'EMAIL_FROM', { live: 'Acme <hello@acme.test>', test: 'Acme Test <test@acme.test>' });
-  await secrets.put(ws.liveOnly, 'SMTP_URL', { live: LIVE_URL });
-  await secrets.put(ws.liveOnly, 'EMAIL_FROM', { live: 'hello@acme.test', test: 'hello@acme.test' });
-  await secrets.put(ws.wrong, 'SMTP_URL', { live: 'smtp://live-user:not-the-password@smtp.example.com:587' });
-  await secrets.put(ws.noFrom, 'SMTP_URL', { live: LIVE_URL });
-  await secrets.put(ws.loopback, 'SMTP_URL', { live: 'smtp://live-user:live-pass@127.0.0.1:2525' });
+  await createWorkspaces(db, ws, {
+    both: { SMTP_URL: { live: LIVE_URL, test: TEST_URL }, EMAIL_FROM: { live: 'Acme <hello@acme.test>', test: 'Acme Test <test@acme.test>' } },
+    liveOnly: { SMTP_URL: { live: LIVE_URL }, EMAIL_FROM: { live: 'hello@acme.test', test: 'hello@acme.test' } },
+    wrong: { SMTP_URL: { live: 'smtp://live-user:not-the-password@smtp.example.com:587' } },
+    noFrom: { SMTP_URL: { live: LIVE_URL } },
+    loopback: { SMTP_URL: { live: 'smtp://live-user:live-pass@127.0.0.1:2525' } },
+  });
   smtp = await startSmtpPeer();
-  [worker, temporal] = await Promise.all([startTestWorker({ db, integrations: [email], endpoints: { email: smtp.url } }), temporalClient()]);
-  client = temporal.client;
+  runner = await startFlowRunner({ db, integrations: [email], endpoints: { email: smtp.url } });
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await temporal?.close();
+  await runner?.stop();
   await smtp?.close();
 });
 
 const fastRetry = { initialInterval: '100ms', backoffCoefficient: 1, maximumAttempts: 3 };
 
-function flow(inputs: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-  return FlowDocument.parse({
-    trigger: { type: 'manual' },
-    nodes: [{ id: 'send', type: 'action', action: 'email.send-email@1', inputs, retry: fastRetry, ...extra }],
-    edges: [{ from: 'trigger', to: 'send' }],
-  });
-}
-
-async function run(
-  inputs: Record<string, unknown>,
-  o: { workspaceId: string; mode?: RunMode; taskQueue?: string; extra?: Record<string, unknown> },
-): Promise<{ state: RunState; workflowId: string }> {
-  const workflowId = `email-${crypto.randomUUID()}`;
-  const input: RunFlowInput = {
-    snapshot: toSnapshot(flow(inputs, o.extra)),
-    trigger: { type: 'manual', data: {} },
-    options: {
-      runId: `run_${crypto.randomUUID()}`,
-      workspaceId: o.workspaceId,
-      flowId: 'flw_email',
-      version: 1,
-      mode: o.mode ?? 'live',
-      actionDefaults: {},
-      record: false,
-    },
-  };
-  const state = await client.workflow.execute<(i: RunFlowInput) => Promise<RunState>>('runFlow', {
-    args: [input],
-    taskQueue: o.taskQueue ?? worker.taskQueue,
-    workflowId,
-  });
-  return { state, workflowId };
+/** Runs a flow of one send-email node; returns its final state and workflow id (the idempotency key's prefix). */
+function run(inputs: Record<string, unknown>, o: { workspaceId: string; mode?: RunMode; taskQueue?: string; extra?: Record<string, unknown> }) {
+  const send = { id: 'send', type: 'action', action: 'email.send-email@1', inputs, retry: fastRetry, ...o.extra };
+  return runNodesWithId(runner.client, o.taskQueue ?? runner.taskQueue, [send], { mode: o.mode ?? 'live', workspaceId: o.workspaceId, flowId: 'flw_email' });
 }
 
 /** Runs a flow that must fail; returns the failed node's error. */
-async function runFailing(inputs: Record<string, unknown>, o: Parameters<typeof run>[1]): Promise<NodeError> {
-  const err = await run(inputs, o).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  const cause = (err as WorkflowFailedError).cause as { message: string; details?: unknown[] };
-  return { ...(cause.details?.[0] as NodeError), message: cause.message };
-}
+const runFailing = (inputs: Record<string, unknown>, o: Parameters<typeof run>[1]) => expectRunError(run(inputs, o));
 
-function testConnection(workspaceId: string, mode: RunMode, taskQueue = worker.taskQueue): Promise<TestConnectionResult> {
-  return client.workflow.execute<(i: TestConnectionInput) => Promise<TestConnectionResult>>('testConnection', {
-    args: [{ workspaceId, integration: 'email', mode }],
-    taskQueue,
-    workflowId: `email-tc-${crypto.randomUUID()}`,
-  });
-}
+const testConnection = (workspaceId: string, mode: RunMode, taskQueue = runner.taskQueue) =>
+  runTestConnection(runner.client, taskQueue, { workspaceId, integration: 'email', mode });
 
 const hex = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { Octokit } from '@octokit/rest';
 import type { ActionContext } from '../../core/src/catalog-sdk';
 import { NonRetryableError, RetryableError } from '../../core/src/errors';
+import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../core/src/http-errors';
 
 export const GITHUB_API_URL = 'https://api.github.com';
 export const GITHUB_TOKEN = 'GITHUB_TOKEN';
-const MAX_RETRY_AFTER_MS = 10 * 60_000;
 
 /**
  * The Octokit client for this run: the token from the workspace's secrets, `ctx.endpoint` as the base URL
@@ -110,14 +110,15 @@ function hintFor(status: number, what: string): string {
   return '';
 }
 
-/** `retry-after` (seconds) wins; else the primary limit's reset time (epoch seconds); capped at 10 minutes. */
+/** `retry-after` wins; else the primary limit's reset time (epoch seconds); capped at 10 minutes. */
 function rateLimitWait(retryAfter: string | undefined, reset: string | undefined): number | undefined {
-  let ms: number | undefined;
-  if (retryAfter !== undefined && /^\d+$/.test(retryAfter.trim())) ms = Number(retryAfter) * 1000;
-  else if (reset !== undefined && /^\d+$/.test(reset.trim())) ms = Number(reset) * 1000 - Date.now();
+  const wait = parseRetryAfter(retryAfter);
+  if (wait !== undefined) return wait;
+  if (reset === undefined || !/^\d+$/.test(reset.trim())) return undefined;
+  const ms = Number(reset) * 1000 - Date.now();
   // A wait of 0 (a reset already past) must not become `nextRetryDelay: 0`, which Temporal treats as "do
   // not retry": leave the node's own backoff in charge instead.
-  return ms === undefined || ms <= 0 ? undefined : Math.min(ms, MAX_RETRY_AFTER_MS);
+  return ms <= 0 ? undefined : Math.min(ms, MAX_RETRY_AFTER_MS);
 }
 
 /** A short stable number from the idempotency key, for sandbox outputs. */

@@ -1,6 +1,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } from 'openai';
 import type { ActionContext } from '../../core/src/catalog-sdk';
 import { NonRetryableError, RetryableError } from '../../core/src/errors';
+import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../core/src/http-errors';
 
 /** The only module that talks to OpenAI (or an OpenAI-compatible server). */
 
@@ -8,7 +9,6 @@ export const OPENAI_API_KEY = 'OPENAI_API_KEY';
 export const OPENAI_BASE_URL = 'OPENAI_BASE_URL';
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
-const MAX_RETRY_AFTER_MS = 10 * 60_000;
 /** 408 timeout, 409 lock conflict, 429 rate limit: the statuses OpenAI's own SDK retries, plus every 5xx. */
 const RETRYABLE_STATUSES = new Set([408, 409, 429]);
 
@@ -91,17 +91,15 @@ function stringOrUndefined(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-/** `retry-after-ms` (OpenAI's, in milliseconds) wins over `retry-after` (seconds or an HTTP date). */
+/**
+ * `retry-after-ms` (OpenAI's, in milliseconds) wins over `retry-after` (seconds or an HTTP date). A wait
+ * of 0 is no wait: undefined, so the node's own backoff stays in charge.
+ */
 export function retryAfter(headers: Headers | undefined): number | undefined {
   const ms = headers?.get('retry-after-ms');
-  if (ms != null && ms.trim() !== '' && Number.isFinite(Number(ms))) return clamp(Number(ms));
-  const value = headers?.get('retry-after')?.trim();
-  if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return clamp(Number(value) * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : clamp(date - Date.now());
-}
-
-function clamp(ms: number): number {
-  return Math.round(Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS));
+  if (ms != null && ms.trim() !== '' && Number.isFinite(Number(ms))) {
+    const wait = Math.round(Math.min(Number(ms), MAX_RETRY_AFTER_MS));
+    return wait > 0 ? wait : undefined;
+  }
+  return parseRetryAfter(headers?.get('retry-after') ?? undefined);
 }

@@ -1,15 +1,13 @@
 import crypto from 'node:crypto';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RetryPolicy, RunMode } from '../../core/src/catalog-sdk';
 import { NonRetryableError, RetryableError } from '../../core/src/errors';
-import { FlowDocument, toSnapshot } from '../../core/src/flow';
-import type { NodeError, RunFlowInput, RunState, TestConnectionInput, TestConnectionResult } from '../../core/src/run';
+import type { RunState } from '../../core/src/run';
 import type { Db } from '../../store/src/database';
-import { SecretStore } from '../../store/src/secrets';
-import { createWorkspace } from '../../store/src/workspaces.repository';
-import { startTestWorker, temporalClient, testDb, testMasterKey } from '../../test/helpers/temporal';
+import { expectRunError, type FlowRunner, runNodes, startFlowRunner, testConnection as runTestConnection } from '../../test/helpers/flows';
+import { startTestWorker, testDb } from '../../test/helpers/temporal';
+import { createWorkspaces } from '../../test/helpers/workspaces';
 import { startOpenAIPeer, type OpenAIPeer } from '../../test/peers/openai-peer';
 import { toActionError } from './client';
 import openai from './index';
@@ -22,38 +20,31 @@ const WRONG_KEY = `sk-proj-wrong${crypto.randomBytes(12).toString('hex')}`;
 
 let db: Db;
 let peer: OpenAIPeer;
-/** Started with `endpoints.openai` pointing at the peer. */
-let worker: Awaited<ReturnType<typeof startTestWorker>>;
+/** Its worker is started with `endpoints.openai` pointing at the peer. */
+let runner: FlowRunner;
 /** Started without an endpoint override: only the workspace's OPENAI_BASE_URL setting can lead it to the peer. */
 let plainWorker: Awaited<ReturnType<typeof startTestWorker>>;
-let temporal: Awaited<ReturnType<typeof temporalClient>>;
-let client: Client;
 const ws = { main: '', liveOnly: '', empty: '', wrongKey: '', setting: '', deadSetting: '' };
 
 beforeAll(async () => {
   db = await testDb();
   peer = await startOpenAIPeer({ keys: [LIVE_KEY, TEST_KEY] });
-  const secrets = new SecretStore(db, testMasterKey);
-  for (const name of Object.keys(ws) as (keyof typeof ws)[]) ws[name] = (await createWorkspace(db, name)).id;
-  await secrets.put(ws.main, 'OPENAI_API_KEY', { live: LIVE_KEY, test: TEST_KEY });
-  await secrets.put(ws.liveOnly, 'OPENAI_API_KEY', { live: LIVE_KEY });
-  await secrets.put(ws.wrongKey, 'OPENAI_API_KEY', { live: WRONG_KEY, test: WRONG_KEY });
-  await secrets.put(ws.setting, 'OPENAI_API_KEY', { live: LIVE_KEY });
-  await secrets.put(ws.setting, 'OPENAI_BASE_URL', { live: peer.baseUrl });
-  await secrets.put(ws.deadSetting, 'OPENAI_API_KEY', { live: LIVE_KEY });
-  // Nothing listens on port 9 of 127.0.0.1: reaching it would fail the run.
-  await secrets.put(ws.deadSetting, 'OPENAI_BASE_URL', { live: 'http://127.0.0.1:9/v1' });
-  [worker, plainWorker, temporal] = await Promise.all([
-    startTestWorker({ db, integrations: [openai], endpoints: { openai: peer.baseUrl } }),
+  await createWorkspaces(db, ws, {
+    main: { OPENAI_API_KEY: { live: LIVE_KEY, test: TEST_KEY } },
+    liveOnly: { OPENAI_API_KEY: { live: LIVE_KEY } },
+    wrongKey: { OPENAI_API_KEY: { live: WRONG_KEY, test: WRONG_KEY } },
+    setting: { OPENAI_API_KEY: { live: LIVE_KEY }, OPENAI_BASE_URL: { live: peer.baseUrl } },
+    // Nothing listens on port 9 of 127.0.0.1: reaching it would fail the run.
+    deadSetting: { OPENAI_API_KEY: { live: LIVE_KEY }, OPENAI_BASE_URL: { live: 'http://127.0.0.1:9/v1' } },
+  });
+  [runner, plainWorker] = await Promise.all([
+    startFlowRunner({ db, integrations: [openai], endpoints: { openai: peer.baseUrl } }),
     startTestWorker({ db, integrations: [openai] }),
-    temporalClient(),
   ]);
-  client = temporal.client;
 });
 
 afterAll(async () => {
-  await Promise.all([worker?.stop(), plainWorker?.stop()]);
-  await temporal?.close();
+  await Promise.all([runner?.stop(), plainWorker?.stop()]);
   await peer?.close();
 });
 
@@ -63,45 +54,16 @@ const ACTION = 'openai.chat-completion@1';
 const hello = { messages: [{ role: 'user', content: 'Say hello to Ada' }] };
 const fastRetry: RetryPolicy = { initialInterval: '100ms', maximumAttempts: 3 };
 
-async function runChat(o: { workspaceId: string; inputs: Record<string, unknown>; mode?: RunMode; on?: typeof worker }): Promise<RunState> {
-  const flow = FlowDocument.parse({
-    trigger: { type: 'manual' },
-    nodes: [{ id: 'chat', type: 'action', action: ACTION, inputs: o.inputs, retry: fastRetry }],
-    edges: [{ from: 'trigger', to: 'chat' }],
-  });
-  const input: RunFlowInput = {
-    snapshot: toSnapshot(flow),
-    trigger: { type: 'manual', data: {} },
-    options: {
-      runId: `run_${crypto.randomUUID()}`,
-      workspaceId: o.workspaceId,
-      flowId: 'flw_openai',
-      version: 1,
-      mode: o.mode ?? 'live',
-      actionDefaults: {},
-      record: false,
-    },
-  };
-  return client.workflow.execute('runFlow', { args: [input], taskQueue: (o.on ?? worker).taskQueue, workflowId: `test-${crypto.randomUUID()}` });
+/** Runs a flow of one chat-completion node (on `o.on`, default the runner's worker, the one with the endpoint override). */
+function runChat(o: { workspaceId: string; inputs: Record<string, unknown>; mode?: RunMode; on?: { taskQueue: string } }): Promise<RunState> {
+  const chat = { id: 'chat', type: 'action', action: ACTION, inputs: o.inputs, retry: fastRetry };
+  return runNodes(runner.client, (o.on ?? runner).taskQueue, [chat], { mode: o.mode ?? 'live', workspaceId: o.workspaceId, flowId: 'flw_openai' });
 }
 
 /** Runs a flow that must fail; returns the run's error (message, type, status). */
-async function runChatFailure(o: Parameters<typeof runChat>[0]): Promise<NodeError> {
-  const err = await runChat(o).then(
-    (state) => {
-      throw new Error(`expected the run to fail, it ended ${state.status}`);
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  const cause = (err as WorkflowFailedError).cause as { message: string; details?: unknown[] };
-  return { ...(cause.details?.[0] as NodeError), message: cause.message };
-}
+const runChatFailure = (o: Parameters<typeof runChat>[0]) => expectRunError(runChat(o));
 
-async function testConnection(workspaceId: string, mode: RunMode): Promise<TestConnectionResult> {
-  const input: TestConnectionInput = { workspaceId, integration: 'openai', mode };
-  return client.workflow.execute('testConnection', { args: [input], taskQueue: worker.taskQueue, workflowId: `test-${crypto.randomUUID()}` });
-}
+const testConnection = (workspaceId: string, mode: RunMode) => runTestConnection(runner.client, runner.taskQueue, { workspaceId, integration: 'openai', mode });
 
 /** Counts the peer's requests during `fn`. */
 async function counting<T>(fn: () => Promise<T>): Promise<{ result: T; hits: number }> {

@@ -1,10 +1,10 @@
 import { Resend, type ErrorResponse, type Response as ResendResponse } from 'resend';
 import type { ActionContext } from '../../core/src/catalog-sdk';
 import { NonRetryableError, RetryableError } from '../../core/src/errors';
+import { parseRetryAfter } from '../../core/src/http-errors';
 
 export const RESEND_API_KEY = 'RESEND_API_KEY';
 const DEFAULT_BASE_URL = 'https://api.resend.com';
-const MAX_RETRY_AFTER_MS = 10 * 60_000;
 
 /**
  * The official Resend client with its HTTP going through the guarded client.
@@ -111,12 +111,4 @@ export function resendError(error: ErrorResponse, headers: Record<string, string
     return new RetryableError(message, retryAfterMs === undefined ? options : { ...options, retryAfterMs });
   }
   return new NonRetryableError(message, options);
-}
-
-function parseRetryAfter(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  const ms = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed) - Date.now();
-  if (Number.isNaN(ms)) return undefined;
-  return Math.min(Math.max(Math.round(ms), 0), MAX_RETRY_AFTER_MS);
 }

@@ -1,13 +1,10 @@
 import crypto from 'node:crypto';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunMode } from '../../core/src/catalog-sdk';
-import { FlowDocument, toSnapshot } from '../../core/src/flow';
-import type { NodeError, RunFlowInput, RunState, TestConnectionInput, TestConnectionResult } from '../../core/src/run';
 import type { Db } from '../../store/src/database';
-import { SecretStore } from '../../store/src/secrets';
-import { createWorkspace } from '../../store/src/workspaces.repository';
-import { startTestWorker, temporalClient, testDb, testMasterKey } from '../../test/helpers/temporal';
+import { expectRunError, type FlowRunner, runNodesWithId, startFlowRunner, testConnection as runTestConnection } from '../../test/helpers/flows';
+import { startTestWorker, testDb } from '../../test/helpers/temporal';
+import { createWorkspaces } from '../../test/helpers/workspaces';
 import { startResendPeer } from '../../test/peers/resend-peer';
 import resend from './index';
 
@@ -17,82 +14,39 @@ const SENDING_KEY = 're_send_Qm5Nb2Vc7Xz9Lk4J';
 
 let db: Db;
 let peer: Awaited<ReturnType<typeof startResendPeer>>;
-let worker: Awaited<ReturnType<typeof startTestWorker>>;
-let temporal: Awaited<ReturnType<typeof temporalClient>>;
-let client: Client;
+let runner: FlowRunner;
 /** Workspaces: both keys; a live key only (test runs use the sandbox); none; a revoked key; a sending-only key. */
 const ws = { both: '', liveOnly: '', none: '', revoked: '', sending: '' };
 
 beforeAll(async () => {
   db = await testDb();
-  const secrets = new SecretStore(db, testMasterKey);
-  for (const name of Object.keys(ws) as (keyof typeof ws)[]) ws[name] = (await createWorkspace(db, name)).id;
-  await secrets.put(ws.both, 'RESEND_API_KEY', { live: LIVE_KEY, test: TEST_KEY });
-  await secrets.put(ws.liveOnly, 'RESEND_API_KEY', { live: LIVE_KEY });
-  await secrets.put(ws.revoked, 'RESEND_API_KEY', { live: 're_revoked_0000000000000' });
-  await secrets.put(ws.sending, 'RESEND_API_KEY', { live: SENDING_KEY });
+  await createWorkspaces(db, ws, {
+    both: { RESEND_API_KEY: { live: LIVE_KEY, test: TEST_KEY } },
+    liveOnly: { RESEND_API_KEY: { live: LIVE_KEY } },
+    revoked: { RESEND_API_KEY: { live: 're_revoked_0000000000000' } },
+    sending: { RESEND_API_KEY: { live: SENDING_KEY } },
+  });
   peer = await startResendPeer({ keys: { [LIVE_KEY]: 'full_access', [TEST_KEY]: 'full_access', [SENDING_KEY]: 'sending_access' } });
-  [worker, temporal] = await Promise.all([startTestWorker({ db, integrations: [resend], endpoints: { resend: peer.url } }), temporalClient()]);
-  client = temporal.client;
+  runner = await startFlowRunner({ db, integrations: [resend], endpoints: { resend: peer.url } });
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await temporal?.close();
+  await runner?.stop();
   await peer?.close();
 });
 
 const fastRetry = { initialInterval: '100ms', backoffCoefficient: 1, maximumAttempts: 3 };
 
-async function run(
-  inputs: Record<string, unknown>,
-  o: { workspaceId: string; mode?: RunMode; taskQueue?: string; extra?: Record<string, unknown> },
-): Promise<{ state: RunState; workflowId: string }> {
-  const workflowId = `resend-${crypto.randomUUID()}`;
-  const flow = FlowDocument.parse({
-    trigger: { type: 'manual' },
-    nodes: [{ id: 'send', type: 'action', action: 'resend.send-email@1', inputs, retry: fastRetry, ...o.extra }],
-    edges: [{ from: 'trigger', to: 'send' }],
-  });
-  const input: RunFlowInput = {
-    snapshot: toSnapshot(flow),
-    trigger: { type: 'manual', data: {} },
-    options: {
-      runId: `run_${crypto.randomUUID()}`,
-      workspaceId: o.workspaceId,
-      flowId: 'flw_resend',
-      version: 1,
-      mode: o.mode ?? 'live',
-      actionDefaults: {},
-      record: false,
-    },
-  };
-  const state = await client.workflow.execute<(i: RunFlowInput) => Promise<RunState>>('runFlow', {
-    args: [input],
-    taskQueue: o.taskQueue ?? worker.taskQueue,
-    workflowId,
-  });
-  return { state, workflowId };
+/** Runs a flow of one send-email node; returns its final state and workflow id (the idempotency key's prefix). */
+function run(inputs: Record<string, unknown>, o: { workspaceId: string; mode?: RunMode; taskQueue?: string; extra?: Record<string, unknown> }) {
+  const send = { id: 'send', type: 'action', action: 'resend.send-email@1', inputs, retry: fastRetry, ...o.extra };
+  return runNodesWithId(runner.client, o.taskQueue ?? runner.taskQueue, [send], { mode: o.mode ?? 'live', workspaceId: o.workspaceId, flowId: 'flw_resend' });
 }
 
 /** Runs a flow that must fail; returns the failed node's error. */
-async function runFailing(inputs: Record<string, unknown>, o: Parameters<typeof run>[1]): Promise<NodeError> {
-  const err = await run(inputs, o).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  const cause = (err as WorkflowFailedError).cause as { message: string; details?: unknown[] };
-  return { ...(cause.details?.[0] as NodeError), message: cause.message };
-}
+const runFailing = (inputs: Record<string, unknown>, o: Parameters<typeof run>[1]) => expectRunError(run(inputs, o));
 
-function testConnection(workspaceId: string, mode: RunMode): Promise<TestConnectionResult> {
-  return client.workflow.execute<(i: TestConnectionInput) => Promise<TestConnectionResult>>('testConnection', {
-    args: [{ workspaceId, integration: 'resend', mode }],
-    taskQueue: worker.taskQueue,
-    workflowId: `resend-tc-${crypto.randomUUID()}`,
-  });
-}
+const testConnection = (workspaceId: string, mode: RunMode) => runTestConnection(runner.client, runner.taskQueue, { workspaceId, integration: 'resend', mode });
 
 const email = (subject: string, extra: Record<string, unknown> = {}) => ({
   from: 'Acme <hello@acme.test>',

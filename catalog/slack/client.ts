@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ErrorCode, LogLevel, WebClient, type Logger } from '@slack/web-api';
 import type { ActionContext } from '../../core/src/catalog-sdk';
 import { NonRetryableError, RetryableError } from '../../core/src/errors';
+import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../core/src/http-errors';
 
 /** Slack's Web API base URL; `ctx.endpoint` replaces it (Slack-compatible servers, local peers in tests). */
 export const SLACK_API_URL = 'https://slack.com/api/';
@@ -9,7 +10,6 @@ export const SLACK_TOKEN = 'SLACK_BOT_TOKEN';
 
 /** `{ ok: false, error }` codes that say "try again later"; every other one is final. */
 const RETRYABLE_ERRORS = new Set(['ratelimited', 'service_unavailable', 'internal_error', 'fatal_error', 'request_timeout']);
-const MAX_RETRY_AFTER_MS = 10 * 60_000;
 
 /** What to do about the errors people hit most, appended to Slack's error code. */
 const HINTS: Record<string, string> = {
@@ -116,7 +116,7 @@ export function slackError(err: unknown, method: string): Error {
       const excerpt = typeof body === 'string' ? body.replace(/\s+/g, ' ').trim().slice(0, 300) : '';
       const message = `Slack ${method} answered HTTP ${statusCode}${excerpt ? `: ${excerpt}` : ''}`;
       if (statusCode === 408 || statusCode === 429 || statusCode >= 500) {
-        const retryAfterMs = secondsToMs(Number(headers['retry-after']));
+        const retryAfterMs = parseRetryAfter(headers['retry-after']);
         return new RetryableError(message, { status: statusCode, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
       }
       return new NonRetryableError(message, { status: statusCode });

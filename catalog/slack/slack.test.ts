@@ -1,14 +1,10 @@
-import crypto from 'node:crypto';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ActionContext, RunMode } from '../../core/src/catalog-sdk';
 import { NonRetryableError } from '../../core/src/errors';
-import { FlowDocument, toSnapshot } from '../../core/src/flow';
-import type { NodeError, RunFlowInput, RunState, TestConnectionResult } from '../../core/src/run';
 import type { Db } from '../../store/src/database';
-import { SecretStore } from '../../store/src/secrets';
-import { createWorkspace } from '../../store/src/workspaces.repository';
-import { startTestWorker, temporalClient, testDb, testMasterKey } from '../../test/helpers/temporal';
+import { testActionContext } from '../../test/helpers/action-context';
+import { actionNode, integrationFlows, startFlowRunner, type FlowRunner } from '../../test/helpers/flows';
+import { testDb } from '../../test/helpers/temporal';
+import { createWorkspaces } from '../../test/helpers/workspaces';
 import { startSlackPeer } from '../../test/peers/slack-peer';
 import { createGuardedHttpClient } from '../../worker/src/http/guarded-http';
 import slack from '.';
@@ -18,81 +14,31 @@ const LIVE = 'xoxb-1111111111-2222222222-liveLIVElive';
 const TEST = 'xoxb-3333333333-4444444444-testTESTtest';
 
 let db: Db;
-let worker: Awaited<ReturnType<typeof startTestWorker>>;
-let temporal: Awaited<ReturnType<typeof temporalClient>>;
-let client: Client;
+let runner: FlowRunner;
 let peer: Awaited<ReturnType<typeof startSlackPeer>>;
 /** Workspaces: live+test token, live token only, no token, wrong tokens. */
 const ws = { full: '', liveOnly: '', empty: '', wrong: '' };
 
 beforeAll(async () => {
   db = await testDb();
-  const secrets = new SecretStore(db, testMasterKey);
-  for (const name of Object.keys(ws) as (keyof typeof ws)[]) ws[name] = (await createWorkspace(db, name)).id;
-  await secrets.put(ws.full, 'SLACK_BOT_TOKEN', { live: LIVE, test: TEST });
-  await secrets.put(ws.liveOnly, 'SLACK_BOT_TOKEN', { live: LIVE });
-  await secrets.put(ws.wrong, 'SLACK_BOT_TOKEN', { live: 'xoxb-0-0-revoked', test: 'xoxb-0-0-revokedtest' });
+  await createWorkspaces(db, ws, {
+    full: { SLACK_BOT_TOKEN: { live: LIVE, test: TEST } },
+    liveOnly: { SLACK_BOT_TOKEN: { live: LIVE } },
+    wrong: { SLACK_BOT_TOKEN: { live: 'xoxb-0-0-revoked', test: 'xoxb-0-0-revokedtest' } },
+  });
   peer = await startSlackPeer({ tokens: [LIVE, TEST], channels: { C0GENERAL1: 'general', C0ALERTS01: 'alerts' } });
-  [worker, temporal] = await Promise.all([startTestWorker({ db, integrations: [slack], endpoints: { slack: peer.apiUrl } }), temporalClient()]);
-  client = temporal.client;
+  runner = await startFlowRunner({ db, integrations: [slack], endpoints: { slack: peer.apiUrl } });
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await temporal?.close();
+  await runner?.stop();
   await peer?.close();
 });
 
 const fastRetry = { initialInterval: '100ms', maximumAttempts: 3 };
 
-function flowInput(nodes: unknown[], mode: RunMode, workspaceId: string): RunFlowInput {
-  const ids = nodes.map((n) => (n as { id: string }).id);
-  const flow = FlowDocument.parse({
-    trigger: { type: 'manual' },
-    nodes,
-    edges: ids.map((id, i) => ({ from: i === 0 ? 'trigger' : ids[i - 1]!, to: id })),
-  });
-  return {
-    snapshot: toSnapshot(flow),
-    trigger: { type: 'manual', data: {} },
-    options: { runId: `run_${crypto.randomUUID()}`, workspaceId, flowId: 'flw_slack', version: 1, mode, actionDefaults: {}, record: false },
-  };
-}
-
-/** Runs the nodes in sequence on the real dev server. */
-async function run(nodes: unknown[], mode: RunMode, workspaceId = ws.full): Promise<RunState> {
-  return client.workflow.execute('runFlow', {
-    args: [flowInput(nodes, mode, workspaceId)],
-    taskQueue: worker.taskQueue,
-    workflowId: `test-${crypto.randomUUID()}`,
-  });
-}
-
-/** Runs the nodes and returns the error the run failed with. */
-async function runFailing(nodes: unknown[], mode: RunMode, workspaceId = ws.full): Promise<NodeError & { nodeId?: string }> {
-  const err = await run(nodes, mode, workspaceId).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  return (err as WorkflowFailedError & { cause: { details: [NodeError] } }).cause.details[0];
-}
-
-const post = (inputs: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
-  id: 'post',
-  type: 'action',
-  action: 'slack.post-message@1',
-  inputs,
-  ...extra,
-});
-
-async function testConnection(workspaceId: string, mode: RunMode): Promise<TestConnectionResult> {
-  return client.workflow.execute('testConnection', {
-    args: [{ workspaceId, integration: 'slack', mode }],
-    taskQueue: worker.taskQueue,
-    workflowId: `test-${crypto.randomUUID()}`,
-  });
-}
+const { run, runFailing, testConnection } = integrationFlows('slack', { runner: () => runner, workspaceId: () => ws.full });
+const post = actionNode('post', 'slack.post-message@1');
 
 describe('slack (official @slack/web-api against a local Slack peer, through flows)', () => {
   it('live: posts with blocks, replies in the thread and updates the message, with the live token', async () => {
@@ -233,16 +179,7 @@ describe('slack (official @slack/web-api against a local Slack peer, through flo
   it('sends through ctx.http.fetch: the address guard refuses a loopback endpoint that is not allow-listed', async () => {
     const http = createGuardedHttpClient({});
     const before = peer.hits.length;
-    const ctx = {
-      mode: 'live',
-      http,
-      log: { info() {}, warn() {}, error() {} },
-      idempotencyKey: 'k',
-      signal: new AbortController().signal,
-      run: { workspaceId: 'w', workflowId: 'wf', runId: 'r', nodeId: 'n', attempt: 1 },
-      secrets: { get: async () => LIVE, find: async () => LIVE },
-      endpoint: peer.apiUrl,
-    } satisfies ActionContext;
+    const ctx = testActionContext({ http, secrets: { SLACK_BOT_TOKEN: LIVE }, endpoint: peer.apiUrl });
     try {
       const err = await postMessage.run({ channel: 'C0GENERAL1', text: 'x' }, ctx).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(NonRetryableError);

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import Stripe from 'stripe';
 import type { ActionContext } from '../../core/src/catalog-sdk';
 import { NonRetryableError, RetryableError } from '../../core/src/errors';
+import { parseRetryAfter } from '../../core/src/http-errors';
 
 /** The setup variable holding the secret (or restricted) API key. */
 export const STRIPE_SECRET_KEY = 'STRIPE_SECRET_KEY';
@@ -11,7 +12,6 @@ export const STRIPE_KEYS_URL = 'https://dashboard.stripe.com/apikeys';
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 /** Below the default 30 s activity timeout, so a slow Stripe fails as a retryable timeout we can name. */
 const REQUEST_TIMEOUT_MS = 25_000;
-const MAX_RETRY_AFTER_MS = 10 * 60_000;
 const TEST_KEY = /^(sk|rk)_test_/;
 
 /**
@@ -123,13 +123,6 @@ export function redactKeys(text: string): string {
 function headerValue(headers: Record<string, string>, name: string): string | undefined {
   for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return value;
   return undefined;
-}
-
-function parseRetryAfter(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  const ms = /^\d+$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed) - Date.now();
-  return Number.isNaN(ms) ? undefined : Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
 }
 
 interface Endpoint {

@@ -1,18 +1,16 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ApplicationFailure } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunMode } from '../../core/src/catalog-sdk';
-import { FlowDocument, toSnapshot } from '../../core/src/flow';
-import type { NodeRunState, RunFlowInput, RunState, TestConnectionResult } from '../../core/src/run';
+import type { NodeRunState, RunState } from '../../core/src/run';
 import type { Db } from '../../store/src/database';
 import { SecretStore } from '../../store/src/secrets';
-import { createWorkspace } from '../../store/src/workspaces.repository';
-import { silentLogger, temporalClient, testDb, testMasterKey } from '../../test/helpers/temporal';
+import { expectRunFailure, type FlowRunner, runNodesWithId, startFlowRunner, testConnection as runTestConnection } from '../../test/helpers/flows';
+import { testDb, testMasterKey } from '../../test/helpers/temporal';
+import { createWorkspaces } from '../../test/helpers/workspaces';
 import { startStripeMock, type StripeMock } from '../../test/peers/stripe-mock';
-import { createSwitchyardWorker } from '../../worker/src/worker';
 import stripe from './index';
 
 // stripe-mock accepts any `sk_test_<one word>` key (exactly three `_`-separated parts), so both slots
@@ -114,61 +112,31 @@ let db: Db;
 let secrets: RecordingSecretStore;
 let mock: StripeMock;
 let proxy: Awaited<ReturnType<typeof startRecordingProxy>>;
-let temporal: Awaited<ReturnType<typeof temporalClient>>;
-let client: Client;
-let worker: { taskQueue: string; stop(): Promise<void> };
+let runner: FlowRunner;
 const ws = { main: '', liveOnly: '', none: '', badKey: '', liveKeyAsTest: '' };
-
-/** A worker like startTestWorker's, but with the recording secret store (startTestWorker takes no store). */
-async function startWorker(endpoint: string) {
-  try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-  } catch {
-    // already installed in this process
-  }
-  const taskQueue = `test-stripe-${crypto.randomUUID()}`;
-  const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  const w = await createSwitchyardWorker({
-    connection,
-    namespace: 'default',
-    taskQueue,
-    db,
-    secrets,
-    endpoints: { stripe: endpoint },
-    integrations: [stripe],
-    logger: silentLogger,
-    httpAllow: ['127.0.0.1/32'],
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
-  const running = w.run();
-  return {
-    taskQueue,
-    async stop() {
-      w.shutdown();
-      await running;
-      await w.closeHttp();
-      await connection.close();
-    },
-  };
-}
 
 beforeAll(async () => {
   db = await testDb();
   secrets = new RecordingSecretStore(db, testMasterKey);
-  for (const name of Object.keys(ws) as (keyof typeof ws)[]) ws[name] = (await createWorkspace(db, `stripe-${name}`)).id;
-  await secrets.put(ws.main, 'STRIPE_SECRET_KEY', { live: LIVE_KEY, test: TEST_KEY });
-  await secrets.put(ws.liveOnly, 'STRIPE_SECRET_KEY', { live: LIVE_KEY });
-  await secrets.put(ws.badKey, 'STRIPE_SECRET_KEY', { live: BAD_KEY });
-  await secrets.put(ws.liveKeyAsTest, 'STRIPE_SECRET_KEY', { test: LIVE_KEY_AS_TEST });
+  await createWorkspaces(
+    db,
+    ws,
+    {
+      main: { STRIPE_SECRET_KEY: { live: LIVE_KEY, test: TEST_KEY } },
+      liveOnly: { STRIPE_SECRET_KEY: { live: LIVE_KEY } },
+      badKey: { STRIPE_SECRET_KEY: { live: BAD_KEY } },
+      liveKeyAsTest: { STRIPE_SECRET_KEY: { test: LIVE_KEY_AS_TEST } },
+    },
+    { store: secrets, namePrefix: 'stripe-' },
+  );
   mock = await startStripeMock();
   proxy = await startRecordingProxy(mock.url);
-  [worker, temporal] = await Promise.all([startWorker(proxy.url), temporalClient()]);
-  client = temporal.client;
+  // The worker reads secrets through the recording store.
+  runner = await startFlowRunner({ db, secrets, integrations: [stripe], endpoints: { stripe: proxy.url } });
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await temporal?.close();
+  await runner?.stop();
   await proxy?.close();
   await mock?.stop();
 });
@@ -177,42 +145,20 @@ type NodeSpec = { id: string; action: string; inputs: Record<string, unknown>; r
 const fastRetry = { initialInterval: '100ms', maximumAttempts: 3, backoffCoefficient: 1 };
 
 /** Runs the nodes in a chain (trigger → first → … → last) and returns the final state and workflow id. */
-async function runChain(mode: RunMode, workspaceId: string, nodes: NodeSpec[]): Promise<{ state: RunState; workflowId: string }> {
-  const flow = FlowDocument.parse({
-    trigger: { type: 'manual' },
-    nodes: nodes.map(({ action, ...n }) => ({ type: 'action', action: `stripe.${action}@1`, ...n })),
-    edges: nodes.map((n, i) => ({ from: i === 0 ? 'trigger' : nodes[i - 1]!.id, to: n.id })),
-  });
-  const workflowId = `test-stripe-${crypto.randomUUID()}`;
-  const input: RunFlowInput = {
-    snapshot: toSnapshot(flow),
-    trigger: { type: 'manual', data: {} },
-    options: { runId: `run_${crypto.randomUUID()}`, workspaceId, flowId: 'flw_stripe', version: 1, mode, actionDefaults: {}, record: false },
-  };
-  const state = await client.workflow.execute<(i: RunFlowInput) => Promise<RunState>>('runFlow', { args: [input], taskQueue: worker.taskQueue, workflowId });
-  return { state, workflowId };
+function runChain(mode: RunMode, workspaceId: string, nodes: NodeSpec[]): Promise<{ state: RunState; workflowId: string }> {
+  const actions = nodes.map(({ action, ...n }) => ({ type: 'action', action: `stripe.${action}@1`, ...n }));
+  return runNodesWithId(runner.client, runner.taskQueue, actions, { mode, workspaceId, flowId: 'flw_stripe' });
 }
 
 /** Runs a chain that must fail; returns the run's failure message and what it says about the node. */
 async function runChainFailing(mode: RunMode, workspaceId: string, nodes: NodeSpec[]) {
-  const err = await runChain(mode, workspaceId, nodes).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  const cause = (err as WorkflowFailedError).cause;
+  const { cause } = await expectRunFailure(runChain(mode, workspaceId, nodes));
   expect(cause).toBeInstanceOf(ApplicationFailure);
   const details = (cause as ApplicationFailure).details?.[0] as { type?: string; status?: number; nodeId?: string } | undefined;
   return { message: String(cause?.message), details };
 }
 
-function testConnection(workspaceId: string, mode: RunMode): Promise<TestConnectionResult> {
-  return client.workflow.execute<(i: unknown) => Promise<TestConnectionResult>>('testConnection', {
-    args: [{ workspaceId, integration: 'stripe', mode }],
-    taskQueue: worker.taskQueue,
-    workflowId: `test-stripe-conn-${crypto.randomUUID()}`,
-  });
-}
+const testConnection = (workspaceId: string, mode: RunMode) => runTestConnection(runner.client, runner.taskQueue, { workspaceId, integration: 'stripe', mode });
 
 /** Requests the proxy saw from here on. */
 function watchHits() {

@@ -4,11 +4,11 @@ import type RequestClient from 'twilio/lib/base/RequestClient';
 import type TwilioResponse from 'twilio/lib/http/response';
 import type { ActionContext } from '../../core/src/catalog-sdk';
 import { NonRetryableError, RetryableError } from '../../core/src/errors';
+import { parseRetryAfter } from '../../core/src/http-errors';
 
 export const TWILIO_ACCOUNT_SID = 'TWILIO_ACCOUNT_SID';
 export const TWILIO_AUTH_TOKEN = 'TWILIO_AUTH_TOKEN';
 export const TWILIO_FROM_NUMBER = 'TWILIO_FROM_NUMBER';
-const MAX_RETRY_AFTER_MS = 10 * 60_000;
 
 /**
  * Twilio's HTTP client, replaced: the SDK's own `RequestClient` sends with axios over its own agent, which
@@ -118,18 +118,11 @@ export function twilioError(err: unknown, what: string, headers: Record<string, 
   const message = `Twilio ${what} failed (${status}${code !== undefined ? `, error ${code}` : ''}): ${text}${more}`;
   const options = { status, ...(code !== undefined ? { code: String(code) } : {}) };
   if (status === 408 || status === 429 || status >= 500) {
-    const retryAfterMs = retryAfter(headers['retry-after']);
+    const retryAfterMs = parseRetryAfter(headers['retry-after']);
     return new RetryableError(message, { ...options, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
   }
   const hint = status === 401 ? ` Check ${TWILIO_ACCOUNT_SID} and ${TWILIO_AUTH_TOKEN} (test credentials for test runs).` : '';
   return new NonRetryableError(`${message}${hint}`, options);
-}
-
-function retryAfter(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = /^\d+$/.test(value.trim()) ? Number(value) * 1000 : Date.parse(value) - Date.now();
-  // 0 must not become `nextRetryDelay: 0` (Temporal then does not retry): leave the node's backoff in charge.
-  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : undefined;
 }
 
 /** The SDK's form encoding (`qs` with `arrayFormat: 'repeat'`): arrays repeat their key, undefined is left out. */

@@ -1,14 +1,10 @@
-import crypto from 'node:crypto';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ActionContext, RunMode } from '../../core/src/catalog-sdk';
 import { NonRetryableError } from '../../core/src/errors';
-import { FlowDocument, toSnapshot } from '../../core/src/flow';
-import type { NodeError, RunFlowInput, RunState, TestConnectionResult } from '../../core/src/run';
 import type { Db } from '../../store/src/database';
-import { SecretStore } from '../../store/src/secrets';
-import { createWorkspace } from '../../store/src/workspaces.repository';
-import { startTestWorker, temporalClient, testDb, testMasterKey } from '../../test/helpers/temporal';
+import { testActionContext } from '../../test/helpers/action-context';
+import { actionNode, integrationFlows, startFlowRunner, type FlowRunner } from '../../test/helpers/flows';
+import { testDb } from '../../test/helpers/temporal';
+import { createWorkspaces } from '../../test/helpers/workspaces';
 import { startTwilioPeer } from '../../test/peers/twilio-peer';
 import { createGuardedHttpClient } from '../../worker/src/http/guarded-http';
 import twilio from '.';
@@ -22,91 +18,42 @@ const LIVE_FROM = '+14155550100';
 const TEST_FROM = '+15005550006';
 
 let db: Db;
-let worker: Awaited<ReturnType<typeof startTestWorker>>;
-let temporal: Awaited<ReturnType<typeof temporalClient>>;
-let client: Client;
+let runner: FlowRunner;
 let peer: Awaited<ReturnType<typeof startTwilioPeer>>;
 /** Workspaces: live+test credentials, live only, none, a wrong token, credentials but no default sender. */
 const ws = { full: '', liveOnly: '', empty: '', wrong: '', noFrom: '' };
 
 beforeAll(async () => {
   db = await testDb();
-  const secrets = new SecretStore(db, testMasterKey);
-  for (const name of Object.keys(ws) as (keyof typeof ws)[]) ws[name] = (await createWorkspace(db, name)).id;
-  await secrets.put(ws.full, 'TWILIO_ACCOUNT_SID', { live: LIVE_SID, test: TEST_SID });
-  await secrets.put(ws.full, 'TWILIO_AUTH_TOKEN', { live: LIVE_TOKEN, test: TEST_TOKEN });
-  await secrets.put(ws.full, 'TWILIO_FROM_NUMBER', { live: LIVE_FROM, test: TEST_FROM });
-  await secrets.put(ws.liveOnly, 'TWILIO_ACCOUNT_SID', { live: LIVE_SID });
-  await secrets.put(ws.liveOnly, 'TWILIO_AUTH_TOKEN', { live: LIVE_TOKEN });
-  await secrets.put(ws.liveOnly, 'TWILIO_FROM_NUMBER', { live: LIVE_FROM });
-  await secrets.put(ws.wrong, 'TWILIO_ACCOUNT_SID', { live: LIVE_SID, test: TEST_SID });
-  await secrets.put(ws.wrong, 'TWILIO_AUTH_TOKEN', { live: 'wrong0token00000000000000000wrong', test: 'wrong0token00000000000000000test0' });
-  await secrets.put(ws.noFrom, 'TWILIO_ACCOUNT_SID', { live: LIVE_SID });
-  await secrets.put(ws.noFrom, 'TWILIO_AUTH_TOKEN', { live: LIVE_TOKEN });
+  await createWorkspaces(db, ws, {
+    full: {
+      TWILIO_ACCOUNT_SID: { live: LIVE_SID, test: TEST_SID },
+      TWILIO_AUTH_TOKEN: { live: LIVE_TOKEN, test: TEST_TOKEN },
+      TWILIO_FROM_NUMBER: { live: LIVE_FROM, test: TEST_FROM },
+    },
+    liveOnly: { TWILIO_ACCOUNT_SID: { live: LIVE_SID }, TWILIO_AUTH_TOKEN: { live: LIVE_TOKEN }, TWILIO_FROM_NUMBER: { live: LIVE_FROM } },
+    wrong: {
+      TWILIO_ACCOUNT_SID: { live: LIVE_SID, test: TEST_SID },
+      TWILIO_AUTH_TOKEN: { live: 'wrong0token00000000000000000wrong', test: 'wrong0token00000000000000000test0' },
+    },
+    noFrom: { TWILIO_ACCOUNT_SID: { live: LIVE_SID }, TWILIO_AUTH_TOKEN: { live: LIVE_TOKEN } },
+  });
   peer = await startTwilioPeer({
     [LIVE_SID]: { authToken: LIVE_TOKEN, friendlyName: 'Acme Production', numbers: [LIVE_FROM, '+14155550199'] },
     [TEST_SID]: { authToken: TEST_TOKEN, friendlyName: 'Acme Test', numbers: [TEST_FROM] },
   });
-  [worker, temporal] = await Promise.all([startTestWorker({ db, integrations: [twilio], endpoints: { twilio: peer.url } }), temporalClient()]);
-  client = temporal.client;
+  runner = await startFlowRunner({ db, integrations: [twilio], endpoints: { twilio: peer.url } });
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await temporal?.close();
+  await runner?.stop();
   await peer?.close();
 });
 
 const fastRetry = { initialInterval: '100ms', maximumAttempts: 3 };
 
-function flowInput(nodes: unknown[], mode: RunMode, workspaceId: string): RunFlowInput {
-  const ids = nodes.map((n) => (n as { id: string }).id);
-  const flow = FlowDocument.parse({
-    trigger: { type: 'manual' },
-    nodes,
-    edges: ids.map((id, i) => ({ from: i === 0 ? 'trigger' : ids[i - 1]!, to: id })),
-  });
-  return {
-    snapshot: toSnapshot(flow),
-    trigger: { type: 'manual', data: {} },
-    options: { runId: `run_${crypto.randomUUID()}`, workspaceId, flowId: 'flw_twilio', version: 1, mode, actionDefaults: {}, record: false },
-  };
-}
-
-/** Runs the nodes in sequence on the real dev server. */
-async function run(nodes: unknown[], mode: RunMode, workspaceId = ws.full): Promise<RunState> {
-  return client.workflow.execute('runFlow', {
-    args: [flowInput(nodes, mode, workspaceId)],
-    taskQueue: worker.taskQueue,
-    workflowId: `test-${crypto.randomUUID()}`,
-  });
-}
-
-/** Runs the nodes and returns the error the run failed with. */
-async function runFailing(nodes: unknown[], mode: RunMode, workspaceId = ws.full): Promise<NodeError & { nodeId?: string }> {
-  const err = await run(nodes, mode, workspaceId).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  return (err as WorkflowFailedError & { cause: { details: [NodeError] } }).cause.details[0];
-}
-
-const sms = (inputs: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
-  id: 'sms',
-  type: 'action',
-  action: 'twilio.send-sms@1',
-  inputs,
-  ...extra,
-});
-
-async function testConnection(workspaceId: string, mode: RunMode): Promise<TestConnectionResult> {
-  return client.workflow.execute('testConnection', {
-    args: [{ workspaceId, integration: 'twilio', mode }],
-    taskQueue: worker.taskQueue,
-    workflowId: `test-${crypto.randomUUID()}`,
-  });
-}
+const { run, runFailing, testConnection } = integrationFlows('twilio', { runner: () => runner, workspaceId: () => ws.full });
+const sms = actionNode('sms', 'twilio.send-sms@1');
 
 const twilioError = (code: number, message: string, status: number) => ({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
 
@@ -211,17 +158,8 @@ describe('twilio (official twilio SDK against a local Twilio peer, through flows
   it('sends through ctx.http.request: the address guard refuses a loopback endpoint that is not allow-listed', async () => {
     const http = createGuardedHttpClient({});
     const before = peer.hits.length;
-    const values: Record<string, string> = { TWILIO_ACCOUNT_SID: LIVE_SID, TWILIO_AUTH_TOKEN: LIVE_TOKEN, TWILIO_FROM_NUMBER: LIVE_FROM };
-    const ctx = {
-      mode: 'live',
-      http,
-      log: { info() {}, warn() {}, error() {} },
-      idempotencyKey: 'k',
-      signal: new AbortController().signal,
-      run: { workspaceId: 'w', workflowId: 'wf', runId: 'r', nodeId: 'n', attempt: 1 },
-      secrets: { get: async (name: string) => values[name]!, find: async (name: string) => values[name] },
-      endpoint: peer.url,
-    } satisfies ActionContext;
+    const secrets = { TWILIO_ACCOUNT_SID: LIVE_SID, TWILIO_AUTH_TOKEN: LIVE_TOKEN, TWILIO_FROM_NUMBER: LIVE_FROM };
+    const ctx = testActionContext({ http, secrets, endpoint: peer.url });
     try {
       const err = await sendSms.run({ to: '+14155552671', body: 'x' }, ctx).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(NonRetryableError);

@@ -1,7 +1,8 @@
 import type { HttpResponse } from './catalog-sdk';
 import { NonRetryableError, RetryableError } from './errors';
 
-const MAX_RETRY_AFTER_MS = 10 * 60_000;
+/** A longer `Retry-After` (a daily quota, say) would park the run for hours; retry after this at the latest. */
+export const MAX_RETRY_AFTER_MS = 10 * 60_000;
 const RETRYABLE_STATUSES = new Set([408, 425, 429]);
 
 /** Maps a response status to the error an action should throw, or undefined for 1xx-3xx. */
@@ -22,16 +23,17 @@ function bodyExcerpt(body: Uint8Array): string {
   return text.length > 300 ? `${text.slice(0, 299)}…` : text;
 }
 
-function parseRetryAfter(value: string | undefined): number | undefined {
+/**
+ * The wait a `Retry-After` header asks for, in whole milliseconds: delay-seconds (a decimal is tolerated)
+ * or an HTTP date, capped at MAX_RETRY_AFTER_MS. Undefined when the header is missing or unreadable, and
+ * when the wait is 0 or the date has passed: `nextRetryDelay: 0` would tell Temporal not to retry, so the
+ * node's own backoff stays in charge.
+ */
+export function parseRetryAfter(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const trimmed = value.trim();
-  let ms: number;
-  if (/^\d+$/.test(trimmed)) {
-    ms = Number(trimmed) * 1000;
-  } else {
-    const date = Date.parse(trimmed);
-    if (Number.isNaN(date)) return undefined;
-    ms = date - Date.now();
-  }
-  return Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
+  const ms = Math.round(/^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed) - Date.now());
+  // NaN (an unreadable value) fails this test too.
+  if (!(ms > 0)) return undefined;
+  return Math.min(ms, MAX_RETRY_AFTER_MS);
 }

@@ -1,16 +1,14 @@
 import crypto from 'node:crypto';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FlowDocument, toSnapshot } from '../../core/src/flow';
-import type { RunFlowInput, RunState } from '../../core/src/run';
+import type { RunState } from '../../core/src/run';
 import type { Db } from '../../store/src/database';
+import { flowInput, newWorkflowId, runFlow, startFlowRunner, type FlowRunner } from '../helpers/flows';
 import { startHttpPeer } from '../helpers/http-peer';
-import { startTestWorker, temporalClient, testDb } from '../helpers/temporal';
+import { testDb } from '../helpers/temporal';
 
 let db: Db;
-let worker: Awaited<ReturnType<typeof startTestWorker>>;
-let temporal: Awaited<ReturnType<typeof temporalClient>>;
-let client: Client;
+let runner: FlowRunner;
 let peer: Awaited<ReturnType<typeof startHttpPeer>>;
 const flaky = new Map<string, number>();
 
@@ -30,27 +28,18 @@ beforeAll(async () => {
     if (path === '/echo') return { body: { got: JSON.parse(hit.body || 'null') } };
     return { status: 500, body: 'unexpected' };
   });
-  [worker, temporal] = await Promise.all([startTestWorker({ db }), temporalClient()]);
-  client = temporal.client;
+  runner = await startFlowRunner({ db });
 });
 
 afterAll(async () => {
-  await worker?.stop();
-  await temporal?.close();
+  await runner?.stop();
   await peer?.close();
 });
 
 const fastRetry = { maximumAttempts: 4, initialInterval: '50ms', backoffCoefficient: 1 };
 
-async function run(doc: unknown, data: unknown = {}): Promise<RunState> {
-  const flow = FlowDocument.parse(doc);
-  const input: RunFlowInput = {
-    snapshot: toSnapshot(flow),
-    trigger: { type: 'manual', data },
-    options: { runId: `run_${crypto.randomUUID()}`, workspaceId: 'ws_test', flowId: 'flw_test', version: 1, mode: 'live', actionDefaults: {}, record: false },
-  };
-  return client.workflow.execute('runFlow', { args: [input], taskQueue: worker.taskQueue, workflowId: `test-${crypto.randomUUID()}` });
-}
+/** Runs a whole flow document in live mode, with `data` as the trigger's data. */
+const run = (doc: unknown, data: unknown = {}) => runFlow(runner.client, runner.taskQueue, flowInput(doc, { mode: 'live', workspaceId: 'ws_test', data }));
 
 const get = (url: string, extra: Record<string, unknown> = {}) => ({ type: 'action', action: 'http.request@1', inputs: { url, ...extra }, retry: fastRetry });
 
@@ -247,7 +236,7 @@ describe('runFlow interpreter (real Temporal dev server)', () => {
   });
 
   it('answers the run-state query while running', async () => {
-    const flow = FlowDocument.parse({
+    const doc = {
       trigger: { type: 'manual' },
       nodes: [
         { id: 'first', type: 'action', action: 'data.transform@1', inputs: { expression: '1' } },
@@ -257,17 +246,11 @@ describe('runFlow interpreter (real Temporal dev server)', () => {
         { from: 'trigger', to: 'first' },
         { from: 'first', to: 'wait' },
       ],
-    });
-    const handle = await client.workflow.start('runFlow', {
-      args: [
-        {
-          snapshot: toSnapshot(flow),
-          trigger: { type: 'manual', data: {} },
-          options: { runId: 'run_q', workspaceId: 'ws', flowId: 'f', version: 1, mode: 'test', actionDefaults: {}, record: false },
-        } satisfies RunFlowInput,
-      ],
-      taskQueue: worker.taskQueue,
-      workflowId: `test-${crypto.randomUUID()}`,
+    };
+    const handle = await runner.client.workflow.start('runFlow', {
+      args: [flowInput(doc, { mode: 'test', workspaceId: 'ws', flowId: 'f' })],
+      taskQueue: runner.taskQueue,
+      workflowId: newWorkflowId(),
     });
     let state: RunState | undefined;
     for (let i = 0; i < 50; i++) {

@@ -4,6 +4,7 @@ import ipaddr from 'ipaddr.js';
 import { Agent, request as undiciRequest } from 'undici';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../../core/src/catalog-sdk';
 import { NonRetryableError, RetryableError } from '../../../core/src/errors';
+import { classifyAddress } from '../../../core/src/net/address-guard';
 
 export interface GuardedHttpOptions {
   /** CIDRs (`127.0.0.0/8`, `::1/128`), single IPs or exact hostnames (`localhost`) that lift the address guard. */
@@ -21,22 +22,19 @@ export interface GuardedHttpOptions {
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 const DEFAULT_MAX_REDIRECTS = 5;
-/** A longer `Retry-After` (a daily quota, say) would park the run for hours; retry after this at the latest. */
 const ALLOW_ENV = 'SWITCHYARD_HTTP_ALLOW';
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 /** Credentials meant for one origin must not leak to another one a redirect points at. */
 const CROSS_ORIGIN_STRIPPED_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
-/** 2000::/3: the only IPv6 block in use for global unicast (ipaddr.js calls e.g. `::10.0.0.1` "unicast"). */
-const IPV6_GLOBAL_UNICAST = ipaddr.parseCIDR('2000::/3');
 
-/** Splits a comma-separated allow-list such as the `SWITCHYARD_HTTP_ALLOW` environment variable. */
 export { errorForStatus } from '../../../core/src/http-errors';
 
 /** The longest a fetch() with its own abort signal may take. */
 const SDK_TIMEOUT_CEILING_MS = 10 * 60_000;
 
+/** Splits a comma-separated allow-list such as the `SWITCHYARD_HTTP_ALLOW` environment variable. */
 export function parseAllowList(value: string | undefined): string[] {
   return (value ?? '')
     .split(',')
@@ -46,7 +44,7 @@ export function parseAllowList(value: string | undefined): string[] {
 
 type Address = ReturnType<typeof ipaddr.parse>;
 
-/** Decides which hosts and addresses may be connected to. */
+/** Decides which hosts and addresses may be connected to: public addresses, and what the allow-list names. */
 class AddressGuard {
   private readonly ranges: [Address, number][] = [];
   private readonly hosts = new Set<string>();
@@ -72,18 +70,15 @@ class AddressGuard {
 
   /** Returns the ipaddr.js range name (`loopback`, `private`, …) when the address is blocked. */
   blockedRange(ip: string): string | undefined {
-    let address: Address;
-    try {
-      // process() turns IPv4-mapped IPv6 (::ffff:127.0.0.1) into the IPv4 address it stands for.
-      address = ipaddr.process(ip);
-    } catch {
-      return 'invalid';
-    }
-    if (this.ranges.some(([range, bits]) => range.kind() === address.kind() && address.match(range, bits))) return undefined;
-    const range = address.range();
-    if (range !== 'unicast') return range;
-    if (address.kind() === 'ipv6' && !address.match(IPV6_GLOBAL_UNICAST)) return 'reserved';
-    return undefined;
+    const { blocked, range } = classifyAddress(ip);
+    if (!blocked || (range !== 'invalid' && this.rangeAllowed(ip))) return undefined;
+    return range;
+  }
+
+  private rangeAllowed(ip: string): boolean {
+    // process() turns IPv4-mapped IPv6 (::ffff:127.0.0.1) into the IPv4 address it stands for.
+    const address = ipaddr.process(ip);
+    return this.ranges.some(([range, bits]) => range.kind() === address.kind() && address.match(range, bits));
   }
 }
 
@@ -288,7 +283,14 @@ export function createGuardedHttpClient(options: GuardedHttpOptions = {}): HttpC
     const res = await send(
       // SDKs that pass a signal manage their own timeout (and the activity's timeout bounds every attempt):
       // the client's default would cut long calls such as AI completions short.
-      { url: req.url, method: req.method, headers: Object.fromEntries(req.headers), body, followRedirects: req.redirect === 'follow', ...(signal ? { timeoutMs: SDK_TIMEOUT_CEILING_MS } : {}) },
+      {
+        url: req.url,
+        method: req.method,
+        headers: Object.fromEntries(req.headers),
+        body,
+        followRedirects: req.redirect === 'follow',
+        ...(signal ? { timeoutMs: SDK_TIMEOUT_CEILING_MS } : {}),
+      },
       signal,
     );
     if (req.redirect === 'error' && REDIRECT_STATUSES.has(res.status)) {
