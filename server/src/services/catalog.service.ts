@@ -122,7 +122,7 @@ export function integrationPrompt(i: IntegrationDefinition): string {
   if (!i.setup?.length) lines.push('None.');
   for (const v of i.setup ?? [])
     lines.push(
-      `- \`${v.name}\`${v.required === false ? ' (optional)' : ''}: ${v.description}. ${v.whereToGet}${v.testPrefix ? ` Test values start with \`${v.testPrefix}\`.` : ''}`,
+      `- \`${v.name}\`${v.required === false ? ' (optional)' : ''}: ${v.description.replace(/\.$/, '')}. ${v.whereToGet}${v.testPrefix ? ` Test values start with \`${v.testPrefix}\`.` : ''}`,
     );
   lines.push(
     '',
