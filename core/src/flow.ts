@@ -47,7 +47,8 @@ const NodeBase = {
   label: z.string().max(200).optional(),
 };
 
-export const OnErrorModes = ['fail', 'branch'] as const;
+/** After the last retry: `pause` parks the node until someone retries, skips or aborts it (the default); `branch` follows the node's `error` edge; `fail` fails the run. */
+export const OnErrorModes = ['pause', 'branch', 'fail'] as const;
 
 export const ActionNode = z
   .object({
@@ -59,7 +60,7 @@ export const ActionNode = z
     retry: RetryPolicySchema.optional(),
     /** Start-to-close timeout of one attempt; default from the catalog. */
     timeout: Duration.optional(),
-    /** What happens when retries are exhausted: fail the run (default) or follow the node's `error` edge. */
+    /** What happens when retries are exhausted: see OnErrorModes. Default `pause`. */
     onError: z.enum(OnErrorModes).optional(),
   })
   .strict();

@@ -22,6 +22,8 @@ export interface RunOptions {
   actionDefaults: Record<string, { retry?: RetryPolicy; timeout?: string }>;
   /** Whether the run reports its end to the database (off only in benchmarks of the bare interpreter). */
   record: boolean;
+  /** How long a parked node waits for a decision before the run gives up. Default `'7d'`. */
+  giveUpAfter?: string;
 }
 
 export interface RunFlowInput {
@@ -30,10 +32,12 @@ export interface RunFlowInput {
   options: RunOptions;
 }
 
-export const NodeStatuses = ['running', 'succeeded', 'failed', 'skipped'] as const;
+/** `parked`: retries are exhausted and the node waits for a decision (retry, skip, abort). */
+export const NodeStatuses = ['running', 'succeeded', 'failed', 'parked', 'skipped'] as const;
 export type NodeStatus = (typeof NodeStatuses)[number];
 
-export const RunStatuses = ['starting', 'running', 'completed', 'failed', 'cancelled'] as const;
+/** `parked`: at least one node waits for a decision; the rest of the run goes on. */
+export const RunStatuses = ['starting', 'running', 'parked', 'completed', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RunStatuses)[number];
 
 export interface NodeError {
@@ -56,6 +60,8 @@ export interface NodeRunState {
   attempts: number;
   /** The output came from the integration's sandbox (test mode without a test key). */
   simulated?: boolean;
+  /** Manual decisions taken on this node while it was parked, oldest first. */
+  decisions?: { action: NodeDecision['action']; at: string }[];
   error?: NodeError;
   startedAt?: string;
   endedAt?: string;
@@ -87,8 +93,17 @@ export interface ActionActivityInput {
   nodeKey: string;
 }
 
+/** What someone decides for a parked node (API: /api/runs/:id/nodes/:key/{retry,skip,abort}). */
+export type NodeDecision =
+  | { nodeKey: string; action: 'retry'; /** Replaces the node's input for this and later attempts. */ input?: unknown }
+  | { nodeKey: string; action: 'skip'; /** What later nodes read as the node's output. */ output?: unknown }
+  | { nodeKey: string; action: 'abort'; reason?: string };
+
 /** Names shared by the workflow, the worker and the server. */
 export const RunQueries = { state: 'runState' } as const;
+export const RunUpdates = { decideNode: 'decideNode' } as const;
+/** The patch that introduced parking (runs recorded before it fail instead of parking). */
+export const PARK_FAILED_NODES_PATCH = 'park-failed-nodes-v1';
 export const RECORD_RUN_ACTIVITY = 'switchyard.recordRun';
 export const TEST_CONNECTION_ACTIVITY = 'switchyard.testConnection';
 

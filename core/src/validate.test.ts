@@ -432,7 +432,11 @@ describe('validateFlow: every problem', () => {
       ),
     );
     // MISSING_SETUP_VARIABLE needs the workspace's secrets: the server adds it at publish (test/api/catalog.test.ts).
-    expect([...seen.keys()].sort()).toEqual(Object.keys(ProblemCodes).filter((c) => c !== 'MISSING_SETUP_VARIABLE').sort());
+    expect([...seen.keys()].sort()).toEqual(
+      Object.keys(ProblemCodes)
+        .filter((c) => c !== 'MISSING_SETUP_VARIABLE')
+        .sort(),
+    );
     for (const p of seen.values()) {
       expect(p.message.length).toBeGreaterThan(10);
       if (p.code !== 'EMPTY_FLOW') expect(p.nodeId).toEqual(expect.any(String));

@@ -67,6 +67,22 @@ export async function finishRun(db: Db, run: { runId: string; workspaceId: strin
     .execute();
 }
 
+/** A live run's status and state (parked, running again), without ending it. */
+export async function updateRunProgress(db: Db, run: { runId: string; workspaceId: string; state: RunState }) {
+  await db
+    .updateTable('runs')
+    .set({ status: run.state.status, state: JSON.stringify(run.state) })
+    .where('id', '=', run.runId)
+    .where('workspace_id', '=', run.workspaceId)
+    .where('ended_at', 'is', null)
+    .execute();
+}
+
+/** A failed run reset in Temporal runs again: same row, the new Temporal run id, no end yet. */
+export async function reopenRun(db: Db, run: { runId: string; workspaceId: string; temporalRunId: string }) {
+  await db.updateTable('runs').set({ status: 'running', temporal_run_id: run.temporalRunId, ended_at: null, error: null }).where('id', '=', run.runId).where('workspace_id', '=', run.workspaceId).execute();
+}
+
 export async function getRun(db: Db, workspaceId: string, id: string) {
   return db.selectFrom('runs').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
 }

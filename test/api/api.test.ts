@@ -553,7 +553,7 @@ describe('runs', () => {
 
   it('lists runs filtered by flow, status and mode', async () => {
     const ok = await createFlow('Filter ok', manualFlow([transform('x', '1')]));
-    const bad = await createFlow('Filter failing', manualFlow([{ ...transform('boom', '$error("boom")'), retry: { maximumAttempts: 1 } }]));
+    const bad = await createFlow('Filter failing', manualFlow([{ ...transform('boom', '$error("boom")'), retry: { maximumAttempts: 1 }, onError: 'fail' }]));
     await publish(ok);
     await publish(bad);
     const live = await startManualRun(ok);

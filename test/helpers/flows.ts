@@ -67,7 +67,8 @@ export function linearFlow(nodes: unknown[], o: RunSettings): RunFlowInput {
   const ids = nodes.map((n) => (n as { id: string }).id);
   const doc = {
     trigger: { type: 'manual' },
-    nodes,
+    // Integration tests check how a provider's errors fail a step: fail the run rather than park it.
+    nodes: nodes.map((n) => ((n as { type?: string }).type === 'action' && !('onError' in (n as object)) ? { ...(n as object), onError: 'fail' } : n)),
     edges: ids.map((id, i) => ({ from: i === 0 ? 'trigger' : ids[i - 1]!, to: id })),
   };
   return flowInput(doc, o);

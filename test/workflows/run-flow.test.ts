@@ -218,9 +218,11 @@ describe('runFlow interpreter (real Temporal dev server)', () => {
 
   it('fails the run on a non-retryable error, naming the node, after one attempt', async () => {
     const before = peer.hitsTo('/bad').length;
-    const err = await run({ trigger: { type: 'manual' }, nodes: [{ id: 'call', ...get(`${peer.url}/bad`) }], edges: [{ from: 'trigger', to: 'call' }] }).catch(
-      (e: unknown) => e,
-    );
+    const err = await run({
+      trigger: { type: 'manual' },
+      nodes: [{ id: 'call', ...get(`${peer.url}/bad`), onError: 'fail' }],
+      edges: [{ from: 'trigger', to: 'call' }],
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect(String((err as WorkflowFailedError).cause?.message)).toMatch(/answered 400/);
     expect(peer.hitsTo('/bad').length - before).toBe(1);
@@ -229,7 +231,7 @@ describe('runFlow interpreter (real Temporal dev server)', () => {
   it('refuses a private address unless allow-listed, with a clear error', async () => {
     const err = await run({
       trigger: { type: 'manual' },
-      nodes: [{ id: 'meta', ...get('http://169.254.169.254/latest/meta-data/') }],
+      nodes: [{ id: 'meta', ...get('http://169.254.169.254/latest/meta-data/'), onError: 'fail' }],
       edges: [{ from: 'trigger', to: 'meta' }],
     }).catch((e: unknown) => e);
     expect(String((err as WorkflowFailedError).cause?.message)).toMatch(/169\.254\.169\.254.*SWITCHYARD_HTTP_ALLOW/s);

@@ -88,7 +88,8 @@ export async function runDetail(db: Db, temporal: TemporalAccess, workspaceId: s
   if (!row) throw new AppError('NOT_FOUND', `There is no run "${runId}" in this workspace`);
   let state = row.state ? (JSON.parse(row.state) as RunState) : undefined;
   let status = row.status;
-  if (!state && (status === 'running' || status === 'starting')) {
+  // A live run answers from the workflow itself (the stored state is only a snapshot from its last park).
+  if (['running', 'starting', 'parked'].includes(status)) {
     try {
       const handle = temporal.client.workflow.getHandle(row.workflow_id);
       state = await temporal.call(() => handle.query<RunState>(RunQueries.state));
@@ -125,8 +126,9 @@ export async function runDetail(db: Db, temporal: TemporalAccess, workspaceId: s
 export async function cancelRun(db: Db, temporal: TemporalAccess, workspaceId: string, runId: string) {
   const row = await runs.getRun(db, workspaceId, runId);
   if (!row) throw new AppError('NOT_FOUND', `There is no run "${runId}" in this workspace`);
-  if (row.status !== 'running' && row.status !== 'starting')
-    throw new AppError('CONFLICT', `Run "${runId}" is ${row.status}; only a running run can be cancelled`);
+  if (!['running', 'starting', 'parked'].includes(row.status)) {
+    throw new AppError('CONFLICT', `Run "${runId}" is ${row.status}; only a running or parked run can be cancelled`);
+  }
   await temporal.call((client) => client.workflow.getHandle(row.workflow_id).cancel());
   return { runId, status: 'cancelling' };
 }

@@ -8,8 +8,11 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  condition,
   defineQuery,
+  defineUpdate,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -22,8 +25,11 @@ import { evaluateExpression, hasExpressions, resolveMapping, type ExpressionScop
 import type { ActionNode, FlowEdge, FlowGraph, FlowNode, ForEachNode } from '../../../core/src/flow';
 import { durationMs, TRIGGER_ID } from '../../../core/src/graph';
 import {
+  PARK_FAILED_NODES_PATCH,
   RECORD_RUN_ACTIVITY,
   RunQueries,
+  RunUpdates,
+  type NodeDecision,
   type ActionActivityInput,
   type ActionActivityResult,
   type NodeError,
@@ -34,6 +40,8 @@ import {
 import type { RecordRunActivity } from '../activities/record-run';
 
 export const runStateQuery = defineQuery<RunState>(RunQueries.state);
+/** Retry, skip or abort a parked node. Refused (by the validator, before anything is recorded) unless the node is parked. */
+export const decideNodeUpdate = defineUpdate<{ accepted: true }, [NodeDecision]>(RunUpdates.decideNode);
 
 const DEFAULT_RETRY: Required<RetryPolicy> = { maximumAttempts: 5, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' };
 const DEFAULT_TIMEOUT = '30s';
@@ -59,11 +67,54 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
     RECORD_RUN_ACTIVITY
   ];
 
+  // Parked nodes and the decisions people take for them.
+  const decisions = new Map<string, NodeDecision>();
+  setHandler(
+    decideNodeUpdate,
+    (decision) => {
+      decisions.set(decision.nodeKey, decision);
+      return { accepted: true };
+    },
+    {
+      validator: (decision) => {
+        const node = state.nodes[decision.nodeKey];
+        if (node?.status !== 'parked') {
+          throw new Error(
+            `Node "${decision.nodeKey}" is ${node ? node.status : 'not part of this run'}; only a parked node can be retried, skipped or aborted`,
+          );
+        }
+      },
+    },
+  );
+  const giveUpAfter = options.giveUpAfter ?? '7d';
+  const report = (final: boolean) =>
+    CancellationScope.nonCancellable(() =>
+      record({ runId: options.runId, workspaceId: options.workspaceId, workflowId: workflowInfo().workflowId, state, final }),
+    );
+
+  /** Parks a node whose retries are exhausted and waits for a decision, or gives up. */
+  const park = async (key: string, entry: NodeRunState, error: NodeError): Promise<NodeDecision> => {
+    Object.assign(entry, { status: 'parked', error, endedAt: now() });
+    state.status = 'parked';
+    if (options.record) await report(false);
+    const decided = await condition(() => decisions.has(key), durationMs(giveUpAfter as `${number}d`));
+    const decision = decisions.get(key);
+    decisions.delete(key);
+    if (!Object.values(state.nodes).some((n) => n.status === 'parked' && n.key !== key)) state.status = 'running';
+    if (!decided || !decision)
+      throw new NodeFailed(key, { message: `Nobody retried, skipped or aborted node "${key}" within ${giveUpAfter}: ${error.message}`, type: 'GaveUp' });
+    entry.decisions = [...(entry.decisions ?? []), { action: decision.action, at: now() }];
+    if (options.record) await report(false);
+    return decision;
+  };
+
   const runAction = (node: ActionNode, key: string, input: unknown): Promise<ActionActivityResult> => {
     const defaults = options.actionDefaults[node.action] ?? {};
     const retry = { ...DEFAULT_RETRY, ...defaults.retry, ...node.retry };
+    const tries = state.nodes[key]?.decisions?.filter((d) => d.action === 'retry').length ?? 0;
     const activityOptions: ActivityOptions = {
-      activityId: key,
+      // A manual retry is a new activity: its own id, its own attempts.
+      activityId: tries === 0 ? key : `${key}#${tries + 1}`,
       startToCloseTimeout: node.timeout ?? defaults.timeout ?? DEFAULT_TIMEOUT,
       retry: {
         maximumAttempts: retry.maximumAttempts,
@@ -89,23 +140,38 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
     try {
       switch (node.type) {
         case 'action': {
-          const input = hasExpressions(node.inputs) ? await resolveMapping(node.inputs, scope) : node.inputs;
+          let input = hasExpressions(node.inputs) ? await resolveMapping(node.inputs, scope) : node.inputs;
           entry.input = input;
-          try {
-            const result = await runAction(node, key, input);
-            entry.attempts = result.attempt;
-            if (result.simulated) entry.simulated = true;
-            return succeed(result.output, {});
-          } catch (err) {
-            if (isCancellation(err)) throw err;
-            const error = describeFailure(err);
-            entry.attempts = attemptsOf(err) ?? entry.attempts;
-            if (node.onError === 'branch') {
-              Object.assign(entry, { status: 'failed', error, branch: 'error', endedAt: now() });
-              (scope.nodes as Record<string, unknown>)[node.id] = { error };
-              return { branch: 'error' };
+          for (;;) {
+            try {
+              const result = await runAction(node, key, input);
+              entry.attempts += result.attempt;
+              if (result.simulated) entry.simulated = true;
+              delete entry.error;
+              return succeed(result.output, {});
+            } catch (err) {
+              if (isCancellation(err)) throw err;
+              const error = describeFailure(err);
+              entry.attempts += attemptsOf(err) ?? 1;
+              if (node.onError === 'branch') {
+                Object.assign(entry, { status: 'failed', error, branch: 'error', endedAt: now() });
+                (scope.nodes as Record<string, unknown>)[node.id] = { error };
+                return { branch: 'error' };
+              }
+              // Runs recorded before parking existed keep failing here, so their histories still replay.
+              const onError = node.onError ?? (patched(PARK_FAILED_NODES_PATCH) ? 'pause' : 'fail');
+              if (onError === 'fail') throw new NodeFailed(key, error);
+              const decision = await park(key, entry, error);
+              if (decision.action === 'abort')
+                throw new NodeFailed(key, { message: `Aborted${decision.reason ? `: ${decision.reason}` : ''} (after: ${error.message})`, type: 'Aborted' });
+              if (decision.action === 'skip') {
+                delete entry.error;
+                return succeed(decision.output ?? null, {});
+              }
+              if (decision.input !== undefined) input = entry.input = decision.input;
+              Object.assign(entry, { status: 'running', startedAt: now() });
+              delete entry.endedAt;
             }
-            throw new NodeFailed(key, error);
           }
         }
         case 'condition': {
@@ -132,7 +198,8 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
       }
     } catch (err) {
       if (err instanceof NodeFailed || isCancellation(err)) {
-        if (err instanceof NodeFailed && entry.status === 'running') Object.assign(entry, { status: 'failed', error: err.error, endedAt: now() });
+        if (err instanceof NodeFailed && (entry.status === 'running' || entry.status === 'parked'))
+          Object.assign(entry, { status: 'failed', error: err.error, endedAt: now() });
         throw err;
       }
       // Expression errors and bad data are the node's failure, named by node.
@@ -249,12 +316,8 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
     }
   }
   state.endedAt = now();
-  if (options.record) {
-    // Runs even when the workflow was cancelled, so the run's row never stays "running".
-    await CancellationScope.nonCancellable(() =>
-      record({ runId: options.runId, workspaceId: options.workspaceId, workflowId: workflowInfo().workflowId, state }),
-    );
-  }
+  // Runs even when the workflow was cancelled, so the run's row never stays "running".
+  if (options.record) await report(true);
   if (failure !== undefined) {
     if (isCancellation(failure)) throw failure;
     throw ApplicationFailure.create({ type: 'FlowFailed', message: state.error?.message ?? 'The flow failed', nonRetryable: true, details: [state.error] });

@@ -1,0 +1,90 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import Long from 'long';
+import { AppError } from '../../../core/src/errors';
+import { RunUpdates, type NodeDecision, type RunStatus } from '../../../core/src/run';
+import type { Db } from '../../../store/src/database';
+import * as runs from '../../../store/src/runs.repository';
+import type { TemporalAccess } from '../temporal';
+
+/**
+ * Decides for a parked node through the workflow's `decideNode` Update. The workflow's validator refuses
+ * a node that is not parked; that refusal becomes a 409 with its message.
+ */
+export async function decideNode(db: Db, temporal: TemporalAccess, workspaceId: string, runId: string, decision: NodeDecision) {
+  const row = await runs.getRun(db, workspaceId, runId);
+  if (!row) throw new AppError('NOT_FOUND', `There is no run "${runId}" in this workspace`);
+  if (!['running', 'parked'].includes(row.status)) throw new AppError('CONFLICT', `Run "${runId}" is ${row.status}; nodes can be retried only while a run is parked (a failed run can be reset: POST /api/runs/${runId}/reset)`);
+  try {
+    await temporal.call((client) => client.workflow.getHandle(row.workflow_id).executeUpdate(RunUpdates.decideNode, { args: [decision] }));
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new AppError('CONFLICT', err.cause?.message ?? err.message);
+    throw err;
+  }
+  return { runId, nodeKey: decision.nodeKey, action: decision.action, accepted: true };
+}
+
+/**
+ * Retries a run that already failed: resets its workflow to just before the failed node's activity was
+ * scheduled. Everything completed before that point keeps its result and is not run again; what was
+ * scheduled after it (the failed node, and parallel branches started after it) runs again.
+ */
+export async function resetRun(db: Db, temporal: TemporalAccess, workspaceId: string, runId: string) {
+  const row = await runs.getRun(db, workspaceId, runId);
+  if (!row) throw new AppError('NOT_FOUND', `There is no run "${runId}" in this workspace`);
+  if (row.status !== 'failed') throw new AppError('CONFLICT', `Run "${runId}" is ${row.status}; only a failed run can be reset (a parked node is retried instead)`);
+  const handle = temporal.client.workflow.getHandle(row.workflow_id);
+  const history = await temporal.call(() => handle.fetchHistory());
+  const events = history.events ?? [];
+  // The last activity that failed, and the workflow task that scheduled it.
+  const failed = [...events].reverse().find((e) => e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes);
+  const scheduledId = Number(failed?.activityTaskFailedEventAttributes?.scheduledEventId ?? failed?.activityTaskTimedOutEventAttributes?.scheduledEventId ?? 0);
+  const scheduled = events.find((e) => Number(e.eventId) === scheduledId);
+  const resetTo = Number(scheduled?.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId ?? 0);
+  if (!resetTo) throw new AppError('CONFLICT', `Run "${runId}" did not fail in an action, so there is no step to retry from; start a new run instead`);
+  const description = await temporal.call(() => handle.describe());
+  const { runId: newRunId } = await temporal.call((client) =>
+    client.workflowService.resetWorkflowExecution({
+      namespace: client.options.namespace,
+      workflowExecution: { workflowId: row.workflow_id, runId: description.runId },
+      workflowTaskFinishEventId: Long.fromNumber(resetTo),
+      reason: `Retry of run ${runId} from its failed step`,
+      requestId: `${runId}:${description.runId}:${resetTo}`,
+    }),
+  );
+  await runs.reopenRun(db, { runId, workspaceId, temporalRunId: newRunId ?? '' });
+  return { runId, status: 'running' satisfies RunStatus, resetToEventId: resetTo };
+}
+
+export interface BulkRetryFilter {
+  flowId?: string;
+  status: 'parked' | 'failed';
+  /** Only runs whose error has this type (`NonRetryable`, `Retryable`, `Timeout`, …). */
+  errorType?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+}
+
+/** Retries every matching run: parked nodes get a retry decision, failed runs are reset. Reports each outcome. */
+export async function bulkRetry(db: Db, temporal: TemporalAccess, workspaceId: string, f: BulkRetryFilter) {
+  const rows = await runs.listRuns(db, workspaceId, { ...f, offset: 0 });
+  const results: { runId: string; ok: boolean; error?: string }[] = [];
+  for (const row of rows) {
+    try {
+      if (f.status === 'failed') {
+        if (f.errorType && (JSON.parse(row.error ?? '{}') as { type?: string }).type !== f.errorType) continue;
+        await resetRun(db, temporal, workspaceId, row.id);
+      } else {
+        const detail = await runs.getRun(db, workspaceId, row.id);
+        const state = detail?.state ? (JSON.parse(detail.state) as { nodes: Record<string, { key: string; status: string; error?: { type: string } }> }) : undefined;
+        const parked = Object.values(state?.nodes ?? {}).filter((n) => n.status === 'parked' && (!f.errorType || n.error?.type === f.errorType));
+        if (parked.length === 0) continue;
+        for (const node of parked) await decideNode(db, temporal, workspaceId, row.id, { nodeKey: node.key, action: 'retry' });
+      }
+      results.push({ runId: row.id, ok: true });
+    } catch (err) {
+      results.push({ runId: row.id, ok: false, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return { matched: results.length, retried: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length, results };
+}
