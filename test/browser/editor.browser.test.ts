@@ -304,7 +304,8 @@ describe('the editor in a browser, end to end', () => {
   it('the other pages render: flows, catalog, an integration with its prompt, secrets, settings, runs', async () => {
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: 'Flows' }).click();
-    await page.getByRole('link', { name: 'Order paid' }).waitFor();
+    await page.getByRole('heading', { name: 'Flows', level: 1 }).waitFor();
+    await page.locator('table.table').getByRole('link', { name: 'Order paid' }).waitFor();
     expect(await page.locator('table.table tbody tr').first().textContent()).toContain('v2');
     await shot('01-flows-list');
 

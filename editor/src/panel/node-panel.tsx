@@ -367,7 +367,7 @@ function RetrySection({ node, info, located, apply, disabled }: { node: ActionNo
     apply([{ type: 'updateNode', nodeId: node.id, patch: { retry: Object.keys(next).length > 0 ? next : undefined } }]);
   };
   const setOnError = (mode: string) => {
-    const ops: FlowOperation[] = [{ type: 'updateNode', nodeId: node.id, patch: { onError: mode === 'branch' ? 'branch' : undefined } }];
+    const ops: FlowOperation[] = [{ type: 'updateNode', nodeId: node.id, patch: { onError: mode === 'branch' || mode === 'fail' ? mode : undefined } }];
     // Without the error branch the node's `error` edges would be invalid: they go in the same undo step.
     if (mode !== 'branch') {
       const parent = located.parentId ? { parentId: located.parentId } : {};
@@ -436,17 +436,20 @@ function RetrySection({ node, info, located, apply, disabled }: { node: ActionNo
       </div>
       <div className="sf-field">
         <label htmlFor={`${id}-onerror`}>When all attempts fail</label>
-        <select id={`${id}-onerror`} value={node.onError ?? 'fail'} disabled={disabled} aria-describedby={`${id}-onerror-help`} onChange={(e) => setOnError(e.target.value)}>
-          <option value="fail">Fail the run</option>
+        <select id={`${id}-onerror`} value={node.onError ?? 'pause'} disabled={disabled} aria-describedby={`${id}-onerror-help`} onChange={(e) => setOnError(e.target.value)}>
+          <option value="pause">Pause the run and wait for me (retry, skip or abort)</option>
           <option value="branch">Follow the error branch</option>
+          <option value="fail">Fail the run</option>
         </select>
         <p id={`${id}-onerror-help`} className="sf-help">
           {node.onError === 'branch' ? (
             <>
               Connect the node&apos;s <code>error</code> edge; the next nodes read <code>nodes.{node.id}.error</code>.
             </>
+          ) : node.onError === 'fail' ? (
+            'The run stops with this node’s error; it can be retried later from this step.'
           ) : (
-            'The run stops with this node’s error.'
+            'The node is parked with its error; the rest of the run goes on, and you decide in the run view. It gives up after 7 days.'
           )}
         </p>
       </div>
