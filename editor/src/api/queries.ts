@@ -3,6 +3,7 @@ import type { FlowDocument } from '../../../core/src/flow';
 import type { FlowOperation } from '../../../core/src/operations';
 import { api } from './client';
 import type { ActionInfo, Flow, FlowSummary, FlowVersion, IntegrationSummary, RunDetail, RunSummary, SecretSummary } from './types';
+import type { BulkRetryFilter, BulkRetryResult, NodeDecisionRequest, NodeDecisionResult, ResetRunResult } from './types';
 
 /** Server data hooks (TanStack Query). Keys: ['flows'], ['flow', id], ['runs', filters], ['run', id], … */
 
@@ -124,3 +125,54 @@ export function useDeleteSecret() {
 }
 
 export const useSettings = () => useQuery({ queryKey: ['settings'], queryFn: () => api<{ backendFunctions: boolean }>('GET', '/api/settings') });
+
+/** Runs that are over: nothing about them changes unless someone resets them. */
+const DONE_RUN_STATUSES: readonly string[] = ['completed', 'failed', 'cancelled'];
+
+/**
+ * Like useRun, but also polls while the run is parked (a parked node waits for a decision while the rest
+ * of the run goes on): it stops only once the run is completed, failed or cancelled. A reset run polls again.
+ */
+export const useLiveRun = (runId: string) =>
+  useQuery({
+    queryKey: ['run', runId],
+    queryFn: () => api<RunDetail>('GET', `/api/runs/${runId}`),
+    refetchInterval: (q) => (q.state.data && DONE_RUN_STATUSES.includes(q.state.data.status) ? false : 750),
+  });
+
+/** Retry, skip or abort a parked node of a run. */
+export function useDecideNode(runId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ nodeKey, action, ...body }: NodeDecisionRequest) =>
+      api<NodeDecisionResult>('POST', `/api/runs/${encodeURIComponent(runId)}/nodes/${encodeURIComponent(nodeKey)}/${action}`, body),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: ['run', runId] });
+      void qc.invalidateQueries({ queryKey: ['runs'] });
+    },
+  });
+}
+
+/** Retries a failed run from its failed step (completed steps keep their results). */
+export function useResetRun(runId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => api<ResetRunResult>('POST', `/api/runs/${encodeURIComponent(runId)}/reset`),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: ['run', runId] });
+      void qc.invalidateQueries({ queryKey: ['runs'] });
+    },
+  });
+}
+
+/** Retries every parked or failed run matching a filter; reports each outcome. */
+export function useBulkRetry() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (filter: BulkRetryFilter) => api<BulkRetryResult>('POST', '/api/runs/bulk-retry', filter),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: ['runs'] });
+      void qc.invalidateQueries({ queryKey: ['run'] });
+    },
+  });
+}

@@ -84,3 +84,43 @@ export interface SecretSummary {
   test: { last4: string } | null;
   updatedAt: string;
 }
+
+/** What someone can decide for a parked node (POST /api/runs/:runId/nodes/:nodeKey/{retry,skip,abort}). */
+export type NodeDecisionAction = 'retry' | 'skip' | 'abort';
+
+/** The body of one decision: `input` for retry, `output` for skip, `reason` for abort. */
+export type NodeDecisionRequest =
+  | { nodeKey: string; action: 'retry'; input?: unknown }
+  | { nodeKey: string; action: 'skip'; output?: unknown }
+  | { nodeKey: string; action: 'abort'; reason?: string };
+
+export interface NodeDecisionResult {
+  runId: string;
+  nodeKey: string;
+  action: NodeDecisionAction;
+  accepted: boolean;
+}
+
+/** POST /api/runs/:runId/reset: a failed run retried from its failed step. */
+export interface ResetRunResult {
+  runId: string;
+  status: RunStatus;
+  resetToEventId: number;
+}
+
+/** POST /api/runs/bulk-retry: which runs to retry. */
+export interface BulkRetryFilter {
+  status: 'parked' | 'failed';
+  flowId?: string;
+  errorType?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+}
+
+export interface BulkRetryResult {
+  matched: number;
+  retried: number;
+  failed: number;
+  results: { runId: string; ok: boolean; error?: string }[];
+}

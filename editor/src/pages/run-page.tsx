@@ -1,7 +1,7 @@
 import { useCallback, useMemo, useState } from 'react';
 import { walkNodes } from '../../../core/src/graph';
 import type { FlowSnapshot } from '../../../core/src/flow';
-import { useActions, useCancelRun, useFlows, useRun, useStartRun, useVersion } from '../api/queries';
+import { useActions, useCancelRun, useFlows, useLiveRun, useResetRun, useStartRun, useVersion } from '../api/queries';
 import type { ActionInfo, NodeRunState, RunDetail } from '../api/types';
 import { ErrorBox } from '../components/error-box';
 import { elapsed, formatDuration, formatTime, truncate } from '../components/format';
@@ -10,8 +10,9 @@ import { StatusBadge, TestBadge } from '../components/status-badge';
 import { useNow } from '../components/use-now';
 import { href, navigate } from '../router';
 import { NodeDetails, type NodeSelection } from '../runs/node-details';
+import { ParkedBanner } from '../runs/parked-actions';
 import { RunGraph } from '../runs/run-graph';
-import { entriesByNode, failingEntry, isFinished, KIND_LABEL } from '../runs/run-model';
+import { entriesByNode, failingEntry, isFinished, KIND_LABEL, parkedEntries } from '../runs/run-model';
 
 const NO_ACTIONS: ActionInfo[] = [];
 
@@ -35,7 +36,8 @@ function describeNode(
 
 /** One run: its header and actions, result, the live graph of its version, the selected node's details and every step. */
 export function RunPage({ runId }: { runId: string }) {
-  const run = useRun(runId);
+  // Polls while the run is running or parked (and again after a reset), until it is over.
+  const run = useLiveRun(runId);
   if (run.error) {
     return (
       <section>
@@ -56,21 +58,30 @@ function RunView({ run }: { run: RunDetail }) {
   const version = useVersion(run.flowId, run.version);
   const cancel = useCancelRun();
   const again = useStartRun(run.flowId);
+  const reset = useResetRun(run.id);
   const finished = isFinished(run.status);
   const now = useNow(!finished);
   const flowName = flows.data?.find((f) => f.id === run.flowId)?.name;
   const snapshot = version.data?.snapshot;
   const actionList = actions.data ?? NO_ACTIONS;
 
-  // The failing node is selected until the person picks another (or closes the panel).
+  // The failing node (else the first parked one) is selected until the person picks another (or closes the panel).
   const [picked, setPicked] = useState<NodeSelection | null | undefined>(undefined);
-  const failing = run.status === 'failed' ? failingEntry(run) : undefined;
+  const parked = useMemo(() => parkedEntries(run.nodes), [run.nodes]);
+  const failing = run.status === 'failed' ? failingEntry(run) : parked[0];
   const selection = picked !== undefined ? picked : failing ? { nodeId: failing.nodeId, key: failing.key } : null;
   const onSelectNode = useCallback((nodeId: string) => setPicked((p) => (p?.nodeId === nodeId ? p : { nodeId })), []);
   const byNode = useMemo(() => entriesByNode(run.nodes), [run.nodes]);
 
   const onCancel = () => {
     if (window.confirm(`Cancel run ${run.id}? Steps already done stay done; the run stops before its next step.`)) cancel.mutate(run.id);
+  };
+  const onReset = () => {
+    const question =
+      `Retry run ${run.id} from its failed step?\n\n` +
+      'The failed step runs again, and so does anything that was scheduled after it. ' +
+      'Steps that completed keep their results and do not run again.';
+    if (window.confirm(question)) reset.mutate();
   };
   const onRunAgain = async () => {
     const started = await again.mutateAsync({ input: run.trigger.data ?? {}, mode: run.mode, version: run.version });
@@ -106,9 +117,19 @@ function RunView({ run }: { run: RunDetail }) {
           {run.mode === 'test' && <TestBadge />}
         </div>
         <div className="button-row">
-          {(run.status === 'running' || run.status === 'starting') && (
+          {(run.status === 'running' || run.status === 'starting' || run.status === 'parked') && (
             <button type="button" className="danger" onClick={onCancel} disabled={cancel.isPending}>
               {cancel.isPending ? 'Cancelling…' : 'Cancel run'}
+            </button>
+          )}
+          {run.status === 'failed' && (
+            <button
+              type="button"
+              onClick={onReset}
+              disabled={reset.isPending}
+              title="Run the failed step again, and what was scheduled after it; completed steps keep their results"
+            >
+              {reset.isPending ? 'Retrying…' : 'Retry from failed step'}
             </button>
           )}
           <button
@@ -122,7 +143,8 @@ function RunView({ run }: { run: RunDetail }) {
           </button>
         </div>
       </div>
-      <ErrorBox error={cancel.error ?? again.error} />
+      <ErrorBox error={cancel.error ?? again.error ?? reset.error} />
+      <ParkedBanner entries={parked} titleOf={(e) => describeNode(e.nodeId, snapshot, actionList, e).title} onReview={(s) => setPicked(s)} />
 
       <dl className="facts inline run-facts">
         <dt>Run</dt>
@@ -183,6 +205,7 @@ function RunView({ run }: { run: RunDetail }) {
             selectedKey={selection.key}
             finished={finished}
             now={now}
+            runId={run.id}
             onSelect={setPicked}
             onClose={() => setPicked(null)}
           />

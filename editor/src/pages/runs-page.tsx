@@ -1,12 +1,13 @@
 import { useId, useState } from 'react';
-import { useFlows, useRuns, type RunFilters } from '../api/queries';
+import { useBulkRetry, useFlows, useRuns, type RunFilters } from '../api/queries';
+import type { BulkRetryFilter } from '../api/types';
 import { ErrorBox } from '../components/error-box';
 import { elapsed, formatAgo, formatDuration, formatTime, truncate } from '../components/format';
 import { StatusBadge, TestBadge } from '../components/status-badge';
 import { useNow } from '../components/use-now';
 import { href, navigate } from '../router';
 
-const STATUSES = ['starting', 'running', 'completed', 'failed', 'cancelled'] as const;
+const STATUSES = ['starting', 'running', 'parked', 'completed', 'failed', 'cancelled'] as const;
 const RANGES = [
   { value: 'all', label: 'All time', ms: 0 },
   { value: 'hour', label: 'Last hour', ms: 3_600_000 },
@@ -36,6 +37,32 @@ export function RunsPage({ flowId }: { flowId?: string }) {
   const now = useNow(true);
   const flowName = new Map(flows.data?.map((f) => [f.id, f.name]));
   const filtered = !!(flowId || status || mode || range.from);
+
+  // "Retry all": every parked (or failed) run that matches the filters, retried by the server in one request.
+  const bulk = useBulkRetry();
+  const retryable = status === 'parked' || status === 'failed';
+  const bulkFilter: BulkRetryFilter | undefined = retryable
+    ? { status, ...(flowId ? { flowId } : {}), ...(range.from ? { from: range.from } : {}) }
+    : undefined;
+  // The outcome shown is the one for the filters on screen.
+  const bulkShown = !!bulkFilter && JSON.stringify(bulk.variables) === JSON.stringify(bulkFilter);
+  const bulkResult = bulkShown ? bulk.data : undefined;
+  const onRetryAll = () => {
+    if (!bulkFilter) return;
+    const scope = [
+      flowId ? `of ${flowName.get(flowId) ?? flowId}` : '',
+      range.from ? `started in the ${RANGES.find((r) => r.value === range.value)!.label.toLowerCase()}` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    const what =
+      bulkFilter.status === 'parked'
+        ? 'Each parked step runs again with its input as it is.'
+        : 'Each run is retried from its failed step: that step and anything scheduled after it run again; completed steps keep their results.';
+    if (window.confirm(`Retry every ${bulkFilter.status} run${scope ? ` ${scope}` : ''} (live and test, up to 100, newest first)?\n\n${what}`)) {
+      bulk.mutate(bulkFilter);
+    }
+  };
 
   const chooseRange = (value: Range) => {
     const ms = RANGES.find((r) => r.value === value)!.ms;
@@ -112,6 +139,48 @@ export function RunsPage({ flowId }: { flowId?: string }) {
         )}
       </form>
 
+      {retryable && (
+        <div className="bulk-retry">
+          <button
+            type="button"
+            onClick={onRetryAll}
+            disabled={bulk.isPending || !!mode}
+            title={`Retry every ${status} run that matches the flow and time filters`}
+          >
+            {bulk.isPending ? 'Retrying…' : 'Retry all'}
+          </button>
+          {mode ? (
+            <span className="muted">Retry all cannot filter by mode: choose “Live and test” to retry every {status} run that matches.</span>
+          ) : (
+            <span className="muted">
+              {status === 'parked' ? 'Retries the parked steps of every matching run.' : 'Retries every matching run from its failed step.'}
+            </span>
+          )}
+          {bulkResult && (
+            <span role="status" className="bulk-result">
+              Retried {bulkResult.retried} of {bulkResult.matched} ({bulkResult.failed} failed)
+            </span>
+          )}
+        </div>
+      )}
+      {bulkResult && bulkResult.failed > 0 && (
+        <details className="bulk-failures">
+          <summary>Runs that could not be retried ({bulkResult.failed})</summary>
+          <ul>
+            {bulkResult.results
+              .filter((r) => !r.ok)
+              .map((r) => (
+                <li key={r.runId}>
+                  <a className="mono" href={href({ page: 'run', runId: r.runId })}>
+                    {r.runId}
+                  </a>
+                  : {r.error ?? 'unknown error'}
+                </li>
+              ))}
+          </ul>
+        </details>
+      )}
+      <ErrorBox error={bulkShown ? bulk.error : null} />
       <ErrorBox error={runs.error} />
       {!runs.data && !runs.error && <p className="muted">Loading runs…</p>}
       {runs.data && runs.data.length === 0 && (

@@ -3,6 +3,7 @@ import type { NodeRunState } from '../api/types';
 import { elapsed, formatDuration, formatTime } from '../components/format';
 import { JsonView } from '../components/json-view';
 import { StatusBadge } from '../components/status-badge';
+import { DecisionHistory, ParkedActions } from './parked-actions';
 import { iterationEntries, iterationLabel, iterationPath, KIND_LABEL } from './run-model';
 
 export interface NodeSelection {
@@ -11,10 +12,11 @@ export interface NodeSelection {
   key?: string;
 }
 
-/** The entry of a node to show: the chosen key, else a failed one, else a running one, else the last. */
+/** The entry of a node to show: the chosen key, else a parked one, else a failed one, else a running one, else the last. */
 export function pickEntry(entries: NodeRunState[], key: string | undefined): NodeRunState | undefined {
   return (
     (key ? entries.find((e) => e.key === key) : undefined) ??
+    entries.find((e) => e.status === 'parked') ??
     entries.find((e) => e.status === 'failed') ??
     entries.find((e) => e.status === 'running') ??
     entries[entries.length - 1]
@@ -36,6 +38,7 @@ export function NodeDetails({
   selectedKey,
   finished,
   now,
+  runId,
   onSelect,
   onClose,
 }: {
@@ -52,6 +55,8 @@ export function NodeDetails({
   selectedKey: string | undefined;
   finished: boolean;
   now: number;
+  /** The run, for the decisions of a parked entry (retry, skip, abort); without it a parked entry only shows its error. */
+  runId?: string;
   onSelect: (selection: NodeSelection) => void;
   onClose: () => void;
 }) {
@@ -97,14 +102,22 @@ export function NodeDetails({
         </div>
       )}
 
-      {entry && <EntryDetails entry={entry} now={now} />}
+      {entry && (
+        <EntryDetails
+          entry={entry}
+          now={now}
+          runId={runId}
+          // A decision pins the selection, so the panel stays on this entry when it stops being parked.
+          onDecided={() => onSelect({ nodeId, key: entry.key })}
+        />
+      )}
 
       {kind === 'forEach' && entry && <Iterations forEachEntry={entry} allEntries={allEntries} now={now} onSelect={onSelect} />}
     </aside>
   );
 }
 
-function EntryDetails({ entry, now }: { entry: NodeRunState; now: number }) {
+function EntryDetails({ entry, now, runId, onDecided }: { entry: NodeRunState; now: number; runId?: string | undefined; onDecided?: () => void }) {
   const duration = elapsed(entry.startedAt, entry.endedAt, now);
   return (
     <div className="entry-details">
@@ -161,6 +174,12 @@ function EntryDetails({ entry, now }: { entry: NodeRunState; now: number }) {
           </div>
         </div>
       )}
+      {entry.status === 'parked' && runId && (
+        // A retry starts the entry again (new startedAt): if it parks again, that is a fresh form. Until then a
+        // decision that was sent keeps the form off, even while the workflow still reports the node parked.
+        <ParkedActions key={`${entry.key}@${entry.startedAt ?? ''}`} runId={runId} entry={entry} onDecided={onDecided} />
+      )}
+      {entry.decisions && <DecisionHistory decisions={entry.decisions} />}
       {entry.status !== 'skipped' && (
         <>
           {(entry.type === 'action' || entry.input !== undefined) && <JsonView label="Input" value={entry.input} empty="No input recorded" />}

@@ -17,8 +17,12 @@ export interface RunNodeData extends CanvasNodeData {
 
 type RunFlowNode = Node<RunNodeData>;
 
+/** What a parked node says in the graph: it waits for a decision (retry, skip or abort) in its details panel. */
+export const PARKED_LABEL = 'parked — waiting for you';
+
 export function statusLabel(status: CanvasStatus | undefined, finished: boolean): string {
   if (!status || status === 'waiting') return finished ? 'not run' : 'waiting';
+  if (status === 'parked') return PARKED_LABEL;
   return status;
 }
 
@@ -125,7 +129,7 @@ export function runCanvas(
     // Nodes inside a forEach body run once per item (keys `loop[2].node`): show them combined.
     const inBody = n.parentId !== undefined;
     const status = inBody ? combinedStatus(entries) : n.data.status;
-    const failed = inBody ? entries.find((e) => e.status === 'failed') : undefined;
+    const failed = inBody ? (entries.find((e) => e.status === 'parked') ?? entries.find((e) => e.status === 'failed')) : undefined;
     const attempts = inBody ? Math.max(0, ...entries.map((e) => e.attempts)) : n.data.attempts;
     const data: RunNodeData = {
       ...n.data,
@@ -154,7 +158,7 @@ export function runCanvas(
   const edges: Edge[] = canvas.edges
     .filter((e) => !(e.data.parentId !== null && e.source === e.data.parentId))
     .map((e) => {
-      const reached = ['running', 'succeeded', 'failed'].includes(statusOf.get(e.target) ?? '');
+      const reached = ['running', 'succeeded', 'failed', 'parked'].includes(statusOf.get(e.target) ?? '');
       return {
         id: e.id,
         source: e.source,

@@ -15,9 +15,13 @@ export function entriesByNode(entries: NodeRunState[]): Map<string, NodeRunState
   return out;
 }
 
-/** One status for a node that ran several times: running wins, then failed, then succeeded; all skipped is skipped. */
+/**
+ * One status for a node that ran several times: parked wins (it waits for someone), then running, then
+ * failed, then succeeded; all skipped is skipped.
+ */
 export function combinedStatus(entries: NodeRunState[]): CanvasStatus {
   if (entries.length === 0) return 'waiting';
+  if (entries.some((e) => e.status === 'parked')) return 'parked';
   if (entries.some((e) => e.status === 'running')) return 'running';
   if (entries.some((e) => e.status === 'failed')) return 'failed';
   if (entries.some((e) => e.status === 'succeeded')) return 'succeeded';
@@ -28,6 +32,11 @@ export function combinedStatus(entries: NodeRunState[]): CanvasStatus {
 export function failingEntry(run: { error?: { nodeId?: string } | undefined; nodes: NodeRunState[] }): NodeRunState | undefined {
   const key = run.error?.nodeId;
   return (key ? run.nodes.find((n) => n.key === key || n.nodeId === key) : undefined) ?? run.nodes.find((n) => n.status === 'failed');
+}
+
+/** The entries parked for a decision (retry, skip or abort), in the order the run reached them. */
+export function parkedEntries(entries: NodeRunState[]): NodeRunState[] {
+  return entries.filter((e) => e.status === 'parked');
 }
 
 /** `loop[2].send` → [{ forEach: 'loop', index: 2 }]; `a[0].b[1].c` → two levels. A top-level key gives []. */
