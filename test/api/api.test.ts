@@ -541,7 +541,7 @@ describe('runs', () => {
     expect(cancelled.nodes.find((n: { nodeId: string }) => n.nodeId === 'never')).toBeUndefined();
     expect((await runRow(runId)).status).toBe('cancelled');
 
-    expectError(await api.request('POST', `/api/runs/${runId}/cancel`), 409, 'CONFLICT', /is cancelled; only a running run can be cancelled/);
+    expectError(await api.request('POST', `/api/runs/${runId}/cancel`), 409, 'CONFLICT', /is cancelled; only a running or parked run can be cancelled/);
     const quick = await createFlow('Quick', manualFlow([transform('q', '1')]));
     await publish(quick);
     const completed = await startManualRun(quick);
