@@ -80,7 +80,27 @@ export async function updateRunProgress(db: Db, run: { runId: string; workspaceI
 
 /** A failed run reset in Temporal runs again: same row, the new Temporal run id, no end yet. */
 export async function reopenRun(db: Db, run: { runId: string; workspaceId: string; temporalRunId: string }) {
-  await db.updateTable('runs').set({ status: 'running', temporal_run_id: run.temporalRunId, ended_at: null, error: null }).where('id', '=', run.runId).where('workspace_id', '=', run.workspaceId).execute();
+  await db
+    .updateTable('runs')
+    .set({ status: 'running', temporal_run_id: run.temporalRunId, ended_at: null, error: null })
+    .where('id', '=', run.runId)
+    .where('workspace_id', '=', run.workspaceId)
+    .execute();
+}
+
+/** Undoes reopenRun when the reset itself failed. */
+export async function restoreFailedRun(db: Db, run: { runId: string; workspaceId: string; status: string; error: string | null; endedAt: string | null }) {
+  await db
+    .updateTable('runs')
+    .set({ status: run.status, error: run.error, ended_at: run.endedAt })
+    .where('id', '=', run.runId)
+    .where('workspace_id', '=', run.workspaceId)
+    .where('ended_at', 'is', null)
+    .execute();
+}
+
+export async function setTemporalRunId(db: Db, run: { runId: string; workspaceId: string; temporalRunId: string }) {
+  await db.updateTable('runs').set({ temporal_run_id: run.temporalRunId }).where('id', '=', run.runId).where('workspace_id', '=', run.workspaceId).execute();
 }
 
 export async function getRun(db: Db, workspaceId: string, id: string) {

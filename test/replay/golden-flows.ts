@@ -3,7 +3,7 @@ import type { History } from '@temporalio/common/lib/proto-utils';
 import proto from '@temporalio/proto';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
 import { FlowDocument, toSnapshot } from '../../core/src/flow';
-import type { RunFlowInput } from '../../core/src/run';
+import type { NodeDecision, RunFlowInput } from '../../core/src/run';
 
 /**
  * The golden flows whose recorded histories test/replay/replay.test.ts replays against the current
@@ -16,10 +16,17 @@ export interface GoldenFlow {
   data: unknown;
   /** How the recorded run ended; the recorder refuses a history that ended otherwise. */
   expected: 'completed' | 'failed';
+  /**
+   * The flow parks: once `decide.nodeKey` is parked the recorder opens the peer's locked path and sends
+   * this decision through the decideNode Update.
+   */
+  decide?: NodeDecision;
+  /** Run with `options.record` (the parks and the end are reported by the local activity, as in production). Default false. */
+  record?: boolean;
 }
 
-/** Answers of the local HTTP peer the recorder starts; `flakyPath` answers 503 twice, then 200. */
-export const PEER_PATHS = { user: '/user', echo: '/echo', missing: '/missing', bad: '/bad', flaky: '/flaky' } as const;
+/** Answers of the local HTTP peer the recorder starts; `flaky` answers 503 twice, then 200; `locked` answers 401 until the recorder opens it. */
+export const PEER_PATHS = { user: '/user', echo: '/echo', missing: '/missing', bad: '/bad', flaky: '/flaky', locked: '/locked' } as const;
 
 const fastRetry = { maximumAttempts: 4, initialInterval: '100ms', backoffCoefficient: 1 };
 
@@ -219,12 +226,34 @@ export function goldenFlows(peer: string): GoldenFlow[] {
       doc: {
         trigger: { type: 'manual' },
         nodes: [
-          { id: 'call', ...get(`${peer}${PEER_PATHS.bad}`) },
+          // Recorded before parking existed, when a failed node failed the run; `onError: 'fail'` keeps that
+          // meaning if the flow is ever recorded again (the committed history replays without the patch).
+          { id: 'call', ...get(`${peer}${PEER_PATHS.bad}`), onError: 'fail' },
           { id: 'never', ...transform('"never"') },
         ],
         edges: [
           { from: 'trigger', to: 'call' },
           { from: 'call', to: 'never' },
+        ],
+      },
+    },
+    {
+      // Parking (the PARK_FAILED_NODES_PATCH path): a 401 is not retried, the node parks and the progress is
+      // recorded; once the peer accepts, the decideNode Update retries the node (a new activity) and the run completes.
+      name: 'park-retry',
+      expected: 'completed',
+      record: true,
+      data: {},
+      decide: { nodeKey: 'call', action: 'retry' },
+      doc: {
+        trigger: { type: 'manual' },
+        nodes: [
+          { id: 'call', ...get(`${peer}${PEER_PATHS.locked}`) },
+          { id: 'after', ...transform('data', { $expr: 'nodes.call.body.ok' }) },
+        ],
+        edges: [
+          { from: 'trigger', to: 'call' },
+          { from: 'call', to: 'after' },
         ],
       },
     },
@@ -255,7 +284,15 @@ export function goldenInput(flow: GoldenFlow): RunFlowInput {
   return {
     snapshot: toSnapshot(FlowDocument.parse(flow.doc)),
     trigger: { type: 'manual', data: flow.data },
-    options: { runId: `run_golden_${flow.name}`, workspaceId: 'ws_golden', flowId: 'flw_golden', version: 1, mode: 'live', actionDefaults: {}, record: false },
+    options: {
+      runId: `run_golden_${flow.name}`,
+      workspaceId: 'ws_golden',
+      flowId: 'flw_golden',
+      version: 1,
+      mode: 'live',
+      actionDefaults: {},
+      record: flow.record ?? false,
+    },
   };
 }
 

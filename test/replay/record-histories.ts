@@ -15,7 +15,7 @@ import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { integrations } from '../../catalog';
-import type { RunState } from '../../core/src/run';
+import { RunQueries, RunUpdates, type RunState } from '../../core/src/run';
 import { startDevServer } from '../../scripts/lib/temporal-dev-server';
 import { openDatabase } from '../../store/src/database';
 import { migrateToLatest } from '../../store/src/migrate';
@@ -30,6 +30,7 @@ const TASK_QUEUE = 'golden-histories';
 async function main(only: string[]): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   let flakyCalls = 0;
+  let lockedOpen = false;
   const peer = await startHttpPeer((hit) => {
     const p = hit.path.split('?')[0]!;
     if (p === PEER_PATHS.user) return { body: { id: 42, name: 'Ada', plan: 'pro' } };
@@ -37,6 +38,7 @@ async function main(only: string[]): Promise<void> {
     if (p === PEER_PATHS.missing) return { status: 404, body: { error: 'no such thing' } };
     if (p === PEER_PATHS.bad) return { status: 400, body: { error: 'bad request' } };
     if (p === PEER_PATHS.flaky) return ++flakyCalls <= 2 ? { status: 503, body: 'down' } : { body: { ok: true, calls: flakyCalls } };
+    if (p === PEER_PATHS.locked) return lockedOpen ? { body: { ok: true } } : { status: 401, body: { error: 'bad token' } };
     return { status: 500, body: 'unexpected' };
   });
   const flows = goldenFlows(peer.url).filter((f) => only.length === 0 || only.includes(f.name));
@@ -49,7 +51,7 @@ async function main(only: string[]): Promise<void> {
     await migrateToLatest(db);
     const nativeConnection = await NativeConnection.connect({ address: server.address });
     const worker = await createSwitchyardWorker({
-    secrets: ephemeralSecretStore(db),
+      secrets: ephemeralSecretStore(db),
       connection: nativeConnection,
       namespace: 'default',
       taskQueue: TASK_QUEUE,
@@ -65,7 +67,19 @@ async function main(only: string[]): Promise<void> {
       fs.mkdirSync(HISTORIES_DIR, { recursive: true });
       for (const flow of flows) {
         if (flow.name === 'retry') flakyCalls = 0;
+        lockedOpen = false;
         const handle = await client.workflow.start('runFlow', { args: [goldenInput(flow)], taskQueue: TASK_QUEUE, workflowId: flow.name });
+        if (flow.decide) {
+          // Wait for the park, open the peer, then decide through the Update, as the API does.
+          const { nodeKey } = flow.decide;
+          const deadline = Date.now() + 30_000;
+          while ((await handle.query<RunState>(RunQueries.state)).nodes[nodeKey]?.status !== 'parked') {
+            if (Date.now() > deadline) throw new Error(`Golden flow "${flow.name}": node "${nodeKey}" did not park within 30 s`);
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          lockedOpen = true;
+          await handle.executeUpdate(RunUpdates.decideNode, { args: [flow.decide] });
+        }
         const outcome = await handle.result().then(
           (state: RunState) => state.status,
           (err: unknown) => {

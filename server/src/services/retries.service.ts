@@ -1,4 +1,4 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import Long from 'long';
 import { AppError } from '../../../core/src/errors';
 import { RunUpdates, type NodeDecision, type RunStatus } from '../../../core/src/run';
@@ -13,11 +13,18 @@ import type { TemporalAccess } from '../temporal';
 export async function decideNode(db: Db, temporal: TemporalAccess, workspaceId: string, runId: string, decision: NodeDecision) {
   const row = await runs.getRun(db, workspaceId, runId);
   if (!row) throw new AppError('NOT_FOUND', `There is no run "${runId}" in this workspace`);
-  if (!['running', 'parked'].includes(row.status)) throw new AppError('CONFLICT', `Run "${runId}" is ${row.status}; nodes can be retried only while a run is parked (a failed run can be reset: POST /api/runs/${runId}/reset)`);
+  if (!['running', 'parked'].includes(row.status))
+    throw new AppError(
+      'CONFLICT',
+      `Run "${runId}" is ${row.status}; nodes can be retried only while a run is parked (a failed run can be reset: POST /api/runs/${runId}/reset)`,
+    );
   try {
     await temporal.call((client) => client.workflow.getHandle(row.workflow_id).executeUpdate(RunUpdates.decideNode, { args: [decision] }));
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw new AppError('CONFLICT', err.cause?.message ?? err.message);
+    // The run ended after its row was read (another decision finished it, or its end is not recorded yet).
+    if (err instanceof WorkflowNotFoundError)
+      throw new AppError('CONFLICT', `Run "${runId}" has already ended; nodes can be retried only while a run is parked`);
     throw err;
   }
   return { runId, nodeKey: decision.nodeKey, action: decision.action, accepted: true };
@@ -31,7 +38,8 @@ export async function decideNode(db: Db, temporal: TemporalAccess, workspaceId: 
 export async function resetRun(db: Db, temporal: TemporalAccess, workspaceId: string, runId: string) {
   const row = await runs.getRun(db, workspaceId, runId);
   if (!row) throw new AppError('NOT_FOUND', `There is no run "${runId}" in this workspace`);
-  if (row.status !== 'failed') throw new AppError('CONFLICT', `Run "${runId}" is ${row.status}; only a failed run can be reset (a parked node is retried instead)`);
+  if (row.status !== 'failed')
+    throw new AppError('CONFLICT', `Run "${runId}" is ${row.status}; only a failed run can be reset (a parked node is retried instead)`);
   const handle = temporal.client.workflow.getHandle(row.workflow_id);
   const history = await temporal.call(() => handle.fetchHistory());
   const events = history.events ?? [];
@@ -42,16 +50,24 @@ export async function resetRun(db: Db, temporal: TemporalAccess, workspaceId: st
   const resetTo = Number(scheduled?.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId ?? 0);
   if (!resetTo) throw new AppError('CONFLICT', `Run "${runId}" did not fail in an action, so there is no step to retry from; start a new run instead`);
   const description = await temporal.call(() => handle.describe());
-  const { runId: newRunId } = await temporal.call((client) =>
-    client.workflowService.resetWorkflowExecution({
-      namespace: client.options.namespace,
-      workflowExecution: { workflowId: row.workflow_id, runId: description.runId },
-      workflowTaskFinishEventId: Long.fromNumber(resetTo),
-      reason: `Retry of run ${runId} from its failed step`,
-      requestId: `${runId}:${description.runId}:${resetTo}`,
-    }),
-  );
-  await runs.reopenRun(db, { runId, workspaceId, temporalRunId: newRunId ?? '' });
+  // Reopen the row first: the reset run may finish (and record its end) before the reset call returns.
+  await runs.reopenRun(db, { runId, workspaceId, temporalRunId: description.runId });
+  let newRunId: string | null | undefined;
+  try {
+    ({ runId: newRunId } = await temporal.call((client) =>
+      client.workflowService.resetWorkflowExecution({
+        namespace: client.options.namespace,
+        workflowExecution: { workflowId: row.workflow_id, runId: description.runId },
+        workflowTaskFinishEventId: Long.fromNumber(resetTo),
+        reason: `Retry of run ${runId} from its failed step`,
+        requestId: `${runId}:${description.runId}:${resetTo}`,
+      }),
+    ));
+  } catch (err) {
+    await runs.restoreFailedRun(db, { runId, workspaceId, status: row.status, error: row.error, endedAt: row.ended_at });
+    throw err;
+  }
+  await runs.setTemporalRunId(db, { runId, workspaceId, temporalRunId: newRunId ?? '' });
   return { runId, status: 'running' satisfies RunStatus, resetToEventId: resetTo };
 }
 
@@ -76,7 +92,9 @@ export async function bulkRetry(db: Db, temporal: TemporalAccess, workspaceId: s
         await resetRun(db, temporal, workspaceId, row.id);
       } else {
         const detail = await runs.getRun(db, workspaceId, row.id);
-        const state = detail?.state ? (JSON.parse(detail.state) as { nodes: Record<string, { key: string; status: string; error?: { type: string } }> }) : undefined;
+        const state = detail?.state
+          ? (JSON.parse(detail.state) as { nodes: Record<string, { key: string; status: string; error?: { type: string } }> })
+          : undefined;
         const parked = Object.values(state?.nodes ?? {}).filter((n) => n.status === 'parked' && (!f.errorType || n.error?.type === f.errorType));
         if (parked.length === 0) continue;
         for (const node of parked) await decideNode(db, temporal, workspaceId, row.id, { nodeKey: node.key, action: 'retry' });

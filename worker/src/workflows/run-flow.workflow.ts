@@ -83,6 +83,9 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
             `Node "${decision.nodeKey}" is ${node ? node.status : 'not part of this run'}; only a parked node can be retried, skipped or aborted`,
           );
         }
+        // Two decisions at once (two people, a bulk retry and a person): the first one wins, the other is refused, not dropped.
+        const pending = decisions.get(decision.nodeKey);
+        if (pending) throw new Error(`Node "${decision.nodeKey}" already has a decision (${pending.action}) being carried out; only one decision per park`);
       },
     },
   );
@@ -99,12 +102,13 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
     if (options.record) await report(false);
     const decided = await condition(() => decisions.has(key), durationMs(giveUpAfter as `${number}d`));
     const decision = decisions.get(key);
-    decisions.delete(key);
     if (!Object.values(state.nodes).some((n) => n.status === 'parked' && n.key !== key)) state.status = 'running';
     if (!decided || !decision)
       throw new NodeFailed(key, { message: `Nobody retried, skipped or aborted node "${key}" within ${giveUpAfter}: ${error.message}`, type: 'GaveUp' });
     entry.decisions = [...(entry.decisions ?? []), { action: decision.action, at: now() }];
     if (options.record) await report(false);
+    // Deleted only now: until the caller acts on the decision the node still reads as parked; this pending entry makes the validator refuse a second one.
+    decisions.delete(key);
     return decision;
   };
 
