@@ -15,6 +15,8 @@ export interface HttpRequest {
   maxResponseBytes?: number;
   /** Follow 3xx answers (each hop is re-checked against the address guard). Default true. */
   followRedirects?: boolean;
+  /** Headers that carry credentials besides Authorization/Cookie: dropped, like those, when a redirect leaves the origin. */
+  sensitiveHeaders?: string[];
 }
 
 export interface HttpResponse {
@@ -50,7 +52,10 @@ export interface ActionContext {
   mode: RunMode;
   http: HttpClient;
   log: ActionLogger;
-  /** Stable across retries of the same node in the same run: pass it to providers that accept one. */
+  /**
+   * Stable across every retry of the same node in the same run (automatic and manual), so a provider never
+   * repeats the effect; it changes only when someone retries the node with edited input.
+   */
   idempotencyKey: string;
   /** Cancelled when the activity is cancelled or times out. */
   signal: AbortSignal;
@@ -69,6 +74,8 @@ export interface SecretReader {
   get(name: string): Promise<string>;
   /** The value, or undefined when the secret has no value for this run's mode. */
   find(name: string): Promise<string | undefined>;
+  /** Marks a value derived from a secret (a Basic header, a signed token) to be scrubbed like the secret. */
+  conceal(name: string, derived: string): void;
 }
 
 /**

@@ -69,6 +69,8 @@ export function applyOperation(doc: FlowDocument, op: FlowOperation): FlowDocume
       return { ...doc, layout: { ...doc.layout, [op.nodeId]: op.position } };
     case 'setTrigger':
       return { ...doc, trigger: op.trigger };
+    default:
+      throw new OperationError(`Unknown operation "${(op as { type?: unknown }).type}"; see FlowOperation for the operations there are`);
   }
 }
 

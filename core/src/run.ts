@@ -61,7 +61,7 @@ export interface NodeRunState {
   /** The output came from the integration's sandbox (test mode without a test key). */
   simulated?: boolean;
   /** Manual decisions taken on this node while it was parked, oldest first. */
-  decisions?: { action: NodeDecision['action']; at: string }[];
+  decisions?: { action: NodeDecision['action']; at: string; editedInput?: boolean }[];
   error?: NodeError;
   startedAt?: string;
   endedAt?: string;
@@ -91,6 +91,8 @@ export interface ActionActivityInput {
   workspaceId: string;
   /** Node key (see NodeRunState.key): with the workflow id it makes the idempotency key. */
   nodeKey: string;
+  /** Set after a retry with edited input, so the provider sees a new request (`edit1`, `edit2`…). */
+  idempotencySuffix?: string;
 }
 
 /** What someone decides for a parked node (API: /api/runs/:id/nodes/:key/{retry,skip,abort}). */

@@ -27,6 +27,7 @@ export const ProblemCodes = {
   UNKNOWN_OUTPUT_FIELD: 'UNKNOWN_OUTPUT_FIELD',
   EMPTY_FLOW: 'EMPTY_FLOW',
   MISSING_SETUP_VARIABLE: 'MISSING_SETUP_VARIABLE',
+  UNSUPPORTED_TRIGGER: 'UNSUPPORTED_TRIGGER',
 } as const;
 export type ProblemCode = keyof typeof ProblemCodes;
 

@@ -5,7 +5,7 @@ export interface TemporalAccess {
   client: Client;
   taskQueue: string;
   /** Runs a Temporal call with a deadline; an unreachable server becomes a 503 naming the address. */
-  call<T>(fn: (client: Client) => Promise<T>): Promise<T>;
+  call<T>(fn: (client: Client) => Promise<T>, o?: { deadlineMs?: number }): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -17,9 +17,9 @@ export function connectTemporal(o: { address: string; namespace: string; taskQue
   return {
     client,
     taskQueue: o.taskQueue,
-    async call(fn) {
+    async call(fn, callOptions) {
       try {
-        return await connection.withDeadline(Date.now() + deadlineMs, () => fn(client));
+        return await connection.withDeadline(Date.now() + (callOptions?.deadlineMs ?? deadlineMs), () => fn(client));
       } catch (err) {
         if (isUnavailable(err))
           throw new AppError(

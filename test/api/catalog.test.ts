@@ -188,6 +188,20 @@ describe('catalog, setup variables, secrets and test mode', () => {
     expect(run.workflowId).toContain(':test:');
   });
 
+  it('a test key acts only in test mode: no live runs, no live secret values, no live connection test', async () => {
+    const key = api.keys.test;
+    const liveWrite = await api.request('PUT', '/api/secrets/ACME_API_KEY', { body: { live: 'acme_live_overwrite' }, key });
+    expect(liveWrite.status).toBe(403);
+    expect(liveWrite.body.error.message).toMatch(/test key.*live/);
+    expect((await api.request('DELETE', '/api/secrets/ACME_API_KEY', { key })).status).toBe(403);
+    expect((await api.request('POST', '/api/catalog/acme/test-connection', { body: { mode: 'live' }, key })).status).toBe(403);
+    const flows = await api.request('GET', '/api/flows', { key });
+    const flowId = flows.body.flows[0].id as string;
+    expect((await api.request('POST', `/api/flows/${flowId}/runs`, { body: { mode: 'live' }, key })).status).toBe(403);
+    // The test value is still the test key's to set.
+    expect((await api.request('PUT', '/api/secrets/ACME_API_KEY', { body: { test: testKey }, key })).status).toBe(200);
+  });
+
   it('never returns a secret value, validates names, and deletes', async () => {
     const listed = await api.request('GET', '/api/secrets');
     expect(JSON.stringify(listed.body)).not.toContain(liveKey);

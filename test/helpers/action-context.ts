@@ -13,6 +13,7 @@ export function testActionContext(o: { http: HttpClient; secrets: Record<string,
     signal: new AbortController().signal,
     run: { workspaceId: 'w', workflowId: 'wf', runId: 'r', nodeId: 'n', attempt: 1 },
     secrets: {
+      conceal: () => undefined,
       get: async (name: string) => {
         const value = o.secrets[name];
         if (value === undefined) throw new Error(`testActionContext: no secret ${name}`);

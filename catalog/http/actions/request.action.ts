@@ -46,11 +46,18 @@ export const request = defineAction({
     const url = new URL(input.url);
     for (const [key, value] of Object.entries(input.query)) url.searchParams.set(key, String(value));
     const headers: Record<string, string> = { ...input.headers };
+    const sensitiveHeaders: string[] = [];
     if (input.auth) {
       const value = await ctx.secrets.get(input.auth.secret);
       if (input.auth.type === 'bearer') headers.authorization = `Bearer ${value}`;
-      else if (input.auth.type === 'basic') headers.authorization = `Basic ${Buffer.from(`${input.auth.username}:${value}`).toString('base64')}`;
-      else headers[input.auth.header.toLowerCase()] = `${input.auth.prefix ?? ''}${value}`;
+      else if (input.auth.type === 'basic') {
+        const encoded = Buffer.from(`${input.auth.username}:${value}`).toString('base64');
+        ctx.secrets.conceal(input.auth.secret, encoded); // an echoed header must not reveal it either
+        headers.authorization = `Basic ${encoded}`;
+      } else {
+        headers[input.auth.header.toLowerCase()] = `${input.auth.prefix ?? ''}${value}`;
+        sensitiveHeaders.push(input.auth.header);
+      }
     }
     let body: string | undefined;
     if (input.body !== undefined && input.method !== 'GET' && input.method !== 'HEAD') {
@@ -64,6 +71,7 @@ export const request = defineAction({
       url: url.toString(),
       method: input.method,
       headers,
+      sensitiveHeaders,
       ...(body !== undefined ? { body } : {}),
       ...(input.timeoutMs ? { timeoutMs: input.timeoutMs } : {}),
     });

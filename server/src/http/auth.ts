@@ -12,6 +12,11 @@ export interface AuthContext {
   keyId: string;
 }
 
+/** Test keys act only in test mode: they never start live runs or read or write live secrets. */
+export function requireLiveKey(auth: AuthContext, what: string): void {
+  if (auth.mode === 'test') throw new AppError('FORBIDDEN', `A test key (sy_test_…) cannot ${what}; use the workspace's live key`);
+}
+
 /** A new workspace API key. Only its hash is stored; the key itself is shown once. */
 export function generateApiKey(mode: RunMode): { key: string; prefix: string; hash: string } {
   const key = `sy_${mode}_${crypto.randomBytes(24).toString('base64url')}`;

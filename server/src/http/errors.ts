@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { AppError, ErrorCodes } from '../../../core/src/errors';
 
 /** The one place typed errors become `{ error: { code, message, details } }` with their status. */
@@ -15,6 +16,8 @@ export function errorMiddleware(logger: Logger) {
 
 function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  if (err instanceof WorkflowNotFoundError)
+    return new AppError('NOT_FOUND', `Temporal no longer has this run's workflow (${err.workflowId}); its history may have passed the retention period`);
   const e = err as { type?: string; status?: number; limit?: number; message?: string };
   // body-parser's errors
   if (e.type === 'entity.too.large') return new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than the limit of ${e.limit} bytes`);

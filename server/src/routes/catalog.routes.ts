@@ -3,6 +3,7 @@ import { RunModes } from '../../../core/src/catalog-sdk';
 import { AppError } from '../../../core/src/errors';
 import type { TestConnectionInput, TestConnectionResult } from '../../../core/src/run';
 import { getSettings, installIntegration, listInstallations, setBackendFunctions } from '../../../store/src/settings.repository';
+import { requireLiveKey } from '../http/auth';
 import { defineRoute, type RouteDef } from '../http/route';
 import { integrationPrompt, requireIntegration, setupStatus, summarizeIntegration } from '../services/catalog.service';
 import type { ServerDeps } from '../deps';
@@ -104,7 +105,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
       tag: 'Catalog',
       summary: "Check the workspace's credentials for an integration with a cheap provider call (runs in the worker)",
       params: KeyParams,
-      body: z.object({ mode: z.enum(RunModes).default('live') }),
+      body: z.object({ mode: z.enum(RunModes).optional() }),
       responses: {
         200: { description: '{ ok, detail } or { ok: false, error }' },
         404: { description: 'Not in the catalog' },
@@ -113,14 +114,19 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
       async handler({ params, body, auth }) {
         const integration = requireIntegration(integrations, params.key);
         if (!integration.testConnection) throw new AppError('CONFLICT', `${integration.title} offers no connection test`);
-        const input: TestConnectionInput = { workspaceId: auth.workspaceId, integration: integration.key, mode: body.mode };
-        const result = await temporal.call((client) =>
-          client.workflow.execute<(i: TestConnectionInput) => Promise<TestConnectionResult>>('testConnection', {
-            args: [input],
-            taskQueue: temporal.taskQueue,
-            workflowId: `test-connection:${auth.workspaceId}:${integration.key}:${Date.now()}`,
-            workflowExecutionTimeout: '30s',
-          }),
+        const mode = body.mode ?? auth.mode;
+        if (mode === 'live') requireLiveKey(auth, 'test the live credentials');
+        const input: TestConnectionInput = { workspaceId: auth.workspaceId, integration: integration.key, mode };
+        const result = await temporal.call(
+          (client) =>
+            client.workflow.execute<(i: TestConnectionInput) => Promise<TestConnectionResult>>('testConnection', {
+              args: [input],
+              taskQueue: temporal.taskQueue,
+              workflowId: `test-connection:${auth.workspaceId}:${integration.key}:${Date.now()}`,
+              workflowExecutionTimeout: '30s',
+            }),
+          // The provider call itself may take a while: this waits for the worker, not for Temporal to answer.
+          { deadlineMs: 35_000 },
         );
         return { body: result };
       },

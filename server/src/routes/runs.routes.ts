@@ -4,6 +4,7 @@ import { RunModes } from '../../../core/src/catalog-sdk';
 import { AppError } from '../../../core/src/errors';
 import { RunStatuses } from '../../../core/src/run';
 import { listRuns } from '../../../store/src/runs.repository';
+import { requireLiveKey } from '../http/auth';
 import { defineRoute, type RouteDef } from '../http/route';
 import { requireFlow, requireVersion } from '../services/flows.service';
 import { bulkRetry, decideNode, resetRun } from '../services/retries.service';
@@ -55,6 +56,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
         503: { description: 'Temporal is unreachable; nothing was started' },
       },
       async handler({ params, body, auth }) {
+        if (body.mode === 'live') requireLiveKey(auth, 'start a live run');
         const flow = await requireFlow(db, auth.workspaceId, params.flowId);
         const versionNumber = body.version ?? flow.published_version;
         if (!versionNumber) throw new AppError('CONFLICT', `Flow "${flow.name}" has no published version yet; publish it first`);
@@ -118,7 +120,13 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       body: z.object({ input: z.json().optional() }),
       responses: { 200: { description: 'Accepted; the node runs again' }, 404: { description: 'No such run' }, 409: { description: 'The node is not parked' } },
       async handler({ params, body, auth }) {
-        return { body: await decideNode(db, temporal, auth.workspaceId, params.runId, { nodeKey: params.nodeKey, action: 'retry', ...(body.input !== undefined ? { input: body.input } : {}) }) };
+        return {
+          body: await decideNode(db, temporal, auth.workspaceId, params.runId, {
+            nodeKey: params.nodeKey,
+            action: 'retry',
+            ...(body.input !== undefined ? { input: body.input } : {}),
+          }),
+        };
       },
     }),
     defineRoute({
@@ -130,7 +138,13 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       body: z.object({ output: z.json().optional() }),
       responses: { 200: { description: 'Accepted' }, 404: { description: 'No such run' }, 409: { description: 'The node is not parked' } },
       async handler({ params, body, auth }) {
-        return { body: await decideNode(db, temporal, auth.workspaceId, params.runId, { nodeKey: params.nodeKey, action: 'skip', ...(body.output !== undefined ? { output: body.output } : {}) }) };
+        return {
+          body: await decideNode(db, temporal, auth.workspaceId, params.runId, {
+            nodeKey: params.nodeKey,
+            action: 'skip',
+            ...(body.output !== undefined ? { output: body.output } : {}),
+          }),
+        };
       },
     }),
     defineRoute({
@@ -142,7 +156,13 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       body: z.object({ reason: z.string().max(500).optional() }),
       responses: { 200: { description: 'Accepted' }, 404: { description: 'No such run' }, 409: { description: 'The node is not parked' } },
       async handler({ params, body, auth }) {
-        return { body: await decideNode(db, temporal, auth.workspaceId, params.runId, { nodeKey: params.nodeKey, action: 'abort', ...(body.reason ? { reason: body.reason } : {}) }) };
+        return {
+          body: await decideNode(db, temporal, auth.workspaceId, params.runId, {
+            nodeKey: params.nodeKey,
+            action: 'abort',
+            ...(body.reason ? { reason: body.reason } : {}),
+          }),
+        };
       },
     }),
     defineRoute({
@@ -151,7 +171,11 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       tag: 'Runs',
       summary: 'Retry a failed run from its failed step: completed steps keep their results and do not run again',
       params: RunParams,
-      responses: { 200: { description: 'The run is running again' }, 404: { description: 'No such run' }, 409: { description: 'The run has not failed, or did not fail in a step' } },
+      responses: {
+        200: { description: 'The run is running again' },
+        404: { description: 'No such run' },
+        409: { description: 'The run has not failed, or did not fail in a step' },
+      },
       async handler({ params, auth }) {
         return { body: await resetRun(db, temporal, auth.workspaceId, params.runId) };
       },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../../../core/src/errors';
 import { SECRET_NAME } from '../../../store/src/secrets';
+import { requireLiveKey } from '../http/auth';
 import { defineRoute, type RouteDef } from '../http/route';
 import type { ServerDeps } from '../deps';
 
@@ -43,6 +44,7 @@ export function secretRoutes({ secrets }: ServerDeps): RouteDef[] {
       body: PutSecretBody,
       responses: { 200: { description: 'Saved', schema: SecretSummary }, 400: { description: 'Invalid name or value' } },
       async handler({ params, body, auth }) {
+        if (body.live !== undefined) requireLiveKey(auth, 'set or remove a live secret value');
         return {
           body: await secrets.put(auth.workspaceId, params.name, {
             ...(body.live !== undefined ? { live: body.live } : {}),
@@ -59,6 +61,7 @@ export function secretRoutes({ secrets }: ServerDeps): RouteDef[] {
       params: SecretParams,
       responses: { 204: { description: 'Deleted' }, 404: { description: 'No such secret' } },
       async handler({ params, auth }) {
+        requireLiveKey(auth, 'delete a secret (it holds a live value)');
         if (!(await secrets.remove(auth.workspaceId, params.name))) throw new AppError('NOT_FOUND', `There is no secret ${params.name} in this workspace`);
         return { status: 204 };
       },

@@ -41,6 +41,12 @@ export async function publishFlow(
   const row = await requireFlow(db, workspaceId, flowId);
   const document = FlowDocument.parse(JSON.parse(row.draft));
   const problems = validateFlow(document, catalog);
+  if (document.trigger.type === 'schedule') {
+    problems.push({
+      code: 'UNSUPPORTED_TRIGGER',
+      message: 'Schedule triggers cannot be published yet (scheduled runs are not built); use an app event or a manual trigger for now',
+    });
+  }
   if (problems.length === 0) problems.push(...(await missingSetupProblems(deps.secrets, workspaceId, deps.integrations, toSnapshot(document))));
   if (problems.length > 0) {
     throw new AppError(

@@ -19,7 +19,10 @@ export async function decideNode(db: Db, temporal: TemporalAccess, workspaceId: 
       `Run "${runId}" is ${row.status}; nodes can be retried only while a run is parked (a failed run can be reset: POST /api/runs/${runId}/reset)`,
     );
   try {
-    await temporal.call((client) => client.workflow.getHandle(row.workflow_id).executeUpdate(RunUpdates.decideNode, { args: [decision] }));
+    // An Update waits for a worker to accept it: allow longer than a plain call.
+    await temporal.call((client) => client.workflow.getHandle(row.workflow_id).executeUpdate(RunUpdates.decideNode, { args: [decision] }), {
+      deadlineMs: 30_000,
+    });
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) throw new AppError('CONFLICT', err.cause?.message ?? err.message);
     // The run ended after its row was read (another decision finished it, or its end is not recorded yet).

@@ -65,6 +65,12 @@ export async function startRun(
       await runs.markRunStarted(db, claim.run.id, '');
       return { runId: claim.run.id, workflowId: r.workflowId, created: false };
     }
+    // A start that timed out may still have reached Temporal: keep the claim if the workflow exists.
+    const started = await temporal.call((client) => client.workflow.getHandle(r.workflowId).describe()).catch(() => undefined);
+    if (started) {
+      await runs.markRunStarted(db, claim.run.id, started.runId);
+      return { runId: claim.run.id, workflowId: r.workflowId, created: true };
+    }
     await runs.releaseRun(db, claim.run.id);
     throw err;
   }
@@ -97,8 +103,11 @@ export async function runDetail(db: Db, temporal: TemporalAccess, workspaceId: s
       const description = await temporal.call(() => handle.describe());
       const closed = { TERMINATED: 'cancelled', CANCELLED: 'cancelled', FAILED: 'failed', TIMED_OUT: 'failed', COMPLETED: 'completed' } as const;
       const temporalStatus = description.status.name as keyof typeof closed;
-      if (temporalStatus in closed && !['completed', 'failed', 'cancelled'].includes(state.status)) {
-        state = { ...state, status: closed[temporalStatus], endedAt: description.closeTime?.toISOString() ?? new Date().toISOString() };
+      if (temporalStatus in closed) {
+        // The workflow ended without its end reaching the database (terminated, or its report was lost): record it now.
+        if (!['completed', 'failed', 'cancelled'].includes(state.status)) {
+          state = { ...state, status: closed[temporalStatus], endedAt: description.closeTime?.toISOString() ?? new Date().toISOString() };
+        }
         await runs.finishRun(db, { runId, workspaceId, state });
       }
       status = state.status;

@@ -33,7 +33,7 @@ export function createActionActivities(integrations: IntegrationDefinition[], de
 
 function adapt(integration: IntegrationDefinition, action: ActionDefinition, deps: ActionDeps): ActionActivity {
   const ref = actionRef(integration, action);
-  return async ({ input, mode, workspaceId, nodeKey }) => {
+  return async ({ input, mode, workspaceId, nodeKey, idempotencySuffix }) => {
     const { info } = Context.current();
     const attempt = info.attempt;
     const where = `${ref} (node "${nodeKey}")`;
@@ -48,7 +48,7 @@ function adapt(integration: IntegrationDefinition, action: ActionDefinition, dep
         details: [{ attempt }],
       });
     }
-    const ctx = actionContext({ integration, deps, mode, workspaceId, nodeKey, scrubber, ref });
+    const ctx = actionContext({ integration, deps, mode, workspaceId, nodeKey, scrubber, ref, ...(idempotencySuffix ? { idempotencySuffix } : {}) });
     let output: unknown;
     let simulated = false;
     const started = Date.now();
@@ -89,6 +89,7 @@ export function actionContext(o: {
   mode: RunMode;
   workspaceId: string;
   nodeKey: string;
+  idempotencySuffix?: string;
   scrubber: Scrubber;
   ref: string;
 }): ActionContext {
@@ -105,6 +106,9 @@ export function actionContext(o: {
       // Settings are not secret: scrubbing them would mangle outputs such as an echoed sender address.
       if (value !== undefined && !setting) o.scrubber.add(name, value);
       return value;
+    },
+    conceal(name, derived) {
+      o.scrubber.add(name, derived);
     },
     async get(name) {
       const value = await secrets.find(name);
@@ -128,7 +132,7 @@ export function actionContext(o: {
       error: (msg, fields) => log.error(scrubbed(fields), o.scrubber.text(msg)),
     },
     // Stable across every retry of this node in this run: providers dedupe side effects with it.
-    idempotencyKey: `${execution.workflowId}:${o.nodeKey}`,
+    idempotencyKey: `${execution.workflowId}:${o.nodeKey}${o.idempotencySuffix ? `:${o.idempotencySuffix}` : ''}`,
     signal: cancellationSignal,
     run: { workspaceId: o.workspaceId, workflowId: execution.workflowId, runId: execution.runId, nodeId: o.nodeKey, attempt: info.attempt },
     secrets,

@@ -321,3 +321,34 @@ describe('fetch', () => {
     });
   });
 });
+
+describe('credentials on redirects', () => {
+  it('drops Authorization and the request’s sensitive headers when a redirect leaves the origin', async () => {
+    const seen: http.IncomingHttpHeaders[] = [];
+    const target = http.createServer((req, res) => {
+      seen.push(req.headers);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    const targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/landing`;
+    const origin = http.createServer((_req, res) => res.writeHead(302, { location: targetUrl }).end());
+    await new Promise<void>((resolve) => origin.listen(0, '127.0.0.1', resolve));
+    try {
+      await withClient(allowLoopback, async (client) => {
+        const res = await client.request({
+          url: `http://127.0.0.1:${(origin.address() as AddressInfo).port}/start`,
+          headers: { authorization: 'Bearer secret-1', 'x-api-key': 'secret-2', 'x-trace': 'kept' },
+          sensitiveHeaders: ['X-Api-Key'],
+        });
+        expect(res.status).toBe(200);
+      });
+      expect(seen).toHaveLength(1);
+      expect(seen[0]!.authorization).toBeUndefined();
+      expect(seen[0]!['x-api-key']).toBeUndefined();
+      expect(seen[0]!['x-trace']).toBe('kept');
+    } finally {
+      target.close();
+      origin.close();
+    }
+  });
+});

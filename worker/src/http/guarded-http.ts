@@ -220,6 +220,7 @@ export function createGuardedHttpClient(options: GuardedHttpOptions = {}): HttpC
     try {
       let method = (req.method ?? 'GET').toUpperCase();
       const headers: Record<string, string> = { ...req.headers };
+      const sensitive = new Set((req.sensitiveHeaders ?? []).map((h) => h.toLowerCase()));
       let body = req.body;
       for (let hop = 0; ; hop++) {
         checkTarget(url);
@@ -238,7 +239,8 @@ export function createGuardedHttpClient(options: GuardedHttpOptions = {}): HttpC
         const next = new URL(location, url);
         if (next.origin !== url.origin) {
           for (const name of Object.keys(headers)) {
-            if (CROSS_ORIGIN_STRIPPED_HEADERS.includes(name.toLowerCase())) delete headers[name];
+            const lower = name.toLowerCase();
+            if (CROSS_ORIGIN_STRIPPED_HEADERS.includes(lower) || sensitive.has(lower)) delete headers[name];
           }
         }
         if ((res.status === 303 && method !== 'HEAD') || ((res.status === 301 || res.status === 302) && method === 'POST')) {

@@ -105,7 +105,10 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
     if (!Object.values(state.nodes).some((n) => n.status === 'parked' && n.key !== key)) state.status = 'running';
     if (!decided || !decision)
       throw new NodeFailed(key, { message: `Nobody retried, skipped or aborted node "${key}" within ${giveUpAfter}: ${error.message}`, type: 'GaveUp' });
-    entry.decisions = [...(entry.decisions ?? []), { action: decision.action, at: now() }];
+    entry.decisions = [
+      ...(entry.decisions ?? []),
+      { action: decision.action, at: now(), ...(decision.action === 'retry' && decision.input !== undefined ? { editedInput: true } : {}) },
+    ];
     if (options.record) await report(false);
     // Deleted only now: until the caller acts on the decision the node still reads as parked; this pending entry makes the validator refuse a second one.
     decisions.delete(key);
@@ -129,7 +132,9 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
     };
     // One activity per action node, named after the action (`http.request@1`).
     const activity = proxyActivities<Record<string, (i: ActionActivityInput) => Promise<ActionActivityResult>>>(activityOptions)[node.action]!;
-    return activity({ input, mode: options.mode, workspaceId: options.workspaceId, nodeKey: key });
+    // Edited input is a different request: it gets its own idempotency key (a provider would refuse the old one).
+    const edits = state.nodes[key]?.decisions?.filter((d) => d.action === 'retry' && d.editedInput).length ?? 0;
+    return activity({ input, mode: options.mode, workspaceId: options.workspaceId, nodeKey: key, ...(edits > 0 ? { idempotencySuffix: `edit${edits}` } : {}) });
   };
 
   const execute = async (node: FlowNode, key: string, scope: ExpressionScope): Promise<Next> => {
@@ -320,6 +325,8 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
     }
   }
   state.endedAt = now();
+  // A node still parked when the run ends (cancelled, or another branch failed) did not succeed.
+  for (const n of Object.values(state.nodes)) if (n.status === 'parked') n.status = 'failed';
   // Runs even when the workflow was cancelled, so the run's row never stays "running".
   if (options.record) await report(true);
   if (failure !== undefined) {
