@@ -21,7 +21,8 @@ export default defineIntegration({
     },
     {
       name: OPENAI_BASE_URL,
-      description: 'The base URL of any OpenAI-compatible server, e.g. http://localhost:11434/v1 for Ollama; default https://api.openai.com/v1.',
+      description:
+        'The base URL of any OpenAI-compatible server, e.g. http://localhost:11434/v1 for Ollama (a private address must also be in SWITCHYARD_HTTP_ALLOW); default https://api.openai.com/v1.',
       whereToGet:
         "Your server's documentation gives its OpenAI-compatible base URL; OpenAI's is https://api.openai.com/v1 (https://platform.openai.com/docs/api-reference).",
       required: false,

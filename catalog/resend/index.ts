@@ -15,7 +15,6 @@ export default defineIntegration({
       name: RESEND_API_KEY,
       description: 'A Resend API key (re_…). "Sending access" is enough to send; the connection test reads domains with a "Full access" key.',
       whereToGet: 'Create one at https://resend.com/api-keys (verify your sending domain at https://resend.com/domains first).',
-      testPrefix: 're_',
     },
   ],
   actions: [sendEmail],
