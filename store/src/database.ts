@@ -57,6 +57,17 @@ export interface Database {
   };
   installations: { workspace_id: string; integration: string; installed_at: string };
   workspace_settings: { workspace_id: string; backend_functions: number; updated_at: string };
+  node_attempts: {
+    workspace_id: string;
+    workflow_id: string;
+    node_key: string;
+    activity_id: string;
+    attempt: number;
+    status: string;
+    error: string | null;
+    started_at: string;
+    ended_at: string | null;
+  };
   schema_migrations?: { name: Generated<string> };
 }
 

@@ -2,11 +2,13 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './database';
 import * as initial from './migrations/0001-initial';
 import * as secrets from './migrations/0002-secrets';
+import * as nodeAttempts from './migrations/0003-node-attempts';
 
 /** Migrations in order; add a file to migrations/ and list it here. Names never change once shipped. */
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-secrets': secrets,
+  '0003-node-attempts': nodeAttempts,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -144,6 +144,18 @@ describe('retries: automatic, parked, decided, reset, in bulk', () => {
     const run = await pollRun(await startRun(flowId), statusIs(...ENDED, 'parked'));
     expect(run.status).toBe('completed');
     expect(node(run, 'call')).toMatchObject({ status: 'succeeded', attempts: 4, output: { status: 200, body: { ok: true, calls: 4 } } });
+    // Every attempt is visible with its start, end and error, not only the last failure.
+    const log = (
+      node(run, 'call') as unknown as { attemptLog: { attempt: number; status: string; error: string | null; startedAt: string; endedAt: string | null }[] }
+    ).attemptLog;
+    expect(log.map((a) => [a.attempt, a.status])).toEqual([
+      [1, 'failed'],
+      [2, 'failed'],
+      [3, 'failed'],
+      [4, 'succeeded'],
+    ]);
+    for (const a of log.slice(0, 3)) expect(a.error).toMatch(/503/);
+    for (const a of log) expect(Date.parse(a.endedAt!)).toBeGreaterThanOrEqual(Date.parse(a.startedAt));
     expect(node(run, 'call').error).toBeUndefined();
     expect(flaky.hitsTo('/flaky')).toHaveLength(4);
   });

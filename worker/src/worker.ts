@@ -34,7 +34,7 @@ export interface SwitchyardWorkerOptions {
 /** The worker: the runFlow interpreter plus every catalog action as an activity. */
 export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promise<Worker & { closeHttp(): Promise<void> }> {
   const http = createGuardedHttpClient({ allow: o.httpAllow });
-  const actionDeps = { http, logger: o.logger, secrets: o.secrets, endpoints: o.endpoints ?? {} };
+  const actionDeps = { http, logger: o.logger, secrets: o.secrets, endpoints: o.endpoints ?? {}, db: o.db };
   const worker = await Worker.create({
     connection: o.connection,
     namespace: o.namespace,

@@ -43,12 +43,22 @@ export interface RunSummary {
   endedAt: string | null;
 }
 
+/** One attempt of an action node, as the worker logged it. */
+export interface AttemptRecord {
+  activityId: string;
+  attempt: number;
+  status: string;
+  error: string | null;
+  startedAt: string;
+  endedAt: string | null;
+}
+
 export interface RunDetail extends RunSummary {
   /** When the workflow started (the run's row is created just before). */
   startedAt: string;
   trigger: TriggerPayload;
   output?: unknown;
-  nodes: NodeRunState[];
+  nodes: (NodeRunState & { attemptLog?: AttemptRecord[] })[];
 }
 
 export interface SetupVariableStatus {

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import type { NodeRunState } from '../api/types';
+import type { AttemptRecord, NodeRunState } from '../api/types';
 import { elapsed, formatDuration, formatTime } from '../components/format';
 import { JsonView } from '../components/json-view';
 import { StatusBadge } from '../components/status-badge';
@@ -118,6 +118,7 @@ export function NodeDetails({
 }
 
 function EntryDetails({ entry, now, runId, onDecided }: { entry: NodeRunState; now: number; runId?: string | undefined; onDecided?: () => void }) {
+  const attemptLog = (entry as { attemptLog?: AttemptRecord[] }).attemptLog ?? [];
   const duration = elapsed(entry.startedAt, entry.endedAt, now);
   return (
     <div className="entry-details">
@@ -160,6 +161,32 @@ function EntryDetails({ entry, now, runId, onDecided }: { entry: NodeRunState; n
           </>
         )}
       </dl>
+      {attemptLog.length > 1 && (
+        <details className="attempt-log">
+          <summary>Every attempt ({attemptLog.length})</summary>
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Attempt</th>
+                <th scope="col">Started</th>
+                <th scope="col">Result</th>
+              </tr>
+            </thead>
+            <tbody>
+              {attemptLog.map((a) => (
+                <tr key={`${a.activityId}:${a.attempt}`}>
+                  <td>
+                    {a.activityId.includes('#') ? `retry ${a.activityId.split('#')[1]}, ` : ''}
+                    {a.attempt}
+                  </td>
+                  <td>{formatTime(a.startedAt)}</td>
+                  <td>{a.error ?? a.status}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      )}
       {entry.error && (
         <div className="error-box" role="alert">
           <strong>{entry.error.message}</strong>

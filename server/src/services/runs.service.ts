@@ -4,6 +4,7 @@ import { AppError } from '../../../core/src/errors';
 import { walkNodes, type FlowSnapshot } from '../../../core/src/flow';
 import { RunQueries, type RunFlowInput, type RunOptions, type RunState, type TriggerPayload } from '../../../core/src/run';
 import type { Db } from '../../../store/src/database';
+import { attemptsOfRun } from '../../../store/src/attempts.repository';
 import * as runs from '../../../store/src/runs.repository';
 import type { TemporalAccess } from '../temporal';
 
@@ -115,6 +116,16 @@ export async function runDetail(db: Db, temporal: TemporalAccess, workspaceId: s
       if (!(err instanceof WorkflowNotFoundError) && !(err instanceof AppError)) throw err;
     }
   }
+  // Every attempt of every action node (Temporal keeps only the last failure of an activity).
+  const attemptLog = new Map<
+    string,
+    { activityId: string; attempt: number; status: string; error: string | null; startedAt: string; endedAt: string | null }[]
+  >();
+  for (const a of await attemptsOfRun(db, workspaceId, row.workflow_id)) {
+    const list = attemptLog.get(a.node_key) ?? [];
+    list.push({ activityId: a.activity_id, attempt: a.attempt, status: a.status, error: a.error, startedAt: a.started_at, endedAt: a.ended_at });
+    attemptLog.set(a.node_key, list);
+  }
   return {
     id: row.id,
     flowId: row.flow_id,
@@ -128,7 +139,7 @@ export async function runDetail(db: Db, temporal: TemporalAccess, workspaceId: s
     endedAt: state?.endedAt ?? row.ended_at,
     output: state?.output,
     error: state?.error,
-    nodes: state ? Object.values(state.nodes) : [],
+    nodes: (state ? Object.values(state.nodes) : []).map((n) => ({ ...n, attemptLog: attemptLog.get(n.key) ?? [] })),
   };
 }
 

@@ -4,6 +4,8 @@ import type { ActionContext, ActionDefinition, HttpClient, IntegrationDefinition
 import { actionRef } from '../../../core/src/catalog-sdk';
 import { FailureTypes, NonRetryableError, RetryableError } from '../../../core/src/errors';
 import type { ActionActivityInput, ActionActivityResult } from '../../../core/src/run';
+import { attemptEnded, attemptStarted, type AttemptKey } from '../../../store/src/attempts.repository';
+import type { Db } from '../../../store/src/database';
 import type { SecretStore } from '../../../store/src/secrets';
 import { Scrubber } from './scrub';
 
@@ -15,6 +17,8 @@ export interface ActionDeps {
   secrets: SecretStore;
   /** Base URL overrides by integration key (self-hosted or compatible servers; local peers in tests). */
   endpoints: Record<string, string>;
+  /** Where every attempt is logged (start, end, error) for the run view. */
+  db?: Db;
 }
 
 /**
@@ -33,6 +37,32 @@ export function createActionActivities(integrations: IntegrationDefinition[], de
 
 function adapt(integration: IntegrationDefinition, action: ActionDefinition, deps: ActionDeps): ActionActivity {
   const ref = actionRef(integration, action);
+  const runAttempt = attemptRunner(integration, action, deps, ref);
+  return async (args) => {
+    if (!deps.db) return runAttempt(args);
+    const { info } = Context.current();
+    const key: AttemptKey = {
+      workspaceId: args.workspaceId,
+      workflowId: info.workflowExecution?.workflowId ?? info.activityId,
+      nodeKey: args.nodeKey,
+      activityId: info.activityId,
+      attempt: info.attempt,
+    };
+    // The attempt log is for people; a database hiccup must not fail the step.
+    const log = (write: () => Promise<void>) => write().catch((err: unknown) => deps.logger.warn({ err, ...key }, 'could not record the attempt'));
+    await log(() => attemptStarted(deps.db!, key));
+    try {
+      const result = await runAttempt(args);
+      await log(() => attemptEnded(deps.db!, key, {}));
+      return result;
+    } catch (err) {
+      await log(() => attemptEnded(deps.db!, key, { error: err instanceof Error ? err.message : String(err) }));
+      throw err;
+    }
+  };
+}
+
+function attemptRunner(integration: IntegrationDefinition, action: ActionDefinition, deps: ActionDeps, ref: string): ActionActivity {
   return async ({ input, mode, workspaceId, nodeKey, idempotencySuffix }) => {
     const { info } = Context.current();
     const attempt = info.attempt;
