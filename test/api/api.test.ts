@@ -501,11 +501,22 @@ describe('runs', () => {
       input: { expression: '"Hello " & data.name', data: { name: 'Ada' } },
       output: { result: 'Hello Ada' },
       attempts: 1,
+      attemptLog: [
+        { activityId: 'greet', attempt: 1, status: 'succeeded', error: null, startedAt: expect.stringMatching(ISO), endedAt: expect.stringMatching(ISO) },
+      ],
       startedAt: expect.stringMatching(ISO),
       endedAt: expect.stringMatching(ISO),
     });
     const waiting = live.nodes.find((n: { nodeId: string }) => n.nodeId === 'wait');
-    expect(waiting).toEqual({ key: 'wait', nodeId: 'wait', type: 'delay', status: 'running', attempts: 0, startedAt: expect.stringMatching(ISO) });
+    expect(waiting).toEqual({
+      key: 'wait',
+      nodeId: 'wait',
+      type: 'delay',
+      status: 'running',
+      attempts: 0,
+      attemptLog: [],
+      startedAt: expect.stringMatching(ISO),
+    });
 
     const done = await pollRun(runId);
     expect((await runRow(runId)).state).not.toBeNull();
