@@ -8,8 +8,9 @@ import resend from './resend';
 import slack from './slack';
 import stripe from './stripe';
 import twilio from './twilio';
+import webhooks from './webhooks';
 
 /** Every ready-made integration. Add a folder, then add it here. */
-export const integrations: IntegrationDefinition[] = [http, data, email, resend, stripe, slack, openai, github, twilio];
+export const integrations: IntegrationDefinition[] = [http, data, email, resend, stripe, slack, openai, github, twilio, webhooks];
 
 export const catalog = catalogIndex(integrations);

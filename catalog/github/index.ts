@@ -2,6 +2,7 @@ import { defineIntegration } from '../../core/src/catalog-sdk';
 import { addComment } from './actions/add-comment.action';
 import { createIssue } from './actions/create-issue.action';
 import { callGitHub, GITHUB_TOKEN, githubClient } from './client';
+import { githubWebhook } from './webhook';
 
 /** GitHub issues, through the official `@octokit/rest` SDK with a personal access token. */
 export default defineIntegration({
@@ -20,6 +21,7 @@ export default defineIntegration({
     },
   ],
   actions: [createIssue, addComment],
+  webhooks: [githubWebhook],
   docs: [
     { title: 'Create an issue', url: 'https://docs.github.com/en/rest/issues/issues#create-an-issue' },
     { title: 'Create an issue comment', url: 'https://docs.github.com/en/rest/issues/comments#create-an-issue-comment' },

@@ -2,6 +2,7 @@ import { defineIntegration } from '../../core/src/catalog-sdk';
 import { postMessage } from './actions/post-message.action';
 import { updateMessage } from './actions/update-message.action';
 import { callSlack, SLACK_TOKEN, slackClient } from './client';
+import { slackWebhook } from './webhook';
 
 /**
  * Slack, through the official `@slack/web-api` SDK with a bot token. Messages are posted as the app, so
@@ -23,6 +24,7 @@ export default defineIntegration({
     },
   ],
   actions: [postMessage, updateMessage],
+  webhooks: [slackWebhook],
   docs: [
     { title: 'chat.postMessage', url: 'https://api.slack.com/methods/chat.postMessage' },
     { title: 'chat.update', url: 'https://api.slack.com/methods/chat.update' },

@@ -5,6 +5,7 @@ import { createPaymentLink } from './actions/create-payment-link.action';
 import { createRefund } from './actions/create-refund.action';
 import { retrievePaymentIntent } from './actions/retrieve-payment-intent.action';
 import { callStripe, STRIPE_KEYS_URL, STRIPE_SECRET_KEY } from './client';
+import { stripeWebhook } from './webhook';
 
 /**
  * Stripe through its official Node SDK: customers, payment links, Checkout sessions, payment intents and
@@ -27,6 +28,7 @@ export default defineIntegration({
     },
   ],
   actions: [createCustomer, createPaymentLink, createCheckoutSession, retrievePaymentIntent, createRefund],
+  webhooks: [stripeWebhook],
   docs: [
     { title: 'Stripe API reference', url: 'https://docs.stripe.com/api' },
     { title: 'Idempotent requests', url: 'https://docs.stripe.com/api/idempotent_requests' },

@@ -1,3 +1,4 @@
+import type { WebhookSource } from './webhooks';
 import { z } from 'zod';
 
 /** `live` runs use live secrets and charge credits; `test` runs use test secrets and sandboxes. */
@@ -67,6 +68,12 @@ export interface ActionContext {
   secrets: SecretReader;
   /** A base URL that replaces the provider's default (self-hosted or compatible servers, local peers in tests). */
   endpoint?: string;
+  /**
+   * Credits metering. Requests through `http` are counted by themselves; an action that reaches its provider
+   * another way (SMTP) calls `meter.request()` right before it sends. It throws, and nothing may be sent,
+   * when the workspace cannot pay (the run then waits for credits). Absent outside the worker.
+   */
+  meter?: { request(): Promise<void> };
 }
 
 export interface SecretReader {
@@ -112,8 +119,16 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
   description: string;
   input: I;
   output: O;
-  /** Credits per call; default: 1 per outbound API request. */
+  /**
+   * Fixed credits per call, charged once per attempt when it sends its first request (0: the action calls
+   * no outside service, and the Free plan may use it). Default: 1 credit per outbound API request.
+   */
   credits?: number;
+  /**
+   * Prices a successful call by its reported usage (AI actions: tokens through a price table). Each request
+   * is still charged 1 credit before it is sent; after the call the difference up to this price is charged.
+   */
+  creditsFromOutput?(output: z.infer<O>): number;
   /** Whether the action has side effects (then it receives a stable idempotency key). */
   sideEffects?: boolean;
   retry?: RetryPolicy;
@@ -167,6 +182,8 @@ export interface IntegrationDefinition {
   category?: string;
   /** A cheap authenticated call that proves the credentials work, where the provider allows one. */
   testConnection?(ctx: ActionContext): Promise<{ detail: string }>;
+  /** Webhook sources this integration receives (signature check, event id and type); see core/src/webhooks.ts. */
+  webhooks?: WebhookSource[];
 }
 
 /**
@@ -205,6 +222,8 @@ export interface ActionInfo {
   sideEffects: boolean;
   retry?: RetryPolicy;
   timeout?: string;
+  /** How the action is charged: `free` (no outside call), `fixed` (`credits` per call), `perRequest`, `usage` (by tokens). */
+  pricing?: { kind: 'free' | 'fixed' | 'perRequest' | 'usage'; credits?: number };
 }
 
 export type JsonSchema = { [key: string]: unknown };
@@ -225,7 +244,16 @@ export function describeAction(integration: IntegrationDefinition, action: Actio
     sideEffects: action.sideEffects ?? false,
     ...(action.retry ? { retry: action.retry } : {}),
     ...(action.timeout ? { timeout: action.timeout } : {}),
+    pricing: actionPricing(action),
   };
+}
+
+/** How an action is charged (see ActionInfo.pricing). */
+export function actionPricing(action: Pick<ActionDefinition, 'credits' | 'creditsFromOutput'>): NonNullable<ActionInfo['pricing']> {
+  if (action.credits === 0) return { kind: 'free', credits: 0 };
+  if (action.credits !== undefined) return { kind: 'fixed', credits: action.credits };
+  if (action.creditsFromOutput) return { kind: 'usage' };
+  return { kind: 'perRequest', credits: 1 };
 }
 
 /** Setup variables of the integration that pins this action ref. */

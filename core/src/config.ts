@@ -37,8 +37,16 @@ export const Config = z.object({
         return z.NEVER;
       }
     }),
+  /** A token for the admin API (plans, credits); unset: each workspace's live key administers its own workspace. */
+  SWITCHYARD_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** A prebuilt workflow bundle for the worker (tests); unset: the workflows are bundled at start. */
+  SWITCHYARD_WORKFLOW_BUNDLE: z.string().optional(),
   /** Largest request body the API accepts. */
   BODY_LIMIT: z.string().default('1mb'),
+  /** Largest webhook body `/hooks` accepts (larger: 413). */
+  WEBHOOK_BODY_LIMIT: z.string().default('1mb'),
+  /** How long an event no run waits for is kept for a waitForWebhook node registered just after it. */
+  WEBHOOK_BUFFER_WINDOW: z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '10m'").default('10m'),
 });
 export type Config = z.infer<typeof Config> & { databaseUrl: string };
 

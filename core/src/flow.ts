@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TRIGGER_ID } from './graph';
+import { WebhookSourceIds } from './webhooks';
 
 export { allowedBranches, durationMs, TRIGGER_ID, walkNodes } from './graph';
 
@@ -101,6 +102,30 @@ export const EndNode = z
   })
   .strict();
 
+/** A payload field as a dot path, e.g. `data.object.metadata.order_id`. */
+export const FieldPath = z.string().regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, 'a dot path such as data.object.metadata.order_id').max(300);
+
+/** A workspace secret's name: upper case, digits and _. */
+export const SecretName = z.string().regex(/^[A-Z][A-Z0-9_]{0,99}$/, 'a secret name such as STRIPE_WEBHOOK_SECRET');
+
+/**
+ * Waits, without holding a worker, for a webhook event to reach the workspace's inbox endpoint of `source`:
+ * the first delivery of type `event` whose payload `match.field` equals `match.equals` (a mapping, usually an
+ * expression over earlier nodes) continues the run on the unlabelled edge; after `timeout` the run follows
+ * the `timeout` edge (or the node fails when there is none).
+ */
+export const WaitForWebhookNode = z
+  .object({
+    ...NodeBase,
+    type: z.literal('waitForWebhook'),
+    source: z.enum(WebhookSourceIds),
+    /** The event type, e.g. `payment_intent.succeeded`, `issues.opened`. */
+    event: z.string().min(1).max(200),
+    match: z.object({ field: FieldPath, equals: Mapping }).strict().optional(),
+    timeout: Duration,
+  })
+  .strict();
+
 export interface ForEachNode {
   id: string;
   label?: string | undefined;
@@ -140,15 +165,16 @@ export const ForEachNode: z.ZodType<ForEachNode> = z.lazy(() =>
     .strict(),
 ) as z.ZodType<ForEachNode>;
 
-export const FlowNode = z.union([ActionNode, ConditionNode, SwitchNode, DelayNode, EndNode, ForEachNode]);
+export const FlowNode = z.union([ActionNode, ConditionNode, SwitchNode, DelayNode, WaitForWebhookNode, EndNode, ForEachNode]);
 export type ActionNode = z.infer<typeof ActionNode>;
 export type ConditionNode = z.infer<typeof ConditionNode>;
 export type SwitchNode = z.infer<typeof SwitchNode>;
 export type DelayNode = z.infer<typeof DelayNode>;
 export type EndNode = z.infer<typeof EndNode>;
-export type FlowNode = ActionNode | ConditionNode | SwitchNode | DelayNode | EndNode | ForEachNode;
+export type WaitForWebhookNode = z.infer<typeof WaitForWebhookNode>;
+export type FlowNode = ActionNode | ConditionNode | SwitchNode | DelayNode | WaitForWebhookNode | EndNode | ForEachNode;
 export type NodeType = FlowNode['type'];
-export const NodeTypes = ['action', 'condition', 'switch', 'delay', 'end', 'forEach'] as const satisfies readonly NodeType[];
+export const NodeTypes = ['action', 'condition', 'switch', 'delay', 'waitForWebhook', 'end', 'forEach'] as const satisfies readonly NodeType[];
 
 const FlowGraphSchema: z.ZodType<FlowGraph> = z.lazy(() =>
   z.object({
@@ -172,7 +198,27 @@ export const ScheduleTrigger = z
     timezone: z.string().max(100).optional(),
   })
   .strict();
-export const FlowTrigger = z.discriminatedUnion('type', [EventTrigger, ManualTrigger, ScheduleTrigger]);
+/**
+ * A webhook from a provider starts the flow: publishing gives the flow an endpoint (a live and a test URL).
+ * Deliveries are verified with the signing secrets kept as workspace secrets (`secrets`, default the
+ * source's variable such as STRIPE_WEBHOOK_SECRET; list two while rotating). A `public` endpoint has no
+ * signature: the sender must send one of `secrets` as the `X-Switchyard-Token` header.
+ */
+export const WebhookTrigger = z
+  .object({
+    type: z.literal('webhook'),
+    source: z.enum([...WebhookSourceIds, 'public']),
+    secrets: z.array(SecretName).min(1).max(5).optional(),
+    /** The signature header of a generic `hmac` source (default `x-signature`). */
+    header: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,100}$/, 'a header name')
+      .optional(),
+    /** Only deliveries of these event types start a run; others are logged and answered 200. */
+    events: z.array(z.string().min(1).max(200)).max(100).optional(),
+  })
+  .strict();
+export const FlowTrigger = z.discriminatedUnion('type', [EventTrigger, ManualTrigger, ScheduleTrigger, WebhookTrigger]);
 export type FlowTrigger = z.infer<typeof FlowTrigger>;
 
 export const Position = z.object({ x: z.number(), y: z.number() }).strict();

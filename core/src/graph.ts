@@ -33,6 +33,8 @@ export function allowedBranches(node: FlowNode): (string | undefined)[] {
       return [...node.cases, 'default'];
     case 'action':
       return node.onError === 'branch' ? [undefined, 'error'] : [undefined];
+    case 'waitForWebhook':
+      return [undefined, 'timeout'];
     case 'end':
       return [];
     default:

@@ -3,11 +3,13 @@ import type { FlowSnapshot } from './flow';
 
 /** What started a run; `data` is what expressions read as `trigger.data`. */
 export interface TriggerPayload {
-  type: 'event' | 'manual' | 'schedule';
-  /** The event name, for event triggers. */
+  type: 'event' | 'manual' | 'schedule' | 'webhook';
+  /** The event name, for event triggers; the provider's event type for webhooks. */
   name?: string;
-  /** The event id the app sent (or one generated for it). */
+  /** The event id the app sent (or one generated for it); the provider's event id for webhooks. */
   id?: string;
+  /** Webhooks: the delivery that started the run (`dlv_…`, see the delivery log). */
+  deliveryId?: string;
   data: unknown;
 }
 
@@ -32,12 +34,16 @@ export interface RunFlowInput {
   options: RunOptions;
 }
 
-/** `parked`: retries are exhausted and the node waits for a decision (retry, skip, abort). */
-export const NodeStatuses = ['running', 'succeeded', 'failed', 'parked', 'skipped'] as const;
+/**
+ * `parked`: retries are exhausted and the node waits for a decision (retry, skip, abort).
+ * `waitingForCredits`: the workspace could not pay for the node's next API request; it runs again by itself
+ * when credits are added.
+ */
+export const NodeStatuses = ['running', 'succeeded', 'failed', 'parked', 'waitingForCredits', 'skipped'] as const;
 export type NodeStatus = (typeof NodeStatuses)[number];
 
-/** `parked`: at least one node waits for a decision; the rest of the run goes on. */
-export const RunStatuses = ['starting', 'running', 'parked', 'completed', 'failed', 'cancelled'] as const;
+/** `parked`: at least one node waits for a decision; `waitingForCredits`: one waits for credits (and none is parked). */
+export const RunStatuses = ['starting', 'running', 'parked', 'waitingForCredits', 'completed', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RunStatuses)[number];
 
 export interface NodeError {
@@ -101,9 +107,41 @@ export type NodeDecision =
   | { nodeKey: string; action: 'skip'; /** What later nodes read as the node's output. */ output?: unknown }
   | { nodeKey: string; action: 'abort'; reason?: string };
 
+/** A webhook delivery handed to a run (signal `webhook`): the start of a webhook-triggered run, or what a waitForWebhook node waits for. */
+export interface WebhookSignal {
+  deliveryId: string;
+  eventId: string;
+  eventType?: string;
+  /** Set when the delivery matched a waitForWebhook node's wait (see WebhookWait.waitId). */
+  waitId?: string;
+  payload?: unknown;
+}
+
+/** What a waitForWebhook node registers (activity `switchyard.registerWebhookWait`) before it waits. */
+export interface WebhookWaitRegistration {
+  /** `<workflow id>/<temporal run id>/<node key>`: one wait per node execution. */
+  waitId: string;
+  workspaceId: string;
+  runId: string;
+  workflowId: string;
+  nodeKey: string;
+  mode: RunMode;
+  source: string;
+  eventType: string;
+  /** Dot path and the value it must equal (JSON-encoded for the lookup); absent: the first event of the type. */
+  matchField?: string;
+  matchValue?: unknown;
+  expiresAt: string;
+}
+
 /** Names shared by the workflow, the worker and the server. */
 export const RunQueries = { state: 'runState' } as const;
+/** `creditsAdded`: the workspace got credits; nodes waiting for credits run again. */
+export const RunSignals = { webhook: 'webhook', creditsAdded: 'creditsAdded' } as const;
+export const REGISTER_WEBHOOK_WAIT_ACTIVITY = 'switchyard.registerWebhookWait';
 export const RunUpdates = { decideNode: 'decideNode' } as const;
+/** The patch that introduced pausing for credits (runs recorded before it treat CreditsExhausted as any failure). */
+export const CREDITS_PAUSE_PATCH = 'credits-pause-v1';
 /** The patch that introduced parking (runs recorded before it fail instead of parking). */
 export const PARK_FAILED_NODES_PATCH = 'park-failed-nodes-v1';
 export const RECORD_RUN_ACTIVITY = 'switchyard.recordRun';

@@ -224,6 +224,9 @@ function checkNode(
       break;
     case 'delay':
       break;
+    case 'waitForWebhook':
+      for (const { expr, path } of mappingExpressions(node.match?.equals)) expressions.push({ expr, field: ['match', 'equals', ...path].join('.') });
+      break;
   }
 
   for (const { expr, field } of expressions) {
@@ -287,6 +290,13 @@ export function outputSchemaOf(node: FlowNode, catalog: CatalogIndex): JsonSchem
       return { type: 'object', properties: { value: {}, branch: { type: 'string' } }, additionalProperties: false };
     case 'delay':
       return { type: 'object', properties: { delayedMs: { type: 'number' } }, additionalProperties: false };
+    case 'waitForWebhook':
+      // `event` is the provider's payload: its shape is the provider's, so it is not checked further.
+      return {
+        type: 'object',
+        properties: { received: { type: 'boolean' }, eventId: { type: 'string' }, eventType: { type: 'string' }, deliveryId: { type: 'string' }, event: {} },
+        additionalProperties: false,
+      };
     case 'forEach':
       return { type: 'array', items: { type: 'object' } };
     case 'end':

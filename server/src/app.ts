@@ -8,6 +8,8 @@ import { errorMiddleware } from './http/errors';
 import { mountRoutes, type RouteDef } from './http/route';
 import { eventRoutes } from './routes/events.routes';
 import { flowRoutes } from './routes/flows.routes';
+import { hooksRouter } from './routes/hooks.routes';
+import { webhookRoutes } from './routes/webhooks.routes';
 import { catalogRoutes } from './routes/catalog.routes';
 import { runRoutes } from './routes/runs.routes';
 import { secretRoutes } from './routes/secrets.routes';
@@ -26,11 +28,13 @@ export function createApp(deps: ServerDeps): Express {
     });
     next();
   });
+  // Webhooks first: their signatures are checked over the raw body, before any JSON parsing.
+  app.use(hooksRouter(deps));
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
 
   const routes: RouteDef[] = [];
   const all = () => routes;
-  routes.push(...systemRoutes(deps, all), ...flowRoutes(deps), ...runRoutes(deps), ...eventRoutes(deps), ...catalogRoutes(deps), ...secretRoutes(deps));
+  routes.push(...systemRoutes(deps, all), ...flowRoutes(deps), ...runRoutes(deps), ...eventRoutes(deps), ...catalogRoutes(deps), ...secretRoutes(deps), ...webhookRoutes(deps));
   const api = express.Router();
   mountRoutes(api, routes, apiKeyAuthenticator(deps.db));
   app.use(api);

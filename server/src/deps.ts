@@ -13,6 +13,8 @@ export interface ServerDeps {
   secrets: SecretStore;
   logger: Logger;
   bodyLimit: string;
+  /** Largest webhook body (`/hooks`); larger ones are answered 413. */
+  webhookBodyLimit?: string;
   /** Built editor to serve at `/`, if present. */
   editorDir?: string;
 }

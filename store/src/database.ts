@@ -68,6 +68,87 @@ export interface Database {
     started_at: string;
     ended_at: string | null;
   };
+  webhook_endpoints: {
+    id: string;
+    workspace_id: string;
+    /** `flow:<flowId>` (a flow's webhook trigger) or `inbox:<source>` (events for waitForWebhook nodes): one endpoint each. */
+    slot: string;
+    kind: 'trigger' | 'inbox';
+    flow_id: string | null;
+    /** A WebhookSourceId, or `public`. */
+    source: string;
+    /** JSON array of workspace secret names holding the signing secrets (or public tokens). */
+    secret_names: string;
+    header: string | null;
+    /** JSON array of event types that start the flow; null: all. */
+    events: string | null;
+    /** The unguessable ids in the live and test URLs (`/hooks/<path>`). */
+    live_path: string;
+    test_path: string;
+    created_at: string;
+    disabled_at: string | null;
+  };
+  webhook_deliveries: {
+    id: string;
+    workspace_id: string;
+    endpoint_id: string;
+    mode: string;
+    received_at: string;
+    /** JSON; signature, token and cookie headers removed. */
+    headers: string;
+    body: string;
+    verified: number;
+    /** received → delivered | matched | unmatched | duplicate | ignored | rejected | failed. */
+    status: string;
+    error: string | null;
+    event_id: string | null;
+    event_type: string | null;
+    dedupe_key: string | null;
+    duplicate_of: string | null;
+    run_id: string | null;
+    workflow_id: string | null;
+    wait_id: string | null;
+    latency_ms: number | null;
+  };
+  webhook_waits: {
+    id: string;
+    workspace_id: string;
+    run_id: string;
+    workflow_id: string;
+    node_key: string;
+    mode: string;
+    source: string;
+    event_type: string;
+    match_field: string | null;
+    match_value: string | null;
+    /** waiting → matched | expired. */
+    status: string;
+    delivery_id: string | null;
+    created_at: string;
+    expires_at: string;
+  };
+  /** One per workspace: its plan and balance (allowance credits expire at the monthly reset, top-ups do not). */
+  credit_accounts: { workspace_id: string; plan: string; allowance_balance: number; topup_balance: number; period: string; updated_at: string };
+  /** Every grant (+) and charge (−); test-mode usage is recorded with amount 0. `credits` is the list price. */
+  credit_ledger: {
+    id: string;
+    workspace_id: string;
+    /** `allowance`, `expire`, `topup`, `adjustment`, `charge`. */
+    kind: string;
+    mode: string;
+    amount: number;
+    credits: number;
+    integration: string | null;
+    action: string | null;
+    workflow_id: string | null;
+    temporal_run_id: string | null;
+    activity_id: string | null;
+    attempt: number | null;
+    request_index: number | null;
+    node_key: string | null;
+    note: string | null;
+    created_at: string;
+  };
   schema_migrations?: { name: Generated<string> };
 }
 

@@ -3,12 +3,16 @@ import type { Db } from './database';
 import * as initial from './migrations/0001-initial';
 import * as secrets from './migrations/0002-secrets';
 import * as nodeAttempts from './migrations/0003-node-attempts';
+import * as webhooks from './migrations/0004-webhooks';
+import * as credits from './migrations/0005-credits';
 
 /** Migrations in order; add a file to migrations/ and list it here. Names never change once shipped. */
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-secrets': secrets,
   '0003-node-attempts': nodeAttempts,
+  '0004-webhooks': webhooks,
+  '0005-credits': credits,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -60,6 +60,7 @@ export async function startTestApi(o: {
   temporalAddress?: string;
   deadlineMs?: number;
   bodyLimit?: string;
+  webhookBodyLimit?: string;
   db?: Db;
   integrations?: IntegrationDefinition[];
 }): Promise<TestApi> {
@@ -80,6 +81,7 @@ export async function startTestApi(o: {
     secrets,
     logger: silentLogger,
     bodyLimit: o.bodyLimit ?? '100kb',
+    webhookBodyLimit: o.webhookBodyLimit ?? '1mb',
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));

@@ -1,3 +1,4 @@
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { integrations } from '../../catalog';
@@ -7,7 +8,9 @@ import { loadMasterKey } from '../../store/src/crypto';
 import { migrateToLatest } from '../../store/src/migrate';
 import { SecretStore } from '../../store/src/secrets';
 import { parseAllowList } from './http/guarded-http';
+import { ensureCreditsSchedule } from './credits/schedule';
 import { createSwitchyardWorker } from './worker';
+import { durationMs } from '../../core/src/graph';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
@@ -28,7 +31,14 @@ async function main(): Promise<void> {
     integrations,
     logger,
     httpAllow: parseAllowList(config.SWITCHYARD_HTTP_ALLOW),
+    ...(config.SWITCHYARD_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.SWITCHYARD_WORKFLOW_BUNDLE } } : {}),
+    webhookBufferMs: durationMs(config.WEBHOOK_BUFFER_WINDOW as `${number}m`),
   });
+  // The monthly credits reset; a failure here must not keep the worker from running flows.
+  const scheduleConnection = await Connection.connect({ address });
+  await ensureCreditsSchedule(new Client({ connection: scheduleConnection, namespace: config.TEMPORAL_NAMESPACE }), config.TEMPORAL_TASK_QUEUE)
+    .catch((err: unknown) => logger.warn({ err }, 'could not create or update the monthly credits reset schedule'))
+    .finally(() => scheduleConnection.close());
   // Started by `npm start`: exit with it, even if it was killed without a chance to stop us.
   process.once('disconnect', () => worker.shutdown());
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address }, 'worker running');

@@ -2,13 +2,17 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { IntegrationDefinition } from '../../core/src/catalog-sdk';
-import { RECORD_RUN_ACTIVITY, TEST_CONNECTION_ACTIVITY } from '../../core/src/run';
+import { RECORD_RUN_ACTIVITY, REGISTER_WEBHOOK_WAIT_ACTIVITY, TEST_CONNECTION_ACTIVITY } from '../../core/src/run';
 import type { SecretStore } from '../../store/src/secrets';
 import type { Db } from '../../store/src/database';
 import { createActionActivities } from './activities/actions';
 import { createRecordRunActivity } from './activities/record-run';
 import { createTestConnectionActivity } from './activities/test-connection';
+import { createRegisterWebhookWaitActivity } from './activities/webhook-waits';
 import { createGuardedHttpClient } from './http/guarded-http';
+import { GRANT_ALLOWANCES_ACTIVITY } from '../../core/src/credits';
+import { createGrantAllowancesActivity } from './credits/reset';
+import { meteringInterceptor, meterRequest } from './credits/metering';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -28,12 +32,18 @@ export interface SwitchyardWorkerOptions {
   workflowBundle?: { codePath: string };
   /** Extra activities registered beside the catalog's (benchmarks' no-op actions). */
   extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  /** How far back a waitForWebhook node looks for an event that arrived before it waited (default 10 minutes). */
+  webhookBufferMs?: number;
+  /** Credits metering of every catalog action (default on; benchmarks turn it off to measure its cost). */
+  metering?: boolean;
   tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
 }
 
 /** The worker: the runFlow interpreter plus every catalog action as an activity. */
 export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promise<Worker & { closeHttp(): Promise<void> }> {
-  const http = createGuardedHttpClient({ allow: o.httpAllow });
+  const metering = o.metering ?? true;
+  // Every request an action sends is charged right before it leaves (see credits/metering.ts).
+  const http = createGuardedHttpClient({ allow: o.httpAllow, ...(metering ? { onRequest: meterRequest } : {}) });
   const actionDeps = { http, logger: o.logger, secrets: o.secrets, endpoints: o.endpoints ?? {}, db: o.db };
   const worker = await Worker.create({
     connection: o.connection,
@@ -44,8 +54,11 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
       ...createActionActivities(o.integrations, actionDeps),
       [TEST_CONNECTION_ACTIVITY]: createTestConnectionActivity(o.integrations, actionDeps),
       [RECORD_RUN_ACTIVITY]: createRecordRunActivity(o.db),
+      [REGISTER_WEBHOOK_WAIT_ACTIVITY]: createRegisterWebhookWaitActivity(o.db, o.webhookBufferMs ?? 10 * 60_000),
+      [GRANT_ALLOWANCES_ACTIVITY]: createGrantAllowancesActivity(o.db),
       ...o.extraActivities,
     },
+    ...(metering ? { interceptors: { activity: [meteringInterceptor({ db: o.db, integrations: o.integrations, logger: o.logger })] } } : {}),
     ...o.tuning,
   });
   return Object.assign(worker, { closeHttp: () => http.close() });

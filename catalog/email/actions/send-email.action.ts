@@ -56,11 +56,14 @@ export const sendEmail = defineAction({
   // SMTP has no idempotency key: a retry after a lost "250 OK" can deliver twice. The Message-ID is
   // derived from ctx.idempotencyKey, so such a duplicate carries the same Message-ID (mail clients fold it).
   idempotent: false,
+  // SMTP does not go through ctx.http: one credit per message, charged right before it is sent.
+  credits: 1,
   timeout: '60s',
   async run(input, ctx) {
     const from = await sender(input, ctx);
     const client = await smtpClient(ctx);
     try {
+      await ctx.meter?.request();
       const info = await client.transporter.sendMail({
         from,
         to: input.to,

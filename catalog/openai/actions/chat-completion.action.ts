@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { defineAction } from '../../../core/src/catalog-sdk';
 import { NonRetryableError } from '../../../core/src/errors';
 import { DEFAULT_BASE_URL, openaiClient, toActionError } from '../client';
+import { creditsFor } from '../pricing';
 import { placeholderFor, simulatedText } from '../sandbox';
 
 export const ChatMessage = z.object({
@@ -68,6 +69,8 @@ export const chatCompletion = defineAction({
   // Generating text changes nothing at the provider; a retry only costs tokens again.
   sideEffects: false,
   timeout: '60s',
+  // Charged by the tokens the provider reports, at the model's price (pricing.ts).
+  creditsFromOutput: (output) => creditsFor(output.model, output.usage),
   async run(input, ctx) {
     const client = await openaiClient(ctx, { timeoutMs: 55_000 });
     const params: ChatCompletionCreateParamsNonStreaming = {

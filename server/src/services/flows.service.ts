@@ -1,10 +1,12 @@
 import type { CatalogIndex } from '../../../core/src/catalog-sdk';
 import { AppError } from '../../../core/src/errors';
-import { FlowDocument, toSnapshot, type FlowSnapshot } from '../../../core/src/flow';
+import { FlowDocument, toSnapshot, walkNodes, type FlowSnapshot } from '../../../core/src/flow';
+import type { FlowProblem } from '../../../core/src/validate';
 import { validateFlow } from '../../../core/src/validate';
 import type { Db } from '../../../store/src/database';
 import type { ServerDeps } from '../deps';
 import { missingSetupProblems } from './catalog.service';
+import { defaultSecretName, ensureInbox, syncFlowEndpoint, webhookSources } from './webhooks.service';
 import * as flows from '../../../store/src/flows.repository';
 
 export type FlowRow = NonNullable<Awaited<ReturnType<typeof flows.getFlow>>>;
@@ -68,7 +70,21 @@ export async function publishFlow(
     triggerEvent: snapshot.trigger.type === 'event' ? snapshot.trigger.event : null,
   });
   if (!version) throw new AppError('NOT_FOUND', `There is no flow "${flowId}" in this workspace`);
-  return { flowId, version: version.version, note: version.note, publishedAt: version.published_at };
+  // A webhook trigger gets its endpoint (same URLs on every publish); waitForWebhook nodes get their source's inbox.
+  const endpoint = await syncFlowEndpoint(deps, workspaceId, flowId, snapshot.trigger);
+  for (const source of new Set([...walkNodes(snapshot)].flatMap(({ node }) => (node.type === 'waitForWebhook' ? [node.source] : [])))) {
+    await ensureInbox(deps, workspaceId, { source });
+  }
+  // The sender's signing secret often exists only once it has the URL: a missing one warns, it does not refuse.
+  const warnings = await webhookSecretProblems(deps, workspaceId, document);
+  return {
+    flowId,
+    version: version.version,
+    note: version.note,
+    publishedAt: version.published_at,
+    ...(endpoint ? { webhook: { endpointId: endpoint.id, livePath: `/hooks/${endpoint.live_path}`, testPath: `/hooks/${endpoint.test_path}` } } : {}),
+    ...(warnings.length ? { warnings } : {}),
+  };
 }
 
 export async function requireVersion(
@@ -80,4 +96,24 @@ export async function requireVersion(
   const row = await flows.getVersion(db, workspaceId, flowId, version);
   if (!row) throw new AppError('NOT_FOUND', `Flow "${flowId}" has no version ${version}`);
   return { version: row.version, snapshot: JSON.parse(row.snapshot) as FlowSnapshot, note: row.note, publishedAt: row.published_at };
+}
+
+/** A webhook trigger whose signing secrets (or public tokens) have no value yet refuses every delivery (401) until one is set. */
+async function webhookSecretProblems(deps: Pick<ServerDeps, 'secrets' | 'integrations'>, workspaceId: string, document: FlowDocument): Promise<FlowProblem[]> {
+  const trigger = document.trigger;
+  if (trigger.type !== 'webhook') return [];
+  const names = trigger.secrets ?? [defaultSecretName(deps, trigger.source)];
+  const presence = await deps.secrets.presence(workspaceId, names);
+  if (names.some((n) => presence.get(n)?.live || presence.get(n)?.test)) return [];
+  const where =
+    trigger.source === 'public'
+      ? `a token of your choosing, which the sender puts in the X-Switchyard-Token header`
+      : (webhookSources(deps).get(trigger.source)?.whereToGet ?? 'the signing secret the sender shows for this endpoint');
+  return [
+    {
+      code: 'MISSING_SETUP_VARIABLE',
+      field: 'trigger.secrets',
+      message: `The webhook trigger verifies deliveries with the secret ${names.join(' or ')}, which has no value yet: add it in Secrets (${where})`,
+    },
+  ];
 }

@@ -15,8 +15,10 @@ export interface StartRunRequest {
   snapshot: FlowSnapshot;
   trigger: TriggerPayload;
   mode: RunMode;
-  /** Same id → same run: the dedupe key for app events. */
+  /** Same id → same run: the dedupe key for app events and webhook deliveries. */
   workflowId: string;
+  /** Start with this signal (`signalWithStart`): webhook deliveries. */
+  signal?: { name: string; args: unknown[] };
 }
 
 /**
@@ -38,7 +40,9 @@ export async function startRun(
     mode: r.mode,
     trigger: r.trigger,
   });
-  if (!claim.created) return { runId: claim.run.id, workflowId: r.workflowId, created: false };
+  // A claim still `starting` is a start in flight, or one whose process died before Temporal answered:
+  // start again (Temporal refuses a second workflow with the id), so a resend never finds a run that never began.
+  if (!claim.created && claim.run.status !== 'starting') return { runId: claim.run.id, workflowId: r.workflowId, created: false };
   const options: RunOptions = {
     runId: claim.run.id,
     workspaceId: r.workspaceId,
@@ -50,17 +54,21 @@ export async function startRun(
   };
   const input: RunFlowInput = { snapshot: r.snapshot, trigger: r.trigger, options };
   try {
-    const handle = await temporal.call((client) =>
-      client.workflow.start('runFlow', {
-        args: [input],
-        taskQueue: temporal.taskQueue,
-        workflowId: r.workflowId,
-        // A resent event must not start the workflow again, even after the first run finished.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        memo: { runId: claim.run.id, flowId: r.flowId, version: r.version, mode: r.mode },
-      }),
+    const start = {
+      args: [input] as [RunFlowInput],
+      taskQueue: temporal.taskQueue,
+      workflowId: r.workflowId,
+      // A resent event must not start the workflow again, even after the first run finished.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+      memo: { runId: claim.run.id, flowId: r.flowId, version: r.version, mode: r.mode },
+    };
+    const signal = r.signal;
+    const temporalRunId = await temporal.call(async (client) =>
+      signal
+        ? (await client.workflow.signalWithStart('runFlow', { ...start, signal: signal.name, signalArgs: signal.args })).signaledRunId
+        : (await client.workflow.start('runFlow', start)).firstExecutionRunId,
     );
-    await runs.markRunStarted(db, claim.run.id, handle.firstExecutionRunId);
+    await runs.markRunStarted(db, claim.run.id, temporalRunId);
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
       await runs.markRunStarted(db, claim.run.id, '');
@@ -70,12 +78,12 @@ export async function startRun(
     const started = await temporal.call((client) => client.workflow.getHandle(r.workflowId).describe()).catch(() => undefined);
     if (started) {
       await runs.markRunStarted(db, claim.run.id, started.runId);
-      return { runId: claim.run.id, workflowId: r.workflowId, created: true };
+      return { runId: claim.run.id, workflowId: r.workflowId, created: claim.created };
     }
-    await runs.releaseRun(db, claim.run.id);
+    if (claim.created) await runs.releaseRun(db, claim.run.id);
     throw err;
   }
-  return { runId: claim.run.id, workflowId: r.workflowId, created: true };
+  return { runId: claim.run.id, workflowId: r.workflowId, created: claim.created };
 }
 
 /** Catalog defaults (retry, timeout) for each action in the snapshot, frozen into the run's input. */

@@ -7,6 +7,7 @@ import type { ActionActivityInput, ActionActivityResult } from '../../../core/sr
 import { attemptEnded, attemptStarted, type AttemptKey } from '../../../store/src/attempts.repository';
 import type { Db } from '../../../store/src/database';
 import type { SecretStore } from '../../../store/src/secrets';
+import { meterRequest } from '../credits/metering';
 import { Scrubber } from './scrub';
 
 export type ActionActivity = (input: ActionActivityInput) => Promise<ActionActivityResult>;
@@ -166,6 +167,8 @@ export function actionContext(o: {
     signal: cancellationSignal,
     run: { workspaceId: o.workspaceId, workflowId: execution.workflowId, runId: execution.runId, nodeId: o.nodeKey, attempt: info.attempt },
     secrets,
+    // For providers reached without ctx.http (SMTP); a no-op where nothing is metered.
+    meter: { request: async () => meterRequest() },
     ...(endpoint ? { endpoint } : {}),
   };
 }

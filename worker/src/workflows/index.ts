@@ -1,3 +1,4 @@
 // The workflows this worker hosts. Bundled by Temporal into the deterministic sandbox.
 export { runFlow } from './run-flow.workflow';
 export { testConnection } from './test-connection.workflow';
+export { creditsMonthlyReset } from './credits-reset.workflow';

@@ -10,6 +10,7 @@ import {
   CancellationScope,
   condition,
   defineQuery,
+  defineSignal,
   defineUpdate,
   isCancellation,
   patched,
@@ -22,13 +23,16 @@ import {
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '../../../core/src/catalog-sdk';
 import { evaluateExpression, hasExpressions, resolveMapping, type ExpressionScope } from '../../../core/src/expressions';
-import type { ActionNode, FlowEdge, FlowGraph, FlowNode, ForEachNode } from '../../../core/src/flow';
+import type { ActionNode, FlowEdge, FlowGraph, FlowNode, ForEachNode, WaitForWebhookNode } from '../../../core/src/flow';
 import { durationMs, TRIGGER_ID } from '../../../core/src/graph';
 import {
   PARK_FAILED_NODES_PATCH,
   RECORD_RUN_ACTIVITY,
+  REGISTER_WEBHOOK_WAIT_ACTIVITY,
   RunQueries,
+  RunSignals,
   RunUpdates,
+  type WebhookSignal,
   type NodeDecision,
   type ActionActivityInput,
   type ActionActivityResult,
@@ -38,10 +42,13 @@ import {
   type RunState,
 } from '../../../core/src/run';
 import type { RecordRunActivity } from '../activities/record-run';
+import type { RegisterWebhookWaitActivity } from '../activities/webhook-waits';
 
 export const runStateQuery = defineQuery<RunState>(RunQueries.state);
 /** Retry, skip or abort a parked node. Refused (by the validator, before anything is recorded) unless the node is parked. */
 export const decideNodeUpdate = defineUpdate<{ accepted: true }, [NodeDecision]>(RunUpdates.decideNode);
+/** A webhook delivery: the one that started the run (ignored here: it is the trigger), or one a waitForWebhook node waits for. */
+export const webhookSignal = defineSignal<[WebhookSignal]>(RunSignals.webhook);
 
 const DEFAULT_RETRY: Required<RetryPolicy> = { maximumAttempts: 5, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' };
 const DEFAULT_TIMEOUT = '30s';
@@ -89,6 +96,11 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
       },
     },
   );
+  // Deliveries for waitForWebhook nodes, by wait id; the first one for a wait wins (a copy is ignored).
+  const arrivals = new Map<string, WebhookSignal>();
+  setHandler(webhookSignal, (delivery) => {
+    if (delivery.waitId && !arrivals.has(delivery.waitId)) arrivals.set(delivery.waitId, delivery);
+  });
   const giveUpAfter = options.giveUpAfter ?? '7d';
   const report = (final: boolean) =>
     CancellationScope.nonCancellable(() =>
@@ -137,7 +149,46 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
     return activity({ input, mode: options.mode, workspaceId: options.workspaceId, nodeKey: key, ...(edits > 0 ? { idempotencySuffix: `edit${edits}` } : {}) });
   };
 
-  const execute = async (node: FlowNode, key: string, scope: ExpressionScope): Promise<Next> => {
+  /**
+   * Registers the wait (the API routes matching deliveries to this run; an event buffered just before is
+   * returned at once), then sleeps on a durable timer until a delivery arrives: no worker time is used.
+   */
+  const waitForWebhook = async (node: WaitForWebhookNode, key: string, scope: ExpressionScope, graph: FlowGraph): Promise<{ output: unknown; next: Next }> => {
+    const matchValue = node.match ? await resolveMapping(node.match.equals, scope) : undefined;
+    const { workflowId, runId } = workflowInfo();
+    const waitId = `${workflowId}/${runId}/${key}`;
+    const timeoutMs = durationMs(node.timeout);
+    const register = proxyActivities<{ [REGISTER_WEBHOOK_WAIT_ACTIVITY]: RegisterWebhookWaitActivity }>({
+      startToCloseTimeout: '30s',
+      retry: { maximumInterval: '10s' },
+    })[REGISTER_WEBHOOK_WAIT_ACTIVITY];
+    const buffered = await register({
+      waitId,
+      workspaceId: options.workspaceId,
+      runId: options.runId,
+      workflowId,
+      nodeKey: key,
+      mode: options.mode,
+      source: node.source,
+      eventType: node.event,
+      ...(node.match ? { matchField: node.match.field, matchValue } : {}),
+      expiresAt: new Date(Date.now() + timeoutMs).toISOString(),
+    });
+    if (buffered) arrivals.set(waitId, buffered);
+    const arrived = await condition(() => arrivals.has(waitId), timeoutMs);
+    const delivery = arrivals.get(waitId);
+    if (arrived && delivery) {
+      const output = { received: true, eventId: delivery.eventId, eventType: delivery.eventType, deliveryId: delivery.deliveryId, event: delivery.payload };
+      return { output, next: {} };
+    }
+    const expected = `${node.source} "${node.event}" event${node.match ? ` with ${node.match.field} = ${JSON.stringify(matchValue)}` : ''}`;
+    if (!graph.edges.some((e) => e.from === node.id && e.branch === 'timeout')) {
+      throw new NodeFailed(key, { message: `No ${expected} arrived within ${node.timeout}; connect the node's timeout branch to handle this`, type: 'Timeout' });
+    }
+    return { output: { received: false }, next: { branch: 'timeout' } };
+  };
+
+  const execute = async (node: FlowNode, key: string, scope: ExpressionScope, graph: FlowGraph): Promise<Next> => {
     const entry: NodeRunState = { key, nodeId: node.id, type: node.type, status: 'running', attempts: 0, startedAt: now() };
     state.nodes[key] = entry;
     const succeed = (output: unknown, next: Next): Next => {
@@ -196,6 +247,10 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
           const ms = durationMs(node.duration);
           await sleep(ms); // a durable timer: the worker holds nothing while it waits
           return succeed({ delayedMs: ms }, {});
+        }
+        case 'waitForWebhook': {
+          const { output, next } = await waitForWebhook(node, key, scope, graph);
+          return succeed(output, next);
         }
         case 'end': {
           const output = node.output === undefined ? undefined : await resolveMapping(node.output, scope);
@@ -278,7 +333,7 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
           const key = prefix + node.id;
           if (ins.some((e) => decided.get(e))) {
             inflight++;
-            execute(node, key, scope).then(
+            execute(node, key, scope, graph).then(
               (next) => {
                 finished.push({ id: node.id, next });
                 wake?.();

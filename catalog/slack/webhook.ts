@@ -1,0 +1,83 @@
+import type { VerifiedDelivery, WebhookRequest, WebhookSource } from '../../core/src/webhooks';
+import {
+  checkTimestamp,
+  FORM_MEDIA_TYPE,
+  hexBytes,
+  hmacSha256,
+  invalidBody,
+  invalidSignature,
+  JSON_MEDIA_TYPE,
+  parseJson,
+  requireContentType,
+  requireHeader,
+  requireSecrets,
+  sha256Hex,
+  SIGNATURE_MISMATCH_HINT,
+  signedByAny,
+  stringField,
+} from '../webhooks/verify-helpers';
+
+/** The setup variable holding the app's Signing Secret. */
+export const SLACK_SIGNING_SECRET = 'SLACK_SIGNING_SECRET';
+
+/**
+ * Slack's v0 signature: `X-Slack-Signature: v0=<hex HMAC-SHA256 of "v0:" + X-Slack-Request-Timestamp + ":" + raw body>`,
+ * with the timestamp within `toleranceSeconds` (default 300) of `req.now` either way. Slack ships no
+ * verifier outside its Bolt framework, so this follows https://api.slack.com/authentication/verifying-requests-from-slack.
+ *
+ * Bodies: the Events API sends JSON (dedupe key `event_id`; `url_verification` is answered with its
+ * challenge and starts nothing); slash commands and interactivity send a form (`payload`, when present, is
+ * JSON) with no id, so their key is a hash of the body.
+ */
+export const slackWebhook: WebhookSource = {
+  id: 'slack',
+  title: 'Slack',
+  signatureHeaders: ['x-slack-signature'],
+  secretVariable: SLACK_SIGNING_SECRET,
+  whereToGet: 'Open your app at https://api.slack.com/apps → Basic Information → App Credentials and copy the Signing Secret (not the bot token).',
+  verify(req) {
+    const type = requireContentType(
+      req,
+      [JSON_MEDIA_TYPE, FORM_MEDIA_TYPE],
+      'Slack sends the Events API as application/json and slash commands and interactivity as application/x-www-form-urlencoded: point the Slack Request URL straight at Switchyard.',
+    );
+    const secrets = requireSecrets(req, SLACK_SIGNING_SECRET, 'Slack');
+    const header = requireHeader(req, 'X-Slack-Signature', 'Slack signs every request to a Request URL; this request did not come from Slack.');
+    const timestamp = requireHeader(req, 'X-Slack-Request-Timestamp', 'Slack sends it with every signed request; this request did not come from Slack.');
+    checkTimestamp(req, timestamp, 'X-Slack-Request-Timestamp');
+    const received = header.startsWith('v0=') ? hexBytes(header.slice('v0='.length)) : undefined;
+    if (!signedByAny(secrets, (secret) => hmacSha256(secret, `v0:${timestamp}:`, req.rawBody), received))
+      throw invalidSignature(`The X-Slack-Signature does not match the request for ${SLACK_SIGNING_SECRET}. ${SIGNATURE_MISMATCH_HINT}`);
+    return type === JSON_MEDIA_TYPE ? eventsApi(req) : formRequest(req);
+  },
+};
+
+function eventsApi(req: WebhookRequest): VerifiedDelivery {
+  const payload = parseJson(req.rawBody, 'Slack');
+  const type = stringField(payload, 'type');
+  const hash = sha256Hex(req.rawBody);
+  if (type === 'url_verification') {
+    return {
+      eventId: `url_verification:${hash}`,
+      eventType: type,
+      payload,
+      reply: { status: 200, body: { challenge: stringField(payload, 'challenge') ?? '' } },
+    };
+  }
+  const event = (payload as { event?: unknown } | null)?.event;
+  return { eventId: stringField(payload, 'event_id') ?? `sha256:${hash}`, eventType: stringField(event, 'type') ?? type, payload };
+}
+
+function formRequest(req: WebhookRequest): VerifiedDelivery {
+  const form: Record<string, unknown> = Object.fromEntries(new URLSearchParams(req.rawBody.toString('utf8')));
+  let eventType = typeof form.command === 'string' ? 'slash_command' : undefined;
+  if (typeof form.payload === 'string') {
+    try {
+      form.payload = JSON.parse(form.payload);
+    } catch (err) {
+      throw invalidBody(`The Slack request is signed correctly but its payload field is not valid JSON (${(err as Error).message}).`);
+    }
+    eventType = stringField(form.payload, 'type') ?? eventType;
+  }
+  return { eventId: `sha256:${sha256Hex(req.rawBody)}`, eventType, payload: form };
+}

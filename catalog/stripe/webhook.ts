@@ -1,0 +1,62 @@
+import Stripe from 'stripe';
+import { DEFAULT_TIMESTAMP_TOLERANCE_S, type WebhookRequest, type WebhookSource } from '../../core/src/webhooks';
+import {
+  checkTimestamp,
+  invalidBody,
+  invalidSignature,
+  JSON_MEDIA_TYPE,
+  parseJson,
+  requireContentType,
+  requireHeader,
+  requireSecrets,
+  SIGNATURE_MISMATCH_HINT,
+  stringField,
+} from '../webhooks/verify-helpers';
+
+/** The setup variable holding the endpoint's signing secret (`whsec_…`). */
+export const STRIPE_WEBHOOK_SECRET = 'STRIPE_WEBHOOK_SECRET';
+
+/**
+ * Stripe's `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`, checked by the official SDK
+ * against every active secret (Stripe keeps the old secret valid for a while after a roll). The SDK only
+ * refuses *old* timestamps, so the window is checked here first, both ways, against `req.now`.
+ * The event's `id` is the dedupe key: Stripe resends the same id on retries.
+ */
+export const stripeWebhook: WebhookSource = {
+  id: 'stripe',
+  title: 'Stripe',
+  signatureHeaders: ['stripe-signature'],
+  secretVariable: STRIPE_WEBHOOK_SECRET,
+  whereToGet:
+    'In the Stripe dashboard open Developers → Webhooks (https://dashboard.stripe.com/webhooks), select the endpoint that points at this URL and reveal its Signing secret (whsec_…); the test-mode endpoint has its own secret.',
+  verify(req) {
+    requireContentType(
+      req,
+      [JSON_MEDIA_TYPE],
+      'Stripe always sends application/json: make sure the endpoint URL in Stripe points straight at Switchyard, not through a proxy that re-encodes the body.',
+    );
+    const secrets = requireSecrets(req, STRIPE_WEBHOOK_SECRET, 'Stripe');
+    const header = requireHeader(req, 'Stripe-Signature', 'Stripe signs every webhook delivery; this request did not come from Stripe.');
+    const timestamp = /(?:^|,)\s*t=([^,]*)/.exec(header)?.[1];
+    if (timestamp === undefined) throw invalidSignature('The Stripe-Signature header has no t= timestamp.');
+    checkTimestamp(req, timestamp.trim(), 'Stripe-Signature t=');
+    if (!secrets.some((secret) => signedWith(req, header, secret)))
+      throw invalidSignature(`The Stripe-Signature does not match the body for ${STRIPE_WEBHOOK_SECRET}. ${SIGNATURE_MISMATCH_HINT}`);
+    const event = parseJson(req.rawBody, 'Stripe');
+    const eventId = stringField(event, 'id');
+    if (!eventId) throw invalidBody('The Stripe delivery is signed correctly but is not a Stripe event (it has no "id").');
+    return { eventId, eventType: stringField(event, 'type'), payload: event };
+  },
+};
+
+/** The SDK's own check (constant-time, over the raw bytes); false on a mismatch, whatever its reason. */
+function signedWith(req: WebhookRequest, header: string, secret: string): boolean {
+  const signature = Stripe.webhooks.signature;
+  if (!signature) throw new Error('The Stripe SDK has no webhook signature helper on this platform');
+  try {
+    return signature.verifyHeader(req.rawBody, header, secret, req.options.toleranceSeconds ?? DEFAULT_TIMESTAMP_TOLERANCE_S, undefined, req.now.getTime());
+  } catch (err) {
+    if (err instanceof Stripe.errors.StripeSignatureVerificationError) return false;
+    throw err;
+  }
+}

@@ -1,0 +1,24 @@
+import express, { type Router } from 'express';
+import type { ServerDeps } from '../deps';
+import { receiveDelivery } from '../services/webhooks.service';
+
+/**
+ * `POST /hooks/:endpointId`: where providers deliver webhooks. Mounted before the JSON parser: the
+ * signature is checked over the raw bytes. No API key: the signature (or a public endpoint's token)
+ * authenticates the sender.
+ */
+export function hooksRouter(deps: ServerDeps): Router {
+  const router = express.Router();
+  router.post('/hooks/:endpointId', express.raw({ type: () => true, limit: deps.webhookBodyLimit ?? '1mb' }), async (req, res, next) => {
+    try {
+      const headers: Record<string, string | undefined> = {};
+      for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const answer = await receiveDelivery(deps, String(req.params.endpointId), { rawBody, headers });
+      res.status(answer.status).set(answer.headers ?? {}).json(answer.body);
+    } catch (err) {
+      next(err);
+    }
+  });
+  return router;
+}

@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { AppError } from '../../../core/src/errors';
+import { SecretName } from '../../../core/src/flow';
+import { WebhookSourceIds } from '../../../core/src/webhooks';
+import * as hooks from '../../../store/src/webhooks.repository';
+import { requireLiveKey } from '../http/auth';
+import { defineRoute, type RouteDef } from '../http/route';
+import { ensureInbox, presentEndpoint, replayDelivery } from '../services/webhooks.service';
+import type { ServerDeps } from '../deps';
+
+const InboxBody = z.object({
+  source: z.enum(WebhookSourceIds),
+  /** Workspace secrets holding the signing secret(s); default the source's variable. List two while rotating. */
+  secrets: z.array(SecretName).min(1).max(5).optional(),
+  /** The signature header, for `hmac`. */
+  header: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,100}$/)
+    .optional(),
+});
+const DeliveriesQuery = z.object({
+  endpointId: z.string().max(64).optional(),
+  status: z.enum(['received', 'delivered', 'matched', 'unmatched', 'duplicate', 'ignored', 'rejected', 'failed']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+});
+const IdParams = z.object({ id: z.string().min(1).max(64) });
+
+/** Webhook endpoints (their URLs), the delivery log and replay. Deliveries themselves arrive at `/hooks/:id` (hooks.routes.ts). */
+export function webhookRoutes(deps: ServerDeps): RouteDef[] {
+  const { db } = deps;
+  const baseUrl = (req: { protocol: string; get(name: string): string | undefined }) => `${req.protocol}://${req.get('host') ?? '127.0.0.1'}`;
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/webhooks/endpoints',
+      tag: 'Webhooks',
+      summary: "The workspace's webhook endpoints with their live and test URLs",
+      responses: { 200: { description: 'Endpoints: one per webhook-triggered flow, one inbox per source used by waitForWebhook nodes' } },
+      async handler({ auth, req }) {
+        const rows = await hooks.listEndpoints(db, auth.workspaceId);
+        return { body: { endpoints: rows.map((r) => presentEndpoint(r, baseUrl(req))) } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/webhooks/inboxes',
+      tag: 'Webhooks',
+      summary: "Create or update the workspace's inbox for a source (events that waitForWebhook nodes wait for)",
+      body: InboxBody,
+      responses: { 200: { description: 'Updated' }, 201: { description: 'Created' }, 403: { description: 'A test key cannot change endpoints' } },
+      async handler({ auth, body, req }) {
+        requireLiveKey(auth, 'change webhook endpoints');
+        const { row, created } = await ensureInbox(deps, auth.workspaceId, {
+          source: body.source,
+          ...(body.secrets ? { secrets: body.secrets } : {}),
+          ...(body.header ? { header: body.header } : {}),
+        });
+        return { status: created ? 201 : 200, body: presentEndpoint(row, baseUrl(req)) };
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/webhooks/endpoints/:id',
+      tag: 'Webhooks',
+      summary: 'Disable an endpoint: its URLs answer 410 from now on',
+      params: IdParams,
+      responses: { 204: { description: 'Disabled' }, 404: { description: 'No such endpoint (or already disabled)' } },
+      async handler({ auth, params }) {
+        requireLiveKey(auth, 'change webhook endpoints');
+        if (!(await hooks.disableEndpoint(db, auth.workspaceId, params.id)))
+          throw new AppError('NOT_FOUND', `There is no enabled webhook endpoint "${params.id}" in this workspace`);
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/webhooks/deliveries',
+      tag: 'Webhooks',
+      summary: 'The delivery log, newest first: verification, dedupe and where each delivery went (`status=unmatched`: events no run waited for)',
+      query: DeliveriesQuery,
+      responses: { 200: { description: 'Deliveries (without bodies; see one delivery for its headers and body)' } },
+      async handler({ auth, query }) {
+        const rows = await hooks.listDeliveries(db, auth.workspaceId, query);
+        // Test keys see test deliveries only: live payloads carry customers' data.
+        const visible = auth.mode === 'test' ? rows.filter((r) => r.mode === 'test') : rows;
+        return { body: { deliveries: visible.map(presentDelivery) } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/webhooks/deliveries/:id',
+      tag: 'Webhooks',
+      summary: 'One delivery with its headers (signatures removed) and body',
+      params: IdParams,
+      responses: { 200: { description: 'The delivery' }, 404: { description: 'No such delivery' } },
+      async handler({ auth, params }) {
+        const row = await hooks.getDelivery(db, auth.workspaceId, params.id);
+        if (!row || (auth.mode === 'test' && row.mode !== 'test')) throw new AppError('NOT_FOUND', `There is no webhook delivery "${params.id}" in this workspace`);
+        return { body: { ...presentDelivery(row), headers: JSON.parse(row.headers) as Record<string, string>, body: row.body } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/webhooks/deliveries/:id/replay',
+      tag: 'Webhooks',
+      summary: "Deliver a stored delivery again: a flow's trigger starts a new run; an inbox event is matched to waiting runs again",
+      params: IdParams,
+      responses: {
+        200: { description: 'Replayed; says where it went' },
+        404: { description: 'No such delivery' },
+        409: { description: 'The delivery failed verification, or its flow is no longer published' },
+        503: { description: 'Temporal is unreachable' },
+      },
+      async handler({ auth, params }) {
+        const row = await hooks.getDelivery(db, auth.workspaceId, params.id);
+        if (row?.mode === 'live') requireLiveKey(auth, 'replay a live delivery');
+        return { body: await replayDelivery(deps, auth.workspaceId, params.id) };
+      },
+    }),
+  ];
+}
+
+function presentDelivery(r: Pick<hooks.DeliveryRow, 'id' | 'endpoint_id' | 'mode' | 'received_at' | 'verified' | 'status' | 'error' | 'event_id' | 'event_type' | 'duplicate_of' | 'run_id' | 'wait_id' | 'latency_ms'>) {
+  return {
+    id: r.id,
+    endpointId: r.endpoint_id,
+    mode: r.mode,
+    receivedAt: r.received_at,
+    verified: r.verified === 1,
+    status: r.status,
+    error: r.error,
+    eventId: r.event_id,
+    eventType: r.event_type,
+    duplicateOf: r.duplicate_of,
+    runId: r.run_id,
+    waitId: r.wait_id,
+    latencyMs: r.latency_ms === null ? null : Math.round(r.latency_ms * 10) / 10,
+  };
+}

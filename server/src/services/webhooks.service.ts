@@ -1,0 +1,356 @@
+import crypto from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { RunMode } from '../../../core/src/catalog-sdk';
+import { AppError } from '../../../core/src/errors';
+import type { FlowSnapshot, FlowTrigger } from '../../../core/src/flow';
+import { RunSignals, type WebhookSignal } from '../../../core/src/run';
+import { WebhookRejected, type VerifiedDelivery, type WebhookSource } from '../../../core/src/webhooks';
+import type { Db } from '../../../store/src/database';
+import { getFlow, getVersion } from '../../../store/src/flows.repository';
+import * as hooks from '../../../store/src/webhooks.repository';
+import type { ServerDeps } from '../deps';
+import { isUnavailable } from '../temporal';
+import { startRun } from './runs.service';
+
+type WebhookDeps = Pick<ServerDeps, 'db' | 'temporal' | 'catalog' | 'integrations' | 'secrets' | 'logger'>;
+
+/** The header a `public` endpoint's sender puts its token in. */
+export const PUBLIC_TOKEN_HEADER = 'x-switchyard-token';
+/** The secret a `public` endpoint checks tokens against when the trigger names none. */
+export const PUBLIC_TOKEN_SECRET = 'WEBHOOK_TOKEN';
+
+/** What `/hooks/:id` answers. */
+export interface HookAnswer {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export function webhookSources(deps: Pick<ServerDeps, 'integrations'>): Map<string, WebhookSource> {
+  return new Map(deps.integrations.flatMap((i) => i.webhooks ?? []).map((s) => [s.id, s]));
+}
+
+/** The secret a source reads by default (`STRIPE_WEBHOOK_SECRET`…), `WEBHOOK_TOKEN` for public endpoints. */
+export function defaultSecretName(deps: Pick<ServerDeps, 'integrations'>, source: string): string {
+  if (source === 'public') return PUBLIC_TOKEN_SECRET;
+  const found = webhookSources(deps).get(source);
+  if (!found) throw new AppError('VALIDATION_FAILED', `There is no webhook source "${source}"; use one of ${[...webhookSources(deps).keys(), 'public'].join(', ')}`);
+  return found.secretVariable;
+}
+
+/**
+ * Receives one delivery: verify over the raw bytes, store it, dedupe on the provider's event id, then hand
+ * it to Temporal (start the flow's run, or signal the waiting run). Answers 2xx only once Temporal took it
+ * or it is stored for a wait to find; 503 when Temporal is unreachable, so the sender retries.
+ */
+export async function receiveDelivery(deps: WebhookDeps, path: string, req: { rawBody: Buffer; headers: Record<string, string | undefined> }): Promise<HookAnswer> {
+  const started = performance.now();
+  const { db } = deps;
+  const found = await hooks.endpointByPath(db, path);
+  if (!found) return answer(404, 'NOT_FOUND', 'There is no webhook endpoint at this URL; copy the URL again from Switchyard');
+  const { endpoint, mode } = found;
+  if (endpoint.disabled_at) return answer(410, 'ENDPOINT_DISABLED', 'This webhook endpoint is disabled (its flow was unpublished or changed trigger); remove it at the sender');
+
+  const base = {
+    workspace_id: endpoint.workspace_id,
+    endpoint_id: endpoint.id,
+    mode,
+    received_at: new Date().toISOString(),
+    headers: JSON.stringify(redactHeaders(req.headers, webhookSources(deps).get(endpoint.source))),
+    body: req.rawBody.toString('utf8'),
+  };
+  let verified: VerifiedDelivery;
+  try {
+    verified = await verify(deps, endpoint, mode, req);
+  } catch (err) {
+    if (!(err instanceof WebhookRejected)) throw err;
+    await hooks.insertDelivery(db, { ...base, verified: 0, status: 'rejected', error: `${err.code}: ${err.message}`, event_id: null, event_type: null });
+    return answer(err.status, err.code, err.message);
+  }
+  const eventType = verified.eventType ?? null;
+  const { id, owner } = await hooks.insertDelivery(db, { ...base, verified: 1, status: 'received', error: null, event_id: verified.eventId, event_type: eventType });
+  const finish = async (status: string, extra: Partial<hooks.DeliveryRow> = {}) => {
+    await hooks.updateDelivery(db, id, { status, latency_ms: performance.now() - started, ...extra });
+  };
+  if (verified.reply) {
+    await finish('ignored');
+    return { status: verified.reply.status, body: verified.reply.body };
+  }
+  // A copy of an inbox event is answered once the first delivery has been handled: it never reaches a second wait.
+  // (Copies for a trigger endpoint go on: the run's workflow id makes them one run.)
+  if (owner && endpoint.kind === 'inbox' && (await handledElsewhere(db, owner.id))) {
+    await finish('duplicate');
+    return ok({ deliveryId: id, status: 'duplicate', duplicateOf: owner.id });
+  }
+  try {
+    if (endpoint.kind === 'trigger') return await deliverToFlow(deps, endpoint, mode, verified, id, finish);
+    return await deliverToWaits(deps, endpoint, mode, verified, id, finish);
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'TEMPORAL_UNAVAILABLE') {
+      await finish('failed', { error: err.message });
+      return { ...answer(503, err.code, `${err.message} The delivery was not accepted: send it again.`), headers: { 'retry-after': '5' } };
+    }
+    await finish('failed', { error: err instanceof Error ? err.message : String(err) });
+    throw err;
+  }
+}
+
+/** Runs the flow behind a trigger endpoint, once per event: the workflow id derives from the event id. */
+async function deliverToFlow(
+  deps: WebhookDeps,
+  endpoint: hooks.EndpointRow,
+  mode: RunMode,
+  verified: VerifiedDelivery,
+  deliveryId: string,
+  finish: (status: string, extra?: Partial<hooks.DeliveryRow>) => Promise<void>,
+  workflowSuffix = '',
+): Promise<HookAnswer> {
+  const events = endpoint.events ? (JSON.parse(endpoint.events) as string[]) : undefined;
+  if (events && !events.includes(verified.eventType ?? '')) {
+    await finish('ignored');
+    return ok({ deliveryId, status: 'ignored', reason: `The flow starts only on ${events.join(', ')}` });
+  }
+  const flow = await publishedFlow(deps.db, endpoint);
+  if (!flow) {
+    await finish('ignored', { error: 'The flow is not published with this webhook trigger' });
+    return answer(410, 'ENDPOINT_DISABLED', 'The flow behind this endpoint is no longer published with a webhook trigger');
+  }
+  const workflowId = `webhook:${endpoint.id}:${mode}:${eventKey(verified.eventId)}${workflowSuffix}`;
+  const signal: WebhookSignal = { deliveryId, eventId: verified.eventId, ...(verified.eventType ? { eventType: verified.eventType } : {}) };
+  const run = await startRun(deps.db, deps.temporal, deps.catalog, {
+    workspaceId: endpoint.workspace_id,
+    flowId: flow.flowId,
+    version: flow.version,
+    snapshot: flow.snapshot,
+    trigger: {
+      type: 'webhook',
+      ...(verified.eventType ? { name: verified.eventType } : {}),
+      id: verified.eventId,
+      deliveryId,
+      data: verified.payload,
+    },
+    mode,
+    workflowId,
+    signal: { name: RunSignals.webhook, args: [signal] },
+  });
+  const status = run.created ? 'delivered' : 'duplicate';
+  await finish(status, { run_id: run.runId, workflow_id: workflowId });
+  return ok({ deliveryId, status, runId: run.runId });
+}
+
+/** Hands an inbox delivery to the first run waiting for it, or keeps it for a wait registered soon after. */
+async function deliverToWaits(
+  deps: WebhookDeps,
+  endpoint: hooks.EndpointRow,
+  mode: RunMode,
+  verified: VerifiedDelivery,
+  deliveryId: string,
+  finish: (status: string, extra?: Partial<hooks.DeliveryRow>) => Promise<void>,
+): Promise<HookAnswer> {
+  const { db, temporal } = deps;
+  if (!verified.eventType) {
+    await finish('unmatched');
+    return ok({ deliveryId, status: 'unmatched' });
+  }
+  const waits = await hooks.openWaits(db, { workspaceId: endpoint.workspace_id, source: endpoint.source, eventType: verified.eventType, mode });
+  for (const wait of waits) {
+    if (!hooks.deliverySatisfies(wait, verified.payload)) continue;
+    if (!(await hooks.pairDeliveryWithWait(db, deliveryId, wait.id))) continue;
+    const signal: WebhookSignal = { deliveryId, eventId: verified.eventId, eventType: verified.eventType, waitId: wait.id, payload: verified.payload };
+    try {
+      await temporal.call((client) => client.workflow.getHandle(wait.workflow_id).signal(RunSignals.webhook, signal));
+    } catch (err) {
+      // The run ended (timed out, cancelled): this wait is over; try the next one.
+      if (err instanceof WorkflowNotFoundError || /already completed|not found/i.test((err as Error).message ?? '')) {
+        await hooks.unpair(db, deliveryId, wait.id, 'expired');
+        continue;
+      }
+      await hooks.unpair(db, deliveryId, wait.id, 'waiting');
+      if (isUnavailable(err)) throw new AppError('TEMPORAL_UNAVAILABLE', 'Temporal is unreachable; the waiting run could not be signalled.');
+      throw err;
+    }
+    await finish('matched', { run_id: wait.run_id, workflow_id: wait.workflow_id, wait_id: wait.id });
+    return ok({ deliveryId, status: 'matched', runId: wait.run_id });
+  }
+  // Kept as `unmatched`: a wait registered within the buffer window still finds it. (A worker may have paired it meanwhile.)
+  const buffered = await hooks.updateDelivery(db, deliveryId, { status: 'unmatched' }, ['received']);
+  if (!buffered) {
+    const row = await hooks.deliveryById(db, deliveryId);
+    return ok({ deliveryId, status: row?.status ?? 'matched', runId: row?.run_id ?? undefined });
+  }
+  await finish('unmatched');
+  return ok({ deliveryId, status: 'unmatched' });
+}
+
+/** Replays a stored, verified delivery: a trigger endpoint starts a new run of its flow; an inbox delivery is matched again. */
+export async function replayDelivery(deps: WebhookDeps, workspaceId: string, deliveryId: string) {
+  const { db } = deps;
+  const row = await hooks.getDelivery(db, workspaceId, deliveryId);
+  if (!row) throw new AppError('NOT_FOUND', `There is no webhook delivery "${deliveryId}" in this workspace`);
+  if (!row.verified || !row.event_id) throw new AppError('CONFLICT', `Delivery "${deliveryId}" failed verification (${row.error ?? 'rejected'}); only verified deliveries can be replayed`);
+  const endpoint = await hooks.getEndpoint(db, workspaceId, row.endpoint_id);
+  if (!endpoint) throw new AppError('NOT_FOUND', `The endpoint of delivery "${deliveryId}" no longer exists`);
+  const started = performance.now();
+  const mode = row.mode === 'test' ? 'test' : 'live';
+  const verified: VerifiedDelivery = { eventId: row.event_id, ...(row.event_type ? { eventType: row.event_type } : {}), payload: JSON.parse(row.body) as unknown };
+  const { id } = await hooks.insertDelivery(db, {
+    workspace_id: workspaceId,
+    endpoint_id: endpoint.id,
+    mode,
+    received_at: new Date().toISOString(),
+    headers: JSON.stringify({ ...(JSON.parse(row.headers) as object), 'x-switchyard-replay-of': row.id }),
+    body: row.body,
+    verified: 1,
+    status: 'received',
+    error: null,
+    event_id: null,
+    event_type: row.event_type,
+  });
+  const finish = async (status: string, extra: Partial<hooks.DeliveryRow> = {}) => {
+    await hooks.updateDelivery(db, id, { status, latency_ms: performance.now() - started, ...extra });
+  };
+  const result =
+    endpoint.kind === 'trigger'
+      ? await deliverToFlow(deps, endpoint, mode, verified, id, finish, `:replay:${id}`)
+      : await deliverToWaits(deps, endpoint, mode, verified, id, finish);
+  if (result.status >= 400) {
+    const body = result.body as { error?: { code: string; message: string } };
+    throw new AppError(result.status === 503 ? 'TEMPORAL_UNAVAILABLE' : 'CONFLICT', body.error?.message ?? 'The replay was not delivered');
+  }
+  return { replayOf: row.id, ...(result.body as object) };
+}
+
+/** Keeps a flow's endpoint in step with its published trigger: created or updated for a webhook trigger, disabled otherwise. */
+export async function syncFlowEndpoint(deps: Pick<ServerDeps, 'db' | 'integrations'>, workspaceId: string, flowId: string, trigger: FlowTrigger) {
+  if (trigger.type !== 'webhook') {
+    const existing = await hooks.endpointOfFlow(deps.db, workspaceId, flowId);
+    if (existing) await hooks.disableEndpoint(deps.db, workspaceId, existing.id);
+    return undefined;
+  }
+  const { row } = await hooks.upsertEndpoint(deps.db, workspaceId, {
+    kind: 'trigger',
+    flowId,
+    source: trigger.source,
+    secretNames: trigger.secrets ?? [defaultSecretName(deps, trigger.source)],
+    header: trigger.header,
+    events: trigger.events,
+  });
+  return row;
+}
+
+/** Creates (or updates) the workspace's inbox for a source: where events for waitForWebhook nodes arrive. */
+export async function ensureInbox(deps: Pick<ServerDeps, 'db' | 'integrations'>, workspaceId: string, c: { source: string; secrets?: string[]; header?: string }) {
+  if (c.source === 'public') throw new AppError('VALIDATION_FAILED', 'An inbox needs a verified source (stripe, github, slack, standard or hmac); public endpoints can only start flows');
+  const existing = await hooks.listEndpoints(deps.db, workspaceId);
+  const current = existing.find((e) => e.slot === `inbox:${c.source}`);
+  return hooks.upsertEndpoint(deps.db, workspaceId, {
+    kind: 'inbox',
+    source: c.source,
+    secretNames: c.secrets ?? (current && !c.secrets ? (JSON.parse(current.secret_names) as string[]) : [defaultSecretName(deps, c.source)]),
+    header: c.header ?? current?.header ?? undefined,
+  });
+}
+
+export function presentEndpoint(row: hooks.EndpointRow, baseUrl: string) {
+  return {
+    id: row.id,
+    kind: row.kind,
+    flowId: row.flow_id,
+    source: row.source,
+    secrets: JSON.parse(row.secret_names) as string[],
+    header: row.header ?? (row.source === 'public' ? PUBLIC_TOKEN_HEADER : undefined),
+    events: row.events ? (JSON.parse(row.events) as string[]) : undefined,
+    urls: { live: `${baseUrl}/hooks/${row.live_path}`, test: `${baseUrl}/hooks/${row.test_path}` },
+    createdAt: row.created_at,
+    disabledAt: row.disabled_at,
+  };
+}
+
+async function verify(deps: WebhookDeps, endpoint: hooks.EndpointRow, mode: RunMode, req: { rawBody: Buffer; headers: Record<string, string | undefined> }) {
+  const names = JSON.parse(endpoint.secret_names) as string[];
+  const secrets = (await Promise.all(names.map((n) => deps.secrets.resolve(endpoint.workspace_id, n, mode)))).filter((v): v is string => !!v);
+  const options = { ...(endpoint.header ? { header: endpoint.header } : {}) };
+  if (secrets.length === 0) {
+    throw new WebhookRejected(401, 'SIGNATURE_INVALID', `This endpoint has no ${mode} signing secret yet: set ${names.join(' or ')} (${mode} value) in Switchyard's Secrets`);
+  }
+  if (endpoint.source === 'public') return verifyPublic(req, secrets);
+  const source = webhookSources(deps).get(endpoint.source);
+  if (!source) throw new AppError('INTERNAL', `Webhook source "${endpoint.source}" is not in the catalog`);
+  return source.verify({ rawBody: req.rawBody, headers: req.headers, secrets, now: new Date(), options });
+}
+
+/** A public endpoint: no signature, but the sender must present one of the endpoint's tokens. */
+function verifyPublic(req: { rawBody: Buffer; headers: Record<string, string | undefined> }, tokens: string[]): VerifiedDelivery {
+  const token = req.headers[PUBLIC_TOKEN_HEADER];
+  if (!token) throw new WebhookRejected(401, 'SIGNATURE_MISSING', `Send the endpoint's token in the ${PUBLIC_TOKEN_HEADER} header`);
+  const digest = (v: string) => crypto.createHash('sha256').update(v).digest();
+  if (!tokens.some((t) => crypto.timingSafeEqual(digest(t), digest(token)))) throw new WebhookRejected(401, 'TOKEN_INVALID', `The ${PUBLIC_TOKEN_HEADER} header does not match the endpoint's token`);
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') throw new WebhookRejected(415, 'UNSUPPORTED_CONTENT_TYPE', `Send the body as application/json (got ${type || 'no content type'})`);
+  let payload: unknown;
+  try {
+    payload = JSON.parse(req.rawBody.toString('utf8'));
+  } catch {
+    throw new WebhookRejected(400, 'BODY_INVALID', 'The body is not valid JSON');
+  }
+  const id = req.headers['idempotency-key'] ?? req.headers['webhook-id'];
+  return {
+    eventId: id ?? `sha256:${crypto.createHash('sha256').update(req.rawBody).digest('hex')}`,
+    ...(typeof (payload as { type?: unknown })?.type === 'string' ? { eventType: (payload as { type: string }).type } : {}),
+    payload,
+  };
+}
+
+/** Whether the first delivery of an event was handled (or is, within a few seconds); false when it failed: then this copy takes over. */
+async function handledElsewhere(db: Db, ownerId: string): Promise<boolean> {
+  for (let i = 0; i < 50; i++) {
+    const owner = await hooks.deliveryById(db, ownerId);
+    if (!owner || owner.status === 'failed') return false;
+    if (owner.status !== 'received') return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+/** Published snapshots never change: kept in memory by flow and version. */
+const snapshots = new Map<string, FlowSnapshot>();
+
+async function publishedFlow(db: Db, endpoint: hooks.EndpointRow) {
+  if (!endpoint.flow_id) return undefined;
+  const flow = await getFlow(db, endpoint.workspace_id, endpoint.flow_id);
+  if (!flow || flow.deleted_at || flow.published_version === null || flow.trigger_type !== 'webhook') return undefined;
+  const key = `${flow.id}@${flow.published_version}`;
+  let snapshot = snapshots.get(key);
+  if (!snapshot) {
+    const version = await getVersion(db, endpoint.workspace_id, flow.id, flow.published_version);
+    if (!version) return undefined;
+    snapshot = JSON.parse(version.snapshot) as FlowSnapshot;
+    if (snapshots.size > 1000) snapshots.clear();
+    snapshots.set(key, snapshot);
+  }
+  return { flowId: flow.id, version: flow.published_version, snapshot };
+}
+
+/** A provider's event id as part of a workflow id (long or odd ids are hashed). */
+function eventKey(eventId: string): string {
+  return /^[A-Za-z0-9_.:-]{1,200}$/.test(eventId) ? eventId : `sha256-${crypto.createHash('sha256').update(eventId).digest('hex')}`;
+}
+
+/** Headers worth keeping in the log: never signatures, tokens, cookies or credentials. */
+function redactHeaders(headers: Record<string, string | undefined>, source: WebhookSource | undefined): Record<string, string> {
+  const drop = new Set(['authorization', 'cookie', 'proxy-authorization', PUBLIC_TOKEN_HEADER, ...(source?.signatureHeaders ?? []).map((h) => h.toLowerCase())]);
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    out[name] = drop.has(name) || /signature|secret|token/i.test(name) ? '[removed]' : value;
+  }
+  return out;
+}
+
+function answer(status: number, code: string, message: string): HookAnswer {
+  return { status, body: { error: { code, message } } };
+}
+
+function ok(body: Record<string, unknown>): HookAnswer {
+  return { status: 200, body: { received: true, ...body } };
+}

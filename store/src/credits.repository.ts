@@ -1,0 +1,336 @@
+import crypto from 'node:crypto';
+import { sql } from 'kysely';
+import { creditPeriod, DEFAULT_PLAN, PlanInfos, type Plan } from '../../core/src/credits';
+import type { Database, Db } from './database';
+import { nowIso } from './database';
+
+/**
+ * The credits ledger and balances. Every grant and charge is a ledger row with a unique id; the account
+ * row holds the balance in two buckets (the monthly allowance, which expires at the reset, and top-ups,
+ * which do not; charges use the allowance first). A charge inserts its row and debits the account in one
+ * transaction, so a key that exists is never charged twice and the balance never goes below zero
+ * (except by a usage charge after the fact, at most one request's worth).
+ */
+
+export type CreditAccount = { workspaceId: string; plan: Plan; balance: number; allowanceBalance: number; topupBalance: number; period: string };
+
+type AccountRow = Database['credit_accounts'];
+
+function toAccount(row: AccountRow): CreditAccount {
+  return {
+    workspaceId: row.workspace_id,
+    plan: row.plan as Plan,
+    balance: row.allowance_balance + row.topup_balance,
+    allowanceBalance: row.allowance_balance,
+    topupBalance: row.topup_balance,
+    period: row.period,
+  };
+}
+
+/** Creates the account inside `trx` (default plan, this period's allowance granted) unless it exists. */
+async function createAccountIn(trx: Db, workspaceId: string, o: { plan?: Plan; credits?: number; at?: Date } = {}): Promise<void> {
+  const plan = o.plan ?? DEFAULT_PLAN;
+  const period = creditPeriod(o.at ?? new Date());
+  const credits = o.credits ?? PlanInfos[plan].monthlyCredits;
+  const now = nowIso();
+  const inserted = await trx
+    .insertInto('credit_accounts')
+    .values({ workspace_id: workspaceId, plan, allowance_balance: credits, topup_balance: 0, period, updated_at: now })
+    .onConflict((oc) => oc.column('workspace_id').doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return;
+  await trx
+    .insertInto('credit_ledger')
+    .values(grantRow(`allowance:${workspaceId}:${period}`, workspaceId, 'allowance', credits, `${PlanInfos[plan].title} plan, ${period}`))
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+}
+
+function grantRow(id: string, workspaceId: string, kind: string, amount: number, note: string | null) {
+  return {
+    id,
+    workspace_id: workspaceId,
+    kind,
+    mode: 'live',
+    amount,
+    credits: Math.abs(amount),
+    integration: null,
+    action: null,
+    workflow_id: null,
+    temporal_run_id: null,
+    activity_id: null,
+    attempt: null,
+    request_index: null,
+    node_key: null,
+    note,
+    created_at: nowIso(),
+  };
+}
+
+/** The workspace's account, opened on first use with the default plan and this period's allowance. */
+export async function ensureAccount(db: Db, workspaceId: string): Promise<CreditAccount> {
+  const row = await db.selectFrom('credit_accounts').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirst();
+  if (row) return toAccount(row);
+  await db.transaction().execute((trx) => createAccountIn(trx, workspaceId));
+  return toAccount(await db.selectFrom('credit_accounts').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow());
+}
+
+/** Opens an account with a given plan and opening allowance (tests, bootstrap); an existing account is kept. */
+export async function openAccount(db: Db, o: { workspaceId: string; plan: Plan; credits?: number }): Promise<CreditAccount> {
+  await db.transaction().execute((trx) => createAccountIn(trx, o.workspaceId, o));
+  return ensureAccount(db, o.workspaceId);
+}
+
+export interface Charge {
+  /** The ledger key (core/src/credits.ts chargeKey). */
+  id: string;
+  workspaceId: string;
+  mode: 'live' | 'test';
+  /** The list price; test mode records it with amount 0. */
+  credits: number;
+  /** A usage charge after the fact may take the balance below zero; a request charge never does. */
+  overdraft?: boolean;
+  integration: string;
+  action: string;
+  workflowId: string;
+  temporalRunId: string;
+  activityId: string;
+  attempt: number;
+  requestIndex: number | null;
+  nodeKey: string;
+}
+
+export type ChargeResult =
+  | { status: 'charged' }
+  /** The key was charged before (a replayed or re-delivered attempt): not charged again, the request may go. */
+  | { status: 'duplicate' }
+  | { status: 'exhausted'; balance: number }
+  | { status: 'planRequired'; plan: Plan };
+
+/**
+ * Charges one request (or a usage adjustment) under its unique key: the ledger row and the debit commit
+ * together or not at all. SQLite serialises writers (and Kysely transactions within one process), so two
+ * concurrent charges can never both spend the same credit.
+ */
+export async function charge(db: Db, c: Charge): Promise<ChargeResult> {
+  return db.transaction().execute(async (trx): Promise<ChargeResult> => {
+    const inserted = await trx
+      .insertInto('credit_ledger')
+      .values({
+        id: c.id,
+        workspace_id: c.workspaceId,
+        kind: 'charge',
+        mode: c.mode,
+        amount: c.mode === 'test' ? 0 : -c.credits,
+        credits: c.credits,
+        integration: c.integration,
+        action: c.action,
+        workflow_id: c.workflowId,
+        temporal_run_id: c.temporalRunId,
+        activity_id: c.activityId,
+        attempt: c.attempt,
+        request_index: c.requestIndex,
+        node_key: c.nodeKey,
+        note: null,
+        created_at: nowIso(),
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return { status: 'duplicate' };
+    const refuse = async (): Promise<ChargeResult> => {
+      let row = await trx.selectFrom('credit_accounts').selectAll().where('workspace_id', '=', c.workspaceId).executeTakeFirst();
+      if (!row) {
+        await createAccountIn(trx, c.workspaceId);
+        row = await trx.selectFrom('credit_accounts').selectAll().where('workspace_id', '=', c.workspaceId).executeTakeFirstOrThrow();
+      }
+      const account = toAccount(row);
+      if (!PlanInfos[account.plan].integrations) return { status: 'planRequired', plan: account.plan };
+      if (c.mode === 'test' || c.credits === 0) return { status: 'charged' };
+      return (await debit()) ? { status: 'charged' } : { status: 'exhausted', balance: account.balance };
+    };
+    const debit = async (): Promise<boolean> => {
+      const p = c.credits;
+      let q = trx
+        .updateTable('credit_accounts')
+        .set({
+          allowance_balance: sql<number>`case when allowance_balance >= ${p} then allowance_balance - ${p} else 0 end`,
+          topup_balance: sql<number>`case when allowance_balance >= ${p} then topup_balance else topup_balance - (${p} - allowance_balance) end`,
+          updated_at: nowIso(),
+        })
+        .where('workspace_id', '=', c.workspaceId)
+        .where('plan', '!=', 'free');
+      if (!c.overdraft) q = q.where(sql<number>`allowance_balance + topup_balance`, '>=', p);
+      const updated = await q.executeTakeFirst();
+      return Number(updated.numUpdatedRows) > 0;
+    };
+    let result: ChargeResult;
+    if (c.mode === 'live' && c.credits > 0 && (await debit())) result = { status: 'charged' };
+    else result = await refuse();
+    // A refused charge leaves no row: the request is not sent, the attempt costs nothing.
+    if (result.status !== 'charged') await trx.deleteFrom('credit_ledger').where('id', '=', c.id).execute();
+    return result;
+  });
+}
+
+/** Adds (or, for an admin correction, removes) credits that do not expire; returns the account after. */
+export async function addCredits(db: Db, o: { workspaceId: string; amount: number; kind: 'topup' | 'adjustment'; note?: string }): Promise<CreditAccount> {
+  await ensureAccount(db, o.workspaceId);
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('credit_ledger').values(grantRow(`${o.kind}:${crypto.randomUUID()}`, o.workspaceId, o.kind, o.amount, o.note ?? null)).execute();
+    await trx
+      .updateTable('credit_accounts')
+      .set({ topup_balance: sql<number>`topup_balance + ${o.amount}`, updated_at: nowIso() })
+      .where('workspace_id', '=', o.workspaceId)
+      .execute();
+  });
+  return ensureAccount(db, o.workspaceId);
+}
+
+/**
+ * Changes the plan. An upgrade grants the difference between the new plan's allowance and what this
+ * period already granted (so Free → Builder can run at once); a downgrade takes nothing back.
+ */
+export async function changePlan(db: Db, workspaceId: string, plan: Plan, at = new Date()): Promise<CreditAccount> {
+  await ensureAccount(db, workspaceId);
+  const period = creditPeriod(at);
+  await db.transaction().execute(async (trx) => {
+    const granted = await trx
+      .selectFrom('credit_ledger')
+      .select((eb) => eb.fn.sum<number>('amount').as('total'))
+      .where('workspace_id', '=', workspaceId)
+      .where('kind', '=', 'allowance')
+      .where('id', 'like', `allowance:${workspaceId}:${period}%`)
+      .executeTakeFirst();
+    const extra = Math.max(0, PlanInfos[plan].monthlyCredits - Number(granted?.total ?? 0));
+    if (extra > 0) {
+      await trx
+        .insertInto('credit_ledger')
+        .values(grantRow(`allowance:${workspaceId}:${period}:${plan}:${crypto.randomUUID()}`, workspaceId, 'allowance', extra, `Upgrade to ${PlanInfos[plan].title}, ${period}`))
+        .execute();
+    }
+    await trx
+      .updateTable('credit_accounts')
+      .set({ plan, allowance_balance: sql<number>`allowance_balance + ${extra}`, updated_at: nowIso() })
+      .where('workspace_id', '=', workspaceId)
+      .execute();
+  });
+  return ensureAccount(db, workspaceId);
+}
+
+/**
+ * The monthly reset for `period`: every workspace's unused allowance expires and its plan's allowance is
+ * granted. Idempotent by period: the grant's ledger id is `allowance:<workspace>:<period>`, so a second
+ * run (a schedule that fires twice, a retried activity) grants nothing. Returns how many were granted.
+ */
+export async function resetAllowances(db: Db, period: string): Promise<number> {
+  const workspaces = await db.selectFrom('workspaces').select('id').execute();
+  const accounts = await db.selectFrom('credit_accounts').select('workspace_id').execute();
+  const ids = new Set([...workspaces.map((w) => w.id), ...accounts.map((a) => a.workspace_id)]);
+  let granted = 0;
+  for (const workspaceId of ids) {
+    await ensureAccount(db, workspaceId);
+    const done = await db.transaction().execute(async (trx) => {
+      const account = toAccount(await trx.selectFrom('credit_accounts').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow());
+      if (account.period >= period) return false;
+      const allowance = PlanInfos[account.plan].monthlyCredits;
+      const inserted = await trx
+        .insertInto('credit_ledger')
+        .values(grantRow(`allowance:${workspaceId}:${period}`, workspaceId, 'allowance', allowance, `${PlanInfos[account.plan].title} plan, ${period}`))
+        .onConflict((oc) => oc.column('id').doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
+      if (account.allowanceBalance > 0) {
+        await trx
+          .insertInto('credit_ledger')
+          .values(grantRow(`expire:${workspaceId}:${account.period}`, workspaceId, 'expire', -account.allowanceBalance, `Unused ${account.period} allowance`))
+          .onConflict((oc) => oc.column('id').doNothing())
+          .execute();
+      }
+      await trx.updateTable('credit_accounts').set({ allowance_balance: allowance, period, updated_at: nowIso() }).where('workspace_id', '=', workspaceId).execute();
+      return true;
+    });
+    if (done) granted++;
+  }
+  return granted;
+}
+
+export interface UsageFilter {
+  from?: string;
+  to?: string;
+}
+
+/** Charges (live and test) of a workspace in a time range, grouped by day, integration, flow and run. */
+export async function usage(db: Db, workspaceId: string, f: UsageFilter) {
+  let base = db
+    .selectFrom('credit_ledger as l')
+    .leftJoin('runs as r', (j) => j.onRef('r.workflow_id', '=', 'l.workflow_id').on('r.workspace_id', '=', workspaceId))
+    .where('l.workspace_id', '=', workspaceId)
+    .where('l.kind', '=', 'charge');
+  if (f.from) base = base.where('l.created_at', '>=', f.from);
+  if (f.to) base = base.where('l.created_at', '<', f.to);
+  const sums = [
+    sql<number>`coalesce(sum(-l.amount), 0)`.as('charged'),
+    sql<number>`coalesce(sum(l.credits), 0)`.as('listCredits'),
+    sql<number>`count(l.request_index)`.as('requests'),
+  ] as const;
+  const day = sql<string>`substr(l.created_at, 1, 10)`;
+  const [byDay, byIntegration, byFlow, byRun] = await Promise.all([
+    base.select([day.as('day'), 'l.mode', ...sums]).groupBy([day, 'l.mode']).orderBy(day).execute(),
+    base.select(['l.integration', 'l.mode', ...sums]).groupBy(['l.integration', 'l.mode']).orderBy('l.integration').execute(),
+    base.select(['r.flow_id as flowId', 'l.mode', ...sums]).groupBy(['r.flow_id', 'l.mode']).orderBy('r.flow_id').execute(),
+    base
+      .select(['r.id as runId', 'l.workflow_id as workflowId', 'r.flow_id as flowId', 'l.mode', ...sums])
+      .groupBy(['l.workflow_id', 'r.id', 'r.flow_id', 'l.mode'])
+      .orderBy(sql`max(l.created_at)`, 'desc')
+      .limit(200)
+      .execute(),
+  ]);
+  const num = <T extends { charged: number; listCredits: number; requests: number }>(r: T) => ({
+    ...r,
+    charged: Number(r.charged),
+    listCredits: Number(r.listCredits),
+    requests: Number(r.requests),
+  });
+  return { byDay: byDay.map(num), byIntegration: byIntegration.map(num), byFlow: byFlow.map(num), byRun: byRun.map(num) };
+}
+
+/** What one run cost: credits charged (live), list price of test usage, requests. */
+export async function runCost(db: Db, workspaceId: string, workflowId: string) {
+  const row = await db
+    .selectFrom('credit_ledger')
+    .select([
+      sql<number>`coalesce(sum(-amount), 0)`.as('charged'),
+      sql<number>`coalesce(sum(credits), 0)`.as('listCredits'),
+      sql<number>`count(request_index)`.as('requests'),
+    ])
+    .where('workspace_id', '=', workspaceId)
+    .where('workflow_id', '=', workflowId)
+    .where('kind', '=', 'charge')
+    .executeTakeFirst();
+  return { credits: Number(row?.charged ?? 0), listCredits: Number(row?.listCredits ?? 0), requests: Number(row?.requests ?? 0) };
+}
+
+/** Every charge row of the given workflows (reconciliation). */
+export async function chargesOf(db: Db, workflowIds: string[]) {
+  if (workflowIds.length === 0) return [];
+  const rows = [];
+  for (let i = 0; i < workflowIds.length; i += 500) {
+    rows.push(
+      ...(await db
+        .selectFrom('credit_ledger')
+        .selectAll()
+        .where('kind', '=', 'charge')
+        .where('workflow_id', 'in', workflowIds.slice(i, i + 500))
+        .execute()),
+    );
+  }
+  return rows;
+}
+
+/** Workflow ids with charges in a time range (reconciliation also covers runs Temporal no longer lists). */
+export async function chargedWorkflows(db: Db, f: UsageFilter): Promise<string[]> {
+  let q = db.selectFrom('credit_ledger').select('workflow_id').distinct().where('kind', '=', 'charge');
+  if (f.from) q = q.where('created_at', '>=', f.from);
+  if (f.to) q = q.where('created_at', '<', f.to);
+  return (await q.execute()).map((r) => r.workflow_id).filter((w): w is string => w !== null);
+}
