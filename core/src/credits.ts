@@ -64,3 +64,7 @@ export function planRequiredMessage(integrations: string[], where?: string): str
 export const CREDITS_RESET_SCHEDULE_ID = 'switchyard-credits-monthly-reset';
 export const CREDITS_RESET_WORKFLOW = 'creditsMonthlyReset';
 export const GRANT_ALLOWANCES_ACTIVITY = 'switchyard.grantMonthlyAllowances';
+/** Local activity the interpreter calls after pausing for credits: the workspace's balance now (credits added meanwhile?). */
+export const CREDITS_BALANCE_ACTIVITY = 'switchyard.creditsBalance';
+/** How long a node waits for credits before it checks again by itself (a safety net: adding credits signals the run). */
+export const CREDITS_RECHECK_MS = 60 * 60_000;

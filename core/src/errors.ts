@@ -7,6 +7,7 @@ export const ErrorCodes = {
   UNAUTHORIZED: { status: 401, title: 'Missing or wrong API key' },
   FORBIDDEN: { status: 403, title: 'Not allowed' },
   NOT_FOUND: { status: 404, title: 'Not found' },
+  PAYMENT_REQUIRED: { status: 402, title: "The workspace's plan does not allow this" },
   CONFLICT: { status: 409, title: 'Conflict' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
   FLOW_INVALID: { status: 422, title: 'The flow is not valid' },

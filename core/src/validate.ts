@@ -28,6 +28,8 @@ export const ProblemCodes = {
   EMPTY_FLOW: 'EMPTY_FLOW',
   MISSING_SETUP_VARIABLE: 'MISSING_SETUP_VARIABLE',
   UNSUPPORTED_TRIGGER: 'UNSUPPORTED_TRIGGER',
+  /** The workspace's plan does not include integrations (Free): "Builder plan required". */
+  PLAN_REQUIRED: 'PLAN_REQUIRED',
 } as const;
 export type ProblemCode = keyof typeof ProblemCodes;
 

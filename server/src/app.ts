@@ -11,6 +11,7 @@ import { flowRoutes } from './routes/flows.routes';
 import { hooksRouter } from './routes/hooks.routes';
 import { webhookRoutes } from './routes/webhooks.routes';
 import { catalogRoutes } from './routes/catalog.routes';
+import { creditRoutes } from './routes/credits.routes';
 import { runRoutes } from './routes/runs.routes';
 import { secretRoutes } from './routes/secrets.routes';
 import { systemRoutes } from './routes/system.routes';
@@ -34,7 +35,7 @@ export function createApp(deps: ServerDeps): Express {
 
   const routes: RouteDef[] = [];
   const all = () => routes;
-  routes.push(...systemRoutes(deps, all), ...flowRoutes(deps), ...runRoutes(deps), ...eventRoutes(deps), ...catalogRoutes(deps), ...secretRoutes(deps), ...webhookRoutes(deps));
+  routes.push(...systemRoutes(deps, all), ...flowRoutes(deps), ...runRoutes(deps), ...eventRoutes(deps), ...catalogRoutes(deps), ...secretRoutes(deps), ...creditRoutes(deps), ...webhookRoutes(deps));
   const api = express.Router();
   mountRoutes(api, routes, apiKeyAuthenticator(deps.db));
   app.use(api);

@@ -13,6 +13,8 @@ export interface ServerDeps {
   secrets: SecretStore;
   logger: Logger;
   bodyLimit: string;
+  /** `SWITCHYARD_ADMIN_TOKEN`: who may change plans and add credits (unset: each workspace's live key, for itself). */
+  adminToken?: string;
   /** Largest webhook body (`/hooks`); larger ones are answered 413. */
   webhookBodyLimit?: string;
   /** Built editor to serve at `/`, if present. */

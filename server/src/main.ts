@@ -30,7 +30,18 @@ async function main(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
   });
   const editorDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../editor/dist');
-  const app = createApp({ db, temporal, catalog, integrations, secrets, logger, bodyLimit: config.BODY_LIMIT, webhookBodyLimit: config.WEBHOOK_BODY_LIMIT, editorDir });
+  const app = createApp({
+    db,
+    temporal,
+    catalog,
+    integrations,
+    secrets,
+    logger,
+    bodyLimit: config.BODY_LIMIT,
+    webhookBodyLimit: config.WEBHOOK_BODY_LIMIT,
+    editorDir,
+    ...(config.SWITCHYARD_ADMIN_TOKEN ? { adminToken: config.SWITCHYARD_ADMIN_TOKEN } : {}),
+  });
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'API server listening');
   });

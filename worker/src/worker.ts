@@ -10,8 +10,8 @@ import { createRecordRunActivity } from './activities/record-run';
 import { createTestConnectionActivity } from './activities/test-connection';
 import { createRegisterWebhookWaitActivity } from './activities/webhook-waits';
 import { createGuardedHttpClient } from './http/guarded-http';
-import { GRANT_ALLOWANCES_ACTIVITY } from '../../core/src/credits';
-import { createGrantAllowancesActivity } from './credits/reset';
+import { CREDITS_BALANCE_ACTIVITY, GRANT_ALLOWANCES_ACTIVITY } from '../../core/src/credits';
+import { createCreditsBalanceActivity, createGrantAllowancesActivity } from './credits/reset';
 import { meteringInterceptor, meterRequest } from './credits/metering';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -56,6 +56,7 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
       [RECORD_RUN_ACTIVITY]: createRecordRunActivity(o.db),
       [REGISTER_WEBHOOK_WAIT_ACTIVITY]: createRegisterWebhookWaitActivity(o.db, o.webhookBufferMs ?? 10 * 60_000),
       [GRANT_ALLOWANCES_ACTIVITY]: createGrantAllowancesActivity(o.db),
+      [CREDITS_BALANCE_ACTIVITY]: createCreditsBalanceActivity(o.db),
       ...o.extraActivities,
     },
     ...(metering ? { interceptors: { activity: [meteringInterceptor({ db: o.db, integrations: o.integrations, logger: o.logger })] } } : {}),

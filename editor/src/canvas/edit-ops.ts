@@ -305,6 +305,8 @@ function renameNode(node: FlowNode, rename: Map<string, string>): FlowNode {
       return node.output === undefined ? { ...node, id } : { ...node, id, output: renameInMapping(node.output, rename) };
     case 'delay':
       return { ...node, id };
+    case 'waitForWebhook':
+      return node.match === undefined ? { ...node, id } : { ...node, id, match: { ...node.match, equals: renameInMapping(node.match.equals, rename) } };
     case 'forEach':
       return {
         ...node,

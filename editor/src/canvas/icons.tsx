@@ -18,6 +18,7 @@ const KINDS: Record<Exclude<CanvasKind, 'action'>, { colour: string; path: strin
   condition: { colour: '#0c8599', path: 'M12 3l9 9-9 9-9-9 9-9z' },
   switch: { colour: '#0b7285', path: 'M3 12h6m0 0 9-7m-9 7h9m-9 0 9 7' },
   delay: { colour: '#868e96', path: 'M12 4a8 8 0 1 0 0 16 8 8 0 0 0 0-16zm0 4v4l3 2' },
+  waitForWebhook: { colour: '#5c7cfa', path: 'M10 14a4 4 0 1 1 4-4M14 10l4 7M6 17h12M8 10l-3 7' },
   forEach: { colour: '#7048e8', path: 'M4 12a8 8 0 0 1 14-5.3M18 3v4h-4M20 12a8 8 0 0 1-14 5.3M6 21v-4h4' },
   end: { colour: '#495057', path: 'M7 7h10v10H7z' },
 };

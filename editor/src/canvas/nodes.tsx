@@ -49,8 +49,14 @@ function RunInfo({ data }: { data: CanvasNodeData }) {
   );
 }
 
+/** Names of the unlabelled output where a kind has other branches too (it is not a branch of the document). */
+const UNLABELLED_OUTPUT: Partial<Record<CanvasNodeData['kind'], { label: string; title: string }>> = {
+  waitForWebhook: { label: 'received', title: 'When the event arrives: drag to the next step' },
+};
+
 /** One source handle per output, spread along the bottom edge; branches are labelled. */
-function SourceHandles({ outputs }: { outputs: (string | null)[] }) {
+function SourceHandles({ outputs, kind }: { outputs: (string | null)[]; kind: CanvasNodeData['kind'] }) {
+  const unlabelled = UNLABELLED_OUTPUT[kind];
   return (
     <>
       {outputs.map((branch, i) => {
@@ -62,10 +68,10 @@ function SourceHandles({ outputs }: { outputs: (string | null)[] }) {
             id={branch ?? OUT}
             position={Position.Bottom}
             style={style}
-            className={branch === 'error' ? 'sy-handle-error' : undefined}
-            title={branch ? `Branch “${branch}”: drag to the next step` : 'Drag to the next step'}
+            className={branch === 'error' ? 'sy-handle-error' : branch === 'timeout' ? 'sy-handle-timeout' : undefined}
+            title={branch ? `Branch “${branch}”: drag to the next step` : (unlabelled?.title ?? 'Drag to the next step')}
           >
-            {branch && <span className="sy-handle-label">{branch}</span>}
+            {branch ? <span className="sy-handle-label">{branch}</span> : unlabelled && <span className="sy-handle-label">{unlabelled.label}</span>}
           </Handle>
         );
       })}
@@ -87,7 +93,7 @@ function StepNodeView({ data, selected }: Props) {
         <RunInfo data={data} />
       </div>
       <ProblemMarker problems={data.problems} />
-      <SourceHandles outputs={data.outputs} />
+      <SourceHandles outputs={data.outputs} kind={data.kind} />
     </div>
   );
 }
@@ -130,6 +136,7 @@ export const nodeTypes = {
   condition: StepNode,
   switch: StepNode,
   delay: StepNode,
+  waitForWebhook: StepNode,
   end: StepNode,
   forEach: ForEachNode,
 } satisfies NodeTypes;

@@ -62,6 +62,8 @@ export function triggerSubtitle(trigger: FlowTrigger): string {
       return `cron ${trigger.cron}`;
     case 'manual':
       return 'started by hand';
+    case 'webhook':
+      return `${trigger.source} webhook${trigger.events?.length ? ` · ${trigger.events.join(', ')}` : ''}`;
   }
 }
 
@@ -77,6 +79,8 @@ function describe(node: FlowNode, actions: Map<string, ActionInfo>): { title: st
       return { title: node.label ?? 'Switch', subtitle: node.value };
     case 'delay':
       return { title: node.label ?? 'Delay', subtitle: String(node.duration) };
+    case 'waitForWebhook':
+      return { title: node.label ?? 'Wait for webhook', subtitle: `${node.source} ${node.event} · timeout ${node.timeout}` };
     case 'forEach':
       return { title: node.label ?? 'For each', subtitle: node.items };
     case 'end':

@@ -22,6 +22,7 @@ export function paletteGroups(actions: ActionInfo[], search = ''): PaletteGroup[
         { kind: 'trigger', title: 'App event', description: 'Your app sends POST /v1/events', trigger: { type: 'event', event: 'user.signed_up' } },
         { kind: 'trigger', title: 'Manual', description: 'Started by hand or through the API', trigger: { type: 'manual' } },
         { kind: 'trigger', title: 'Schedule', description: 'Runs on a cron schedule', trigger: { type: 'schedule', cron: '0 9 * * *' } },
+        { kind: 'trigger', title: 'Webhook', description: 'A provider (Stripe, GitHub, …) sends a signed webhook', trigger: { type: 'webhook', source: 'stripe' } },
       ],
     },
     {
@@ -30,6 +31,7 @@ export function paletteGroups(actions: ActionInfo[], search = ''): PaletteGroup[
         { kind: 'logic', title: 'If', description: 'Two branches: true and false', nodeType: 'condition' },
         { kind: 'logic', title: 'Switch', description: 'A branch per case, plus default', nodeType: 'switch' },
         { kind: 'logic', title: 'Delay', description: 'Wait, durably', nodeType: 'delay' },
+        { kind: 'logic', title: 'Wait for webhook', description: 'Pause until a matching webhook event arrives, or time out', nodeType: 'waitForWebhook' },
         { kind: 'logic', title: 'For each', description: 'Repeat steps for every item of a list', nodeType: 'forEach' },
         { kind: 'logic', title: 'End', description: 'Finish the run with an output', nodeType: 'end' },
       ],
@@ -69,7 +71,7 @@ export function newNode(doc: FlowDocument, item: Exclude<PaletteItem, { kind: 't
     const id = uniqueId(doc, item.action.split('@')[0]!.replace('.', '_'));
     return { id, type: 'action', action: item.action, inputs: info ? requiredPlaceholders(info.inputSchema) : {} };
   }
-  const id = uniqueId(doc, item.nodeType === 'condition' ? 'if' : item.nodeType);
+  const id = uniqueId(doc, item.nodeType === 'condition' ? 'if' : item.nodeType === 'waitForWebhook' ? 'wait_for_webhook' : item.nodeType);
   switch (item.nodeType) {
     case 'condition':
       return { id, type: 'condition', condition: 'true' };
@@ -77,6 +79,8 @@ export function newNode(doc: FlowDocument, item: Exclude<PaletteItem, { kind: 't
       return { id, type: 'switch', value: 'trigger.data.type', cases: ['a', 'b'] };
     case 'delay':
       return { id, type: 'delay', duration: '1m' };
+    case 'waitForWebhook':
+      return { id, type: 'waitForWebhook', source: 'stripe', event: 'payment_intent.succeeded', timeout: '1d' };
     case 'forEach':
       return { id, type: 'forEach', items: 'trigger.data.items', concurrency: 1, body: { nodes: [], edges: [] } };
     case 'end':

@@ -109,6 +109,7 @@ export const runNodeTypes: NodeTypes = {
   condition: RunNodeView,
   switch: RunNodeView,
   delay: RunNodeView,
+  waitForWebhook: RunNodeView,
   end: RunNodeView,
   forEach: RunGroupView,
 };

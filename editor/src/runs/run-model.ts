@@ -67,6 +67,7 @@ export const KIND_LABEL: Record<string, string> = {
   condition: 'Condition',
   switch: 'Switch',
   delay: 'Delay',
+  waitForWebhook: 'Wait for webhook',
   forEach: 'For each',
   end: 'End',
 };

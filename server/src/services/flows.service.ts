@@ -6,6 +6,7 @@ import { validateFlow } from '../../../core/src/validate';
 import type { Db } from '../../../store/src/database';
 import type { ServerDeps } from '../deps';
 import { missingSetupProblems } from './catalog.service';
+import { planProblems } from './credits.service';
 import { defaultSecretName, ensureInbox, syncFlowEndpoint, webhookSources } from './webhooks.service';
 import * as flows from '../../../store/src/flows.repository';
 
@@ -50,6 +51,8 @@ export async function publishFlow(
     });
   }
   if (problems.length === 0) problems.push(...(await missingSetupProblems(deps.secrets, workspaceId, deps.integrations, toSnapshot(document))));
+  // Free has no integrations: the problem names the plan and the nodes that use one.
+  if (problems.length === 0) problems.push(...(await planProblems(db, workspaceId, toSnapshot(document), catalog)));
   if (problems.length > 0) {
     throw new AppError(
       'FLOW_INVALID',

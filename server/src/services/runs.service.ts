@@ -7,6 +7,7 @@ import type { Db } from '../../../store/src/database';
 import { attemptsOfRun } from '../../../store/src/attempts.repository';
 import * as runs from '../../../store/src/runs.repository';
 import type { TemporalAccess } from '../temporal';
+import { requirePlanForRun } from './credits.service';
 
 export interface StartRunRequest {
   workspaceId: string;
@@ -32,6 +33,8 @@ export async function startRun(
   catalog: CatalogIndex,
   r: StartRunRequest,
 ): Promise<{ runId: string; workflowId: string; created: boolean }> {
+  // A version published before a downgrade to Free does not run: refused here, naming the plan.
+  await requirePlanForRun(db, r.workspaceId, r.snapshot, catalog);
   const claim = await runs.claimRun(db, {
     workspaceId: r.workspaceId,
     flowId: r.flowId,

@@ -56,7 +56,7 @@ export async function receiveDelivery(deps: WebhookDeps, path: string, req: { ra
     endpoint_id: endpoint.id,
     mode,
     received_at: new Date().toISOString(),
-    headers: JSON.stringify(redactHeaders(req.headers, webhookSources(deps).get(endpoint.source))),
+    headers: JSON.stringify(redactHeaders(req.headers, [...(webhookSources(deps).get(endpoint.source)?.signatureHeaders ?? []), ...(endpoint.header ? [endpoint.header] : [])])),
     body: req.rawBody.toString('utf8'),
   };
   let verified: VerifiedDelivery;
@@ -337,8 +337,8 @@ function eventKey(eventId: string): string {
 }
 
 /** Headers worth keeping in the log: never signatures, tokens, cookies or credentials. */
-function redactHeaders(headers: Record<string, string | undefined>, source: WebhookSource | undefined): Record<string, string> {
-  const drop = new Set(['authorization', 'cookie', 'proxy-authorization', PUBLIC_TOKEN_HEADER, ...(source?.signatureHeaders ?? []).map((h) => h.toLowerCase())]);
+function redactHeaders(headers: Record<string, string | undefined>, signatureHeaders: string[]): Record<string, string> {
+  const drop = new Set(['authorization', 'cookie', 'proxy-authorization', PUBLIC_TOKEN_HEADER, ...signatureHeaders.map((h) => h.toLowerCase())]);
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;

@@ -25,7 +25,9 @@ import type { RetryPolicy } from '../../../core/src/catalog-sdk';
 import { evaluateExpression, hasExpressions, resolveMapping, type ExpressionScope } from '../../../core/src/expressions';
 import type { ActionNode, FlowEdge, FlowGraph, FlowNode, ForEachNode, WaitForWebhookNode } from '../../../core/src/flow';
 import { durationMs, TRIGGER_ID } from '../../../core/src/graph';
+import { CREDITS_BALANCE_ACTIVITY, CREDITS_EXHAUSTED, CREDITS_RECHECK_MS, type CreditsExhaustedDetails } from '../../../core/src/credits';
 import {
+  CREDITS_PAUSE_PATCH,
   PARK_FAILED_NODES_PATCH,
   RECORD_RUN_ACTIVITY,
   REGISTER_WEBHOOK_WAIT_ACTIVITY,
@@ -42,6 +44,7 @@ import {
   type RunState,
 } from '../../../core/src/run';
 import type { RecordRunActivity } from '../activities/record-run';
+import type { CreditsBalanceActivity } from '../credits/reset';
 import type { RegisterWebhookWaitActivity } from '../activities/webhook-waits';
 
 export const runStateQuery = defineQuery<RunState>(RunQueries.state);
@@ -49,6 +52,8 @@ export const runStateQuery = defineQuery<RunState>(RunQueries.state);
 export const decideNodeUpdate = defineUpdate<{ accepted: true }, [NodeDecision]>(RunUpdates.decideNode);
 /** A webhook delivery: the one that started the run (ignored here: it is the trigger), or one a waitForWebhook node waits for. */
 export const webhookSignal = defineSignal<[WebhookSignal]>(RunSignals.webhook);
+/** The workspace got credits: nodes waiting for credits run again. */
+export const creditsAddedSignal = defineSignal(RunSignals.creditsAdded);
 
 const DEFAULT_RETRY: Required<RetryPolicy> = { maximumAttempts: 5, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' };
 const DEFAULT_TIMEOUT = '30s';
@@ -101,6 +106,10 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
   setHandler(webhookSignal, (delivery) => {
     if (delivery.waitId && !arrivals.has(delivery.waitId)) arrivals.set(delivery.waitId, delivery);
   });
+  // Nodes waiting for credits: how often credits were added, and how many times each node waited.
+  let creditsAdded = 0;
+  setHandler(creditsAddedSignal, () => void creditsAdded++);
+  const creditWaits = new Map<string, number>();
   const giveUpAfter = options.giveUpAfter ?? '7d';
   const report = (final: boolean) =>
     CancellationScope.nonCancellable(() =>
@@ -127,12 +136,34 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
     return decision;
   };
 
+  /**
+   * The workspace could not pay for the node's next request: nothing was sent and nothing failed. The node
+   * (and the run, unless a node is parked) shows "waiting for credits" until credits are added (the server
+   * signals every waiting run), then runs again as a new activity. Credits added between the refusal and
+   * the report are seen by the balance check; a recheck every hour is the safety net.
+   */
+  const waitForCredits = async (key: string, entry: NodeRunState, error: NodeError, needed: number, seen: number): Promise<void> => {
+    Object.assign(entry, { status: 'waitingForCredits', error });
+    if (state.status !== 'parked') state.status = 'waitingForCredits';
+    if (options.record) await report(false);
+    const balanceNow = proxyLocalActivities<{ [CREDITS_BALANCE_ACTIVITY]: CreditsBalanceActivity }>({ startToCloseTimeout: '30s', retry: { maximumInterval: '10s' } })[
+      CREDITS_BALANCE_ACTIVITY
+    ];
+    if ((await balanceNow({ workspaceId: options.workspaceId })) < needed) await condition(() => creditsAdded > seen, CREDITS_RECHECK_MS);
+    creditWaits.set(key, (creditWaits.get(key) ?? 0) + 1);
+    Object.assign(entry, { status: 'running' });
+    delete entry.error;
+    const others = Object.values(state.nodes);
+    state.status = others.some((n) => n.status === 'parked') ? 'parked' : others.some((n) => n.status === 'waitingForCredits') ? 'waitingForCredits' : 'running';
+    if (options.record) await report(false);
+  };
+
   const runAction = (node: ActionNode, key: string, input: unknown): Promise<ActionActivityResult> => {
     const defaults = options.actionDefaults[node.action] ?? {};
     const retry = { ...DEFAULT_RETRY, ...defaults.retry, ...node.retry };
-    const tries = state.nodes[key]?.decisions?.filter((d) => d.action === 'retry').length ?? 0;
+    // Manual retries and waits for credits each start a new activity: its own id, its own attempts.
+    const tries = (state.nodes[key]?.decisions?.filter((d) => d.action === 'retry').length ?? 0) + (creditWaits.get(key) ?? 0);
     const activityOptions: ActivityOptions = {
-      // A manual retry is a new activity: its own id, its own attempts.
       activityId: tries === 0 ? key : `${key}#${tries + 1}`,
       startToCloseTimeout: node.timeout ?? defaults.timeout ?? DEFAULT_TIMEOUT,
       retry: {
@@ -203,6 +234,7 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
           let input = hasExpressions(node.inputs) ? await resolveMapping(node.inputs, scope) : node.inputs;
           entry.input = input;
           for (;;) {
+            const creditsSeen = creditsAdded;
             try {
               const result = await runAction(node, key, input);
               entry.attempts += result.attempt;
@@ -212,6 +244,13 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
             } catch (err) {
               if (isCancellation(err)) throw err;
               const error = describeFailure(err);
+              // Out of credits is no failure: the node waits (whatever its onError) and runs again when credits come.
+              if (error.type === CREDITS_EXHAUSTED && patched(CREDITS_PAUSE_PATCH)) {
+                const details = failureDetails(err) as Partial<CreditsExhaustedDetails> | undefined;
+                entry.attempts += (details?.attempt ?? 1) - 1; // the refused attempt sent nothing
+                await waitForCredits(key, entry, error, details?.needed ?? 1, creditsSeen);
+                continue;
+              }
               entry.attempts += attemptsOf(err) ?? 1;
               if (node.onError === 'branch') {
                 Object.assign(entry, { status: 'failed', error, branch: 'error', endedAt: now() });
@@ -381,7 +420,7 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
   }
   state.endedAt = now();
   // A node still parked when the run ends (cancelled, or another branch failed) did not succeed.
-  for (const n of Object.values(state.nodes)) if (n.status === 'parked') n.status = 'failed';
+  for (const n of Object.values(state.nodes)) if (n.status === 'parked' || n.status === 'waitingForCredits') n.status = 'failed';
   // Runs even when the workflow was cancelled, so the run's row never stays "running".
   if (options.record) await report(true);
   if (failure !== undefined) {
@@ -401,6 +440,11 @@ function describeFailure(err: unknown): NodeError {
   }
   if (cause instanceof Error) return { message: cause.message, type: cause.name === 'TimeoutFailure' ? 'Timeout' : cause.name };
   return { message: String(cause), type: 'Error' };
+}
+
+function failureDetails(err: unknown): unknown {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  return cause instanceof ApplicationFailure ? cause.details?.[0] : undefined;
 }
 
 function attemptsOf(err: unknown): number | undefined {

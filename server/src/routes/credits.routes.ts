@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { Plans } from '../../../core/src/credits';
+import { FlowDocument, toSnapshot } from '../../../core/src/flow';
+import * as credits from '../../../store/src/credits.repository';
+import { defineRoute, type RouteDef } from '../http/route';
+import type { ServerDeps } from '../deps';
+import { estimateFlow, planProblems, presentAccount, requireAdmin, requireWorkspace, resumeWaitingRuns } from '../services/credits.service';
+import { requireFlow } from '../services/flows.service';
+
+const UsageQuery = z.object({
+  from: z.iso.datetime().optional(),
+  to: z.iso.datetime().optional(),
+});
+const WorkspaceParams = z.object({ workspaceId: z.string().min(1).max(64) });
+
+export function creditRoutes(deps: ServerDeps): RouteDef[] {
+  const { db, temporal, catalog } = deps;
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/credits',
+      tag: 'Credits',
+      summary: "The workspace's plan and credit balance",
+      responses: { 200: { description: 'Plan, balance (allowance and top-ups), period' } },
+      async handler({ auth }) {
+        return { body: presentAccount(await credits.ensureAccount(db, auth.workspaceId)) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/credits/usage',
+      tag: 'Credits',
+      summary: 'Credits used, by day, integration, flow and run (live charges and test usage at list price)',
+      query: UsageQuery,
+      responses: { 200: { description: 'Usage; `charged` is what the balance paid (0 for test), `listCredits` the list price' } },
+      async handler({ auth, query }) {
+        const account = await credits.ensureAccount(db, auth.workspaceId);
+        return { body: { balance: account.balance, plan: account.plan, ...(await credits.usage(db, auth.workspaceId, query)) } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/flows/:flowId/estimate',
+      tag: 'Credits',
+      summary: "What one run of the flow's draft costs, and whether the workspace's plan allows it",
+      params: z.object({ flowId: z.string() }),
+      responses: { 200: { description: 'Credits per run (minimum), per node, notes, plan problems' }, 404: { description: 'No such flow' } },
+      async handler({ auth, params }) {
+        const row = await requireFlow(db, auth.workspaceId, params.flowId);
+        const snapshot = toSnapshot(FlowDocument.parse(JSON.parse(row.draft)));
+        const account = await credits.ensureAccount(db, auth.workspaceId);
+        return {
+          body: {
+            ...estimateFlow(snapshot, catalog),
+            balance: account.balance,
+            plan: account.plan,
+            problems: await planProblems(db, auth.workspaceId, snapshot, catalog),
+          },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/admin/workspaces/:workspaceId/credits',
+      tag: 'Admin',
+      summary: "A workspace's plan and balance (admin token, or the workspace's own live key when no admin token is configured)",
+      auth: 'none',
+      params: WorkspaceParams,
+      responses: { 200: { description: 'Plan and balance' }, 401: { description: 'Not an admin' }, 404: { description: 'No such workspace' } },
+      async handler({ params, req }) {
+        await requireAdmin(db, deps.adminToken, req, params.workspaceId);
+        await requireWorkspace(db, params.workspaceId);
+        return { body: presentAccount(await credits.ensureAccount(db, params.workspaceId)) };
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/admin/workspaces/:workspaceId/plan',
+      tag: 'Admin',
+      summary: "Change a workspace's plan (an upgrade grants the rest of the new plan's monthly credits at once)",
+      auth: 'none',
+      params: WorkspaceParams,
+      body: z.object({ plan: z.enum(Plans) }),
+      responses: { 200: { description: 'The account after the change' }, 401: { description: 'Not an admin' }, 404: { description: 'No such workspace' } },
+      async handler({ params, body, req }) {
+        await requireAdmin(db, deps.adminToken, req, params.workspaceId);
+        await requireWorkspace(db, params.workspaceId);
+        const account = await credits.changePlan(db, params.workspaceId, body.plan);
+        const resumed = account.balance > 0 ? await resumeWaitingRuns(db, temporal, params.workspaceId) : 0;
+        return { body: { ...presentAccount(account), resumedRuns: resumed } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/admin/workspaces/:workspaceId/credits',
+      tag: 'Admin',
+      summary: 'Add credits (a top-up, never expiring) or remove some (a negative correction); runs waiting for credits resume',
+      auth: 'none',
+      params: WorkspaceParams,
+      body: z.object({
+        credits: z
+          .number()
+          .int()
+          .refine((n) => n !== 0, 'must not be 0'),
+        note: z.string().max(500).optional(),
+      }),
+      responses: { 200: { description: 'The account after, and how many waiting runs were signalled' }, 401: { description: 'Not an admin' } },
+      async handler({ params, body, req }) {
+        await requireAdmin(db, deps.adminToken, req, params.workspaceId);
+        await requireWorkspace(db, params.workspaceId);
+        const account = await credits.addCredits(db, {
+          workspaceId: params.workspaceId,
+          amount: body.credits,
+          kind: body.credits > 0 ? 'topup' : 'adjustment',
+          ...(body.note !== undefined ? { note: body.note } : {}),
+        });
+        const resumed = body.credits > 0 ? await resumeWaitingRuns(db, temporal, params.workspaceId) : 0;
+        return { body: { ...presentAccount(account), resumedRuns: resumed } };
+      },
+    }),
+  ];
+}

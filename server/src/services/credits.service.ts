@@ -1,0 +1,148 @@
+import crypto from 'node:crypto';
+import type { Request } from 'express';
+import type { CatalogIndex } from '../../../core/src/catalog-sdk';
+import { PlanInfos, planRequiredMessage, type Plan } from '../../../core/src/credits';
+import { AppError } from '../../../core/src/errors';
+import { walkNodes, type FlowSnapshot } from '../../../core/src/flow';
+import { RunSignals } from '../../../core/src/run';
+import type { FlowProblem } from '../../../core/src/validate';
+import * as credits from '../../../store/src/credits.repository';
+import type { Db } from '../../../store/src/database';
+import { apiKeyAuthenticator } from '../http/auth';
+import type { TemporalAccess } from '../temporal';
+
+/** The action nodes of a snapshot that use an integration (any action that is not free), by integration key. */
+function integrationUses(snapshot: FlowSnapshot, catalog: CatalogIndex): Map<string, string[]> {
+  const uses = new Map<string, string[]>();
+  for (const { node } of walkNodes(snapshot)) {
+    if (node.type !== 'action') continue;
+    const info = catalog.getAction(node.action);
+    if (!info || info.pricing?.kind === 'free') continue;
+    uses.set(info.integration, [...(uses.get(info.integration) ?? []), node.id]);
+  }
+  return uses;
+}
+
+function describeUses(uses: Map<string, string[]>): string {
+  return [...uses.values()]
+    .flat()
+    .map((id) => `"${id}"`)
+    .join(', ');
+}
+
+/** Publish problems for a plan without integrations (Free): one naming the plan and every integration node. */
+export async function planProblems(db: Db, workspaceId: string, snapshot: FlowSnapshot, catalog: CatalogIndex): Promise<FlowProblem[]> {
+  const uses = integrationUses(snapshot, catalog);
+  if (uses.size === 0) return [];
+  const account = await credits.ensureAccount(db, workspaceId);
+  if (PlanInfos[account.plan].integrations) return [];
+  const firstNode = [...uses.values()][0]![0]!;
+  return [
+    {
+      code: 'PLAN_REQUIRED',
+      nodeId: firstNode,
+      message: planRequiredMessage([...uses.keys()], `nodes ${describeUses(uses)}; this workspace is on the ${PlanInfos[account.plan].title} plan`),
+    },
+  ];
+}
+
+/** Refuses to start a run that uses integrations on a plan without them (a version published before a downgrade). */
+export async function requirePlanForRun(db: Db, workspaceId: string, snapshot: FlowSnapshot, catalog: CatalogIndex): Promise<void> {
+  const problems = await planProblems(db, workspaceId, snapshot, catalog);
+  if (problems.length > 0) throw new AppError('PAYMENT_REQUIRED', problems[0]!.message, { problems });
+}
+
+export function presentAccount(account: credits.CreditAccount) {
+  const plan = PlanInfos[account.plan];
+  return {
+    plan: account.plan,
+    planTitle: plan.title,
+    integrations: plan.integrations,
+    monthlyCredits: plan.monthlyCredits,
+    period: account.period,
+    balance: account.balance,
+    allowanceBalance: account.allowanceBalance,
+    topupBalance: account.topupBalance,
+    plans: Object.entries(PlanInfos).map(([key, p]) => ({ key, ...p })),
+  };
+}
+
+/**
+ * Signals every run of the workspace that waits for credits, so it runs its node again. A run that
+ * reports "waiting" just after this sweep checks the balance itself, so none is left behind.
+ */
+export async function resumeWaitingRuns(db: Db, temporal: TemporalAccess, workspaceId: string): Promise<number> {
+  const waiting = await db
+    .selectFrom('runs')
+    .select(['id', 'workflow_id'])
+    .where('workspace_id', '=', workspaceId)
+    .where('status', 'in', ['waitingForCredits', 'parked'])
+    .where('ended_at', 'is', null)
+    .execute();
+  let signalled = 0;
+  for (const run of waiting) {
+    try {
+      await temporal.call((client) => client.workflow.getHandle(run.workflow_id).signal(RunSignals.creditsAdded));
+      signalled++;
+    } catch {
+      // The run ended meanwhile; nothing to resume.
+    }
+  }
+  return signalled;
+}
+
+/**
+ * A cost estimate for one run of a flow, before publishing: per action node its price (fixed, per
+ * request, or by tokens). Loops multiply by their item count, which is known only at run time.
+ */
+export function estimateFlow(snapshot: FlowSnapshot, catalog: CatalogIndex) {
+  const nodes = [];
+  let min = 0;
+  let perRequest = 0;
+  let usage = 0;
+  let inLoop = false;
+  for (const { node, parent } of walkNodes(snapshot)) {
+    const parentId = parent?.id;
+    if (node.type !== 'action') continue;
+    const info = catalog.getAction(node.action);
+    const pricing = info?.pricing ?? { kind: 'perRequest' as const, credits: 1 };
+    const credits = pricing.kind === 'free' ? 0 : pricing.kind === 'fixed' ? (pricing.credits ?? 1) : 1;
+    if (parentId) inLoop = true;
+    min += credits;
+    if (pricing.kind === 'perRequest') perRequest++;
+    if (pricing.kind === 'usage') usage++;
+    nodes.push({ nodeId: node.id, action: node.action, pricing: pricing.kind, credits, ...(parentId ? { perItemOf: parentId } : {}) });
+  }
+  const notes: string[] = [];
+  if (perRequest > 0) notes.push('1 credit per API request: the estimate counts one request per action; retries that send a request cost again');
+  if (usage > 0) notes.push('AI actions are charged by the tokens they use (at least 1 credit per call)');
+  if (inLoop) notes.push('nodes inside a forEach cost once per item');
+  return { credits: min, nodes, notes };
+}
+
+/**
+ * Who may change plans and add credits. With `SWITCHYARD_ADMIN_TOKEN` set, only that token (any
+ * workspace); without it, a workspace's live key for its own workspace (single-tenant self-hosting).
+ */
+export async function requireAdmin(db: Db, adminToken: string | undefined, req: Request, workspaceId: string): Promise<void> {
+  const bearer = req.get('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  if (adminToken) {
+    const given = Buffer.from(bearer ?? '');
+    const expected = Buffer.from(adminToken);
+    if (given.length === expected.length && crypto.timingSafeEqual(given, expected)) return;
+    throw new AppError('UNAUTHORIZED', 'The admin API needs "Authorization: Bearer <SWITCHYARD_ADMIN_TOKEN>"');
+  }
+  const auth = await apiKeyAuthenticator(db)(req);
+  if (auth.mode !== 'live' || auth.workspaceId !== workspaceId) {
+    // Another workspace answers as missing, like every other resource.
+    if (auth.workspaceId !== workspaceId) throw new AppError('NOT_FOUND', `There is no workspace "${workspaceId}"`);
+    throw new AppError('FORBIDDEN', "A test key (sy_test_…) cannot change plans or credits; use the workspace's live key");
+  }
+}
+
+export async function requireWorkspace(db: Db, workspaceId: string): Promise<void> {
+  const row = await db.selectFrom('workspaces').select('id').where('id', '=', workspaceId).executeTakeFirst();
+  if (!row) throw new AppError('NOT_FOUND', `There is no workspace "${workspaceId}"`);
+}
+
+export type { Plan };
