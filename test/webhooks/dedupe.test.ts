@@ -59,8 +59,8 @@ it('1,000 distinct Stripe events each delivered 3 times (some as 10 concurrent c
     return body;
   };
   // Every tenth event arrives as a burst of 10 concurrent copies; every event is also resent twice later, in another order.
-  const bursts = events.filter((_, i) => i % 10 === 0).map((d) => () => Promise.all(Array.from({ length: 10 }, () => send(d))));
-  const firsts = events.filter((_, i) => i % 10 !== 0).map((d) => () => send(d));
+  const bursts: (() => Promise<unknown>)[] = events.filter((_, i) => i % 10 === 0).map((d) => () => Promise.all(Array.from({ length: 10 }, () => send(d))));
+  const firsts: (() => Promise<unknown>)[] = events.filter((_, i) => i % 10 !== 0).map((d) => () => send(d));
   await pool([...bursts, ...firsts], 8);
   const shuffled = [...events].sort(() => Math.random() - 0.5);
   const resends = await pool([...shuffled, ...shuffled.reverse()].map((d) => () => send(d)), 16);

@@ -4,6 +4,7 @@ import type { FlowOperation } from '../../../core/src/operations';
 import { api } from './client';
 import type { ActionInfo, Flow, FlowSummary, FlowVersion, IntegrationSummary, RunDetail, RunSummary, SecretSummary } from './types';
 import type { BulkRetryFilter, BulkRetryResult, NodeDecisionRequest, NodeDecisionResult, ResetRunResult } from './types';
+import type { PublishResult, ReplayResult, WebhookDelivery, WebhookDeliveryDetail, WebhookEndpoint, WebhookSourceInfo } from './types';
 
 /** Server data hooks (TanStack Query). Keys: ['flows'], ['flow', id], ['runs', filters], ['run', id], … */
 
@@ -47,9 +48,10 @@ export function useSaveFlow(flowId: string) {
 export function usePublish(flowId: string) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (note: string | undefined) => api<{ version: number }>('POST', `/api/flows/${flowId}/publish`, note ? { note } : {}),
+    mutationFn: (note: string | undefined) => api<PublishResult>('POST', `/api/flows/${flowId}/publish`, note ? { note } : {}),
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: ['flow', flowId] });
+      void qc.invalidateQueries({ queryKey: ['webhook-endpoints'] });
       void qc.invalidateQueries({ queryKey: ['versions', flowId] });
       void qc.invalidateQueries({ queryKey: ['flows'] });
     },
@@ -173,6 +175,73 @@ export function useBulkRetry() {
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: ['runs'] });
       void qc.invalidateQueries({ queryKey: ['run'] });
+    },
+  });
+}
+
+/** The webhook sources the catalog verifies (stripe, github, …), with their default secret and where to find it. */
+export const useWebhookSources = () =>
+  useQuery({
+    queryKey: ['webhook-sources'],
+    queryFn: () => api<{ webhookSources?: WebhookSourceInfo[] }>('GET', '/api/catalog').then((r) => r.webhookSources ?? []),
+    staleTime: 60_000,
+  });
+
+export const useWebhookEndpoints = () =>
+  useQuery({
+    queryKey: ['webhook-endpoints'],
+    queryFn: () => api<{ endpoints: WebhookEndpoint[] }>('GET', '/api/webhooks/endpoints').then((r) => r.endpoints),
+  });
+
+/** Creates (or updates) the workspace's inbox of a source: where waitForWebhook nodes receive events. */
+export function useCreateInbox() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { source: string; secrets?: string[]; header?: string }) => api<WebhookEndpoint>('POST', '/api/webhooks/inboxes', body),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['webhook-endpoints'] }),
+  });
+}
+
+/** Disables an endpoint: its URLs answer 410 from then on. */
+export function useDisableEndpoint() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api('DELETE', `/api/webhooks/endpoints/${encodeURIComponent(id)}`),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['webhook-endpoints'] }),
+  });
+}
+
+export interface DeliveryFilters {
+  endpointId?: string;
+  status?: string;
+}
+
+export const useWebhookDeliveries = (filters: DeliveryFilters, refetchInterval: number | false = 3000) =>
+  useQuery({
+    queryKey: ['webhook-deliveries', filters],
+    refetchInterval,
+    queryFn: () => {
+      const q = new URLSearchParams(Object.entries(filters).filter((e): e is [string, string] => !!e[1]));
+      q.set('limit', '100');
+      return api<{ deliveries: WebhookDelivery[] }>('GET', `/api/webhooks/deliveries?${q}`).then((r) => r.deliveries);
+    },
+  });
+
+export const useWebhookDelivery = (id: string | null) =>
+  useQuery({
+    queryKey: ['webhook-delivery', id],
+    enabled: id !== null,
+    queryFn: () => api<WebhookDeliveryDetail>('GET', `/api/webhooks/deliveries/${encodeURIComponent(id!)}`),
+  });
+
+/** Delivers a stored delivery again (a live one needs a live key: the API says so when refused). */
+export function useReplayDelivery() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api<ReplayResult>('POST', `/api/webhooks/deliveries/${encodeURIComponent(id)}/replay`),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: ['webhook-deliveries'] });
+      void qc.invalidateQueries({ queryKey: ['runs'] });
     },
   });
 }

@@ -134,3 +134,74 @@ export interface BulkRetryResult {
   failed: number;
   results: { runId: string; ok: boolean; error?: string }[];
 }
+
+/** A webhook source the catalog verifies (GET /api/catalog `webhookSources`). */
+export interface WebhookSourceInfo {
+  id: string;
+  title: string;
+  integration: string;
+  /** The workspace secret that holds the signing secret by default, e.g. STRIPE_WEBHOOK_SECRET. */
+  secretVariable: string;
+  whereToGet: string;
+}
+
+/** GET /api/webhooks/endpoints: one per webhook-triggered flow (`trigger`), one inbox per source (`inbox`). */
+export interface WebhookEndpoint {
+  id: string;
+  kind: 'trigger' | 'inbox';
+  flowId: string | null;
+  source: string;
+  secrets: string[];
+  header?: string;
+  events?: string[];
+  urls: { live: string; test: string };
+  createdAt: string;
+  disabledAt: string | null;
+}
+
+export const WebhookDeliveryStatuses = ['received', 'delivered', 'matched', 'unmatched', 'duplicate', 'ignored', 'rejected', 'failed'] as const;
+export type WebhookDeliveryStatus = (typeof WebhookDeliveryStatuses)[number];
+
+export interface WebhookDelivery {
+  id: string;
+  endpointId: string;
+  mode: 'live' | 'test';
+  receivedAt: string;
+  verified: boolean;
+  status: WebhookDeliveryStatus;
+  error: string | null;
+  eventId: string | null;
+  eventType: string | null;
+  /** The delivery this one repeats (same provider event id): it started nothing. */
+  duplicateOf: string | null;
+  runId: string | null;
+  waitId: string | null;
+  latencyMs: number | null;
+}
+
+/** GET /api/webhooks/deliveries/:id: headers without signatures, and the body as received. */
+export interface WebhookDeliveryDetail extends WebhookDelivery {
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** POST /api/flows/:id/publish. */
+export interface PublishResult {
+  flowId: string;
+  version: number;
+  note: string | null;
+  publishedAt: string;
+  /** The endpoint of a webhook trigger: paths under this server's origin. */
+  webhook?: { endpointId: string; livePath: string; testPath: string };
+  /** Not blocking, but to fix: e.g. a signing secret with no value yet. */
+  warnings?: FlowProblem[];
+}
+
+/** POST /api/webhooks/deliveries/:id/replay: the new delivery and where it went. */
+export interface ReplayResult {
+  replayOf: string;
+  deliveryId: string;
+  status: WebhookDeliveryStatus;
+  runId?: string;
+  reason?: string;
+}

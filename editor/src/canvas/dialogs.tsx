@@ -2,6 +2,8 @@ import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } fr
 import type { FlowProblem } from '../../../core/src/validate';
 import { getApiKey } from '../api/client';
 import { usePublish, useStartRun } from '../api/queries';
+import type { PublishResult } from '../api/types';
+import { EndpointUrls } from '../components/endpoint-urls';
 import { ErrorBox } from '../components/error-box';
 import { navigate } from '../router';
 import { ProblemList } from './problems';
@@ -41,6 +43,17 @@ export function Dialog({ title, onClose, children }: { title: string; onClose: (
   );
 }
 
+/** The webhook trigger's URLs after a publish: what to give the sender. */
+function PublishedWebhook({ webhook }: { webhook: NonNullable<PublishResult['webhook']> }) {
+  const origin = window.location.origin;
+  return (
+    <section aria-label="Webhook URLs">
+      <p className="sy-muted">Give the sender the live URL; the test URL starts test runs.</p>
+      <EndpointUrls urls={{ live: origin + webhook.livePath, test: origin + webhook.testPath }} />
+    </section>
+  );
+}
+
 export function PublishDialog({
   flowId,
   problems,
@@ -61,7 +74,7 @@ export function PublishDialog({
 }) {
   const publish = usePublish(flowId);
   const [note, setNote] = useState('');
-  const [published, setPublished] = useState<number | null>(null);
+  const [published, setPublished] = useState<PublishResult | null>(null);
   const [saveFailed, setSaveFailed] = useState(false);
   const noteId = useId();
 
@@ -74,7 +87,7 @@ export function PublishDialog({
     }
     publish.mutate(note.trim() || undefined, {
       onSuccess: (r) => {
-        setPublished(r.version);
+        setPublished(r);
         onPublished(r.version);
       },
     });
@@ -84,8 +97,18 @@ export function PublishDialog({
     return (
       <Dialog title="Published" onClose={onClose}>
         <p role="status" className="sy-ok">
-          Published v{published}. New events and runs use this version.
+          Published v{published.version}. New events and runs use this version.
         </p>
+        {published.webhook && <PublishedWebhook webhook={published.webhook} />}
+        {published.warnings && published.warnings.length > 0 && (
+          <ul className="sy-publish-warnings" aria-label="Warnings">
+            {published.warnings.map((w, i) => (
+              <li key={i} className="error">
+                {w.message}
+              </li>
+            ))}
+          </ul>
+        )}
         <div className="sy-dialog-actions">
           <button type="button" className="primary" onClick={onClose} autoFocus>
             Close

@@ -10,6 +10,7 @@ import { DurationInput, JsonTextarea, NumberInput } from './controls';
 import { ExpressionInput } from './expression-input';
 import { SchemaForm } from './schema-form';
 import { SecretPicker, SetupSection } from './secret-picker';
+import { WaitForWebhookEditor, WebhookTriggerFields } from './webhook-fields';
 
 /**
  * The configuration panel of the selected node (`nodeId` 'trigger' edits the trigger). Every edit is a
@@ -26,6 +27,7 @@ const KIND_LABELS: Record<FlowNode['type'] | 'trigger', string> = {
   condition: 'Condition',
   switch: 'Switch',
   delay: 'Delay',
+  waitForWebhook: 'Wait for webhook',
   forEach: 'For each',
   end: 'End',
 };
@@ -62,6 +64,7 @@ function NodePanelBody({ nodeId, doc }: { nodeId: string; doc: FlowDocument }) {
   const problems = useEditor((s) => s.problems);
   const readOnly = useEditor((s) => s.readOnly);
   const storeApply = useEditor((s) => s.apply);
+  const flowId = useEditor((s) => s.flowId);
   const [error, setError] = useState<string | undefined>();
   const apply = useCallback<Apply>(
     (ops) => {
@@ -91,7 +94,7 @@ function NodePanelBody({ nodeId, doc }: { nodeId: string; doc: FlowDocument }) {
   const node = located?.node;
   const info = node?.type === 'action' ? actions.find((a) => a.ref === node.action) : undefined;
   let body: ReactNode;
-  if (!node) body = <TriggerEditor trigger={doc.trigger} apply={apply} disabled={readOnly} />;
+  if (!node) body = <TriggerEditor trigger={doc.trigger} apply={apply} disabled={readOnly} flowId={flowId} />;
   else {
     const props = { apply, disabled: readOnly, suggestions };
     switch (node.type) {
@@ -106,6 +109,9 @@ function NodePanelBody({ nodeId, doc }: { nodeId: string; doc: FlowDocument }) {
         break;
       case 'delay':
         body = <DelayEditor node={node} {...props} />;
+        break;
+      case 'waitForWebhook':
+        body = <WaitForWebhookEditor node={node} {...props} />;
         break;
       case 'forEach':
         body = <ForEachEditor node={node} {...props} />;
@@ -196,17 +202,19 @@ function cronIssue(cron: string): string | undefined {
 
 const TIME_ZONES: string[] = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : [];
 
-function TriggerEditor({ trigger, apply, disabled }: { trigger: FlowTrigger; apply: Apply; disabled: boolean }) {
+function TriggerEditor({ trigger, apply, disabled, flowId }: { trigger: FlowTrigger; apply: Apply; disabled: boolean; flowId: string | null }) {
   const id = useId();
   // What the other trigger types held, so switching back and forth loses nothing.
   const [memory, setMemory] = useState({
     event: trigger.type === 'event' ? trigger.event : 'user.signed_up',
     cron: trigger.type === 'schedule' ? trigger.cron : '0 9 * * *',
     timezone: trigger.type === 'schedule' ? (trigger.timezone ?? '') : '',
+    webhook: trigger.type === 'webhook' ? trigger : ({ type: 'webhook', source: 'stripe' } as FlowTrigger),
   });
   const set = (next: FlowTrigger) => {
     if (next.type === 'event') setMemory((m) => ({ ...m, event: next.event }));
     if (next.type === 'schedule') setMemory((m) => ({ ...m, cron: next.cron, timezone: next.timezone ?? '' }));
+    if (next.type === 'webhook') setMemory((m) => ({ ...m, webhook: next }));
     apply([{ type: 'setTrigger', trigger: next }]);
   };
   const schedule = (cron: string, timezone: string): FlowTrigger => ({ type: 'schedule', cron, ...(timezone ? { timezone } : {}) });
@@ -223,14 +231,24 @@ function TriggerEditor({ trigger, apply, disabled }: { trigger: FlowTrigger; app
           disabled={disabled}
           onChange={(e) => {
             const type = e.target.value as FlowTrigger['type'];
-            set(type === 'event' ? { type, event: memory.event } : type === 'manual' ? { type } : schedule(memory.cron, memory.timezone));
+            set(
+              type === 'event'
+                ? { type, event: memory.event }
+                : type === 'manual'
+                  ? { type }
+                  : type === 'webhook'
+                    ? memory.webhook
+                    : schedule(memory.cron, memory.timezone),
+            );
           }}
         >
           <option value="event">An app event</option>
           <option value="manual">Manual start</option>
           <option value="schedule">A schedule</option>
+          <option value="webhook">A webhook</option>
         </select>
       </div>
+      {trigger.type === 'webhook' && <WebhookTriggerFields trigger={trigger} flowId={flowId} apply={apply} disabled={disabled} />}
       {trigger.type === 'event' && (
         <div className="sf-field">
           <label htmlFor={`${id}-event`}>

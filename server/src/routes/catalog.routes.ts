@@ -5,7 +5,7 @@ import type { TestConnectionInput, TestConnectionResult } from '../../../core/sr
 import { getSettings, installIntegration, listInstallations, setBackendFunctions } from '../../../store/src/settings.repository';
 import { requireLiveKey } from '../http/auth';
 import { defineRoute, type RouteDef } from '../http/route';
-import { integrationPrompt, requireIntegration, setupStatus, summarizeIntegration } from '../services/catalog.service';
+import { integrationPrompt, requireIntegration, setupStatus, summarizeIntegration, webhookSourceSummaries } from '../services/catalog.service';
 import type { ServerDeps } from '../deps';
 
 const KeyParams = z.object({ key: z.string().min(1).max(64) });
@@ -19,7 +19,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
       tag: 'Catalog',
       summary: 'List and search ready-made integrations',
       query: z.object({ q: z.string().max(200).optional(), category: z.string().max(100).optional() }),
-      responses: { 200: { description: 'Integrations, with whether each is installed' } },
+      responses: { 200: { description: 'Integrations, with whether each is installed, and every webhook source (`webhookSources`)' } },
       async handler({ query, auth }) {
         const installed = await listInstallations(db, auth.workspaceId);
         const q = query.q?.toLowerCase();
@@ -29,7 +29,12 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
           const text = [i.key, i.title, i.description, ...i.actions.flatMap((a) => [a.key, a.title, a.description])].join(' ').toLowerCase();
           return q.split(/\s+/).every((word) => text.includes(word));
         });
-        return { body: { integrations: matches.map((i) => ({ ...summarizeIntegration(i), installedAt: installed.get(i.key) ?? null })) } };
+        return {
+          body: {
+            integrations: matches.map((i) => ({ ...summarizeIntegration(i), installedAt: installed.get(i.key) ?? null })),
+            webhookSources: webhookSourceSummaries(integrations),
+          },
+        };
       },
     }),
     defineRoute({

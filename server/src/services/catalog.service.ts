@@ -78,6 +78,13 @@ export async function missingSetupProblems(
   return problems;
 }
 
+/** The webhook sources the catalog verifies (read-only: what the editor offers for webhook triggers and inboxes). */
+export function webhookSourceSummaries(integrations: IntegrationDefinition[]) {
+  return integrations.flatMap((i) =>
+    (i.webhooks ?? []).map((s) => ({ id: s.id, title: s.title, integration: i.key, secretVariable: s.secretVariable, whereToGet: s.whereToGet })),
+  );
+}
+
 export function summarizeIntegration(i: IntegrationDefinition) {
   return {
     key: i.key,

@@ -5,6 +5,7 @@ import { walkNodes, type FlowSnapshot } from '../../../core/src/flow';
 import { RunQueries, type RunFlowInput, type RunOptions, type RunState, type TriggerPayload } from '../../../core/src/run';
 import type { Db } from '../../../store/src/database';
 import { attemptsOfRun } from '../../../store/src/attempts.repository';
+import { runCost } from '../../../store/src/credits.repository';
 import * as runs from '../../../store/src/runs.repository';
 import type { TemporalAccess } from '../temporal';
 import { requirePlanForRun } from './credits.service';
@@ -107,7 +108,7 @@ export async function runDetail(db: Db, temporal: TemporalAccess, workspaceId: s
   let state = row.state ? (JSON.parse(row.state) as RunState) : undefined;
   let status = row.status;
   // A live run answers from the workflow itself (the stored state is only a snapshot from its last park).
-  if (['running', 'starting', 'parked'].includes(status)) {
+  if (['running', 'starting', 'parked', 'waitingForCredits'].includes(status)) {
     try {
       const handle = temporal.client.workflow.getHandle(row.workflow_id);
       state = await temporal.call(() => handle.query<RunState>(RunQueries.state));
@@ -150,6 +151,8 @@ export async function runDetail(db: Db, temporal: TemporalAccess, workspaceId: s
     endedAt: state?.endedAt ?? row.ended_at,
     output: state?.output,
     error: state?.error,
+    /** What the run cost: credits charged (0 in test mode), their list price, API requests sent. */
+    cost: await runCost(db, workspaceId, row.workflow_id),
     nodes: (state ? Object.values(state.nodes) : []).map((n) => ({ ...n, attemptLog: attemptLog.get(n.key) ?? [] })),
   };
 }
@@ -157,8 +160,8 @@ export async function runDetail(db: Db, temporal: TemporalAccess, workspaceId: s
 export async function cancelRun(db: Db, temporal: TemporalAccess, workspaceId: string, runId: string) {
   const row = await runs.getRun(db, workspaceId, runId);
   if (!row) throw new AppError('NOT_FOUND', `There is no run "${runId}" in this workspace`);
-  if (!['running', 'starting', 'parked'].includes(row.status)) {
-    throw new AppError('CONFLICT', `Run "${runId}" is ${row.status}; only a running or parked run can be cancelled`);
+  if (!['running', 'starting', 'parked', 'waitingForCredits'].includes(row.status)) {
+    throw new AppError('CONFLICT', `Run "${runId}" is ${row.status}; only a running, parked or waiting run can be cancelled`);
   }
   await temporal.call((client) => client.workflow.getHandle(row.workflow_id).cancel());
   return { runId, status: 'cancelling' };

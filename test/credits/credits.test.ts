@@ -1,0 +1,281 @@
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { integrations } from '../../catalog';
+import { creditsFor } from '../../catalog/openai/pricing';
+import { CREDITS_RESET_SCHEDULE_ID, PlanInfos } from '../../core/src/credits';
+import { charge, ensureAccount, openAccount, type Charge } from '../../store/src/credits.repository';
+import { ensureCreditsSchedule } from '../../worker/src/credits/schedule';
+import { startTestApi, type ApiBody, type ApiResponse, type TestApi, type WorkspaceKeys } from '../helpers/api';
+import { actionNode, runNodes } from '../helpers/flows';
+import { startHttpPeer, type Route } from '../helpers/http-peer';
+import { pollUntil } from '../helpers/processes';
+import { startTestWorker, temporalClient, testDb } from '../helpers/temporal';
+import { startOpenAIPeer } from '../peers/openai-peer';
+
+/**
+ * Credits: metering per request in the activity interceptor, the ledger and balance, plans, pausing for
+ * credits and resuming when they are added, test mode, AI actions by tokens, the monthly reset.
+ */
+const taskQueue = `credits-${crypto.randomUUID()}`;
+const OPENAI_KEY = `sk-proj-live${crypto.randomBytes(12).toString('hex')}`;
+let api: TestApi;
+let worker: Awaited<ReturnType<typeof startTestWorker>>;
+let openaiPeer: Awaited<ReturnType<typeof startOpenAIPeer>>;
+let temporal: Awaited<ReturnType<typeof temporalClient>>;
+const peers: { close(): Promise<void> }[] = [];
+
+beforeAll(async () => {
+  api = await startTestApi({ taskQueue });
+  openaiPeer = await startOpenAIPeer({ keys: [OPENAI_KEY] });
+  worker = await startTestWorker({ db: api.db, taskQueue, integrations, endpoints: { openai: openaiPeer.baseUrl } });
+  temporal = await temporalClient();
+});
+
+afterAll(async () => {
+  await worker?.stop();
+  await api?.close();
+  await temporal?.close();
+  await openaiPeer?.close();
+  await Promise.all(peers.map((p) => p.close()));
+});
+
+async function peer(route: Route = () => ({ body: { ok: true } })) {
+  const p = await startHttpPeer(route);
+  peers.push(p);
+  return p;
+}
+
+function ok(res: ApiResponse, status = 200): ApiBody {
+  expect(res.status, JSON.stringify(res.body)).toBe(status);
+  return res.body;
+}
+
+const fastRetry = { maximumAttempts: 5, initialInterval: '100ms', backoffCoefficient: 1 };
+const get = (id: string, url: string) => ({ id, type: 'action', action: 'http.request@1', inputs: { url }, retry: fastRetry });
+const chain = (ids: string[]): { from: string; to: string; branch?: string }[] => ids.map((id, i) => ({ from: i === 0 ? 'trigger' : ids[i - 1]!, to: id }));
+const manualFlow = (nodes: ({ id: string } & Record<string, unknown>)[]) => ({ trigger: { type: 'manual' }, nodes, edges: chain(nodes.map((n) => n.id)) });
+
+async function createFlow(ws: WorkspaceKeys, document: unknown): Promise<string> {
+  return ok(await api.request('POST', '/api/flows', { key: ws.keys.live, body: { name: 'Credits', document } }), 201).id as string;
+}
+
+async function pollRun(ws: WorkspaceKeys, runId: string, done: (run: ApiBody) => boolean, timeoutMs = 30_000): Promise<ApiBody> {
+  let last: ApiBody;
+  try {
+    return await pollUntil(
+      `run ${runId}`,
+      async () => {
+        last = ok(await api.request('GET', `/api/runs/${runId}`, { key: ws.keys.live }));
+        return done(last) ? last : undefined;
+      },
+      timeoutMs,
+      100,
+    );
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; last: ${JSON.stringify(last)}`);
+  }
+}
+
+async function ledger(workspaceId: string) {
+  return api.db.selectFrom('credit_ledger').selectAll().where('workspace_id', '=', workspaceId).where('kind', '=', 'charge').execute();
+}
+
+describe('the ledger', () => {
+  const row = (workspaceId: string, id: string, mode: 'live' | 'test' = 'live'): Charge => ({
+    id,
+    workspaceId,
+    mode,
+    credits: 1,
+    integration: 'http',
+    action: 'http.request@1',
+    workflowId: 'wf',
+    temporalRunId: 'run',
+    activityId: 'a',
+    attempt: 1,
+    requestIndex: 0,
+    nodeKey: 'a',
+  });
+
+  it('never overdraws under concurrency and never charges a key twice', async () => {
+    const db = await testDb();
+    await openAccount(db, { workspaceId: 'ws_a', plan: 'builder', credits: 50 });
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => charge(db, row('ws_a', `k/${i}`))));
+    expect(results.filter((r) => r.status === 'charged')).toHaveLength(50);
+    expect(results.filter((r) => r.status === 'exhausted')).toHaveLength(150);
+    expect((await ensureAccount(db, 'ws_a')).balance).toBe(0);
+    // Refused charges leave no row: the requests were never sent.
+    expect(await db.selectFrom('credit_ledger').select('id').where('kind', '=', 'charge').execute()).toHaveLength(50);
+    // A key that was charged is not charged again (a re-delivered attempt), and it may still send.
+    await openAccount(db, { workspaceId: 'ws_b', plan: 'builder', credits: 5 });
+    expect(await charge(db, row('ws_b', 'same'))).toEqual({ status: 'charged' });
+    expect(await charge(db, row('ws_b', 'same'))).toEqual({ status: 'duplicate' });
+    expect((await ensureAccount(db, 'ws_b')).balance).toBe(4);
+    // Test mode records usage at price 0 and leaves the live balance alone, even at 0 credits.
+    expect(await charge(db, row('ws_a', 'test/1', 'test'))).toEqual({ status: 'charged' });
+    expect((await ensureAccount(db, 'ws_a')).balance).toBe(0);
+    await db.destroy();
+  });
+
+  it('grants the monthly allowance once per period, from the schedule workflow', async () => {
+    const ws = await api.createWorkspace('Reset');
+    await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'pro', credits: 7 });
+    const period = '2099-01';
+    const first = await temporal.client.workflow.execute('creditsMonthlyReset', { args: [{ period }], taskQueue, workflowId: `reset-${crypto.randomUUID()}` });
+    const second = await temporal.client.workflow.execute('creditsMonthlyReset', { args: [{ period }], taskQueue, workflowId: `reset-${crypto.randomUUID()}` });
+    expect((first as { granted: number }).granted).toBeGreaterThanOrEqual(1);
+    expect(second).toEqual({ period, granted: 0 });
+    const account = await ensureAccount(api.db, ws.workspaceId);
+    // The 7 unused credits expired; Pro's allowance was granted once.
+    expect(account).toMatchObject({ period, balance: PlanInfos.pro.monthlyCredits, allowanceBalance: PlanInfos.pro.monthlyCredits });
+    const grants = await api.db.selectFrom('credit_ledger').selectAll().where('workspace_id', '=', ws.workspaceId).where('id', 'like', `%:${period}`).execute();
+    expect(grants.map((g) => [g.kind, g.amount]).sort()).toEqual([['allowance', PlanInfos.pro.monthlyCredits]]);
+    // The schedule that fires it is created idempotently at worker start.
+    expect(['created', 'updated']).toContain(await ensureCreditsSchedule(temporal.client, taskQueue));
+    expect(await ensureCreditsSchedule(temporal.client, taskQueue)).toBe('updated');
+    const schedule = await temporal.client.schedule.getHandle(CREDITS_RESET_SCHEDULE_ID).describe();
+    expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'creditsMonthlyReset' });
+  });
+});
+
+describe('metering runs', () => {
+  it('pauses at the request the balance cannot pay, waits for credits, and resumes when they are added', async () => {
+    const ws = await api.createWorkspace('Five credits');
+    await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'builder', credits: 5 });
+    const p = await peer();
+    const ids = Array.from({ length: 10 }, (_, i) => `n${i + 1}`);
+    const flowId = await createFlow(
+      ws,
+      manualFlow(ids.map((id) => get(id, `${p.url}/${id}`))),
+    );
+    ok(await api.request('POST', `/api/flows/${flowId}/publish`, { key: ws.keys.live, body: {} }), 201);
+    const runId = ok(await api.request('POST', `/api/flows/${flowId}/runs`, { key: ws.keys.live, body: {} }), 201).runId as string;
+
+    const waiting = await pollRun(ws, runId, (r) => r.status === 'waitingForCredits');
+    const nodes = Object.fromEntries((waiting.nodes as { nodeId: string; status: string; error?: { message: string; type: string } }[]).map((n) => [n.nodeId, n]));
+    for (const id of ids.slice(0, 5)) expect(nodes[id]?.status).toBe('succeeded');
+    expect(nodes.n6).toMatchObject({ status: 'waitingForCredits', error: { type: 'CreditsExhausted' } });
+    expect(nodes.n6!.error!.message).toMatch(/balance is 0 credits and node "n6" \(http\.request@1\) needs 1.*Add credits or upgrade/);
+    expect(nodes.n7).toBeUndefined();
+    expect(p.hits).toHaveLength(5);
+    // The runs list shows it too (the run reported its pause).
+    const listed = ok(await api.request('GET', `/api/runs?status=waitingForCredits`, { key: ws.keys.live })).runs as { id: string }[];
+    expect(listed.map((r) => r.id)).toContain(runId);
+
+    const added = ok(await api.request('POST', `/api/admin/workspaces/${ws.workspaceId}/credits`, { key: ws.keys.live, body: { credits: 5, note: 'top-up' } }));
+    expect(added).toMatchObject({ balance: 5, resumedRuns: 1 });
+    const done = await pollRun(ws, runId, (r) => ['completed', 'failed', 'cancelled'].includes(r.status));
+    expect(done.status).toBe('completed');
+    expect(p.hits).toHaveLength(10);
+    expect(ok(await api.request('GET', '/api/credits', { key: ws.keys.live })).balance).toBe(0);
+    expect(done.cost).toEqual({ credits: 10, listCredits: 10, requests: 10 });
+    // The refused attempt is not counted as one: every node took exactly one attempt.
+    expect((done.nodes as { attempts: number }[]).map((n) => n.attempts)).toEqual(ids.map(() => 1));
+    expect(await ledger(ws.workspaceId)).toHaveLength(10);
+  });
+
+  it('charges every attempt that sent a request, and nothing for one that sent none', async () => {
+    const ws = await api.createWorkspace('Retries');
+    await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'builder', credits: 100 });
+    let calls = 0;
+    const p = await peer(() => (++calls <= 2 ? { status: 503, body: { error: 'busy' } } : { body: { ok: true } }));
+    const flowId = await createFlow(ws, {
+      trigger: { type: 'manual' },
+      nodes: [
+        get('flaky', `${p.url}/flaky`),
+        // Refused before any request: no credit.
+        { id: 'bad', type: 'action', action: 'http.request@1', inputs: { url: 'not a url' }, onError: 'branch' },
+        { id: 'free', type: 'action', action: 'data.transform@1', inputs: { expression: '1 + 1' } },
+      ],
+      edges: chain(['flaky', 'bad']).concat([{ from: 'bad', to: 'free', branch: 'error' }]),
+    });
+    ok(await api.request('POST', `/api/flows/${flowId}/publish`, { key: ws.keys.live, body: {} }), 201);
+    const runId = ok(await api.request('POST', `/api/flows/${flowId}/runs`, { key: ws.keys.live, body: {} }), 201).runId as string;
+    const done = await pollRun(ws, runId, (r) => ['completed', 'failed'].includes(r.status));
+    expect(done.status).toBe('completed');
+    expect(p.hits).toHaveLength(3);
+    const charges = await ledger(ws.workspaceId);
+    expect(charges.map((c) => [c.node_key, c.attempt, c.request_index]).sort()).toEqual([
+      ['flaky', 1, 0],
+      ['flaky', 2, 0],
+      ['flaky', 3, 0],
+    ]);
+    expect((await ensureAccount(api.db, ws.workspaceId)).balance).toBe(97);
+  });
+
+  it('Free plan: a flow using an integration is refused at publish and at run, naming the plan', async () => {
+    const ws = await api.createWorkspace('Free');
+    await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'free' });
+    const p = await peer();
+    const flowId = await createFlow(ws, manualFlow([get('call', `${p.url}/x`)]));
+    const refused = await api.request('POST', `/api/flows/${flowId}/publish`, { key: ws.keys.live, body: {} });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.details.problems).toEqual([
+      expect.objectContaining({ code: 'PLAN_REQUIRED', nodeId: 'call', message: expect.stringMatching(/^Builder plan required: http .*Free plan/) }),
+    ]);
+    const estimate = ok(await api.request('GET', `/api/flows/${flowId}/estimate`, { key: ws.keys.live }));
+    expect(estimate).toMatchObject({ credits: 1, plan: 'free', problems: [expect.objectContaining({ code: 'PLAN_REQUIRED' })] });
+
+    // A flow without integrations is fine on Free.
+    const freeFlow = await createFlow(ws, manualFlow([{ id: 't', type: 'action', action: 'data.transform@1', inputs: { expression: '1' } }]));
+    ok(await api.request('POST', `/api/flows/${freeFlow}/publish`, { key: ws.keys.live, body: {} }), 201);
+
+    // Published while on Builder, then downgraded: the run is refused with the plan named.
+    ok(await api.request('PUT', `/api/admin/workspaces/${ws.workspaceId}/plan`, { key: ws.keys.live, body: { plan: 'builder' } }));
+    ok(await api.request('POST', `/api/flows/${flowId}/publish`, { key: ws.keys.live, body: {} }), 201);
+    expect(ok(await api.request('PUT', `/api/admin/workspaces/${ws.workspaceId}/plan`, { key: ws.keys.live, body: { plan: 'free' } }))).toMatchObject({
+      plan: 'free',
+    });
+    const run = await api.request('POST', `/api/flows/${flowId}/runs`, { key: ws.keys.live, body: {} });
+    expect(run.status).toBe(402);
+    expect(run.body.error.message).toMatch(/^Builder plan required: http .*Free plan/);
+    expect(p.hits).toHaveLength(0);
+
+    // The worker refuses too (a run started by other means): the node fails with the plan named, nothing is sent.
+    const state = await runNodes(temporal.client, taskQueue, [get('call', `${p.url}/y`)], { mode: 'live', workspaceId: ws.workspaceId }).catch((e: Error) => e);
+    expect(String((state as { cause?: { message?: string } }).cause?.message)).toMatch(/Builder plan required: HTTP/);
+    expect(p.hits).toHaveLength(0);
+  });
+
+  it('a test-mode run leaves the live balance unchanged and shows in usage as test', async () => {
+    const ws = await api.createWorkspace('Test mode');
+    await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'builder', credits: 3 });
+    const p = await peer();
+    const flowId = await createFlow(ws, manualFlow([get('a', `${p.url}/a`), get('b', `${p.url}/b`)]));
+    ok(await api.request('POST', `/api/flows/${flowId}/publish`, { key: ws.keys.live, body: {} }), 201);
+    const runId = ok(await api.request('POST', `/api/flows/${flowId}/runs`, { key: ws.keys.test, body: {} }), 201).runId as string;
+    const done = await pollRun(ws, runId, (r) => ['completed', 'failed'].includes(r.status));
+    expect(done).toMatchObject({ status: 'completed', mode: 'test', cost: { credits: 0, listCredits: 2, requests: 2 } });
+    expect(p.hits).toHaveLength(2);
+    const usage = ok(await api.request('GET', '/api/credits/usage', { key: ws.keys.live }));
+    expect(usage.balance).toBe(3);
+    expect(usage.byDay).toEqual([expect.objectContaining({ mode: 'test', charged: 0, listCredits: 2, requests: 2 })]);
+    expect(usage.byIntegration).toEqual([expect.objectContaining({ integration: 'http', mode: 'test', charged: 0, requests: 2 })]);
+    expect(usage.byFlow).toEqual([expect.objectContaining({ flowId, mode: 'test', requests: 2 })]);
+    expect(usage.byRun).toEqual([expect.objectContaining({ runId, flowId, mode: 'test', requests: 2 })]);
+  });
+
+  it('charges an OpenAI call by its token usage, at the price table', async () => {
+    const ws = await api.createWorkspace('AI');
+    await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'builder', credits: 1000 });
+    await api.secrets.put(ws.workspaceId, 'OPENAI_API_KEY', { live: OPENAI_KEY });
+    openaiPeer.script({ reply: { content: 'Hello', model: 'gpt-4o-2024-08-06', usage: { prompt_tokens: 1000, completion_tokens: 500 } } });
+    const chat = actionNode('chat', 'openai.chat-completion@1');
+    const state = await runNodes(temporal.client, taskQueue, [chat({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] })], {
+      mode: 'live',
+      workspaceId: ws.workspaceId,
+    });
+    expect(state.status).toBe('completed');
+    const expected = creditsFor('gpt-4o-2024-08-06', { promptTokens: 1000, completionTokens: 500 });
+    expect(expected).toBe(8); // 2.5 + 5 = 7.5, rounded up
+    const charges = await ledger(ws.workspaceId);
+    // One credit for the request before it left, the rest from the reported usage after.
+    expect(charges.map((c) => [c.request_index, -c.amount])).toEqual(
+      expect.arrayContaining([
+        [0, 1],
+        [null, expected - 1],
+      ]),
+    );
+    expect(charges).toHaveLength(2);
+    expect((await ensureAccount(api.db, ws.workspaceId)).balance).toBe(1000 - expected);
+  });
+});
