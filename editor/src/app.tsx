@@ -8,6 +8,7 @@ import { RunPage } from './pages/run-page';
 import { RunsPage } from './pages/runs-page';
 import { SecretsPage } from './pages/secrets-page';
 import { SettingsPage } from './pages/settings-page';
+import { WebhooksPage } from './pages/webhooks-page';
 import { href, useRoute, type Route } from './router';
 
 const NAV: { label: string; route: Route; match: Route['page'][] }[] = [
@@ -15,6 +16,7 @@ const NAV: { label: string; route: Route; match: Route['page'][] }[] = [
   { label: 'Runs', route: { page: 'runs' }, match: ['runs', 'run'] },
   { label: 'Catalog', route: { page: 'catalog' }, match: ['catalog'] },
   { label: 'Secrets', route: { page: 'secrets' }, match: ['secrets'] },
+  { label: 'Webhooks', route: { page: 'webhooks' }, match: ['webhooks'] },
   { label: 'App Settings', route: { page: 'settings' }, match: ['settings'] },
 ];
 
@@ -78,6 +80,8 @@ function page(route: Route): ReactNode {
       return <CatalogPage {...(route.key ? { integrationKey: route.key } : {})} />;
     case 'secrets':
       return <SecretsPage />;
+    case 'webhooks':
+      return <WebhooksPage {...(route.deliveryId ? { deliveryId: route.deliveryId } : {})} />;
     case 'settings':
       return <SettingsPage />;
   }

@@ -11,6 +11,7 @@ export type Route =
   | { page: 'run'; runId: string }
   | { page: 'catalog'; key?: string }
   | { page: 'secrets' }
+  | { page: 'webhooks'; deliveryId?: string }
   | { page: 'settings' };
 
 export function parseRoute(hash: string): Route {
@@ -28,6 +29,8 @@ export function parseRoute(hash: string): Route {
       return parts[1] ? { page: 'catalog', key: parts[1] } : { page: 'catalog' };
     case 'secrets':
       return { page: 'secrets' };
+    case 'webhooks':
+      return parts[1] === 'deliveries' && parts[2] ? { page: 'webhooks', deliveryId: parts[2] } : { page: 'webhooks' };
     case 'settings':
       return { page: 'settings' };
     default:
@@ -49,6 +52,8 @@ export function href(route: Route): string {
       return route.key ? `#/catalog/${route.key}` : '#/catalog';
     case 'secrets':
       return '#/secrets';
+    case 'webhooks':
+      return route.deliveryId ? `#/webhooks/deliveries/${route.deliveryId}` : '#/webhooks';
     case 'settings':
       return '#/settings';
   }

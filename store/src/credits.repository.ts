@@ -176,7 +176,10 @@ export async function charge(db: Db, c: Charge): Promise<ChargeResult> {
 export async function addCredits(db: Db, o: { workspaceId: string; amount: number; kind: 'topup' | 'adjustment'; note?: string }): Promise<CreditAccount> {
   await ensureAccount(db, o.workspaceId);
   await db.transaction().execute(async (trx) => {
-    await trx.insertInto('credit_ledger').values(grantRow(`${o.kind}:${crypto.randomUUID()}`, o.workspaceId, o.kind, o.amount, o.note ?? null)).execute();
+    await trx
+      .insertInto('credit_ledger')
+      .values(grantRow(`${o.kind}:${crypto.randomUUID()}`, o.workspaceId, o.kind, o.amount, o.note ?? null))
+      .execute();
     await trx
       .updateTable('credit_accounts')
       .set({ topup_balance: sql<number>`topup_balance + ${o.amount}`, updated_at: nowIso() })
@@ -205,7 +208,15 @@ export async function changePlan(db: Db, workspaceId: string, plan: Plan, at = n
     if (extra > 0) {
       await trx
         .insertInto('credit_ledger')
-        .values(grantRow(`allowance:${workspaceId}:${period}:${plan}:${crypto.randomUUID()}`, workspaceId, 'allowance', extra, `Upgrade to ${PlanInfos[plan].title}, ${period}`))
+        .values(
+          grantRow(
+            `allowance:${workspaceId}:${period}:${plan}:${crypto.randomUUID()}`,
+            workspaceId,
+            'allowance',
+            extra,
+            `Upgrade to ${PlanInfos[plan].title}, ${period}`,
+          ),
+        )
         .execute();
     }
     await trx
@@ -246,7 +257,11 @@ export async function resetAllowances(db: Db, period: string): Promise<number> {
           .onConflict((oc) => oc.column('id').doNothing())
           .execute();
       }
-      await trx.updateTable('credit_accounts').set({ allowance_balance: allowance, period, updated_at: nowIso() }).where('workspace_id', '=', workspaceId).execute();
+      await trx
+        .updateTable('credit_accounts')
+        .set({ allowance_balance: allowance, period, updated_at: nowIso() })
+        .where('workspace_id', '=', workspaceId)
+        .execute();
       return true;
     });
     if (done) granted++;
@@ -275,9 +290,21 @@ export async function usage(db: Db, workspaceId: string, f: UsageFilter) {
   ] as const;
   const day = sql<string>`substr(l.created_at, 1, 10)`;
   const [byDay, byIntegration, byFlow, byRun] = await Promise.all([
-    base.select([day.as('day'), 'l.mode', ...sums]).groupBy([day, 'l.mode']).orderBy(day).execute(),
-    base.select(['l.integration', 'l.mode', ...sums]).groupBy(['l.integration', 'l.mode']).orderBy('l.integration').execute(),
-    base.select(['r.flow_id as flowId', 'l.mode', ...sums]).groupBy(['r.flow_id', 'l.mode']).orderBy('r.flow_id').execute(),
+    base
+      .select([day.as('day'), 'l.mode', ...sums])
+      .groupBy([day, 'l.mode'])
+      .orderBy(day)
+      .execute(),
+    base
+      .select(['l.integration', 'l.mode', ...sums])
+      .groupBy(['l.integration', 'l.mode'])
+      .orderBy('l.integration')
+      .execute(),
+    base
+      .select(['r.flow_id as flowId', 'l.mode', ...sums])
+      .groupBy(['r.flow_id', 'l.mode'])
+      .orderBy('r.flow_id')
+      .execute(),
     base
       .select(['r.id as runId', 'l.workflow_id as workflowId', 'r.flow_id as flowId', 'l.mode', ...sums])
       .groupBy(['l.workflow_id', 'r.id', 'r.flow_id', 'l.mode'])

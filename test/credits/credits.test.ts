@@ -143,15 +143,14 @@ describe('metering runs', () => {
     await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'builder', credits: 5 });
     const p = await peer();
     const ids = Array.from({ length: 10 }, (_, i) => `n${i + 1}`);
-    const flowId = await createFlow(
-      ws,
-      manualFlow(ids.map((id) => get(id, `${p.url}/${id}`))),
-    );
+    const flowId = await createFlow(ws, manualFlow(ids.map((id) => get(id, `${p.url}/${id}`))));
     ok(await api.request('POST', `/api/flows/${flowId}/publish`, { key: ws.keys.live, body: {} }), 201);
     const runId = ok(await api.request('POST', `/api/flows/${flowId}/runs`, { key: ws.keys.live, body: {} }), 201).runId as string;
 
     const waiting = await pollRun(ws, runId, (r) => r.status === 'waitingForCredits');
-    const nodes = Object.fromEntries((waiting.nodes as { nodeId: string; status: string; error?: { message: string; type: string } }[]).map((n) => [n.nodeId, n]));
+    const nodes = Object.fromEntries(
+      (waiting.nodes as { nodeId: string; status: string; error?: { message: string; type: string } }[]).map((n) => [n.nodeId, n]),
+    );
     for (const id of ids.slice(0, 5)) expect(nodes[id]?.status).toBe('succeeded');
     expect(nodes.n6).toMatchObject({ status: 'waitingForCredits', error: { type: 'CreditsExhausted' } });
     expect(nodes.n6!.error!.message).toMatch(/balance is 0 credits and node "n6" \(http\.request@1\) needs 1.*Add credits or upgrade/);

@@ -276,6 +276,32 @@ export function goldenFlows(peer: string): GoldenFlow[] {
         edges: [{ from: 'trigger', to: 'each' }],
       },
     },
+    {
+      // waitForWebhook: the wait is registered (an activity), no event comes, the timer fires, the timeout branch runs.
+      name: 'wait-webhook-timeout',
+      expected: 'completed',
+      data: { orderId: 'ord_1' },
+      doc: {
+        trigger: { type: 'manual' },
+        nodes: [
+          {
+            id: 'paid',
+            type: 'waitForWebhook',
+            source: 'stripe',
+            event: 'payment_intent.succeeded',
+            match: { field: 'data.object.metadata.order_id', equals: { $expr: 'trigger.data.orderId' } },
+            timeout: '500ms',
+          },
+          { id: 'thanks', ...transform('"paid"') },
+          { id: 'remind', ...transform('"remind"') },
+        ],
+        edges: [
+          { from: 'trigger', to: 'paid' },
+          { from: 'paid', to: 'thanks' },
+          { from: 'paid', to: 'remind', branch: 'timeout' },
+        ],
+      },
+    },
   ];
 }
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { startTestWorker } from '../helpers/temporal';
 import { pollUntil } from '../helpers/processes';
+import { freePort } from '../helpers/ports';
 
 let api: TestApi;
 let worker: Awaited<ReturnType<typeof startTestWorker>>;
@@ -89,4 +90,34 @@ describe('a public webhook endpoint', () => {
     const endpoints = await api.request('GET', '/api/webhooks/endpoints');
     expect(endpoints.body.endpoints[0]).toMatchObject({ kind: 'trigger', source: 'public', urls: { live: api.url + hook.live, test: api.url + hook.test } });
   }, 60_000);
+});
+
+describe('Temporal unreachable', () => {
+  it('answers 503 with Retry-After, so the sender retries, and records the delivery as failed with no run', async () => {
+    const address = `127.0.0.1:${await freePort()}`; // nothing listens there
+    const down = await startTestApi({ taskQueue: `down-${Date.now()}`, temporalAddress: address, deadlineMs: 500 });
+    try {
+      await down.secrets.put(down.workspaceId, 'WEBHOOK_TOKEN', { live: 'tok' });
+      const created = await down.request('POST', '/api/flows', {
+        body: {
+          name: 'Hook',
+          document: { trigger: { type: 'webhook', source: 'public' }, nodes: [{ id: 'done', type: 'end' }], edges: [{ from: 'trigger', to: 'done' }] },
+        },
+      });
+      const published = await down.request('POST', `/api/flows/${created.body.id}/publish`, { body: {} });
+      const res = await fetch(down.url + published.body.webhook.livePath, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-switchyard-token': 'tok', 'idempotency-key': 'evt-1' },
+        body: '{"a":1}',
+      });
+      expect(res.status).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('5');
+      expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/unreachable.*send it again/);
+      const log = await down.request('GET', '/api/webhooks/deliveries');
+      expect(log.body.deliveries).toEqual([expect.objectContaining({ status: 'failed', verified: true, eventId: 'evt-1', runId: null })]);
+      expect(await down.db.selectFrom('runs').selectAll().execute()).toEqual([]);
+    } finally {
+      await down.close();
+    }
+  }, 30_000);
 });

@@ -146,15 +146,20 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
     Object.assign(entry, { status: 'waitingForCredits', error });
     if (state.status !== 'parked') state.status = 'waitingForCredits';
     if (options.record) await report(false);
-    const balanceNow = proxyLocalActivities<{ [CREDITS_BALANCE_ACTIVITY]: CreditsBalanceActivity }>({ startToCloseTimeout: '30s', retry: { maximumInterval: '10s' } })[
-      CREDITS_BALANCE_ACTIVITY
-    ];
+    const balanceNow = proxyLocalActivities<{ [CREDITS_BALANCE_ACTIVITY]: CreditsBalanceActivity }>({
+      startToCloseTimeout: '30s',
+      retry: { maximumInterval: '10s' },
+    })[CREDITS_BALANCE_ACTIVITY];
     if ((await balanceNow({ workspaceId: options.workspaceId })) < needed) await condition(() => creditsAdded > seen, CREDITS_RECHECK_MS);
     creditWaits.set(key, (creditWaits.get(key) ?? 0) + 1);
     Object.assign(entry, { status: 'running' });
     delete entry.error;
     const others = Object.values(state.nodes);
-    state.status = others.some((n) => n.status === 'parked') ? 'parked' : others.some((n) => n.status === 'waitingForCredits') ? 'waitingForCredits' : 'running';
+    state.status = others.some((n) => n.status === 'parked')
+      ? 'parked'
+      : others.some((n) => n.status === 'waitingForCredits')
+        ? 'waitingForCredits'
+        : 'running';
     if (options.record) await report(false);
   };
 

@@ -1,0 +1,47 @@
+/**
+ * `npm run credits:reconcile -- --from 2026-11-01T00:00:00Z --to 2026-12-01T00:00:00Z`: recomputes credit
+ * usage for the range from Temporal histories (activity attempts) and the ledger, prints every difference,
+ * and exits 1 when a charge is unknown to Temporal or a completed attempt was never charged.
+ */
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { integrations } from '../catalog';
+import { parseConfig } from '../core/src/config';
+import { openDatabase } from '../store/src/database';
+import { migrateToLatest } from '../store/src/migrate';
+import { formatReport, reconcileCredits } from './lib/credits-reconcile';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } } });
+  const to = values.to ?? new Date().toISOString();
+  const from = values.from ?? new Date(Date.parse(to) - 24 * 3600_000).toISOString();
+  for (const [name, value] of [
+    ['--from', from],
+    ['--to', to],
+  ] as const) {
+    if (Number.isNaN(Date.parse(value))) throw new Error(`${name} must be an ISO date-time such as 2026-11-01T00:00:00Z, not "${value}"`);
+  }
+  const config = parseConfig(process.env);
+  const db = openDatabase(config.databaseUrl);
+  await migrateToLatest(db);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}` });
+  try {
+    const report = await reconcileCredits({
+      client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+      db,
+      integrations,
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+    });
+    console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
+    if (report.totals.unknown > 0 || report.totals.missing > 0) process.exitCode = 1;
+  } finally {
+    await connection.close();
+    await db.destroy();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

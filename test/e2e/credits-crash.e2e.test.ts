@@ -1,0 +1,198 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { catalog, integrations } from '../../catalog';
+import { formatReport, reconcileCredits } from '../../scripts/lib/credits-reconcile';
+import { createApp } from '../../server/src/app';
+import { ensureWorkspace } from '../../server/src/bootstrap';
+import { connectTemporal, type TemporalAccess } from '../../server/src/temporal';
+import { openAccount } from '../../store/src/credits.repository';
+import { loadMasterKey } from '../../store/src/crypto';
+import { openDatabase, type Db } from '../../store/src/database';
+import { migrateToLatest } from '../../store/src/migrate';
+import { SecretStore } from '../../store/src/secrets';
+import { startHttpPeer } from '../helpers/http-peer';
+import { pollUntil, spawnTs, type Spawned } from '../helpers/processes';
+
+/**
+ * Exact metering under crashes: 200 runs of a 5-action flow whose provider fails a quarter of first tries
+ * (so nodes retry), while the worker process is killed with SIGKILL three times. For every run the ledger
+ * charges equal the requests the provider received, except a charge written just before a kill whose
+ * request never left (at most one per kill), never fewer; the reconciliation reports exactly those.
+ */
+describe('metering is exact across worker kills', () => {
+  const RUNS = 200;
+  const NODES = ['n1', 'n2', 'n3', 'n4', 'n5'];
+  const KILLS = 3;
+  const taskQueue = `credits-crash-${crypto.randomUUID()}`;
+  let dir: string;
+  let db: Db;
+  let temporal: TemporalAccess;
+  let server: Server;
+  let api: string;
+  let key: string;
+  let workspaceId: string;
+  let peer: Awaited<ReturnType<typeof startHttpPeer>>;
+  const workers: Spawned[] = [];
+
+  const startWorker = async (): Promise<Spawned> => {
+    const worker = spawnTs('worker/src/main.ts', {
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      DATABASE_URL: path.join(dir, 'switchyard.db'),
+      DATA_DIR: dir,
+      SWITCHYARD_HTTP_ALLOW: '127.0.0.1/32',
+      SWITCHYARD_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
+      LOG_LEVEL: 'warn',
+    });
+    workers.push(worker);
+    // Printed (on IPC-less starts too) once the worker polls; the log level hides the info line.
+    await pollUntil('the worker to poll', async () => (await workerPolls()) || worker.proc.exitCode !== null || undefined, 120_000, 200);
+    if (worker.proc.exitCode !== null) throw new Error(`worker exited: ${worker.output()}`);
+    return worker;
+  };
+
+  let client: Client;
+  let connection: Connection;
+  const workerPolls = async (): Promise<boolean> => {
+    const res = await client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue }, taskQueueType: 2 });
+    // Pollers of a killed worker linger for a minute: a new poller is one seen in the last second.
+    return (res.pollers ?? []).some((p) => Date.now() - Number(p.lastAccessTime?.seconds ?? 0) * 1000 < 1500);
+  };
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-credits-crash-'));
+    db = openDatabase(path.join(dir, 'switchyard.db'));
+    await migrateToLatest(db);
+    const boot = await ensureWorkspace(db);
+    key = boot.keys!.live;
+    workspaceId = boot.workspaceId;
+    await openAccount(db, { workspaceId, plan: 'builder', credits: 100_000 });
+    temporal = connectTemporal({ address: inject('temporalAddress'), namespace: 'default', taskQueue });
+    connection = await Connection.connect({ address: inject('temporalAddress') });
+    client = new Client({ connection });
+    const secrets = new SecretStore(db, loadMasterKey({}, dir));
+    const app = createApp({ db, temporal, catalog, integrations, secrets, logger: pino({ level: 'silent' }), bodyLimit: '1mb' });
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // A quarter of first requests fail with 503 (the node retries); answers take a little while, so kills
+    // land while requests are in flight.
+    const seen = new Set<string>();
+    peer = await startHttpPeer((hit) => {
+      const first = !seen.has(hit.path);
+      seen.add(hit.path);
+      const n = Number(hit.path.split('/')[1]) + Number(hit.path.slice(-1));
+      if (first && n % 4 === 0) return { status: 503, body: { error: 'busy' }, delayMs: 5 };
+      return { body: { path: hit.path }, delayMs: 5 + (n % 20) };
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const w of workers) w.signalGroup('SIGKILL');
+    server?.close();
+    await temporal?.close();
+    await connection?.close();
+    await db?.destroy();
+    await peer?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const call = async (method: string, p: string, body?: unknown) => {
+    const res = await fetch(`${api}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test reads loosely typed JSON
+    return { status: res.status, body: (await res.json().catch(() => undefined)) as any };
+  };
+
+  const chargeCount = async () => Number((await db.selectFrom('credit_ledger').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', 'charge').executeTakeFirst())?.n ?? 0);
+
+  it('charges each run exactly the requests its provider received, give or take one per kill, never fewer', async () => {
+    const started = new Date(Date.now() - 60_000).toISOString();
+    let worker = await startWorker();
+    const retry = { maximumAttempts: 20, initialInterval: '200ms', backoffCoefficient: 1 };
+    const created = await call('POST', '/api/flows', {
+      name: 'Five actions',
+      document: {
+        trigger: { type: 'event', event: 'order.placed' },
+        nodes: NODES.map((id) => ({
+          id,
+          type: 'action',
+          action: 'http.request@1',
+          // A killed attempt is retried once its timeout passes.
+          timeout: '3s',
+          retry,
+          inputs: { url: { $expr: `"${peer.url}/" & trigger.data.i & "/${id}"` }, method: 'POST' },
+        })),
+        edges: NODES.map((id, i) => ({ from: i === 0 ? 'trigger' : NODES[i - 1]!, to: id })),
+      },
+    });
+    expect(created.status).toBe(201);
+    expect((await call('POST', `/api/flows/${created.body.id}/publish`, {})).status).toBe(201);
+    const runIds: string[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const sent = await call('POST', '/v1/events', { name: 'order.placed', id: `order-${i}`, data: { i } });
+      expect(sent.status).toBe(202);
+      runIds.push(sent.body.runs[0].runId as string);
+    }
+
+    // Kill the worker three times while it works, at a third, a half and two thirds of the expected charges.
+    const expected = RUNS * NODES.length;
+    for (const [k, at] of [0.3, 0.5, 0.7].entries()) {
+      await pollUntil(`charge ${Math.round(expected * at)}`, async () => ((await chargeCount()) >= expected * at ? true : undefined), 120_000, 20);
+      worker.proc.kill('SIGKILL');
+      expect(await worker.exited).toBe(null);
+      if (k < KILLS) worker = await startWorker();
+    }
+
+    const rows = await pollUntil(
+      'every run to end',
+      async () => {
+        const r = await db.selectFrom('runs').select(['id', 'workflow_id', 'status']).where('workspace_id', '=', workspaceId).execute();
+        return r.length === RUNS && r.every((x) => ['completed', 'failed', 'cancelled'].includes(x.status)) ? r : undefined;
+      },
+      150_000,
+      500,
+    );
+    expect(rows.filter((r) => r.status !== 'completed')).toEqual([]);
+
+    const charges = await db.selectFrom('credit_ledger').select(['workflow_id']).where('kind', '=', 'charge').execute();
+    const hitsByRun = new Map<string, number>();
+    for (const hit of peer.hits) hitsByRun.set(hit.path.split('/')[1]!, (hitsByRun.get(hit.path.split('/')[1]!) ?? 0) + 1);
+    const report = await reconcileCredits({ client, db, integrations, from: started, to: new Date(Date.now() + 60_000).toISOString(), workflowIds: rows.map((r) => r.workflow_id) });
+    const byWorkflow = new Map(report.runs.map((r) => [r.workflowId, r]));
+    let excess = 0;
+    const over: string[] = [];
+    for (const row of rows) {
+      const i = row.workflow_id.split(':order-')[1]!;
+      const charged = charges.filter((c) => c.workflow_id === row.workflow_id).length;
+      const received = hitsByRun.get(i) ?? 0;
+      expect(charged, `run ${i}: charged ${charged}, received ${received}`).toBeGreaterThanOrEqual(received);
+      excess += charged - received;
+      const rec = byWorkflow.get(row.workflow_id)!;
+      expect(rec.charges).toBe(charged);
+      // Every excess charge is one the reconciliation reports as unconfirmed (its attempt never finished).
+      expect(rec.unconfirmed, `run ${i}`).toBeGreaterThanOrEqual(charged - received);
+      if (charged > received) over.push(row.workflow_id);
+    }
+    expect(excess).toBeLessThanOrEqual(KILLS);
+    expect(report.totals.unknown).toBe(0);
+    expect(report.totals.missing).toBe(0);
+    // The reconciliation lists exactly the runs with a charge whose request may not have left.
+    for (const w of over) expect(report.differences.map((d) => d.workflowId)).toContain(w);
+    expect(report.differences.every((d) => d.unconfirmed > 0 && d.unknown.length === 0 && d.missing.length === 0)).toBe(true);
+    // A quarter of first tries failed: nodes did retry, and every retry that sent a request was charged.
+    expect(peer.hits.length).toBeGreaterThan(RUNS * NODES.length);
+    console.log(formatReport(report).split('\n').slice(0, 8).join('\n'));
+  }, 230_000);
+});
