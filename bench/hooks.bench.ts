@@ -170,7 +170,13 @@ async function main(): Promise<void> {
     }
     const ratio = median(results.map((r) => r.switchyard.rps / r.minimal.rps));
     const row = (name: 'switchyard' | 'minimal') =>
-      `| ${name.padEnd(10)} | ${median(results.map((r) => r[name].rps)).toFixed(0).padStart(6)} | ${median(results.map((r) => r[name].p50)).toFixed(1).padStart(7)} | ${median(results.map((r) => r[name].p99)).toFixed(1).padStart(7)} | ${results.reduce((s, r) => s + r[name].errors, 0)} |`;
+      `| ${name.padEnd(10)} | ${median(results.map((r) => r[name].rps))
+        .toFixed(0)
+        .padStart(6)} | ${median(results.map((r) => r[name].p50))
+        .toFixed(1)
+        .padStart(7)} | ${median(results.map((r) => r[name].p99))
+        .toFixed(1)
+        .padStart(7)} | ${results.reduce((s, r) => s + r[name].errors, 0)} |`;
     console.log(`\n${REQUESTS} requests per side per round, ${CONCURRENCY} in flight, ${ROUNDS} rounds (medians)\n`);
     console.log('| side       |  req/s | p50 ms  | p99 ms  | errors |');
     console.log('| :--------- | -----: | ------: | ------: | -----: |');

@@ -115,7 +115,10 @@ export async function insertDelivery(db: Db, d: NewDelivery): Promise<{ id: stri
       .execute();
     return { id, owner };
   }
-  await db.insertInto('webhook_deliveries').values({ ...d, id }).execute();
+  await db
+    .insertInto('webhook_deliveries')
+    .values({ ...d, id })
+    .execute();
   return { id };
 }
 

@@ -43,7 +43,15 @@ describe('webhook deliveries survive worker and API crashes', () => {
   const startApi = async () => {
     const api = spawnTs('server/src/main.ts', { ...env(), LOG_LEVEL: 'warn' });
     processes.push(api);
-    await pollUntil('the API to listen', () => fetch(`http://127.0.0.1:${port}/api/health`).then((r) => (r.ok ? true : undefined), () => undefined), 60_000);
+    await pollUntil(
+      'the API to listen',
+      () =>
+        fetch(`http://127.0.0.1:${port}/api/health`).then(
+          (r) => (r.ok ? true : undefined),
+          () => undefined,
+        ),
+      60_000,
+    );
     return api;
   };
   const kill = async (p: Spawned) => {

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { pollUntil } from '../helpers/processes';
@@ -63,7 +62,10 @@ it('1,000 distinct Stripe events each delivered 3 times (some as 10 concurrent c
   const firsts: (() => Promise<unknown>)[] = events.filter((_, i) => i % 10 !== 0).map((d) => () => send(d));
   await pool([...bursts, ...firsts], 8);
   const shuffled = [...events].sort(() => Math.random() - 0.5);
-  const resends = await pool([...shuffled, ...shuffled.reverse()].map((d) => () => send(d)), 16);
+  const resends = await pool(
+    [...shuffled, ...shuffled.reverse()].map((d) => () => send(d)),
+    16,
+  );
   expect(resends.every((r) => r.status === 'duplicate')).toBe(true);
 
   const endpoint = published.body.webhook.endpointId as string;

@@ -31,6 +31,7 @@ async function publishHookFlow(trigger: object): Promise<{ flowId: string; live:
 
 async function post(path: string, body: string, headers: Record<string, string>) {
   const res = await fetch(api.url + path, { method: 'POST', headers, body });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test reads loosely typed JSON
   return { status: res.status, body: (await res.json()) as Record<string, any> };
 }
 
@@ -62,10 +63,14 @@ describe('a public webhook endpoint', () => {
     expect(test.body).toMatchObject({ status: 'delivered' });
     expect(test.body.runId).not.toBe(first.body.runId);
 
-    const run = await pollUntil('the webhook run to complete', async () => {
-      const r = await api.request('GET', `/api/runs/${first.body.runId}`);
-      return r.body.status === 'completed' ? r.body : undefined;
-    }, 20_000);
+    const run = await pollUntil(
+      'the webhook run to complete',
+      async () => {
+        const r = await api.request('GET', `/api/runs/${first.body.runId}`);
+        return r.body.status === 'completed' ? r.body : undefined;
+      },
+      20_000,
+    );
     expect(run.trigger).toMatchObject({ type: 'webhook', id: 'order-42', data: { order: 42 } });
     expect(run.output).toEqual({ order: 42 });
     const testRun = await api.request('GET', `/api/runs/${test.body.runId}`);

@@ -82,8 +82,12 @@ async function startRun(orderId: string): Promise<string> {
 
 async function sendPaymentSucceeded(orderId: string, secret = SIGNING_SECRET) {
   const pi = `pi_${crypto.randomBytes(8).toString('hex')}`;
-  const signed = await signDelivery('stripe', { secret, body: stripeEvent('payment_intent.succeeded', { id: pi, object: 'payment_intent', metadata: { order_id: orderId } }) });
+  const signed = await signDelivery('stripe', {
+    secret,
+    body: stripeEvent('payment_intent.succeeded', { id: pi, object: 'payment_intent', metadata: { order_id: orderId } }),
+  });
   const res = await fetch(inboxUrl, { method: 'POST', headers: signed.headers, body: signed.body });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test reads loosely typed JSON
   return { status: res.status, body: (await res.json()) as Record<string, any>, pi };
 }
 
@@ -120,7 +124,10 @@ describe('waitForWebhook', () => {
     const paid = await finished(paying);
     expect(paid.status).toBe('completed');
     expect(paid.output).toMatchObject({ paid: true, paymentIntent: payment.pi, link: expect.stringMatching(/^https:\/\//) });
-    expect(paid.nodes.find((n: { nodeId: string }) => n.nodeId === 'paid')).toMatchObject({ status: 'succeeded', output: { received: true, eventType: 'payment_intent.succeeded' } });
+    expect(paid.nodes.find((n: { nodeId: string }) => n.nodeId === 'paid')).toMatchObject({
+      status: 'succeeded',
+      output: { received: true, eventType: 'payment_intent.succeeded' },
+    });
 
     const timedOut = await finished(abandoned);
     expect(timedOut.status).toBe('completed');

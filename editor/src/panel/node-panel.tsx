@@ -248,7 +248,7 @@ function TriggerEditor({ trigger, apply, disabled, flowId }: { trigger: FlowTrig
           <option value="webhook">A webhook</option>
         </select>
       </div>
-      {trigger.type === 'webhook' && <WebhookTriggerFields trigger={trigger} flowId={flowId} apply={apply} disabled={disabled} />}
+      {trigger.type === 'webhook' && <WebhookTriggerFields trigger={trigger} flowId={flowId} onChange={set} disabled={disabled} />}
       {trigger.type === 'event' && (
         <div className="sf-field">
           <label htmlFor={`${id}-event`}>

@@ -55,7 +55,18 @@ export function parseEventList(text: string): string[] | undefined {
   return events.length > 0 ? events : undefined;
 }
 
-export function WebhookTriggerFields({ trigger, flowId, apply, disabled }: { trigger: WebhookTrigger; flowId: string | null; apply: Apply; disabled: boolean }) {
+/** The webhook trigger's fields; `onChange` receives the whole new trigger (the panel remembers it when the type is switched). */
+export function WebhookTriggerFields({
+  trigger,
+  flowId,
+  onChange,
+  disabled,
+}: {
+  trigger: WebhookTrigger;
+  flowId: string | null;
+  onChange(trigger: WebhookTrigger): void;
+  disabled: boolean;
+}) {
   const id = useId();
   const sources = useSourceOptions();
   const source = sources.find((s) => s.id === trigger.source);
@@ -67,7 +78,7 @@ export function WebhookTriggerFields({ trigger, flowId, apply, disabled }: { tri
     const next = { ...trigger, ...patch };
     // Optional fields left empty are dropped, not stored as empty values.
     const clean = Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))) as WebhookTrigger;
-    apply([{ type: 'setTrigger', trigger: clean }]);
+    onChange(clean);
   };
   const secrets = trigger.secrets ?? [];
   const setSecret = (index: number, name: string | undefined) => {

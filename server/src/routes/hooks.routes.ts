@@ -15,7 +15,10 @@ export function hooksRouter(deps: ServerDeps): Router {
       for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
       const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const answer = await receiveDelivery(deps, String(req.params.endpointId), { rawBody, headers });
-      res.status(answer.status).set(answer.headers ?? {}).json(answer.body);
+      res
+        .status(answer.status)
+        .set(answer.headers ?? {})
+        .json(answer.body);
     } catch (err) {
       next(err);
     }

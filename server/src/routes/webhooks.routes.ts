@@ -96,7 +96,8 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
       responses: { 200: { description: 'The delivery' }, 404: { description: 'No such delivery' } },
       async handler({ auth, params }) {
         const row = await hooks.getDelivery(db, auth.workspaceId, params.id);
-        if (!row || (auth.mode === 'test' && row.mode !== 'test')) throw new AppError('NOT_FOUND', `There is no webhook delivery "${params.id}" in this workspace`);
+        if (!row || (auth.mode === 'test' && row.mode !== 'test'))
+          throw new AppError('NOT_FOUND', `There is no webhook delivery "${params.id}" in this workspace`);
         return { body: { ...presentDelivery(row), headers: JSON.parse(row.headers) as Record<string, string>, body: row.body } };
       },
     }),
@@ -121,7 +122,24 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
   ];
 }
 
-function presentDelivery(r: Pick<hooks.DeliveryRow, 'id' | 'endpoint_id' | 'mode' | 'received_at' | 'verified' | 'status' | 'error' | 'event_id' | 'event_type' | 'duplicate_of' | 'run_id' | 'wait_id' | 'latency_ms'>) {
+function presentDelivery(
+  r: Pick<
+    hooks.DeliveryRow,
+    | 'id'
+    | 'endpoint_id'
+    | 'mode'
+    | 'received_at'
+    | 'verified'
+    | 'status'
+    | 'error'
+    | 'event_id'
+    | 'event_type'
+    | 'duplicate_of'
+    | 'run_id'
+    | 'wait_id'
+    | 'latency_ms'
+  >,
+) {
   return {
     id: r.id,
     endpointId: r.endpoint_id,

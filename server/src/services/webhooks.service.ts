@@ -34,7 +34,8 @@ export function webhookSources(deps: Pick<ServerDeps, 'integrations'>): Map<stri
 export function defaultSecretName(deps: Pick<ServerDeps, 'integrations'>, source: string): string {
   if (source === 'public') return PUBLIC_TOKEN_SECRET;
   const found = webhookSources(deps).get(source);
-  if (!found) throw new AppError('VALIDATION_FAILED', `There is no webhook source "${source}"; use one of ${[...webhookSources(deps).keys(), 'public'].join(', ')}`);
+  if (!found)
+    throw new AppError('VALIDATION_FAILED', `There is no webhook source "${source}"; use one of ${[...webhookSources(deps).keys(), 'public'].join(', ')}`);
   return found.secretVariable;
 }
 
@@ -43,20 +44,27 @@ export function defaultSecretName(deps: Pick<ServerDeps, 'integrations'>, source
  * it to Temporal (start the flow's run, or signal the waiting run). Answers 2xx only once Temporal took it
  * or it is stored for a wait to find; 503 when Temporal is unreachable, so the sender retries.
  */
-export async function receiveDelivery(deps: WebhookDeps, path: string, req: { rawBody: Buffer; headers: Record<string, string | undefined> }): Promise<HookAnswer> {
+export async function receiveDelivery(
+  deps: WebhookDeps,
+  path: string,
+  req: { rawBody: Buffer; headers: Record<string, string | undefined> },
+): Promise<HookAnswer> {
   const started = performance.now();
   const { db } = deps;
   const found = await hooks.endpointByPath(db, path);
   if (!found) return answer(404, 'NOT_FOUND', 'There is no webhook endpoint at this URL; copy the URL again from Switchyard');
   const { endpoint, mode } = found;
-  if (endpoint.disabled_at) return answer(410, 'ENDPOINT_DISABLED', 'This webhook endpoint is disabled (its flow was unpublished or changed trigger); remove it at the sender');
+  if (endpoint.disabled_at)
+    return answer(410, 'ENDPOINT_DISABLED', 'This webhook endpoint is disabled (its flow was unpublished or changed trigger); remove it at the sender');
 
   const base = {
     workspace_id: endpoint.workspace_id,
     endpoint_id: endpoint.id,
     mode,
     received_at: new Date().toISOString(),
-    headers: JSON.stringify(redactHeaders(req.headers, [...(webhookSources(deps).get(endpoint.source)?.signatureHeaders ?? []), ...(endpoint.header ? [endpoint.header] : [])])),
+    headers: JSON.stringify(
+      redactHeaders(req.headers, [...(webhookSources(deps).get(endpoint.source)?.signatureHeaders ?? []), ...(endpoint.header ? [endpoint.header] : [])]),
+    ),
     body: req.rawBody.toString('utf8'),
   };
   let verified: VerifiedDelivery;
@@ -68,7 +76,14 @@ export async function receiveDelivery(deps: WebhookDeps, path: string, req: { ra
     return answer(err.status, err.code, err.message);
   }
   const eventType = verified.eventType ?? null;
-  const { id, owner } = await hooks.insertDelivery(db, { ...base, verified: 1, status: 'received', error: null, event_id: verified.eventId, event_type: eventType });
+  const { id, owner } = await hooks.insertDelivery(db, {
+    ...base,
+    verified: 1,
+    status: 'received',
+    error: null,
+    event_id: verified.eventId,
+    event_type: eventType,
+  });
   const finish = async (status: string, extra: Partial<hooks.DeliveryRow> = {}) => {
     await hooks.updateDelivery(db, id, { status, latency_ms: performance.now() - started, ...extra });
   };
@@ -187,12 +202,17 @@ export async function replayDelivery(deps: WebhookDeps, workspaceId: string, del
   const { db } = deps;
   const row = await hooks.getDelivery(db, workspaceId, deliveryId);
   if (!row) throw new AppError('NOT_FOUND', `There is no webhook delivery "${deliveryId}" in this workspace`);
-  if (!row.verified || !row.event_id) throw new AppError('CONFLICT', `Delivery "${deliveryId}" failed verification (${row.error ?? 'rejected'}); only verified deliveries can be replayed`);
+  if (!row.verified || !row.event_id)
+    throw new AppError('CONFLICT', `Delivery "${deliveryId}" failed verification (${row.error ?? 'rejected'}); only verified deliveries can be replayed`);
   const endpoint = await hooks.getEndpoint(db, workspaceId, row.endpoint_id);
   if (!endpoint) throw new AppError('NOT_FOUND', `The endpoint of delivery "${deliveryId}" no longer exists`);
   const started = performance.now();
   const mode = row.mode === 'test' ? 'test' : 'live';
-  const verified: VerifiedDelivery = { eventId: row.event_id, ...(row.event_type ? { eventType: row.event_type } : {}), payload: JSON.parse(row.body) as unknown };
+  const verified: VerifiedDelivery = {
+    eventId: row.event_id,
+    ...(row.event_type ? { eventType: row.event_type } : {}),
+    payload: JSON.parse(row.body) as unknown,
+  };
   const { id } = await hooks.insertDelivery(db, {
     workspace_id: workspaceId,
     endpoint_id: endpoint.id,
@@ -239,8 +259,16 @@ export async function syncFlowEndpoint(deps: Pick<ServerDeps, 'db' | 'integratio
 }
 
 /** Creates (or updates) the workspace's inbox for a source: where events for waitForWebhook nodes arrive. */
-export async function ensureInbox(deps: Pick<ServerDeps, 'db' | 'integrations'>, workspaceId: string, c: { source: string; secrets?: string[]; header?: string }) {
-  if (c.source === 'public') throw new AppError('VALIDATION_FAILED', 'An inbox needs a verified source (stripe, github, slack, standard or hmac); public endpoints can only start flows');
+export async function ensureInbox(
+  deps: Pick<ServerDeps, 'db' | 'integrations'>,
+  workspaceId: string,
+  c: { source: string; secrets?: string[]; header?: string },
+) {
+  if (c.source === 'public')
+    throw new AppError(
+      'VALIDATION_FAILED',
+      'An inbox needs a verified source (stripe, github, slack, standard or hmac); public endpoints can only start flows',
+    );
   const existing = await hooks.listEndpoints(deps.db, workspaceId);
   const current = existing.find((e) => e.slot === `inbox:${c.source}`);
   return hooks.upsertEndpoint(deps.db, workspaceId, {
@@ -271,7 +299,11 @@ async function verify(deps: WebhookDeps, endpoint: hooks.EndpointRow, mode: RunM
   const secrets = (await Promise.all(names.map((n) => deps.secrets.resolve(endpoint.workspace_id, n, mode)))).filter((v): v is string => !!v);
   const options = { ...(endpoint.header ? { header: endpoint.header } : {}) };
   if (secrets.length === 0) {
-    throw new WebhookRejected(401, 'SIGNATURE_INVALID', `This endpoint has no ${mode} signing secret yet: set ${names.join(' or ')} (${mode} value) in Switchyard's Secrets`);
+    throw new WebhookRejected(
+      401,
+      'SIGNATURE_INVALID',
+      `This endpoint has no ${mode} signing secret yet: set ${names.join(' or ')} (${mode} value) in Switchyard's Secrets`,
+    );
   }
   if (endpoint.source === 'public') return verifyPublic(req, secrets);
   const source = webhookSources(deps).get(endpoint.source);
@@ -284,9 +316,11 @@ function verifyPublic(req: { rawBody: Buffer; headers: Record<string, string | u
   const token = req.headers[PUBLIC_TOKEN_HEADER];
   if (!token) throw new WebhookRejected(401, 'SIGNATURE_MISSING', `Send the endpoint's token in the ${PUBLIC_TOKEN_HEADER} header`);
   const digest = (v: string) => crypto.createHash('sha256').update(v).digest();
-  if (!tokens.some((t) => crypto.timingSafeEqual(digest(t), digest(token)))) throw new WebhookRejected(401, 'TOKEN_INVALID', `The ${PUBLIC_TOKEN_HEADER} header does not match the endpoint's token`);
+  if (!tokens.some((t) => crypto.timingSafeEqual(digest(t), digest(token))))
+    throw new WebhookRejected(401, 'TOKEN_INVALID', `The ${PUBLIC_TOKEN_HEADER} header does not match the endpoint's token`);
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json') throw new WebhookRejected(415, 'UNSUPPORTED_CONTENT_TYPE', `Send the body as application/json (got ${type || 'no content type'})`);
+  if (type !== 'application/json')
+    throw new WebhookRejected(415, 'UNSUPPORTED_CONTENT_TYPE', `Send the body as application/json (got ${type || 'no content type'})`);
   let payload: unknown;
   try {
     payload = JSON.parse(req.rawBody.toString('utf8'));
