@@ -1,6 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { getApiKey, setApiKey } from './api/client';
 import { CatalogPage } from './pages/catalog-page';
+import { CreditsPage } from './pages/credits-page';
 import { FlowEditorPage } from './pages/flow-editor-page';
 import { FlowsPage } from './pages/flows-page';
 import { LoginPage } from './pages/login-page';
@@ -17,6 +18,7 @@ const NAV: { label: string; route: Route; match: Route['page'][] }[] = [
   { label: 'Catalog', route: { page: 'catalog' }, match: ['catalog'] },
   { label: 'Secrets', route: { page: 'secrets' }, match: ['secrets'] },
   { label: 'Webhooks', route: { page: 'webhooks' }, match: ['webhooks'] },
+  { label: 'Credits', route: { page: 'credits' }, match: ['credits'] },
   { label: 'App Settings', route: { page: 'settings' }, match: ['settings'] },
 ];
 
@@ -82,6 +84,8 @@ function page(route: Route): ReactNode {
       return <SecretsPage />;
     case 'webhooks':
       return <WebhooksPage {...(route.deliveryId ? { deliveryId: route.deliveryId } : {})} />;
+    case 'credits':
+      return <CreditsPage />;
     case 'settings':
       return <SettingsPage />;
   }

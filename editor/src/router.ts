@@ -12,6 +12,7 @@ export type Route =
   | { page: 'catalog'; key?: string }
   | { page: 'secrets' }
   | { page: 'webhooks'; deliveryId?: string }
+  | { page: 'credits' }
   | { page: 'settings' };
 
 export function parseRoute(hash: string): Route {
@@ -31,6 +32,8 @@ export function parseRoute(hash: string): Route {
       return { page: 'secrets' };
     case 'webhooks':
       return parts[1] === 'deliveries' && parts[2] ? { page: 'webhooks', deliveryId: parts[2] } : { page: 'webhooks' };
+    case 'credits':
+      return { page: 'credits' };
     case 'settings':
       return { page: 'settings' };
     default:
@@ -54,6 +57,8 @@ export function href(route: Route): string {
       return '#/secrets';
     case 'webhooks':
       return route.deliveryId ? `#/webhooks/deliveries/${route.deliveryId}` : '#/webhooks';
+    case 'credits':
+      return '#/credits';
     case 'settings':
       return '#/settings';
   }

@@ -62,7 +62,10 @@ export async function reconcileCredits(o: {
     const query = `WorkflowType = 'runFlow' AND StartTime >= '${o.from}' AND StartTime < '${o.to}'`;
     for await (const w of o.client.workflow.list({ query })) executions.set(`${w.workflowId}/${w.runId}`, { workflowId: w.workflowId, runId: w.runId });
   }
-  const charges = await chargesOf(o.db, o.workflowIds ?? [...new Set([...[...executions.values()].map((e) => e.workflowId), ...(await chargedWorkflows(o.db, o))])]);
+  const charges = await chargesOf(
+    o.db,
+    o.workflowIds ?? [...new Set([...[...executions.values()].map((e) => e.workflowId), ...(await chargedWorkflows(o.db, o))])],
+  );
   for (const c of charges) {
     const key = `${c.workflow_id}/${c.temporal_run_id}`;
     if (!executions.has(key)) executions.set(key, { workflowId: c.workflow_id!, runId: c.temporal_run_id! });
@@ -98,7 +101,9 @@ export async function reconcileCredits(o: {
           e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_CANCELED
         ) {
           const a =
-            e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes ?? (e.activityTaskCanceledEventAttributes as { scheduledEventId?: unknown });
+            e.activityTaskFailedEventAttributes ??
+            e.activityTaskTimedOutEventAttributes ??
+            (e.activityTaskCanceledEventAttributes as { scheduledEventId?: unknown });
           const act = activities.get(byScheduled.get(String(a.scheduledEventId)) ?? '');
           if (act) act.closed = true;
         }

@@ -35,7 +35,16 @@ export function createApp(deps: ServerDeps): Express {
 
   const routes: RouteDef[] = [];
   const all = () => routes;
-  routes.push(...systemRoutes(deps, all), ...flowRoutes(deps), ...runRoutes(deps), ...eventRoutes(deps), ...catalogRoutes(deps), ...secretRoutes(deps), ...creditRoutes(deps), ...webhookRoutes(deps));
+  routes.push(
+    ...systemRoutes(deps, all),
+    ...flowRoutes(deps),
+    ...runRoutes(deps),
+    ...eventRoutes(deps),
+    ...catalogRoutes(deps),
+    ...secretRoutes(deps),
+    ...creditRoutes(deps),
+    ...webhookRoutes(deps),
+  );
   const api = express.Router();
   mountRoutes(api, routes, apiKeyAuthenticator(deps.db));
   app.use(api);

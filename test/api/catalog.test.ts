@@ -109,7 +109,10 @@ describe('catalog, setup variables, secrets and test mode', () => {
     expect(keys).toEqual(expect.arrayContaining(['http', 'data', 'acme']));
     // Every webhook source, whatever the search: the editor's webhook trigger and inbox forms list them.
     expect(list.body.webhookSources.map((s: { id: string }) => s.id)).toEqual(expect.arrayContaining(['stripe', 'github', 'slack', 'standard', 'hmac']));
-    expect(list.body.webhookSources.find((s: { id: string }) => s.id === 'stripe')).toMatchObject({ integration: 'stripe', secretVariable: 'STRIPE_WEBHOOK_SECRET' });
+    expect(list.body.webhookSources.find((s: { id: string }) => s.id === 'stripe')).toMatchObject({
+      integration: 'stripe',
+      secretVariable: 'STRIPE_WEBHOOK_SECRET',
+    });
     const found = await api.request('GET', '/api/catalog?q=acme%20ping');
     expect(found.body.integrations.map((i: { key: string }) => i.key)).toEqual(['acme']);
     expect(found.body.integrations[0]).toMatchObject({

@@ -115,7 +115,16 @@ describe('metering is exact across worker kills', () => {
     return { status: res.status, body: (await res.json().catch(() => undefined)) as any };
   };
 
-  const chargeCount = async () => Number((await db.selectFrom('credit_ledger').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', 'charge').executeTakeFirst())?.n ?? 0);
+  const chargeCount = async () =>
+    Number(
+      (
+        await db
+          .selectFrom('credit_ledger')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('kind', '=', 'charge')
+          .executeTakeFirst()
+      )?.n ?? 0,
+    );
 
   it('charges each run exactly the requests its provider received, give or take one per kill, never fewer', async () => {
     const started = new Date(Date.now() - 60_000).toISOString();
@@ -169,7 +178,14 @@ describe('metering is exact across worker kills', () => {
     const charges = await db.selectFrom('credit_ledger').select(['workflow_id']).where('kind', '=', 'charge').execute();
     const hitsByRun = new Map<string, number>();
     for (const hit of peer.hits) hitsByRun.set(hit.path.split('/')[1]!, (hitsByRun.get(hit.path.split('/')[1]!) ?? 0) + 1);
-    const report = await reconcileCredits({ client, db, integrations, from: started, to: new Date(Date.now() + 60_000).toISOString(), workflowIds: rows.map((r) => r.workflow_id) });
+    const report = await reconcileCredits({
+      client,
+      db,
+      integrations,
+      from: started,
+      to: new Date(Date.now() + 60_000).toISOString(),
+      workflowIds: rows.map((r) => r.workflow_id),
+    });
     const byWorkflow = new Map(report.runs.map((r) => [r.workflowId, r]));
     let excess = 0;
     const over: string[] = [];

@@ -23,6 +23,11 @@ export interface GoldenFlow {
   decide?: NodeDecision;
   /** Run with `options.record` (the parks and the end are reported by the local activity, as in production). Default false. */
   record?: boolean;
+  /**
+   * The run pauses for credits: the recorder opens the workspace `ws_golden_<name>` with `start` credits, waits
+   * until `waitForNode` waits for credits, then adds `add` credits and signals the run, as the admin API does.
+   */
+  credits?: { start: number; add: number; waitForNode: string };
 }
 
 /** Answers of the local HTTP peer the recorder starts; `flaky` answers 503 twice, then 200; `locked` answers 401 until the recorder opens it. */
@@ -302,6 +307,26 @@ export function goldenFlows(peer: string): GoldenFlow[] {
         ],
       },
     },
+    {
+      // Out of credits (the CREDITS_PAUSE_PATCH path): the second request cannot be paid, the node waits for
+      // credits (progress recorded, balance checked), then credits are added and signalled and it runs again.
+      name: 'credits-pause',
+      expected: 'completed',
+      record: true,
+      data: {},
+      credits: { start: 1, add: 1, waitForNode: 'second' },
+      doc: {
+        trigger: { type: 'manual' },
+        nodes: [
+          { id: 'first', ...get(`${peer}${PEER_PATHS.user}`) },
+          { id: 'second', ...get(`${peer}${PEER_PATHS.user}`) },
+        ],
+        edges: [
+          { from: 'trigger', to: 'first' },
+          { from: 'first', to: 'second' },
+        ],
+      },
+    },
   ];
 }
 
@@ -312,7 +337,7 @@ export function goldenInput(flow: GoldenFlow): RunFlowInput {
     trigger: { type: 'manual', data: flow.data },
     options: {
       runId: `run_golden_${flow.name}`,
-      workspaceId: 'ws_golden',
+      workspaceId: flow.credits ? `ws_golden_${flow.name}` : 'ws_golden',
       flowId: 'flw_golden',
       version: 1,
       mode: 'live',

@@ -15,7 +15,8 @@ import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { integrations } from '../../catalog';
-import { RunQueries, RunUpdates, type RunState } from '../../core/src/run';
+import { RunQueries, RunSignals, RunUpdates, type RunState } from '../../core/src/run';
+import { addCredits, openAccount } from '../../store/src/credits.repository';
 import { startDevServer } from '../../scripts/lib/temporal-dev-server';
 import { openDatabase } from '../../store/src/database';
 import { migrateToLatest } from '../../store/src/migrate';
@@ -68,7 +69,19 @@ async function main(only: string[]): Promise<void> {
       for (const flow of flows) {
         if (flow.name === 'retry') flakyCalls = 0;
         lockedOpen = false;
-        const handle = await client.workflow.start('runFlow', { args: [goldenInput(flow)], taskQueue: TASK_QUEUE, workflowId: flow.name });
+        const input = goldenInput(flow);
+        if (flow.credits) await openAccount(db, { workspaceId: input.options.workspaceId, plan: 'builder', credits: flow.credits.start });
+        const handle = await client.workflow.start('runFlow', { args: [input], taskQueue: TASK_QUEUE, workflowId: flow.name });
+        if (flow.credits) {
+          const { waitForNode, add } = flow.credits;
+          const deadline = Date.now() + 30_000;
+          while ((await handle.query<RunState>(RunQueries.state)).nodes[waitForNode]?.status !== 'waitingForCredits') {
+            if (Date.now() > deadline) throw new Error(`Golden flow "${flow.name}": node "${waitForNode}" did not wait for credits within 30 s`);
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          await addCredits(db, { workspaceId: input.options.workspaceId, amount: add, kind: 'topup' });
+          await handle.signal(RunSignals.creditsAdded);
+        }
         if (flow.decide) {
           // Wait for the park, open the peer, then decide through the Update, as the API does.
           const { nodeKey } = flow.decide;

@@ -97,6 +97,18 @@ describe('a public webhook endpoint', () => {
   }, 60_000);
 });
 
+describe('an event filter', () => {
+  it('starts the flow only for the listed event types; others are logged as ignored and answered 200', async () => {
+    await api.secrets.put(api.workspaceId, 'PAID_HOOK_TOKEN', { live: 'tok-paid' });
+    const hook = await publishHookFlow({ type: 'webhook', source: 'public', secrets: ['PAID_HOOK_TOKEN'], events: ['order.paid'] });
+    const headers = { 'content-type': 'application/json', 'x-switchyard-token': 'tok-paid' };
+    const refunded = await post(hook.live, '{"type":"order.refunded","id":1}', headers);
+    expect(refunded).toMatchObject({ status: 200, body: { status: 'ignored' } });
+    const paid = await post(hook.live, '{"type":"order.paid","id":1}', headers);
+    expect(paid).toMatchObject({ status: 200, body: { status: 'delivered', runId: expect.stringMatching(/^run_/) } });
+  }, 30_000);
+});
+
 describe('Temporal unreachable', () => {
   it('answers 503 with Retry-After, so the sender retries, and records the delivery as failed with no run', async () => {
     const address = `127.0.0.1:${await freePort()}`; // nothing listens there

@@ -59,6 +59,8 @@ export interface RunDetail extends RunSummary {
   trigger: TriggerPayload;
   output?: unknown;
   nodes: (NodeRunState & { attemptLog?: AttemptRecord[] })[];
+  /** What the run cost: credits charged (0 in test mode), their list price, API requests sent. */
+  cost?: { credits: number; listCredits: number; requests: number };
 }
 
 export interface SetupVariableStatus {

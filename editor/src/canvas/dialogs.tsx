@@ -7,6 +7,7 @@ import { EndpointUrls } from '../components/endpoint-urls';
 import { ErrorBox } from '../components/error-box';
 import { navigate } from '../router';
 import { ProblemList } from './problems';
+import { CostEstimateLine } from '../credits/cost-estimate';
 
 /** A modal `<dialog>` labelled by its heading; Escape or a click on the backdrop closes it. */
 export function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
@@ -145,6 +146,7 @@ export function PublishDialog({
       <form onSubmit={onSubmit}>
         <p className="sy-muted">Publishing freezes the draft as a new version; runs and app events use the newest version.</p>
         {dirty && <p className="sy-muted">Your unsaved changes are saved first.</p>}
+        <CostEstimateLine flowId={flowId} />
         <label htmlFor={noteId}>Note (optional)</label>
         <textarea id={noteId} rows={3} value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} placeholder="What changed?" autoFocus />
         {saveFailed && <p className="error">The draft could not be saved, so nothing was published.</p>}

@@ -26,7 +26,9 @@ describe('the Wait for webhook node in the editor', () => {
     const logic = paletteGroups(catalog.actions).find((g) => g.title === 'Logic')!;
     const item = logic.items.find((i) => i.kind === 'logic' && i.nodeType === 'waitForWebhook');
     expect(item).toMatchObject({ title: 'Wait for webhook' });
-    expect(paletteGroups(catalog.actions, 'webhook').flatMap((g) => g.items.map((i) => i.title))).toEqual(expect.arrayContaining(['Wait for webhook', 'Webhook']));
+    expect(paletteGroups(catalog.actions, 'webhook').flatMap((g) => g.items.map((i) => i.title))).toEqual(
+      expect.arrayContaining(['Wait for webhook', 'Webhook']),
+    );
 
     const node = newNode(base(), item as Extract<typeof item, { kind: 'logic' }>, catalog.actions);
     expect(node).toEqual({ id: 'wait_for_webhook', type: 'waitForWebhook', source: 'stripe', event: 'payment_intent.succeeded', timeout: '1d' });

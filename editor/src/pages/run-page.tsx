@@ -117,7 +117,7 @@ function RunView({ run }: { run: RunDetail }) {
           {run.mode === 'test' && <TestBadge />}
         </div>
         <div className="button-row">
-          {(run.status === 'running' || run.status === 'starting' || run.status === 'parked') && (
+          {(run.status === 'running' || run.status === 'starting' || run.status === 'parked' || run.status === 'waitingForCredits') && (
             <button type="button" className="danger" onClick={onCancel} disabled={cancel.isPending}>
               {cancel.isPending ? 'Cancelling…' : 'Cancel run'}
             </button>
@@ -172,6 +172,14 @@ function RunView({ run }: { run: RunDetail }) {
         </dd>
         <dt>Mode</dt>
         <dd>{run.mode}</dd>
+        {run.cost && (
+          <>
+            <dt>Cost</dt>
+            <dd title={`${run.cost.requests} API request${run.cost.requests === 1 ? '' : 's'}`}>
+              {run.mode === 'test' ? `0 credits (test; list price ${run.cost.listCredits})` : `${run.cost.credits} credit${run.cost.credits === 1 ? '' : 's'}`}
+            </dd>
+          </>
+        )}
       </dl>
       <JsonView label="Trigger payload" value={run.trigger.data} open={false} empty="Empty" />
 

@@ -81,11 +81,17 @@ beforeEach(() => {
       if (method === 'GET' && url.startsWith('/api/webhooks/deliveries?')) {
         const q = new URLSearchParams(url.split('?')[1]);
         return json({
-          deliveries: DELIVERIES.filter((d) => (!q.get('status') || d.status === q.get('status')) && (!q.get('endpointId') || d.endpointId === q.get('endpointId'))),
+          deliveries: DELIVERIES.filter(
+            (d) => (!q.get('status') || d.status === q.get('status')) && (!q.get('endpointId') || d.endpointId === q.get('endpointId')),
+          ),
         });
       }
       if (method === 'GET' && url === '/api/webhooks/deliveries/whd_2')
-        return json({ ...DELIVERIES[1], headers: { 'content-type': 'application/json', 'user-agent': 'Stripe/1.0' }, body: '{"id":"evt_1","type":"payment_intent.succeeded"}' });
+        return json({
+          ...DELIVERIES[1],
+          headers: { 'content-type': 'application/json', 'user-agent': 'Stripe/1.0' },
+          body: '{"id":"evt_1","type":"payment_intent.succeeded"}',
+        });
       if (method === 'POST' && url === '/api/webhooks/deliveries/whd_2/replay')
         return json({ error: { code: 'FORBIDDEN', message: 'A test key cannot replay a live delivery: use the live key' } }, 403);
       if (method === 'POST' && url === '/api/webhooks/inboxes') return json({ ...ENDPOINTS[0], id: 'whe_3', kind: 'inbox', flowId: null }, 201);
@@ -135,6 +141,7 @@ describe('WebhooksPage', () => {
     fireEvent.change(screen.getByRole('combobox', { name: 'Status' }), { target: { value: 'unmatched' } });
     await waitFor(() => expect(within(screen.getByRole('table', { name: 'Deliveries, newest first' })).getAllByRole('row')).toHaveLength(2));
     expect(calls.some((c) => c.url.includes('status=unmatched'))).toBe(true);
+    expect(screen.getByRole('link', { name: 'whd_3' }).getAttribute('href')).toBe('#/webhooks/deliveries/whd_3');
     expect(screen.getByText('issues.opened')).toBeTruthy();
   });
 

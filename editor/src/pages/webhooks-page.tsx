@@ -65,8 +65,8 @@ export function WebhooksPage({ deliveryId }: { deliveryId?: string }) {
         <div>
           <h1>Webhooks</h1>
           <p className="muted lead">
-            Where senders such as Stripe or GitHub deliver events: each URL verifies the signature, drops repeats and starts (or continues) runs. Test URLs start
-            test runs with test secrets.
+            Where senders such as Stripe or GitHub deliver events: each URL verifies the signature, drops repeats and starts (or continues) runs. Test URLs
+            start test runs with test secrets.
           </p>
         </div>
       </div>
@@ -86,8 +86,10 @@ function EndpointsSection({ endpoints, error }: { endpoints: WebhookEndpoint[] |
   const disable = useDisableEndpoint();
   const flowName = new Map(flows.data?.map((f) => [f.id, f.name]));
   const onDisable = (e: WebhookEndpoint) => {
-    const what = e.kind === 'inbox' ? `the ${e.source} inbox (runs waiting for its events will time out)` : `the endpoint of ${flowName.get(e.flowId ?? '') ?? e.flowId}`;
-    if (window.confirm(`Disable ${what}? Its URLs answer 410 from now on. Publishing the flow again (or creating the inbox again) gives it back.`)) disable.mutate(e.id);
+    const what =
+      e.kind === 'inbox' ? `the ${e.source} inbox (runs waiting for its events will time out)` : `the endpoint of ${flowName.get(e.flowId ?? '') ?? e.flowId}`;
+    if (window.confirm(`Disable ${what}? Its URLs answer 410 from now on. Publishing the flow again (or creating the inbox again) gives it back.`))
+      disable.mutate(e.id);
   };
   const visible = endpoints?.filter((e) => !e.disabledAt) ?? [];
   const disabledCount = (endpoints?.length ?? 0) - visible.length;
@@ -140,7 +142,13 @@ function EndpointsSection({ endpoints, error }: { endpoints: WebhookEndpoint[] |
                 </td>
                 <td>{formatTime(e.createdAt)}</td>
                 <td className="cell-actions">
-                  <button type="button" className="danger" disabled={disable.isPending} onClick={() => onDisable(e)} aria-label={`Disable ${endpointName(e, flowName.get(e.flowId ?? ''))}`}>
+                  <button
+                    type="button"
+                    className="danger"
+                    disabled={disable.isPending}
+                    onClick={() => onDisable(e)}
+                    aria-label={`Disable ${endpointName(e, flowName.get(e.flowId ?? ''))}`}
+                  >
                     Disable
                   </button>
                 </td>
@@ -199,7 +207,15 @@ function InboxForm({ existing }: { existing: Set<string> }) {
         </div>
         <div className="field">
           <label htmlFor={`${id}-secret`}>Signing secret</label>
-          <SecretPicker id={`${id}-secret`} value={secret} onChange={setSecret} disabled={false} required={false} label="Signing secret" aria-describedby={`${id}-help`} />
+          <SecretPicker
+            id={`${id}-secret`}
+            value={secret}
+            onChange={setSecret}
+            disabled={false}
+            required={false}
+            label="Signing secret"
+            aria-describedby={`${id}-help`}
+          />
         </div>
         {sourceId === 'hmac' && (
           <div className="field">
@@ -288,7 +304,9 @@ function DeliveriesSection({ endpoints, selectedId }: { endpoints: WebhookEndpoi
       <ErrorBox error={deliveries.error} />
       {!deliveries.data && !deliveries.error && <p className="muted">Loading deliveries…</p>}
       {deliveries.data && deliveries.data.length === 0 && (
-        <p className="empty">{filtered ? 'No delivery matches these filters.' : 'No deliveries yet. Once a sender posts to one of the URLs above, it shows here.'}</p>
+        <p className="empty">
+          {filtered ? 'No delivery matches these filters.' : 'No deliveries yet. Once a sender posts to one of the URLs above, it shows here.'}
+        </p>
       )}
       <div className="webhook-log">
         {deliveries.data && deliveries.data.length > 0 && (
@@ -296,6 +314,7 @@ function DeliveriesSection({ endpoints, selectedId }: { endpoints: WebhookEndpoi
             <caption className="sr-only">Deliveries, newest first</caption>
             <thead>
               <tr>
+                <th scope="col">Delivery</th>
                 <th scope="col">Received</th>
                 <th scope="col">Endpoint</th>
                 <th scope="col">Event</th>
@@ -320,13 +339,16 @@ function DeliveriesSection({ endpoints, selectedId }: { endpoints: WebhookEndpoi
 
 function DeliveryRow({ delivery: d, endpointName, selected, now }: { delivery: WebhookDelivery; endpointName: string; selected: boolean; now: number }) {
   return (
-    <tr className={selected ? 'selected' : undefined} aria-selected={selected}>
+    <tr className={selected ? 'selected' : undefined} aria-current={selected ? 'true' : undefined}>
       <td>
-        <a href={href({ page: 'webhooks', deliveryId: d.id })} title={`Show delivery ${d.id}`}>
-          <time dateTime={d.receivedAt} title={formatTime(d.receivedAt)}>
-            {formatAgo(d.receivedAt, now)}
-          </time>
+        <a className="mono" href={href({ page: 'webhooks', deliveryId: d.id })}>
+          {d.id}
         </a>
+      </td>
+      <td>
+        <time dateTime={d.receivedAt} title={formatTime(d.receivedAt)}>
+          {formatAgo(d.receivedAt, now)}
+        </time>
       </td>
       <td>{endpointName}</td>
       <td>{d.eventType ? <code>{d.eventType}</code> : <span className="muted">—</span>}</td>
@@ -382,7 +404,11 @@ function DeliveryDetail({ id, endpointName }: { id: string; endpointName: (endpo
               type="button"
               className="primary"
               disabled={replay.isPending || !d.verified}
-              title={d.verified ? 'Deliver it again: a trigger starts a new run; an inbox event is matched to waiting runs again' : 'Only verified deliveries can be replayed'}
+              title={
+                d.verified
+                  ? 'Deliver it again: a trigger starts a new run; an inbox event is matched to waiting runs again'
+                  : 'Only verified deliveries can be replayed'
+              }
               onClick={() => replay.mutate(d.id)}
             >
               {replay.isPending ? 'Replaying…' : 'Replay'}

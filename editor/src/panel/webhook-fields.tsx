@@ -221,7 +221,17 @@ function TriggerEndpointUrls({ flowId }: { flowId: string | null }) {
   );
 }
 
-export function WaitForWebhookEditor({ node, apply, disabled, suggestions }: { node: WaitForWebhookNode; apply: Apply; disabled: boolean; suggestions: readonly Suggestion[] }) {
+export function WaitForWebhookEditor({
+  node,
+  apply,
+  disabled,
+  suggestions,
+}: {
+  node: WaitForWebhookNode;
+  apply: Apply;
+  disabled: boolean;
+  suggestions: readonly Suggestion[];
+}) {
   const id = useId();
   const sources = useSourceOptions();
   const update = (patch: Record<string, unknown>) => apply([{ type: 'updateNode', nodeId: node.id, patch }]);
@@ -236,7 +246,8 @@ export function WaitForWebhookEditor({ node, apply, disabled, suggestions }: { n
     update({ match: f.trim() === '' && eq.trim() === '' ? undefined : { field: f.trim(), equals: { $expr: eq } } });
   };
   const fieldIssue = field !== '' && !FIELD_PATH.test(field) ? 'A dot path such as data.object.metadata.order_id' : undefined;
-  const partial = (field === '') !== (equals.trim() === '') ? (field === '' ? 'Name the payload field to compare' : 'Enter the value it must equal') : undefined;
+  const partial =
+    (field === '') !== (equals.trim() === '') ? (field === '' ? 'Name the payload field to compare' : 'Enter the value it must equal') : undefined;
 
   return (
     <>
@@ -255,7 +266,10 @@ export function WaitForWebhookEditor({ node, apply, disabled, suggestions }: { n
       </div>
       <div className="sf-field">
         <label htmlFor={`${id}-event`}>
-          Event type<span className="sf-required" aria-hidden="true">*</span>
+          Event type
+          <span className="sf-required" aria-hidden="true">
+            *
+          </span>
         </label>
         <input
           id={`${id}-event`}
@@ -308,7 +322,10 @@ export function WaitForWebhookEditor({ node, apply, disabled, suggestions }: { n
       </fieldset>
       <div className="sf-field">
         <label htmlFor={`${id}-timeout`}>
-          Timeout<span className="sf-required" aria-hidden="true">*</span>
+          Timeout
+          <span className="sf-required" aria-hidden="true">
+            *
+          </span>
         </label>
         <DurationInput
           id={`${id}-timeout`}

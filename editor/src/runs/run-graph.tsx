@@ -23,6 +23,7 @@ export const PARKED_LABEL = 'parked — waiting for you';
 export function statusLabel(status: CanvasStatus | undefined, finished: boolean): string {
   if (!status || status === 'waiting') return finished ? 'not run' : 'waiting';
   if (status === 'parked') return PARKED_LABEL;
+  if (status === 'waitingForCredits') return 'waiting for credits';
   return status;
 }
 

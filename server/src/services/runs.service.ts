@@ -161,7 +161,7 @@ export async function cancelRun(db: Db, temporal: TemporalAccess, workspaceId: s
   const row = await runs.getRun(db, workspaceId, runId);
   if (!row) throw new AppError('NOT_FOUND', `There is no run "${runId}" in this workspace`);
   if (!['running', 'starting', 'parked', 'waitingForCredits'].includes(row.status)) {
-    throw new AppError('CONFLICT', `Run "${runId}" is ${row.status}; only a running, parked or waiting run can be cancelled`);
+    throw new AppError('CONFLICT', `Run "${runId}" is ${row.status}; only a running or parked run can be cancelled (or one waiting for credits)`);
   }
   await temporal.call((client) => client.workflow.getHandle(row.workflow_id).cancel());
   return { runId, status: 'cancelling' };

@@ -123,7 +123,8 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
     if (options.record) await report(false);
     const decided = await condition(() => decisions.has(key), durationMs(giveUpAfter as `${number}d`));
     const decision = decisions.get(key);
-    if (!Object.values(state.nodes).some((n) => n.status === 'parked' && n.key !== key)) state.status = 'running';
+    if (!Object.values(state.nodes).some((n) => n.status === 'parked' && n.key !== key))
+      state.status = Object.values(state.nodes).some((n) => n.status === 'waitingForCredits') ? 'waitingForCredits' : 'running';
     if (!decided || !decision)
       throw new NodeFailed(key, { message: `Nobody retried, skipped or aborted node "${key}" within ${giveUpAfter}: ${error.message}`, type: 'GaveUp' });
     entry.decisions = [

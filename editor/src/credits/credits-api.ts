@@ -1,0 +1,50 @@
+import { useQuery } from '@tanstack/react-query';
+import { api } from '../api/client';
+
+/** GET /api/credits: the workspace's plan and balance. */
+export interface CreditAccount {
+  plan: 'free' | 'builder' | 'pro';
+  planTitle: string;
+  integrations: boolean;
+  monthlyCredits: number;
+  period: string;
+  balance: number;
+  allowanceBalance: number;
+  topupBalance: number;
+  plans: { key: string; title: string; monthlyCredits: number; integrations: boolean }[];
+}
+
+/** One usage group: `charged` is what the balance paid (0 in test mode), `listCredits` the list price. */
+export interface UsageRow {
+  mode: 'live' | 'test';
+  charged: number;
+  listCredits: number;
+  requests: number;
+}
+
+export interface CreditUsage {
+  balance: number;
+  plan: string;
+  byDay: (UsageRow & { day: string })[];
+  byIntegration: (UsageRow & { integration: string | null })[];
+  byFlow: (UsageRow & { flowId: string | null })[];
+  byRun: (UsageRow & { runId: string | null; workflowId: string; flowId: string | null })[];
+}
+
+/** GET /api/flows/:id/estimate: what one run of the draft costs. */
+export interface CostEstimate {
+  credits: number;
+  nodes: { nodeId: string; action: string; pricing: string; credits: number; perItemOf?: string }[];
+  notes: string[];
+  balance: number;
+  plan: string;
+  problems: { code: string; message: string; nodeId?: string }[];
+}
+
+export const useCredits = () => useQuery({ queryKey: ['credits'], queryFn: () => api<CreditAccount>('GET', '/api/credits'), refetchInterval: 5000 });
+
+export const useCreditUsage = (from: string) =>
+  useQuery({ queryKey: ['credits', 'usage', from], queryFn: () => api<CreditUsage>('GET', `/api/credits/usage?from=${encodeURIComponent(from)}`) });
+
+export const useCostEstimate = (flowId: string) =>
+  useQuery({ queryKey: ['estimate', flowId], queryFn: () => api<CostEstimate>('GET', `/api/flows/${flowId}/estimate`) });
