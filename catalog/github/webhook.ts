@@ -51,7 +51,9 @@ export const githubWebhook: WebhookSource = {
     const eventType = event && action ? `${event}.${action}` : event;
     // Every GitHub delivery has X-GitHub-Delivery; the body hash only covers a sender that strips it.
     const eventId = req.headers['x-github-delivery'] || `sha256:${sha256Hex(req.rawBody)}`;
-    if (event === 'ping') return { eventId, eventType, payload, reply: { status: 200, body: { ok: true } } };
-    return { eventId, eventType, payload };
+    // The delivery id is not signed: dedupe on the signed body, so a captured delivery sent again with a new id is still one run.
+    const dedupeKey = `sha256:${sha256Hex(req.rawBody)}`;
+    if (event === 'ping') return { eventId, eventType, payload, dedupeKey, reply: { status: 200, body: { ok: true } } };
+    return { eventId, eventType, payload, dedupeKey };
   },
 };

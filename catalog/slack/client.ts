@@ -35,7 +35,7 @@ const HINTS: Record<string, string> = {
  * Note: older `@slack/web-api` majors sent requests with axios and could not take a custom fetch; 8.x
  * calls a WHATWG `fetch` and accepts one (`fetch` option), so Slack traffic goes through the guarded
  * client like everything else: private addresses are refused unless allow-listed, and requests pass where
- * credits will be counted. `allowAbsoluteUrls: false` keeps every request under the base URL (only the default
+ * credits are counted. `allowAbsoluteUrls: false` keeps every request under the base URL (only the default
  * https://slack.com/api/ or the operator-configured `ctx.endpoint` is ever used), and the SDK sends
  * `redirect: 'error'`, so a redirect cannot lead it elsewhere either.
  */

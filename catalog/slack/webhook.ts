@@ -34,6 +34,7 @@ export const slackWebhook: WebhookSource = {
   title: 'Slack',
   signatureHeaders: ['x-slack-signature'],
   secretVariable: SLACK_SIGNING_SECRET,
+  secretBodyFields: ['token'],
   whereToGet: 'Open your app at https://api.slack.com/apps → Basic Information → App Credentials and copy the Signing Secret (not the bot token).',
   verify(req) {
     const type = requireContentType(

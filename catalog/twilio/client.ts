@@ -14,7 +14,7 @@ export const TWILIO_FROM_NUMBER = 'TWILIO_FROM_NUMBER';
  * Twilio's HTTP client, replaced: the SDK's own `RequestClient` sends with axios over its own agent, which
  * would bypass the guarded client. This subclass keeps the SDK's request shape (form bodies, Basic auth,
  * its headers) but sends through `ctx.http.request` (private addresses refused unless allow-listed,
- * where credits will be counted), never retries (Temporal does), and, when `ctx.endpoint` is set, rewrites
+ * where credits are counted), never retries (Temporal does), and, when `ctx.endpoint` is set, rewrites
  * `https://api.twilio.com` (or any `*.twilio.com` host the SDK builds from region/edge settings) to it.
  */
 export class GuardedTwilioClient extends twilio.RequestClient {

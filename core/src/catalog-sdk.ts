@@ -34,7 +34,7 @@ export interface HttpResponse {
 /**
  * The only way an action talks to the network. It blocks private, loopback, link-local and metadata
  * addresses unless allow-listed (checked on every connection, so also after redirects and DNS changes),
- * enforces timeouts and a response size limit, and is where credits will be metered (one credit per request).
+ * enforces timeouts and a response size limit, and is where credits are metered (each request is charged before it leaves).
  */
 export interface HttpClient {
   request(req: HttpRequest): Promise<HttpResponse>;

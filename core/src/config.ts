@@ -43,6 +43,8 @@ export const Config = z.object({
   SWITCHYARD_WORKFLOW_BUNDLE: z.string().optional(),
   /** Largest request body the API accepts. */
   BODY_LIMIT: z.string().default('1mb'),
+  /** The address providers reach Switchyard at (`https://hooks.example.com`), used in webhook URLs; default: the address of the request. */
+  SWITCHYARD_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Largest webhook body `/hooks` accepts (larger: 413). */
   WEBHOOK_BODY_LIMIT: z.string().default('1mb'),
   /** How long an event no run waits for is kept for a waitForWebhook node registered just after it. */

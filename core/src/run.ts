@@ -119,7 +119,7 @@ export interface WebhookSignal {
 
 /** What a waitForWebhook node registers (activity `switchyard.registerWebhookWait`) before it waits. */
 export interface WebhookWaitRegistration {
-  /** `<workflow id>/<temporal run id>/<node key>`: one wait per node execution. */
+  /** `<workflow id>/<Switchyard run id>/<node key>`: one wait per node execution (the same after a reset). */
   waitId: string;
   workspaceId: string;
   runId: string;

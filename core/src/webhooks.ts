@@ -31,6 +31,11 @@ export interface VerifiedDelivery {
   /** The parsed body. */
   payload: unknown;
   /**
+   * The key deliveries are deduplicated on, when it is not `eventId`: GitHub's delivery id is not signed, so
+   * GitHub dedupes on the hash of the (signed) body, which a redelivery repeats byte for byte.
+   */
+  dedupeKey?: string;
+  /**
    * An answer the provider expects instead of the usual 200 (Slack's `url_verification` challenge);
    * such a delivery is answered with it and starts nothing.
    */
@@ -58,6 +63,8 @@ export interface WebhookSource {
   secretVariable: string;
   /** Where the user finds the signing secret. */
   whereToGet: string;
+  /** Top-level body fields that are credentials (Slack's legacy verification `token`): removed before the delivery is stored or handed to a run. */
+  secretBodyFields?: string[];
   /** Checks the signature (constant-time, over the raw bytes) and names the event; throws WebhookRejected. */
   verify(req: WebhookRequest): VerifiedDelivery;
 }

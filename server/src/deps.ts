@@ -17,6 +17,8 @@ export interface ServerDeps {
   adminToken?: string;
   /** Largest webhook body (`/hooks`); larger ones are answered 413. */
   webhookBodyLimit?: string;
+  /** Base of webhook URLs shown to users (SWITCHYARD_PUBLIC_URL); default: the request's own address. */
+  publicUrl?: string;
   /** Built editor to serve at `/`, if present. */
   editorDir?: string;
 }

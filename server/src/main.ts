@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     logger,
     bodyLimit: config.BODY_LIMIT,
     webhookBodyLimit: config.WEBHOOK_BODY_LIMIT,
+    ...(config.SWITCHYARD_PUBLIC_URL ? { publicUrl: config.SWITCHYARD_PUBLIC_URL.replace(/\/$/, '') } : {}),
     editorDir,
     ...(config.SWITCHYARD_ADMIN_TOKEN ? { adminToken: config.SWITCHYARD_ADMIN_TOKEN } : {}),
   });

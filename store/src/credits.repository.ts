@@ -197,6 +197,7 @@ export async function changePlan(db: Db, workspaceId: string, plan: Plan, at = n
   await ensureAccount(db, workspaceId);
   const period = creditPeriod(at);
   await db.transaction().execute(async (trx) => {
+    await lockAccount(trx, workspaceId);
     const granted = await trx
       .selectFrom('credit_ledger')
       .select((eb) => eb.fn.sum<number>('amount').as('total'))
@@ -241,6 +242,7 @@ export async function resetAllowances(db: Db, period: string): Promise<number> {
   for (const workspaceId of ids) {
     await ensureAccount(db, workspaceId);
     const done = await db.transaction().execute(async (trx) => {
+      await lockAccount(trx, workspaceId);
       const account = toAccount(await trx.selectFrom('credit_accounts').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow());
       if (account.period >= period) return false;
       const allowance = PlanInfos[account.plan].monthlyCredits;
@@ -267,6 +269,14 @@ export async function resetAllowances(db: Db, period: string): Promise<number> {
     if (done) granted++;
   }
   return granted;
+}
+
+/**
+ * A write first, so the transaction holds the write lock before it reads: in WAL mode a transaction that reads
+ * and then writes fails (SQLITE_BUSY_SNAPSHOT, no busy wait) when another process wrote in between.
+ */
+async function lockAccount(trx: Db, workspaceId: string): Promise<void> {
+  await trx.updateTable('credit_accounts').set({ updated_at: nowIso() }).where('workspace_id', '=', workspaceId).execute();
 }
 
 export interface UsageFilter {

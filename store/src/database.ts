@@ -97,6 +97,9 @@ export interface Database {
     /** JSON; signature, token and cookie headers removed. */
     headers: string;
     body: string;
+    /** JSON of the parsed body (verified deliveries), credentials removed. */
+    payload: string | null;
+    claimed_at: string | null;
     verified: number;
     /** received → delivered | matched | unmatched | duplicate | ignored | rejected | failed. */
     status: string;

@@ -52,8 +52,15 @@ export async function upsertEndpoint(db: Db, workspaceId: string, c: EndpointCon
     test_path: hookPath('test'),
     created_at: nowIso(),
   };
-  await db.insertInto('webhook_endpoints').values(row).execute();
-  return { row, created: true };
+  // Two first publishes at once: the second finds the first's endpoint.
+  const inserted = await db
+    .insertInto('webhook_endpoints')
+    .values(row)
+    .onConflict((oc) => oc.columns(['workspace_id', 'slot']).doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return { row, created: true };
+  const winner = await endpointOfSlot(db, workspaceId, slot);
+  return { row: winner!, created: false };
 }
 
 /** The endpoint behind a URL id, with the mode its URL stands for. */
@@ -65,6 +72,10 @@ export async function endpointByPath(db: Db, path: string): Promise<{ endpoint: 
 
 export async function getEndpoint(db: Db, workspaceId: string, id: string) {
   return db.selectFrom('webhook_endpoints').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function endpointOfSlot(db: Db, workspaceId: string, slot: string) {
+  return db.selectFrom('webhook_endpoints').selectAll().where('workspace_id', '=', workspaceId).where('slot', '=', slot).executeTakeFirst();
 }
 
 export async function endpointOfFlow(db: Db, workspaceId: string, flowId: string) {
@@ -89,16 +100,16 @@ export async function disableEndpoint(db: Db, workspaceId: string, id: string) {
 export type NewDelivery = Omit<DeliveryRow, 'id' | 'dedupe_key' | 'duplicate_of' | 'run_id' | 'workflow_id' | 'wait_id' | 'latency_ms'>;
 
 /**
- * Stores a delivery. With an event id, the first delivery of the event becomes its owner (the unique
- * dedupe key); a later copy is stored too, pointing at the owner, which is returned so the caller can
- * decide what the copy means.
+ * Stores a delivery. With a dedupe key, the first delivery of the event becomes its owner (the unique
+ * `(endpoint, mode, dedupe_key)`); a later copy is stored too, without its body, pointing at the owner,
+ * which is returned so the caller can decide what the copy means.
  */
-export async function insertDelivery(db: Db, d: NewDelivery): Promise<{ id: string; owner?: DeliveryRow }> {
+export async function insertDelivery(db: Db, d: NewDelivery, dedupeKey: string | null): Promise<{ id: string; owner?: DeliveryRow }> {
   const id = newId('dlv');
-  if (d.event_id !== null && d.verified === 1) {
+  if (dedupeKey !== null) {
     const inserted = await db
       .insertInto('webhook_deliveries')
-      .values({ ...d, id, dedupe_key: d.event_id })
+      .values({ ...d, id, dedupe_key: dedupeKey })
       .onConflict((oc) => oc.columns(['endpoint_id', 'mode', 'dedupe_key']).doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return { id };
@@ -107,11 +118,11 @@ export async function insertDelivery(db: Db, d: NewDelivery): Promise<{ id: stri
       .selectAll()
       .where('endpoint_id', '=', d.endpoint_id)
       .where('mode', '=', d.mode)
-      .where('dedupe_key', '=', d.event_id)
+      .where('dedupe_key', '=', dedupeKey)
       .executeTakeFirstOrThrow();
     await db
       .insertInto('webhook_deliveries')
-      .values({ ...d, id, dedupe_key: null, duplicate_of: owner.id })
+      .values({ ...d, body: '', payload: null, id, dedupe_key: null, duplicate_of: owner.id })
       .execute();
     return { id, owner };
   }
@@ -120,6 +131,20 @@ export async function insertDelivery(db: Db, d: NewDelivery): Promise<{ id: stri
     .values({ ...d, id })
     .execute();
   return { id };
+}
+
+/**
+ * A copy takes over the first delivery of its event when that one failed (503) or stalled (taken up before
+ * `staleBefore` and never finished: its process died). One conditional UPDATE: exactly one copy wins.
+ */
+export async function takeOverDelivery(db: Db, ownerId: string, staleBefore: string): Promise<boolean> {
+  const r = await db
+    .updateTable('webhook_deliveries')
+    .set({ status: 'received', error: null, claimed_at: nowIso() })
+    .where('id', '=', ownerId)
+    .where((eb) => eb.or([eb('status', '=', 'failed'), eb.and([eb('status', '=', 'received'), eb('claimed_at', '<', staleBefore)])]))
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
 }
 
 export async function updateDelivery(
@@ -145,6 +170,7 @@ export async function deliveryById(db: Db, id: string) {
 export interface DeliveryFilter {
   endpointId?: string;
   status?: string;
+  mode?: string;
   limit: number;
   offset: number;
 }
@@ -170,6 +196,7 @@ export async function listDeliveries(db: Db, workspaceId: string, f: DeliveryFil
     .where('workspace_id', '=', workspaceId);
   if (f.endpointId) q = q.where('endpoint_id', '=', f.endpointId);
   if (f.status) q = q.where('status', '=', f.status);
+  if (f.mode) q = q.where('mode', '=', f.mode);
   return q.orderBy('received_at', 'desc').orderBy('id').limit(f.limit).offset(f.offset).execute();
 }
 
@@ -195,6 +222,7 @@ export async function openWaits(db: Db, q: { workspaceId: string; source: string
     .where('status', '=', 'waiting')
     .where('expires_at', '>', nowIso())
     .orderBy('created_at')
+    .limit(500)
     .execute();
 }
 
@@ -213,7 +241,7 @@ export async function bufferedDeliveries(db: Db, q: { workspaceId: string; sourc
     .where('webhook_deliveries.dedupe_key', 'is not', null)
     .where('webhook_deliveries.received_at', '>=', q.since)
     .orderBy('webhook_deliveries.received_at')
-    .limit(1000)
+    .limit(500)
     .execute();
 }
 

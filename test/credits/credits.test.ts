@@ -1,12 +1,15 @@
 import crypto from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { integrations } from '../../catalog';
 import { creditsFor } from '../../catalog/openai/pricing';
 import { CREDITS_RESET_SCHEDULE_ID, PlanInfos } from '../../core/src/credits';
-import { charge, ensureAccount, openAccount, type Charge } from '../../store/src/credits.repository';
+import { RunQueries, RunSignals, type RunState } from '../../core/src/run';
+import { addCredits, charge, ensureAccount, openAccount, type Charge } from '../../store/src/credits.repository';
 import { ensureCreditsSchedule } from '../../worker/src/credits/schedule';
 import { startTestApi, type ApiBody, type ApiResponse, type TestApi, type WorkspaceKeys } from '../helpers/api';
-import { actionNode, runNodes } from '../helpers/flows';
+import { actionNode, linearFlow, newWorkflowId, runNodes } from '../helpers/flows';
 import { startHttpPeer, type Route } from '../helpers/http-peer';
 import { pollUntil } from '../helpers/processes';
 import { startTestWorker, temporalClient, testDb } from '../helpers/temporal';
@@ -23,11 +26,29 @@ let worker: Awaited<ReturnType<typeof startTestWorker>>;
 let openaiPeer: Awaited<ReturnType<typeof startOpenAIPeer>>;
 let temporal: Awaited<ReturnType<typeof temporalClient>>;
 const peers: { close(): Promise<void> }[] = [];
+/** A real SMTP server on 127.0.0.1 that accepts every message (email is metered at a fixed price, without HTTP). */
+const delivered: string[] = [];
+const smtp = new SMTPServer({
+  authOptional: true,
+  disabledCommands: ['STARTTLS'],
+  logger: false,
+  onAuth: (auth, _session, callback) => callback(null, { user: auth.username }),
+  onData(stream, _session, callback) {
+    let raw = '';
+    stream.on('data', (c: Buffer) => (raw += c.toString()));
+    stream.on('end', () => {
+      delivered.push(raw);
+      callback();
+    });
+  },
+});
 
 beforeAll(async () => {
   api = await startTestApi({ taskQueue });
   openaiPeer = await startOpenAIPeer({ keys: [OPENAI_KEY] });
-  worker = await startTestWorker({ db: api.db, taskQueue, integrations, endpoints: { openai: openaiPeer.baseUrl } });
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  const smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
+  worker = await startTestWorker({ db: api.db, taskQueue, integrations, endpoints: { openai: openaiPeer.baseUrl, email: smtpUrl } });
   temporal = await temporalClient();
 });
 
@@ -36,6 +57,7 @@ afterAll(async () => {
   await api?.close();
   await temporal?.close();
   await openaiPeer?.close();
+  await new Promise<void>((resolve) => smtp.close(() => resolve()));
   await Promise.all(peers.map((p) => p.close()));
 });
 
@@ -276,5 +298,42 @@ describe('metering runs', () => {
     );
     expect(charges).toHaveLength(2);
     expect((await ensureAccount(api.db, ws.workspaceId)).balance).toBe(1000 - expected);
+  });
+
+  it('charges an email (SMTP, no HTTP) its fixed price right before it is sent, and pauses the next one for credits', async () => {
+    const ws = await api.createWorkspace('Email');
+    await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'builder', credits: 1 });
+    await api.secrets.put(ws.workspaceId, 'SMTP_URL', { live: 'smtp://user:pass@smtp.example.com:587' });
+    const sendTo = (id: string) => ({
+      id,
+      type: 'action',
+      action: 'email.send-email@1',
+      inputs: { from: 'hello@acme.test', to: 'ada@example.com', subject: id, text: 'Hi' },
+    });
+    const before = delivered.length;
+    const handle = await temporal.client.workflow.start('runFlow', {
+      args: [linearFlow([sendTo('first'), sendTo('second')], { mode: 'live', workspaceId: ws.workspaceId })],
+      taskQueue,
+      workflowId: newWorkflowId(),
+    });
+    await pollUntil(
+      'the second email to wait for credits',
+      async () => ((await handle.query<RunState>(RunQueries.state)).nodes.second?.status === 'waitingForCredits' ? true : undefined),
+      20_000,
+      100,
+    );
+    expect(delivered.length - before).toBe(1);
+    await addCredits(api.db, { workspaceId: ws.workspaceId, amount: 1, kind: 'topup' });
+    await handle.signal(RunSignals.creditsAdded);
+    expect((await handle.result()).status).toBe('completed');
+    expect(delivered.length - before).toBe(2);
+    const charges = await ledger(ws.workspaceId);
+    expect(charges.map((c) => [c.integration, c.node_key, c.request_index, -c.amount]).sort()).toEqual(
+      [
+        ['email', 'second', 0, 1],
+        ['email', 'first', 0, 1],
+      ].sort(),
+    );
+    expect((await ensureAccount(api.db, ws.workspaceId)).balance).toBe(0);
   });
 });

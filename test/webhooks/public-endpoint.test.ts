@@ -43,7 +43,11 @@ describe('a public webhook endpoint', () => {
     const json = { 'content-type': 'application/json' };
     const noSecret = await post(hook.live, '{"n":1}', { ...json, 'x-switchyard-token': 'anything' });
     expect(noSecret.status).toBe(401);
-    expect(noSecret.body.error.message).toMatch(/ORDERS_HOOK_TOKEN/);
+    // The sender learns only that the endpoint is not ready; the secret's name is in the workspace's log.
+    expect(noSecret.body.error.message).toMatch(/no signing secret is set/);
+    expect(noSecret.body.error.message).not.toMatch(/ORDERS_HOOK_TOKEN/);
+    const notReady = await api.request('GET', '/api/webhooks/deliveries?status=rejected');
+    expect(notReady.body.deliveries[0].error).toMatch(/ORDERS_HOOK_TOKEN/);
 
     await api.secrets.put(api.workspaceId, 'ORDERS_HOOK_TOKEN', { live: 'tok-live-1', test: 'tok-test-1' });
     expect((await post(hook.live, '{"n":1}', json)).status).toBe(401);

@@ -53,8 +53,8 @@ function BackendFunctions() {
           <h2 id={`${id}-title`}>Backend functions</h2>
           <p className="muted" id={`${id}-desc`}>
             Backend functions run integration code on this server. Installing a ready-made integration from the <a href={href({ page: 'catalog' })}>Catalog</a>{' '}
-            turns them on; instant integrations and code steps need them too. The switch is recorded now; it will gate instant integrations and code steps when
-            plans arrive.
+            turns them on; instant integrations and code steps need them too. The switch is recorded; it does not block the generic HTTP action yet. Your plan
+            and credits are on the <a href={href({ page: 'credits' })}>Credits</a> page.
           </p>
         </div>
         <label className="switch" htmlFor={`${id}-switch`}>

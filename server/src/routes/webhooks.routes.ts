@@ -29,7 +29,8 @@ const IdParams = z.object({ id: z.string().min(1).max(64) });
 /** Webhook endpoints (their URLs), the delivery log and replay. Deliveries themselves arrive at `/hooks/:id` (hooks.routes.ts). */
 export function webhookRoutes(deps: ServerDeps): RouteDef[] {
   const { db } = deps;
-  const baseUrl = (req: { protocol: string; get(name: string): string | undefined }) => `${req.protocol}://${req.get('host') ?? '127.0.0.1'}`;
+  // Behind a proxy, set SWITCHYARD_PUBLIC_URL: the request's own address may be internal (or its Host header forged).
+  const baseUrl = (req: { protocol: string; get(name: string): string | undefined }) => deps.publicUrl ?? `${req.protocol}://${req.get('host') ?? '127.0.0.1'}`;
   return [
     defineRoute({
       method: 'get',
@@ -81,10 +82,9 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
       query: DeliveriesQuery,
       responses: { 200: { description: 'Deliveries (without bodies; see one delivery for its headers and body)' } },
       async handler({ auth, query }) {
-        const rows = await hooks.listDeliveries(db, auth.workspaceId, query);
         // Test keys see test deliveries only: live payloads carry customers' data.
-        const visible = auth.mode === 'test' ? rows.filter((r) => r.mode === 'test') : rows;
-        return { body: { deliveries: visible.map(presentDelivery) } };
+        const rows = await hooks.listDeliveries(db, auth.workspaceId, { ...query, ...(auth.mode === 'test' ? { mode: 'test' } : {}) });
+        return { body: { deliveries: rows.map(presentDelivery) } };
       },
     }),
     defineRoute({

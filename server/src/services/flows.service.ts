@@ -76,7 +76,7 @@ export async function publishFlow(
   // A webhook trigger gets its endpoint (same URLs on every publish); waitForWebhook nodes get their source's inbox.
   const endpoint = await syncFlowEndpoint(deps, workspaceId, flowId, snapshot.trigger);
   for (const source of new Set([...walkNodes(snapshot)].flatMap(({ node }) => (node.type === 'waitForWebhook' ? [node.source] : [])))) {
-    await ensureInbox(deps, workspaceId, { source });
+    await ensureInbox(deps, workspaceId, { source, onlyIfMissing: true });
   }
   // The sender's signing secret often exists only once it has the URL: a missing one warns, it does not refuse.
   const warnings = await webhookSecretProblems(deps, workspaceId, document);

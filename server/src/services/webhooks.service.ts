@@ -57,49 +57,80 @@ export async function receiveDelivery(
   if (endpoint.disabled_at)
     return answer(410, 'ENDPOINT_DISABLED', 'This webhook endpoint is disabled (its flow was unpublished or changed trigger); remove it at the sender');
 
+  const source = webhookSources(deps).get(endpoint.source);
+  const now = new Date().toISOString();
   const base = {
     workspace_id: endpoint.workspace_id,
     endpoint_id: endpoint.id,
     mode,
-    received_at: new Date().toISOString(),
-    headers: JSON.stringify(
-      redactHeaders(req.headers, [...(webhookSources(deps).get(endpoint.source)?.signatureHeaders ?? []), ...(endpoint.header ? [endpoint.header] : [])]),
-    ),
-    body: req.rawBody.toString('utf8'),
+    received_at: now,
+    claimed_at: now,
+    headers: JSON.stringify(redactHeaders(req.headers, [...(source?.signatureHeaders ?? []), ...(endpoint.header ? [endpoint.header] : [])])),
   };
   let verified: VerifiedDelivery;
   try {
     verified = await verify(deps, endpoint, mode, req);
   } catch (err) {
     if (!(err instanceof WebhookRejected)) throw err;
-    await hooks.insertDelivery(db, { ...base, verified: 0, status: 'rejected', error: `${err.code}: ${err.message}`, event_id: null, event_type: null });
+    // A refused body is kept only in part: it is not trusted, and an attacker must not fill the disk.
+    const body = req.rawBody.subarray(0, REJECTED_BODY_BYTES).toString('utf8') + (req.rawBody.length > REJECTED_BODY_BYTES ? '…[truncated]' : '');
+    const detail = err instanceof EndpointNotReady ? err.detail : err.message;
+    await hooks.insertDelivery(
+      db,
+      { ...base, body, payload: null, verified: 0, status: 'rejected', error: `${err.code}: ${detail}`, event_id: null, event_type: null },
+      null,
+    );
     return answer(err.status, err.code, err.message);
   }
-  const eventType = verified.eventType ?? null;
-  const { id, owner } = await hooks.insertDelivery(db, {
-    ...base,
-    verified: 1,
-    status: 'received',
-    error: null,
-    event_id: verified.eventId,
-    event_type: eventType,
-  });
-  const finish = async (status: string, extra: Partial<hooks.DeliveryRow> = {}) => {
-    await hooks.updateDelivery(db, id, { status, latency_ms: performance.now() - started, ...extra });
-  };
+  const payload = withoutFields(verified.payload, source?.secretBodyFields);
+  verified = { ...verified, payload };
+  const { id, owner } = await hooks.insertDelivery(
+    db,
+    {
+      ...base,
+      body: redactBody(req, source?.secretBodyFields),
+      payload: JSON.stringify(payload ?? null),
+      verified: 1,
+      status: 'received',
+      error: null,
+      event_id: verified.eventId,
+      event_type: verified.eventType ?? null,
+    },
+    verified.dedupeKey ?? verified.eventId,
+  );
+  const finisher =
+    (deliveryId: string) =>
+    async (status: string, extra: Partial<hooks.DeliveryRow> = {}) => {
+      await hooks.updateDelivery(db, deliveryId, { status, latency_ms: performance.now() - started, ...extra });
+    };
+  const finish = finisher(id);
   if (verified.reply) {
-    await finish('ignored');
+    await finish(owner ? 'duplicate' : 'ignored');
     return { status: verified.reply.status, body: verified.reply.body };
-  }
-  // A copy of an inbox event is answered once the first delivery has been handled: it never reaches a second wait.
-  // (Copies for a trigger endpoint go on: the run's workflow id makes them one run.)
-  if (owner && endpoint.kind === 'inbox' && (await handledElsewhere(db, owner.id))) {
-    await finish('duplicate');
-    return ok({ deliveryId: id, status: 'duplicate', duplicateOf: owner.id });
   }
   try {
     if (endpoint.kind === 'trigger') return await deliverToFlow(deps, endpoint, mode, verified, id, finish);
-    return await deliverToWaits(deps, endpoint, mode, verified, id, finish);
+    if (!owner) return await deliverToWaits(deps, endpoint, mode, verified, id, finish);
+    // A copy of an inbox event: never matched on its own (it could reach a second wait); it takes over the first
+    // delivery when that one failed or stalled, else it is answered once the first is handled.
+    for (let i = 0; i < COPY_WAIT_TRIES; i++) {
+      if (await hooks.takeOverDelivery(db, owner.id, new Date(Date.now() - STALLED_AFTER_MS).toISOString())) {
+        await finish('duplicate');
+        const result = await deliverToWaits(deps, endpoint, mode, verified, owner.id, finisher(owner.id));
+        return { ...result, body: { ...(result.body as object), deliveryId: id, duplicateOf: owner.id } };
+      }
+      const first = await hooks.deliveryById(db, owner.id);
+      if (first && HANDLED.includes(first.status)) {
+        await finish('duplicate');
+        return ok({ deliveryId: id, status: 'duplicate', duplicateOf: owner.id, runId: first.run_id ?? undefined });
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await finish('duplicate', { error: `The first delivery of this event (${owner.id}) was still being handled` });
+    return {
+      ...answer(409, 'IN_PROGRESS', 'The first delivery of this event is still being handled; send it again in a moment.'),
+      headers: { 'retry-after': '2' },
+    };
   } catch (err) {
     if (err instanceof AppError && err.code === 'TEMPORAL_UNAVAILABLE') {
       await finish('failed', { error: err.message });
@@ -109,6 +140,13 @@ export async function receiveDelivery(
     throw err;
   }
 }
+
+/** Statuses of a delivery that was handled: a copy of it is only a duplicate. */
+const HANDLED = ['delivered', 'matched', 'unmatched', 'ignored', 'duplicate'];
+/** How long a copy waits for the first delivery of its event (tries × 100 ms), and when that one counts as stalled. */
+const COPY_WAIT_TRIES = 20;
+const STALLED_AFTER_MS = 30_000;
+const REJECTED_BODY_BYTES = 4096;
 
 /** Runs the flow behind a trigger endpoint, once per event: the workflow id derives from the event id. */
 async function deliverToFlow(
@@ -130,7 +168,7 @@ async function deliverToFlow(
     await finish('ignored', { error: 'The flow is not published with this webhook trigger' });
     return answer(410, 'ENDPOINT_DISABLED', 'The flow behind this endpoint is no longer published with a webhook trigger');
   }
-  const workflowId = `webhook:${endpoint.id}:${mode}:${eventKey(verified.eventId)}${workflowSuffix}`;
+  const workflowId = `webhook:${endpoint.id}:${mode}:${eventKey(verified.dedupeKey ?? verified.eventId)}${workflowSuffix}`;
   const signal: WebhookSignal = { deliveryId, eventId: verified.eventId, ...(verified.eventType ? { eventType: verified.eventType } : {}) };
   const run = await startRun(deps.db, deps.temporal, deps.catalog, {
     workspaceId: endpoint.workspace_id,
@@ -176,7 +214,7 @@ async function deliverToWaits(
       await temporal.call((client) => client.workflow.getHandle(wait.workflow_id).signal(RunSignals.webhook, signal));
     } catch (err) {
       // The run ended (timed out, cancelled): this wait is over; try the next one.
-      if (err instanceof WorkflowNotFoundError || /already completed|not found/i.test((err as Error).message ?? '')) {
+      if (err instanceof WorkflowNotFoundError) {
         await hooks.unpair(db, deliveryId, wait.id, 'expired');
         continue;
       }
@@ -202,42 +240,56 @@ export async function replayDelivery(deps: WebhookDeps, workspaceId: string, del
   const { db } = deps;
   const row = await hooks.getDelivery(db, workspaceId, deliveryId);
   if (!row) throw new AppError('NOT_FOUND', `There is no webhook delivery "${deliveryId}" in this workspace`);
-  if (!row.verified || !row.event_id)
+  const original = row.duplicate_of ? await hooks.getDelivery(db, workspaceId, row.duplicate_of) : row;
+  if (!original?.verified || !original.event_id || original.payload === null)
     throw new AppError('CONFLICT', `Delivery "${deliveryId}" failed verification (${row.error ?? 'rejected'}); only verified deliveries can be replayed`);
-  const endpoint = await hooks.getEndpoint(db, workspaceId, row.endpoint_id);
+  const endpoint = await hooks.getEndpoint(db, workspaceId, original.endpoint_id);
   if (!endpoint) throw new AppError('NOT_FOUND', `The endpoint of delivery "${deliveryId}" no longer exists`);
   const started = performance.now();
-  const mode = row.mode === 'test' ? 'test' : 'live';
+  const mode = original.mode === 'test' ? 'test' : 'live';
   const verified: VerifiedDelivery = {
-    eventId: row.event_id,
-    ...(row.event_type ? { eventType: row.event_type } : {}),
-    payload: JSON.parse(row.body) as unknown,
+    eventId: original.event_id,
+    ...(original.event_type ? { eventType: original.event_type } : {}),
+    payload: JSON.parse(original.payload) as unknown,
   };
-  const { id } = await hooks.insertDelivery(db, {
-    workspace_id: workspaceId,
-    endpoint_id: endpoint.id,
-    mode,
-    received_at: new Date().toISOString(),
-    headers: JSON.stringify({ ...(JSON.parse(row.headers) as object), 'x-switchyard-replay-of': row.id }),
-    body: row.body,
-    verified: 1,
-    status: 'received',
-    error: null,
-    event_id: null,
-    event_type: row.event_type,
-  });
+  const now = new Date().toISOString();
+  const { id } = await hooks.insertDelivery(
+    db,
+    {
+      workspace_id: workspaceId,
+      endpoint_id: endpoint.id,
+      mode,
+      received_at: now,
+      claimed_at: now,
+      headers: JSON.stringify({ ...(JSON.parse(original.headers) as object), 'x-switchyard-replay-of': original.id }),
+      body: original.body,
+      payload: original.payload,
+      verified: 1,
+      status: 'received',
+      error: null,
+      event_id: original.event_id,
+      event_type: original.event_type,
+    },
+    null, // a replay is deliberate: not deduplicated
+  );
   const finish = async (status: string, extra: Partial<hooks.DeliveryRow> = {}) => {
     await hooks.updateDelivery(db, id, { status, latency_ms: performance.now() - started, ...extra });
   };
-  const result =
-    endpoint.kind === 'trigger'
-      ? await deliverToFlow(deps, endpoint, mode, verified, id, finish, `:replay:${id}`)
-      : await deliverToWaits(deps, endpoint, mode, verified, id, finish);
+  let result: HookAnswer;
+  try {
+    result =
+      endpoint.kind === 'trigger'
+        ? await deliverToFlow(deps, endpoint, mode, verified, id, finish, `:replay:${id}`)
+        : await deliverToWaits(deps, endpoint, mode, verified, id, finish);
+  } catch (err) {
+    await finish('failed', { error: err instanceof Error ? err.message : String(err) });
+    throw err;
+  }
   if (result.status >= 400) {
     const body = result.body as { error?: { code: string; message: string } };
     throw new AppError(result.status === 503 ? 'TEMPORAL_UNAVAILABLE' : 'CONFLICT', body.error?.message ?? 'The replay was not delivered');
   }
-  return { replayOf: row.id, ...(result.body as object) };
+  return { replayOf: original.id, ...(result.body as object) };
 }
 
 /** Keeps a flow's endpoint in step with its published trigger: created or updated for a webhook trigger, disabled otherwise. */
@@ -262,15 +314,16 @@ export async function syncFlowEndpoint(deps: Pick<ServerDeps, 'db' | 'integratio
 export async function ensureInbox(
   deps: Pick<ServerDeps, 'db' | 'integrations'>,
   workspaceId: string,
-  c: { source: string; secrets?: string[]; header?: string },
+  c: { source: string; secrets?: string[]; header?: string; onlyIfMissing?: boolean },
 ) {
   if (c.source === 'public')
     throw new AppError(
       'VALIDATION_FAILED',
       'An inbox needs a verified source (stripe, github, slack, standard or hmac); public endpoints can only start flows',
     );
-  const existing = await hooks.listEndpoints(deps.db, workspaceId);
-  const current = existing.find((e) => e.slot === `inbox:${c.source}`);
+  const current = await hooks.endpointOfSlot(deps.db, workspaceId, `inbox:${c.source}`);
+  // Publishing creates a missing inbox; it leaves an existing one (even one someone disabled) as it is.
+  if (current && c.onlyIfMissing) return { row: current, created: false };
   return hooks.upsertEndpoint(deps.db, workspaceId, {
     kind: 'inbox',
     source: c.source,
@@ -298,17 +351,49 @@ async function verify(deps: WebhookDeps, endpoint: hooks.EndpointRow, mode: RunM
   const names = JSON.parse(endpoint.secret_names) as string[];
   const secrets = (await Promise.all(names.map((n) => deps.secrets.resolve(endpoint.workspace_id, n, mode)))).filter((v): v is string => !!v);
   const options = { ...(endpoint.header ? { header: endpoint.header } : {}) };
-  if (secrets.length === 0) {
-    throw new WebhookRejected(
-      401,
-      'SIGNATURE_INVALID',
-      `This endpoint has no ${mode} signing secret yet: set ${names.join(' or ')} (${mode} value) in Switchyard's Secrets`,
-    );
-  }
+  if (secrets.length === 0)
+    throw new EndpointNotReady(`This endpoint has no ${mode} signing secret yet: set ${names.join(' or ')} (${mode} value) in Switchyard's Secrets`);
   if (endpoint.source === 'public') return verifyPublic(req, secrets);
   const source = webhookSources(deps).get(endpoint.source);
   if (!source) throw new AppError('INTERNAL', `Webhook source "${endpoint.source}" is not in the catalog`);
   return source.verify({ rawBody: req.rawBody, headers: req.headers, secrets, now: new Date(), options });
+}
+
+/** An endpoint without a secret: the sender learns only that (the secret's name is for the workspace's log). */
+class EndpointNotReady extends WebhookRejected {
+  constructor(readonly detail: string) {
+    super(
+      401,
+      'SIGNATURE_INVALID',
+      "This endpoint cannot verify deliveries yet (no signing secret is set); its owner can see why in Switchyard's delivery log",
+    );
+  }
+}
+
+/** The parsed body without the source's credential fields. */
+function withoutFields(payload: unknown, fields: string[] | undefined): unknown {
+  if (!fields?.length || payload === null || typeof payload !== 'object' || Array.isArray(payload)) return payload;
+  const copy = { ...(payload as Record<string, unknown>) };
+  for (const f of fields) delete copy[f];
+  return copy;
+}
+
+/** The body as stored in the log: as received, minus the source's credential fields (a JSON or form body re-encoded without them). */
+function redactBody(req: { rawBody: Buffer; headers: Record<string, string | undefined> }, fields: string[] | undefined): string {
+  const text = req.rawBody.toString('utf8');
+  if (!fields?.length) return text;
+  if ((req.headers['content-type'] ?? '').includes('x-www-form-urlencoded')) {
+    const form = new URLSearchParams(text);
+    if (!fields.some((f) => form.has(f))) return text;
+    for (const f of fields) form.delete(f);
+    return form.toString();
+  }
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return parsed && typeof parsed === 'object' && fields.some((f) => f in parsed) ? JSON.stringify(withoutFields(parsed, fields)) : text;
+  } catch {
+    return text;
+  }
 }
 
 /** A public endpoint: no signature, but the sender must present one of the endpoint's tokens. */
@@ -376,7 +461,7 @@ function redactHeaders(headers: Record<string, string | undefined>, signatureHea
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
-    out[name] = drop.has(name) || /signature|secret|token/i.test(name) ? '[removed]' : value;
+    out[name] = drop.has(name) || /signature|secret|token|key|auth|pass|credential/i.test(name) ? '[removed]' : value;
   }
   return out;
 }

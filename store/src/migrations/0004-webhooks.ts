@@ -29,6 +29,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('received_at', 'varchar(32)', (c) => c.notNull())
     .addColumn('headers', 'text', (c) => c.notNull())
     .addColumn('body', 'text', (c) => c.notNull())
+    /** The parsed body (JSON) of a verified delivery, credentials removed: what runs and replays receive. */
+    .addColumn('payload', 'text')
+    /** When the delivery was last taken up for handling (a copy takes over a failed or stalled first delivery). */
+    .addColumn('claimed_at', 'varchar(32)')
     .addColumn('verified', 'integer', (c) => c.notNull())
     .addColumn('status', 'varchar(16)', (c) => c.notNull())
     .addColumn('error', 'text')

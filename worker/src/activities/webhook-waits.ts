@@ -30,16 +30,17 @@ export function createRegisterWebhookWaitActivity(db: Db, bufferMs: number): Reg
     const since = new Date(Date.now() - bufferMs).toISOString();
     const buffered = await hooks.bufferedDeliveries(db, { workspaceId: w.workspaceId, source: w.source, eventType: w.eventType, mode: w.mode, since });
     for (const delivery of buffered) {
-      if (!hooks.deliverySatisfies(wait, parse(delivery.body))) continue;
+      if (!hooks.deliverySatisfies(wait, parse(delivery.payload))) continue;
       if (await hooks.pairDeliveryWithWait(db, delivery.id, wait.id)) return signalOf(delivery, wait.id);
     }
     return null;
   };
 }
 
-function parse(body: string): unknown {
+function parse(json: string | null): unknown {
+  if (json === null) return undefined;
   try {
-    return JSON.parse(body);
+    return JSON.parse(json);
   } catch {
     return undefined;
   }
@@ -52,6 +53,6 @@ function signalOf(delivery: hooks.DeliveryRow | undefined, waitId: string): Webh
     eventId: delivery.event_id ?? '',
     ...(delivery.event_type ? { eventType: delivery.event_type } : {}),
     waitId,
-    payload: parse(delivery.body),
+    payload: parse(delivery.payload),
   };
 }

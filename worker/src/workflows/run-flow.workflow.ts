@@ -192,8 +192,9 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
    */
   const waitForWebhook = async (node: WaitForWebhookNode, key: string, scope: ExpressionScope, graph: FlowGraph): Promise<{ output: unknown; next: Next }> => {
     const matchValue = node.match ? await resolveMapping(node.match.equals, scope) : undefined;
-    const { workflowId, runId } = workflowInfo();
-    const waitId = `${workflowId}/${runId}/${key}`;
+    // Switchyard's run id, not Temporal's: it survives a reset (retry from the failed step), so a replayed wait keeps its id.
+    const { workflowId } = workflowInfo();
+    const waitId = `${workflowId}/${options.runId}/${key}`;
     const timeoutMs = durationMs(node.timeout);
     const register = proxyActivities<{ [REGISTER_WEBHOOK_WAIT_ACTIVITY]: RegisterWebhookWaitActivity }>({
       startToCloseTimeout: '30s',
