@@ -420,17 +420,6 @@ function verifyPublic(req: { rawBody: Buffer; headers: Record<string, string | u
   };
 }
 
-/** Whether the first delivery of an event was handled (or is, within a few seconds); false when it failed: then this copy takes over. */
-async function handledElsewhere(db: Db, ownerId: string): Promise<boolean> {
-  for (let i = 0; i < 50; i++) {
-    const owner = await hooks.deliveryById(db, ownerId);
-    if (!owner || owner.status === 'failed') return false;
-    if (owner.status !== 'received') return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return false;
-}
-
 /** Published snapshots never change: kept in memory by flow and version. */
 const snapshots = new Map<string, FlowSnapshot>();
 
