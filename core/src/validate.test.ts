@@ -431,10 +431,11 @@ describe('validateFlow: every problem', () => {
         [edge('trigger', 'fetch'), edge('fetch', 'ok'), edge('trigger', 'side')],
       ),
     );
-    // MISSING_SETUP_VARIABLE needs the workspace's secrets: the server adds it at publish (test/api/catalog.test.ts).
+    // MISSING_SETUP_VARIABLE needs the workspace's secrets, PLAN_REQUIRED its plan: the server adds them at
+    // publish (test/api/catalog.test.ts, test/credits/credits.test.ts).
     expect([...seen.keys()].sort()).toEqual(
       Object.keys(ProblemCodes)
-        .filter((c) => c !== 'MISSING_SETUP_VARIABLE' && c !== 'UNSUPPORTED_TRIGGER')
+        .filter((c) => c !== 'MISSING_SETUP_VARIABLE' && c !== 'UNSUPPORTED_TRIGGER' && c !== 'PLAN_REQUIRED')
         .sort(),
     );
     for (const p of seen.values()) {

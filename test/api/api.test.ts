@@ -272,7 +272,7 @@ describe('flows CRUD', () => {
   });
 
   it('refuses an unknown trigger type and an unknown node type at their paths', async () => {
-    const res = await api.request('POST', '/api/flows', { body: { name: 'x', document: { trigger: { type: 'webhook' }, nodes: [], edges: [] } } });
+    const res = await api.request('POST', '/api/flows', { body: { name: 'x', document: { trigger: { type: 'telepathy' }, nodes: [], edges: [] } } });
     const error = expectError(res, 400, 'VALIDATION_FAILED');
     expect(error.details).toEqual([expect.objectContaining({ in: 'body', path: ['document', 'trigger', 'type'] })]);
   });

@@ -144,6 +144,12 @@ function RunView({ run }: { run: RunDetail }) {
         </div>
       </div>
       <ErrorBox error={cancel.error ?? again.error ?? reset.error} />
+      {run.nodes.some((n) => n.status === 'waitingForCredits') && (
+        <p className="notice" role="status">
+          Waiting for credits: the workspace cannot pay for the next API request, so nothing was sent and nothing failed. Add credits (see{' '}
+          <a href={href({ page: 'credits' })}>Credits</a>) and the run goes on by itself.
+        </p>
+      )}
       <ParkedBanner entries={parked} titleOf={(e) => describeNode(e.nodeId, snapshot, actionList, e).title} onReview={(s) => setPicked(s)} />
 
       <dl className="facts inline run-facts">

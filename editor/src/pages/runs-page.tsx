@@ -7,7 +7,7 @@ import { StatusBadge, TestBadge } from '../components/status-badge';
 import { useNow } from '../components/use-now';
 import { href, navigate } from '../router';
 
-const STATUSES = ['starting', 'running', 'parked', 'completed', 'failed', 'cancelled'] as const;
+const STATUSES = ['starting', 'running', 'parked', 'waitingForCredits', 'completed', 'failed', 'cancelled'] as const;
 const RANGES = [
   { value: 'all', label: 'All time', ms: 0 },
   { value: 'hour', label: 'Last hour', ms: 3_600_000 },
@@ -100,7 +100,7 @@ export function RunsPage({ flowId }: { flowId?: string }) {
             <option value="">Any status</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
-                {s}
+                {s === 'waitingForCredits' ? 'waiting for credits' : s}
               </option>
             ))}
           </select>
