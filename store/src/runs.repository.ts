@@ -1,4 +1,5 @@
 import type { RunState, RunStatus } from '../../core/src/run';
+import { sql } from 'kysely';
 import type { Db } from './database';
 import { nowIso } from './database';
 import { newId } from './ids';
@@ -43,9 +44,15 @@ export async function claimRun(db: Db, run: NewRun) {
 }
 
 export async function markRunStarted(db: Db, runId: string, temporalRunId: string) {
-  // Only from `starting`: a fast run may already have recorded its end.
-  await db.updateTable('runs').set({ status: 'running', temporal_run_id: temporalRunId }).where('id', '=', runId).where('status', '=', 'starting').execute();
-  await db.updateTable('runs').set({ temporal_run_id: temporalRunId }).where('id', '=', runId).where('temporal_run_id', 'is', null).execute();
+  // `running` only from `starting` (a fast run may already have recorded its end); the Temporal run id if not known yet. One statement: it is on every start's path.
+  await db
+    .updateTable('runs')
+    .set({
+      status: sql<string>`case when status = 'starting' then 'running' else status end`,
+      temporal_run_id: sql<string>`case when status = 'starting' or temporal_run_id is null then ${temporalRunId} else temporal_run_id end`,
+    })
+    .where('id', '=', runId)
+    .execute();
 }
 
 /** Removes a claim whose workflow never started (Temporal refused or was unreachable). */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AppError } from '../../../core/src/errors';
 import { SECRET_NAME } from '../../../store/src/secrets';
 import { requireLiveKey } from '../http/auth';
+import { forgetWebhookEndpoints } from '../services/webhooks.service';
 import { defineRoute, type RouteDef } from '../http/route';
 import type { ServerDeps } from '../deps';
 
@@ -45,12 +46,12 @@ export function secretRoutes({ secrets }: ServerDeps): RouteDef[] {
       responses: { 200: { description: 'Saved', schema: SecretSummary }, 400: { description: 'Invalid name or value' } },
       async handler({ params, body, auth }) {
         if (body.live !== undefined) requireLiveKey(auth, 'set or remove a live secret value');
-        return {
-          body: await secrets.put(auth.workspaceId, params.name, {
-            ...(body.live !== undefined ? { live: body.live } : {}),
-            ...(body.test !== undefined ? { test: body.test } : {}),
-          }),
-        };
+        const saved = await secrets.put(auth.workspaceId, params.name, {
+          ...(body.live !== undefined ? { live: body.live } : {}),
+          ...(body.test !== undefined ? { test: body.test } : {}),
+        });
+        forgetWebhookEndpoints(); // a changed signing secret applies to webhook deliveries at once
+        return { body: saved };
       },
     }),
     defineRoute({
@@ -63,6 +64,7 @@ export function secretRoutes({ secrets }: ServerDeps): RouteDef[] {
       async handler({ params, auth }) {
         requireLiveKey(auth, 'delete a secret (it holds a live value)');
         if (!(await secrets.remove(auth.workspaceId, params.name))) throw new AppError('NOT_FOUND', `There is no secret ${params.name} in this workspace`);
+        forgetWebhookEndpoints();
         return { status: 204 };
       },
     }),

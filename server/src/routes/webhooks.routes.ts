@@ -5,7 +5,7 @@ import { WebhookSourceIds } from '../../../core/src/webhooks';
 import * as hooks from '../../../store/src/webhooks.repository';
 import { requireLiveKey } from '../http/auth';
 import { defineRoute, type RouteDef } from '../http/route';
-import { ensureInbox, presentEndpoint, replayDelivery } from '../services/webhooks.service';
+import { ensureInbox, forgetWebhookEndpoints, presentEndpoint, replayDelivery } from '../services/webhooks.service';
 import type { ServerDeps } from '../deps';
 
 const InboxBody = z.object({
@@ -69,6 +69,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
       responses: { 204: { description: 'Disabled' }, 404: { description: 'No such endpoint (or already disabled)' } },
       async handler({ auth, params }) {
         requireLiveKey(auth, 'change webhook endpoints');
+        forgetWebhookEndpoints();
         if (!(await hooks.disableEndpoint(db, auth.workspaceId, params.id)))
           throw new AppError('NOT_FOUND', `There is no enabled webhook endpoint "${params.id}" in this workspace`);
         return { status: 204 };

@@ -51,7 +51,7 @@ export async function receiveDelivery(
 ): Promise<HookAnswer> {
   const started = performance.now();
   const { db } = deps;
-  const found = await hooks.endpointByPath(db, path);
+  const found = await endpointWithSecrets(deps, path);
   if (!found) return answer(404, 'NOT_FOUND', 'There is no webhook endpoint at this URL; copy the URL again from Switchyard');
   const { endpoint, mode } = found;
   if (endpoint.disabled_at)
@@ -69,7 +69,7 @@ export async function receiveDelivery(
   };
   let verified: VerifiedDelivery;
   try {
-    verified = await verify(deps, endpoint, mode, req);
+    verified = verify(deps, endpoint, found, req);
   } catch (err) {
     if (!(err instanceof WebhookRejected)) throw err;
     // A refused body is kept only in part: it is not trusted, and an attacker must not fill the disk.
@@ -347,9 +347,46 @@ export function presentEndpoint(row: hooks.EndpointRow, baseUrl: string) {
   };
 }
 
-async function verify(deps: WebhookDeps, endpoint: hooks.EndpointRow, mode: RunMode, req: { rawBody: Buffer; headers: Record<string, string | undefined> }) {
-  const names = JSON.parse(endpoint.secret_names) as string[];
-  const secrets = (await Promise.all(names.map((n) => deps.secrets.resolve(endpoint.workspace_id, n, mode)))).filter((v): v is string => !!v);
+/**
+ * An endpoint by URL id, with the values of its signing secrets for the URL's mode. Kept in memory for a few
+ * seconds (each delivery would otherwise read and decrypt them again); changes made through this API server
+ * apply at once (forgetWebhookEndpoints), others within VERIFIER_CACHE_MS. An endpoint without secrets is never kept.
+ */
+async function endpointWithSecrets(deps: WebhookDeps, path: string) {
+  const cached = verifierCache.get(path);
+  if (cached && cached.until > Date.now()) return cached.value;
+  const found = await hooks.endpointByPath(deps.db, path);
+  if (!found) return undefined;
+  const names = JSON.parse(found.endpoint.secret_names) as string[];
+  const values = await Promise.all(names.map((n) => deps.secrets.resolve(found.endpoint.workspace_id, n, found.mode)));
+  const value: EndpointWithSecrets = { ...found, names, secrets: values.filter((v): v is string => !!v) };
+  if (value.secrets.length > 0) {
+    if (verifierCache.size > 10_000) verifierCache.clear();
+    verifierCache.set(path, { value, until: Date.now() + VERIFIER_CACHE_MS });
+  }
+  return value;
+}
+
+interface EndpointWithSecrets {
+  endpoint: hooks.EndpointRow;
+  mode: RunMode;
+  names: string[];
+  secrets: string[];
+}
+const VERIFIER_CACHE_MS = 5_000;
+const verifierCache = new Map<string, { value: EndpointWithSecrets; until: number }>();
+
+/** Drops the cached endpoints and secrets: call after changing an endpoint or a secret. */
+export function forgetWebhookEndpoints(): void {
+  verifierCache.clear();
+}
+
+function verify(
+  deps: WebhookDeps,
+  endpoint: hooks.EndpointRow,
+  { names, secrets, mode }: EndpointWithSecrets,
+  req: { rawBody: Buffer; headers: Record<string, string | undefined> },
+) {
   const options = { ...(endpoint.header ? { header: endpoint.header } : {}) };
   if (secrets.length === 0)
     throw new EndpointNotReady(`This endpoint has no ${mode} signing secret yet: set ${names.join(' or ')} (${mode} value) in Switchyard's Secrets`);
