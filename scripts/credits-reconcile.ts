@@ -1,14 +1,15 @@
 /**
  * `npm run credits:reconcile -- --from 2026-11-01T00:00:00Z --to 2026-12-01T00:00:00Z`: recomputes credit
  * usage for the range from Temporal histories (activity attempts) and the ledger, prints every difference,
- * and exits 1 when a charge is unknown to Temporal or a completed attempt was never charged.
+ * and exits 1 when a charge is unknown to Temporal or a completed attempt was never charged. Read-only: it
+ * opens the database read-only and refuses (rather than migrates) a database that is not up to date.
  */
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { integrations } from '../catalog';
 import { parseConfig } from '../core/src/config';
 import { openDatabase } from '../store/src/database';
-import { migrateToLatest } from '../store/src/migrate';
+import { pendingMigrations } from '../store/src/migrate';
 import { formatReport, reconcileCredits } from './lib/credits-reconcile';
 
 async function main(): Promise<void> {
@@ -22,8 +23,16 @@ async function main(): Promise<void> {
     if (Number.isNaN(Date.parse(value))) throw new Error(`${name} must be an ISO date-time such as 2026-11-01T00:00:00Z, not "${value}"`);
   }
   const config = parseConfig(process.env);
-  const db = openDatabase(config.databaseUrl);
-  await migrateToLatest(db);
+  // Read-only: a reconciliation never changes the database, not even its schema.
+  const db = openDatabase(config.databaseUrl, { readonly: true });
+  const pending = await pendingMigrations(db).catch(async (err: unknown) => {
+    await db.destroy();
+    throw err;
+  });
+  if (pending.length > 0) {
+    await db.destroy();
+    throw new Error(`${config.databaseUrl} is not migrated (pending: ${pending.join(', ')}); start the server or worker once, then reconcile`);
+  }
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}` });
   try {
     const report = await reconcileCredits({
@@ -32,6 +41,7 @@ async function main(): Promise<void> {
       integrations,
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
     });
     console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report));
     if (report.totals.unknown > 0 || report.totals.missing > 0) process.exitCode = 1;

@@ -38,7 +38,8 @@ export interface SmtpClient {
  * `SMTP_URL`. Operators set it for a self-hosted relay on their own network and tests set it for a local
  * SMTP server, so an endpoint is trusted and not checked.
  *
- * Not metered: the guarded HTTP client counts HTTP requests only.
+ * Metered at the action's fixed price: the action calls `ctx.meter.request()` right before it sends (SMTP does not
+ * go through the guarded HTTP client, which meters HTTP requests by itself).
  */
 export async function smtpClient(ctx: ActionContext): Promise<SmtpClient> {
   const smtpUrl = parseSmtpUrl(await ctx.secrets.get(SMTP_URL), `The secret ${SMTP_URL}`);

@@ -215,6 +215,8 @@ export const ActionRefPattern = /^([a-z0-9][a-z0-9-]*)\.([a-z0-9][a-z0-9-]*)@(\d
 export interface ActionInfo {
   ref: string;
   integration: string;
+  /** The integration's title (`HTTP`, `Stripe`), as messages name it. */
+  integrationTitle?: string;
   title: string;
   description: string;
   inputSchema: JsonSchema;
@@ -237,6 +239,7 @@ export function describeAction(integration: IntegrationDefinition, action: Actio
   return {
     ref: actionRef(integration, action),
     integration: integration.key,
+    integrationTitle: integration.title,
     title: action.title,
     description: action.description,
     inputSchema: z.toJSONSchema(action.input, { io: 'input', unrepresentable: 'any' }) as JsonSchema,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Plans } from './credits';
 
 /**
  * Every setting, read once at start from the environment and parsed here. A bad value stops the process
@@ -37,8 +38,10 @@ export const Config = z.object({
         return z.NEVER;
       }
     }),
-  /** A token for the admin API (plans, credits); unset: each workspace's live key administers its own workspace. */
+  /** The token of the admin API (plans, credits); unset: the admin API refuses every request (403). */
   SWITCHYARD_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** The plan of a workspace's credit account when it is opened; a hosted, multi-tenant setup should set `free`. */
+  SWITCHYARD_DEFAULT_PLAN: z.enum(Plans).default('builder'),
   /** A prebuilt workflow bundle for the worker (tests); unset: the workflows are bundled at start. */
   SWITCHYARD_WORKFLOW_BUNDLE: z.string().optional(),
   /** Largest request body the API accepts. */

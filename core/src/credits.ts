@@ -24,8 +24,9 @@ export const PlanInfos: Readonly<Record<Plan, PlanInfo>> = {
 };
 
 /**
- * The plan of a workspace that has no credit account yet. A self-hosted install starts on Builder, so a
- * fresh `npm start` can run integrations; an operator moves workspaces to Free or Pro with the admin API.
+ * The plan of a workspace that has no credit account yet, unless `SWITCHYARD_DEFAULT_PLAN` says otherwise. A
+ * self-hosted install is single-tenant and starts on Builder, so a fresh `npm start` can run integrations; a
+ * hosted setup sets `free` and moves paying workspaces up with the admin API.
  */
 export const DEFAULT_PLAN: Plan = 'builder';
 
@@ -68,3 +69,7 @@ export const GRANT_ALLOWANCES_ACTIVITY = 'switchyard.grantMonthlyAllowances';
 export const CREDITS_BALANCE_ACTIVITY = 'switchyard.creditsBalance';
 /** How long a node waits for credits before it checks again by itself (a safety net: adding credits signals the run). */
 export const CREDITS_RECHECK_MS = 60 * 60_000;
+/** The patch after which the monthly reset signals runs waiting for credits (resets recorded before it do not). */
+export const CREDITS_RESET_RESUME_PATCH = 'credits-reset-resume-v1';
+/** The patch after which a node waiting for credits gives up after the run's `giveUpAfter`, like a parked node. */
+export const CREDITS_GIVE_UP_PATCH = 'credits-give-up-v1';

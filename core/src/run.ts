@@ -24,7 +24,7 @@ export interface RunOptions {
   actionDefaults: Record<string, { retry?: RetryPolicy; timeout?: string }>;
   /** Whether the run reports its end to the database (off only in benchmarks of the bare interpreter). */
   record: boolean;
-  /** How long a parked node waits for a decision before the run gives up. Default `'7d'`. */
+  /** How long a parked node waits for a decision, or a node for credits, before the run gives up. Default `'7d'`. */
   giveUpAfter?: string;
 }
 

@@ -1,10 +1,11 @@
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+// A CommonJS package: Node's ESM loader sees only its default export (a named import fails at run time under tsx).
+import proto from '@temporalio/proto';
 import { actionPricing, actionRef, type IntegrationDefinition } from '../../core/src/catalog-sdk';
 import { chargedWorkflows, chargesOf } from '../../store/src/credits.repository';
 import type { Db } from '../../store/src/database';
 
-const EventType = temporal.api.enums.v1.EventType;
+const EventType = proto.temporal.api.enums.v1.EventType;
 
 /** One workflow run, as Temporal's history and the ledger see it. */
 export interface RunReconciliation {
@@ -48,6 +49,8 @@ export async function reconcileCredits(o: {
   to: string;
   /** Only these workflow ids (tests). */
   workflowIds?: string[];
+  /** Only runs of this task queue (the worker's `TEMPORAL_TASK_QUEUE`), when the namespace is shared. */
+  taskQueue?: string;
 }): Promise<ReconcileReport> {
   const pricing = new Map<string, ReturnType<typeof actionPricing>>();
   for (const i of o.integrations) for (const a of i.actions) pricing.set(actionRef(i, a), actionPricing(a));
@@ -59,7 +62,9 @@ export async function reconcileCredits(o: {
       executions.set(`${workflowId}/${d.runId}`, { workflowId, runId: d.runId });
     }
   } else {
-    const query = `WorkflowType = 'runFlow' AND StartTime >= '${o.from}' AND StartTime < '${o.to}'`;
+    if (o.taskQueue?.includes("'")) throw new Error(`Task queue ${JSON.stringify(o.taskQueue)} cannot be used in a list query`);
+    const queue = o.taskQueue !== undefined ? ` AND TaskQueue = '${o.taskQueue}'` : '';
+    const query = `WorkflowType = 'runFlow' AND StartTime >= '${o.from}' AND StartTime < '${o.to}'${queue}`;
     for await (const w of o.client.workflow.list({ query })) executions.set(`${w.workflowId}/${w.runId}`, { workflowId: w.workflowId, runId: w.runId });
   }
   const charges = await chargesOf(

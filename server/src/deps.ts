@@ -13,7 +13,7 @@ export interface ServerDeps {
   secrets: SecretStore;
   logger: Logger;
   bodyLimit: string;
-  /** `SWITCHYARD_ADMIN_TOKEN`: who may change plans and add credits (unset: each workspace's live key, for itself). */
+  /** `SWITCHYARD_ADMIN_TOKEN`: who may change plans and add credits (unset: nobody, the admin API answers 403). */
   adminToken?: string;
   /** Largest webhook body (`/hooks`); larger ones are answered 413. */
   webhookBodyLimit?: string;

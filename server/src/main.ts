@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { catalog, integrations } from '../../catalog';
 import { ConfigError, parseConfig } from '../../core/src/config';
+import { setDefaultPlan } from '../../store/src/credits.repository';
 import { openDatabase } from '../../store/src/database';
 import { loadMasterKey } from '../../store/src/crypto';
 import { migrateToLatest } from '../../store/src/migrate';
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const logger = pino({ level: config.LOG_LEVEL, name: 'server' });
   const db = openDatabase(config.databaseUrl);
+  setDefaultPlan(db, config.SWITCHYARD_DEFAULT_PLAN);
   await migrateToLatest(db);
   const secrets = new SecretStore(db, loadMasterKey(config, config.DATA_DIR));
   // Fails at start, naming the secret, if the master key is wrong or a stored value was altered.

@@ -27,9 +27,23 @@ function toAccount(row: AccountRow): CreditAccount {
   };
 }
 
-/** Creates the account inside `trx` (default plan, this period's allowance granted) unless it exists. */
-async function createAccountIn(trx: Db, workspaceId: string, o: { plan?: Plan; credits?: number; at?: Date } = {}): Promise<void> {
-  const plan = o.plan ?? DEFAULT_PLAN;
+const defaultPlans = new WeakMap<Db, Plan>();
+
+/**
+ * The plan accounts opened on `db` start on (`SWITCHYARD_DEFAULT_PLAN`; core/src/credits.ts DEFAULT_PLAN when
+ * unset). Server and worker both open accounts on first use, so both set it at start.
+ */
+export function setDefaultPlan(db: Db, plan: Plan): void {
+  defaultPlans.set(db, plan);
+}
+
+function defaultPlanOf(db: Db): Plan {
+  return defaultPlans.get(db) ?? DEFAULT_PLAN;
+}
+
+/** Creates the account inside `trx` (the given plan, this period's allowance granted) unless it exists. */
+async function createAccountIn(trx: Db, workspaceId: string, o: { plan: Plan; credits?: number; at?: Date }): Promise<void> {
+  const plan = o.plan;
   const period = creditPeriod(o.at ?? new Date());
   const credits = o.credits ?? PlanInfos[plan].monthlyCredits;
   const now = nowIso();
@@ -64,6 +78,7 @@ function grantRow(id: string, workspaceId: string, kind: string, amount: number,
     node_key: null,
     note,
     created_at: nowIso(),
+    from_topup: null,
   };
 }
 
@@ -71,7 +86,8 @@ function grantRow(id: string, workspaceId: string, kind: string, amount: number,
 export async function ensureAccount(db: Db, workspaceId: string): Promise<CreditAccount> {
   const row = await db.selectFrom('credit_accounts').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirst();
   if (row) return toAccount(row);
-  await db.transaction().execute((trx) => createAccountIn(trx, workspaceId));
+  const plan = defaultPlanOf(db);
+  await db.transaction().execute((trx) => createAccountIn(trx, workspaceId, { plan }));
   return toAccount(await db.selectFrom('credit_accounts').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow());
 }
 
@@ -113,6 +129,7 @@ export type ChargeResult =
  * concurrent charges can never both spend the same credit.
  */
 export async function charge(db: Db, c: Charge): Promise<ChargeResult> {
+  const defaultPlan = defaultPlanOf(db);
   return db.transaction().execute(async (trx): Promise<ChargeResult> => {
     const inserted = await trx
       .insertInto('credit_ledger')
@@ -133,6 +150,11 @@ export async function charge(db: Db, c: Charge): Promise<ChargeResult> {
         node_key: c.nodeKey,
         note: null,
         created_at: nowIso(),
+        // What the top-up bucket pays of it (the allowance is spent first), read under the write lock this insert holds.
+        from_topup:
+          c.mode === 'live'
+            ? sql<number | null>`(select max(0, ${c.credits} - allowance_balance) from credit_accounts where workspace_id = ${c.workspaceId})`
+            : null,
       })
       .onConflict((oc) => oc.column('id').doNothing())
       .executeTakeFirst();
@@ -140,8 +162,13 @@ export async function charge(db: Db, c: Charge): Promise<ChargeResult> {
     const refuse = async (): Promise<ChargeResult> => {
       let row = await trx.selectFrom('credit_accounts').selectAll().where('workspace_id', '=', c.workspaceId).executeTakeFirst();
       if (!row) {
-        await createAccountIn(trx, c.workspaceId);
+        await createAccountIn(trx, c.workspaceId, { plan: defaultPlan });
         row = await trx.selectFrom('credit_accounts').selectAll().where('workspace_id', '=', c.workspaceId).executeTakeFirstOrThrow();
+        await trx
+          .updateTable('credit_ledger')
+          .set({ from_topup: Math.max(0, c.credits - row.allowance_balance) })
+          .where('id', '=', c.id)
+          .execute();
       }
       const account = toAccount(row);
       if (!PlanInfos[account.plan].integrations) return { status: 'planRequired', plan: account.plan };
@@ -172,6 +199,92 @@ export async function charge(db: Db, c: Charge): Promise<ChargeResult> {
   });
 }
 
+/** A charge row (of the table or alias `ledger`) that has not been refunded: only such rows count as usage. */
+const notRefunded = (ledger: string) =>
+  sql<boolean>`not exists (select 1 from credit_ledger refunds where refunds.id = ${sql.ref(`${ledger}.id`)} || '/refund')`;
+
+/** The ledger key of the refund of charge `chargeId`. */
+export const refundKey = (chargeId: string): string => `${chargeId}/refund`;
+
+/**
+ * Refunds a charge whose request never reached the provider (refused by the address guard, DNS failure, connection
+ * refused, connect timeout, aborted before dispatch): a `refund` row keyed `<chargeKey>/refund` with the opposite
+ * amount, and the credits back in the bucket they came from (allowance credits only within the charge's period; they
+ * would have expired since). Idempotent by key; usage, run costs and the reconciliation count a refunded charge as
+ * no charge. Returns whether this call refunded it.
+ */
+export async function refundCharge(db: Db, chargeId: string): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    // Insert first (a write takes the lock before anything is read; see lockAccount).
+    const inserted = await trx
+      .insertInto('credit_ledger')
+      .columns([
+        'id',
+        'workspace_id',
+        'kind',
+        'mode',
+        'amount',
+        'credits',
+        'integration',
+        'action',
+        'workflow_id',
+        'temporal_run_id',
+        'activity_id',
+        'attempt',
+        'request_index',
+        'node_key',
+        'note',
+        'created_at',
+        'from_topup',
+      ])
+      .expression((eb) =>
+        eb
+          .selectFrom('credit_ledger')
+          .select([
+            sql<string>`id || '/refund'`.as('id'),
+            'workspace_id',
+            sql<string>`'refund'`.as('kind'),
+            'mode',
+            sql<number>`-amount`.as('amount'),
+            'credits',
+            'integration',
+            'action',
+            'workflow_id',
+            'temporal_run_id',
+            'activity_id',
+            'attempt',
+            'request_index',
+            'node_key',
+            sql<string>`'Request never reached the provider'`.as('note'),
+            sql<string>`${nowIso()}`.as('created_at'),
+            'from_topup',
+          ])
+          .where('id', '=', chargeId)
+          .where('kind', '=', 'charge'),
+      )
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
+    const charged = await trx.selectFrom('credit_ledger').selectAll().where('id', '=', chargeId).executeTakeFirstOrThrow();
+    const paid = -charged.amount;
+    if (paid > 0) {
+      const topup = Math.min(paid, charged.from_topup ?? 0);
+      const allowance = paid - topup;
+      const period = charged.created_at.slice(0, 7);
+      await trx
+        .updateTable('credit_accounts')
+        .set({
+          topup_balance: sql<number>`topup_balance + ${topup}`,
+          allowance_balance: sql<number>`allowance_balance + case when period = ${period} then ${allowance} else 0 end`,
+          updated_at: nowIso(),
+        })
+        .where('workspace_id', '=', charged.workspace_id)
+        .execute();
+    }
+    return true;
+  });
+}
+
 /** Adds (or, for an admin correction, removes) credits that do not expire; returns the account after. */
 export async function addCredits(db: Db, o: { workspaceId: string; amount: number; kind: 'topup' | 'adjustment'; note?: string }): Promise<CreditAccount> {
   await ensureAccount(db, o.workspaceId);
@@ -196,6 +309,7 @@ export async function addCredits(db: Db, o: { workspaceId: string; amount: numbe
 export async function changePlan(db: Db, workspaceId: string, plan: Plan, at = new Date()): Promise<CreditAccount> {
   await ensureAccount(db, workspaceId);
   const period = creditPeriod(at);
+  const prefix = `allowance:${workspaceId}:${period}`;
   await db.transaction().execute(async (trx) => {
     await lockAccount(trx, workspaceId);
     const granted = await trx
@@ -203,7 +317,8 @@ export async function changePlan(db: Db, workspaceId: string, plan: Plan, at = n
       .select((eb) => eb.fn.sum<number>('amount').as('total'))
       .where('workspace_id', '=', workspaceId)
       .where('kind', '=', 'allowance')
-      .where('id', 'like', `allowance:${workspaceId}:${period}%`)
+      // A prefix compare, not `like`: ids may contain `_` and `%`.
+      .where((eb) => eb(eb.fn('substr', ['id', eb.val(1), eb.val(prefix.length)]), '=', prefix))
       .executeTakeFirst();
     const extra = Math.max(0, PlanInfos[plan].monthlyCredits - Number(granted?.total ?? 0));
     if (extra > 0) {
@@ -290,7 +405,8 @@ export async function usage(db: Db, workspaceId: string, f: UsageFilter) {
     .selectFrom('credit_ledger as l')
     .leftJoin('runs as r', (j) => j.onRef('r.workflow_id', '=', 'l.workflow_id').on('r.workspace_id', '=', workspaceId))
     .where('l.workspace_id', '=', workspaceId)
-    .where('l.kind', '=', 'charge');
+    .where('l.kind', '=', 'charge')
+    .where(notRefunded('l'));
   if (f.from) base = base.where('l.created_at', '>=', f.from);
   if (f.to) base = base.where('l.created_at', '<', f.to);
   const sums = [
@@ -343,11 +459,12 @@ export async function runCost(db: Db, workspaceId: string, workflowId: string) {
     .where('workspace_id', '=', workspaceId)
     .where('workflow_id', '=', workflowId)
     .where('kind', '=', 'charge')
+    .where(notRefunded('credit_ledger'))
     .executeTakeFirst();
   return { credits: Number(row?.charged ?? 0), listCredits: Number(row?.listCredits ?? 0), requests: Number(row?.requests ?? 0) };
 }
 
-/** Every charge row of the given workflows (reconciliation). */
+/** Every charge row of the given workflows that was not refunded (reconciliation). */
 export async function chargesOf(db: Db, workflowIds: string[]) {
   if (workflowIds.length === 0) return [];
   const rows = [];
@@ -357,6 +474,7 @@ export async function chargesOf(db: Db, workflowIds: string[]) {
         .selectFrom('credit_ledger')
         .selectAll()
         .where('kind', '=', 'charge')
+        .where(notRefunded('credit_ledger'))
         .where('workflow_id', 'in', workflowIds.slice(i, i + 500))
         .execute()),
     );
@@ -366,7 +484,7 @@ export async function chargesOf(db: Db, workflowIds: string[]) {
 
 /** Workflow ids with charges in a time range (reconciliation also covers runs Temporal no longer lists). */
 export async function chargedWorkflows(db: Db, f: UsageFilter): Promise<string[]> {
-  let q = db.selectFrom('credit_ledger').select('workflow_id').distinct().where('kind', '=', 'charge');
+  let q = db.selectFrom('credit_ledger').select('workflow_id').distinct().where('kind', '=', 'charge').where(notRefunded('credit_ledger'));
   if (f.from) q = q.where('created_at', '>=', f.from);
   if (f.to) q = q.where('created_at', '<', f.to);
   return (await q.execute()).map((r) => r.workflow_id).filter((w): w is string => w !== null);

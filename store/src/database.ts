@@ -136,7 +136,7 @@ export interface Database {
   credit_ledger: {
     id: string;
     workspace_id: string;
-    /** `allowance`, `expire`, `topup`, `adjustment`, `charge`. */
+    /** `allowance`, `expire`, `topup`, `adjustment`, `charge`, `refund` (of the charge `id` minus `/refund`). */
     kind: string;
     mode: string;
     amount: number;
@@ -151,6 +151,8 @@ export interface Database {
     node_key: string | null;
     note: string | null;
     created_at: string;
+    /** Of a live charge: the part the top-up bucket paid (the rest came from the allowance); a refund puts it back there. */
+    from_topup: number | null;
   };
   schema_migrations?: { name: Generated<string> };
 }
@@ -158,13 +160,19 @@ export interface Database {
 export type Db = Kysely<Database>;
 
 /** Opens the database named by `url`: a file path or `sqlite:path` (default), `:memory:` for tests. */
-export function openDatabase(url: string): Db {
+/** `readonly`: for tools that only read (the credits reconciliation): the file must exist and is never written. */
+export function openDatabase(url: string, o: { readonly?: boolean } = {}): Db {
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     throw new Error(
       'DATABASE_URL: PostgreSQL support is planned (the queries are dialect-neutral) but its driver is not installed yet; use a SQLite file path',
     );
   }
   const file = url.replace(/^sqlite:/, '');
+  if (o.readonly) {
+    const sqlite = new SQLite(file, { readonly: true, fileMustExist: true });
+    sqlite.pragma('busy_timeout = 5000');
+    return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  }
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL'); // server and worker processes share the file

@@ -5,6 +5,7 @@ import * as secrets from './migrations/0002-secrets';
 import * as nodeAttempts from './migrations/0003-node-attempts';
 import * as webhooks from './migrations/0004-webhooks';
 import * as credits from './migrations/0005-credits';
+import * as creditRefunds from './migrations/0006-credit-refunds';
 
 /** Migrations in order; add a file to migrations/ and list it here. Names never change once shipped. */
 const migrations: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0003-node-attempts': nodeAttempts,
   '0004-webhooks': webhooks,
   '0005-credits': credits,
+  '0006-credit-refunds': creditRefunds,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -23,4 +25,10 @@ export async function migrateToLatest(db: Db): Promise<void> {
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+/** Migrations not applied yet, by name (reads only: creates no table). */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db, provider });
+  return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
 }

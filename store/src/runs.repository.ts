@@ -136,3 +136,42 @@ export async function listRuns(db: Db, workspaceId: string, f: RunFilter) {
   if (f.to) q = q.where('created_at', '<', f.to);
   return q.orderBy('created_at', 'desc').orderBy('id').limit(f.limit).offset(f.offset).execute();
 }
+
+/**
+ * Live runs with a node waiting for credits, oldest first, at most `limit`: runs shown as waiting for credits and
+ * parked runs (a node waits for a decision) whose stored state has another node waiting for credits. A run parked
+ * only for a decision is not one. `workspaceId` narrows to one workspace; `funded` to workspaces with credits left.
+ */
+export async function runsWaitingForCredits(
+  db: Db,
+  o: { workspaceId?: string; funded?: boolean; limit: number },
+): Promise<{ id: string; workflowId: string }[]> {
+  let q = db
+    .selectFrom('runs')
+    .select(['runs.id', 'runs.workflow_id', 'runs.status', 'runs.state'])
+    .where('runs.status', 'in', ['waitingForCredits', 'parked'])
+    .where('runs.ended_at', 'is', null);
+  if (o.workspaceId !== undefined) q = q.where('runs.workspace_id', '=', o.workspaceId);
+  if (o.funded) {
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('credit_accounts as a')
+          .select('a.workspace_id')
+          .whereRef('a.workspace_id', '=', 'runs.workspace_id')
+          .where(sql<number>`a.allowance_balance + a.topup_balance`, '>', 0),
+      ),
+    );
+  }
+  const rows = await q.orderBy('runs.created_at').limit(o.limit).execute();
+  return rows.filter((r) => r.status === 'waitingForCredits' || waitsForCredits(r.state)).map((r) => ({ id: r.id, workflowId: r.workflow_id }));
+}
+
+function waitsForCredits(state: string | null): boolean {
+  if (!state) return false;
+  try {
+    return Object.values((JSON.parse(state) as RunState).nodes ?? {}).some((n) => n.status === 'waitingForCredits');
+  } catch {
+    return false;
+  }
+}

@@ -1,12 +1,13 @@
 import crypto from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { integrations } from '../../catalog';
 import { creditsFor } from '../../catalog/openai/pricing';
+import { parseConfig } from '../../core/src/config';
 import { CREDITS_RESET_SCHEDULE_ID, PlanInfos } from '../../core/src/credits';
 import { RunQueries, RunSignals, type RunState } from '../../core/src/run';
-import { addCredits, charge, ensureAccount, openAccount, type Charge } from '../../store/src/credits.repository';
+import { addCredits, charge, ensureAccount, openAccount, refundCharge, runCost, setDefaultPlan, usage, type Charge } from '../../store/src/credits.repository';
 import { ensureCreditsSchedule } from '../../worker/src/credits/schedule';
 import { startTestApi, type ApiBody, type ApiResponse, type TestApi, type WorkspaceKeys } from '../helpers/api';
 import { actionNode, linearFlow, newWorkflowId, runNodes } from '../helpers/flows';
@@ -138,6 +139,25 @@ describe('the ledger', () => {
     await db.destroy();
   });
 
+  it('refunds a charge once, into the bucket it came from, and usage no longer counts it', async () => {
+    const db = await testDb();
+    await openAccount(db, { workspaceId: 'ws_r', plan: 'builder', credits: 1 });
+    await addCredits(db, { workspaceId: 'ws_r', amount: 5, kind: 'topup' });
+    // The allowance pays the first, the top-ups the second.
+    expect(await charge(db, { ...row('ws_r', 'r/0'), credits: 1 })).toEqual({ status: 'charged' });
+    expect(await charge(db, { ...row('ws_r', 'r/1'), credits: 3 })).toEqual({ status: 'charged' });
+    expect(await ensureAccount(db, 'ws_r')).toMatchObject({ allowanceBalance: 0, topupBalance: 2 });
+    expect(await refundCharge(db, 'r/1')).toBe(true);
+    expect(await refundCharge(db, 'r/1')).toBe(false);
+    expect(await ensureAccount(db, 'ws_r')).toMatchObject({ allowanceBalance: 0, topupBalance: 5 });
+    expect(await refundCharge(db, 'r/0')).toBe(true);
+    expect(await ensureAccount(db, 'ws_r')).toMatchObject({ allowanceBalance: 1, topupBalance: 5 });
+    expect(await refundCharge(db, 'no-such-charge')).toBe(false);
+    expect(await runCost(db, 'ws_r', 'wf')).toEqual({ credits: 0, listCredits: 0, requests: 0 });
+    expect((await usage(db, 'ws_r', {})).byDay).toEqual([]);
+    await db.destroy();
+  });
+
   it('grants the monthly allowance once per period, from the schedule workflow', async () => {
     const ws = await api.createWorkspace('Reset');
     await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'pro', credits: 7 });
@@ -156,6 +176,61 @@ describe('the ledger', () => {
     expect(await ensureCreditsSchedule(temporal.client, taskQueue)).toBe('updated');
     const schedule = await temporal.client.schedule.getHandle(CREDITS_RESET_SCHEDULE_ID).describe();
     expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'creditsMonthlyReset' });
+  });
+});
+
+describe('the admin API', () => {
+  const calls = (workspaceId: string) =>
+    [
+      ['PUT', `/api/admin/workspaces/${workspaceId}/plan`, { plan: 'pro' }],
+      ['POST', `/api/admin/workspaces/${workspaceId}/credits`, { credits: 1000 }],
+      ['GET', `/api/admin/workspaces/${workspaceId}/credits`, undefined],
+    ] as const;
+
+  it('with SWITCHYARD_ADMIN_TOKEN set, accepts only that token: a workspace key may not grant itself credits or a plan', async () => {
+    const ws = await api.createWorkspace('Self-serve');
+    await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'free' });
+    for (const [method, path, body] of calls(ws.workspaceId)) {
+      for (const key of [ws.keys.live, ws.keys.test, api.keys.live, `${api.adminToken!}x`]) {
+        const res = await api.request(method, path, { key, body });
+        expect(res.status, `${method} ${path}`).toBe(403);
+        expect(res.body.error.message).toMatch(/SWITCHYARD_ADMIN_TOKEN/);
+      }
+      expect((await api.request(method, path, { key: null, body })).status).toBe(401);
+    }
+    expect(await ensureAccount(api.db, ws.workspaceId)).toMatchObject({ plan: 'free', balance: 0 });
+    ok(await api.request('PUT', `/api/admin/workspaces/${ws.workspaceId}/plan`, { key: api.adminToken!, body: { plan: 'builder' } }));
+    ok(await api.request('POST', `/api/admin/workspaces/${ws.workspaceId}/credits`, { key: api.adminToken!, body: { credits: 5 } }));
+    expect(await ensureAccount(api.db, ws.workspaceId)).toMatchObject({ plan: 'builder', balance: PlanInfos.builder.monthlyCredits + 5 });
+  });
+
+  it('without SWITCHYARD_ADMIN_TOKEN, refuses every request with 403 naming it', async () => {
+    const bare = await startTestApi({ taskQueue, adminToken: null });
+    try {
+      expect(bare.adminToken).toBeUndefined();
+      const ws = await bare.createWorkspace('No admin');
+      await openAccount(bare.db, { workspaceId: ws.workspaceId, plan: 'free' });
+      for (const [method, path, body] of calls(ws.workspaceId)) {
+        for (const key of [ws.keys.live, bare.keys.live, null]) {
+          const res = await bare.request(method, path, { key, body });
+          expect(res.status, `${method} ${path}`).toBe(403);
+          expect(res.body.error.message).toMatch(/SWITCHYARD_ADMIN_TOKEN/);
+        }
+      }
+      expect(await ensureAccount(bare.db, ws.workspaceId)).toMatchObject({ plan: 'free', balance: 0 });
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it('opens new accounts on SWITCHYARD_DEFAULT_PLAN (Builder unless configured)', async () => {
+    expect(parseConfig({}).SWITCHYARD_DEFAULT_PLAN).toBe('builder');
+    expect(() => parseConfig({ SWITCHYARD_DEFAULT_PLAN: 'gold' })).toThrow(/SWITCHYARD_DEFAULT_PLAN/);
+    const db = await testDb();
+    expect(await ensureAccount(db, 'ws_default')).toMatchObject({ plan: 'builder', balance: PlanInfos.builder.monthlyCredits });
+    setDefaultPlan(db, parseConfig({ SWITCHYARD_DEFAULT_PLAN: 'free' }).SWITCHYARD_DEFAULT_PLAN);
+    expect(await ensureAccount(db, 'ws_hosted')).toMatchObject({ plan: 'free', balance: 0 });
+    await db.destroy();
   });
 });
 
@@ -182,7 +257,9 @@ describe('metering runs', () => {
     const listed = ok(await api.request('GET', `/api/runs?status=waitingForCredits`, { key: ws.keys.live })).runs as { id: string }[];
     expect(listed.map((r) => r.id)).toContain(runId);
 
-    const added = ok(await api.request('POST', `/api/admin/workspaces/${ws.workspaceId}/credits`, { key: ws.keys.live, body: { credits: 5, note: 'top-up' } }));
+    const added = ok(
+      await api.request('POST', `/api/admin/workspaces/${ws.workspaceId}/credits`, { key: api.adminToken!, body: { credits: 5, note: 'top-up' } }),
+    );
     expect(added).toMatchObject({ balance: 5, resumedRuns: 1 });
     const done = await pollRun(ws, runId, (r) => ['completed', 'failed', 'cancelled'].includes(r.status));
     expect(done.status).toBe('completed');
@@ -192,6 +269,26 @@ describe('metering runs', () => {
     // The refused attempt is not counted as one: every node took exactly one attempt.
     expect((done.nodes as { attempts: number }[]).map((n) => n.attempts)).toEqual(ids.map(() => 1));
     expect(await ledger(ws.workspaceId)).toHaveLength(10);
+  });
+
+  it('adding credits signals only the runs with a node waiting for credits, not runs parked for a decision', async () => {
+    const ws = await api.createWorkspace('Parked and waiting');
+    await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'builder', credits: 1 });
+    const p = await peer((hit) => (hit.path.startsWith('/gone') ? { status: 404, body: { error: 'gone' } } : { body: { ok: true } }));
+    // Spends the only credit and parks: a 404 is not retried, and nobody has decided yet.
+    const parkFlow = await createFlow(ws, manualFlow([get('gone', `${p.url}/gone`)]));
+    ok(await api.request('POST', `/api/flows/${parkFlow}/publish`, { key: ws.keys.live, body: {} }), 201);
+    const parkedRun = ok(await api.request('POST', `/api/flows/${parkFlow}/runs`, { key: ws.keys.live, body: {} }), 201).runId as string;
+    await pollRun(ws, parkedRun, (r) => r.status === 'parked');
+    const waitFlow = await createFlow(ws, manualFlow([get('a', `${p.url}/a`)]));
+    ok(await api.request('POST', `/api/flows/${waitFlow}/publish`, { key: ws.keys.live, body: {} }), 201);
+    const waitingRun = ok(await api.request('POST', `/api/flows/${waitFlow}/runs`, { key: ws.keys.live, body: {} }), 201).runId as string;
+    await pollRun(ws, waitingRun, (r) => r.status === 'waitingForCredits');
+
+    const added = ok(await api.request('POST', `/api/admin/workspaces/${ws.workspaceId}/credits`, { key: api.adminToken!, body: { credits: 1 } }));
+    expect(added.resumedRuns).toBe(1);
+    expect((await pollRun(ws, waitingRun, (r) => r.status === 'completed')).status).toBe('completed');
+    expect(ok(await api.request('GET', `/api/runs/${parkedRun}`, { key: ws.keys.live })).status).toBe('parked');
   });
 
   it('charges every attempt that sent a request, and nothing for one that sent none', async () => {
@@ -223,6 +320,54 @@ describe('metering runs', () => {
     expect((await ensureAccount(api.db, ws.workspaceId)).balance).toBe(97);
   });
 
+  it('refunds every attempt whose request never reached the provider (connection refused), and keeps charging one that did', async () => {
+    const ws = await api.createWorkspace('Refused');
+    await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'builder', credits: 20 });
+    const p = await peer();
+    const closedPort = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const port = (s.address() as AddressInfo).port;
+        s.close(() => resolve(port));
+      });
+    });
+    const flowId = await createFlow(ws, {
+      trigger: { type: 'manual' },
+      nodes: [
+        get('sent', `${p.url}/sent`),
+        {
+          id: 'refused',
+          type: 'action',
+          action: 'http.request@1',
+          inputs: { url: `http://127.0.0.1:${closedPort}/nobody` },
+          retry: { maximumAttempts: 3, initialInterval: '100ms', backoffCoefficient: 1 },
+          onError: 'branch',
+        },
+        { id: 'after', type: 'action', action: 'data.transform@1', inputs: { expression: '1' } },
+      ],
+      edges: chain(['sent', 'refused']).concat([{ from: 'refused', to: 'after', branch: 'error' }]),
+    });
+    ok(await api.request('POST', `/api/flows/${flowId}/publish`, { key: ws.keys.live, body: {} }), 201);
+    const runId = ok(await api.request('POST', `/api/flows/${flowId}/runs`, { key: ws.keys.live, body: {} }), 201).runId as string;
+    const done = await pollRun(ws, runId, (r) => ['completed', 'failed'].includes(r.status));
+    expect(done.status).toBe('completed');
+    const refused = (done.nodes as { nodeId: string; attempts: number; status: string }[]).find((n) => n.nodeId === 'refused');
+    expect(refused).toMatchObject({ attempts: 3, status: 'failed' });
+    expect(p.hits).toHaveLength(1);
+    // Only the request that left is paid for.
+    expect((await ensureAccount(api.db, ws.workspaceId)).balance).toBe(19);
+    expect(done.cost).toEqual({ credits: 1, listCredits: 1, requests: 1 });
+    const used = ok(await api.request('GET', '/api/credits/usage', { key: ws.keys.live }));
+    expect(used.byIntegration).toEqual([expect.objectContaining({ integration: 'http', mode: 'live', charged: 1, requests: 1 })]);
+    const rows = await api.db
+      .selectFrom('credit_ledger')
+      .select(['id', 'kind', 'amount'])
+      .where('workspace_id', '=', ws.workspaceId)
+      .where('kind', 'in', ['charge', 'refund'])
+      .execute();
+    expect(rows.filter((r) => r.kind === 'refund').map((r) => r.amount)).toEqual([1, 1, 1]);
+    for (const r of rows.filter((x) => x.kind === 'refund')) expect(rows.map((x) => `${x.id}/refund`)).toContain(r.id);
+  });
+
   it('Free plan: a flow using an integration is refused at publish and at run, naming the plan', async () => {
     const ws = await api.createWorkspace('Free');
     await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'free' });
@@ -231,7 +376,11 @@ describe('metering runs', () => {
     const refused = await api.request('POST', `/api/flows/${flowId}/publish`, { key: ws.keys.live, body: {} });
     expect(refused.status).toBe(422);
     expect(refused.body.error.details.problems).toEqual([
-      expect.objectContaining({ code: 'PLAN_REQUIRED', nodeId: 'call', message: expect.stringMatching(/^Builder plan required: http .*Free plan/) }),
+      expect.objectContaining({
+        code: 'PLAN_REQUIRED',
+        nodeId: 'call',
+        message: expect.stringMatching(/^Builder plan required: HTTP is an integration .*Free plan/),
+      }),
     ]);
     const estimate = ok(await api.request('GET', `/api/flows/${flowId}/estimate`, { key: ws.keys.live }));
     expect(estimate).toMatchObject({ credits: 1, plan: 'free', problems: [expect.objectContaining({ code: 'PLAN_REQUIRED' })] });
@@ -241,14 +390,14 @@ describe('metering runs', () => {
     ok(await api.request('POST', `/api/flows/${freeFlow}/publish`, { key: ws.keys.live, body: {} }), 201);
 
     // Published while on Builder, then downgraded: the run is refused with the plan named.
-    ok(await api.request('PUT', `/api/admin/workspaces/${ws.workspaceId}/plan`, { key: ws.keys.live, body: { plan: 'builder' } }));
+    ok(await api.request('PUT', `/api/admin/workspaces/${ws.workspaceId}/plan`, { key: api.adminToken!, body: { plan: 'builder' } }));
     ok(await api.request('POST', `/api/flows/${flowId}/publish`, { key: ws.keys.live, body: {} }), 201);
-    expect(ok(await api.request('PUT', `/api/admin/workspaces/${ws.workspaceId}/plan`, { key: ws.keys.live, body: { plan: 'free' } }))).toMatchObject({
+    expect(ok(await api.request('PUT', `/api/admin/workspaces/${ws.workspaceId}/plan`, { key: api.adminToken!, body: { plan: 'free' } }))).toMatchObject({
       plan: 'free',
     });
     const run = await api.request('POST', `/api/flows/${flowId}/runs`, { key: ws.keys.live, body: {} });
     expect(run.status).toBe(402);
-    expect(run.body.error.message).toMatch(/^Builder plan required: http .*Free plan/);
+    expect(run.body.error.message).toMatch(/^Builder plan required: HTTP is an integration .*Free plan/);
     expect(p.hits).toHaveLength(0);
 
     // The worker refuses too (a run started by other means): the node fails with the plan named, nothing is sent.
@@ -335,5 +484,39 @@ describe('metering runs', () => {
       ].sort(),
     );
     expect((await ensureAccount(api.db, ws.workspaceId)).balance).toBe(0);
+  });
+
+  it('the monthly reset resumes runs waiting for credits, as adding credits does', async () => {
+    const ws = await api.createWorkspace('Waits for the 1st');
+    await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'builder', credits: 0 });
+    const p = await peer();
+    const flowId = await createFlow(ws, manualFlow([get('a', `${p.url}/a`)]));
+    ok(await api.request('POST', `/api/flows/${flowId}/publish`, { key: ws.keys.live, body: {} }), 201);
+    const runId = ok(await api.request('POST', `/api/flows/${flowId}/runs`, { key: ws.keys.live, body: {} }), 201).runId as string;
+    await pollRun(ws, runId, (r) => r.status === 'waitingForCredits');
+    await temporal.client.workflow.execute('creditsMonthlyReset', { args: [{ period: '2099-03' }], taskQueue, workflowId: `reset-${crypto.randomUUID()}` });
+    // Without the reset's signal the node would recheck only after an hour.
+    expect((await pollRun(ws, runId, (r) => ['completed', 'failed'].includes(r.status), 15_000)).status).toBe('completed');
+    expect(p.hits).toHaveLength(1);
+  });
+
+  it("a node waiting for credits gives up after the run's giveUpAfter, like a parked node", async () => {
+    const ws = await api.createWorkspace('Never paid');
+    await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'builder', credits: 0 });
+    const p = await peer();
+    const input = linearFlow([get('a', `${p.url}/a`)], { mode: 'live', workspaceId: ws.workspaceId });
+    const handle = await temporal.client.workflow.start('runFlow', {
+      args: [{ ...input, options: { ...input.options, giveUpAfter: '2s' } }],
+      taskQueue,
+      workflowId: newWorkflowId(),
+    });
+    const err = (await Promise.race([handle.result(), new Promise((_, reject) => setTimeout(() => reject(new Error('still waiting')), 20_000))]).catch(
+      async (e: unknown) => {
+        if ((e as Error).message === 'still waiting') await handle.terminate('test timed out');
+        return e;
+      },
+    )) as { cause?: { message?: string } };
+    expect(String(err.cause?.message)).toMatch(/^Nobody added credits within 2s: Out of credits/);
+    expect(p.hits).toHaveLength(0);
   });
 });

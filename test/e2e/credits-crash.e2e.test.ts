@@ -12,7 +12,7 @@ import { formatReport, reconcileCredits } from '../../scripts/lib/credits-reconc
 import { createApp } from '../../server/src/app';
 import { ensureWorkspace } from '../../server/src/bootstrap';
 import { connectTemporal, type TemporalAccess } from '../../server/src/temporal';
-import { openAccount } from '../../store/src/credits.repository';
+import { chargesOf, openAccount } from '../../store/src/credits.repository';
 import { loadMasterKey } from '../../store/src/crypto';
 import { openDatabase, type Db } from '../../store/src/database';
 import { migrateToLatest } from '../../store/src/migrate';
@@ -24,7 +24,8 @@ import { pollUntil, spawnTs, type Spawned } from '../helpers/processes';
  * Exact metering under crashes: 200 runs of a 5-action flow whose provider fails a quarter of first tries
  * (so nodes retry), while the worker process is killed with SIGKILL three times. For every run the ledger
  * charges equal the requests the provider received, except a charge written just before a kill whose
- * request never left (at most one per kill), never fewer; the reconciliation reports exactly those.
+ * request never left (at most one per kill), never fewer; the reconciliation reports every such charge as
+ * unconfirmed (with any other charge of an attempt a kill cut off, whose request may have left).
  */
 describe('metering is exact across worker kills', () => {
   const RUNS = 200;
@@ -175,7 +176,11 @@ describe('metering is exact across worker kills', () => {
     );
     expect(rows.filter((r) => r.status !== 'completed')).toEqual([]);
 
-    const charges = await db.selectFrom('credit_ledger').select(['workflow_id']).where('kind', '=', 'charge').execute();
+    // Refunded charges (a request that never reached the peer) count as none, as everywhere else.
+    const charges = await chargesOf(
+      db,
+      rows.map((r) => r.workflow_id),
+    );
     const hitsByRun = new Map<string, number>();
     for (const hit of peer.hits) hitsByRun.set(hit.path.split('/')[1]!, (hitsByRun.get(hit.path.split('/')[1]!) ?? 0) + 1);
     const report = await reconcileCredits({
@@ -188,27 +193,42 @@ describe('metering is exact across worker kills', () => {
     });
     const byWorkflow = new Map(report.runs.map((r) => [r.workflowId, r]));
     let excess = 0;
+    let total = 0;
+    let unconfirmed = 0;
     const over: string[] = [];
     for (const row of rows) {
       const i = row.workflow_id.split(':order-')[1]!;
-      const charged = charges.filter((c) => c.workflow_id === row.workflow_id).length;
+      const charged = charges.filter((c) => c.workflow_id === row.workflow_id && c.request_index !== null).length;
       const received = hitsByRun.get(i) ?? 0;
-      expect(charged, `run ${i}: charged ${charged}, received ${received}`).toBeGreaterThanOrEqual(received);
-      excess += charged - received;
       const rec = byWorkflow.get(row.workflow_id)!;
-      expect(rec.charges).toBe(charged);
-      // Every excess charge is one the reconciliation reports as unconfirmed (its attempt never finished).
-      expect(rec.unconfirmed, `run ${i}`).toBeGreaterThanOrEqual(charged - received);
+      const where = `run ${i}: charged ${charged}, received ${received}, reported unconfirmed ${rec.unconfirmed}`;
+      // Never fewer charges than requests received; at most one more (a charge written just before a kill).
+      expect(charged, where).toBeGreaterThanOrEqual(received);
+      expect(charged - received, where).toBeLessThanOrEqual(1);
+      expect(rec.charges, where).toBe(charged);
+      // Every charge whose request never arrived is reported as unconfirmed (its attempt never finished). Not
+      // exactly those: an attempt killed after its request left is unconfirmed too, and neither the ledger nor
+      // Temporal can tell it from one killed before (see docs/architecture.md, Reconciliation). A linear run has
+      // one attempt in flight at a time, so a kill cuts off at most one of its attempts.
+      expect(rec.unconfirmed, where).toBeGreaterThanOrEqual(charged - received);
+      expect(rec.unconfirmed, where).toBeLessThanOrEqual(KILLS);
+      unconfirmed += rec.unconfirmed;
+      excess += charged - received;
+      total += charged;
       if (charged > received) over.push(row.workflow_id);
     }
     expect(excess).toBeLessThanOrEqual(KILLS);
-    expect(report.totals.unknown).toBe(0);
-    expect(report.totals.missing).toBe(0);
+    expect(total).toBe(peer.hits.length + excess);
+    expect(report.totals).toMatchObject({ runs: RUNS, charges: total, unconfirmed, unknown: 0, missing: 0 });
+    expect(unconfirmed).toBeGreaterThanOrEqual(excess);
     // The reconciliation lists exactly the runs with a charge whose request may not have left.
-    for (const w of over) expect(report.differences.map((d) => d.workflowId)).toContain(w);
+    const differing = report.differences.map((d) => d.workflowId);
+    for (const w of over) expect(differing).toContain(w);
     expect(report.differences.every((d) => d.unconfirmed > 0 && d.unknown.length === 0 && d.missing.length === 0)).toBe(true);
     // A quarter of first tries failed: nodes did retry, and every retry that sent a request was charged.
     expect(peer.hits.length).toBeGreaterThan(RUNS * NODES.length);
-    console.log(`charges beyond received requests: ${excess} (in ${over.length} runs)\n${formatReport(report).split('\n').slice(0, 8).join('\n')}`);
+    console.log(
+      `charges beyond received requests: ${excess} (in ${over.length} runs), unconfirmed: ${unconfirmed}\n${formatReport(report).split('\n').slice(0, 8).join('\n')}`,
+    );
   }, 230_000);
 });

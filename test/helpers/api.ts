@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inject } from 'vitest';
@@ -45,6 +46,8 @@ export interface TestApi {
   secrets: SecretStore;
   workspaceId: string;
   keys: { live: string; test: string };
+  /** `SWITCHYARD_ADMIN_TOKEN` of this API (random per test API), or undefined when started with `adminToken: null`. */
+  adminToken: string | undefined;
   request(method: string, path: string, options?: RequestOptions): Promise<ApiResponse>;
   /** Another workspace with its own live and test keys, in the same database (for isolation tests). */
   createWorkspace(name?: string): Promise<WorkspaceKeys>;
@@ -63,7 +66,10 @@ export async function startTestApi(o: {
   webhookBodyLimit?: string;
   db?: Db;
   integrations?: IntegrationDefinition[];
+  /** The admin token; default a random one; `null` starts the API without one (the admin API is off). */
+  adminToken?: string | null;
 }): Promise<TestApi> {
+  const adminToken = o.adminToken === null ? undefined : (o.adminToken ?? `sy_admin_${crypto.randomBytes(24).toString('hex')}`);
   const db = o.db ?? (await testDb());
   const temporal = connectTemporal({
     address: o.temporalAddress ?? inject('temporalAddress'),
@@ -82,6 +88,7 @@ export async function startTestApi(o: {
     logger: silentLogger,
     bodyLimit: o.bodyLimit ?? '100kb',
     webhookBodyLimit: o.webhookBodyLimit ?? '1mb',
+    ...(adminToken !== undefined ? { adminToken } : {}),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
@@ -99,6 +106,7 @@ export async function startTestApi(o: {
     secrets,
     workspaceId: bootstrap.workspaceId,
     keys,
+    adminToken,
     async request(method, path, opts = {}) {
       const headers: Record<string, string> = {};
       const key = opts.key === undefined ? keys.live : opts.key;

@@ -25,9 +25,12 @@ export interface GoldenFlow {
   record?: boolean;
   /**
    * The run pauses for credits: the recorder opens the workspace `ws_golden_<name>` with `start` credits, waits
-   * until `waitForNode` waits for credits, then adds `add` credits and signals the run, as the admin API does.
+   * until `waitForNode` waits for credits, then adds `add` credits and signals the run, as the admin API does
+   * (`add: 0`: nobody does).
    */
   credits?: { start: number; add: number; waitForNode: string };
+  /** `options.giveUpAfter` of the run (how long a parked node, or one waiting for credits, waits). */
+  giveUpAfter?: string;
 }
 
 /** Answers of the local HTTP peer the recorder starts; `flaky` answers 503 twice, then 200; `locked` answers 401 until the recorder opens it. */
@@ -327,6 +330,21 @@ export function goldenFlows(peer: string): GoldenFlow[] {
         ],
       },
     },
+    {
+      // Out of credits for good (the CREDITS_GIVE_UP_PATCH path): nobody adds credits, so after giveUpAfter the
+      // waiting node fails with GaveUp, as a parked node does.
+      name: 'credits-give-up',
+      expected: 'failed',
+      record: true,
+      data: {},
+      credits: { start: 0, add: 0, waitForNode: 'only' },
+      giveUpAfter: '1s',
+      doc: {
+        trigger: { type: 'manual' },
+        nodes: [{ id: 'only', ...get(`${peer}${PEER_PATHS.user}`) }],
+        edges: [{ from: 'trigger', to: 'only' }],
+      },
+    },
   ];
 }
 
@@ -343,6 +361,7 @@ export function goldenInput(flow: GoldenFlow): RunFlowInput {
       mode: 'live',
       actionDefaults: {},
       record: flow.record ?? false,
+      ...(flow.giveUpAfter !== undefined ? { giveUpAfter: flow.giveUpAfter } : {}),
     },
   };
 }

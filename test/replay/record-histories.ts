@@ -79,8 +79,10 @@ async function main(only: string[]): Promise<void> {
             if (Date.now() > deadline) throw new Error(`Golden flow "${flow.name}": node "${waitForNode}" did not wait for credits within 30 s`);
             await new Promise((r) => setTimeout(r, 100));
           }
-          await addCredits(db, { workspaceId: input.options.workspaceId, amount: add, kind: 'topup' });
-          await handle.signal(RunSignals.creditsAdded);
+          if (add > 0) {
+            await addCredits(db, { workspaceId: input.options.workspaceId, amount: add, kind: 'topup' });
+            await handle.signal(RunSignals.creditsAdded);
+          }
         }
         if (flow.decide) {
           // Wait for the park, open the peer, then decide through the Update, as the API does.

@@ -3,6 +3,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { integrations } from '../../catalog';
 import { ConfigError, parseConfig } from '../../core/src/config';
+import { setDefaultPlan } from '../../store/src/credits.repository';
 import { openDatabase } from '../../store/src/database';
 import { loadMasterKey } from '../../store/src/crypto';
 import { migrateToLatest } from '../../store/src/migrate';
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.LOG_LEVEL, name: 'worker' });
   Runtime.install({ logger: new DefaultLogger('WARN', (entry) => logger.warn({ sdk: entry.meta }, entry.message)) });
   const db = openDatabase(config.databaseUrl);
+  setDefaultPlan(db, config.SWITCHYARD_DEFAULT_PLAN);
   const secrets = new SecretStore(db, loadMasterKey(config, config.DATA_DIR));
   await migrateToLatest(db);
   const address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`;

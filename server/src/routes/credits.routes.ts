@@ -63,12 +63,17 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
       method: 'get',
       path: '/api/admin/workspaces/:workspaceId/credits',
       tag: 'Admin',
-      summary: "A workspace's plan and balance (admin token, or the workspace's own live key when no admin token is configured)",
+      summary: "A workspace's plan and balance (admin token only)",
       auth: 'none',
       params: WorkspaceParams,
-      responses: { 200: { description: 'Plan and balance' }, 401: { description: 'Not an admin' }, 404: { description: 'No such workspace' } },
+      responses: {
+        200: { description: 'Plan and balance' },
+        401: { description: 'No token' },
+        403: { description: 'Not the admin token, or no admin token configured' },
+        404: { description: 'No such workspace' },
+      },
       async handler({ params, req }) {
-        await requireAdmin(db, deps.adminToken, req, params.workspaceId);
+        requireAdmin(deps.adminToken, req);
         await requireWorkspace(db, params.workspaceId);
         return { body: presentAccount(await credits.ensureAccount(db, params.workspaceId)) };
       },
@@ -81,9 +86,14 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
       auth: 'none',
       params: WorkspaceParams,
       body: z.object({ plan: z.enum(Plans) }),
-      responses: { 200: { description: 'The account after the change' }, 401: { description: 'Not an admin' }, 404: { description: 'No such workspace' } },
+      responses: {
+        200: { description: 'The account after the change' },
+        401: { description: 'No token' },
+        403: { description: 'Not the admin token, or no admin token configured' },
+        404: { description: 'No such workspace' },
+      },
       async handler({ params, body, req }) {
-        await requireAdmin(db, deps.adminToken, req, params.workspaceId);
+        requireAdmin(deps.adminToken, req);
         await requireWorkspace(db, params.workspaceId);
         const account = await credits.changePlan(db, params.workspaceId, body.plan);
         const resumed = account.balance > 0 ? await resumeWaitingRuns(db, temporal, params.workspaceId) : 0;
@@ -104,9 +114,13 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
           .refine((n) => n !== 0, 'must not be 0'),
         note: z.string().max(500).optional(),
       }),
-      responses: { 200: { description: 'The account after, and how many waiting runs were signalled' }, 401: { description: 'Not an admin' } },
+      responses: {
+        200: { description: 'The account after, and how many waiting runs were signalled' },
+        401: { description: 'No token' },
+        403: { description: 'Not the admin token, or no admin token configured' },
+      },
       async handler({ params, body, req }) {
-        await requireAdmin(db, deps.adminToken, req, params.workspaceId);
+        requireAdmin(deps.adminToken, req);
         await requireWorkspace(db, params.workspaceId);
         const account = await credits.addCredits(db, {
           workspaceId: params.workspaceId,

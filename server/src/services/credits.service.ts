@@ -8,17 +8,19 @@ import { RunSignals } from '../../../core/src/run';
 import type { FlowProblem } from '../../../core/src/validate';
 import * as credits from '../../../store/src/credits.repository';
 import type { Db } from '../../../store/src/database';
-import { apiKeyAuthenticator } from '../http/auth';
+import { runsWaitingForCredits } from '../../../store/src/runs.repository';
 import type { TemporalAccess } from '../temporal';
 
-/** The action nodes of a snapshot that use an integration (any action that is not free), by integration key. */
+/** The action nodes of a snapshot that use an integration (any action that is not free), by integration title. */
 function integrationUses(snapshot: FlowSnapshot, catalog: CatalogIndex): Map<string, string[]> {
   const uses = new Map<string, string[]>();
   for (const { node } of walkNodes(snapshot)) {
     if (node.type !== 'action') continue;
     const info = catalog.getAction(node.action);
     if (!info || info.pricing?.kind === 'free') continue;
-    uses.set(info.integration, [...(uses.get(info.integration) ?? []), node.id]);
+    // Named by title, as the worker's refusal names them.
+    const name = info.integrationTitle ?? info.integration;
+    uses.set(name, [...(uses.get(name) ?? []), node.id]);
   }
   return uses;
 }
@@ -67,22 +69,21 @@ export function presentAccount(account: credits.CreditAccount) {
   };
 }
 
+/** The most runs one grant signals; a run beyond it rechecks its balance by itself (CREDITS_RECHECK_MS). */
+export const MAX_RESUMED_RUNS = 1000;
+
 /**
- * Signals every run of the workspace that waits for credits, so it runs its node again. A run that
- * reports "waiting" just after this sweep checks the balance itself, so none is left behind.
+ * Signals every run of the workspace with a node waiting for credits, so it runs that node again: runs shown as
+ * waiting for credits, and parked runs (a node waits for a retry decision) whose stored state has another node
+ * waiting for credits. A run parked only for a decision is left alone. A run that reports "waiting" just after
+ * this sweep checks the balance itself, so none is left behind. Returns how many runs were signalled.
  */
 export async function resumeWaitingRuns(db: Db, temporal: TemporalAccess, workspaceId: string): Promise<number> {
-  const waiting = await db
-    .selectFrom('runs')
-    .select(['id', 'workflow_id'])
-    .where('workspace_id', '=', workspaceId)
-    .where('status', 'in', ['waitingForCredits', 'parked'])
-    .where('ended_at', 'is', null)
-    .execute();
+  const waiting = await runsWaitingForCredits(db, { workspaceId, limit: MAX_RESUMED_RUNS });
   let signalled = 0;
   for (const run of waiting) {
     try {
-      await temporal.call((client) => client.workflow.getHandle(run.workflow_id).signal(RunSignals.creditsAdded));
+      await temporal.call((client) => client.workflow.getHandle(run.workflowId).signal(RunSignals.creditsAdded));
       signalled++;
     } catch {
       // The run ended meanwhile; nothing to resume.
@@ -121,22 +122,24 @@ export function estimateFlow(snapshot: FlowSnapshot, catalog: CatalogIndex) {
 }
 
 /**
- * Who may change plans and add credits. With `SWITCHYARD_ADMIN_TOKEN` set, only that token (any
- * workspace); without it, a workspace's live key for its own workspace (single-tenant self-hosting).
+ * Who may read and change plans and credits: only a caller presenting `Authorization: Bearer
+ * <SWITCHYARD_ADMIN_TOKEN>`. Without a token configured the admin API is off (403 for every request): a
+ * workspace key must never be able to grant its own workspace credits or a plan.
  */
-export async function requireAdmin(db: Db, adminToken: string | undefined, req: Request, workspaceId: string): Promise<void> {
-  const bearer = req.get('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  if (adminToken) {
-    const given = Buffer.from(bearer ?? '');
-    const expected = Buffer.from(adminToken);
-    if (given.length === expected.length && crypto.timingSafeEqual(given, expected)) return;
-    throw new AppError('UNAUTHORIZED', 'The admin API needs "Authorization: Bearer <SWITCHYARD_ADMIN_TOKEN>"');
+export function requireAdmin(adminToken: string | undefined, req: Request): void {
+  if (!adminToken) {
+    throw new AppError('FORBIDDEN', 'The admin API is disabled: set SWITCHYARD_ADMIN_TOKEN and send "Authorization: Bearer <SWITCHYARD_ADMIN_TOKEN>"');
   }
-  const auth = await apiKeyAuthenticator(db)(req);
-  if (auth.mode !== 'live' || auth.workspaceId !== workspaceId) {
-    // Another workspace answers as missing, like every other resource.
-    if (auth.workspaceId !== workspaceId) throw new AppError('NOT_FOUND', `There is no workspace "${workspaceId}"`);
-    throw new AppError('FORBIDDEN', "A test key (sy_test_…) cannot change plans or credits; use the workspace's live key");
+  const bearer = req.get('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  if (bearer === undefined) throw new AppError('UNAUTHORIZED', 'The admin API needs "Authorization: Bearer <SWITCHYARD_ADMIN_TOKEN>"');
+  // Digests have equal lengths, so the comparison takes the same time whatever the token's length.
+  const given = crypto.createHash('sha256').update(bearer).digest();
+  const expected = crypto.createHash('sha256').update(adminToken).digest();
+  if (!crypto.timingSafeEqual(given, expected)) {
+    throw new AppError(
+      'FORBIDDEN',
+      'Only SWITCHYARD_ADMIN_TOKEN may use the admin API ("Authorization: Bearer <SWITCHYARD_ADMIN_TOKEN>"); workspace keys may not',
+    );
   }
 }
 

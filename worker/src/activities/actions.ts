@@ -168,7 +168,7 @@ export function actionContext(o: {
     run: { workspaceId: o.workspaceId, workflowId: execution.workflowId, runId: execution.runId, nodeId: o.nodeKey, attempt: info.attempt },
     secrets,
     // For providers reached without ctx.http (SMTP); a no-op where nothing is metered.
-    meter: { request: async () => meterRequest() },
+    meter: { request: async () => void (await meterRequest()) },
     ...(endpoint ? { endpoint } : {}),
   };
 }

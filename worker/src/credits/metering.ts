@@ -6,7 +6,7 @@ import { actionRef, type ActionDefinition, type IntegrationDefinition } from '..
 import { chargeKey, CREDITS_EXHAUSTED, PLAN_REQUIRED, planRequiredMessage, type CreditsExhaustedDetails } from '../../../core/src/credits';
 import { NonRetryableError } from '../../../core/src/errors';
 import type { ActionActivityInput, ActionActivityResult } from '../../../core/src/run';
-import { charge, type Charge } from '../../../store/src/credits.repository';
+import { charge, refundCharge, type Charge } from '../../../store/src/credits.repository';
 import type { Db } from '../../../store/src/database';
 
 /**
@@ -16,11 +16,14 @@ import type { Db } from '../../../store/src/database';
  * guarded HTTP client calls `meter.request()` right before every request leaves (and SMTP right before it
  * sends). Each call charges one ledger row keyed namespace/workflow/run/activity/attempt/request, in one
  * transaction with the balance check, before anything is sent. So an attempt that sends nothing (bad
- * input, missing secret, no credits) costs nothing, and a retry or replay can never charge a key twice.
+ * input, missing secret, no credits) costs nothing, and a retry or replay can never charge a key twice. A
+ * request that then fails before any byte could reach the provider (address guard, DNS, connection refused,
+ * connect timeout) is refunded (`<key>/refund`), so it costs nothing either.
  */
 export class AttemptMeter {
   private requests = 0;
   private charged = 0;
+  private fixedPaid = false;
   /** Set when the workspace could not pay: the interceptor fails the attempt with it, whatever the action made of the error. */
   refusal: ApplicationFailure | undefined;
 
@@ -39,15 +42,25 @@ export class AttemptMeter {
     },
   ) {}
 
-  /** Charges the next request; throws (and nothing may be sent) when the workspace cannot pay for it. */
-  async request(): Promise<void> {
+  /**
+   * Charges the next request; throws (and nothing may be sent) when the workspace cannot pay for it. Returns the
+   * refund to call if the request then never reaches the provider (an attempt that sent nothing costs nothing).
+   */
+  async request(): Promise<(() => Promise<void>) | undefined> {
     if (this.refusal) throw new NonRetryableError(this.refusal.message, { code: this.refusal.type ?? CREDITS_EXHAUSTED });
     const index = this.requests++;
     const fixed = this.o.action.credits;
-    // A fixed price is charged once per attempt, with its first request; a free action is never charged.
-    const price = fixed === undefined ? 1 : index === 0 ? fixed : 0;
-    if (price === 0) return;
-    await this.charge(price, index, false);
+    // A fixed price is charged once per attempt, with its first request that goes out; a free action is never charged.
+    const price = fixed === undefined ? 1 : this.fixedPaid ? 0 : fixed;
+    if (price === 0) return undefined;
+    const key = await this.charge(price, index, false);
+    if (fixed !== undefined) this.fixedPaid = true;
+    if (key === undefined) return undefined;
+    return async () => {
+      if (!(await refundCharge(this.db, key))) return;
+      this.charged -= price;
+      if (fixed !== undefined) this.fixedPaid = false;
+    };
   }
 
   /** After a successful call of a usage-priced action: charges what its usage costs beyond the requests already charged. */
@@ -56,7 +69,8 @@ export class AttemptMeter {
     if (extra > 0) await this.charge(extra, 'usage', true);
   }
 
-  private async charge(price: number, request: number | 'usage', overdraft: boolean): Promise<void> {
+  /** Returns the key of a new charge (undefined for a key charged before: that one is not this attempt's to refund). */
+  private async charge(price: number, request: number | 'usage', overdraft: boolean): Promise<string | undefined> {
     const { input } = this.o;
     const row: Charge = {
       id: chargeKey({ ...this.o, request }),
@@ -76,7 +90,7 @@ export class AttemptMeter {
     const result = await charge(this.db, row);
     if (result.status === 'charged' || result.status === 'duplicate') {
       this.charged += price;
-      return;
+      return result.status === 'charged' ? row.id : undefined;
     }
     if (result.status === 'exhausted') {
       const details: CreditsExhaustedDetails = { attempt: this.o.attempt, balance: result.balance, needed: price };
@@ -107,8 +121,8 @@ export function currentMeter(): AttemptMeter | undefined {
   return meters.getStore();
 }
 
-/** The guarded HTTP client's `onRequest` hook: charges the current attempt's next request. */
-export function meterRequest(): Promise<void> | undefined {
+/** The guarded HTTP client's `onRequest` hook: charges the current attempt's next request; returns its refund. */
+export function meterRequest(): Promise<(() => Promise<void>) | undefined> | undefined {
   return meters.getStore()?.request();
 }
 
@@ -141,6 +155,9 @@ export function meteringInterceptor(o: { db: Db; integrations: IntegrationDefini
           if (meter.refusal) throw meter.refusal;
           throw err;
         }
+        // It may also have swallowed it and reported success without the request it could not pay for: the node
+        // must still wait for credits (or fail for the plan), not go on with a result that lacks that request.
+        if (meter.refusal) throw meter.refusal;
         const byUsage = priced.action.creditsFromOutput;
         if (byUsage && !result.simulated) {
           let total: number | undefined;

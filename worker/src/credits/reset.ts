@@ -1,11 +1,23 @@
 import { ensureAccount, resetAllowances } from '../../../store/src/credits.repository';
 import type { Db } from '../../../store/src/database';
+import { runsWaitingForCredits } from '../../../store/src/runs.repository';
 
-export type GrantAllowancesActivity = (input: { period: string }) => Promise<{ granted: number }>;
+export type GrantAllowancesActivity = (input: { period: string }) => Promise<{ granted: number; waiting?: string[] }>;
 
-/** Grants every workspace its plan's allowance for `period` (idempotent by period: a second call grants nothing). */
+/** The most waiting runs one reset resumes; the others recheck their balance by themselves (CREDITS_RECHECK_MS). */
+export const MAX_RESUMED_BY_RESET = 1000;
+
+/**
+ * Grants every workspace its plan's allowance for `period` (idempotent by period: a second call grants nothing),
+ * and returns the workflow ids of runs waiting for credits in workspaces that now have some, for the reset
+ * workflow to signal.
+ */
 export function createGrantAllowancesActivity(db: Db): GrantAllowancesActivity {
-  return async ({ period }) => ({ granted: await resetAllowances(db, period) });
+  return async ({ period }) => {
+    const granted = await resetAllowances(db, period);
+    const waiting = await runsWaitingForCredits(db, { funded: true, limit: MAX_RESUMED_BY_RESET });
+    return { granted, waiting: waiting.map((r) => r.workflowId) };
+  };
 }
 
 export type CreditsBalanceActivity = (input: { workspaceId: string }) => Promise<number>;

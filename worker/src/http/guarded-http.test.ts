@@ -1,9 +1,9 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpResponse } from '../../../core/src/catalog-sdk';
 import { NonRetryableError, RetryableError } from '../../../core/src/errors';
-import { createGuardedHttpClient, errorForStatus, parseAllowList } from './guarded-http';
+import { createGuardedHttpClient, errorForStatus, neverSent, parseAllowList } from './guarded-http';
 
 /** Every request the test server saw, as `METHOD /path`. */
 const hits: string[] = [];
@@ -249,6 +249,45 @@ describe('onRequest', () => {
       },
     );
     expect(hits.length).toBe(before);
+  });
+
+  it("calls the hook's undo when the request failed before any byte could reach the server, and only then", async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const p = (s.address() as AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    const undone: string[] = [];
+    const onRequest = (req: { url: string }) => async () => void undone.push(req.url);
+    // Connection refused (allowed address, nobody listening).
+    await withClient({ ...allowLoopback, onRequest }, async (client) => {
+      await expect(client.request({ url: `http://127.0.0.1:${closed}/x` })).rejects.toMatchObject({ options: { code: 'CONNECTION_FAILED' } });
+      // Sent and answered: kept.
+      await client.request({ url: `${base}/json` });
+      // Aborted before dispatch.
+      const aborted = new AbortController();
+      aborted.abort(new Error('stop'));
+      await expect(client.fetch(`${base}/json`, { signal: aborted.signal })).rejects.toThrow('stop');
+    });
+    // The address guard refused the address a name resolves to (the lookup runs after the hook).
+    await withClient({ onRequest }, async (client) => {
+      await expect(client.request({ url: `http://localhost:${port}/json` })).rejects.toMatchObject({ options: { code: 'ADDRESS_BLOCKED' } });
+    });
+    expect(undone).toEqual([`http://127.0.0.1:${closed}/x`, `${base}/json`, `http://localhost:${port}/json`]);
+  });
+
+  it('tells connect-phase failures (never sent) from the rest', () => {
+    const err = (code: string) => Object.assign(new Error(code), { code });
+    for (const code of ['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT']) {
+      expect(neverSent(Object.assign(new RetryableError('x', { code: 'CONNECTION_FAILED' }), { cause: err(code) })), code).toBe(true);
+    }
+    expect(neverSent(new AggregateError([err('ECONNREFUSED'), err('ECONNREFUSED')]))).toBe(true);
+    expect(neverSent(new NonRetryableError('blocked', { code: 'ADDRESS_BLOCKED' }))).toBe(true);
+    for (const code of ['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE'])
+      expect(neverSent(Object.assign(new RetryableError('x'), { cause: err(code) })), code).toBe(false);
+    expect(neverSent(new AggregateError([err('ECONNREFUSED'), err('ECONNRESET')]))).toBe(false);
+    expect(neverSent(new RetryableError('slow', { code: 'TIMEOUT' }))).toBe(false);
   });
 });
 

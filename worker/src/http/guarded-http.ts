@@ -15,8 +15,32 @@ export interface GuardedHttpOptions {
   maxResponseBytes?: number;
   /** Default 5. */
   maxRedirects?: number;
-  /** Called right before each request and each redirect hop leaves; if it throws, nothing is sent. */
-  onRequest?: (req: { method: string; url: string }) => void | Promise<void>;
+  /**
+   * Called right before each request and each redirect hop leaves; if it throws, nothing is sent. It may return
+   * an undo (a refund of what it charged), called when the request then failed before any byte could reach the
+   * server: the address guard refused the address, DNS failed, the connection was refused or timed out, or the
+   * request was aborted before it was dispatched.
+   */
+  onRequest?: (req: { method: string; url: string }) => void | NotSent | Promise<void | NotSent | undefined>;
+}
+
+/** What `onRequest` returns to hear that its request never left. */
+export type NotSent = () => Promise<void>;
+
+/** Errors of the connect phase: nothing of the request was written to a socket. */
+const NOT_SENT_CODES = new Set(['ADDRESS_BLOCKED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** Whether `err` (as `exchange` throws it, with undici's error as its cause) proves the request never left. */
+export function neverSent(err: unknown): boolean {
+  const codes = (e: unknown): boolean => {
+    if (e instanceof AggregateError && e.errors.length > 0) return e.errors.every(codes);
+    // Node and undici errors carry `code`; ours (ADDRESS_BLOCKED from the lookup) carry `options.code`.
+    const { code, options } = (e ?? {}) as { code?: unknown; options?: { code?: unknown } };
+    for (const c of [code, options?.code]) if (typeof c === 'string' && NOT_SENT_CODES.has(c)) return true;
+    const cause = (e as { cause?: unknown } | null)?.cause;
+    return cause !== undefined && cause !== e && codes(cause);
+  };
+  return codes(err);
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -224,9 +248,20 @@ export function createGuardedHttpClient(options: GuardedHttpOptions = {}): HttpC
       let body = req.body;
       for (let hop = 0; ; hop++) {
         checkTarget(url);
-        await options.onRequest?.({ method, url: url.href });
-        if (controller.signal.aborted) throw controller.signal.reason;
-        const res = await exchange(url, method, headers, body, maxBytes, controller.signal);
+        const notSent = (await options.onRequest?.({ method, url: url.href })) ?? undefined;
+        // A refund that fails leaves the charge in place (the reconciliation shows it); the request's own error wins.
+        const refund = async () => void (await notSent?.().catch(() => undefined));
+        if (controller.signal.aborted) {
+          await refund();
+          throw controller.signal.reason;
+        }
+        let res: Exchange;
+        try {
+          res = await exchange(url, method, headers, body, maxBytes, controller.signal);
+        } catch (err) {
+          if (neverSent(err)) await refund();
+          throw err;
+        }
         const location = res.headers.location;
         if (req.followRedirects === false || !REDIRECT_STATUSES.has(res.status) || location === undefined) {
           return { ...res, url: url.href };

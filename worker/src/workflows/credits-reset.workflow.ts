@@ -3,8 +3,9 @@
  * 1st of each month (UTC). The period is the month of the workflow's start (deterministic in workflow
  * code), or the one given; the activity grants each workspace its allowance once per period.
  */
-import { proxyActivities } from '@temporalio/workflow';
-import { creditPeriod, GRANT_ALLOWANCES_ACTIVITY } from '../../../core/src/credits';
+import { defineSignal, getExternalWorkflowHandle, patched, proxyActivities } from '@temporalio/workflow';
+import { creditPeriod, CREDITS_RESET_RESUME_PATCH, GRANT_ALLOWANCES_ACTIVITY } from '../../../core/src/credits';
+import { RunSignals } from '../../../core/src/run';
 import type { GrantAllowancesActivity } from '../credits/reset';
 
 const activities = proxyActivities<{ [GRANT_ALLOWANCES_ACTIVITY]: GrantAllowancesActivity }>({
@@ -12,8 +13,22 @@ const activities = proxyActivities<{ [GRANT_ALLOWANCES_ACTIVITY]: GrantAllowance
   retry: { maximumInterval: '1m' },
 });
 
+const creditsAdded = defineSignal(RunSignals.creditsAdded);
+
 export async function creditsMonthlyReset(input: { period?: string } = {}): Promise<{ period: string; granted: number }> {
   const period = input.period ?? creditPeriod(new Date());
-  const { granted } = await activities[GRANT_ALLOWANCES_ACTIVITY]({ period });
+  const { granted, waiting = [] } = await activities[GRANT_ALLOWANCES_ACTIVITY]({ period });
+  // Runs waiting for credits go on with the new allowance, as when credits are added by hand. Resets recorded
+  // before this replay without the signals.
+  if (patched(CREDITS_RESET_RESUME_PATCH)) {
+    await Promise.all(
+      waiting.map(
+        (workflowId) =>
+          getExternalWorkflowHandle(workflowId)
+            .signal(creditsAdded)
+            .catch(() => undefined), // the run ended meanwhile
+      ),
+    );
+  }
   return { period, granted };
 }

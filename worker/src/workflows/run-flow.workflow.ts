@@ -25,7 +25,13 @@ import type { RetryPolicy } from '../../../core/src/catalog-sdk';
 import { evaluateExpression, hasExpressions, resolveMapping, type ExpressionScope } from '../../../core/src/expressions';
 import type { ActionNode, FlowEdge, FlowGraph, FlowNode, ForEachNode, WaitForWebhookNode } from '../../../core/src/flow';
 import { durationMs, TRIGGER_ID } from '../../../core/src/graph';
-import { CREDITS_BALANCE_ACTIVITY, CREDITS_EXHAUSTED, CREDITS_RECHECK_MS, type CreditsExhaustedDetails } from '../../../core/src/credits';
+import {
+  CREDITS_BALANCE_ACTIVITY,
+  CREDITS_EXHAUSTED,
+  CREDITS_GIVE_UP_PATCH,
+  CREDITS_RECHECK_MS,
+  type CreditsExhaustedDetails,
+} from '../../../core/src/credits';
 import {
   CREDITS_PAUSE_PATCH,
   PARK_FAILED_NODES_PATCH,
@@ -110,6 +116,8 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
   let creditsAdded = 0;
   setHandler(creditsAddedSignal, () => void creditsAdded++);
   const creditWaits = new Map<string, number>();
+  /** When each node first waited for credits (workflow time). */
+  const creditWaitSince = new Map<string, number>();
   const giveUpAfter = options.giveUpAfter ?? '7d';
   const report = (final: boolean) =>
     CancellationScope.nonCancellable(() =>
@@ -151,7 +159,19 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
       startToCloseTimeout: '30s',
       retry: { maximumInterval: '10s' },
     })[CREDITS_BALANCE_ACTIVITY];
-    if ((await balanceNow({ workspaceId: options.workspaceId })) < needed) await condition(() => creditsAdded > seen, CREDITS_RECHECK_MS);
+    // Like a parked node, a node gives up after giveUpAfter without credits (counted from its first wait). Runs
+    // recorded before this patch keep rechecking every hour forever, so their histories still replay.
+    const givesUp = patched(CREDITS_GIVE_UP_PATCH);
+    const since = creditWaitSince.get(key) ?? Date.now();
+    creditWaitSince.set(key, since);
+    const limitMs = durationMs(giveUpAfter as `${number}d`);
+    if ((await balanceNow({ workspaceId: options.workspaceId })) < needed) {
+      const waitMs = givesUp ? Math.max(1, Math.min(CREDITS_RECHECK_MS, since + limitMs - Date.now())) : CREDITS_RECHECK_MS;
+      const added = await condition(() => creditsAdded > seen, waitMs);
+      if (givesUp && !added && Date.now() - since >= limitMs && (await balanceNow({ workspaceId: options.workspaceId })) < needed) {
+        throw new NodeFailed(key, { message: `Nobody added credits within ${giveUpAfter}: ${error.message}`, type: 'GaveUp' });
+      }
+    }
     creditWaits.set(key, (creditWaits.get(key) ?? 0) + 1);
     Object.assign(entry, { status: 'running' });
     delete entry.error;
