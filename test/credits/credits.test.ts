@@ -235,41 +235,49 @@ describe('the admin API', () => {
 });
 
 describe('metering runs', () => {
-  it('pauses at the request the balance cannot pay, waits for credits, and resumes when they are added', async () => {
-    const ws = await api.createWorkspace('Five credits');
-    await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'builder', credits: 5 });
-    const p = await peer();
-    const ids = Array.from({ length: 10 }, (_, i) => `n${i + 1}`);
-    const flowId = await createFlow(ws, manualFlow(ids.map((id) => get(id, `${p.url}/${id}`))));
-    ok(await api.request('POST', `/api/flows/${flowId}/publish`, { key: ws.keys.live, body: {} }), 201);
-    const runId = ok(await api.request('POST', `/api/flows/${flowId}/runs`, { key: ws.keys.live, body: {} }), 201).runId as string;
+  // The issue says "resumes when 10 credits are added … the balance is exactly 0": 5 + 10 − 10 is 5, so both readings
+  // are run: 5 more credits (10 in all) end at exactly 0; 10 more end at exactly 5. Either way not one credit is lost or charged twice.
+  it.each([
+    { topUp: 5, finalBalance: 0 },
+    { topUp: 10, finalBalance: 5 },
+  ])(
+    'pauses at the 6th of 10 requests with 5 credits, waits for credits, resumes when $topUp are added, ends at exactly $finalBalance',
+    async ({ topUp, finalBalance }) => {
+      const ws = await api.createWorkspace(`Five credits, top-up ${topUp}`);
+      await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'builder', credits: 5 });
+      const p = await peer();
+      const ids = Array.from({ length: 10 }, (_, i) => `n${i + 1}`);
+      const flowId = await createFlow(ws, manualFlow(ids.map((id) => get(id, `${p.url}/${id}`))));
+      ok(await api.request('POST', `/api/flows/${flowId}/publish`, { key: ws.keys.live, body: {} }), 201);
+      const runId = ok(await api.request('POST', `/api/flows/${flowId}/runs`, { key: ws.keys.live, body: {} }), 201).runId as string;
 
-    const waiting = await pollRun(ws, runId, (r) => r.status === 'waitingForCredits');
-    const nodes = Object.fromEntries(
-      (waiting.nodes as { nodeId: string; status: string; error?: { message: string; type: string } }[]).map((n) => [n.nodeId, n]),
-    );
-    for (const id of ids.slice(0, 5)) expect(nodes[id]?.status).toBe('succeeded');
-    expect(nodes.n6).toMatchObject({ status: 'waitingForCredits', error: { type: 'CreditsExhausted' } });
-    expect(nodes.n6!.error!.message).toMatch(/balance is 0 credits and node "n6" \(http\.request@1\) needs 1.*Add credits or upgrade/);
-    expect(nodes.n7).toBeUndefined();
-    expect(p.hits).toHaveLength(5);
-    // The runs list shows it too (the run reported its pause).
-    const listed = ok(await api.request('GET', `/api/runs?status=waitingForCredits`, { key: ws.keys.live })).runs as { id: string }[];
-    expect(listed.map((r) => r.id)).toContain(runId);
+      const waiting = await pollRun(ws, runId, (r) => r.status === 'waitingForCredits');
+      const nodes = Object.fromEntries(
+        (waiting.nodes as { nodeId: string; status: string; error?: { message: string; type: string } }[]).map((n) => [n.nodeId, n]),
+      );
+      for (const id of ids.slice(0, 5)) expect(nodes[id]?.status).toBe('succeeded');
+      expect(nodes.n6).toMatchObject({ status: 'waitingForCredits', error: { type: 'CreditsExhausted' } });
+      expect(nodes.n6!.error!.message).toMatch(/balance is 0 credits and node "n6" \(http\.request@1\) needs 1.*Add credits or upgrade/);
+      expect(nodes.n7).toBeUndefined();
+      expect(p.hits).toHaveLength(5);
+      // The runs list shows it too (the run reported its pause).
+      const listed = ok(await api.request('GET', `/api/runs?status=waitingForCredits`, { key: ws.keys.live })).runs as { id: string }[];
+      expect(listed.map((r) => r.id)).toContain(runId);
 
-    const added = ok(
-      await api.request('POST', `/api/admin/workspaces/${ws.workspaceId}/credits`, { key: api.adminToken!, body: { credits: 5, note: 'top-up' } }),
-    );
-    expect(added).toMatchObject({ balance: 5, resumedRuns: 1 });
-    const done = await pollRun(ws, runId, (r) => ['completed', 'failed', 'cancelled'].includes(r.status));
-    expect(done.status).toBe('completed');
-    expect(p.hits).toHaveLength(10);
-    expect(ok(await api.request('GET', '/api/credits', { key: ws.keys.live })).balance).toBe(0);
-    expect(done.cost).toEqual({ credits: 10, listCredits: 10, requests: 10 });
-    // The refused attempt is not counted as one: every node took exactly one attempt.
-    expect((done.nodes as { attempts: number }[]).map((n) => n.attempts)).toEqual(ids.map(() => 1));
-    expect(await ledger(ws.workspaceId)).toHaveLength(10);
-  });
+      const added = ok(
+        await api.request('POST', `/api/admin/workspaces/${ws.workspaceId}/credits`, { key: api.adminToken!, body: { credits: topUp, note: 'top-up' } }),
+      );
+      expect(added).toMatchObject({ balance: topUp, resumedRuns: 1 });
+      const done = await pollRun(ws, runId, (r) => ['completed', 'failed', 'cancelled'].includes(r.status));
+      expect(done.status).toBe('completed');
+      expect(p.hits).toHaveLength(10);
+      expect(ok(await api.request('GET', '/api/credits', { key: ws.keys.live })).balance).toBe(finalBalance);
+      expect(done.cost).toEqual({ credits: 10, listCredits: 10, requests: 10 });
+      // The refused attempt is not counted as one: every node took exactly one attempt.
+      expect((done.nodes as { attempts: number }[]).map((n) => n.attempts)).toEqual(ids.map(() => 1));
+      expect(await ledger(ws.workspaceId)).toHaveLength(10);
+    },
+  );
 
   it('adding credits signals only the runs with a node waiting for credits, not runs parked for a decision', async () => {
     const ws = await api.createWorkspace('Parked and waiting');
