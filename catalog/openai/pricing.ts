@@ -66,6 +66,21 @@ export function priceFor(model: string): ModelPrice {
  * @example
  * creditsFor('gpt-4o', { promptTokens: 1000, completionTokens: 500 }); // 2.5 + 5 = 7.5 → 8
  */
+/** Completion tokens reserved for a call without `maxTokens` (set `maxTokens` for an exact bound). */
+export const DEFAULT_RESERVED_COMPLETION_TOKENS = 1024;
+
+/**
+ * The most a chat completion may cost, reserved before it is sent: its prompt estimated at one token per 3
+ * characters of the messages (English averages about 4) plus 8 per message, and `maxTokens` of reply.
+ */
+export function reserveFor(input: { model?: unknown; messages?: unknown; maxTokens?: unknown }): number {
+  const model = typeof input.model === 'string' ? input.model : 'gpt-4o-mini';
+  const messages = Array.isArray(input.messages) ? input.messages : [];
+  const promptTokens = Math.ceil(JSON.stringify(messages).length / 3) + 8 * messages.length;
+  const completionTokens = typeof input.maxTokens === 'number' && input.maxTokens > 0 ? input.maxTokens : DEFAULT_RESERVED_COMPLETION_TOKENS;
+  return creditsFor(model, { promptTokens, completionTokens });
+}
+
 export function creditsFor(model: string, usage: TokenUsage): number {
   const price = priceFor(model);
   const tokens = (n: number) => (Number.isFinite(n) && n > 0 ? n : 0);

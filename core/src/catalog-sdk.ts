@@ -129,6 +129,13 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
    * is still charged 1 credit before it is sent; after the call the difference up to this price is charged.
    */
   creditsFromOutput?(output: z.infer<O>): number;
+  /**
+   * Usage-priced actions: the most one call may cost, from its input (AI: a prompt estimate plus `maxTokens` at the
+   * model's prices). The call's first request is charged this much before it is sent, checked against the balance
+   * like any charge, and settled to `creditsFromOutput` after: so concurrent calls never overdraw the balance (by
+   * more than a call's usage above its reservation). Without it the first request is charged 1.
+   */
+  creditsReserve?(input: unknown): number;
   /** Whether the action has side effects (then it receives a stable idempotency key). */
   sideEffects?: boolean;
   retry?: RetryPolicy;

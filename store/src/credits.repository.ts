@@ -184,14 +184,15 @@ export async function charge(db: Db, c: Charge): Promise<ChargeResult> {
           topup_balance: sql<number>`case when allowance_balance >= ${p} then topup_balance else topup_balance - (${p} - allowance_balance) end`,
           updated_at: nowIso(),
         })
-        .where('workspace_id', '=', c.workspaceId)
-        .where('plan', '!=', 'free');
-      if (!c.overdraft) q = q.where(sql<number>`allowance_balance + topup_balance`, '>=', p);
+        .where('workspace_id', '=', c.workspaceId);
+      // A negative charge gives credits back (a usage-priced call settled below its reservation): never refused.
+      if (p > 0) q = q.where('plan', '!=', 'free');
+      if (!c.overdraft && p > 0) q = q.where(sql<number>`allowance_balance + topup_balance`, '>=', p);
       const updated = await q.executeTakeFirst();
       return Number(updated.numUpdatedRows) > 0;
     };
     let result: ChargeResult;
-    if (c.mode === 'live' && c.credits > 0 && (await debit())) result = { status: 'charged' };
+    if (c.mode === 'live' && c.credits !== 0 && (await debit())) result = { status: 'charged' };
     else result = await refuse();
     // A refused charge leaves no row: the request is not sent, the attempt costs nothing.
     if (result.status !== 'charged') await trx.deleteFrom('credit_ledger').where('id', '=', c.id).execute();

@@ -3,7 +3,7 @@ import net, { type AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { integrations } from '../../catalog';
-import { creditsFor } from '../../catalog/openai/pricing';
+import { creditsFor, reserveFor } from '../../catalog/openai/pricing';
 import { parseConfig } from '../../core/src/config';
 import { CREDITS_RESET_SCHEDULE_ID, PlanInfos } from '../../core/src/credits';
 import { RunQueries, RunSignals, type RunState } from '../../core/src/run';
@@ -446,15 +446,52 @@ describe('metering runs', () => {
     const expected = creditsFor('gpt-4o-2024-08-06', { promptTokens: 1000, completionTokens: 500 });
     expect(expected).toBe(8); // 2.5 + 5 = 7.5, rounded up
     const charges = await ledger(ws.workspaceId);
-    // One credit for the request before it left, the rest from the reported usage after.
+    // The call's worst case (prompt estimate + 1024 reply tokens at gpt-4o's prices) was reserved before it left,
+    // then settled to the reported usage: the difference given back under the attempt's usage key.
+    const reserved = reserveFor({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] });
+    expect(reserved).toBe(11); // (10 prompt tokens × 2.5 + 1024 × 10) / 1000 = 10.265, rounded up
     expect(charges.map((c) => [c.request_index, -c.amount])).toEqual(
       expect.arrayContaining([
-        [0, 1],
-        [null, expected - 1],
+        [0, reserved],
+        [null, expected - reserved],
       ]),
     );
     expect(charges).toHaveLength(2);
     expect((await ensureAccount(api.db, ws.workspaceId)).balance).toBe(1000 - expected);
+  });
+
+  it('reserves an AI call before it is sent: a balance below the reservation waits for credits, sends nothing and never goes negative', async () => {
+    const ws = await api.createWorkspace('AI, nearly empty');
+    await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'builder', credits: 5 });
+    await api.secrets.put(ws.workspaceId, 'OPENAI_API_KEY', { live: OPENAI_KEY });
+    const flowId = await createFlow(ws, {
+      trigger: { type: 'manual' },
+      nodes: [
+        {
+          id: 'chat',
+          type: 'action',
+          action: 'openai.chat-completion@1',
+          inputs: { model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }], maxTokens: 500 },
+        },
+      ],
+      edges: [{ from: 'trigger', to: 'chat' }],
+    });
+    ok(await api.request('POST', `/api/flows/${flowId}/publish`, { key: ws.keys.live, body: {} }), 201);
+    const sentBefore = openaiPeer.chatRequests().length;
+    const runId = ok(await api.request('POST', `/api/flows/${flowId}/runs`, { key: ws.keys.live, body: {} }), 201).runId as string;
+    // The reservation is (10 × 2.5 + 500 × 10) / 1000 → 6 credits, more than the 5 left: nothing is sent.
+    const waiting = await pollRun(ws, runId, (r) => r.status === 'waitingForCredits');
+    expect((waiting.nodes as { error?: { message: string } }[])[0]!.error!.message).toMatch(/balance is 5 credits .* needs 6/);
+    expect(openaiPeer.chatRequests().length).toBe(sentBefore);
+    expect((await ensureAccount(api.db, ws.workspaceId)).balance).toBe(5);
+
+    openaiPeer.script({ reply: { content: 'Hello', model: 'gpt-4o', usage: { prompt_tokens: 20, completion_tokens: 100 } } });
+    ok(await api.request('POST', `/api/admin/workspaces/${ws.workspaceId}/credits`, { key: api.adminToken!, body: { credits: 5 } }));
+    const done = await pollRun(ws, runId, (r) => ['completed', 'failed', 'cancelled'].includes(r.status));
+    expect(done.status).toBe('completed');
+    // (20 × 2.5 + 100 × 10) / 1000 = 1.05 → 2 credits: 6 reserved, 4 given back.
+    expect(done.cost).toMatchObject({ credits: 2 });
+    expect((await ensureAccount(api.db, ws.workspaceId)).balance).toBe(10 - 2);
   });
 
   it('charges an email (SMTP, no HTTP) its fixed price right before it is sent, and pauses the next one for credits', async () => {

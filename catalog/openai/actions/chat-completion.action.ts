@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defineAction } from '../../../core/src/catalog-sdk';
 import { NonRetryableError } from '../../../core/src/errors';
 import { DEFAULT_BASE_URL, openaiClient, toActionError } from '../client';
-import { creditsFor } from '../pricing';
+import { creditsFor, reserveFor } from '../pricing';
 import { placeholderFor, simulatedText } from '../sandbox';
 
 export const ChatMessage = z.object({
@@ -71,6 +71,7 @@ export const chatCompletion = defineAction({
   timeout: '60s',
   // Charged by the tokens the provider reports, at the model's price (pricing.ts).
   creditsFromOutput: (output) => creditsFor(output.model, output.usage),
+  creditsReserve: (input) => reserveFor(input as Partial<ChatCompletionInput>),
   async run(input, ctx) {
     const client = await openaiClient(ctx, { timeoutMs: 55_000 });
     const params: ChatCompletionCreateParamsNonStreaming = {

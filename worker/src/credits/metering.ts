@@ -23,6 +23,10 @@ import type { Db } from '../../../store/src/database';
 export class AttemptMeter {
   private requests = 0;
   private charged = 0;
+  /** Requests charged and not refunded (each is worth 1 when a reserved call fails and is settled). */
+  private billable = 0;
+  /** Whether the first request carried a usage-priced call's reservation (settled after the call). */
+  reserved = false;
   private fixedPaid = false;
   /** Set when the workspace could not pay: the interceptor fails the attempt with it, whatever the action made of the error. */
   refusal: ApplicationFailure | undefined;
@@ -50,23 +54,38 @@ export class AttemptMeter {
     if (this.refusal) throw new NonRetryableError(this.refusal.message, { code: this.refusal.type ?? CREDITS_EXHAUSTED });
     const index = this.requests++;
     const fixed = this.o.action.credits;
+    // A usage-priced call reserves its worst case with its first request (settled after the call), so it can never overdraw.
+    const reserve = fixed === undefined && index === 0 && this.o.action.creditsReserve ? reserveOf(this.o.action, this.o.input.input) : undefined;
     // A fixed price is charged once per attempt, with its first request that goes out; a free action is never charged.
-    const price = fixed === undefined ? 1 : this.fixedPaid ? 0 : fixed;
+    const price = fixed === undefined ? (reserve ?? 1) : this.fixedPaid ? 0 : fixed;
     if (price === 0) return undefined;
     const key = await this.charge(price, index, false);
     if (fixed !== undefined) this.fixedPaid = true;
+    if (reserve !== undefined) this.reserved = true;
+    this.billable++;
     if (key === undefined) return undefined;
     return async () => {
       if (!(await refundCharge(this.db, key))) return;
       this.charged -= price;
+      this.billable--;
       if (fixed !== undefined) this.fixedPaid = false;
+      if (reserve !== undefined) this.reserved = false;
     };
   }
 
-  /** After a successful call of a usage-priced action: charges what its usage costs beyond the requests already charged. */
+  /**
+   * After a call of a usage-priced action: settles what was charged (1 per request, or the reservation) to what its
+   * usage costs, under the attempt's `usage` key: more is charged (overdraft allowed: the call was made), less is
+   * given back (a negative charge). A reserved call that failed is settled to 1 credit per request sent.
+   */
   async usage(total: number): Promise<void> {
-    const extra = Math.ceil(total) - this.charged;
-    if (extra > 0) await this.charge(extra, 'usage', true);
+    const difference = Math.ceil(total) - this.charged;
+    if (difference !== 0) await this.charge(difference, 'usage', true);
+  }
+
+  /** A reserved call that failed: its usage is unknown, so it costs what any request costs (1 each). */
+  async settleFailedReservation(): Promise<void> {
+    if (this.reserved) await this.usage(this.billable);
   }
 
   /** Returns the key of a new charge (undefined for a key charged before: that one is not this attempt's to refund). */
@@ -114,6 +133,16 @@ export class AttemptMeter {
   }
 }
 
+/** An action's reservation for this input, at least 1 (a broken estimate falls back to 1 credit, like any request). */
+function reserveOf(action: ActionDefinition, input: unknown): number {
+  try {
+    const credits = Math.ceil(action.creditsReserve!(input));
+    return Number.isFinite(credits) && credits >= 1 ? credits : 1;
+  } catch {
+    return 1;
+  }
+}
+
 const meters = new AsyncLocalStorage<AttemptMeter>();
 
 /** The meter of the action attempt this code runs in, if any (connection tests and other activities have none). */
@@ -153,6 +182,7 @@ export function meteringInterceptor(o: { db: Db; integrations: IntegrationDefini
         } catch (err) {
           // The action may have wrapped the meter's error (SDKs do): the refusal is what the run must see.
           if (meter.refusal) throw meter.refusal;
+          await meter.settleFailedReservation().catch((settleErr: unknown) => o.logger.warn({ err: settleErr }, 'could not settle a reserved call'));
           throw err;
         }
         // It may also have swallowed it and reported success without the request it could not pay for: the node
@@ -167,7 +197,8 @@ export function meteringInterceptor(o: { db: Db; integrations: IntegrationDefini
             o.logger.warn({ err, action: info.activityType }, 'could not price the call by its usage; charged per request');
           }
           if (total !== undefined && Number.isFinite(total)) await meter.usage(total);
-        }
+          else await meter.settleFailedReservation();
+        } else if (result.simulated) await meter.settleFailedReservation();
         return result;
       },
     },
