@@ -71,9 +71,11 @@ export interface ActionContext {
   /**
    * Credits metering. Requests through `http` are counted by themselves; an action that reaches its provider
    * another way (SMTP) calls `meter.request()` right before it sends. It throws, and nothing may be sent,
-   * when the workspace cannot pay (the run then waits for credits). Absent outside the worker.
+   * when the workspace cannot pay (the run then waits for credits). A usage-priced action reports what its call
+   * cost (`meter.usage(credits)`) as soon as the provider answered, so a call that fails afterwards (a reply that
+   * does not validate) is still charged what it used. Absent outside the worker.
    */
-  meter?: { request(): Promise<void> };
+  meter?: { request(): Promise<void>; usage(credits: number): void };
 }
 
 export interface SecretReader {

@@ -460,6 +460,33 @@ describe('metering runs', () => {
     expect((await ensureAccount(api.db, ws.workspaceId)).balance).toBe(1000 - expected);
   });
 
+  it('charges the tokens of an AI call whose reply the action then refuses (strict JSON that does not parse)', async () => {
+    const ws = await api.createWorkspace('AI, bad reply');
+    await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'builder', credits: 1000 });
+    await api.secrets.put(ws.workspaceId, 'OPENAI_API_KEY', { live: OPENAI_KEY });
+    openaiPeer.script({ reply: { content: 'not json at all', model: 'gpt-4o', usage: { prompt_tokens: 2000, completion_tokens: 1000 } } });
+    const chat = actionNode('chat', 'openai.chat-completion@1');
+    const run = runNodes(
+      temporal.client,
+      taskQueue,
+      [
+        {
+          ...chat({
+            model: 'gpt-4o',
+            messages: [{ role: 'user', content: 'Hi' }],
+            responseFormat: { type: 'json_schema', name: 'answer', schema: { type: 'object' }, strict: true },
+          }),
+          onError: 'fail',
+        },
+      ],
+      { mode: 'live', workspaceId: ws.workspaceId },
+    );
+    await expect(run).rejects.toThrow();
+    const used = creditsFor('gpt-4o', { promptTokens: 2000, completionTokens: 1000 });
+    expect(used).toBe(15); // 5 + 10
+    expect((await ensureAccount(api.db, ws.workspaceId)).balance).toBe(1000 - used);
+  });
+
   it('reserves an AI call before it is sent: a balance below the reservation waits for credits, sends nothing and never goes negative', async () => {
     const ws = await api.createWorkspace('AI, nearly empty');
     await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'builder', credits: 5 });

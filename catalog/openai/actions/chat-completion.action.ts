@@ -91,6 +91,11 @@ export const chatCompletion = defineAction({
     } catch (err) {
       throw toActionError(err, WHAT);
     }
+    // Charged by what the call used even if what follows refuses the reply.
+    if (completion.usage)
+      ctx.meter?.usage(
+        creditsFor(completion.model || input.model, { promptTokens: completion.usage.prompt_tokens, completionTokens: completion.usage.completion_tokens }),
+      );
     const choice = completion.choices?.[0];
     if (!choice) throw new NonRetryableError(`${WHAT} answered without any choice (model ${completion.model ?? input.model})`, { code: 'NO_CHOICE' });
     const content = choice.message?.content ?? null;

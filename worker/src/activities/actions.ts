@@ -7,7 +7,7 @@ import type { ActionActivityInput, ActionActivityResult } from '../../../core/sr
 import { attemptEnded, attemptStarted, type AttemptKey } from '../../../store/src/attempts.repository';
 import type { Db } from '../../../store/src/database';
 import type { SecretStore } from '../../../store/src/secrets';
-import { meterRequest } from '../credits/metering';
+import { currentMeter, meterRequest } from '../credits/metering';
 import { Scrubber } from './scrub';
 
 export type ActionActivity = (input: ActionActivityInput) => Promise<ActionActivityResult>;
@@ -168,7 +168,7 @@ export function actionContext(o: {
     run: { workspaceId: o.workspaceId, workflowId: execution.workflowId, runId: execution.runId, nodeId: o.nodeKey, attempt: info.attempt },
     secrets,
     // For providers reached without ctx.http (SMTP); a no-op where nothing is metered.
-    meter: { request: async () => void (await meterRequest()) },
+    meter: { request: async () => void (await meterRequest()), usage: (credits) => currentMeter()?.reportUsage(credits) },
     ...(endpoint ? { endpoint } : {}),
   };
 }

@@ -27,6 +27,8 @@ export class AttemptMeter {
   private billable = 0;
   /** Whether the first request carried a usage-priced call's reservation (settled after the call). */
   reserved = false;
+  /** What the action reported its call cost (usage-priced actions, as soon as the provider answered). */
+  private reportedUsage: number | undefined;
   private fixedPaid = false;
   /** Set when the workspace could not pay: the interceptor fails the attempt with it, whatever the action made of the error. */
   refusal: ApplicationFailure | undefined;
@@ -83,9 +85,17 @@ export class AttemptMeter {
     if (difference !== 0) await this.charge(difference, 'usage', true);
   }
 
-  /** A reserved call that failed: its usage is unknown, so it costs what any request costs (1 each). */
-  async settleFailedReservation(): Promise<void> {
-    if (this.reserved) await this.usage(this.billable);
+  reportUsage(credits: number): void {
+    if (Number.isFinite(credits) && credits >= 0) this.reportedUsage = credits;
+  }
+
+  /**
+   * A usage-priced call that failed after the provider answered is charged what it reported it used; one that
+   * failed before (usage unknown) costs what any request costs (1 each) when it had reserved more.
+   */
+  async settleFailedCall(): Promise<void> {
+    if (this.reportedUsage !== undefined && this.billable > 0) await this.usage(Math.max(this.reportedUsage, this.billable));
+    else if (this.reserved) await this.usage(this.billable);
   }
 
   /** Returns the key of a new charge (undefined for a key charged before: that one is not this attempt's to refund). */
@@ -182,7 +192,7 @@ export function meteringInterceptor(o: { db: Db; integrations: IntegrationDefini
         } catch (err) {
           // The action may have wrapped the meter's error (SDKs do): the refusal is what the run must see.
           if (meter.refusal) throw meter.refusal;
-          await meter.settleFailedReservation().catch((settleErr: unknown) => o.logger.warn({ err: settleErr }, 'could not settle a reserved call'));
+          await meter.settleFailedCall().catch((settleErr: unknown) => o.logger.warn({ err: settleErr }, 'could not settle a reserved call'));
           throw err;
         }
         // It may also have swallowed it and reported success without the request it could not pay for: the node
@@ -197,8 +207,8 @@ export function meteringInterceptor(o: { db: Db; integrations: IntegrationDefini
             o.logger.warn({ err, action: info.activityType }, 'could not price the call by its usage; charged per request');
           }
           if (total !== undefined && Number.isFinite(total)) await meter.usage(total);
-          else await meter.settleFailedReservation();
-        } else if (result.simulated) await meter.settleFailedReservation();
+          else await meter.settleFailedCall();
+        } else if (result.simulated) await meter.settleFailedCall();
         return result;
       },
     },
