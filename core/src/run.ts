@@ -38,8 +38,9 @@ export interface RunFlowInput {
  * `parked`: retries are exhausted and the node waits for a decision (retry, skip, abort).
  * `waitingForCredits`: the workspace could not pay for the node's next API request; it runs again by itself
  * when credits are added.
+ * `waitingForEvent`: a waitForWebhook node waits (on a durable timer, holding no worker) for its event or its timeout.
  */
-export const NodeStatuses = ['running', 'succeeded', 'failed', 'parked', 'waitingForCredits', 'skipped'] as const;
+export const NodeStatuses = ['running', 'succeeded', 'failed', 'parked', 'waitingForCredits', 'waitingForEvent', 'skipped'] as const;
 export type NodeStatus = (typeof NodeStatuses)[number];
 
 /** `parked`: at least one node waits for a decision; `waitingForCredits`: one waits for credits (and none is parked). */

@@ -112,6 +112,17 @@ describe('waitForWebhook', () => {
       20_000,
     );
 
+    // While it waits the node says so (the run holds no worker: the wait is a durable timer).
+    const waitingRun = await pollUntil(
+      'the wait node to show waitingForEvent',
+      async () => {
+        const r = await api.request('GET', `/api/runs/${paying}`);
+        return r.body.nodes.some((n: { nodeId: string; status: string }) => n.nodeId === 'paid' && n.status === 'waitingForEvent') ? r.body : undefined;
+      },
+      10_000,
+    );
+    expect(waitingRun.status).toBe('running');
+
     // Not for us: wrong secret (refused), another order (kept as unmatched), another event type.
     expect((await sendPaymentSucceeded('ord_A', `whsec_${crypto.randomBytes(24).toString('base64')}`)).status).toBe(401);
     const other = await sendPaymentSucceeded('ord_other');

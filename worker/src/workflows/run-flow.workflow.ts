@@ -233,6 +233,8 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
       expiresAt: new Date(Date.now() + timeoutMs).toISOString(),
     });
     if (buffered) arrivals.set(waitId, buffered);
+    const entry = state.nodes[key];
+    if (entry && !arrivals.has(waitId)) entry.status = 'waitingForEvent';
     const arrived = await condition(() => arrivals.has(waitId), timeoutMs);
     const delivery = arrivals.get(waitId);
     if (arrived && delivery) {
@@ -447,7 +449,7 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
   }
   state.endedAt = now();
   // A node still parked when the run ends (cancelled, or another branch failed) did not succeed.
-  for (const n of Object.values(state.nodes)) if (n.status === 'parked' || n.status === 'waitingForCredits') n.status = 'failed';
+  for (const n of Object.values(state.nodes)) if (n.status === 'parked' || n.status === 'waitingForCredits' || n.status === 'waitingForEvent') n.status = 'failed';
   // Runs even when the workflow was cancelled, so the run's row never stays "running".
   if (options.record) await report(true);
   if (failure !== undefined) {
