@@ -18,6 +18,7 @@ import { openDatabase, type Db } from '../../store/src/database';
 import { migrateToLatest } from '../../store/src/migrate';
 import { SecretStore } from '../../store/src/secrets';
 import { startHttpPeer } from '../helpers/http-peer';
+import { callApi } from '../helpers/api';
 import { pollUntil, spawnTs, type Spawned } from '../helpers/processes';
 
 /**
@@ -106,15 +107,7 @@ describe('metering is exact across worker kills', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const call = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${api}${p}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test reads loosely typed JSON
-    return { status: res.status, body: (await res.json().catch(() => undefined)) as any };
-  };
+  const call = (method: string, p: string, body?: unknown) => callApi(api, key, method, p, body);
 
   const chargeCount = async () =>
     Number(

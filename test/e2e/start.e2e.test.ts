@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveTemporalCli } from '../../scripts/lib/temporal-dev-server';
 import { startHttpPeer } from '../helpers/http-peer';
 import { freePort } from '../helpers/ports';
+import { callApi } from '../helpers/api';
 import { pollUntil, spawnTs, type Spawned } from '../helpers/processes';
 
 /**
@@ -54,15 +55,7 @@ describe('npm start, end to end', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const call = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${api}${p}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
+  const call = (method: string, p: string, body?: unknown) => callApi(api, key, method, p, body);
 
   it('prints the URLs and serves the API', async () => {
     expect(app.output()).toContain(`http://127.0.0.1:${ports.api}/`);

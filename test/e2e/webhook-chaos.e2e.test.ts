@@ -9,6 +9,7 @@ import { openDatabase, type Db } from '../../store/src/database';
 import { migrateToLatest } from '../../store/src/migrate';
 import { SecretStore } from '../../store/src/secrets';
 import { freePort } from '../helpers/ports';
+import { callApi } from '../helpers/api';
 import { pollUntil, spawnTs, type Spawned } from '../helpers/processes';
 import { signDelivery, stripeEvent, webhookSecret, type SignedDelivery } from '../helpers/webhook-signing';
 
@@ -76,15 +77,7 @@ describe('webhook deliveries survive worker and API crashes', () => {
   it(`${TOTAL} deliveries: every one answered 2xx is in exactly one completed run`, async () => {
     let worker = await startWorker();
     let api = await startApi();
-    const call = async (method: string, p: string, body?: unknown) => {
-      const res = await fetch(`http://127.0.0.1:${port}${p}`, {
-        method,
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-      });
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test reads loosely typed JSON
-      return { status: res.status, body: (await res.json()) as any };
-    };
+    const call = (method: string, p: string, body?: unknown) => callApi(`http://127.0.0.1:${port}`, key, method, p, body);
     const secret = webhookSecret('stripe');
     const workspaceId = (await db.selectFrom('workspaces').select('id').executeTakeFirstOrThrow()).id;
     await new SecretStore(db, loadMasterKey({}, dir)).put(workspaceId, 'STRIPE_WEBHOOK_SECRET', { live: secret });

@@ -15,6 +15,7 @@ import { loadMasterKey } from '../../store/src/crypto';
 import { migrateToLatest } from '../../store/src/migrate';
 import { SecretStore } from '../../store/src/secrets';
 import { startHttpPeer } from '../helpers/http-peer';
+import { callApi } from '../helpers/api';
 import { pollUntil, spawnTs, type Spawned } from '../helpers/processes';
 
 /**
@@ -70,15 +71,7 @@ describe('a run survives kill -9 of its worker', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  const call = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${api}${p}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test reads loosely typed JSON
-    return { status: res.status, body: (await res.json().catch(() => undefined)) as any };
-  };
+  const call = (method: string, p: string, body?: unknown) => callApi(api, key, method, p, body);
 
   it('completes after the worker is killed mid-delay, without re-running the finished node', async () => {
     const first = await startWorker();

@@ -140,3 +140,17 @@ export async function startTestApi(o: {
     },
   };
 }
+
+/**
+ * One call to a Switchyard API at `baseUrl` (a server in another process, where startTestApi's `request` is not
+ * at hand) with a workspace key; the body is sent as JSON and the answer read as JSON (undefined when empty).
+ */
+export async function callApi(baseUrl: string, key: string, method: string, path: string, body?: unknown): Promise<ApiResponse> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as ApiBody) : undefined };
+}
