@@ -24,6 +24,8 @@ export const Config = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Comma-separated CIDRs or host names the HTTP integrations may reach although private (e.g. `127.0.0.1/32`). */
   SWITCHYARD_HTTP_ALLOW: z.string().default(''),
+  /** Most connections the worker keeps open to one origin (further requests queue); unset: no limit. */
+  SWITCHYARD_HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).optional(),
   /** The key that wraps every workspace's data key (64 hex or 44 base64 characters); else `<DATA_DIR>/master.key`, created on first start. */
   SWITCHYARD_MASTER_KEY: z.string().optional(),
   /** Base URL overrides for providers, as JSON: `{"stripe":"http://127.0.0.1:12111"}` (self-hosted or compatible servers). */

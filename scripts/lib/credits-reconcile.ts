@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 // A CommonJS package: Node's ESM loader sees only its default export (a named import fails at run time under tsx).
 import proto from '@temporalio/proto';
 import { actionPricing, actionRef, type IntegrationDefinition } from '../../core/src/catalog-sdk';
-import { chargedWorkflows, chargesOf } from '../../store/src/credits.repository';
+import { chargedWorkflows, chargesOf, neverSentChargesOf, sendChecksOf } from '../../store/src/credits.repository';
 import type { Db } from '../../store/src/database';
 
 const EventType = proto.temporal.api.enums.v1.EventType;
@@ -17,10 +17,13 @@ export interface RunReconciliation {
   charges: number;
   credits: number;
   /**
-   * Charges of attempts the worker never finished (it was killed or lost its connection): the charge was
-   * written before the request, which may or may not have left. At most one per attempt in flight at a crash.
+   * Charges of attempts the worker never finished (it was killed) whose request may not have left: the worker's send
+   * journal shows the kill landed while the request was being written (at most one per kill), or there is no journal
+   * verdict (it was not recovered yet, or was lost with the worker's disk: then any charge of an attempt in flight).
    */
   unconfirmed: number;
+  /** Charges written just before a kill whose request never left, refunded from the worker's send journal. */
+  neverSent: number;
   /** Charges for attempts Temporal has no record of: a ledger error. */
   unknown: string[];
   /** Completed attempts of per-request-priced actions with no charge at all: usage that was missed. */
@@ -33,7 +36,7 @@ export interface ReconcileReport {
   runs: RunReconciliation[];
   /** The runs where the ledger and Temporal do not tell the same story (unconfirmed, unknown or missing charges). */
   differences: RunReconciliation[];
-  totals: { runs: number; attempts: number; charges: number; credits: number; unconfirmed: number; unknown: number; missing: number };
+  totals: { runs: number; attempts: number; charges: number; credits: number; unconfirmed: number; neverSent: number; unknown: number; missing: number };
 }
 
 /**
@@ -76,6 +79,11 @@ export async function reconcileCredits(o: {
     if (!executions.has(key)) executions.set(key, { workflowId: c.workflow_id!, runId: c.temporal_run_id! });
   }
   const workflowIds = [...new Set([...executions.values()].map((e) => e.workflowId))];
+  const refundedUnsent = await neverSentChargesOf(o.db, workflowIds);
+  const verdicts = await sendChecksOf(
+    o.db,
+    charges.map((c) => c.id),
+  );
   const attemptRows = workflowIds.length
     ? await o.db.selectFrom('node_attempts').select(['workflow_id', 'activity_id', 'attempt', 'status']).where('workflow_id', 'in', workflowIds).execute()
     : [];
@@ -125,7 +133,17 @@ export async function reconcileCredits(o: {
       const act = activities.get(activityId);
       return (act?.closed ?? false) || runAttempts.some((r) => r.activity_id === activityId && r.attempt > attempt);
     };
-    const report: RunReconciliation = { workflowId, runId, attempts: 0, charges: 0, credits: 0, unconfirmed: 0, unknown: [], missing: [] };
+    const report: RunReconciliation = {
+      workflowId,
+      runId,
+      attempts: 0,
+      charges: 0,
+      credits: 0,
+      unconfirmed: 0,
+      neverSent: refundedUnsent.filter((c) => c.workflow_id === workflowId && c.temporal_run_id === runId).length,
+      unknown: [],
+      missing: [],
+    };
     for (const [, a] of metered) report.attempts += a.lastAttempt;
     for (const c of runCharges) {
       if (c.request_index !== null) report.charges++;
@@ -134,7 +152,7 @@ export async function reconcileCredits(o: {
       // A charge of an attempt still running (pending activity) has no started event yet: not an error.
       if (!act || (c.attempt ?? 0) > Math.max(act.lastAttempt, act.closed ? 0 : Number.MAX_SAFE_INTEGER)) {
         report.unknown.push(`${c.activity_id}#${c.attempt}/${c.request_index ?? 'usage'}`);
-      } else if (c.request_index !== null && interrupted(c.activity_id!, c.attempt!)) report.unconfirmed++;
+      } else if (c.request_index !== null && interrupted(c.activity_id!, c.attempt!) && verdicts.get(c.id) !== 'sent') report.unconfirmed++;
     }
     for (const [activityId, a] of metered) {
       const kind = pricing.get(a.type)!.kind;
@@ -157,6 +175,7 @@ export async function reconcileCredits(o: {
       charges: sum((r) => r.charges),
       credits: sum((r) => r.credits),
       unconfirmed: sum((r) => r.unconfirmed),
+      neverSent: sum((r) => r.neverSent),
       unknown: sum((r) => r.unknown.length),
       missing: sum((r) => r.missing.length),
     },
@@ -178,7 +197,8 @@ export function formatReport(r: ReconcileReport): string {
   const lines = [
     `Credits reconciliation ${r.from} .. ${r.to}`,
     `  runs ${t.runs}, activity attempts ${t.attempts}, requests charged ${t.charges}, credits ${t.credits}`,
-    `  unconfirmed charges ${t.unconfirmed} (worker stopped mid-attempt: the request may not have left), unknown charges ${t.unknown}, missing charges ${t.missing}`,
+    `  unconfirmed charges ${t.unconfirmed} (worker killed while the request was being written, or no journal verdict: it may not have left), unknown charges ${t.unknown}, missing charges ${t.missing}`,
+    `  refunded after a crash ${t.neverSent} (charged just before a kill, request never left: the send journal showed it)`,
   ];
   if (r.differences.length === 0) lines.push('  No differences.');
   for (const d of r.differences) {

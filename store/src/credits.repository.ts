@@ -214,7 +214,7 @@ export const refundKey = (chargeId: string): string => `${chargeId}/refund`;
  * would have expired since). Idempotent by key; usage, run costs and the reconciliation count a refunded charge as
  * no charge. Returns whether this call refunded it.
  */
-export async function refundCharge(db: Db, chargeId: string): Promise<boolean> {
+export async function refundCharge(db: Db, chargeId: string, note = 'Request never reached the provider'): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     // Insert first (a write takes the lock before anything is read; see lockAccount).
     const inserted = await trx
@@ -256,7 +256,7 @@ export async function refundCharge(db: Db, chargeId: string): Promise<boolean> {
             'attempt',
             'request_index',
             'node_key',
-            sql<string>`'Request never reached the provider'`.as('note'),
+            sql<string>`${note}`.as('note'),
             sql<string>`${nowIso()}`.as('created_at'),
             'from_topup',
           ])
@@ -284,6 +284,55 @@ export async function refundCharge(db: Db, chargeId: string): Promise<boolean> {
     }
     return true;
   });
+}
+
+/**
+ * What a stopped worker's send journal says of a charge of an attempt it never finished: its request never left
+ * (the charge was refunded), left (`sent`), or was being written when the worker was killed (`uncertain`).
+ */
+export type SendVerdict = 'never_sent' | 'sent' | 'uncertain';
+
+/** Records the verdicts of a send-journal recovery (idempotent: a verdict once recorded stays). */
+export async function recordSendChecks(db: Db, checks: { chargeId: string; verdict: SendVerdict }[]): Promise<void> {
+  for (let i = 0; i < checks.length; i += 200) {
+    const rows = checks.slice(i, i + 200).map((c) => ({ charge_id: c.chargeId, verdict: c.verdict, checked_at: nowIso() }));
+    await db
+      .insertInto('credit_send_checks')
+      .values(rows)
+      .onConflict((oc) => oc.column('charge_id').doNothing())
+      .execute();
+  }
+}
+
+/** The recorded verdicts of these charges (charges with none are absent). */
+export async function sendChecksOf(db: Db, chargeIds: string[]): Promise<Map<string, SendVerdict>> {
+  const verdicts = new Map<string, SendVerdict>();
+  for (let i = 0; i < chargeIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('credit_send_checks')
+      .select(['charge_id', 'verdict'])
+      .where('charge_id', 'in', chargeIds.slice(i, i + 500))
+      .execute();
+    for (const r of rows) verdicts.set(r.charge_id, r.verdict as SendVerdict);
+  }
+  return verdicts;
+}
+
+/** Charges of these workflows that a send-journal recovery refunded because their request never left. */
+export async function neverSentChargesOf(db: Db, workflowIds: string[]) {
+  const rows = [];
+  for (let i = 0; i < workflowIds.length; i += 500) {
+    rows.push(
+      ...(await db
+        .selectFrom('credit_send_checks')
+        .innerJoin('credit_ledger', 'credit_ledger.id', 'credit_send_checks.charge_id')
+        .select(['credit_ledger.id', 'credit_ledger.workflow_id', 'credit_ledger.temporal_run_id'])
+        .where('credit_send_checks.verdict', '=', 'never_sent')
+        .where('credit_ledger.workflow_id', 'in', workflowIds.slice(i, i + 500))
+        .execute()),
+    );
+  }
+  return rows;
 }
 
 /** Adds (or, for an admin correction, removes) credits that do not expire; returns the account after. */

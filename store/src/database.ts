@@ -133,6 +133,8 @@ export interface Database {
   /** One per workspace: its plan and balance (allowance credits expire at the monthly reset, top-ups do not). */
   credit_accounts: { workspace_id: string; plan: string; allowance_balance: number; topup_balance: number; period: string; updated_at: string };
   /** Every grant (+) and charge (−); test-mode usage is recorded with amount 0. `credits` is the list price. */
+  /** Verdicts of send-journal recoveries (worker/src/credits/send-journal.ts), for the credits reconciliation. */
+  credit_send_checks: { charge_id: string; verdict: string; checked_at: string };
   credit_ledger: {
     id: string;
     workspace_id: string;

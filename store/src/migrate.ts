@@ -6,6 +6,7 @@ import * as nodeAttempts from './migrations/0003-node-attempts';
 import * as webhooks from './migrations/0004-webhooks';
 import * as credits from './migrations/0005-credits';
 import * as creditRefunds from './migrations/0006-credit-refunds';
+import * as creditSendChecks from './migrations/0007-credit-send-checks';
 
 /** Migrations in order; add a file to migrations/ and list it here. Names never change once shipped. */
 const migrations: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0004-webhooks': webhooks,
   '0005-credits': credits,
   '0006-credit-refunds': creditRefunds,
+  '0007-credit-send-checks': creditSendChecks,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

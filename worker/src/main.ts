@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
@@ -10,6 +11,7 @@ import { migrateToLatest } from '../../store/src/migrate';
 import { SecretStore } from '../../store/src/secrets';
 import { parseAllowList } from './http/guarded-http';
 import { ensureCreditsSchedule } from './credits/schedule';
+import { recoverSendJournals, SendJournal } from './credits/send-journal';
 import { createSwitchyardWorker } from './worker';
 import { durationMs } from '../../core/src/graph';
 
@@ -21,6 +23,10 @@ async function main(): Promise<void> {
   setDefaultPlan(db, config.SWITCHYARD_DEFAULT_PLAN);
   const secrets = new SecretStore(db, loadMasterKey(config, config.DATA_DIR));
   await migrateToLatest(db);
+  // Settle the charges a killed worker left behind (refund those whose request never left) before charging anew.
+  const journalDir = path.join(config.DATA_DIR, 'credits-journal');
+  await recoverSendJournals({ dir: journalDir, db, logger });
+  const sendJournal = SendJournal.start(journalDir);
   const address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`;
   const connection = await NativeConnection.connect({ address });
   const worker = await createSwitchyardWorker({
@@ -33,8 +39,10 @@ async function main(): Promise<void> {
     integrations,
     logger,
     httpAllow: parseAllowList(config.SWITCHYARD_HTTP_ALLOW),
+    ...(config.SWITCHYARD_HTTP_MAX_CONNECTIONS ? { httpMaxConnections: config.SWITCHYARD_HTTP_MAX_CONNECTIONS } : {}),
     ...(config.SWITCHYARD_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.SWITCHYARD_WORKFLOW_BUNDLE } } : {}),
     webhookBufferMs: durationMs(config.WEBHOOK_BUFFER_WINDOW as `${number}m`),
+    sendJournal,
   });
   // The monthly credits reset; a failure here must not keep the worker from running flows.
   const scheduleConnection = await Connection.connect({ address });
@@ -48,6 +56,7 @@ async function main(): Promise<void> {
   // Runtime handles SIGINT/SIGTERM: it drains in-flight tasks, then run() resolves.
   await worker.run();
   await worker.closeHttp();
+  sendJournal.close();
   await connection.close();
   await db.destroy();
   process.exit(0); // the IPC channel from `npm start` would otherwise keep the process alive

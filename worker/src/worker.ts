@@ -13,6 +13,7 @@ import { createGuardedHttpClient } from './http/guarded-http';
 import { CREDITS_BALANCE_ACTIVITY, GRANT_ALLOWANCES_ACTIVITY } from '../../core/src/credits';
 import { createCreditsBalanceActivity, createGrantAllowancesActivity } from './credits/reset';
 import { meteringInterceptor, meterRequest } from './credits/metering';
+import type { SendJournal } from './credits/send-journal';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -28,6 +29,8 @@ export interface SwitchyardWorkerOptions {
   endpoints?: Record<string, string>;
   /** Private addresses the HTTP client may reach (tests allow 127.0.0.1). */
   httpAllow: string[];
+  /** Most connections to one origin (SWITCHYARD_HTTP_MAX_CONNECTIONS); default no limit. */
+  httpMaxConnections?: number;
   /** A prebuilt workflow bundle (tests build it once); else the workflows are bundled at start. */
   workflowBundle?: { codePath: string };
   /** Extra activities registered beside the catalog's (benchmarks' no-op actions). */
@@ -36,6 +39,8 @@ export interface SwitchyardWorkerOptions {
   webhookBufferMs?: number;
   /** Credits metering of every catalog action (default on; benchmarks turn it off to measure its cost). */
   metering?: boolean;
+  /** Where each charged request is followed until it leaves (see credits/send-journal.ts); none in most tests. */
+  sendJournal?: SendJournal;
   tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
 }
 
@@ -43,7 +48,11 @@ export interface SwitchyardWorkerOptions {
 export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promise<Worker & { closeHttp(): Promise<void> }> {
   const metering = o.metering ?? true;
   // Every request an action sends is charged right before it leaves (see credits/metering.ts).
-  const http = createGuardedHttpClient({ allow: o.httpAllow, ...(metering ? { onRequest: meterRequest } : {}) });
+  const http = createGuardedHttpClient({
+    allow: o.httpAllow,
+    ...(o.httpMaxConnections ? { maxConnectionsPerOrigin: o.httpMaxConnections } : {}),
+    ...(metering ? { onRequest: meterRequest } : {}),
+  });
   const actionDeps = { http, logger: o.logger, secrets: o.secrets, endpoints: o.endpoints ?? {}, db: o.db };
   const worker = await Worker.create({
     connection: o.connection,
@@ -59,7 +68,13 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
       [CREDITS_BALANCE_ACTIVITY]: createCreditsBalanceActivity(o.db),
       ...o.extraActivities,
     },
-    ...(metering ? { interceptors: { activity: [meteringInterceptor({ db: o.db, integrations: o.integrations, logger: o.logger })] } } : {}),
+    ...(metering
+      ? {
+          interceptors: {
+            activity: [meteringInterceptor({ db: o.db, integrations: o.integrations, logger: o.logger, ...(o.sendJournal ? { journal: o.sendJournal } : {}) })],
+          },
+        }
+      : {}),
     ...o.tuning,
   });
   return Object.assign(worker, { closeHttp: () => http.close() });

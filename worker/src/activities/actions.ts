@@ -167,8 +167,9 @@ export function actionContext(o: {
     signal: cancellationSignal,
     run: { workspaceId: o.workspaceId, workflowId: execution.workflowId, runId: execution.runId, nodeId: o.nodeKey, attempt: info.attempt },
     secrets,
-    // For providers reached without ctx.http (SMTP); a no-op where nothing is metered.
-    meter: { request: async () => void (await meterRequest()), usage: (credits) => currentMeter()?.reportUsage(credits) },
+    // For providers reached without ctx.http (SMTP); a no-op where nothing is metered. Such a request is taken to be
+    // on its way as soon as it is charged (no client tells when its bytes leave): a kill leaves it uncertain, never refunded.
+    meter: { request: async () => (await meterRequest())?.sending?.(), usage: (credits) => currentMeter()?.reportUsage(credits) },
     ...(endpoint ? { endpoint } : {}),
   };
 }

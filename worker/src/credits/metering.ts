@@ -8,6 +8,8 @@ import { NonRetryableError } from '../../../core/src/errors';
 import type { ActionActivityInput, ActionActivityResult } from '../../../core/src/run';
 import { charge, refundCharge, type Charge } from '../../../store/src/credits.repository';
 import type { Db } from '../../../store/src/database';
+import type { RequestTicket } from '../http/guarded-http';
+import type { SendJournal } from './send-journal';
 
 /**
  * Credits metering, in an activity interceptor (never in workflow code, which re-runs on replay).
@@ -18,7 +20,9 @@ import type { Db } from '../../../store/src/database';
  * transaction with the balance check, before anything is sent. So an attempt that sends nothing (bad
  * input, missing secret, no credits) costs nothing, and a retry or replay can never charge a key twice. A
  * request that then fails before any byte could reach the provider (address guard, DNS, connection refused,
- * connect timeout) is refunded (`<key>/refund`), so it costs nothing either.
+ * connect timeout) is refunded (`<key>/refund`), so it costs nothing either. Each charge is also followed in the
+ * worker's send journal (see send-journal.ts), so a charge whose request a kill kept from leaving is refunded by the
+ * next worker to start.
  */
 export class AttemptMeter {
   private requests = 0;
@@ -32,9 +36,12 @@ export class AttemptMeter {
   private fixedPaid = false;
   /** Set when the workspace could not pay: the interceptor fails the attempt with it, whatever the action made of the error. */
   refusal: ApplicationFailure | undefined;
+  /** The journal keys of this attempt's charges, settled when the attempt ends. */
+  private readonly journaled: string[] = [];
 
   constructor(
     private readonly db: Db,
+    private readonly journal: SendJournal | undefined,
     private readonly o: {
       integration: IntegrationDefinition;
       action: ActionDefinition;
@@ -50,9 +57,10 @@ export class AttemptMeter {
 
   /**
    * Charges the next request; throws (and nothing may be sent) when the workspace cannot pay for it. Returns the
-   * refund to call if the request then never reaches the provider (an attempt that sent nothing costs nothing).
+   * request's ticket: the HTTP client tells it when the request is being written, and when it never left (a refund:
+   * an attempt that sent nothing costs nothing).
    */
-  async request(): Promise<(() => Promise<void>) | undefined> {
+  async request(): Promise<RequestTicket | undefined> {
     if (this.refusal) throw new NonRetryableError(this.refusal.message, { code: this.refusal.type ?? CREDITS_EXHAUSTED });
     const index = this.requests++;
     const fixed = this.o.action.credits;
@@ -61,18 +69,37 @@ export class AttemptMeter {
     // A fixed price is charged once per attempt, with its first request that goes out; a free action is never charged.
     const price = fixed === undefined ? (reserve ?? 1) : this.fixedPaid ? 0 : fixed;
     if (price === 0) return undefined;
+    const journaled = this.journal ? chargeKey({ ...this.o, request: index }) : undefined;
+    if (journaled !== undefined) {
+      // Before the charge is written: a kill right after it must still find the charge in the journal.
+      this.journal!.intent(journaled);
+      this.journaled.push(journaled);
+    }
     const key = await this.charge(price, index, false);
     if (fixed !== undefined) this.fixedPaid = true;
     if (reserve !== undefined) this.reserved = true;
     this.billable++;
-    if (key === undefined) return undefined;
-    return async () => {
-      if (!(await refundCharge(this.db, key))) return;
-      this.charged -= price;
-      this.billable--;
-      if (fixed !== undefined) this.fixedPaid = false;
-      if (reserve !== undefined) this.reserved = false;
+    // A key charged before is another attempt's (Temporal delivered this one twice): not ours to follow or refund.
+    if (key === undefined) {
+      if (journaled !== undefined) this.journal!.done(journaled);
+      return undefined;
+    }
+    const journal = this.journal;
+    return {
+      ...(journal ? { sending: () => journal.sending(key), sent: () => journal.sent(key) } : {}),
+      notSent: async () => {
+        if (!(await refundCharge(this.db, key))) return;
+        this.charged -= price;
+        this.billable--;
+        if (fixed !== undefined) this.fixedPaid = false;
+        if (reserve !== undefined) this.reserved = false;
+      },
     };
+  }
+
+  /** The attempt ended: nothing of its charges is left for a send-journal recovery to settle. */
+  ended(): void {
+    for (const key of this.journaled) this.journal!.done(key);
   }
 
   /**
@@ -160,13 +187,13 @@ export function currentMeter(): AttemptMeter | undefined {
   return meters.getStore();
 }
 
-/** The guarded HTTP client's `onRequest` hook: charges the current attempt's next request; returns its refund. */
-export function meterRequest(): Promise<(() => Promise<void>) | undefined> | undefined {
+/** The guarded HTTP client's `onRequest` hook: charges the current attempt's next request; returns its ticket. */
+export function meterRequest(): Promise<RequestTicket | undefined> | undefined {
   return meters.getStore()?.request();
 }
 
 /** The activity interceptor that meters every catalog action; other activities pass through untouched. */
-export function meteringInterceptor(o: { db: Db; integrations: IntegrationDefinition[]; logger: Logger }): ActivityInterceptorsFactory {
+export function meteringInterceptor(o: { db: Db; integrations: IntegrationDefinition[]; logger: Logger; journal?: SendJournal }): ActivityInterceptorsFactory {
   const actions = new Map<string, { integration: IntegrationDefinition; action: ActionDefinition }>();
   for (const integration of o.integrations) for (const action of integration.actions) actions.set(actionRef(integration, action), { integration, action });
   return (ctx: Context) => ({
@@ -176,7 +203,7 @@ export function meteringInterceptor(o: { db: Db; integrations: IntegrationDefini
         const priced = actions.get(info.activityType);
         // Standalone activities (no workflow) are not catalog runs: nothing to meter.
         if (!priced || !info.workflowExecution) return next(input);
-        const meter = new AttemptMeter(o.db, {
+        const meter = new AttemptMeter(o.db, o.journal, {
           ...priced,
           ref: info.activityType,
           namespace: info.workflowNamespace ?? 'default',
@@ -190,11 +217,13 @@ export function meteringInterceptor(o: { db: Db; integrations: IntegrationDefini
         try {
           result = (await meters.run(meter, () => next(input))) as ActionActivityResult;
         } catch (err) {
+          meter.ended();
           // The action may have wrapped the meter's error (SDKs do): the refusal is what the run must see.
           if (meter.refusal) throw meter.refusal;
           await meter.settleFailedCall().catch((settleErr: unknown) => o.logger.warn({ err: settleErr }, 'could not settle a reserved call'));
           throw err;
         }
+        meter.ended();
         // It may also have swallowed it and reported success without the request it could not pay for: the node
         // must still wait for credits (or fail for the plan), not go on with a result that lacks that request.
         if (meter.refusal) throw meter.refusal;

@@ -259,7 +259,7 @@ describe('onRequest', () => {
       });
     });
     const undone: string[] = [];
-    const onRequest = (req: { url: string }) => async () => void undone.push(req.url);
+    const onRequest = (req: { url: string }) => ({ notSent: async () => void undone.push(req.url) });
     // Connection refused (allowed address, nobody listening).
     await withClient({ ...allowLoopback, onRequest }, async (client) => {
       await expect(client.request({ url: `http://127.0.0.1:${closed}/x` })).rejects.toMatchObject({ options: { code: 'CONNECTION_FAILED' } });
@@ -275,6 +275,44 @@ describe('onRequest', () => {
       await expect(client.request({ url: `http://localhost:${port}/json` })).rejects.toMatchObject({ options: { code: 'ADDRESS_BLOCKED' } });
     });
     expect(undone).toEqual([`http://127.0.0.1:${closed}/x`, `${base}/json`, `http://localhost:${port}/json`]);
+  });
+
+  it('tells the ticket right before the first byte is written and right after the last, in order, with the server seeing nothing before', async () => {
+    const steps: string[] = [];
+    const before = hits.length;
+    const onRequest = (req: { url: string }) => ({
+      sending: () => steps.push(`sending ${new URL(req.url).pathname} (server saw ${hits.length - before})`),
+      sent: () => steps.push(`sent ${new URL(req.url).pathname}`),
+      notSent: async () => void steps.push('refunded'),
+    });
+    await withClient({ ...allowLoopback, onRequest }, async (client) => {
+      await client.request({ url: `${base}/json`, method: 'POST', body: JSON.stringify({ big: 'x'.repeat(50_000) }) });
+      await client.request({ url: `${base}/redirect/1` });
+    });
+    expect(steps).toEqual([
+      'sending /json (server saw 0)',
+      'sent /json',
+      'sending /redirect/1 (server saw 1)',
+      'sent /redirect/1',
+      'sending /redirect/0 (server saw 2)',
+      'sent /redirect/0',
+      'sending /json (server saw 3)',
+      'sent /json',
+    ]);
+  });
+
+  it('keeps the charge of a request that was written, even when the server then never answers', async () => {
+    const silent = net.createServer(() => {}).listen(0, '127.0.0.1');
+    await new Promise((r) => silent.once('listening', r));
+    const steps: string[] = [];
+    const onRequest = () => ({ sending: () => steps.push('sending'), sent: () => steps.push('sent'), notSent: async () => void steps.push('refunded') });
+    await withClient({ ...allowLoopback, onRequest, timeoutMs: 300 }, async (client) => {
+      await expect(client.request({ url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/x` })).rejects.toMatchObject({
+        options: { code: 'TIMEOUT' },
+      });
+    });
+    silent.close();
+    expect(steps).toEqual(['sending', 'sent']);
   });
 
   it('tells connect-phase failures (never sent) from the rest', () => {

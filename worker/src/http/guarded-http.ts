@@ -1,7 +1,7 @@
 import dns from 'node:dns';
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { Agent, request as undiciRequest } from 'undici';
+import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../../core/src/catalog-sdk';
 import { NonRetryableError, RetryableError } from '../../../core/src/errors';
 import { classifyAddress } from '../../../core/src/net/address-guard';
@@ -15,22 +15,35 @@ export interface GuardedHttpOptions {
   maxResponseBytes?: number;
   /** Default 5. */
   maxRedirects?: number;
+  /** Most connections open to one origin; further requests wait in undici's queue (charged, not sent). Default: no limit. */
+  maxConnectionsPerOrigin?: number;
   /**
-   * Called right before each request and each redirect hop leaves; if it throws, nothing is sent. It may return
-   * an undo (a refund of what it charged), called when the request then failed before any byte could reach the
-   * server: the address guard refused the address, DNS failed, the connection was refused or timed out, or the
-   * request was aborted before it was dispatched.
+   * Called before each request and each redirect hop is sent; if it throws, nothing is sent. It may return a
+   * ticket to follow that request (see {@link RequestTicket}).
    */
-  onRequest?: (req: { method: string; url: string }) => void | NotSent | Promise<void | NotSent | undefined>;
+  onRequest?: (req: { method: string; url: string }) => void | RequestTicket | Promise<void | RequestTicket | undefined>;
 }
 
-/** What `onRequest` returns to hear that its request never left. */
-export type NotSent = () => Promise<void>;
+/** What `onRequest` returns to follow its request; each hook is optional. */
+export interface RequestTicket {
+  /** Called synchronously right before the request's first byte is written to a connected socket. */
+  sending?(): void;
+  /** Called synchronously once the whole request has been handed to the socket. */
+  sent?(): void;
+  /**
+   * Called when the request failed before any byte was written: the address guard refused the address, DNS
+   * failed, the connection could not be made, or the request was aborted before it was dispatched.
+   */
+  notSent?(): Promise<void>;
+}
 
 /** Errors of the connect phase: nothing of the request was written to a socket. */
 const NOT_SENT_CODES = new Set(['ADDRESS_BLOCKED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
 
-/** Whether `err` (as `exchange` throws it, with undici's error as its cause) proves the request never left. */
+/**
+ * Whether `err` (as `exchange` throws it, with undici's error as its cause) proves the request never left. The
+ * client itself knows better (no byte was written unless undici started writing); this is for errors alone.
+ */
 export function neverSent(err: unknown): boolean {
   const codes = (e: unknown): boolean => {
     if (e instanceof AggregateError && e.errors.length > 0) return e.errors.every(codes);
@@ -157,7 +170,7 @@ export function createGuardedHttpClient(options: GuardedHttpOptions = {}): HttpC
   };
 
   // Our own timer bounds the whole exchange, so undici's idle timeouts are off.
-  const agent = new Agent({ connect: { lookup }, headersTimeout: 0, bodyTimeout: 0 });
+  const agent = new Agent({ connect: { lookup }, headersTimeout: 0, bodyTimeout: 0, connections: options.maxConnectionsPerOrigin ?? null });
 
   /** Rejects bad schemes and blocked IP literals, for which `lookup` is never called. */
   function checkTarget(url: URL): void {
@@ -179,9 +192,10 @@ export function createGuardedHttpClient(options: GuardedHttpOptions = {}): HttpC
     body: string | Uint8Array | undefined,
     maxBytes: number,
     signal: AbortSignal,
+    watch: Watch,
   ): Promise<Exchange> {
     try {
-      const res = await undiciRequest(url, { dispatcher: agent, method: method as 'GET', headers, body: body ?? null, signal });
+      const res = await undiciRequest(url, { dispatcher: watched(agent, watch), method: method as 'GET', headers, body: body ?? null, signal });
       const flat: Record<string, string> = {};
       for (const [name, value] of Object.entries(res.headers)) {
         if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
@@ -248,18 +262,19 @@ export function createGuardedHttpClient(options: GuardedHttpOptions = {}): HttpC
       let body = req.body;
       for (let hop = 0; ; hop++) {
         checkTarget(url);
-        const notSent = (await options.onRequest?.({ method, url: url.href })) ?? undefined;
+        const ticket = (await options.onRequest?.({ method, url: url.href })) ?? undefined;
+        const watch: Watch = { started: false, ticket };
         // A refund that fails leaves the charge in place (the reconciliation shows it); the request's own error wins.
-        const refund = async () => void (await notSent?.().catch(() => undefined));
+        const refund = async () => void (await ticket?.notSent?.().catch(() => undefined));
         if (controller.signal.aborted) {
           await refund();
           throw controller.signal.reason;
         }
         let res: Exchange;
         try {
-          res = await exchange(url, method, headers, body, maxBytes, controller.signal);
+          res = await exchange(url, method, headers, body, maxBytes, controller.signal, watch);
         } catch (err) {
-          if (neverSent(err)) await refund();
+          if (!watch.started || neverSent(err)) await refund();
           throw err;
         }
         const location = res.headers.location;
@@ -344,6 +359,43 @@ export function createGuardedHttpClient(options: GuardedHttpOptions = {}): HttpC
     fetch: guardedFetch,
     close: () => agent.close(),
   };
+}
+
+/** One request's ticket, and whether undici started writing it. */
+interface Watch {
+  started: boolean;
+  ticket: RequestTicket | undefined;
+}
+
+/**
+ * The agent, as a dispatcher that tells `watch` when undici writes the request: `onConnect` runs synchronously
+ * right before the first byte is written, `onRequestSent` right after the last one was handed to the socket.
+ */
+function watched(agent: Agent, watch: Watch): Dispatcher {
+  const dispatch = (opts: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean =>
+    agent.dispatch(
+      opts,
+      new Proxy(handler, {
+        get(target, prop) {
+          if (prop === 'onConnect') {
+            return (...args: unknown[]) => {
+              watch.started = true;
+              watch.ticket?.sending?.();
+              return (target.onConnect as (...a: unknown[]) => void).apply(target, args);
+            };
+          }
+          if (prop === 'onRequestSent') {
+            return () => {
+              watch.ticket?.sent?.();
+              return (target as { onRequestSent?: () => void }).onRequestSent?.();
+            };
+          }
+          const value = Reflect.get(target, prop, target) as unknown;
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      }),
+    );
+  return { dispatch } as unknown as Dispatcher;
 }
 
 function describe(err: unknown): string {
