@@ -30,6 +30,7 @@ import { openDatabase } from '../store/src/database';
 import { migrateToLatest } from '../store/src/migrate';
 import { ephemeralSecretStore } from '../store/src/secrets';
 import { createSwitchyardWorker, WORKFLOWS_PATH } from '../worker/src/worker';
+import { SendJournal } from '../worker/src/credits/send-journal';
 
 const { values: args } = parseArgs({
   options: {
@@ -92,6 +93,8 @@ async function main(): Promise<void> {
         httpAllow: ['127.0.0.1/32'],
         workflowBundle: { codePath: bundlePath },
         metering: side === 'on',
+        // Metering as the worker runs it: each charged request is followed in a send journal too.
+        ...(side === 'on' ? { sendJournal: SendJournal.start(path.join(tmp, 'credits-journal')) } : {}),
       });
       return { side, taskQueue, worker, running: worker.run() };
     }),
