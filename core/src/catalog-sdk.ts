@@ -193,6 +193,11 @@ export interface IntegrationDefinition {
   testConnection?(ctx: ActionContext): Promise<{ detail: string }>;
   /** Webhook sources this integration receives (signature check, event id and type); see core/src/webhooks.ts. */
   webhooks?: WebhookSource[];
+  /**
+   * An instant integration (the generic HTTP action: any API, described by the user rather than the catalog): it runs
+   * only with the workspace's Backend functions switch on (App Settings), and installing it does not turn that on.
+   */
+  instant?: boolean;
 }
 
 /**
@@ -226,6 +231,8 @@ export interface ActionInfo {
   integration: string;
   /** The integration's title (`HTTP`, `Stripe`), as messages name it. */
   integrationTitle?: string;
+  /** Set for the actions of an instant integration (they need the Backend functions switch on). */
+  instant?: boolean;
   title: string;
   description: string;
   inputSchema: JsonSchema;
@@ -249,6 +256,7 @@ export function describeAction(integration: IntegrationDefinition, action: Actio
     ref: actionRef(integration, action),
     integration: integration.key,
     integrationTitle: integration.title,
+    ...(integration.instant ? { instant: true } : {}),
     title: action.title,
     description: action.description,
     inputSchema: z.toJSONSchema(action.input, { io: 'input', unrepresentable: 'any' }) as JsonSchema,

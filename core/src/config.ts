@@ -53,7 +53,10 @@ export const Config = z.object({
   /** Largest webhook body `/hooks` accepts (larger: 413). */
   WEBHOOK_BODY_LIMIT: z.string().default('1mb'),
   /** How long an event no run waits for is kept for a waitForWebhook node registered just after it. */
-  WEBHOOK_BUFFER_WINDOW: z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '10m'").default('10m'),
+  WEBHOOK_BUFFER_WINDOW: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '10m'")
+    .default('10m'),
 });
 export type Config = z.infer<typeof Config> & { databaseUrl: string };
 

@@ -103,7 +103,10 @@ export const EndNode = z
   .strict();
 
 /** A payload field as a dot path, e.g. `data.object.metadata.order_id`. */
-export const FieldPath = z.string().regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, 'a dot path such as data.object.metadata.order_id').max(300);
+export const FieldPath = z
+  .string()
+  .regex(/^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/, 'a dot path such as data.object.metadata.order_id')
+  .max(300);
 
 /** A workspace secret's name: upper case, digits and _. */
 export const SecretName = z.string().regex(/^[A-Z][A-Z0-9_]{0,99}$/, 'a secret name such as STRIPE_WEBHOOK_SECRET');

@@ -30,6 +30,8 @@ export const ProblemCodes = {
   UNSUPPORTED_TRIGGER: 'UNSUPPORTED_TRIGGER',
   /** The workspace's plan does not include integrations (Free): "Builder plan required". */
   PLAN_REQUIRED: 'PLAN_REQUIRED',
+  /** An instant integration (the generic HTTP action) while App Settings' Backend functions switch is off. */
+  BACKEND_FUNCTIONS_OFF: 'BACKEND_FUNCTIONS_OFF',
 } as const;
 export type ProblemCode = keyof typeof ProblemCodes;
 

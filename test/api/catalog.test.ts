@@ -72,7 +72,7 @@ beforeAll(async () => {
     if (hit.path === '/me') return { body: { ok: true } };
     return { body: { echoed: JSON.parse(hit.body).message, keySeen: key } };
   });
-  api = await startTestApi({ taskQueue, integrations: all });
+  api = await startTestApi({ taskQueue, integrations: all, backendFunctions: false });
   [worker, temporal] = await Promise.all([startTestWorker({ db: api.db, taskQueue, integrations: all, endpoints: { acme: peer.url } }), temporalClient()]);
 });
 
@@ -135,6 +135,54 @@ describe('catalog, setup variables, secrets and test mode', () => {
     const detail = await api.request('GET', '/api/catalog/acme');
     expect(detail.body.installedAt).toEqual(expect.any(String));
     expect(detail.body.setupStatus).toEqual([expect.objectContaining({ name: 'ACME_API_KEY', live: false, test: false })]);
+  });
+
+  it('runs the generic HTTP action (an instant integration) only with Backend functions on: refused at publish and at run, naming the node and the switch', async () => {
+    const ws = await api.createWorkspace('Instant');
+    const as = (method: string, path: string, body?: unknown) => api.request(method, path, { key: ws.keys.live, ...(body !== undefined ? { body } : {}) });
+    expect((await as('GET', '/api/settings')).body.backendFunctions).toBe(false);
+    const created = await as('POST', '/api/flows', {
+      name: 'Instant',
+      document: {
+        trigger: { type: 'event', event: 'instant.ping' },
+        nodes: [{ id: 'call_api', type: 'action', action: 'http.request@1', inputs: { url: `${peer.url}/me` } }],
+        edges: [{ from: 'trigger', to: 'call_api' }],
+      },
+    });
+    expect(created.status).toBe(201);
+    const refused = await as('POST', `/api/flows/${created.body.id}/publish`, {});
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.details.problems).toEqual([
+      {
+        code: 'BACKEND_FUNCTIONS_OFF',
+        nodeId: 'call_api',
+        message: expect.stringMatching(/Backend functions are off.*"call_api".*generic HTTP action.*Switch on Backend functions in App Settings/),
+      },
+    ]);
+    // Installing the HTTP integration does not turn the switch on: it is an instant one, not ready-made.
+    expect((await as('POST', '/api/catalog/http/install')).body.backendFunctions).toBe(false);
+    expect((await as('PATCH', '/api/settings', { backendFunctions: true })).body.backendFunctions).toBe(true);
+    expect((await as('POST', `/api/flows/${created.body.id}/publish`, {})).status).toBe(201);
+    // Switched off after publishing: the published version does not start, and nothing is left claimed.
+    await as('PATCH', '/api/settings', { backendFunctions: false });
+    const event = await as('POST', '/v1/events', { name: 'instant.ping', id: 'instant-1', data: {} });
+    expect(event.status).toBe(403);
+    expect(event.body.error.message).toMatch(/Backend functions are off.*"call_api"/);
+    const manual = await as('POST', `/api/flows/${created.body.id}/runs`, { data: {} });
+    expect(manual.status).toBe(403);
+    expect((await as('GET', '/api/runs')).body.runs).toEqual([]);
+    // On again: the same event runs.
+    await as('PATCH', '/api/settings', { backendFunctions: true });
+    expect((await as('POST', '/v1/events', { name: 'instant.ping', id: 'instant-1', data: {} })).status).toBe(202);
+    // It calls the peer the next test counts: let it finish first.
+    await pollUntil(
+      'the instant run to end',
+      async () => {
+        const [run] = (await as('GET', '/api/runs')).body.runs as { status: string }[];
+        return run && run.status !== 'running' ? run : undefined;
+      },
+      30_000,
+    );
   });
 
   it('refuses to publish while a setup variable is missing, naming it and where to get it; adding it makes publish succeed', async () => {

@@ -237,6 +237,22 @@ describe('the editor in a browser, end to end', () => {
     await page.getByRole('button', { name: 'Save draft' }).click();
     await page.locator('.sy-save-state', { hasText: /^Saved$/ }).waitFor();
     await shot('02-editor-flow');
+    // A fresh workspace has Backend functions off, and the generic HTTP action needs them: publish says so and
+    // where to switch them on; the user does, comes back and publishes.
+    await page.locator('.sy-toolbar').getByRole('button', { name: 'Publish', exact: true }).click();
+    const refused = page.getByRole('dialog', { name: 'Publish' });
+    await refused.getByRole('button', { name: 'Publish', exact: true }).click();
+    await refused
+      .getByRole('alert')
+      .getByText(/Backend functions are off/)
+      .first()
+      .waitFor();
+    await refused.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'App Settings' }).click();
+    await page.getByRole('switch').check();
+    await page.getByText('Backend functions on').waitFor();
+    await page.goto(`${base}/#/flows/${flowId}`);
+    await canvasNode('http_request').waitFor();
     await publish('First version: fetch the order', 1);
 
     const saved = (await (await fetch(`${base}/api/flows/${flowId}`, { headers: { authorization: `Bearer ${liveKey}` } })).json()) as {

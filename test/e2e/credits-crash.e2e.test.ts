@@ -17,6 +17,7 @@ import { loadMasterKey } from '../../store/src/crypto';
 import { openDatabase, type Db } from '../../store/src/database';
 import { migrateToLatest } from '../../store/src/migrate';
 import { SecretStore } from '../../store/src/secrets';
+import { setBackendFunctions } from '../../store/src/settings.repository';
 import { startHttpPeer } from '../helpers/http-peer';
 import { callApi } from '../helpers/api';
 import { pollUntil, spawnTs, type Spawned } from '../helpers/processes';
@@ -76,6 +77,7 @@ describe('metering is exact across worker kills', () => {
     const boot = await ensureWorkspace(db);
     key = boot.keys!.live;
     workspaceId = boot.workspaceId;
+    await setBackendFunctions(db, workspaceId, true); // the flows use the generic HTTP action
     await openAccount(db, { workspaceId, plan: 'builder', credits: 100_000 });
     temporal = connectTemporal({ address: inject('temporalAddress'), namespace: 'default', taskQueue });
     connection = await Connection.connect({ address: inject('temporalAddress') });

@@ -89,6 +89,8 @@ describe('npm start, end to end', () => {
     const created = await call('POST', '/api/flows', { name: 'Welcome pro users', document });
     expect(created.status).toBe(201);
     expect(created.body.problems).toEqual([]);
+    // As the README says: the generic HTTP action needs Backend functions on.
+    expect((await call('PATCH', '/api/settings', { backendFunctions: true })).status).toBe(200);
     const published = await call('POST', `/api/flows/${created.body.id}/publish`, { note: 'first version' });
     expect(published).toMatchObject({ status: 201, body: { version: 1 } });
 

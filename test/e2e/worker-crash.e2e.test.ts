@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { catalog, integrations } from '../../catalog';
 import { createApp } from '../../server/src/app';
 import { ensureWorkspace } from '../../server/src/bootstrap';
+import { setBackendFunctions } from '../../store/src/settings.repository';
 import { connectTemporal, type TemporalAccess } from '../../server/src/temporal';
 import { openDatabase, type Db } from '../../store/src/database';
 import { loadMasterKey } from '../../store/src/crypto';
@@ -51,7 +52,9 @@ describe('a run survives kill -9 of its worker', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-crash-'));
     db = openDatabase(path.join(dir, 'switchyard.db'));
     await migrateToLatest(db);
-    key = (await ensureWorkspace(db)).keys!.live;
+    const boot = await ensureWorkspace(db);
+    key = boot.keys!.live;
+    await setBackendFunctions(db, boot.workspaceId, true); // the flow uses the generic HTTP action
     temporal = connectTemporal({ address: inject('temporalAddress'), namespace: 'default', taskQueue });
     const secrets = new SecretStore(db, loadMasterKey({}, dir));
     const app = createApp({ db, temporal, catalog, integrations, secrets, logger: pino({ level: 'silent' }), bodyLimit: '1mb' });

@@ -6,6 +6,7 @@ import { catalog, integrations } from '../../catalog';
 import { catalogIndex, type IntegrationDefinition, type RunMode } from '../../core/src/catalog-sdk';
 import { createApp } from '../../server/src/app';
 import { ensureWorkspace } from '../../server/src/bootstrap';
+import { setBackendFunctions } from '../../store/src/settings.repository';
 import { generateApiKey } from '../../server/src/http/auth';
 import { connectTemporal, type TemporalAccess } from '../../server/src/temporal';
 import type { Db } from '../../store/src/database';
@@ -68,6 +69,8 @@ export async function startTestApi(o: {
   integrations?: IntegrationDefinition[];
   /** The admin token; default a random one; `null` starts the API without one (the admin API is off). */
   adminToken?: string | null;
+  /** App Settings' Backend functions switch of the bootstrap workspace (default on: most tests use the HTTP action). */
+  backendFunctions?: boolean;
 }): Promise<TestApi> {
   const adminToken = o.adminToken === null ? undefined : (o.adminToken ?? `sy_admin_${crypto.randomBytes(24).toString('hex')}`);
   const db = o.db ?? (await testDb());
@@ -98,6 +101,7 @@ export async function startTestApi(o: {
   const bootstrap = await ensureWorkspace(db);
   if (!bootstrap.keys) throw new Error('startTestApi needs a fresh database: ensureWorkspace returned no keys');
   const keys = bootstrap.keys;
+  if (o.backendFunctions !== false) await setBackendFunctions(db, bootstrap.workspaceId, true);
 
   return {
     url,
@@ -128,6 +132,7 @@ export async function startTestApi(o: {
       const test = generateApiKey('test' satisfies RunMode);
       await insertApiKey(db, { workspaceId: ws.id, mode: 'live', prefix: live.prefix, hash: live.hash });
       await insertApiKey(db, { workspaceId: ws.id, mode: 'test', prefix: test.prefix, hash: test.hash });
+      if (o.backendFunctions !== false) await setBackendFunctions(db, ws.id, true);
       return { workspaceId: ws.id, keys: { live: live.key, test: test.key } };
     },
     async close() {

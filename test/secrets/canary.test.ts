@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { catalog, integrations } from '../../catalog';
 import { createApp } from '../../server/src/app';
 import { ensureWorkspace } from '../../server/src/bootstrap';
+import { setBackendFunctions } from '../../store/src/settings.repository';
 import { connectTemporal, type TemporalAccess } from '../../server/src/temporal';
 import { masterKeyFrom } from '../../store/src/crypto';
 import { openDatabase, type Db } from '../../store/src/database';
@@ -54,7 +55,9 @@ describe('secrets never leak (canary)', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-canary-'));
     db = openDatabase(path.join(dir, 'switchyard.db'));
     await migrateToLatest(db);
-    keys = (await ensureWorkspace(db)).keys!;
+    const boot = await ensureWorkspace(db);
+    keys = boot.keys!;
+    await setBackendFunctions(db, boot.workspaceId, true); // the flow uses the generic HTTP action
     const secrets = new SecretStore(db, masterKeyFrom(crypto.randomBytes(32), 'canary master key'));
     temporal = connectTemporal({ address: inject('temporalAddress'), namespace: 'default', taskQueue });
     const app = createApp({ db, temporal, catalog, integrations, secrets, logger: logger.child({ name: 'server' }), bodyLimit: '1mb' });

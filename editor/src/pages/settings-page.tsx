@@ -28,8 +28,8 @@ export function SettingsPage(_props: object) {
       <div className="card section">
         <h2>Webhook endpoints</h2>
         <p className="muted">
-          Incoming webhooks (a URL per flow that a provider such as Stripe or GitHub calls) arrive with the webhooks feature. Until then, send app events to the
-          endpoint above.
+          A flow with a webhook trigger gets its own live and test URL when it is published, and each workspace has an inbox per provider for flows that wait
+          for an event. Their URLs, deliveries and replays are on the <a href={href({ page: 'webhooks' })}>Webhooks</a> page.
         </p>
       </div>
     </section>
@@ -53,8 +53,8 @@ function BackendFunctions() {
           <h2 id={`${id}-title`}>Backend functions</h2>
           <p className="muted" id={`${id}-desc`}>
             Backend functions run integration code on this server. Installing a ready-made integration from the <a href={href({ page: 'catalog' })}>Catalog</a>{' '}
-            turns them on; instant integrations and code steps need them too. The switch is recorded; it does not block the generic HTTP action yet. Your plan
-            and credits are on the <a href={href({ page: 'credits' })}>Credits</a> page.
+            turns them on. Instant integrations (the generic HTTP action) and code steps need them: while they are off, a flow that uses one can be neither
+            published nor run. Your plan and credits are on the <a href={href({ page: 'credits' })}>Credits</a> page.
           </p>
         </div>
         <label className="switch" htmlFor={`${id}-switch`}>

@@ -84,20 +84,21 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
       method: 'post',
       path: '/api/catalog/:key/install',
       tag: 'Catalog',
-      summary: 'Install an integration into the workspace: switches backend functions on and lists the setup variables still missing',
+      summary:
+        'Install an integration into the workspace: a ready-made one switches backend functions on (an instant one, the generic HTTP action, does not); lists the setup variables still missing',
       params: KeyParams,
       responses: { 200: { description: 'Installed' }, 404: { description: 'Not in the catalog' } },
       async handler({ params, auth }) {
         const integration = requireIntegration(integrations, params.key);
         const { installedAt } = await installIntegration(db, auth.workspaceId, integration.key);
-        // Ready-made integrations bring their backend functions with them.
-        await setBackendFunctions(db, auth.workspaceId, true);
+        // Ready-made integrations bring their backend functions with them; an instant one needs the switch turned on.
+        if (!integration.instant) await setBackendFunctions(db, auth.workspaceId, true);
         const status = await setupStatus(secrets, auth.workspaceId, integration);
         return {
           body: {
             key: integration.key,
             installedAt,
-            backendFunctions: true,
+            backendFunctions: (await getSettings(db, auth.workspaceId)).backendFunctions,
             missing: status.filter((v) => v.required && !v.live && !v.test),
             setupStatus: status,
           },

@@ -7,6 +7,7 @@ import type { Db } from '../../../store/src/database';
 import type { ServerDeps } from '../deps';
 import { missingSetupProblems } from './catalog.service';
 import { planProblems } from './credits.service';
+import { backendFunctionsProblems } from './settings.service';
 import { defaultSecretName, ensureInbox, syncFlowEndpoint, webhookSources } from './webhooks.service';
 import * as flows from '../../../store/src/flows.repository';
 
@@ -53,6 +54,8 @@ export async function publishFlow(
   if (problems.length === 0) problems.push(...(await missingSetupProblems(deps.secrets, workspaceId, deps.integrations, toSnapshot(document))));
   // Free has no integrations: the problem names the plan and the nodes that use one.
   if (problems.length === 0) problems.push(...(await planProblems(db, workspaceId, toSnapshot(document), catalog)));
+  // Instant integrations (the generic HTTP action) need App Settings' Backend functions switch.
+  if (problems.length === 0) problems.push(...(await backendFunctionsProblems(db, workspaceId, toSnapshot(document), catalog)));
   if (problems.length > 0) {
     throw new AppError(
       'FLOW_INVALID',

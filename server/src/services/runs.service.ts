@@ -9,6 +9,7 @@ import { runCost } from '../../../store/src/credits.repository';
 import * as runs from '../../../store/src/runs.repository';
 import type { TemporalAccess } from '../temporal';
 import { requirePlanForRun } from './credits.service';
+import { requireBackendFunctionsForRun } from './settings.service';
 
 export interface StartRunRequest {
   workspaceId: string;
@@ -36,6 +37,8 @@ export async function startRun(
 ): Promise<{ runId: string; workflowId: string; created: boolean }> {
   // A version published before a downgrade to Free does not run: refused here, naming the plan.
   await requirePlanForRun(db, r.workspaceId, r.snapshot, catalog);
+  // And one with the generic HTTP action while Backend functions were switched off after it was published.
+  await requireBackendFunctionsForRun(db, r.workspaceId, r.snapshot, catalog);
   const claim = await runs.claimRun(db, {
     workspaceId: r.workspaceId,
     flowId: r.flowId,

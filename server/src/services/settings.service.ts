@@ -1,0 +1,33 @@
+import type { CatalogIndex } from '../../../core/src/catalog-sdk';
+import { AppError } from '../../../core/src/errors';
+import { walkNodes, type FlowSnapshot } from '../../../core/src/flow';
+import type { FlowProblem } from '../../../core/src/validate';
+import type { Db } from '../../../store/src/database';
+import { getSettings } from '../../../store/src/settings.repository';
+
+/**
+ * App Settings' Backend functions switch: instant integrations (the generic HTTP action) run only when it is on.
+ * Ready-made integrations turn it on when installed (catalog.routes.ts); code steps will need it too.
+ */
+export async function backendFunctionsProblems(db: Db, workspaceId: string, snapshot: FlowSnapshot, catalog: CatalogIndex): Promise<FlowProblem[]> {
+  const nodes = [...walkNodes(snapshot)]
+    .filter(({ node }) => node.type === 'action' && catalog.getAction(node.action)?.instant === true)
+    .map(({ node }) => node);
+  if (nodes.length === 0 || (await getSettings(db, workspaceId)).backendFunctions) return [];
+  const names = nodes.map((n) => `"${n.id}"`).join(', ');
+  return [
+    {
+      code: 'BACKEND_FUNCTIONS_OFF',
+      nodeId: nodes[0]!.id,
+      message:
+        `Backend functions are off for this workspace, and node${nodes.length === 1 ? '' : 's'} ${names} use${nodes.length === 1 ? 's' : ''} the generic HTTP action, an instant integration that needs them. ` +
+        'Switch on Backend functions in App Settings (PATCH /api/settings {"backendFunctions": true}), or use a ready-made integration from the catalog.',
+    },
+  ];
+}
+
+/** Refuses to start a run of a version with instant integrations while the switch is off (it was turned off after publishing). */
+export async function requireBackendFunctionsForRun(db: Db, workspaceId: string, snapshot: FlowSnapshot, catalog: CatalogIndex): Promise<void> {
+  const problems = await backendFunctionsProblems(db, workspaceId, snapshot, catalog);
+  if (problems.length > 0) throw new AppError('FORBIDDEN', problems[0]!.message, { problems });
+}
