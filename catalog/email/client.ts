@@ -186,6 +186,23 @@ const TRANSIENT_CODES = new Set([
 ]);
 const CERTIFICATE_PROBLEM = /certificate|self[- ]signed|altname|CERT_|unable to verify/i;
 
+/** Codes of failures that happen before the DATA command: the message was never handed to the server. */
+const BEFORE_DATA_CODES = new Set(['ECONNECTION', 'EDNS', 'ETLS', 'EAUTH', 'ENOAUTH', 'EENVELOPE', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+/** SMTP commands that come before DATA (nodemailer names the command a failure happened in). */
+const BEFORE_DATA_COMMAND = /^(CONN|EHLO|HELO|LHLO|STARTTLS|AUTH\b|MAIL FROM|RCPT TO)/i;
+
+/**
+ * Whether a send failed before the message was handed to the server (connection, TLS, login, every recipient
+ * refused): its credit is refunded. A failure from DATA on (or one that names no command) may have delivered it, so
+ * it stays charged.
+ */
+export function messageNeverSent(err: unknown): boolean {
+  const e = (err ?? {}) as NodemailerError;
+  if (e.rejectedErrors && e.rejectedErrors.length > 0) return true;
+  if (e.command !== undefined) return BEFORE_DATA_COMMAND.test(e.command);
+  return e.code !== undefined && BEFORE_DATA_CODES.has(e.code);
+}
+
 /**
  * Maps a nodemailer error to the catalog's errors. SMTP reply codes decide: 5xx (550 mailbox unavailable,
  * 535 bad login, 554 rejected) is permanent and fails the step with the server's answer; 4xx (421 service

@@ -8,6 +8,7 @@ import { expectRunError, type FlowRunner, runNodesWithId, startFlowRunner, testC
 import { freePort } from '../../test/helpers/ports';
 import { startTestWorker, testDb } from '../../test/helpers/temporal';
 import { createWorkspaces } from '../../test/helpers/workspaces';
+import { messageNeverSent } from './client';
 import email from './index';
 
 /** A message the local SMTP server received, with the headers read from the raw text. */
@@ -316,5 +317,23 @@ describe('email.send-email@1 through a flow (real SMTP server on 127.0.0.1)', ()
     } finally {
       await Promise.all([direct.stop(), refused.stop()]);
     }
+  });
+});
+
+describe('messageNeverSent (a failed send is refunded only when the message never reached the server)', () => {
+  const err = (o: Record<string, unknown>) => Object.assign(new Error('x'), o);
+  it('before DATA: connection, TLS, login, every recipient refused', () => {
+    expect(messageNeverSent(err({ code: 'ECONNECTION', command: 'CONN' }))).toBe(true);
+    expect(messageNeverSent(err({ code: 'ETIMEDOUT', command: 'CONN' }))).toBe(true);
+    expect(messageNeverSent(err({ code: 'EAUTH', command: 'AUTH PLAIN', responseCode: 535 }))).toBe(true);
+    expect(messageNeverSent(err({ code: 'EENVELOPE', command: 'RCPT TO', responseCode: 550 }))).toBe(true);
+    expect(messageNeverSent(err({ code: 'EENVELOPE', rejectedErrors: [err({ responseCode: 550 })] }))).toBe(true);
+    expect(messageNeverSent(err({ code: 'EDNS' }))).toBe(true);
+  });
+  it('from DATA on, or when it cannot tell: the message may have arrived, the charge stays', () => {
+    expect(messageNeverSent(err({ code: 'EMESSAGE', command: 'DATA', responseCode: 421 }))).toBe(false);
+    expect(messageNeverSent(err({ code: 'ETIMEDOUT', command: 'DATA' }))).toBe(false);
+    expect(messageNeverSent(err({ code: 'ESOCKET' }))).toBe(false);
+    expect(messageNeverSent(new Error('unknown'))).toBe(false);
   });
 });

@@ -73,9 +73,10 @@ export interface ActionContext {
    * another way (SMTP) calls `meter.request()` right before it sends. It throws, and nothing may be sent,
    * when the workspace cannot pay (the run then waits for credits). A usage-priced action reports what its call
    * cost (`meter.usage(credits)`) as soon as the provider answered, so a call that fails afterwards (a reply that
-   * does not validate) is still charged what it used. Absent outside the worker.
+   * does not validate) is still charged what it used. `meter.notSent()` refunds the last `request()` when the action
+   * knows nothing of it reached the provider (an SMTP connection or login that failed). Absent outside the worker.
    */
-  meter?: { request(): Promise<void>; usage(credits: number): void };
+  meter?: { request(): Promise<void>; notSent(): Promise<void>; usage(credits: number): void };
 }
 
 export interface SecretReader {

@@ -34,6 +34,9 @@ const smtp = new SMTPServer({
   disabledCommands: ['STARTTLS'],
   logger: false,
   onAuth: (auth, _session, callback) => callback(null, { user: auth.username }),
+  // One mailbox that does not exist: the message is refused before DATA.
+  onRcptTo: (address, _session, callback) =>
+    address.address === 'nobody@example.com' ? callback(Object.assign(new Error('5.1.1 No such user'), { responseCode: 550 })) : callback(),
   onData(stream, _session, callback) {
     let raw = '';
     stream.on('data', (c: Buffer) => (raw += c.toString()));
@@ -556,6 +559,43 @@ describe('metering runs', () => {
       ].sort(),
     );
     expect((await ensureAccount(api.db, ws.workspaceId)).balance).toBe(0);
+  });
+
+  it('refunds an email the SMTP server refused before it was handed over (every recipient unknown)', async () => {
+    const ws = await api.createWorkspace('Email refused');
+    await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'builder', credits: 3 });
+    await api.secrets.put(ws.workspaceId, 'SMTP_URL', { live: 'smtp://user:pass@smtp.example.com:587' });
+    const before = delivered.length;
+    const run = temporal.client.workflow.execute('runFlow', {
+      args: [
+        linearFlow(
+          [
+            {
+              id: 'refused',
+              type: 'action',
+              action: 'email.send-email@1',
+              inputs: { from: 'hello@acme.test', to: 'nobody@example.com', subject: 'Hi', text: 'Hi' },
+            },
+          ],
+          { mode: 'live', workspaceId: ws.workspaceId },
+        ),
+      ],
+      taskQueue,
+      workflowId: newWorkflowId(),
+    });
+    await expect(run).rejects.toMatchObject({ cause: { message: expect.stringMatching(/refused every recipient: nobody@example.com: 550/) } });
+    expect(delivered.length).toBe(before);
+    const rows = await api.db
+      .selectFrom('credit_ledger')
+      .select(['kind', 'amount', 'note'])
+      .where('workspace_id', '=', ws.workspaceId)
+      .where('kind', 'in', ['charge', 'refund'])
+      .execute();
+    expect(rows.sort((a, b) => a.kind.localeCompare(b.kind))).toEqual([
+      { kind: 'charge', amount: -1, note: null },
+      { kind: 'refund', amount: 1, note: 'Request never reached the provider' },
+    ]);
+    expect((await ensureAccount(api.db, ws.workspaceId)).balance).toBe(3);
   });
 
   it('the monthly reset resumes runs waiting for credits, as adding credits does', async () => {

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import { defineAction, type ActionContext } from '../../../core/src/catalog-sdk';
 import { NonRetryableError } from '../../../core/src/errors';
-import { EMAIL_FROM, smtpClient, smtpError } from '../client';
+import { EMAIL_FROM, messageNeverSent, smtpClient, smtpError } from '../client';
 
 /** `ada@example.com` or `Ada Lovelace <ada@example.com>`; one line (no header injection). */
 const Address = z
@@ -77,6 +77,8 @@ export const sendEmail = defineAction({
       });
       return { messageId: info.messageId, accepted: info.accepted.map(addressOf), rejected: info.rejected.map(addressOf) };
     } catch (err) {
+      // Refused before the message was handed over (connection, login, every recipient): the credit comes back.
+      if (messageNeverSent(err)) await ctx.meter?.notSent();
       throw smtpError(err, client.server);
     } finally {
       client.close();

@@ -8,6 +8,7 @@ import { attemptEnded, attemptStarted, type AttemptKey } from '../../../store/sr
 import type { Db } from '../../../store/src/database';
 import type { SecretStore } from '../../../store/src/secrets';
 import { currentMeter, meterRequest } from '../credits/metering';
+import type { RequestTicket } from '../http/guarded-http';
 import { Scrubber } from './scrub';
 
 export type ActionActivity = (input: ActionActivityInput) => Promise<ActionActivityResult>;
@@ -169,8 +170,25 @@ export function actionContext(o: {
     secrets,
     // For providers reached without ctx.http (SMTP); a no-op where nothing is metered. Such a request is taken to be
     // on its way as soon as it is charged (no client tells when its bytes leave): a kill leaves it uncertain, never refunded.
-    meter: { request: async () => (await meterRequest())?.sending?.(), usage: (credits) => currentMeter()?.reportUsage(credits) },
+    meter: meterFor(),
     ...(endpoint ? { endpoint } : {}),
+  };
+}
+
+/** `ctx.meter` for one attempt: each request is taken to be on its way once charged; `notSent` refunds the last one. */
+function meterFor(): NonNullable<ActionContext['meter']> {
+  let last: RequestTicket | undefined;
+  return {
+    async request() {
+      last = await meterRequest();
+      last?.sending?.();
+    },
+    async notSent() {
+      const ticket = last;
+      last = undefined;
+      await ticket?.notSent?.();
+    },
+    usage: (credits) => currentMeter()?.reportUsage(credits),
   };
 }
 
