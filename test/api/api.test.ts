@@ -121,8 +121,11 @@ describe('system', () => {
         '/api/runs',
         '/api/runs/{runId}',
         '/v1/events',
+        '/hooks/{endpointId}',
       ]),
     );
+    // The webhook receiver takes raw bytes and no API key.
+    expect(doc.paths['/hooks/{endpointId}'].post).toMatchObject({ security: [], responses: { 200: {}, 401: {}, 413: {}, 503: {} } });
     const createFlowSchema = doc.paths['/api/flows'].post.requestBody.content['application/json'].schema;
     expect(createFlowSchema.type).toBe('object');
     expect(createFlowSchema.required).toEqual(expect.arrayContaining(['name', 'document']));

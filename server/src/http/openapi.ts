@@ -22,6 +22,7 @@ export function openApiDocument(routes: RouteDef[]) {
       ),
     };
   }
+  paths['/hooks/{endpointId}'] = HOOKS_PATH;
   return {
     openapi: '3.1.0',
     info: {
@@ -34,6 +35,37 @@ export function openApiDocument(routes: RouteDef[]) {
     paths,
   };
 }
+
+/**
+ * `POST /hooks/:endpointId` (hooks.routes.ts) takes the provider's raw bytes, not a zod-checked JSON body, so it is
+ * not in the route table; it is described here.
+ */
+const HOOKS_PATH = {
+  post: {
+    summary:
+      "Where providers deliver webhooks. The signature (or a public endpoint's X-Switchyard-Token) authenticates the sender; no API key. " +
+      'Each event id starts or reaches its runs once; the answer is 2xx only once Temporal has the delivery.',
+    tags: ['Webhooks'],
+    security: [],
+    parameters: [{ name: 'endpointId', in: 'path', required: true, schema: { type: 'string', pattern: '^wh_(live|test)_' } }],
+    requestBody: {
+      required: true,
+      description: "The provider's body, byte for byte (JSON, or form-encoded for Slack); at most WEBHOOK_BODY_LIMIT (1 MiB).",
+      content: { 'application/json': { schema: {} }, 'application/x-www-form-urlencoded': { schema: {} } },
+    },
+    responses: {
+      200: { description: 'Accepted: delivered to a run (or recorded as a duplicate, or as unmatched for an inbox)' },
+      400: { description: 'The body or a required header is malformed' },
+      401: { description: 'The signature or token does not verify (or no signing secret is set: endpoints are default-deny)' },
+      404: { description: 'No such endpoint' },
+      409: { description: 'A copy of this event is still being handled; send it again (Retry-After)' },
+      410: { description: 'The endpoint is disabled: its flow was unpublished or its trigger changed' },
+      413: { description: 'The body is larger than the limit' },
+      415: { description: 'The content type is not the one the source sends' },
+      503: { description: 'Temporal is unreachable: nothing was accepted, send it again (Retry-After)' },
+    },
+  },
+};
 
 function toSchema(schema: z.ZodType, io: 'input' | 'output') {
   return z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
