@@ -57,6 +57,11 @@ export const Config = z.object({
     .string()
     .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '10m'")
     .default('10m'),
+  /** How long webhook deliveries (bodies included) and finished waits are kept in the delivery log. */
+  WEBHOOK_RETENTION: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '30d'")
+    .default('30d'),
 });
 export type Config = z.infer<typeof Config> & { databaseUrl: string };
 

@@ -10,7 +10,9 @@ import { migrateToLatest } from '../../store/src/migrate';
 import { SecretStore } from '../../store/src/secrets';
 import { createApp } from './app';
 import { ensureWorkspace } from './bootstrap';
+import { startWebhookRetention } from './services/webhooks.service';
 import { connectTemporal } from './temporal';
+import { durationMs } from '../../core/src/graph';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
@@ -45,10 +47,12 @@ async function main(): Promise<void> {
     editorDir,
     ...(config.SWITCHYARD_ADMIN_TOKEN ? { adminToken: config.SWITCHYARD_ADMIN_TOKEN } : {}),
   });
+  const stopRetention = startWebhookRetention({ db, logger, retentionMs: durationMs(config.WEBHOOK_RETENTION as `${number}d`) });
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'API server listening');
   });
   const stop = () => {
+    stopRetention();
     server.close(async () => {
       await temporal.close();
       await db.destroy();

@@ -74,4 +74,32 @@ describe('webhook deliveries', () => {
     expect(hooks.deliverySatisfies({ match_field: 'data.object.metadata.order_id', match_value: 'A' }, JSON.parse(delivery().payload))).toBe(true);
     expect(hooks.deliverySatisfies({ match_field: 'data.object.metadata.order_id', match_value: 'B' }, JSON.parse(delivery().payload))).toBe(false);
   });
+
+  it('retention deletes deliveries and waits older than the cutoff, and nothing newer', async () => {
+    const { db, delivery } = await setup();
+    const old = new Date(Date.now() - 40 * 86_400_000).toISOString();
+    const cutoff = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    const gone = await hooks.insertDelivery(db, { ...delivery(), received_at: old }, 'evt_old');
+    const kept = await hooks.insertDelivery(db, delivery(), 'evt_new');
+    const wait = (id: string, expires: string) => ({
+      id,
+      workspace_id: 'ws_1',
+      run_id: 'run',
+      workflow_id: 'wf',
+      node_key: 'paid',
+      mode: 'live',
+      source: 'stripe',
+      event_type: 'payment_intent.succeeded',
+      match_field: null,
+      match_value: null,
+      expires_at: expires,
+    });
+    await hooks.insertWait(db, wait('wf/old', old));
+    await hooks.insertWait(db, wait('wf/new', new Date(Date.now() + 86_400_000).toISOString()));
+    expect(await hooks.pruneWebhookHistory(db, cutoff)).toEqual({ deliveries: 1, waits: 1 });
+    expect(await hooks.deliveryById(db, gone.id)).toBeUndefined();
+    expect(await hooks.deliveryById(db, kept.id)).toBeDefined();
+    expect(await hooks.getWait(db, 'wf/old')).toBeUndefined();
+    expect(await hooks.getWait(db, 'wf/new')).toBeDefined();
+  });
 });

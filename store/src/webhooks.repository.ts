@@ -210,6 +210,17 @@ export async function insertWait(db: Db, w: Omit<WaitRow, 'status' | 'delivery_i
   return db.selectFrom('webhook_waits').selectAll().where('id', '=', w.id).executeTakeFirstOrThrow();
 }
 
+/**
+ * Retention: deletes deliveries received before `before` (bodies included) and waits whose deadline was before it. A copy of a deleted event that arrives later still starts no second run: runs are deduplicated by their
+ * workflow id (the runs table and Temporal), not by the delivery log.
+ */
+export async function pruneWebhookHistory(db: Db, before: string): Promise<{ deliveries: number; waits: number }> {
+  const deliveries = await db.deleteFrom('webhook_deliveries').where('received_at', '<', before).executeTakeFirst();
+  // A wait is over once its deadline passed, whatever its status (the run's own timer took the timeout branch).
+  const waits = await db.deleteFrom('webhook_waits').where('expires_at', '<', before).executeTakeFirst();
+  return { deliveries: Number(deliveries.numDeletedRows), waits: Number(waits.numDeletedRows) };
+}
+
 /** Waits that an event of this type could satisfy now. */
 export async function openWaits(db: Db, q: { workspaceId: string; source: string; eventType: string; mode: string }) {
   return db

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Logger } from 'pino';
 import type { RunMode } from '../../../core/src/catalog-sdk';
 import { AppError } from '../../../core/src/errors';
 import type { FlowSnapshot, FlowTrigger } from '../../../core/src/flow';
@@ -498,4 +499,27 @@ function answer(status: number, code: string, message: string): HookAnswer {
 
 function ok(body: Record<string, unknown>): HookAnswer {
   return { status: 200, body: { received: true, ...body } };
+}
+
+/**
+ * Keeps the delivery log to its retention window (WEBHOOK_RETENTION, default 30 days): prunes once a minute after
+ * start, then hourly. Returns the function that stops it.
+ */
+export function startWebhookRetention(o: { db: Db; logger: Logger; retentionMs: number; everyMs?: number }): () => void {
+  const prune = async () => {
+    try {
+      const pruned = await hooks.pruneWebhookHistory(o.db, new Date(Date.now() - o.retentionMs).toISOString());
+      if (pruned.deliveries + pruned.waits > 0) o.logger.info(pruned, 'pruned webhook deliveries and waits past their retention');
+    } catch (err) {
+      o.logger.warn({ err }, 'could not prune the webhook delivery log; trying again later');
+    }
+  };
+  const first = setTimeout(() => void prune(), 60_000);
+  const every = setInterval(() => void prune(), o.everyMs ?? 3_600_000);
+  first.unref();
+  every.unref();
+  return () => {
+    clearTimeout(first);
+    clearInterval(every);
+  };
 }
