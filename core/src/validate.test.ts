@@ -431,11 +431,11 @@ describe('validateFlow: every problem', () => {
         [edge('trigger', 'fetch'), edge('fetch', 'ok'), edge('trigger', 'side')],
       ),
     );
-    // MISSING_SETUP_VARIABLE needs the workspace's secrets, PLAN_REQUIRED its plan: the server adds them at
-    // publish (test/api/catalog.test.ts, test/credits/credits.test.ts).
+    // MISSING_SETUP_VARIABLE needs the workspace's secrets, PLAN_REQUIRED its plan, BACKEND_FUNCTIONS_OFF its App
+    // Settings: the server adds them at publish (test/api/catalog.test.ts, test/credits/credits.test.ts).
     expect([...seen.keys()].sort()).toEqual(
       Object.keys(ProblemCodes)
-        .filter((c) => c !== 'MISSING_SETUP_VARIABLE' && c !== 'UNSUPPORTED_TRIGGER' && c !== 'PLAN_REQUIRED')
+        .filter((c) => !['MISSING_SETUP_VARIABLE', 'UNSUPPORTED_TRIGGER', 'PLAN_REQUIRED', 'BACKEND_FUNCTIONS_OFF'].includes(c))
         .sort(),
     );
     for (const p of seen.values()) {
