@@ -66,19 +66,34 @@ export function priceFor(model: string): ModelPrice {
  * @example
  * creditsFor('gpt-4o', { promptTokens: 1000, completionTokens: 500 }); // 2.5 + 5 = 7.5 → 8
  */
-/** Completion tokens reserved for a call without `maxTokens` (set `maxTokens` for an exact bound). */
-export const DEFAULT_RESERVED_COMPLETION_TOKENS = 1024;
+/**
+ * The reply cap sent with a call that sets no `maxTokens` (reasoning tokens included on reasoning models), and so
+ * what is reserved for its reply: a call's cost can never exceed its reservation.
+ */
+export const DEFAULT_MAX_COMPLETION_TOKENS = 4096;
+
+/** Tokens the chat format adds: per message (role and separators) and once for the reply's start. */
+const TOKENS_PER_MESSAGE = 8;
+const TOKENS_PER_CALL = 8;
 
 /**
- * The most a chat completion may cost, reserved before it is sent: its prompt estimated at one token per 3
- * characters of the messages (English averages about 4) plus 8 per message, and `maxTokens` of reply.
+ * The most a chat completion may cost, reserved before it is sent. The prompt is bounded by its size in bytes (a BPE
+ * token stands for at least one byte of UTF-8: English text averages about four, so this reserves generously and the
+ * settlement gives the rest back), plus the chat format's tokens and the JSON schema of a structured reply; the reply
+ * by `maxTokens`, or the default cap the action sends.
  */
-export function reserveFor(input: { model?: unknown; messages?: unknown; maxTokens?: unknown }): number {
+export function reserveFor(input: { model?: unknown; messages?: unknown; maxTokens?: unknown; responseFormat?: unknown }): number {
   const model = typeof input.model === 'string' ? input.model : 'gpt-4o-mini';
   const messages = Array.isArray(input.messages) ? input.messages : [];
-  const promptTokens = Math.ceil(JSON.stringify(messages).length / 3) + 8 * messages.length;
-  const completionTokens = typeof input.maxTokens === 'number' && input.maxTokens > 0 ? input.maxTokens : DEFAULT_RESERVED_COMPLETION_TOKENS;
-  return creditsFor(model, { promptTokens, completionTokens });
+  const bytes =
+    Buffer.byteLength(JSON.stringify(messages), 'utf8') + (input.responseFormat ? Buffer.byteLength(JSON.stringify(input.responseFormat), 'utf8') : 0);
+  const promptTokens = bytes + TOKENS_PER_MESSAGE * messages.length + TOKENS_PER_CALL;
+  return creditsFor(model, { promptTokens, completionTokens: maxCompletionTokens(input) });
+}
+
+/** The reply cap of a call: its `maxTokens`, else the default. */
+export function maxCompletionTokens(input: { maxTokens?: unknown }): number {
+  return typeof input.maxTokens === 'number' && input.maxTokens > 0 ? input.maxTokens : DEFAULT_MAX_COMPLETION_TOKENS;
 }
 
 export function creditsFor(model: string, usage: TokenUsage): number {

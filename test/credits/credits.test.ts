@@ -449,10 +449,12 @@ describe('metering runs', () => {
     const expected = creditsFor('gpt-4o-2024-08-06', { promptTokens: 1000, completionTokens: 500 });
     expect(expected).toBe(8); // 2.5 + 5 = 7.5, rounded up
     const charges = await ledger(ws.workspaceId);
-    // The call's worst case (prompt estimate + 1024 reply tokens at gpt-4o's prices) was reserved before it left,
-    // then settled to the reported usage: the difference given back under the attempt's usage key.
+    // The call's worst case (the prompt's bytes as tokens + the 4,096-token default reply cap, at gpt-4o's prices) was
+    // reserved before it left, then settled to the reported usage: the difference given back under the usage key.
     const reserved = reserveFor({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Hi' }] });
-    expect(reserved).toBe(11); // (10 prompt tokens × 2.5 + 1024 × 10) / 1000 = 10.265, rounded up
+    expect(reserved).toBe(42); // ((32 bytes + 8 + 8) × 2.5 + 4096 × 10) / 1000 = 41.08, rounded up
+    // The cap was sent, so the reply could not have cost more than the reservation.
+    expect(openaiPeer.chatRequests().at(-1)!.body).toMatchObject({ max_tokens: 4096 });
     expect(charges.map((c) => [c.request_index, -c.amount])).toEqual(
       expect.arrayContaining([
         [0, reserved],
@@ -509,7 +511,7 @@ describe('metering runs', () => {
     ok(await api.request('POST', `/api/flows/${flowId}/publish`, { key: ws.keys.live, body: {} }), 201);
     const sentBefore = openaiPeer.chatRequests().length;
     const runId = ok(await api.request('POST', `/api/flows/${flowId}/runs`, { key: ws.keys.live, body: {} }), 201).runId as string;
-    // The reservation is (10 × 2.5 + 500 × 10) / 1000 → 6 credits, more than the 5 left: nothing is sent.
+    // The reservation is ((32 + 8 + 8) × 2.5 + 500 × 10) / 1000 → 6 credits, more than the 5 left: nothing is sent.
     const waiting = await pollRun(ws, runId, (r) => r.status === 'waitingForCredits');
     expect((waiting.nodes as { error?: { message: string } }[])[0]!.error!.message).toMatch(/balance is 5 credits .* needs 6/);
     expect(openaiPeer.chatRequests().length).toBe(sentBefore);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { defineAction } from '../../../core/src/catalog-sdk';
 import { NonRetryableError } from '../../../core/src/errors';
 import { DEFAULT_BASE_URL, openaiClient, toActionError } from '../client';
-import { creditsFor, reserveFor } from '../pricing';
+import { creditsFor, maxCompletionTokens, reserveFor } from '../pricing';
 import { placeholderFor, simulatedText } from '../sandbox';
 
 export const ChatMessage = z.object({
@@ -29,7 +29,7 @@ export const ChatCompletionInput = z.object({
   model: z.string().min(1).max(200).default('gpt-4o-mini'),
   messages: z.array(ChatMessage).min(1),
   temperature: z.number().min(0).max(2).optional(),
-  /** Upper bound on the reply's tokens (reasoning tokens included on reasoning models). */
+  /** Upper bound on the reply's tokens (reasoning tokens included on reasoning models); default 4,096. */
   maxTokens: z.number().int().min(1).optional(),
   responseFormat: ResponseFormat.optional(),
 });
@@ -80,11 +80,10 @@ export const chatCompletion = defineAction({
       ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
       ...(input.responseFormat ? { response_format: responseFormatParam(input.responseFormat) } : {}),
     };
-    if (input.maxTokens !== undefined) {
-      // OpenAI's newer models refuse the deprecated max_tokens; compatible servers (Ollama, vLLM…) know max_tokens best.
-      if (client.baseURL === DEFAULT_BASE_URL) params.max_completion_tokens = input.maxTokens;
-      else params.max_tokens = input.maxTokens;
-    }
+    // Always capped (maxTokens, else the default), so the call can never cost more than was reserved for it.
+    // OpenAI's newer models refuse the deprecated max_tokens; compatible servers (Ollama, vLLM…) know max_tokens best.
+    if (client.baseURL === DEFAULT_BASE_URL) params.max_completion_tokens = maxCompletionTokens(input);
+    else params.max_tokens = maxCompletionTokens(input);
     let completion;
     try {
       completion = await client.chat.completions.create(params, { signal: ctx.signal });
