@@ -232,7 +232,10 @@ describe('metering is exact across worker kills', () => {
 
   it("refunds, from the killed worker's send journal, the charges of requests still waiting to be sent", async () => {
     // One connection to the provider and slow answers: one request is on the wire, the others are charged and queued.
-    const slow = await startHttpPeer(() => ({ body: { ok: true }, delayMs: 1500 }));
+    // Slow (4 s) until the kill, so the state "one on the wire, the rest queued" lasts long enough to observe on a
+    // loaded machine; fast afterwards, so the retries finish within their timeout.
+    let answerMs = 4000;
+    const slow = await startHttpPeer(() => ({ body: { ok: true }, delayMs: answerMs }));
     const QUEUED = 6;
     // Only the worker this test starts may take the runs: stop the last one of the test before.
     for (const w of workers.filter((x) => x.proc.exitCode === null && x.proc.signalCode === null)) {
@@ -274,6 +277,7 @@ describe('metering is exact across worker kills', () => {
       );
       worker.proc.kill('SIGKILL');
       await worker.exited;
+      answerMs = 20;
       // The next worker settles the killed one's journal before it polls.
       await startWorker();
       const refunds = await db.selectFrom('credit_ledger').selectAll().where('kind', '=', 'refund').where('workflow_id', 'in', workflowIds).execute();
