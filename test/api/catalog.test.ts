@@ -159,6 +159,10 @@ describe('catalog, setup variables, secrets and test mode', () => {
         message: expect.stringMatching(/Backend functions are off.*"call_api".*generic HTTP action.*Switch on Backend functions in App Settings/),
       },
     ]);
+    // The editor's publish dialog shows it before publishing (the cost estimate carries what would refuse it).
+    expect((await as('GET', `/api/flows/${created.body.id}/estimate`)).body.problems).toEqual([
+      expect.objectContaining({ code: 'BACKEND_FUNCTIONS_OFF', nodeId: 'call_api' }),
+    ]);
     // Installing the HTTP integration does not turn the switch on: it is an instant one, not ready-made.
     expect((await as('POST', '/api/catalog/http/install')).body.backendFunctions).toBe(false);
     expect((await as('PATCH', '/api/settings', { backendFunctions: true })).body.backendFunctions).toBe(true);

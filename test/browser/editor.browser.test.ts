@@ -241,6 +241,11 @@ describe('the editor in a browser, end to end', () => {
     // where to switch them on; the user does, comes back and publishes.
     await page.locator('.sy-toolbar').getByRole('button', { name: 'Publish', exact: true }).click();
     const refused = page.getByRole('dialog', { name: 'Publish' });
+    // The dialog says so before anything is sent, under the cost estimate.
+    await refused
+      .getByLabel('Cost estimate')
+      .getByText(/Backend functions are off.*"http_request"/)
+      .waitFor();
     await refused.getByRole('button', { name: 'Publish', exact: true }).click();
     await refused
       .getByRole('alert')

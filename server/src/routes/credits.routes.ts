@@ -4,6 +4,7 @@ import { FlowDocument, toSnapshot } from '../../../core/src/flow';
 import * as credits from '../../../store/src/credits.repository';
 import { defineRoute, type RouteDef } from '../http/route';
 import type { ServerDeps } from '../deps';
+import { backendFunctionsProblems } from '../services/settings.service';
 import { estimateFlow, planProblems, presentAccount, requireAdmin, requireWorkspace, resumeWaitingRuns } from '../services/credits.service';
 import { requireFlow } from '../services/flows.service';
 
@@ -42,7 +43,7 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
       method: 'get',
       path: '/api/flows/:flowId/estimate',
       tag: 'Credits',
-      summary: "What one run of the flow's draft costs, and whether the workspace's plan allows it",
+      summary: "What one run of the flow's draft costs, and whether the workspace's plan and App Settings allow it",
       params: z.object({ flowId: z.string() }),
       responses: { 200: { description: 'Credits per run (minimum), per node, notes, plan problems' }, 404: { description: 'No such flow' } },
       async handler({ auth, params }) {
@@ -54,7 +55,11 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
             ...estimateFlow(snapshot, catalog),
             balance: account.balance,
             plan: account.plan,
-            problems: await planProblems(db, auth.workspaceId, snapshot, catalog),
+            // What would refuse the publish for this workspace: its plan, and App Settings' Backend functions switch.
+            problems: [
+              ...(await planProblems(db, auth.workspaceId, snapshot, catalog)),
+              ...(await backendFunctionsProblems(db, auth.workspaceId, snapshot, catalog)),
+            ],
           },
         };
       },
