@@ -27,6 +27,14 @@ async function main(): Promise<void> {
   const journalDir = path.join(config.DATA_DIR, 'credits-journal');
   await recoverSendJournals({ dir: journalDir, db, logger });
   const sendJournal = SendJournal.start(journalDir);
+  const settleSiblings = setInterval(
+    () =>
+      void recoverSendJournals({ dir: journalDir, db, logger, own: sendJournal.fileName }).catch((err: unknown) =>
+        logger.warn({ err }, 'could not settle a send journal'),
+      ),
+    5 * 60_000,
+  );
+  settleSiblings.unref();
   const address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`;
   const connection = await NativeConnection.connect({ address });
   const worker = await createSwitchyardWorker({
@@ -56,6 +64,7 @@ async function main(): Promise<void> {
   // Runtime handles SIGINT/SIGTERM: it drains in-flight tasks, then run() resolves.
   await worker.run();
   await worker.closeHttp();
+  clearInterval(settleSiblings);
   sendJournal.close();
   await connection.close();
   await db.destroy();

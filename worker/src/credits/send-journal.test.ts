@@ -93,6 +93,16 @@ describe('the send journal', () => {
     expect(await recoverSendJournals({ dir, db, logger })).toEqual({ refunded: 1, uncertain: 0, sent: 0 });
   });
 
+  it('a recovery while this process runs leaves its own journal alone', async () => {
+    expect((await charge(db, row('mine'))).status).toBe('charged');
+    const j = SendJournal.start(dir);
+    j.intent('mine');
+    expect(await recoverSendJournals({ dir, db, logger, own: j.fileName })).toEqual({ refunded: 0, uncertain: 0, sent: 0 });
+    expect(fs.readdirSync(dir)).toEqual([j.fileName]);
+    j.done('mine');
+    j.close();
+  });
+
   it('reads only whole lines: a step cut short by the kill did not happen', () => {
     const verdicts = readJournal('I a\nS a\nI b\nS b\nW b\nI c\nD c\nI d\nS d\nW');
     expect(Object.fromEntries(verdicts)).toEqual({ a: 'uncertain', b: 'sent', d: 'uncertain' });

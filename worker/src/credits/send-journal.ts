@@ -62,6 +62,11 @@ export class SendJournal {
     if (this.size >= this.rotateAt) this.rotate();
   }
 
+  /** This journal's file name (a periodic recovery must leave it alone). */
+  get fileName(): string {
+    return path.basename(this.file);
+  }
+
   close(): void {
     fs.closeSync(this.fd);
     // Nothing is pending after a clean stop (every attempt ended): the file would only be read to be deleted.
@@ -108,19 +113,26 @@ export function readJournal(text: string): Map<string, SendVerdict> {
 }
 
 /**
- * Settles the journals of worker processes that are gone (killed, or crashed): refunds each charge whose request
+ * Settles the journals of worker processes that are gone (killed, or crashed), at start and then every few minutes
+ * (a sibling worker on the same DATA_DIR may die while this one runs): refunds each charge whose request
  * never left, records every verdict, then deletes the journal. Idempotent: a recovery that is itself killed is
  * simply done again by the next start. Journals of live processes (another worker on this DATA_DIR) are left alone.
  */
-export async function recoverSendJournals(o: { dir: string; db: Db; logger: Logger }): Promise<{ refunded: number; uncertain: number; sent: number }> {
+export async function recoverSendJournals(o: {
+  dir: string;
+  db: Db;
+  logger: Logger;
+  /** The journal this process writes, when it already has one (periodic recoveries): never settled. */
+  own?: string;
+}): Promise<{ refunded: number; uncertain: number; sent: number }> {
   const totals = { refunded: 0, uncertain: 0, sent: 0 };
   if (!fs.existsSync(o.dir)) return totals;
   for (const name of fs.readdirSync(o.dir)) {
     const match = /^worker-(\d+)-[0-9a-f]+\.log$/.exec(name);
-    if (!match) continue;
+    if (!match || name === o.own) continue;
     const pid = Number(match[1]);
-    // A live process with this pid is another worker still writing it; this process's own pid can only be a
-    // previous life's (containers reuse pid 1), since this process has not opened its journal yet.
+    // A live process with this pid is another worker still writing it; another journal with this process's own pid
+    // can only be a previous life's (containers reuse pid 1).
     if (pid !== process.pid && alive(pid)) continue;
     const file = path.join(o.dir, name);
     const verdicts = readJournal(fs.readFileSync(file, 'utf8'));

@@ -243,7 +243,10 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
     }
     const expected = `${node.source} "${node.event}" event${node.match ? ` with ${node.match.field} = ${JSON.stringify(matchValue)}` : ''}`;
     if (!graph.edges.some((e) => e.from === node.id && e.branch === 'timeout')) {
-      throw new NodeFailed(key, { message: `No ${expected} arrived within ${node.timeout}; connect the node's timeout branch to handle this`, type: 'Timeout' });
+      throw new NodeFailed(key, {
+        message: `No ${expected} arrived within ${node.timeout}; connect the node's timeout branch to handle this`,
+        type: 'Timeout',
+      });
     }
     return { output: { received: false }, next: { branch: 'timeout' } };
   };
@@ -449,7 +452,8 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
   }
   state.endedAt = now();
   // A node still parked when the run ends (cancelled, or another branch failed) did not succeed.
-  for (const n of Object.values(state.nodes)) if (n.status === 'parked' || n.status === 'waitingForCredits' || n.status === 'waitingForEvent') n.status = 'failed';
+  for (const n of Object.values(state.nodes))
+    if (n.status === 'parked' || n.status === 'waitingForCredits' || n.status === 'waitingForEvent') n.status = 'failed';
   // Runs even when the workflow was cancelled, so the run's row never stays "running".
   if (options.record) await report(true);
   if (failure !== undefined) {
