@@ -447,6 +447,8 @@ async function lockAccount(trx: Db, workspaceId: string): Promise<void> {
 export interface UsageFilter {
   from?: string;
   to?: string;
+  /** Only charges of this mode (a test key sees test usage only). */
+  mode?: 'live' | 'test';
 }
 
 /** Charges (live and test) of a workspace in a time range, grouped by day, integration, flow and run. */
@@ -459,6 +461,7 @@ export async function usage(db: Db, workspaceId: string, f: UsageFilter) {
     .where(notRefunded('l'));
   if (f.from) base = base.where('l.created_at', '>=', f.from);
   if (f.to) base = base.where('l.created_at', '<', f.to);
+  if (f.mode) base = base.where('l.mode', '=', f.mode);
   const sums = [
     sql<number>`coalesce(sum(-l.amount), 0)`.as('charged'),
     sql<number>`coalesce(sum(l.credits), 0)`.as('listCredits'),

@@ -33,6 +33,12 @@ export interface RouteDef<P extends z.ZodType = z.ZodType, Q extends z.ZodType =
   tag: string;
   /** `workspace` (API key, default) or `none` (health, docs). */
   auth?: 'workspace' | 'none';
+  /**
+   * `allowed`: a test key (`sy_test_…`) may call this route, and the handler keeps it to test data (test runs,
+   * test secrets, test deliveries). Absent: live keys only, so a new route stays behind the test-mode wall
+   * until it says what a test key may see (docs/architecture.md, "The test-mode wall").
+   */
+  testKey?: 'allowed';
   params?: P;
   query?: Q;
   body?: B;
@@ -53,6 +59,7 @@ export function mountRoutes(router: Router, routes: RouteDef[], authenticate: (r
     router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       try {
         const auth = route.auth === 'none' ? anonymous : await authenticate(req);
+        if (auth.mode === 'test' && route.auth !== 'none' && route.testKey !== 'allowed') throw testKeyRefused(route);
         const params = parsePart(route.params, req.params, 'path parameter');
         const query = parsePart(route.query, req.query, 'query parameter');
         const body = parsePart(route.body, req.body, 'body');
@@ -66,6 +73,14 @@ export function mountRoutes(router: Router, routes: RouteDef[], authenticate: (r
       }
     });
   }
+}
+
+function testKeyRefused(route: RouteDef): AppError {
+  return new AppError(
+    'FORBIDDEN',
+    `A test key (sy_test_…) cannot call ${route.method.toUpperCase()} ${route.path} (${route.summary}): test keys act only on test runs, test secrets and test deliveries. Use the workspace's live key.`,
+    { testKey: true },
+  );
 }
 
 const anonymous: AuthContext = { workspaceId: '', mode: 'live', keyId: '' };

@@ -16,6 +16,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/catalog',
+      testKey: 'allowed',
       tag: 'Catalog',
       summary: 'List and search ready-made integrations',
       query: z.object({ q: z.string().max(200).optional(), category: z.string().max(100).optional() }),
@@ -40,6 +41,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/catalog/actions',
+      testKey: 'allowed',
       tag: 'Catalog',
       summary: 'Every catalog action with its input and output JSON Schema (for editor forms)',
       responses: { 200: { description: 'Actions' } },
@@ -50,6 +52,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/catalog/:key',
+      testKey: 'allowed',
       tag: 'Catalog',
       summary: 'One integration: its actions, setup variables and what this workspace still needs',
       params: KeyParams,
@@ -108,6 +111,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/catalog/:key/test-connection',
+      testKey: 'allowed',
       tag: 'Catalog',
       summary: "Check the workspace's credentials for an integration with a cheap provider call (runs in the worker)",
       params: KeyParams,
@@ -140,6 +144,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/settings',
+      testKey: 'allowed',
       tag: 'App Settings',
       summary: 'App Settings: whether backend functions are on',
       responses: { 200: { description: 'Settings' } },

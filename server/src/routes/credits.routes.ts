@@ -20,6 +20,7 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/credits',
+      testKey: 'allowed',
       tag: 'Credits',
       summary: "The workspace's plan and credit balance",
       responses: { 200: { description: 'Plan, balance (allowance and top-ups), period' } },
@@ -30,18 +31,26 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/credits/usage',
+      testKey: 'allowed',
       tag: 'Credits',
       summary: 'Credits used, by day, integration, flow and run (live charges and test usage at list price)',
       query: UsageQuery,
       responses: { 200: { description: 'Usage; `charged` is what the balance paid (0 for test), `listCredits` the list price' } },
       async handler({ auth, query }) {
         const account = await credits.ensureAccount(db, auth.workspaceId);
-        return { body: { balance: account.balance, plan: account.plan, ...(await credits.usage(db, auth.workspaceId, query)) } };
+        return {
+          body: {
+            balance: account.balance,
+            plan: account.plan,
+            ...(await credits.usage(db, auth.workspaceId, { ...query, ...(auth.mode === 'test' ? { mode: 'test' as const } : {}) })),
+          },
+        };
       },
     }),
     defineRoute({
       method: 'get',
       path: '/api/flows/:flowId/estimate',
+      testKey: 'allowed',
       tag: 'Credits',
       summary: "What one run of the flow's draft costs, and whether the workspace's plan and App Settings allow it",
       params: z.object({ flowId: z.string() }),

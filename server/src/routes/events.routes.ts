@@ -19,6 +19,7 @@ export function eventRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/v1/events',
+      testKey: 'allowed',
       tag: 'App events',
       summary: 'Send an app event: starts every published flow triggered by it (once per event id)',
       body: AppEvent,

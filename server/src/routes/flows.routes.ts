@@ -33,6 +33,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/flows',
+      testKey: 'allowed',
       tag: 'Flows',
       summary: 'Create a flow (saved as a draft)',
       body: CreateFlowBody,
@@ -45,6 +46,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/flows',
+      testKey: 'allowed',
       tag: 'Flows',
       summary: 'List flows',
       query: Page,
@@ -68,6 +70,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/flows/:flowId',
+      testKey: 'allowed',
       tag: 'Flows',
       summary: 'Read a flow with its draft and its problems',
       params: FlowParams,
@@ -79,6 +82,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'patch',
       path: '/api/flows/:flowId',
+      testKey: 'allowed',
       tag: 'Flows',
       summary: 'Update the draft: rename, replace the document, or apply edit operations',
       params: FlowParams,
@@ -137,6 +141,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/flows/:flowId/versions',
+      testKey: 'allowed',
       tag: 'Flows',
       summary: 'List published versions, newest first',
       params: FlowParams,
@@ -150,6 +155,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/flows/:flowId/versions/:version',
+      testKey: 'allowed',
       tag: 'Flows',
       summary: 'Read one published version (read-only snapshot)',
       params: FlowParams.extend({ version: z.coerce.number().int().min(1) }),

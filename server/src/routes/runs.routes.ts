@@ -45,6 +45,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/flows/:flowId/runs',
+      testKey: 'allowed',
       tag: 'Runs',
       summary: 'Start a manual run of a published version',
       params: z.object({ flowId: z.string() }),
@@ -77,12 +78,14 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/runs',
+      testKey: 'allowed',
       tag: 'Runs',
       summary: 'List runs, newest first, filtered by flow, status, mode and time',
       query: RunsQuery,
       responses: { 200: { description: 'Runs' } },
       async handler({ query, auth }) {
-        const rows = await listRuns(db, auth.workspaceId, query);
+        // A test key lists test runs only, whatever the filter asks.
+        const rows = await listRuns(db, auth.workspaceId, { ...query, ...(auth.mode === 'test' ? { mode: 'test' as const } : {}) });
         return {
           body: {
             runs: rows.map((r) => ({
@@ -103,17 +106,19 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/runs/:runId',
+      testKey: 'allowed',
       tag: 'Runs',
       summary: 'A run with per-node status, input, output, attempts, errors and timing',
       params: RunParams,
       responses: { 200: { description: 'The run' }, 404: { description: 'No such run in this workspace' } },
       async handler({ params, auth }) {
-        return { body: await runDetail(db, temporal, auth.workspaceId, params.runId) };
+        return { body: await runDetail(db, temporal, auth, params.runId) };
       },
     }),
     defineRoute({
       method: 'post',
       path: '/api/runs/:runId/nodes/:nodeKey/retry',
+      testKey: 'allowed',
       tag: 'Runs',
       summary: 'Retry a parked node, as it is or with edited input (secrets are read again, so a fixed secret takes effect)',
       params: NodeParams,
@@ -121,7 +126,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       responses: { 200: { description: 'Accepted; the node runs again' }, 404: { description: 'No such run' }, 409: { description: 'The node is not parked' } },
       async handler({ params, body, auth }) {
         return {
-          body: await decideNode(db, temporal, auth.workspaceId, params.runId, {
+          body: await decideNode(db, temporal, auth, params.runId, {
             nodeKey: params.nodeKey,
             action: 'retry',
             ...(body.input !== undefined ? { input: body.input } : {}),
@@ -132,6 +137,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/runs/:runId/nodes/:nodeKey/skip',
+      testKey: 'allowed',
       tag: 'Runs',
       summary: 'Skip a parked node: later nodes read the given output as its output',
       params: NodeParams,
@@ -139,7 +145,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       responses: { 200: { description: 'Accepted' }, 404: { description: 'No such run' }, 409: { description: 'The node is not parked' } },
       async handler({ params, body, auth }) {
         return {
-          body: await decideNode(db, temporal, auth.workspaceId, params.runId, {
+          body: await decideNode(db, temporal, auth, params.runId, {
             nodeKey: params.nodeKey,
             action: 'skip',
             ...(body.output !== undefined ? { output: body.output } : {}),
@@ -150,6 +156,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/runs/:runId/nodes/:nodeKey/abort',
+      testKey: 'allowed',
       tag: 'Runs',
       summary: 'Abort the run at a parked node: the run fails with the reason',
       params: NodeParams,
@@ -157,7 +164,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       responses: { 200: { description: 'Accepted' }, 404: { description: 'No such run' }, 409: { description: 'The node is not parked' } },
       async handler({ params, body, auth }) {
         return {
-          body: await decideNode(db, temporal, auth.workspaceId, params.runId, {
+          body: await decideNode(db, temporal, auth, params.runId, {
             nodeKey: params.nodeKey,
             action: 'abort',
             ...(body.reason ? { reason: body.reason } : {}),
@@ -168,6 +175,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/runs/:runId/reset',
+      testKey: 'allowed',
       tag: 'Runs',
       summary: 'Retry a failed run from its failed step: completed steps keep their results and do not run again',
       params: RunParams,
@@ -177,29 +185,31 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
         409: { description: 'The run has not failed, or did not fail in a step' },
       },
       async handler({ params, auth }) {
-        return { body: await resetRun(db, temporal, auth.workspaceId, params.runId) };
+        return { body: await resetRun(db, temporal, auth, params.runId) };
       },
     }),
     defineRoute({
       method: 'post',
       path: '/api/runs/bulk-retry',
+      testKey: 'allowed',
       tag: 'Runs',
       summary: 'Retry every parked or failed run that matches (by flow, error type and time range); reports each outcome',
       body: BulkRetryBody,
       responses: { 200: { description: '{ matched, retried, failed, results }' } },
       async handler({ body, auth }) {
-        return { body: await bulkRetry(db, temporal, auth.workspaceId, body) };
+        return { body: await bulkRetry(db, temporal, auth, body) };
       },
     }),
     defineRoute({
       method: 'post',
       path: '/api/runs/:runId/cancel',
+      testKey: 'allowed',
       tag: 'Runs',
       summary: 'Cancel a running run',
       params: RunParams,
       responses: { 202: { description: 'Cancellation requested' }, 404: { description: 'No such run' }, 409: { description: 'The run is not running' } },
       async handler({ params, auth }) {
-        return { status: 202, body: await cancelRun(db, temporal, auth.workspaceId, params.runId) };
+        return { status: 202, body: await cancelRun(db, temporal, auth, params.runId) };
       },
     }),
   ];

@@ -29,6 +29,7 @@ export function secretRoutes({ secrets }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/secrets',
+      testKey: 'allowed',
       tag: 'Secrets',
       summary: 'List secrets (never their values)',
       responses: { 200: { description: 'Secrets', schema: z.object({ secrets: z.array(SecretSummary) }) } },
@@ -39,6 +40,7 @@ export function secretRoutes({ secrets }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'put',
       path: '/api/secrets/:name',
+      testKey: 'allowed',
       tag: 'Secrets',
       summary: 'Create or update a secret: its live and/or test value',
       params: SecretParams,
@@ -62,7 +64,6 @@ export function secretRoutes({ secrets }: ServerDeps): RouteDef[] {
       params: SecretParams,
       responses: { 204: { description: 'Deleted' }, 404: { description: 'No such secret' } },
       async handler({ params, auth }) {
-        requireLiveKey(auth, 'delete a secret (it holds a live value)');
         if (!(await secrets.remove(auth.workspaceId, params.name))) throw new AppError('NOT_FOUND', `There is no secret ${params.name} in this workspace`);
         forgetWebhookEndpoints();
         return { status: 204 };

@@ -35,6 +35,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/webhooks/endpoints',
+      testKey: 'allowed',
       tag: 'Webhooks',
       summary: "The workspace's webhook endpoints with their live and test URLs",
       responses: { 200: { description: 'Endpoints: one per webhook-triggered flow, one inbox per source used by waitForWebhook nodes' } },
@@ -49,9 +50,8 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
       tag: 'Webhooks',
       summary: "Create or update the workspace's inbox for a source (events that waitForWebhook nodes wait for)",
       body: InboxBody,
-      responses: { 200: { description: 'Updated' }, 201: { description: 'Created' }, 403: { description: 'A test key cannot change endpoints' } },
+      responses: { 200: { description: 'Updated' }, 201: { description: 'Created' } },
       async handler({ auth, body, req }) {
-        requireLiveKey(auth, 'change webhook endpoints');
         const { row, created } = await ensureInbox(deps, auth.workspaceId, {
           source: body.source,
           ...(body.secrets ? { secrets: body.secrets } : {}),
@@ -68,7 +68,6 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
       params: IdParams,
       responses: { 204: { description: 'Disabled' }, 404: { description: 'No such endpoint (or already disabled)' } },
       async handler({ auth, params }) {
-        requireLiveKey(auth, 'change webhook endpoints');
         forgetWebhookEndpoints();
         if (!(await hooks.disableEndpoint(db, auth.workspaceId, params.id)))
           throw new AppError('NOT_FOUND', `There is no enabled webhook endpoint "${params.id}" in this workspace`);
@@ -78,6 +77,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/webhooks/deliveries',
+      testKey: 'allowed',
       tag: 'Webhooks',
       summary: 'The delivery log, newest first: verification, dedupe and where each delivery went (`status=unmatched`: events no run waited for)',
       query: DeliveriesQuery,
@@ -91,6 +91,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/webhooks/deliveries/:id',
+      testKey: 'allowed',
       tag: 'Webhooks',
       summary: 'One delivery with its headers (signatures removed) and body',
       params: IdParams,
@@ -105,6 +106,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/webhooks/deliveries/:id/replay',
+      testKey: 'allowed',
       tag: 'Webhooks',
       summary: "Deliver a stored delivery again: a flow's trigger starts a new run; an inbox event is matched to waiting runs again",
       params: IdParams,

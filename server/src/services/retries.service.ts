@@ -5,14 +5,14 @@ import { RunUpdates, type NodeDecision, type RunStatus } from '../../../core/src
 import type { Db } from '../../../store/src/database';
 import * as runs from '../../../store/src/runs.repository';
 import type { TemporalAccess } from '../temporal';
+import { requireRun, type Caller } from './runs.service';
 
 /**
  * Decides for a parked node through the workflow's `decideNode` Update. The workflow's validator refuses
  * a node that is not parked; that refusal becomes a 409 with its message.
  */
-export async function decideNode(db: Db, temporal: TemporalAccess, workspaceId: string, runId: string, decision: NodeDecision) {
-  const row = await runs.getRun(db, workspaceId, runId);
-  if (!row) throw new AppError('NOT_FOUND', `There is no run "${runId}" in this workspace`);
+export async function decideNode(db: Db, temporal: TemporalAccess, caller: Caller, runId: string, decision: NodeDecision) {
+  const row = await requireRun(db, caller, runId);
   if (!['running', 'parked'].includes(row.status))
     throw new AppError(
       'CONFLICT',
@@ -38,9 +38,9 @@ export async function decideNode(db: Db, temporal: TemporalAccess, workspaceId: 
  * scheduled. Everything completed before that point keeps its result and is not run again; what was
  * scheduled after it (the failed node, and parallel branches started after it) runs again.
  */
-export async function resetRun(db: Db, temporal: TemporalAccess, workspaceId: string, runId: string) {
-  const row = await runs.getRun(db, workspaceId, runId);
-  if (!row) throw new AppError('NOT_FOUND', `There is no run "${runId}" in this workspace`);
+export async function resetRun(db: Db, temporal: TemporalAccess, caller: Caller, runId: string) {
+  const row = await requireRun(db, caller, runId);
+  const { workspaceId } = caller;
   if (row.status !== 'failed')
     throw new AppError('CONFLICT', `Run "${runId}" is ${row.status}; only a failed run can be reset (a parked node is retried instead)`);
   const handle = temporal.client.workflow.getHandle(row.workflow_id);
@@ -84,15 +84,16 @@ export interface BulkRetryFilter {
   limit: number;
 }
 
-/** Retries every matching run: parked nodes get a retry decision, failed runs are reset. Reports each outcome. */
-export async function bulkRetry(db: Db, temporal: TemporalAccess, workspaceId: string, f: BulkRetryFilter) {
-  const rows = await runs.listRuns(db, workspaceId, { ...f, offset: 0 });
+/** Retries every matching run: parked nodes get a retry decision, failed runs are reset. Reports each outcome. A test key's matches are test runs only. */
+export async function bulkRetry(db: Db, temporal: TemporalAccess, caller: Caller, f: BulkRetryFilter) {
+  const { workspaceId } = caller;
+  const rows = await runs.listRuns(db, workspaceId, { ...f, offset: 0, ...(caller.mode === 'test' ? { mode: 'test' as const } : {}) });
   const results: { runId: string; ok: boolean; error?: string }[] = [];
   for (const row of rows) {
     try {
       if (f.status === 'failed') {
         if (f.errorType && (JSON.parse(row.error ?? '{}') as { type?: string }).type !== f.errorType) continue;
-        await resetRun(db, temporal, workspaceId, row.id);
+        await resetRun(db, temporal, caller, row.id);
       } else {
         const detail = await runs.getRun(db, workspaceId, row.id);
         const state = detail?.state
@@ -100,7 +101,7 @@ export async function bulkRetry(db: Db, temporal: TemporalAccess, workspaceId: s
           : undefined;
         const parked = Object.values(state?.nodes ?? {}).filter((n) => n.status === 'parked' && (!f.errorType || n.error?.type === f.errorType));
         if (parked.length === 0) continue;
-        for (const node of parked) await decideNode(db, temporal, workspaceId, row.id, { nodeKey: node.key, action: 'retry' });
+        for (const node of parked) await decideNode(db, temporal, caller, row.id, { nodeKey: node.key, action: 'retry' });
       }
       results.push({ runId: row.id, ok: true });
     } catch (err) {

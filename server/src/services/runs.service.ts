@@ -11,6 +11,23 @@ import type { TemporalAccess } from '../temporal';
 import { requirePlanForRun } from './credits.service';
 import { requireBackendFunctionsForRun } from './settings.service';
 
+/** Who is asking: the workspace of the API key, and its mode (a test key sees and operates test runs only). */
+export interface Caller {
+  workspaceId: string;
+  mode: RunMode;
+}
+
+/** The caller's run: 404 outside its workspace, 403 when a test key addresses a live run. */
+export async function requireRun(db: Db, caller: Caller, runId: string) {
+  const row = await runs.getRun(db, caller.workspaceId, runId);
+  if (!row) throw new AppError('NOT_FOUND', `There is no run "${runId}" in this workspace`);
+  if (caller.mode === 'test' && row.mode !== 'test')
+    throw new AppError('FORBIDDEN', `Run "${runId}" is a live run: a test key (sy_test_…) can read and operate test runs only. Use the workspace's live key.`, {
+      testKey: true,
+    });
+  return row;
+}
+
 export interface StartRunRequest {
   workspaceId: string;
   flowId: string;
@@ -105,9 +122,9 @@ function actionDefaults(snapshot: FlowSnapshot, catalog: CatalogIndex): RunOptio
 }
 
 /** A run with its per-node state: live from the workflow while it runs, from the database after. */
-export async function runDetail(db: Db, temporal: TemporalAccess, workspaceId: string, runId: string) {
-  const row = await runs.getRun(db, workspaceId, runId);
-  if (!row) throw new AppError('NOT_FOUND', `There is no run "${runId}" in this workspace`);
+export async function runDetail(db: Db, temporal: TemporalAccess, caller: Caller, runId: string) {
+  const row = await requireRun(db, caller, runId);
+  const { workspaceId } = caller;
   let state = row.state ? (JSON.parse(row.state) as RunState) : undefined;
   let status = row.status;
   // A live run answers from the workflow itself (the stored state is only a snapshot from its last park).
@@ -160,9 +177,8 @@ export async function runDetail(db: Db, temporal: TemporalAccess, workspaceId: s
   };
 }
 
-export async function cancelRun(db: Db, temporal: TemporalAccess, workspaceId: string, runId: string) {
-  const row = await runs.getRun(db, workspaceId, runId);
-  if (!row) throw new AppError('NOT_FOUND', `There is no run "${runId}" in this workspace`);
+export async function cancelRun(db: Db, temporal: TemporalAccess, caller: Caller, runId: string) {
+  const row = await requireRun(db, caller, runId);
   if (!['running', 'starting', 'parked', 'waitingForCredits'].includes(row.status)) {
     throw new AppError('CONFLICT', `Run "${runId}" is ${row.status}; only a running or parked run can be cancelled (or one waiting for credits)`);
   }
