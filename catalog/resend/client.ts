@@ -1,7 +1,7 @@
 import { Resend, type ErrorResponse, type Response as ResendResponse } from 'resend';
 import type { ActionContext } from '../../core/src/catalog-sdk';
 import { NonRetryableError, RetryableError } from '../../core/src/errors';
-import { parseRetryAfter } from '../../core/src/http-errors';
+import { excerpt, parseRetryAfter } from '../../core/src/http-errors';
 
 export const RESEND_API_KEY = 'RESEND_API_KEY';
 const DEFAULT_BASE_URL = 'https://api.resend.com';
@@ -67,11 +67,6 @@ function errorBody(status: number, text: string): ErrorResponse {
     // not JSON: a proxy or gateway answered
   }
   return { statusCode: status, message: text.trim() === '' ? `HTTP ${status} with an empty body` : excerpt(text), name: 'application_error' };
-}
-
-function excerpt(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > 300 ? `${flat.slice(0, 299)}…` : flat;
 }
 
 /** The Resend client for this call: the key of the run's mode, `ctx.endpoint` as the base URL when set. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ErrorCode, LogLevel, WebClient, type Logger } from '@slack/web-api';
 import type { ActionContext } from '../../core/src/catalog-sdk';
 import { NonRetryableError, RetryableError } from '../../core/src/errors';
-import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../core/src/http-errors';
+import { excerpt, MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../core/src/http-errors';
 
 /** Slack's Web API base URL; `ctx.endpoint` replaces it (Slack-compatible servers, local peers in tests). */
 export const SLACK_API_URL = 'https://slack.com/api/';
@@ -113,8 +113,8 @@ export function slackError(err: unknown, method: string): Error {
     }
     case ErrorCode.HTTPError: {
       const { statusCode, headers, body } = err as { statusCode: number; headers: Record<string, string>; body?: unknown };
-      const excerpt = typeof body === 'string' ? body.replace(/\s+/g, ' ').trim().slice(0, 300) : '';
-      const message = `Slack ${method} answered HTTP ${statusCode}${excerpt ? `: ${excerpt}` : ''}`;
+      const text = typeof body === 'string' ? excerpt(body) : '';
+      const message = `Slack ${method} answered HTTP ${statusCode}${text ? `: ${text}` : ''}`;
       if (statusCode === 408 || statusCode === 429 || statusCode >= 500) {
         const retryAfterMs = parseRetryAfter(headers['retry-after']);
         return new RetryableError(message, { status: statusCode, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });

@@ -19,8 +19,17 @@ export function errorForStatus(res: HttpResponse, what: string): RetryableError 
 }
 
 function bodyExcerpt(body: Uint8Array): string {
-  const text = new TextDecoder().decode(body.subarray(0, 2000)).replace(/\s+/g, ' ').trim();
-  return text.length > 300 ? `${text.slice(0, 299)}…` : text;
+  return excerpt(new TextDecoder().decode(body.subarray(0, 2000)) + (body.length > 2000 ? '…' : ''));
+}
+
+/**
+ * The start of a provider's text for an error message: whitespace collapsed, at most `max` characters. A cut is
+ * always marked with `…`: the worker's scrubber redacts a secret's piece left at a marked cut (a prefix of 6
+ * characters or more), so every excerpt in the catalog goes through here.
+ */
+export function excerpt(text: string, max = 300): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 /**

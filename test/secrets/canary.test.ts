@@ -21,6 +21,29 @@ import { SecretStore } from '../../store/src/secrets';
 import { createSwitchyardWorker } from '../../worker/src/worker';
 import { startHttpPeer } from '../helpers/http-peer';
 import { pollUntil } from '../helpers/processes';
+import { leakPieces, secretCorpus, withBase64Decoded } from '../helpers/secret-corpus';
+
+/**
+ * A provider that reflects the password of the Basic credentials it receives: `/corpus/json200` in a JSON body
+ * (raw, base64 and URL-encoded) and in headers; `/corpus/json/<start>` and `/corpus/text/<start>` in a 4xx body
+ * whose text puts the (JSON-escaped or raw) value at character `<start>`, around the error excerpt's cut.
+ */
+function reflect(path: string, authorization: string) {
+  const value = Buffer.from(authorization.replace(/^Basic /, ''), 'base64')
+    .toString('utf8')
+    .replace(/^[^:]*:/, '');
+  const [, , kind, at] = path.split('/');
+  const start = Number(at);
+  if (kind === 'json200') {
+    const headerSafe = /^[\x20-\x7e]*$/.test(value);
+    return {
+      body: { echoed: value, note: `token was ${value}`, b64: Buffer.from(value).toString('base64'), url: encodeURIComponent(value) },
+      headers: { 'x-echo-encoded': encodeURIComponent(value), ...(headerSafe ? { 'x-echo': value } : {}) },
+    };
+  }
+  if (kind === 'json') return { status: 401, body: { error: `${'.'.repeat(Math.max(0, start - '{"error":"'.length))}${value} is not valid` } };
+  return { status: 403, body: `${'.'.repeat(start)}${value} is not valid` };
+}
 
 /**
  * The canary: a secret with a unique value is used by runs that succeed and runs that fail, and a provider
@@ -81,6 +104,7 @@ describe('secrets never leak (canary)', () => {
     // A careless provider: it echoes the credentials it receives, in answers and in errors.
     peer = await startHttpPeer((hit) => {
       const auth = String(hit.headers.authorization ?? hit.headers['x-api-key'] ?? '');
+      if (hit.path.startsWith('/corpus/')) return reflect(hit.path, auth);
       if (hit.path.startsWith('/echo')) return { body: { youSent: auth, note: `token was ${auth}` } };
       if (hit.path.startsWith('/reject')) return { status: 401, body: { error: `invalid token ${auth}` } };
       return { status: 500, body: `internal error while using ${auth}` };
@@ -227,4 +251,74 @@ describe('secrets never leak (canary)', () => {
     // The logs did carry the failures, scrubbed.
     expect(logs.join('')).toContain('[redacted:CANARY_TOKEN]');
   }, 120_000);
+  it('a corpus of secrets (quotes, backslashes, unicode, %, +, /, =; 6 to 200 characters), reflected in JSON, text and headers at every offset around the error excerpt cut, leaves no piece of 6 characters or more anywhere', async () => {
+    const corpus = secretCorpus();
+    const runs: string[] = [];
+    for (const [i, value] of corpus.entries()) {
+      const name = `CORPUS_${i}`;
+      expect((await call('PUT', `/api/secrets/${name}`, { live: value })).status).toBe(200);
+      const json = JSON.stringify(value).slice(1, -1);
+      // Every start from where the whole form fits before the 299-character cut to just past it.
+      const cases = ['/corpus/json200'];
+      for (let start = 299 - json.length - 2; start <= 301; start++) cases.push(`/corpus/json/${start}`);
+      for (let start = 299 - value.length - 2; start <= 301; start++) cases.push(`/corpus/text/${start}`);
+      const event = `canary.corpus.${i}`;
+      const call_ = {
+        id: 'call',
+        type: 'action',
+        action: 'http.request@1',
+        inputs: { url: { $expr: `"${peer.url}" & item` }, auth: { type: 'basic', username: 'ada', secret: name } },
+        retry: { maximumAttempts: 1 },
+        onError: 'branch',
+      };
+      await flow(
+        `corpus ${i}`,
+        event,
+        [{ id: 'each', type: 'forEach', items: 'trigger.data.cases', concurrency: 20, body: { nodes: [call_], edges: [{ from: 'each', to: 'call' }] } }],
+        [{ from: 'trigger', to: 'each' }],
+      );
+      const sent = await call('POST', '/v1/events', { name: event, data: { cases } });
+      runs.push(sent.body.runs[0].runId);
+    }
+    const ended = [];
+    for (const run of runs) ended.push(await settle(run));
+    expect(ended.map((r) => r.status)).toEqual(corpus.map(() => 'completed'));
+    // Positive control: the provider received every value, and the errors did carry the (redacted) reflections.
+    for (const value of corpus)
+      expect(peer.hits.some((h) => String(h.headers.authorization) === `Basic ${Buffer.from(`ada:${value}`).toString('base64')}`)).toBe(true);
+    const shown = JSON.stringify(ended);
+    expect(['answered 401', 'answered 403', '[redacted:CORPUS_9]'].filter((s) => !shown.includes(s))).toEqual([]);
+    await call('GET', '/api/runs?limit=200');
+
+    // Temporal histories: the history's own fields, and every payload decoded, each read as stored (JSON text).
+    const texts: string[] = [];
+    for (const run of ended) {
+      const history = await temporal.client.workflow.getHandle(run.workflowId).fetchHistory();
+      texts.push(
+        JSON.stringify(history, (_k, v: unknown) => {
+          if (!(v instanceof Uint8Array)) return v;
+          texts.push(Buffer.from(v).toString('utf8'));
+          return '(payload)';
+        }),
+      );
+    }
+    await db.selectFrom('runs').select('id').execute();
+    const files = fs.readdirSync(dir).filter((f) => f.startsWith('switchyard.db'));
+    const dbText = Buffer.concat(files.map((f) => fs.readFileSync(path.join(dir, f)))).toString('utf8');
+    const places = Object.entries({
+      'Temporal histories': texts.join('\n'),
+      'server and worker logs': logs.join(''),
+      'SQLite files': dbText,
+      'API responses': responses.join('\n'),
+    }).map(([where, text]) => [where, withBase64Decoded(text)] as const);
+    for (const value of corpus) {
+      const pieces = leakPieces(value);
+      for (const [where, text] of places) {
+        expect(
+          pieces.filter((p) => text.includes(p)),
+          `${JSON.stringify(value)} in ${where}`,
+        ).toEqual([]);
+      }
+    }
+  }, 240_000);
 });

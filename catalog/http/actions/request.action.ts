@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineAction } from '../../../core/src/catalog-sdk';
 import { NonRetryableError } from '../../../core/src/errors';
-import { errorForStatus } from '../../../core/src/http-errors';
+import { errorForStatus, excerpt } from '../../../core/src/http-errors';
 
 const SecretName = z.string().regex(/^[A-Z][A-Z0-9_]{0,99}$/, 'the name of a secret, e.g. MY_API_TOKEN');
 
@@ -89,7 +89,7 @@ function parseBody(contentType: string | undefined, text: string): HttpRequestOu
     try {
       return JSON.parse(text) as HttpRequestOutput['body'];
     } catch {
-      throw new NonRetryableError(`The answer says it is JSON (${contentType}) but does not parse: ${text.slice(0, 200)}`);
+      throw new NonRetryableError(`The answer says it is JSON (${contentType}) but does not parse: ${excerpt(text, 200)}`);
     }
   }
   return text;
