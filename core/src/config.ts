@@ -46,6 +46,10 @@ export const Config = z.object({
   SWITCHYARD_DEFAULT_PLAN: z.enum(Plans).default('builder'),
   /** A prebuilt workflow bundle for the worker (tests); unset: the workflows are bundled at start. */
   SWITCHYARD_WORKFLOW_BUNDLE: z.string().optional(),
+  /** Failed authentications (wrong or missing key, wrong admin token) allowed per client address per minute; then 429. */
+  SWITCHYARD_AUTH_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(30),
+  /** Failed authentications allowed per presented key prefix (`sy_live_abcd`) per minute, from any address; then 429. */
+  SWITCHYARD_AUTH_FAILURES_PER_KEY: z.coerce.number().int().min(1).default(10),
   /** Largest request body the API accepts. */
   BODY_LIMIT: z.string().default('1mb'),
   /** The address providers reach Switchyard at (`https://hooks.example.com`), used in webhook URLs; default: the address of the request. */

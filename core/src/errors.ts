@@ -11,6 +11,7 @@ export const ErrorCodes = {
   CONFLICT: { status: 409, title: 'Conflict' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
   FLOW_INVALID: { status: 422, title: 'The flow is not valid' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests' },
   TEMPORAL_UNAVAILABLE: { status: 503, title: 'Temporal is unreachable' },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const;

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import { AppError } from '../../core/src/errors';
 import type { ServerDeps } from './deps';
-import { apiKeyAuthenticator } from './http/auth';
+import { apiKeyAuthenticator, requireAdmin } from './http/auth';
+import { authFailureGuard, DEFAULT_AUTH_FAILURE_LIMITS } from './http/auth-limits';
 import { errorMiddleware } from './http/errors';
 import { mountRoutes, type RouteDef } from './http/route';
 import { eventRoutes } from './routes/events.routes';
@@ -29,6 +31,12 @@ export function createApp(deps: ServerDeps): Express {
     });
     next();
   });
+  app.use(securityHeaders());
+  // API answers carry workspace data: never cached by a browser or a proxy.
+  app.use(['/api', '/v1', '/hooks'], (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
   // Webhooks first: their signatures are checked over the raw body, before any JSON parsing.
   app.use(hooksRouter(deps));
   app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
@@ -46,7 +54,12 @@ export function createApp(deps: ServerDeps): Express {
     ...webhookRoutes(deps),
   );
   const api = express.Router();
-  mountRoutes(api, routes, apiKeyAuthenticator(deps.db));
+  mountRoutes(api, routes, {
+    // Before any credential is checked: an address or key prefix with too many failed authentications waits (429).
+    guard: authFailureGuard(deps.authFailureLimits ?? DEFAULT_AUTH_FAILURE_LIMITS),
+    workspace: apiKeyAuthenticator(deps.db),
+    admin: (req) => requireAdmin(deps.adminToken, req),
+  });
   app.use(api);
 
   app.use(['/api', '/v1'], (req, _res, next) => next(new AppError('NOT_FOUND', `No route ${req.method} ${req.originalUrl}; see /api/openapi.json`)));
@@ -62,6 +75,37 @@ export function createApp(deps: ServerDeps): Express {
         ),
     );
   }
+  // Anything else (a POST to a page, a GET of /hooks/…): the same JSON 404, with the same headers as every answer.
+  app.use((req, _res, next) => next(new AppError('NOT_FOUND', `Nothing at ${req.method} ${req.path}`)));
   app.use(errorMiddleware(deps.logger));
   return app;
+}
+
+/**
+ * Security headers on every response (helmet): `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`, and
+ * a Content-Security-Policy for the editor: its own scripts only, no inline script, no plugins, and no framing
+ * (`frame-ancestors 'none'`, clickjacking). Inline styles stay allowed: React Flow positions nodes with style
+ * attributes. No `upgrade-insecure-requests`: a self-hosted instance may be served over plain HTTP on a LAN.
+ */
+function securityHeaders() {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        baseUri: ["'self'"],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        imgSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        scriptSrcAttr: ["'none'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    referrerPolicy: { policy: 'no-referrer' },
+  });
 }

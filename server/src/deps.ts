@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ActionInfo, CatalogIndex, IntegrationDefinition } from '../../core/src/catalog-sdk';
 import type { SecretStore } from '../../store/src/secrets';
 import type { Db } from '../../store/src/database';
+import type { AuthFailureLimits } from './http/auth-limits';
 import type { TemporalAccess } from './temporal';
 
 /** What routes and services need, injected once at start (tests pass their own). */
@@ -19,6 +20,8 @@ export interface ServerDeps {
   webhookBodyLimit?: string;
   /** Base of webhook URLs shown to users (SWITCHYARD_PUBLIC_URL); default: the request's own address. */
   publicUrl?: string;
+  /** Failed authentications allowed per minute before 429 (default DEFAULT_AUTH_FAILURE_LIMITS). */
+  authFailureLimits?: AuthFailureLimits;
   /** Built editor to serve at `/`, if present. */
   editorDir?: string;
 }

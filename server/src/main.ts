@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     secrets,
     logger,
     bodyLimit: config.BODY_LIMIT,
+    authFailureLimits: { perAddress: config.SWITCHYARD_AUTH_FAILURES_PER_ADDRESS, perKey: config.SWITCHYARD_AUTH_FAILURES_PER_KEY },
     webhookBodyLimit: config.WEBHOOK_BODY_LIMIT,
     ...(config.SWITCHYARD_PUBLIC_URL ? { publicUrl: config.SWITCHYARD_PUBLIC_URL.replace(/\/$/, '') } : {}),
     editorDir,

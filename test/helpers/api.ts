@@ -8,6 +8,7 @@ import { createApp } from '../../server/src/app';
 import { ensureWorkspace } from '../../server/src/bootstrap';
 import { setBackendFunctions } from '../../store/src/settings.repository';
 import { generateApiKey } from '../../server/src/http/auth';
+import type { AuthFailureLimits } from '../../server/src/http/auth-limits';
 import { connectTemporal, type TemporalAccess } from '../../server/src/temporal';
 import type { Db } from '../../store/src/database';
 import { SecretStore } from '../../store/src/secrets';
@@ -71,6 +72,8 @@ export async function startTestApi(o: {
   adminToken?: string | null;
   /** App Settings' Backend functions switch of the bootstrap workspace (default on: most tests use the HTTP action). */
   backendFunctions?: boolean;
+  /** Failed authentications allowed per minute; default high, since every test of a file shares 127.0.0.1. */
+  authFailureLimits?: AuthFailureLimits;
 }): Promise<TestApi> {
   const adminToken = o.adminToken === null ? undefined : (o.adminToken ?? `sy_admin_${crypto.randomBytes(24).toString('hex')}`);
   const db = o.db ?? (await testDb());
@@ -90,6 +93,7 @@ export async function startTestApi(o: {
     secrets,
     logger: silentLogger,
     bodyLimit: o.bodyLimit ?? '100kb',
+    authFailureLimits: o.authFailureLimits ?? { perAddress: 10_000, perKey: 10_000 },
     webhookBodyLimit: o.webhookBodyLimit ?? '1mb',
     ...(adminToken !== undefined ? { adminToken } : {}),
   });

@@ -4,6 +4,7 @@ import type { RunMode } from '../../../core/src/catalog-sdk';
 import { AppError } from '../../../core/src/errors';
 import type { Db } from '../../../store/src/database';
 import { findApiKeyByHash } from '../../../store/src/workspaces.repository';
+import { noteAuthFailure, presentedKey } from './auth-limits';
 
 export interface AuthContext {
   workspaceId: string;
@@ -30,11 +31,42 @@ export function hashApiKey(key: string): string {
 /** Reads `Authorization: Bearer <key>` (or `X-Api-Key`) and resolves the workspace. */
 export function apiKeyAuthenticator(db: Db): (req: Request) => Promise<AuthContext> {
   return async (req) => {
-    const header = req.get('authorization');
-    const key = header?.match(/^Bearer\s+(\S+)$/i)?.[1] ?? req.get('x-api-key');
-    if (!key) throw new AppError('UNAUTHORIZED', 'Send your workspace API key as "Authorization: Bearer sy_live_…" (or sy_test_… for test mode)');
+    const key = presentedKey(req);
+    if (!key) {
+      noteAuthFailure(req, key);
+      throw new AppError('UNAUTHORIZED', 'Send your workspace API key as "Authorization: Bearer sy_live_…" (or sy_test_… for test mode)');
+    }
     const row = await findApiKeyByHash(db, hashApiKey(key));
-    if (!row) throw new AppError('UNAUTHORIZED', 'This API key is not valid: it may be mistyped or revoked');
+    if (!row) {
+      noteAuthFailure(req, key);
+      throw new AppError('UNAUTHORIZED', 'This API key is not valid: it may be mistyped or revoked');
+    }
     return { workspaceId: row.workspace_id, mode: row.mode === 'test' ? 'test' : 'live', keyId: row.id };
   };
+}
+
+/**
+ * Who may read and change plans and credits: only a caller presenting `Authorization: Bearer
+ * <SWITCHYARD_ADMIN_TOKEN>`. Without a token configured the admin API is off (403 for every request): a
+ * workspace key must never be able to grant its own workspace credits or a plan.
+ */
+export function requireAdmin(adminToken: string | undefined, req: Request): void {
+  if (!adminToken) {
+    throw new AppError('FORBIDDEN', 'The admin API is disabled: set SWITCHYARD_ADMIN_TOKEN and send "Authorization: Bearer <SWITCHYARD_ADMIN_TOKEN>"');
+  }
+  const bearer = req.get('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
+  if (bearer === undefined) {
+    noteAuthFailure(req, bearer);
+    throw new AppError('UNAUTHORIZED', 'The admin API needs "Authorization: Bearer <SWITCHYARD_ADMIN_TOKEN>"');
+  }
+  // Digests have equal lengths, so the comparison takes the same time whatever the token's length.
+  const given = crypto.createHash('sha256').update(bearer).digest();
+  const expected = crypto.createHash('sha256').update(adminToken).digest();
+  if (!crypto.timingSafeEqual(given, expected)) {
+    noteAuthFailure(req, bearer);
+    throw new AppError(
+      'FORBIDDEN',
+      'Only SWITCHYARD_ADMIN_TOKEN may use the admin API ("Authorization: Bearer <SWITCHYARD_ADMIN_TOKEN>"); workspace keys may not',
+    );
+  }
 }

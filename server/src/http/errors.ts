@@ -8,6 +8,8 @@ export function errorMiddleware(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const appError = toAppError(err);
     if (appError.status >= 500) logger.error({ err, method: req.method, path: req.path }, appError.message);
+    const retryAfter = (appError.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+    if (appError.status === 429 && retryAfter) res.set('Retry-After', String(retryAfter));
     res
       .status(appError.status)
       .json({ error: { code: appError.code, message: appError.message, ...(appError.details !== undefined ? { details: appError.details } : {}) } });

@@ -31,8 +31,8 @@ export interface RouteDef<P extends z.ZodType = z.ZodType, Q extends z.ZodType =
   path: string;
   summary: string;
   tag: string;
-  /** `workspace` (API key, default) or `none` (health, docs). */
-  auth?: 'workspace' | 'none';
+  /** `workspace` (API key, default), `admin` (SWITCHYARD_ADMIN_TOKEN) or `none` (health, docs). */
+  auth?: 'workspace' | 'admin' | 'none';
   /**
    * `allowed`: a test key (`sy_test_…`) may call this route, and the handler keeps it to test data (test runs,
    * test secrets, test deliveries). Absent: live keys only, so a new route stays behind the test-mode wall
@@ -53,12 +53,27 @@ export function defineRoute<P extends z.ZodType = z.ZodObject, Q extends z.ZodTy
   return def as unknown as RouteDef;
 }
 
-/** Registers routes on a router; `authenticate` runs before every route that needs a workspace. */
-export function mountRoutes(router: Router, routes: RouteDef[], authenticate: (req: Request) => Promise<AuthContext>): void {
+/** How routes that need a credential check it. */
+export interface Authenticators {
+  /** Runs first, before any credential is checked: refuses a caller with too many failed authentications (429). */
+  guard(req: Request, res: Response): Promise<void>;
+  /** A workspace API key → its workspace and mode (401 otherwise). */
+  workspace(req: Request): Promise<AuthContext>;
+  /** The admin token (401/403 otherwise). */
+  admin(req: Request): void;
+}
+
+/** Registers routes on a router; each route's credential is checked before its handler runs. */
+export function mountRoutes(router: Router, routes: RouteDef[], authn: Authenticators): void {
   for (const route of routes) {
     router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       try {
-        const auth = route.auth === 'none' ? anonymous : await authenticate(req);
+        let auth = anonymous;
+        if (route.auth !== 'none') {
+          await authn.guard(req, res);
+          if (route.auth === 'admin') authn.admin(req);
+          else auth = await authn.workspace(req);
+        }
         if (auth.mode === 'test' && route.auth !== 'none' && route.testKey !== 'allowed') throw testKeyRefused(route);
         const params = parsePart(route.params, req.params, 'path parameter');
         const query = parsePart(route.query, req.query, 'query parameter');

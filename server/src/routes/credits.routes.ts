@@ -5,7 +5,7 @@ import * as credits from '../../../store/src/credits.repository';
 import { defineRoute, type RouteDef } from '../http/route';
 import type { ServerDeps } from '../deps';
 import { backendFunctionsProblems } from '../services/settings.service';
-import { estimateFlow, planProblems, presentAccount, requireAdmin, requireWorkspace, resumeWaitingRuns } from '../services/credits.service';
+import { estimateFlow, planProblems, presentAccount, requireWorkspace, resumeWaitingRuns } from '../services/credits.service';
 import { requireFlow } from '../services/flows.service';
 
 const UsageQuery = z.object({
@@ -78,7 +78,7 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
       path: '/api/admin/workspaces/:workspaceId/credits',
       tag: 'Admin',
       summary: "A workspace's plan and balance (admin token only)",
-      auth: 'none',
+      auth: 'admin',
       params: WorkspaceParams,
       responses: {
         200: { description: 'Plan and balance' },
@@ -86,8 +86,7 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
         403: { description: 'Not the admin token, or no admin token configured' },
         404: { description: 'No such workspace' },
       },
-      async handler({ params, req }) {
-        requireAdmin(deps.adminToken, req);
+      async handler({ params }) {
         await requireWorkspace(db, params.workspaceId);
         return { body: presentAccount(await credits.ensureAccount(db, params.workspaceId)) };
       },
@@ -97,7 +96,7 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
       path: '/api/admin/workspaces/:workspaceId/plan',
       tag: 'Admin',
       summary: "Change a workspace's plan (an upgrade grants the rest of the new plan's monthly credits at once)",
-      auth: 'none',
+      auth: 'admin',
       params: WorkspaceParams,
       body: z.object({ plan: z.enum(Plans) }),
       responses: {
@@ -106,8 +105,7 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
         403: { description: 'Not the admin token, or no admin token configured' },
         404: { description: 'No such workspace' },
       },
-      async handler({ params, body, req }) {
-        requireAdmin(deps.adminToken, req);
+      async handler({ params, body }) {
         await requireWorkspace(db, params.workspaceId);
         const account = await credits.changePlan(db, params.workspaceId, body.plan);
         const resumed = account.balance > 0 ? await resumeWaitingRuns(db, temporal, params.workspaceId) : 0;
@@ -119,7 +117,7 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
       path: '/api/admin/workspaces/:workspaceId/credits',
       tag: 'Admin',
       summary: 'Add credits (a top-up, never expiring) or remove some (a negative correction); runs waiting for credits resume',
-      auth: 'none',
+      auth: 'admin',
       params: WorkspaceParams,
       body: z.object({
         credits: z
@@ -133,8 +131,7 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
         401: { description: 'No token' },
         403: { description: 'Not the admin token, or no admin token configured' },
       },
-      async handler({ params, body, req }) {
-        requireAdmin(deps.adminToken, req);
+      async handler({ params, body }) {
         await requireWorkspace(db, params.workspaceId);
         const account = await credits.addCredits(db, {
           workspaceId: params.workspaceId,

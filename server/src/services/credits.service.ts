@@ -1,5 +1,3 @@
-import crypto from 'node:crypto';
-import type { Request } from 'express';
 import type { CatalogIndex } from '../../../core/src/catalog-sdk';
 import { PlanInfos, planRequiredMessage, type Plan } from '../../../core/src/credits';
 import { AppError } from '../../../core/src/errors';
@@ -119,28 +117,6 @@ export function estimateFlow(snapshot: FlowSnapshot, catalog: CatalogIndex) {
   if (usage > 0) notes.push('AI actions are charged by the tokens they use (at least 1 credit per call)');
   if (inLoop) notes.push('nodes inside a forEach cost once per item');
   return { credits: min, nodes, notes };
-}
-
-/**
- * Who may read and change plans and credits: only a caller presenting `Authorization: Bearer
- * <SWITCHYARD_ADMIN_TOKEN>`. Without a token configured the admin API is off (403 for every request): a
- * workspace key must never be able to grant its own workspace credits or a plan.
- */
-export function requireAdmin(adminToken: string | undefined, req: Request): void {
-  if (!adminToken) {
-    throw new AppError('FORBIDDEN', 'The admin API is disabled: set SWITCHYARD_ADMIN_TOKEN and send "Authorization: Bearer <SWITCHYARD_ADMIN_TOKEN>"');
-  }
-  const bearer = req.get('authorization')?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  if (bearer === undefined) throw new AppError('UNAUTHORIZED', 'The admin API needs "Authorization: Bearer <SWITCHYARD_ADMIN_TOKEN>"');
-  // Digests have equal lengths, so the comparison takes the same time whatever the token's length.
-  const given = crypto.createHash('sha256').update(bearer).digest();
-  const expected = crypto.createHash('sha256').update(adminToken).digest();
-  if (!crypto.timingSafeEqual(given, expected)) {
-    throw new AppError(
-      'FORBIDDEN',
-      'Only SWITCHYARD_ADMIN_TOKEN may use the admin API ("Authorization: Bearer <SWITCHYARD_ADMIN_TOKEN>"); workspace keys may not',
-    );
-  }
 }
 
 export async function requireWorkspace(db: Db, workspaceId: string): Promise<void> {
