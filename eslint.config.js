@@ -1,5 +1,23 @@
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layering (docs/architecture.md): core ← catalog, store ← worker, server; the editor on core only; nothing
+ * imports server or worker from elsewhere. Each folder lists the top-level folders it may not reach; tests, which sit
+ * at the top of the pyramid, may reach anything.
+ */
+const layer = (forbidden, why) => forbidden.map((folder) => ({ group: [`**/${folder}/**`, `**/${folder}`], message: why }));
+const topFolders = { core: 'core/src', store: 'store/src', catalog: 'catalog', worker: 'worker/src', server: 'server/src', editor: 'editor/src' };
+const forbid = (...names) => names.map((n) => topFolders[n]);
+const layers = [
+  { files: ['core/**/*.ts'], patterns: layer(forbid('store', 'catalog', 'worker', 'server', 'editor'), 'core/ imports nothing outside core/.') },
+  { files: ['store/**/*.ts'], patterns: layer(forbid('catalog', 'worker', 'server', 'editor'), 'store/ imports only core/.') },
+  { files: ['catalog/**/*.ts'], patterns: layer(forbid('store', 'worker', 'server', 'editor'), 'catalog/ imports only core/ (and catalog/webhooks).') },
+  { files: ['worker/**/*.ts'], patterns: layer(forbid('server', 'editor'), 'worker/ never imports server/ or editor/.') },
+  { files: ['server/**/*.ts'], patterns: layer(forbid('worker', 'editor'), 'server/ never imports worker/ or editor/.') },
+  { files: ['editor/src/**/*.{ts,tsx}'], patterns: layer(forbid('store', 'catalog', 'worker', 'server'), 'The editor imports only core/ and itself.') },
+];
+const testFiles = ['**/*.test.ts', '**/*.test.tsx'];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'editor/dist/**', '.tools/**', 'data/**', 'test-artifacts/**', 'worker/src/workflows/__mutant__*'] },
   ...tseslint.configs.recommended,
@@ -14,15 +32,23 @@ export default tseslint.config(
       ],
     },
   },
+  ...layers.map(({ files, patterns }) => ({
+    files,
+    ignores: testFiles,
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
+  })),
   {
     // The sandbox boundary: workflow code is deterministic and does no I/O. It may import
     // @temporalio/workflow, pure core modules, and only *types* from anywhere else.
     files: ['worker/src/workflows/**/*.ts'],
+    ignores: testFiles,
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
+            // A later block replaces a rule's options for its files: repeat the worker's layering here.
+            ...layers.find((l) => l.files[0] === 'worker/**/*.ts').patterns,
             {
               group: ['node:*', 'fs', 'fs/*', 'http', 'https', 'net', 'dns', 'child_process', 'crypto', 'os', 'path', 'worker_threads'],
               message: 'Workflow code runs in the deterministic sandbox: no Node I/O modules.',
@@ -43,7 +69,11 @@ export default tseslint.config(
               allowTypeImports: true,
             },
             { group: ['**/core/src/config'], message: 'Config reads the environment: not in workflow code.' },
-            { group: ['zod', '**/core/src/flow', '**/core/src/catalog-sdk'], message: 'Modules a workflow imports are evaluated on every run: import zod-based schemas as types only (use core/src/graph).', allowTypeImports: true },
+            {
+              group: ['zod', '**/core/src/flow', '**/core/src/catalog-sdk'],
+              message: 'Modules a workflow imports are evaluated on every run: import zod-based schemas as types only (use core/src/graph).',
+              allowTypeImports: true,
+            },
           ],
         },
       ],
