@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TRIGGER_ID } from './graph';
 import { WebhookSourceIds } from './webhooks';
+import { SECRET_NAME_HINT, SECRET_NAME_PATTERN } from './names';
 
 export { allowedBranches, durationMs, TRIGGER_ID, walkNodes } from './graph';
 
@@ -109,7 +110,7 @@ export const FieldPath = z
   .max(300);
 
 /** A workspace secret's name: upper case, digits and _. */
-export const SecretName = z.string().regex(/^[A-Z][A-Z0-9_]{0,99}$/, 'a secret name such as STRIPE_WEBHOOK_SECRET');
+export const SecretName = z.string().regex(SECRET_NAME_PATTERN, SECRET_NAME_HINT);
 
 /**
  * Waits, without holding a worker, for a webhook event to reach the workspace's inbox endpoint of `source`:

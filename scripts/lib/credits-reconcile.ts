@@ -4,6 +4,7 @@ import proto from '@temporalio/proto';
 import { actionPricing, actionRef, type IntegrationDefinition } from '../../core/src/catalog-sdk';
 import { chargedWorkflows, chargesOf, neverSentChargesOf, sendChecksOf } from '../../store/src/credits.repository';
 import type { Db } from '../../store/src/database';
+import { RUN_FLOW_WORKFLOW } from '../../core/src/names';
 
 const EventType = proto.temporal.api.enums.v1.EventType;
 
@@ -67,7 +68,7 @@ export async function reconcileCredits(o: {
   } else {
     if (o.taskQueue?.includes("'")) throw new Error(`Task queue ${JSON.stringify(o.taskQueue)} cannot be used in a list query`);
     const queue = o.taskQueue !== undefined ? ` AND TaskQueue = '${o.taskQueue}'` : '';
-    const query = `WorkflowType = 'runFlow' AND StartTime >= '${o.from}' AND StartTime < '${o.to}'${queue}`;
+    const query = `WorkflowType = '${RUN_FLOW_WORKFLOW}' AND StartTime >= '${o.from}' AND StartTime < '${o.to}'${queue}`;
     for await (const w of o.client.workflow.list({ query })) executions.set(`${w.workflowId}/${w.runId}`, { workflowId: w.workflowId, runId: w.runId });
   }
   const charges = await chargesOf(

@@ -5,8 +5,6 @@ import type { Db } from './database';
 import { nowIso } from './database';
 import { newId } from './ids';
 
-export const SECRET_NAME = /^[A-Z][A-Z0-9_]{0,99}$/;
-
 export interface SecretSummary {
   name: string;
   live: { last4: string } | null;

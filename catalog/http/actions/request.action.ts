@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { defineAction } from '../../../core/src/catalog-sdk';
+import { SecretName } from '../../../core/src/flow';
 import { NonRetryableError } from '../../../core/src/errors';
 import { errorForStatus, excerpt } from '../../../core/src/http-errors';
-
-const SecretName = z.string().regex(/^[A-Z][A-Z0-9_]{0,99}$/, 'the name of a secret, e.g. MY_API_TOKEN');
 
 /** Credentials come from a workspace secret, named here; the value is read at execution and never stored in the run. */
 export const HttpAuth = z.discriminatedUnion('type', [

@@ -4,8 +4,7 @@ import type { SecretSummary } from '../api/types';
 import { ErrorBox } from '../components/error-box';
 import { formatTime } from '../components/format';
 
-/** The server's rule for a secret name (store/src/secrets.ts `SECRET_NAME`). */
-export const SECRET_NAME = /^[A-Z][A-Z0-9_]{0,99}$/;
+import { SECRET_NAME_PATTERN as SECRET_NAME } from '../../../core/src/names';
 
 type Mode = 'live' | 'test';
 

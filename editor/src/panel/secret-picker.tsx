@@ -10,7 +10,7 @@ import type { SecretFieldProps } from './schema-form';
 
 // Not a valid secret name (those start with a capital letter), so it cannot clash.
 const NEW = '__new__';
-export const SECRET_NAME_PATTERN = /^[A-Z][A-Z0-9_]{0,99}$/;
+import { SECRET_NAME_PATTERN } from '../../../core/src/names';
 
 export function SecretPicker({ id, value, onChange, disabled, required, 'aria-describedby': describedBy }: SecretFieldProps) {
   const secrets = useSecrets();
@@ -22,7 +22,14 @@ export function SecretPicker({ id, value, onChange, disabled, required, 'aria-de
     // Without the list, the name can still be typed.
     return (
       <>
-        <input id={id} type="text" value={value ?? ''} disabled={disabled} aria-describedby={describedBy} onChange={(e) => onChange(e.target.value || undefined)} />
+        <input
+          id={id}
+          type="text"
+          value={value ?? ''}
+          disabled={disabled}
+          aria-describedby={describedBy}
+          onChange={(e) => onChange(e.target.value || undefined)}
+        />
         <ErrorBox error={secrets.error} />
       </>
     );
@@ -71,7 +78,17 @@ export function SecretPicker({ id, value, onChange, disabled, required, 'aria-de
   );
 }
 
-function NewSecretForm({ existing, disabled, onCreated, onCancel }: { existing: string[]; disabled: boolean; onCreated(name: string): void; onCancel(): void }) {
+function NewSecretForm({
+  existing,
+  disabled,
+  onCreated,
+  onCancel,
+}: {
+  existing: string[];
+  disabled: boolean;
+  onCreated(name: string): void;
+  onCancel(): void;
+}) {
   const id = useId();
   const put = usePutSecret();
   const [name, setName] = useState('');

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import { EventTrigger } from '../../../core/src/flow';
+import { WorkflowIds } from '../../../core/src/names';
 import type { FlowSnapshot } from '../../../core/src/flow';
 import { versionsSubscribedTo } from '../../../store/src/flows.repository';
 import { defineRoute, type RouteDef } from '../http/route';
@@ -36,7 +37,7 @@ export function eventRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
         const started = [];
         for (const v of subscribed) {
           // The workflow id derives from the event id: a resend finds the same run.
-          const workflowId = `event:${auth.workspaceId}:${v.flow_id}:${auth.mode}:${eventId}`;
+          const workflowId = WorkflowIds.event({ workspaceId: auth.workspaceId, flowId: v.flow_id, mode: auth.mode, eventId });
           const run = await startRun(db, temporal, catalog, {
             workspaceId: auth.workspaceId,
             flowId: v.flow_id,

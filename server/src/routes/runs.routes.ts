@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import { RunModes } from '../../../core/src/catalog-sdk';
+import { WorkflowIds } from '../../../core/src/names';
 import { AppError } from '../../../core/src/errors';
 import { RunStatuses } from '../../../core/src/run';
 import { listRuns } from '../../../store/src/runs.repository';
@@ -63,14 +64,15 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
         if (!versionNumber) throw new AppError('CONFLICT', `Flow "${flow.name}" has no published version yet; publish it first`);
         const version = await requireVersion(db, auth.workspaceId, flow.id, versionNumber);
         const runKey = crypto.randomUUID();
+        const mode = body.mode ?? auth.mode;
         const started = await startRun(db, temporal, catalog, {
           workspaceId: auth.workspaceId,
           flowId: flow.id,
           version: version.version,
           snapshot: version.snapshot,
           trigger: { type: 'manual', id: runKey, data: body.input },
-          mode: body.mode ?? auth.mode,
-          workflowId: `manual:${flow.id}:${runKey}`,
+          mode,
+          workflowId: WorkflowIds.manual({ flowId: flow.id, mode, runKey }),
         });
         return { status: 201, body: { runId: started.runId, workflowId: started.workflowId, version: version.version } };
       },

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { AppError } from '../../../core/src/errors';
-import { SECRET_NAME } from '../../../store/src/secrets';
+import { SECRET_NAME_HINT, SECRET_NAME_PATTERN } from '../../../core/src/names';
 import { requireLiveKey } from '../http/auth';
 import { forgetWebhookEndpoints } from '../services/webhooks.service';
 import { defineRoute, type RouteDef } from '../http/route';
 import type { ServerDeps } from '../deps';
 
-const SecretParams = z.object({ name: z.string().regex(SECRET_NAME, 'a secret name is UPPER_SNAKE_CASE, e.g. STRIPE_SECRET_KEY') });
+const SecretParams = z.object({ name: z.string().regex(SECRET_NAME_PATTERN, SECRET_NAME_HINT) });
 const SecretValue = z.string().min(1).max(16_384);
 const PutSecretBody = z
   .object({

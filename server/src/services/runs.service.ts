@@ -2,6 +2,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import type { CatalogIndex, RunMode } from '../../../core/src/catalog-sdk';
 import { AppError } from '../../../core/src/errors';
 import { walkNodes, type FlowSnapshot } from '../../../core/src/flow';
+import { RUN_FLOW_WORKFLOW } from '../../../core/src/names';
 import { RunQueries, type RunFlowInput, type RunOptions, type RunState, type TriggerPayload } from '../../../core/src/run';
 import type { Db } from '../../../store/src/database';
 import { attemptsOfRun } from '../../../store/src/attempts.repository';
@@ -89,8 +90,8 @@ export async function startRun(
     const signal = r.signal;
     const temporalRunId = await temporal.call(async (client) =>
       signal
-        ? (await client.workflow.signalWithStart('runFlow', { ...start, signal: signal.name, signalArgs: signal.args })).signaledRunId
-        : (await client.workflow.start('runFlow', start)).firstExecutionRunId,
+        ? (await client.workflow.signalWithStart(RUN_FLOW_WORKFLOW, { ...start, signal: signal.name, signalArgs: signal.args })).signaledRunId
+        : (await client.workflow.start(RUN_FLOW_WORKFLOW, start)).firstExecutionRunId,
     );
     await runs.markRunStarted(db, claim.run.id, temporalRunId);
   } catch (err) {

@@ -12,6 +12,7 @@ import * as hooks from '../../../store/src/webhooks.repository';
 import type { ServerDeps } from '../deps';
 import { isUnavailable } from '../temporal';
 import { startRun } from './runs.service';
+import { WorkflowIds } from '../../../core/src/names';
 
 type WebhookDeps = Pick<ServerDeps, 'db' | 'temporal' | 'catalog' | 'integrations' | 'secrets' | 'logger'>;
 
@@ -169,7 +170,7 @@ async function deliverToFlow(
     await finish('ignored', { error: 'The flow is not published with this webhook trigger' });
     return answer(410, 'ENDPOINT_DISABLED', 'The flow behind this endpoint is no longer published with a webhook trigger');
   }
-  const workflowId = `webhook:${endpoint.id}:${mode}:${eventKey(verified.dedupeKey ?? verified.eventId)}${workflowSuffix}`;
+  const workflowId = `${WorkflowIds.webhook({ endpointId: endpoint.id, mode, eventKey: eventKey(verified.dedupeKey ?? verified.eventId) })}${workflowSuffix}`;
   const signal: WebhookSignal = { deliveryId, eventId: verified.eventId, ...(verified.eventType ? { eventType: verified.eventType } : {}) };
   const run = await startRun(deps.db, deps.temporal, deps.catalog, {
     workspaceId: endpoint.workspace_id,
