@@ -2,13 +2,14 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import type { CatalogIndex, RunMode } from '../../../core/src/catalog-sdk';
 import { AppError } from '../../../core/src/errors';
 import { walkNodes, type FlowSnapshot } from '../../../core/src/flow';
-import { RunQueries, type RunFlowInput, type RunOptions, type RunState, type TriggerPayload } from '../../../core/src/run';
+import { type NodeError, type RunFlowInput, type RunOptions, type RunState, type TriggerPayload } from '../../../core/src/run';
 import type { Db } from '../../../store/src/database';
 import { attemptsOfRun } from '../../../store/src/attempts.repository';
 import { runCost } from '../../../store/src/credits.repository';
 import * as runs from '../../../store/src/runs.repository';
 import type { TemporalAccess } from '../temporal';
 import { requirePlanForRun } from './credits.service';
+import { closedOutside, queryRunState, stuckWorkflowTask } from './live-runs.service';
 import { requireBackendFunctionsForRun } from './settings.service';
 
 export interface StartRunRequest {
@@ -35,6 +36,7 @@ export async function startRun(
   catalog: CatalogIndex,
   r: StartRunRequest,
 ): Promise<{ runId: string; workflowId: string; created: boolean }> {
+  requireInputFits(r);
   // A version published before a downgrade to Free does not run: refused here, naming the plan.
   await requirePlanForRun(db, r.workspaceId, r.snapshot, catalog);
   // And one with the generic HTTP action while Backend functions were switched off after it was published.
@@ -93,6 +95,24 @@ export async function startRun(
   return { runId: claim.run.id, workflowId: r.workflowId, created: claim.created };
 }
 
+/**
+ * The workflow's input is one Temporal payload (2 MiB at most): the flow version and the trigger's data must fit,
+ * with room for the options. Refused before anything is claimed, naming the size (a bigger body limit than the
+ * default 1 MB can let a larger event in).
+ */
+function requireInputFits(r: StartRunRequest): void {
+  const bytes = Buffer.byteLength(JSON.stringify({ snapshot: r.snapshot, trigger: r.trigger }));
+  if (bytes > RUN_INPUT_MAX_BYTES) {
+    throw new AppError(
+      'PAYLOAD_TOO_LARGE',
+      `This run's input (the flow version and the trigger's data) is ${bytes} bytes, over the ${RUN_INPUT_MAX_BYTES} bytes a run can start with; send less data (keep large data elsewhere and pass a reference)`,
+    );
+  }
+}
+
+/** Temporal's 2 MiB payload limit, less room for the run's options. */
+const RUN_INPUT_MAX_BYTES = 2 * 1024 * 1024 - 64 * 1024;
+
 /** Catalog defaults (retry, timeout) for each action in the snapshot, frozen into the run's input. */
 function actionDefaults(snapshot: FlowSnapshot, catalog: CatalogIndex): RunOptions['actionDefaults'] {
   const out: RunOptions['actionDefaults'] = {};
@@ -110,26 +130,12 @@ export async function runDetail(db: Db, temporal: TemporalAccess, workspaceId: s
   if (!row) throw new AppError('NOT_FOUND', `There is no run "${runId}" in this workspace`);
   let state = row.state ? (JSON.parse(row.state) as RunState) : undefined;
   let status = row.status;
+  let stuck: { message: string; attempts: number } | undefined;
   // A live run answers from the workflow itself (the stored state is only a snapshot from its last park).
-  if (['running', 'starting', 'parked', 'waitingForCredits'].includes(status)) {
-    try {
-      const handle = temporal.client.workflow.getHandle(row.workflow_id);
-      state = await temporal.call(() => handle.query<RunState>(RunQueries.state));
-      // A run ended by terminate never reports itself: take the truth from Temporal.
-      const description = await temporal.call(() => handle.describe());
-      const closed = { TERMINATED: 'cancelled', CANCELLED: 'cancelled', FAILED: 'failed', TIMED_OUT: 'failed', COMPLETED: 'completed' } as const;
-      const temporalStatus = description.status.name as keyof typeof closed;
-      if (temporalStatus in closed) {
-        // The workflow ended without its end reaching the database (terminated, or its report was lost): record it now.
-        if (!['completed', 'failed', 'cancelled'].includes(state.status)) {
-          state = { ...state, status: closed[temporalStatus], endedAt: description.closeTime?.toISOString() ?? new Date().toISOString() };
-        }
-        await runs.finishRun(db, { runId, workspaceId, state });
-      }
-      status = state.status;
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError) && !(err instanceof AppError)) throw err;
-    }
+  if (LIVE_STATUSES.includes(status)) {
+    const live = await readLiveRun(db, temporal, row, state);
+    if (live) ({ state, stuck } = live);
+    status = state?.status ?? status;
   }
   // Every attempt of every action node (Temporal keeps only the last failure of an activity).
   const attemptLog = new Map<
@@ -157,7 +163,55 @@ export async function runDetail(db: Db, temporal: TemporalAccess, workspaceId: s
     /** What the run cost: credits charged (0 in test mode), their list price, API requests sent. */
     cost: await runCost(db, workspaceId, row.workflow_id),
     nodes: (state ? Object.values(state.nodes) : []).map((n) => ({ ...n, attemptLog: attemptLog.get(n.key) ?? [] })),
+    /** Set while Temporal keeps retrying a failing workflow task of this run (see stuckWorkflowTask). */
+    ...(stuck ? { stuck } : {}),
   };
+}
+
+const LIVE_STATUSES: string[] = ['running', 'starting', 'parked', 'waitingForCredits'];
+const ENDED_STATUSES: string[] = ['completed', 'failed', 'cancelled'];
+
+/**
+ * The truth about a run the database still shows live, from Temporal: its state (the query), and how it closed
+ * when it ended without recording its end (terminated, timed out; then the end is recorded now). Never throws for
+ * a run Temporal cannot answer about: the stored state stands (undefined: Temporal is unreachable or has no such workflow).
+ */
+async function readLiveRun(db: Db, temporal: TemporalAccess, row: { id: string; workspace_id: string; workflow_id: string; mode: string }, stored?: RunState) {
+  const handle = temporal.client.workflow.getHandle(row.workflow_id);
+  let description;
+  try {
+    description = await temporal.call(() => handle.describe());
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError || err instanceof AppError) return undefined;
+    throw err;
+  }
+  if (['RUNNING', 'CONTINUED_AS_NEW', 'PAUSED', 'UNSPECIFIED', 'UNKNOWN'].includes(description.status.name)) {
+    // A stuck workflow cannot answer a query (its task fails): the stored state stands.
+    const stuck = await stuckWorkflowTask(temporal, handle, description).catch(() => undefined);
+    return { state: stuck ? stored : await queryRunState(temporal, handle).catch(() => stored), stuck };
+  }
+  // A closed workflow is queried by replaying its history on a worker: the query may fail (no worker, a task that cannot replay).
+  const state = await queryRunState(temporal, handle).catch(() => stored);
+  // Closed. The interpreter records its own end; a workflow stopped from outside (terminate, timeout) never does: record it now.
+  let ended = state ?? { status: 'running', mode: row.mode as RunMode, nodes: {}, startedAt: description.startTime.toISOString() };
+  if (!ENDED_STATUSES.includes(ended.status)) {
+    const endedAt = description.closeTime?.toISOString() ?? new Date().toISOString();
+    const outside = await closedOutside(temporal, handle, description);
+    ended = outside ? endEarly(ended, outside, endedAt) : { ...ended, status: 'completed', endedAt };
+  }
+  await runs.finishRun(db, { runId: row.id, workspaceId: row.workspace_id, state: ended });
+  return { state: ended, stuck: undefined };
+}
+
+/** The state of a run Temporal stopped from outside: failed with Temporal's reason; nodes still under way failed with it. */
+function endEarly(state: RunState, error: NodeError, endedAt: string): RunState {
+  const nodes = Object.fromEntries(
+    Object.entries(state.nodes).map(([key, n]) => [
+      key,
+      ['running', 'parked', 'waitingForCredits', 'waitingForEvent'].includes(n.status) ? { ...n, status: 'failed' as const, error, endedAt } : n,
+    ]),
+  );
+  return { ...state, status: 'failed', error, nodes, endedAt };
 }
 
 export async function cancelRun(db: Db, temporal: TemporalAccess, workspaceId: string, runId: string) {
