@@ -51,12 +51,17 @@ export async function stuckWorkflowTask(
   handle: WorkflowHandle,
   d: WorkflowExecutionDescription,
 ): Promise<{ message: string; attempts: number } | undefined> {
+  if (!isStuck(d)) return undefined;
   const attempts = d.raw.pendingWorkflowTask?.attempt ?? 0;
-  if (attempts < 2) return undefined;
   // Retries of a failing task add no events: the last failure is among the newest events.
   const failed = (await lastEvents(temporal, handle, d.runId, 10)).find((e) => e.workflowTaskFailedEventAttributes);
   const message = failed?.workflowTaskFailedEventAttributes?.failure?.message ?? 'the workflow task fails';
-  return { message: `The run is stuck: Temporal retries its workflow task (attempt ${attempts}), which fails with: ${message}`, attempts };
+  return { message: `Temporal retries its workflow task (attempt ${attempts}), which fails with: ${message}`, attempts };
+}
+
+/** Temporal is retrying the workflow's task: it failed at least once. */
+export function isStuck(d: WorkflowExecutionDescription): boolean {
+  return (d.raw.pendingWorkflowTask?.attempt ?? 0) >= 2;
 }
 
 async function lastEvents(temporal: TemporalAccess, handle: WorkflowHandle, runId: string, count: number): Promise<proto.api.history.v1.IHistoryEvent[]> {

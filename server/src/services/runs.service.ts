@@ -9,7 +9,7 @@ import { runCost } from '../../../store/src/credits.repository';
 import * as runs from '../../../store/src/runs.repository';
 import type { TemporalAccess } from '../temporal';
 import { requirePlanForRun } from './credits.service';
-import { closedOutside, queryRunState, stuckWorkflowTask } from './live-runs.service';
+import { closedOutside, isStuck, queryRunState, stuckWorkflowTask } from './live-runs.service';
 import { requireBackendFunctionsForRun } from './settings.service';
 
 export interface StartRunRequest {
@@ -220,6 +220,12 @@ export async function cancelRun(db: Db, temporal: TemporalAccess, workspaceId: s
   if (!['running', 'starting', 'parked', 'waitingForCredits'].includes(row.status)) {
     throw new AppError('CONFLICT', `Run "${runId}" is ${row.status}; only a running or parked run can be cancelled (or one waiting for credits)`);
   }
-  await temporal.call((client) => client.workflow.getHandle(row.workflow_id).cancel());
+  const handle = temporal.client.workflow.getHandle(row.workflow_id);
+  // A stuck workflow (its task keeps failing) would never carry a cancellation out: it is terminated, and its run recorded as failed with this reason.
+  if (await temporal.call(() => handle.describe()).then(isStuck, () => false)) {
+    await temporal.call(() => handle.terminate('Cancelled from Switchyard while its workflow task kept failing'));
+    return { runId, status: 'terminated' };
+  }
+  await temporal.call(() => handle.cancel());
   return { runId, status: 'cancelling' };
 }
