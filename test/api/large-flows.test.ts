@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunStatePage } from '../../core/src/run';
+import { recordStoppedRuns } from '../../server/src/services/runs.service';
 import { claimRun, markRunStarted } from '../../store/src/runs.repository';
 import { startTestApi, type ApiBody, type TestApi } from '../helpers/api';
 import { startTestWorker } from '../helpers/temporal';
@@ -109,18 +110,20 @@ describe('a run input over the payload limit', () => {
 });
 
 describe('a run Temporal stops from outside (real Temporal dev server)', () => {
+  const waitingFlow = {
+    trigger: { type: 'manual' },
+    nodes: [
+      { id: 'first', type: 'action', action: 'data.transform@1', inputs: { expression: '1' } },
+      { id: 'wait', type: 'delay', duration: '1h' },
+    ],
+    edges: [
+      { from: 'trigger', to: 'first' },
+      { from: 'first', to: 'wait' },
+    ],
+  };
+
   it('a terminated run is recorded as failed with the reason, and its detail answers 200', async () => {
-    const run = await publishAndStart({
-      trigger: { type: 'manual' },
-      nodes: [
-        { id: 'first', type: 'action', action: 'data.transform@1', inputs: { expression: '1' } },
-        { id: 'wait', type: 'delay', duration: '1h' },
-      ],
-      edges: [
-        { from: 'trigger', to: 'first' },
-        { from: 'first', to: 'wait' },
-      ],
-    });
+    const run = await publishAndStart(waitingFlow);
     await pollDetail(run.runId, (r) => r.nodes.some((n: ApiBody) => n.nodeId === 'wait'), 60_000, 200);
     await api.temporal.client.workflow.getHandle(run.workflowId).terminate('stopped by an operator');
 
@@ -132,6 +135,22 @@ describe('a run Temporal stops from outside (real Temporal dev server)', () => {
     // Recorded: the list (read from the database only) says so too.
     const list = await api.request('GET', `/api/runs?flowId=${detail.flowId}`);
     expect(list.body.runs[0]).toMatchObject({ id: run.runId, status: 'failed', error: { type: 'Terminated' } });
+  }, 120_000);
+
+  it('a terminated run is recorded as failed without anyone opening it (the sweep the server runs every minute)', async () => {
+    const since = new Date();
+    const run = await publishAndStart(waitingFlow);
+    await pollDetail(run.runId, (r) => r.nodes.some((n: ApiBody) => n.nodeId === 'wait'), 60_000, 200);
+    await api.temporal.client.workflow.getHandle(run.workflowId).terminate('stopped from the CLI');
+    const row = () => api.db.selectFrom('runs').select(['status', 'error', 'ended_at']).where('id', '=', run.runId).executeTakeFirstOrThrow();
+    expect((await row()).status).toBe('running');
+    // Temporal's visibility store sees the termination a moment later.
+    const deadline = Date.now() + 30_000;
+    while ((await recordStoppedRuns(api.db, api.temporal, since)) === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 300));
+    const recorded = await row();
+    expect(recorded.status).toBe('failed');
+    expect(JSON.parse(recorded.error!)).toEqual({ type: 'Terminated', message: 'The run was terminated in Temporal: stopped from the CLI' });
+    expect(recorded.ended_at).not.toBeNull();
   }, 120_000);
 
   it('a run whose workflow task keeps failing shows as stuck with the failure; cancelling it terminates it, recorded as failed', async () => {

@@ -3,6 +3,7 @@ import type { CatalogIndex, RunMode } from '../../../core/src/catalog-sdk';
 import { AppError } from '../../../core/src/errors';
 import { walkNodes, type FlowSnapshot } from '../../../core/src/flow';
 import { type NodeError, type RunFlowInput, type RunOptions, type RunState, type TriggerPayload } from '../../../core/src/run';
+import type { Logger } from 'pino';
 import type { Db } from '../../../store/src/database';
 import { attemptsOfRun } from '../../../store/src/attempts.repository';
 import { runCost } from '../../../store/src/credits.repository';
@@ -201,6 +202,43 @@ async function readLiveRun(db: Db, temporal: TemporalAccess, row: { id: string; 
   }
   await runs.finishRun(db, { runId: row.id, workspaceId: row.workspace_id, state: ended });
   return { state: ended, stuck: undefined };
+}
+
+/**
+ * Records the runs Temporal stopped from outside (terminated, timed out) since `since`, without waiting for someone
+ * to open them: the run list shows them failed too. Uses Temporal's visibility store; returns how many it recorded.
+ */
+export async function recordStoppedRuns(db: Db, temporal: TemporalAccess, since: Date): Promise<number> {
+  const query = `WorkflowType = 'runFlow' AND ExecutionStatus IN ('Terminated', 'TimedOut') AND CloseTime > '${since.toISOString()}'`;
+  let recorded = 0;
+  for await (const workflow of temporal.client.workflow.list({ query })) {
+    const row = await runs.liveRunOfWorkflow(db, workflow.workflowId);
+    if (!row) continue;
+    const live = await readLiveRun(db, temporal, row, row.state ? (JSON.parse(row.state) as RunState) : undefined);
+    if (live?.state && ENDED_STATUSES.includes(live.state.status)) recorded++;
+  }
+  return recorded;
+}
+
+/**
+ * Runs recordStoppedRuns every `everyMs` (default a minute): first over the last day, then since the last sweep that
+ * worked (with 5 minutes of overlap, for the visibility store's lag). Returns the function that stops it.
+ */
+export function startStoppedRunSweep(o: { db: Db; temporal: TemporalAccess; logger: Logger; everyMs?: number }): () => void {
+  let since = new Date(Date.now() - 86_400_000);
+  const sweep = async () => {
+    const started = Date.now();
+    try {
+      const recorded = await recordStoppedRuns(o.db, o.temporal, since);
+      since = new Date(started - 300_000);
+      if (recorded > 0) o.logger.info({ recorded }, 'recorded runs Temporal stopped from outside as failed');
+    } catch (err) {
+      o.logger.warn({ err }, 'could not look for runs Temporal stopped from outside; trying again later');
+    }
+  };
+  const every = setInterval(() => void sweep(), o.everyMs ?? 60_000);
+  every.unref();
+  return () => clearInterval(every);
 }
 
 /** The state of a run Temporal stopped from outside: failed with Temporal's reason; nodes still under way failed with it. */
