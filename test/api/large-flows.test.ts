@@ -162,6 +162,37 @@ describe('a run Temporal stops from outside (real Temporal dev server)', () => {
     expect(recorded.ended_at).not.toBeNull();
   }, 120_000);
 
+  it('a run that reaches its time limit in Temporal is recorded as failed with a timeout', async () => {
+    // The API sets no run timeout; an operator (or a Temporal-side policy) can. Started here as the API would, with one.
+    const workflowId = `timeout-${crypto.randomUUID()}`;
+    const claim = await claimRun(api.db, {
+      workspaceId: api.workspaceId,
+      flowId: 'flw_timeout',
+      version: 1,
+      workflowId,
+      mode: 'test',
+      trigger: { type: 'manual', data: {} },
+    });
+    const snapshot = {
+      schemaVersion: 1,
+      trigger: { type: 'manual' },
+      nodes: [{ id: 'wait', type: 'delay', duration: '1h' }],
+      edges: [{ from: 'trigger', to: 'wait' }],
+    };
+    const options = { runId: claim.run.id, workspaceId: api.workspaceId, flowId: 'flw_timeout', version: 1, mode: 'test', actionDefaults: {}, record: true };
+    const handle = await api.temporal.client.workflow.start('runFlow', {
+      args: [{ snapshot, trigger: { type: 'manual', data: {} }, options }],
+      taskQueue,
+      workflowId,
+      workflowRunTimeout: '2s',
+    });
+    await markRunStarted(api.db, claim.run.id, handle.firstExecutionRunId);
+    const detail = await pollDetail(claim.run.id, ended, 60_000, 300);
+    expect(detail.status).toBe('failed');
+    expect(detail.error).toEqual({ type: 'Timeout', message: 'The run reached its time limit in Temporal (workflow run timeout) and was stopped' });
+    expect(detail.nodes).toEqual([expect.objectContaining({ nodeId: 'wait', status: 'failed', error: detail.error })]);
+  }, 120_000);
+
   it('a run whose workflow task keeps failing shows as stuck with the failure; cancelling it terminates it, recorded as failed', async () => {
     // A workflow the interpreter cannot even begin (its input has no options): every workflow task fails, and Temporal retries it.
     const workflowId = `stuck-${crypto.randomUUID()}`;
