@@ -72,6 +72,8 @@ export interface NodeRunState {
   error?: NodeError;
   startedAt?: string;
   endedAt?: string;
+  /** Input and output left out of a page of the live state (too large); the `runs` row has them once the run ended. */
+  dataOmitted?: true;
 }
 
 export interface RunState {
@@ -82,6 +84,64 @@ export interface RunState {
   error?: NodeError & { nodeId?: string };
   startedAt: string;
   endedAt?: string;
+}
+
+/**
+ * Whatever leaves the workflow (the `runState` query's answer, the workflow's result) is one Temporal payload,
+ * refused over 2 MiB (and a workflow-task completion over 4 MiB), while a run may hold up to 1,000 nodes with
+ * their inputs and outputs. So it leaves in pages of at most this many JSON characters (a character is up to
+ * 3 bytes, so a page stays well under the limit); the `runs` row keeps the whole state once the run parks or ends.
+ */
+export const RUN_STATE_PAGE_CHARS = 256 * 1024;
+
+/** The `runState` query's argument: the index (in `nodes` order) of the first node wanted. Default 0. */
+export interface RunStatePageRequest {
+  nodesFrom?: number;
+}
+
+/** A run's state with the nodes that fit in one page (see RUN_STATE_PAGE_CHARS). */
+export interface RunStatePage extends RunState {
+  /** Where the next page starts (ask the query with `nodesFrom`); absent when this page holds the last node. */
+  nextNodes?: number;
+  /** The run's output did not fit in a page; the `runs` row keeps it once the run ended. */
+  outputOmitted?: true;
+}
+
+/**
+ * The page of `state` that starts at node `from`: the summary (status, error, times), the output (first page
+ * only, when it takes at most half a page) and the nodes that fit. A node that alone takes over half a page
+ * comes without its input and output (`dataOmitted`), so every page holds at least one node. Node entries are
+ * only ever added to `state.nodes`, never removed, so indexes stay valid between pages of a live run.
+ */
+export function pageOfRunState(state: RunState, from = 0, budget = RUN_STATE_PAGE_CHARS): RunStatePage {
+  const { nodes, output, ...summary } = state;
+  const page: RunStatePage = { ...summary, nodes: {} };
+  // The frame: `"nodes":{}`, `"nextNodes":…` or `"outputOmitted":true`, commas.
+  let used = JSON.stringify(summary).length + 64;
+  if (output !== undefined && from === 0) {
+    const size = JSON.stringify(output).length + 10;
+    if (size <= budget / 2) {
+      page.output = output;
+      used += size;
+    } else page.outputOmitted = true;
+  }
+  const entries = Object.values(nodes);
+  let i = Math.max(0, from);
+  for (; i < entries.length; i++) {
+    let entry = entries[i]!;
+    const keyChars = JSON.stringify(entry.key).length + 2; // `"key":` and a comma
+    let size = JSON.stringify(entry).length + keyChars;
+    if (size > budget / 2) {
+      const { input: _input, output: _output, ...rest } = entry;
+      entry = { ...rest, dataOmitted: true };
+      size = JSON.stringify(entry).length + keyChars;
+    }
+    if (i > from && used + size > budget) break;
+    page.nodes[entry.key] = entry;
+    used += size;
+  }
+  if (i < entries.length) page.nextNodes = i;
+  return page;
 }
 
 /** What an action activity returns: the action's output and how it went. */

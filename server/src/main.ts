@@ -10,6 +10,7 @@ import { migrateToLatest } from '../../store/src/migrate';
 import { SecretStore } from '../../store/src/secrets';
 import { createApp } from './app';
 import { ensureWorkspace } from './bootstrap';
+import { startStoppedRunSweep } from './services/runs.service';
 import { startWebhookRetention } from './services/webhooks.service';
 import { connectTemporal } from './temporal';
 import { durationMs } from '../../core/src/graph';
@@ -49,11 +50,13 @@ async function main(): Promise<void> {
     ...(config.SWITCHYARD_ADMIN_TOKEN ? { adminToken: config.SWITCHYARD_ADMIN_TOKEN } : {}),
   });
   const stopRetention = startWebhookRetention({ db, logger, retentionMs: durationMs(config.WEBHOOK_RETENTION as `${number}d`) });
+  const stopSweep = startStoppedRunSweep({ db, temporal, logger });
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'API server listening');
   });
   const stop = () => {
     stopRetention();
+    stopSweep();
     server.close(async () => {
       await temporal.close();
       await db.destroy();

@@ -110,6 +110,11 @@ export async function setTemporalRunId(db: Db, run: { runId: string; workspaceId
   await db.updateTable('runs').set({ temporal_run_id: run.temporalRunId }).where('id', '=', run.runId).where('workspace_id', '=', run.workspaceId).execute();
 }
 
+/** The run of a workflow id, while the database still shows it live (not ended). */
+export async function liveRunOfWorkflow(db: Db, workflowId: string) {
+  return db.selectFrom('runs').selectAll().where('workflow_id', '=', workflowId).where('ended_at', 'is', null).executeTakeFirst();
+}
+
 export async function getRun(db: Db, workspaceId: string, id: string) {
   return db.selectFrom('runs').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
 }

@@ -61,6 +61,8 @@ export interface RunDetail extends RunSummary {
   nodes: (NodeRunState & { attemptLog?: AttemptRecord[] })[];
   /** What the run cost: credits charged (0 in test mode), their list price, API requests sent. */
   cost?: { credits: number; listCredits: number; requests: number };
+  /** Temporal keeps retrying a workflow task of this run that fails (the message names the failure). */
+  stuck?: { message: string; attempts: number };
 }
 
 export interface SetupVariableStatus {

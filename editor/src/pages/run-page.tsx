@@ -266,6 +266,15 @@ function RunResult({ run, onShowNode }: { run: RunDetail; onShowNode: (s: NodeSe
     );
   }
   if (run.status === 'cancelled') return <p className="notice">This run was cancelled. Steps that finished before it stayed done.</p>;
+  if (run.stuck) {
+    return (
+      <div className="error-box run-result" role="alert">
+        <strong>This run is stuck: </strong>
+        {run.stuck.message}
+        <div className="muted">A fixed worker resumes it where it was; cancelling it stops it and records it as failed.</div>
+      </div>
+    );
+  }
   return null;
 }
 

@@ -229,4 +229,17 @@ describe('RunPage', () => {
     await waitFor(() => expect(calls.some((c) => c.method === 'POST' && c.url === '/api/runs/run_42/cancel')).toBe(true));
     expect(screen.queryByRole('complementary')).toBeNull(); // nothing failed: no node selected
   });
+
+  it('says when a running run is stuck, with the failure of its workflow task', async () => {
+    run = {
+      ...failedRun(),
+      status: 'running',
+      endedAt: null,
+      stuck: { message: 'Temporal retries its workflow task (attempt 3), which fails with: boom', attempts: 3 },
+    };
+    delete run.error;
+    renderPage();
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('This run is stuck: Temporal retries its workflow task (attempt 3), which fails with: boom');
+  });
 });

@@ -54,6 +54,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       responses: {
         201: { description: 'Started' },
         404: { description: 'No such flow or version' },
+        413: { description: "The run's input (the version and the trigger's data) is over what a run can start with" },
         409: { description: 'The flow has never been published' },
         503: { description: 'Temporal is unreachable; nothing was started' },
       },
@@ -209,7 +210,14 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       tag: 'Runs',
       summary: 'Cancel a running run',
       params: RunParams,
-      responses: { 202: { description: 'Cancellation requested' }, 404: { description: 'No such run' }, 409: { description: 'The run is not running' } },
+      responses: {
+        202: {
+          description:
+            'Cancellation requested (`cancelling`), or a stuck run (its workflow task keeps failing) terminated (`terminated`: it is recorded as failed)',
+        },
+        404: { description: 'No such run' },
+        409: { description: 'The run is not running' },
+      },
       async handler({ params, auth }) {
         return { status: 202, body: await cancelRun(db, temporal, auth, params.runId) };
       },

@@ -3,13 +3,15 @@ import type { CatalogIndex, RunMode } from '../../../core/src/catalog-sdk';
 import { AppError } from '../../../core/src/errors';
 import { walkNodes, type FlowSnapshot } from '../../../core/src/flow';
 import { RUN_FLOW_WORKFLOW } from '../../../core/src/names';
-import { RunQueries, type RunFlowInput, type RunOptions, type RunState, type TriggerPayload } from '../../../core/src/run';
+import { type NodeError, type RunFlowInput, type RunOptions, type RunState, type TriggerPayload } from '../../../core/src/run';
+import type { Logger } from 'pino';
 import type { Db } from '../../../store/src/database';
 import { attemptsOfRun } from '../../../store/src/attempts.repository';
 import { runCost } from '../../../store/src/credits.repository';
 import * as runs from '../../../store/src/runs.repository';
 import type { TemporalAccess } from '../temporal';
 import { requirePlanForRun } from './credits.service';
+import { closedOutside, isStuck, queryRunState, stuckWorkflowTask } from './live-runs.service';
 import { requireBackendFunctionsForRun } from './settings.service';
 
 /** Who is asking: the workspace of the API key, and its mode (a test key sees and operates test runs only). */
@@ -53,6 +55,7 @@ export async function startRun(
   catalog: CatalogIndex,
   r: StartRunRequest,
 ): Promise<{ runId: string; workflowId: string; created: boolean }> {
+  requireInputFits(r);
   // A version published before a downgrade to Free does not run: refused here, naming the plan.
   await requirePlanForRun(db, r.workspaceId, r.snapshot, catalog);
   // And one with the generic HTTP action while Backend functions were switched off after it was published.
@@ -111,6 +114,24 @@ export async function startRun(
   return { runId: claim.run.id, workflowId: r.workflowId, created: claim.created };
 }
 
+/**
+ * The workflow's input is one Temporal payload (2 MiB at most): the flow version and the trigger's data must fit,
+ * with room for the options. Refused before anything is claimed, naming the size (a bigger body limit than the
+ * default 1 MB can let a larger event in).
+ */
+function requireInputFits(r: StartRunRequest): void {
+  const bytes = Buffer.byteLength(JSON.stringify({ snapshot: r.snapshot, trigger: r.trigger }));
+  if (bytes > RUN_INPUT_MAX_BYTES) {
+    throw new AppError(
+      'PAYLOAD_TOO_LARGE',
+      `This run's input (the flow version and the trigger's data) is ${bytes} bytes, over the ${RUN_INPUT_MAX_BYTES} bytes a run can start with; send less data (keep large data elsewhere and pass a reference)`,
+    );
+  }
+}
+
+/** Temporal's 2 MiB payload limit, less room for the run's options. */
+const RUN_INPUT_MAX_BYTES = 2 * 1024 * 1024 - 64 * 1024;
+
 /** Catalog defaults (retry, timeout) for each action in the snapshot, frozen into the run's input. */
 function actionDefaults(snapshot: FlowSnapshot, catalog: CatalogIndex): RunOptions['actionDefaults'] {
   const out: RunOptions['actionDefaults'] = {};
@@ -128,26 +149,12 @@ export async function runDetail(db: Db, temporal: TemporalAccess, caller: Caller
   const { workspaceId } = caller;
   let state = row.state ? (JSON.parse(row.state) as RunState) : undefined;
   let status = row.status;
+  let stuck: { message: string; attempts: number } | undefined;
   // A live run answers from the workflow itself (the stored state is only a snapshot from its last park).
-  if (['running', 'starting', 'parked', 'waitingForCredits'].includes(status)) {
-    try {
-      const handle = temporal.client.workflow.getHandle(row.workflow_id);
-      state = await temporal.call(() => handle.query<RunState>(RunQueries.state));
-      // A run ended by terminate never reports itself: take the truth from Temporal.
-      const description = await temporal.call(() => handle.describe());
-      const closed = { TERMINATED: 'cancelled', CANCELLED: 'cancelled', FAILED: 'failed', TIMED_OUT: 'failed', COMPLETED: 'completed' } as const;
-      const temporalStatus = description.status.name as keyof typeof closed;
-      if (temporalStatus in closed) {
-        // The workflow ended without its end reaching the database (terminated, or its report was lost): record it now.
-        if (!['completed', 'failed', 'cancelled'].includes(state.status)) {
-          state = { ...state, status: closed[temporalStatus], endedAt: description.closeTime?.toISOString() ?? new Date().toISOString() };
-        }
-        await runs.finishRun(db, { runId, workspaceId, state });
-      }
-      status = state.status;
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError) && !(err instanceof AppError)) throw err;
-    }
+  if (LIVE_STATUSES.includes(status)) {
+    const live = await readLiveRun(db, temporal, row, state);
+    if (live) ({ state, stuck } = live);
+    status = state?.status ?? status;
   }
   // Every attempt of every action node (Temporal keeps only the last failure of an activity).
   const attemptLog = new Map<
@@ -175,7 +182,92 @@ export async function runDetail(db: Db, temporal: TemporalAccess, caller: Caller
     /** What the run cost: credits charged (0 in test mode), their list price, API requests sent. */
     cost: await runCost(db, workspaceId, row.workflow_id),
     nodes: (state ? Object.values(state.nodes) : []).map((n) => ({ ...n, attemptLog: attemptLog.get(n.key) ?? [] })),
+    /** Set while Temporal keeps retrying a failing workflow task of this run (see stuckWorkflowTask). */
+    ...(stuck ? { stuck } : {}),
   };
+}
+
+const LIVE_STATUSES: string[] = ['running', 'starting', 'parked', 'waitingForCredits'];
+const ENDED_STATUSES: string[] = ['completed', 'failed', 'cancelled'];
+
+/**
+ * The truth about a run the database still shows live, from Temporal: its state (the query), and how it closed
+ * when it ended without recording its end (terminated, timed out; then the end is recorded now). Never throws for
+ * a run Temporal cannot answer about: the stored state stands (undefined: Temporal is unreachable or has no such workflow).
+ */
+async function readLiveRun(db: Db, temporal: TemporalAccess, row: { id: string; workspace_id: string; workflow_id: string; mode: string }, stored?: RunState) {
+  const handle = temporal.client.workflow.getHandle(row.workflow_id);
+  let description;
+  try {
+    description = await temporal.call(() => handle.describe());
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError || err instanceof AppError) return undefined;
+    throw err;
+  }
+  if (['RUNNING', 'CONTINUED_AS_NEW', 'PAUSED', 'UNSPECIFIED', 'UNKNOWN'].includes(description.status.name)) {
+    // A stuck workflow cannot answer a query (its task fails): the stored state stands.
+    const stuck = await stuckWorkflowTask(temporal, handle, description).catch(() => undefined);
+    return { state: stuck ? stored : await queryRunState(temporal, handle).catch(() => stored), stuck };
+  }
+  // A closed workflow is queried by replaying its history on a worker: the query may fail (no worker, a task that cannot replay).
+  const state = await queryRunState(temporal, handle).catch(() => stored);
+  // Closed. The interpreter records its own end; a workflow stopped from outside (terminate, timeout) never does: record it now.
+  let ended = state ?? { status: 'running', mode: row.mode as RunMode, nodes: {}, startedAt: description.startTime.toISOString() };
+  if (!ENDED_STATUSES.includes(ended.status)) {
+    const endedAt = description.closeTime?.toISOString() ?? new Date().toISOString();
+    const outside = await closedOutside(temporal, handle, description);
+    ended = outside ? endEarly(ended, outside, endedAt) : { ...ended, status: 'completed', endedAt };
+  }
+  await runs.finishRun(db, { runId: row.id, workspaceId: row.workspace_id, state: ended });
+  return { state: ended, stuck: undefined };
+}
+
+/**
+ * Records the runs Temporal stopped from outside (terminated, timed out) since `since`, without waiting for someone
+ * to open them: the run list shows them failed too. Uses Temporal's visibility store; returns how many it recorded.
+ */
+export async function recordStoppedRuns(db: Db, temporal: TemporalAccess, since: Date): Promise<number> {
+  const query = `WorkflowType = '${RUN_FLOW_WORKFLOW}' AND ExecutionStatus IN ('Terminated', 'TimedOut') AND CloseTime > '${since.toISOString()}'`;
+  let recorded = 0;
+  for await (const workflow of temporal.client.workflow.list({ query })) {
+    const row = await runs.liveRunOfWorkflow(db, workflow.workflowId);
+    if (!row) continue;
+    const live = await readLiveRun(db, temporal, row, row.state ? (JSON.parse(row.state) as RunState) : undefined);
+    if (live?.state && ENDED_STATUSES.includes(live.state.status)) recorded++;
+  }
+  return recorded;
+}
+
+/**
+ * Runs recordStoppedRuns every `everyMs` (default a minute): first over the last day, then since the last sweep that
+ * worked (with 5 minutes of overlap, for the visibility store's lag). Returns the function that stops it.
+ */
+export function startStoppedRunSweep(o: { db: Db; temporal: TemporalAccess; logger: Logger; everyMs?: number }): () => void {
+  let since = new Date(Date.now() - 86_400_000);
+  const sweep = async () => {
+    const started = Date.now();
+    try {
+      const recorded = await recordStoppedRuns(o.db, o.temporal, since);
+      since = new Date(started - 300_000);
+      if (recorded > 0) o.logger.info({ recorded }, 'recorded runs Temporal stopped from outside as failed');
+    } catch (err) {
+      o.logger.warn({ err }, 'could not look for runs Temporal stopped from outside; trying again later');
+    }
+  };
+  const every = setInterval(() => void sweep(), o.everyMs ?? 60_000);
+  every.unref();
+  return () => clearInterval(every);
+}
+
+/** The state of a run Temporal stopped from outside: failed with Temporal's reason; nodes still under way failed with it. */
+function endEarly(state: RunState, error: NodeError, endedAt: string): RunState {
+  const nodes = Object.fromEntries(
+    Object.entries(state.nodes).map(([key, n]) => [
+      key,
+      ['running', 'parked', 'waitingForCredits', 'waitingForEvent'].includes(n.status) ? { ...n, status: 'failed' as const, error, endedAt } : n,
+    ]),
+  );
+  return { ...state, status: 'failed', error, nodes, endedAt };
 }
 
 export async function cancelRun(db: Db, temporal: TemporalAccess, caller: Caller, runId: string) {
@@ -183,6 +275,12 @@ export async function cancelRun(db: Db, temporal: TemporalAccess, caller: Caller
   if (!['running', 'starting', 'parked', 'waitingForCredits'].includes(row.status)) {
     throw new AppError('CONFLICT', `Run "${runId}" is ${row.status}; only a running or parked run can be cancelled (or one waiting for credits)`);
   }
-  await temporal.call((client) => client.workflow.getHandle(row.workflow_id).cancel());
+  const handle = temporal.client.workflow.getHandle(row.workflow_id);
+  // A stuck workflow (its task keeps failing) would never carry a cancellation out: it is terminated, and its run recorded as failed with this reason.
+  if (await temporal.call(() => handle.describe()).then(isStuck, () => false)) {
+    await temporal.call(() => handle.terminate('Cancelled from Switchyard while its workflow task kept failing'));
+    return { runId, status: 'terminated' };
+  }
+  await temporal.call(() => handle.cancel());
   return { runId, status: 'cancelling' };
 }

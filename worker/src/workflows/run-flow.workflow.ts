@@ -40,6 +40,7 @@ import {
   RunQueries,
   RunSignals,
   RunUpdates,
+  pageOfRunState,
   type WebhookSignal,
   type NodeDecision,
   type ActionActivityInput,
@@ -48,12 +49,15 @@ import {
   type NodeRunState,
   type RunFlowInput,
   type RunState,
+  type RunStatePage,
+  type RunStatePageRequest,
 } from '../../../core/src/run';
 import type { RecordRunActivity } from '../activities/record-run';
 import type { CreditsBalanceActivity } from '../credits/reset';
 import type { RegisterWebhookWaitActivity } from '../activities/webhook-waits';
 
-export const runStateQuery = defineQuery<RunState>(RunQueries.state);
+/** The run's state, a page at a time (see pageOfRunState): a 1,000-node run's whole state does not fit in one payload. */
+export const runStateQuery = defineQuery<RunStatePage, [RunStatePageRequest?]>(RunQueries.state);
 /** Retry, skip or abort a parked node. Refused (by the validator, before anything is recorded) unless the node is parked. */
 export const decideNodeUpdate = defineUpdate<{ accepted: true }, [NodeDecision]>(RunUpdates.decideNode);
 /** A webhook delivery: the one that started the run (ignored here: it is the trigger), or one a waitForWebhook node waits for. */
@@ -77,10 +81,11 @@ class NodeFailed extends Error {
 /** Where a node sends the run next. `end` stops the graph it is in. */
 type Next = { branch?: string } | { end: true; output: unknown };
 
-export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Promise<RunState> {
+/** Returns the first page of the final state (the whole state when it fits); the `runs` row keeps it whole. */
+export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Promise<RunStatePage> {
   const now = () => new Date().toISOString(); // deterministic in workflow code: the task's start time
   const state: RunState = { status: 'running', mode: options.mode, nodes: {}, startedAt: now() };
-  setHandler(runStateQuery, () => state);
+  setHandler(runStateQuery, (request) => pageOfRunState(state, request?.nodesFrom ?? 0));
   const record = proxyLocalActivities<{ [RECORD_RUN_ACTIVITY]: RecordRunActivity }>({ startToCloseTimeout: '30s', retry: { maximumInterval: '10s' } })[
     RECORD_RUN_ACTIVITY
   ];
@@ -460,7 +465,8 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
     if (isCancellation(failure)) throw failure;
     throw ApplicationFailure.create({ type: 'FlowFailed', message: state.error?.message ?? 'The flow failed', nonRetryable: true, details: [state.error] });
   }
-  return state;
+  // The local activity above got the whole state (its input never enters the history); the result is one payload.
+  return pageOfRunState(state);
 }
 
 /** The user-facing error of a failed activity: the action's own message and type, not Temporal's wrapper. */
