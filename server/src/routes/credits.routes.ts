@@ -4,9 +4,8 @@ import { FlowDocument, toSnapshot } from '../../../core/src/flow';
 import * as credits from '../../../store/src/credits.repository';
 import { defineRoute, type RouteDef } from '../http/route';
 import type { ServerDeps } from '../deps';
-import { backendFunctionsProblems } from '../services/settings.service';
-import { estimateFlow, planProblems, presentAccount, requireWorkspace, resumeWaitingRuns } from '../services/credits.service';
-import { requireFlow } from '../services/flows.service';
+import { estimateFlow, presentAccount, requireWorkspace, resumeWaitingRuns } from '../services/credits.service';
+import { publishProblems, requireFlow } from '../services/flows.service';
 
 const UsageQuery = z.object({
   from: z.iso.datetime().optional(),
@@ -57,18 +56,16 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
       responses: { 200: { description: 'Credits per run (minimum), per node, notes, plan problems' }, 404: { description: 'No such flow' } },
       async handler({ auth, params }) {
         const row = await requireFlow(db, auth.workspaceId, params.flowId);
-        const snapshot = toSnapshot(FlowDocument.parse(JSON.parse(row.draft)));
+        const document = FlowDocument.parse(JSON.parse(row.draft));
+        const snapshot = toSnapshot(document);
         const account = await credits.ensureAccount(db, auth.workspaceId);
         return {
           body: {
             ...estimateFlow(snapshot, catalog),
             balance: account.balance,
             plan: account.plan,
-            // What would refuse the publish for this workspace: its plan, and App Settings' Backend functions switch.
-            problems: [
-              ...(await planProblems(db, auth.workspaceId, snapshot, catalog)),
-              ...(await backendFunctionsProblems(db, auth.workspaceId, snapshot, catalog)),
-            ],
+            // What would refuse the publish for this workspace: the same checks publish makes.
+            problems: await publishProblems(deps, auth.workspaceId, document),
           },
         };
       },

@@ -34,16 +34,18 @@ export async function requireFlow(db: Db, workspaceId: string, flowId: string): 
   return row;
 }
 
-/** Publishes the draft as the next immutable version, or refuses with every problem by node. */
-export async function publishFlow(
+/**
+ * Everything that would refuse publishing this document in this workspace, in the order publish checks it: the
+ * graph itself (and triggers not built yet), then missing setup variables, the plan, and App Settings' Backend
+ * functions switch (each later check only once the earlier ones pass). The one list publish, the cost estimate and
+ * so the editor's publish dialog show: a check added here is made everywhere.
+ */
+export async function publishProblems(
   deps: Pick<ServerDeps, 'db' | 'catalog' | 'integrations' | 'secrets'>,
   workspaceId: string,
-  flowId: string,
-  note: string | undefined,
-) {
+  document: FlowDocument,
+): Promise<FlowProblem[]> {
   const { db, catalog } = deps;
-  const row = await requireFlow(db, workspaceId, flowId);
-  const document = FlowDocument.parse(JSON.parse(row.draft));
   const problems = validateFlow(document, catalog);
   if (document.trigger.type === 'schedule') {
     problems.push({
@@ -51,11 +53,33 @@ export async function publishFlow(
       message: 'Schedule triggers cannot be published yet (scheduled runs are not built); use an app event or a manual trigger for now',
     });
   }
-  if (problems.length === 0) problems.push(...(await missingSetupProblems(deps.secrets, workspaceId, deps.integrations, toSnapshot(document))));
-  // Free has no integrations: the problem names the plan and the nodes that use one.
-  if (problems.length === 0) problems.push(...(await planProblems(db, workspaceId, toSnapshot(document), catalog)));
-  // Instant integrations (the generic HTTP action) need App Settings' Backend functions switch.
-  if (problems.length === 0) problems.push(...(await backendFunctionsProblems(db, workspaceId, toSnapshot(document), catalog)));
+  if (problems.length > 0) return problems;
+  const snapshot = toSnapshot(document);
+  const later = [
+    () => missingSetupProblems(deps.secrets, workspaceId, deps.integrations, snapshot),
+    // Free has no integrations: the problem names the plan and the nodes that use one.
+    () => planProblems(db, workspaceId, snapshot, catalog),
+    // Instant integrations (the generic HTTP action) need App Settings' Backend functions switch.
+    () => backendFunctionsProblems(db, workspaceId, snapshot, catalog),
+  ];
+  for (const check of later) {
+    const found = await check();
+    if (found.length > 0) return found;
+  }
+  return [];
+}
+
+/** Publishes the draft as the next immutable version, or refuses with every problem by node. */
+export async function publishFlow(
+  deps: Pick<ServerDeps, 'db' | 'catalog' | 'integrations' | 'secrets'>,
+  workspaceId: string,
+  flowId: string,
+  note: string | undefined,
+) {
+  const { db } = deps;
+  const row = await requireFlow(db, workspaceId, flowId);
+  const document = FlowDocument.parse(JSON.parse(row.draft));
+  const problems = await publishProblems(deps, workspaceId, document);
   if (problems.length > 0) {
     throw new AppError(
       'FLOW_INVALID',
