@@ -29,6 +29,8 @@ export type Duration = z.infer<typeof Duration>;
  */
 export const Mapping: z.ZodType<unknown> = z.json();
 export type Mapping = unknown;
+/** Any JSON value (event data, run input): the same schema as a mapping, under its own name. */
+export const JsonValue = Mapping;
 
 /** A JSONata expression string, e.g. `nodes.fetch.status = 200`. */
 export const Expression = z.string().min(1, 'an expression cannot be empty').max(10_000);
@@ -169,6 +171,11 @@ export const ForEachNode: z.ZodType<ForEachNode> = z.lazy(() =>
 ) as z.ZodType<ForEachNode>;
 
 export const FlowNode = z.union([ActionNode, ConditionNode, SwitchNode, DelayNode, WaitForWebhookNode, EndNode, ForEachNode]);
+// The two recursive schemas get names, so JSON Schemas (editor forms, the OpenAPI document) refer to them as
+// `$defs/JsonValue` and `$defs/FlowNode`, not `__schema0`. Registered on the instances themselves (`.meta()`
+// would name a copy, and the recursion points at the original).
+z.globalRegistry.add(Mapping, { id: 'JsonValue' });
+z.globalRegistry.add(FlowNode, { id: 'FlowNode' });
 export type ActionNode = z.infer<typeof ActionNode>;
 export type ConditionNode = z.infer<typeof ConditionNode>;
 export type SwitchNode = z.infer<typeof SwitchNode>;

@@ -31,13 +31,17 @@ export interface RouteDef<P extends z.ZodType = z.ZodType, Q extends z.ZodType =
   path: string;
   summary: string;
   tag: string;
-  /** `workspace` (API key, default) or `none` (health, docs). */
-  auth?: 'workspace' | 'none';
+  /** `workspace` (API key, default), `admin` (SWITCHYARD_ADMIN_TOKEN, checked by the handler) or `none` (health, docs). */
+  auth?: 'workspace' | 'admin' | 'none';
   params?: P;
   query?: Q;
   body?: B;
-  /** Status → description and optional response schema, for the OpenAPI document. */
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /**
+   * Status → description and optional response schema (JSON unless `contentType` says otherwise), for the OpenAPI
+   * document. Error answers default to the one error schema; the answers every route of its kind gives (401, 400, …)
+   * are added by openapi.ts.
+   */
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
   handler(ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>): Promise<RouteResult>;
 }
 
@@ -52,7 +56,7 @@ export function mountRoutes(router: Router, routes: RouteDef[], authenticate: (r
   for (const route of routes) {
     router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       try {
-        const auth = route.auth === 'none' ? anonymous : await authenticate(req);
+        const auth = route.auth === 'none' || route.auth === 'admin' ? anonymous : await authenticate(req);
         const params = parsePart(route.params, req.params, 'path parameter');
         const query = parsePart(route.query, req.query, 'query parameter');
         const body = parsePart(route.body, req.body, 'body');

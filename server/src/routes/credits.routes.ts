@@ -69,7 +69,7 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
       path: '/api/admin/workspaces/:workspaceId/credits',
       tag: 'Admin',
       summary: "A workspace's plan and balance (admin token only)",
-      auth: 'none',
+      auth: 'admin',
       params: WorkspaceParams,
       responses: {
         200: { description: 'Plan and balance' },
@@ -88,7 +88,7 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
       path: '/api/admin/workspaces/:workspaceId/plan',
       tag: 'Admin',
       summary: "Change a workspace's plan (an upgrade grants the rest of the new plan's monthly credits at once)",
-      auth: 'none',
+      auth: 'admin',
       params: WorkspaceParams,
       body: z.object({ plan: z.enum(Plans) }),
       responses: {
@@ -110,13 +110,11 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
       path: '/api/admin/workspaces/:workspaceId/credits',
       tag: 'Admin',
       summary: 'Add credits (a top-up, never expiring) or remove some (a negative correction); runs waiting for credits resume',
-      auth: 'none',
+      auth: 'admin',
       params: WorkspaceParams,
       body: z.object({
-        credits: z
-          .number()
-          .int()
-          .refine((n) => n !== 0, 'must not be 0'),
+        // Not 0: a union (not a refine), so the rule is in the JSON Schema too.
+        credits: z.union([z.number().int().min(1), z.number().int().max(-1)], { error: 'a whole number of credits other than 0' }),
         note: z.string().max(500).optional(),
       }),
       responses: {

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
-import { EventTrigger } from '../../../core/src/flow';
+import { EventTrigger, JsonValue } from '../../../core/src/flow';
 import type { FlowSnapshot } from '../../../core/src/flow';
 import { versionsSubscribedTo } from '../../../store/src/flows.repository';
 import { defineRoute, type RouteDef } from '../http/route';
@@ -11,7 +11,7 @@ const AppEvent = z.object({
   name: EventTrigger.shape.event,
   /** Your id for this event. Sending the same id again starts no second run. */
   id: z.string().min(1).max(200).optional(),
-  data: z.json().default({}),
+  data: JsonValue.default({}),
 });
 
 export function eventRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {

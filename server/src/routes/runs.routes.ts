@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import { RunModes } from '../../../core/src/catalog-sdk';
 import { AppError } from '../../../core/src/errors';
+import { JsonValue } from '../../../core/src/flow';
 import { RunStatuses } from '../../../core/src/run';
 import { listRuns } from '../../../store/src/runs.repository';
 import { requireLiveKey } from '../http/auth';
@@ -13,7 +14,7 @@ import type { ServerDeps } from '../deps';
 
 const StartRunBody = z.object({
   /** What the run sees as `trigger.data`. */
-  input: z.json().default({}),
+  input: JsonValue.default({}),
   /** Defaults to the mode of the API key. */
   mode: z.enum(RunModes).optional(),
   /** Defaults to the newest published version. */
@@ -117,7 +118,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       tag: 'Runs',
       summary: 'Retry a parked node, as it is or with edited input (secrets are read again, so a fixed secret takes effect)',
       params: NodeParams,
-      body: z.object({ input: z.json().optional() }),
+      body: z.object({ input: JsonValue.optional() }),
       responses: { 200: { description: 'Accepted; the node runs again' }, 404: { description: 'No such run' }, 409: { description: 'The node is not parked' } },
       async handler({ params, body, auth }) {
         return {
@@ -135,7 +136,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       tag: 'Runs',
       summary: 'Skip a parked node: later nodes read the given output as its output',
       params: NodeParams,
-      body: z.object({ output: z.json().optional() }),
+      body: z.object({ output: JsonValue.optional() }),
       responses: { 200: { description: 'Accepted' }, 404: { description: 'No such run' }, 409: { description: 'The node is not parked' } },
       async handler({ params, body, auth }) {
         return {
