@@ -86,7 +86,7 @@ function responsesOf(route: RouteDef, components: SchemaComponents): Record<stri
         String(status),
         {
           description,
-          ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}),
+          ...(status === 429 ? { headers: RETRY_AFTER } : {}),
           ...(schema ? { content: { [contentType]: { schema: components.add(schema, 'output') } } } : {}),
         },
       ];
@@ -118,6 +118,7 @@ function hooksPath(components: SchemaComponents) {
         400: error('The body or a required header is malformed'),
         401: error('The signature or token does not verify (or no signing secret is set: endpoints are default-deny)'),
         404: error('No such endpoint'),
+        402: error("The workspace's plan does not include an integration the flow uses"),
         409: { ...error('A copy of this event is still being handled; send it again (Retry-After)'), headers: RETRY_AFTER },
         410: error('The endpoint is disabled: its flow was unpublished or its trigger changed'),
         413: error('The body is larger than the limit'),

@@ -116,6 +116,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
         200: { description: '{ ok, detail } or { ok: false, error }' },
         404: { description: 'Not in the catalog' },
         409: { description: 'The integration offers no connection test' },
+        503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },
       async handler({ params, body, auth }) {
         const integration = requireIntegration(integrations, params.key);

@@ -96,6 +96,7 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
         401: { description: 'No token' },
         403: { description: 'Not the admin token, or no admin token configured' },
         404: { description: 'No such workspace' },
+        503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },
       async handler({ params, body, req }) {
         requireAdmin(deps.adminToken, req);
@@ -121,6 +122,8 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
         200: { description: 'The account after, and how many waiting runs were signalled' },
         401: { description: 'No token' },
         403: { description: 'Not the admin token, or no admin token configured' },
+        404: { description: 'No such workspace' },
+        503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },
       async handler({ params, body, req }) {
         requireAdmin(deps.adminToken, req);

@@ -26,6 +26,7 @@ export function eventRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
         202: { description: 'Accepted; `runs` lists the run of each subscribed flow (empty when none)' },
         400: { description: 'Invalid event' },
         401: { description: 'Missing or wrong API key' },
+        402: { description: "The workspace's plan does not include an integration a subscribed flow uses" },
         413: { description: 'Body over the size limit' },
         503: { description: 'Temporal is unreachable: send the event again later' },
       },

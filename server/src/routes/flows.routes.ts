@@ -24,6 +24,8 @@ const FlowResponse = z.object({
   document: FlowDocument,
   publishedVersion: z.number().nullable(),
   problems: z.array(z.object({ code: z.string(), message: z.string(), nodeId: z.string().optional(), field: z.string().optional() })),
+  createdAt: z.string(),
+  updatedAt: z.string(),
 });
 const PublishBody = z.object({ note: z.string().max(2000).optional() });
 

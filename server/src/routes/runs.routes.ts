@@ -53,6 +53,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       responses: {
         201: { description: 'Started' },
         404: { description: 'No such flow or version' },
+        402: { description: "The workspace's plan does not include an integration the flow uses" },
         409: { description: 'The flow has never been published' },
         503: { description: 'Temporal is unreachable; nothing was started' },
       },
@@ -107,7 +108,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       tag: 'Runs',
       summary: 'A run with per-node status, input, output, attempts, errors and timing',
       params: RunParams,
-      responses: { 200: { description: 'The run' }, 404: { description: 'No such run in this workspace' } },
+      responses: { 200: { description: 'The run' }, 404: { description: 'No such run in this workspace' }, 503: { description: 'Temporal is unreachable; nothing was done: try again' } },
       async handler({ params, auth }) {
         return { body: await runDetail(db, temporal, auth.workspaceId, params.runId) };
       },
@@ -119,7 +120,12 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       summary: 'Retry a parked node, as it is or with edited input (secrets are read again, so a fixed secret takes effect)',
       params: NodeParams,
       body: z.object({ input: JsonValue.optional() }),
-      responses: { 200: { description: 'Accepted; the node runs again' }, 404: { description: 'No such run' }, 409: { description: 'The node is not parked' } },
+      responses: {
+        200: { description: 'Accepted; the node runs again' },
+        404: { description: 'No such run' },
+        409: { description: 'The node is not parked' },
+        503: { description: 'Temporal is unreachable; nothing was done: try again' },
+      },
       async handler({ params, body, auth }) {
         return {
           body: await decideNode(db, temporal, auth.workspaceId, params.runId, {
@@ -137,7 +143,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       summary: 'Skip a parked node: later nodes read the given output as its output',
       params: NodeParams,
       body: z.object({ output: JsonValue.optional() }),
-      responses: { 200: { description: 'Accepted' }, 404: { description: 'No such run' }, 409: { description: 'The node is not parked' } },
+      responses: { 200: { description: 'Accepted' }, 404: { description: 'No such run' }, 409: { description: 'The node is not parked' }, 503: { description: 'Temporal is unreachable; nothing was done: try again' } },
       async handler({ params, body, auth }) {
         return {
           body: await decideNode(db, temporal, auth.workspaceId, params.runId, {
@@ -155,7 +161,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       summary: 'Abort the run at a parked node: the run fails with the reason',
       params: NodeParams,
       body: z.object({ reason: z.string().max(500).optional() }),
-      responses: { 200: { description: 'Accepted' }, 404: { description: 'No such run' }, 409: { description: 'The node is not parked' } },
+      responses: { 200: { description: 'Accepted' }, 404: { description: 'No such run' }, 409: { description: 'The node is not parked' }, 503: { description: 'Temporal is unreachable; nothing was done: try again' } },
       async handler({ params, body, auth }) {
         return {
           body: await decideNode(db, temporal, auth.workspaceId, params.runId, {
@@ -176,6 +182,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
         200: { description: 'The run is running again' },
         404: { description: 'No such run' },
         409: { description: 'The run has not failed, or did not fail in a step' },
+        503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },
       async handler({ params, auth }) {
         return { body: await resetRun(db, temporal, auth.workspaceId, params.runId) };
@@ -198,7 +205,12 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       tag: 'Runs',
       summary: 'Cancel a running run',
       params: RunParams,
-      responses: { 202: { description: 'Cancellation requested' }, 404: { description: 'No such run' }, 409: { description: 'The run is not running' } },
+      responses: {
+        202: { description: 'Cancellation requested' },
+        404: { description: 'No such run' },
+        409: { description: 'The run is not running' },
+        503: { description: 'Temporal is unreachable; nothing was done: try again' },
+      },
       async handler({ params, auth }) {
         return { status: 202, body: await cancelRun(db, temporal, auth.workspaceId, params.runId) };
       },

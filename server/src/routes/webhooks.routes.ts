@@ -111,6 +111,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
       responses: {
         200: { description: 'Replayed; says where it went' },
         404: { description: 'No such delivery' },
+        402: { description: "The workspace's plan does not include an integration the flow uses" },
         409: { description: 'The delivery failed verification, or its flow is no longer published' },
         503: { description: 'Temporal is unreachable' },
       },
