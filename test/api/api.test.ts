@@ -144,7 +144,12 @@ describe('system', () => {
     const doc = (await api.request('GET', '/api/openapi.json', { key: null })).body;
     expect(unresolvedRefs(doc)).toEqual([]);
     expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Error', 'FlowNode', 'JsonValue']));
-    type Operation = { security?: unknown[]; requestBody?: unknown; parameters?: unknown[]; responses: Record<string, { content?: Record<string, { schema: unknown }> }> };
+    type Operation = {
+      security?: unknown[];
+      requestBody?: unknown;
+      parameters?: unknown[];
+      responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+    };
     for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, Operation>>)) {
       for (const [method, op] of Object.entries(methods)) {
         const statuses = Object.keys(op.responses);

@@ -16,11 +16,37 @@ const Named = z.object({ a: z.string().default('x') }).meta({ id: 'Named' });
 
 describe('openApiDocument', () => {
   const doc = openApiDocument([
-    defineRoute({ method: 'post', path: '/api/trees', tag: 'T', summary: 's', body: z.object({ tree: TreeSchema }), responses: { 201: { description: 'd' } }, handler }),
+    defineRoute({
+      method: 'post',
+      path: '/api/trees',
+      tag: 'T',
+      summary: 's',
+      body: z.object({ tree: TreeSchema }),
+      responses: { 201: { description: 'd' } },
+      handler,
+    }),
     // The recursive schema as a whole body: zod refers to the root as `#`.
-    defineRoute({ method: 'put', path: '/api/trees/:id', tag: 'T', summary: 's', params: z.object({ id: z.string() }), body: TreeSchema, responses: { 200: { description: 'd', schema: TreeSchema } }, handler }),
+    defineRoute({
+      method: 'put',
+      path: '/api/trees/:id',
+      tag: 'T',
+      summary: 's',
+      params: z.object({ id: z.string() }),
+      body: TreeSchema,
+      responses: { 200: { description: 'd', schema: TreeSchema } },
+      handler,
+    }),
     // One name, two meanings: its input has `a` optional, its output has it required.
-    defineRoute({ method: 'post', path: '/api/named', tag: 'T', summary: 's', auth: 'none', body: Named, responses: { 200: { description: 'd', schema: Named } }, handler }),
+    defineRoute({
+      method: 'post',
+      path: '/api/named',
+      tag: 'T',
+      summary: 's',
+      auth: 'none',
+      body: Named,
+      responses: { 200: { description: 'd', schema: Named } },
+      handler,
+    }),
   ]);
 
   it('hoists every definition to components/schemas: every $ref resolves from the root', () => {

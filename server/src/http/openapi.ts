@@ -217,7 +217,9 @@ function localName(ref: string): string | undefined {
 function replaceRefs(node: unknown, map: (ref: string) => string): unknown {
   if (Array.isArray(node)) return node.map((item) => replaceRefs(item, map));
   if (node === null || typeof node !== 'object') return node;
-  return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, key === '$ref' && typeof value === 'string' ? map(value) : replaceRefs(value, map)]));
+  return Object.fromEntries(
+    Object.entries(node).map(([key, value]) => [key, key === '$ref' && typeof value === 'string' ? map(value) : replaceRefs(value, map)]),
+  );
 }
 
 function hasRef(node: unknown, ref: string): boolean {

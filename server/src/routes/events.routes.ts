@@ -23,7 +23,10 @@ export function eventRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       summary: 'Send an app event: starts every published flow triggered by it (once per event id)',
       body: AppEvent,
       responses: {
-        202: { description: 'Accepted; `runs` lists the run of each subscribed flow (empty when none)' },
+        202: {
+          description: 'Accepted; `runs` lists the run of each subscribed flow (empty when none)',
+          schema: z.object({ eventId: z.string(), runs: z.array(z.object({ flowId: z.string(), runId: z.string(), duplicate: z.boolean() })) }),
+        },
         400: { description: 'Invalid event' },
         401: { description: 'Missing or wrong API key' },
         402: { description: "The workspace's plan does not include an integration a subscribed flow uses" },

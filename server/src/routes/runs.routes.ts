@@ -30,6 +30,8 @@ const RunsQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 const RunParams = z.object({ runId: z.string().min(1).max(64) });
+const StartedRun = z.object({ runId: z.string(), workflowId: z.string(), version: z.number().int() });
+const NodeDecisionAccepted = z.object({ runId: z.string(), nodeKey: z.string(), action: z.enum(['retry', 'skip', 'abort']), accepted: z.literal(true) });
 const NodeParams = RunParams.extend({ nodeKey: z.string().min(1).max(300) });
 const BulkRetryBody = z.object({
   status: z.enum(['parked', 'failed']),
@@ -51,7 +53,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       params: z.object({ flowId: z.string() }),
       body: StartRunBody,
       responses: {
-        201: { description: 'Started' },
+        201: { description: 'Started', schema: StartedRun },
         404: { description: 'No such flow or version' },
         402: { description: "The workspace's plan does not include an integration the flow uses" },
         409: { description: 'The flow has never been published' },
@@ -108,7 +110,11 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       tag: 'Runs',
       summary: 'A run with per-node status, input, output, attempts, errors and timing',
       params: RunParams,
-      responses: { 200: { description: 'The run' }, 404: { description: 'No such run in this workspace' }, 503: { description: 'Temporal is unreachable; nothing was done: try again' } },
+      responses: {
+        200: { description: 'The run' },
+        404: { description: 'No such run in this workspace' },
+        503: { description: 'Temporal is unreachable; nothing was done: try again' },
+      },
       async handler({ params, auth }) {
         return { body: await runDetail(db, temporal, auth.workspaceId, params.runId) };
       },
@@ -121,7 +127,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       params: NodeParams,
       body: z.object({ input: JsonValue.optional() }),
       responses: {
-        200: { description: 'Accepted; the node runs again' },
+        200: { description: 'Accepted; the node runs again', schema: NodeDecisionAccepted },
         404: { description: 'No such run' },
         409: { description: 'The node is not parked' },
         503: { description: 'Temporal is unreachable; nothing was done: try again' },
@@ -143,7 +149,12 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       summary: 'Skip a parked node: later nodes read the given output as its output',
       params: NodeParams,
       body: z.object({ output: JsonValue.optional() }),
-      responses: { 200: { description: 'Accepted' }, 404: { description: 'No such run' }, 409: { description: 'The node is not parked' }, 503: { description: 'Temporal is unreachable; nothing was done: try again' } },
+      responses: {
+        200: { description: 'Accepted', schema: NodeDecisionAccepted },
+        404: { description: 'No such run' },
+        409: { description: 'The node is not parked' },
+        503: { description: 'Temporal is unreachable; nothing was done: try again' },
+      },
       async handler({ params, body, auth }) {
         return {
           body: await decideNode(db, temporal, auth.workspaceId, params.runId, {
@@ -161,7 +172,12 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       summary: 'Abort the run at a parked node: the run fails with the reason',
       params: NodeParams,
       body: z.object({ reason: z.string().max(500).optional() }),
-      responses: { 200: { description: 'Accepted' }, 404: { description: 'No such run' }, 409: { description: 'The node is not parked' }, 503: { description: 'Temporal is unreachable; nothing was done: try again' } },
+      responses: {
+        200: { description: 'Accepted', schema: NodeDecisionAccepted },
+        404: { description: 'No such run' },
+        409: { description: 'The node is not parked' },
+        503: { description: 'Temporal is unreachable; nothing was done: try again' },
+      },
       async handler({ params, body, auth }) {
         return {
           body: await decideNode(db, temporal, auth.workspaceId, params.runId, {
@@ -206,7 +222,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       summary: 'Cancel a running run',
       params: RunParams,
       responses: {
-        202: { description: 'Cancellation requested' },
+        202: { description: 'Cancellation requested', schema: z.object({ runId: z.string(), status: z.literal('cancelling') }) },
         404: { description: 'No such run' },
         409: { description: 'The run is not running' },
         503: { description: 'Temporal is unreachable; nothing was done: try again' },
