@@ -14,7 +14,9 @@ export const SCHEMA_VERSION = 1;
 export const NodeId = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'a node id starts with a letter or _ and has letters, digits, _ or - (max 64)')
-  .refine((id) => id !== TRIGGER_ID, `"${TRIGGER_ID}" is reserved for the trigger`);
+  .refine((id) => id !== TRIGGER_ID, `"${TRIGGER_ID}" is reserved for the trigger`)
+  // The refine as JSON Schema says it, so editor forms and the OpenAPI document carry the rule too.
+  .meta({ not: { const: TRIGGER_ID } });
 
 /** Duration as `'250ms'`, `'5s'`, `'10m'`, `'2h'`, `'1d'`, or milliseconds. */
 export const Duration = z.union([
