@@ -30,6 +30,22 @@ const RunsQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 const RunParams = z.object({ runId: z.string().min(1).max(64) });
+const RunList = z.object({
+  runs: z.array(
+    z.object({
+      id: z.string(),
+      flowId: z.string(),
+      version: z.number().int(),
+      workflowId: z.string(),
+      mode: z.enum(RunModes),
+      status: z.enum(RunStatuses),
+      /** Why a failed run failed. */
+      error: z.unknown().optional(),
+      createdAt: z.string(),
+      endedAt: z.string().nullable(),
+    }),
+  ),
+});
 const StartedRun = z.object({ runId: z.string(), workflowId: z.string(), version: z.number().int() });
 const NodeDecisionAccepted = z.object({ runId: z.string(), nodeKey: z.string(), action: z.enum(['retry', 'skip', 'abort']), accepted: z.literal(true) });
 const NodeParams = RunParams.extend({ nodeKey: z.string().min(1).max(300) });
@@ -84,7 +100,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       tag: 'Runs',
       summary: 'List runs, newest first, filtered by flow, status, mode and time',
       query: RunsQuery,
-      responses: { 200: { description: 'Runs' } },
+      responses: { 200: { description: 'Runs', schema: RunList } },
       async handler({ query, auth }) {
         const rows = await listRuns(db, auth.workspaceId, query);
         return {
