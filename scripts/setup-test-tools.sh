@@ -2,7 +2,9 @@
 # Installs the pinned external tools the test suite runs as real peers, into .tools/ (git-ignored).
 # Idempotent: a tool already at its pinned version is left alone. CI runs this before `npm test`.
 #
-#   stripe-mock  Stripe's own API mock (Go), used by catalog/stripe tests  -> .tools/go-bin/stripe-mock
+#   stripe-mock   Stripe's own API mock (Go), used by catalog/stripe tests    -> .tools/go-bin/stripe-mock
+#   schemathesis  OpenAPI fuzzer (PyPI), run by test/api/schemathesis.test.ts -> .tools/schemathesis/bin/schemathesis
+#                 (a venv; its dependencies pinned by scripts/schemathesis-constraints.txt)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -10,6 +12,9 @@ GO_BIN="$ROOT/.tools/go-bin"
 
 STRIPE_MOCK_MODULE="github.com/stripe/stripe-mock"
 STRIPE_MOCK_VERSION="v0.203.0"
+
+SCHEMATHESIS_VERSION="4.32.5"
+SCHEMATHESIS_VENV="$ROOT/.tools/schemathesis"
 
 log() { printf '[setup-test-tools] %s\n' "$*"; }
 
@@ -39,5 +44,24 @@ install_stripe_mock() {
   log "installed $bin"
 }
 
+install_schemathesis() {
+  local bin="$SCHEMATHESIS_VENV/bin/schemathesis"
+  if [[ -x "$bin" ]] && [[ "$("$bin" --version 2>/dev/null)" == *" $SCHEMATHESIS_VERSION" ]]; then
+    log "schemathesis $SCHEMATHESIS_VERSION already installed at $bin"
+    return
+  fi
+  if ! python3 -m venv --help >/dev/null 2>&1; then
+    log "error: python3 with the venv module is needed for schemathesis $SCHEMATHESIS_VERSION (Debian: apt-get install python3-venv)" >&2
+    exit 1
+  fi
+  log "installing schemathesis==$SCHEMATHESIS_VERSION from PyPI into $SCHEMATHESIS_VENV ($(python3 --version))"
+  rm -rf "$SCHEMATHESIS_VENV"
+  python3 -m venv "$SCHEMATHESIS_VENV"
+  "$SCHEMATHESIS_VENV/bin/pip" install --quiet --disable-pip-version-check \
+    --constraint "$ROOT/scripts/schemathesis-constraints.txt" "schemathesis==$SCHEMATHESIS_VERSION"
+  log "installed $("$bin" --version)"
+}
+
+install_schemathesis
 install_stripe_mock
 log "done"

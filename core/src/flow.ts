@@ -15,7 +15,9 @@ export const SCHEMA_VERSION = 1;
 export const NodeId = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, 'a node id starts with a letter or _ and has letters, digits, _ or - (max 64)')
-  .refine((id) => id !== TRIGGER_ID, `"${TRIGGER_ID}" is reserved for the trigger`);
+  .refine((id) => id !== TRIGGER_ID, `"${TRIGGER_ID}" is reserved for the trigger`)
+  // The refine as JSON Schema says it, so editor forms and the OpenAPI document carry the rule too.
+  .meta({ not: { const: TRIGGER_ID } });
 
 /** Duration as `'250ms'`, `'5s'`, `'10m'`, `'2h'`, `'1d'`, or milliseconds. */
 export const Duration = z.union([
@@ -30,6 +32,8 @@ export type Duration = z.infer<typeof Duration>;
  */
 export const Mapping: z.ZodType<unknown> = z.json();
 export type Mapping = unknown;
+/** Any JSON value (event data, run input): the same schema as a mapping, under its own name. */
+export const JsonValue = Mapping;
 
 /** A JSONata expression string, e.g. `nodes.fetch.status = 200`. */
 export const Expression = z.string().min(1, 'an expression cannot be empty').max(10_000);
@@ -170,6 +174,11 @@ export const ForEachNode: z.ZodType<ForEachNode> = z.lazy(() =>
 ) as z.ZodType<ForEachNode>;
 
 export const FlowNode = z.union([ActionNode, ConditionNode, SwitchNode, DelayNode, WaitForWebhookNode, EndNode, ForEachNode]);
+// The two recursive schemas get names, so JSON Schemas (editor forms, the OpenAPI document) refer to them as
+// `$defs/JsonValue` and `$defs/FlowNode`, not `__schema0`. Registered on the instances themselves (`.meta()`
+// would name a copy, and the recursion points at the original).
+z.globalRegistry.add(Mapping, { id: 'JsonValue' });
+z.globalRegistry.add(FlowNode, { id: 'FlowNode' });
 export type ActionNode = z.infer<typeof ActionNode>;
 export type ConditionNode = z.infer<typeof ConditionNode>;
 export type SwitchNode = z.infer<typeof SwitchNode>;

@@ -31,6 +31,7 @@ function check(root: Schema, schema: Schema, value: unknown, path = '$'): string
     if (!ok) return [`${path}: expected ${types.join('|')}, got ${actual}`];
   }
   if ('const' in schema && value !== schema.const) errors.push(`${path}: expected ${JSON.stringify(schema.const)}`);
+  if (schema.not && check(root, schema.not as Schema, value, path).length === 0) errors.push(`${path}: matches "not"`);
   if (Array.isArray(schema.enum) && !schema.enum.includes(value)) errors.push(`${path}: not one of ${schema.enum.join(', ')}`);
   if (typeof value === 'string') {
     if (typeof schema.pattern === 'string' && !new RegExp(schema.pattern).test(value)) errors.push(`${path}: does not match ${schema.pattern}`);
@@ -131,6 +132,13 @@ describe('flowDocumentJsonSchema', () => {
     expect(FlowDocument.safeParse(sample).success).toBe(true);
     expect(check(schema, schema, sample)).toEqual([]);
     expect(check(schema, schema, { trigger: { type: 'manual' }, nodes: [], edges: [] })).toEqual([]);
+  });
+
+  it('carries the reserved trigger id (a refine in zod) as `not`', () => {
+    const triggerNode = { ...sample, nodes: [{ id: 'trigger', type: 'delay', duration: '1s' }], edges: [] };
+    expect(FlowDocument.safeParse(triggerNode).success).toBe(false);
+    expect(check(schema, schema, triggerNode)).toContain('$.nodes[0]: matches no anyOf branch');
+    expect(check(schema, schema, { ...triggerNode, nodes: [{ id: 'trigger_2', type: 'delay', duration: '1s' }] })).toEqual([]);
   });
 
   it('refuses documents the zod schema refuses, down inside forEach bodies', () => {

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type ApiBody, type ApiResponse, type TestApi } from '../helpers/api';
+import { unresolvedRefs } from '../helpers/openapi';
 import { freePort } from '../helpers/ports';
 import { startTestWorker, temporalClient } from '../helpers/temporal';
 
@@ -137,6 +138,34 @@ describe('system', () => {
     expect(eventSchema.properties.name.pattern).toBeTruthy();
     expect(Object.keys(doc.paths['/v1/events'].post.responses)).toEqual(expect.arrayContaining(['202', '401', '503']));
     expect(doc.paths['/api/flows/{flowId}'].get.parameters).toEqual([expect.objectContaining({ name: 'flowId', in: 'path', required: true })]);
+  });
+
+  it('GET /api/openapi.json: every $ref resolves, every error answer has the one error schema, body rules are in the schemas', async () => {
+    const doc = (await api.request('GET', '/api/openapi.json', { key: null })).body;
+    expect(unresolvedRefs(doc)).toEqual([]);
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Error', 'FlowNode', 'JsonValue']));
+    type Operation = {
+      security?: unknown[];
+      requestBody?: unknown;
+      parameters?: unknown[];
+      responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+    };
+    for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, Operation>>)) {
+      for (const [method, op] of Object.entries(methods)) {
+        const statuses = Object.keys(op.responses);
+        const where = `${method.toUpperCase()} ${path}`;
+        if (op.security === undefined) expect(statuses, where).toEqual(expect.arrayContaining(['401', '403', '429']));
+        if (op.requestBody) expect(statuses, where).toEqual(expect.arrayContaining(['400', '413', '415']));
+        if (path.includes('{')) expect(statuses, where).toContain('404');
+        const errorSchema = path.startsWith('/hooks/') ? 'WebhookError' : 'Error';
+        for (const status of statuses.filter((s) => Number(s) >= 400 && !(path === '/api/health' && s === '503')))
+          expect(op.responses[status]!.content?.['application/json']?.schema, `${where} ${status}`).toEqual({ $ref: `#/components/schemas/${errorSchema}` });
+      }
+    }
+    // A secret needs a live or a test value: the schema says so, not only the code.
+    const secretBody = doc.paths['/api/secrets/{name}'].put.requestBody.content['application/json'].schema;
+    expect(secretBody.anyOf.map((o: { required: string[] }) => o.required)).toEqual([['live'], ['test']]);
+    expect(doc.paths['/api/admin/workspaces/{workspaceId}/plan'].put.security).toEqual([{ adminToken: [] }]);
   });
 
   it('an unknown /api route is a 404 in the error shape', async () => {

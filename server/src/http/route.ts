@@ -42,8 +42,12 @@ export interface RouteDef<P extends z.ZodType = z.ZodType, Q extends z.ZodType =
   params?: P;
   query?: Q;
   body?: B;
-  /** Status → description and optional response schema, for the OpenAPI document. */
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /**
+   * Status → description and optional response schema (JSON unless `contentType` says otherwise), for the OpenAPI
+   * document. Error answers default to the one error schema; the answers every route of its kind gives (401, 400, …)
+   * are added by openapi.ts.
+   */
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
   handler(ctx: RouteContext<z.infer<P>, z.infer<Q>, z.infer<B>>): Promise<RouteResult>;
 }
 

@@ -9,6 +9,7 @@ import { integrationPrompt, requireIntegration, setupStatus, summarizeIntegratio
 import type { ServerDeps } from '../deps';
 
 const KeyParams = z.object({ key: z.string().min(1).max(64) });
+const Settings = z.object({ backendFunctions: z.boolean(), updatedAt: z.string().nullable() });
 
 export function catalogRoutes(deps: ServerDeps): RouteDef[] {
   const { integrations, catalog, secrets, db, temporal } = deps;
@@ -78,7 +79,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
       summary: 'The integration prompt as Markdown: overview, setup variables, backend function code, frontend snippet, example usage, documentation',
       auth: 'none',
       params: KeyParams,
-      responses: { 200: { description: 'Markdown' }, 404: { description: 'Not in the catalog' } },
+      responses: { 200: { description: 'Markdown', schema: z.string(), contentType: 'text/markdown' }, 404: { description: 'Not in the catalog' } },
       async handler({ params }) {
         return { body: integrationPrompt(requireIntegration(integrations, params.key)), contentType: 'text/markdown; charset=utf-8' };
       },
@@ -120,6 +121,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
         200: { description: '{ ok, detail } or { ok: false, error }' },
         404: { description: 'Not in the catalog' },
         409: { description: 'The integration offers no connection test' },
+        503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },
       async handler({ params, body, auth }) {
         const integration = requireIntegration(integrations, params.key);
@@ -147,7 +149,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
       testKey: 'allowed',
       tag: 'App Settings',
       summary: 'App Settings: whether backend functions are on',
-      responses: { 200: { description: 'Settings' } },
+      responses: { 200: { description: 'Settings', schema: Settings } },
       async handler({ auth }) {
         return { body: await getSettings(db, auth.workspaceId) };
       },
@@ -158,7 +160,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
       tag: 'App Settings',
       summary: 'Switch backend functions on or off (instant integrations and code steps need them)',
       body: z.object({ backendFunctions: z.boolean() }),
-      responses: { 200: { description: 'Settings' } },
+      responses: { 200: { description: 'Settings', schema: Settings } },
       async handler({ body, auth }) {
         await setBackendFunctions(db, auth.workspaceId, body.backendFunctions);
         return { body: await getSettings(db, auth.workspaceId) };

@@ -12,6 +12,19 @@ const UsageQuery = z.object({
   to: z.iso.datetime().optional(),
 });
 const WorkspaceParams = z.object({ workspaceId: z.string().min(1).max(64) });
+/** presentAccount's answer. */
+const Account = z.object({
+  plan: z.enum(Plans),
+  planTitle: z.string(),
+  integrations: z.boolean(),
+  monthlyCredits: z.number(),
+  period: z.string(),
+  balance: z.number(),
+  allowanceBalance: z.number(),
+  topupBalance: z.number(),
+  plans: z.array(z.object({ key: z.enum(Plans), title: z.string(), monthlyCredits: z.number(), integrations: z.boolean() })),
+});
+const AccountAfterChange = Account.extend({ resumedRuns: z.number().int() });
 
 export function creditRoutes(deps: ServerDeps): RouteDef[] {
   const { db, temporal, catalog } = deps;
@@ -22,7 +35,7 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
       testKey: 'allowed',
       tag: 'Credits',
       summary: "The workspace's plan and credit balance",
-      responses: { 200: { description: 'Plan, balance (allowance and top-ups), period' } },
+      responses: { 200: { description: 'Plan, balance (allowance and top-ups), period', schema: Account } },
       async handler({ auth }) {
         return { body: presentAccount(await credits.ensureAccount(db, auth.workspaceId)) };
       },
@@ -78,7 +91,7 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
       auth: 'admin',
       params: WorkspaceParams,
       responses: {
-        200: { description: 'Plan and balance' },
+        200: { description: 'Plan and balance', schema: Account },
         401: { description: 'No token' },
         403: { description: 'Not the admin token, or no admin token configured' },
         404: { description: 'No such workspace' },
@@ -97,10 +110,11 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
       params: WorkspaceParams,
       body: z.object({ plan: z.enum(Plans) }),
       responses: {
-        200: { description: 'The account after the change' },
+        200: { description: 'The account after the change', schema: AccountAfterChange },
         401: { description: 'No token' },
         403: { description: 'Not the admin token, or no admin token configured' },
         404: { description: 'No such workspace' },
+        503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },
       async handler({ params, body }) {
         await requireWorkspace(db, params.workspaceId);
@@ -117,16 +131,16 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
       auth: 'admin',
       params: WorkspaceParams,
       body: z.object({
-        credits: z
-          .number()
-          .int()
-          .refine((n) => n !== 0, 'must not be 0'),
+        // Not 0: a union (not a refine), so the rule is in the JSON Schema too.
+        credits: z.union([z.number().int().min(1), z.number().int().max(-1)], { error: 'a whole number of credits other than 0' }),
         note: z.string().max(500).optional(),
       }),
       responses: {
-        200: { description: 'The account after, and how many waiting runs were signalled' },
+        200: { description: 'The account after, and how many waiting runs were signalled', schema: AccountAfterChange },
         401: { description: 'No token' },
         403: { description: 'Not the admin token, or no admin token configured' },
+        404: { description: 'No such workspace' },
+        503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },
       async handler({ params, body }) {
         await requireWorkspace(db, params.workspaceId);

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
-import { EventTrigger } from '../../../core/src/flow';
+import { EventTrigger, JsonValue } from '../../../core/src/flow';
 import { WorkflowIds } from '../../../core/src/names';
 import type { FlowSnapshot } from '../../../core/src/flow';
 import { versionsSubscribedTo } from '../../../store/src/flows.repository';
@@ -12,7 +12,7 @@ const AppEvent = z.object({
   name: EventTrigger.shape.event,
   /** Your id for this event. Sending the same id again starts no second run. */
   id: z.string().min(1).max(200).optional(),
-  data: z.json().default({}),
+  data: JsonValue.default({}),
 });
 
 export function eventRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
@@ -25,9 +25,13 @@ export function eventRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       summary: 'Send an app event: starts every published flow triggered by it (once per event id)',
       body: AppEvent,
       responses: {
-        202: { description: 'Accepted; `runs` lists the run of each subscribed flow (empty when none)' },
+        202: {
+          description: 'Accepted; `runs` lists the run of each subscribed flow (empty when none)',
+          schema: z.object({ eventId: z.string(), runs: z.array(z.object({ flowId: z.string(), runId: z.string(), duplicate: z.boolean() })) }),
+        },
         400: { description: 'Invalid event' },
         401: { description: 'Missing or wrong API key' },
+        402: { description: "The workspace's plan does not include an integration a subscribed flow uses" },
         413: { description: 'Body over the size limit' },
         503: { description: 'Temporal is unreachable: send the event again later' },
       },

@@ -24,8 +24,33 @@ const FlowResponse = z.object({
   document: FlowDocument,
   publishedVersion: z.number().nullable(),
   problems: z.array(z.object({ code: z.string(), message: z.string(), nodeId: z.string().optional(), field: z.string().optional() })),
+  createdAt: z.string(),
+  updatedAt: z.string(),
 });
 const PublishBody = z.object({ note: z.string().max(2000).optional() });
+const PublishedVersion = z.object({
+  flowId: z.string(),
+  version: z.number().int(),
+  note: z.string().nullable(),
+  publishedAt: z.string(),
+  /** A webhook-triggered flow's endpoint. */
+  webhook: z.object({ endpointId: z.string(), livePath: z.string(), testPath: z.string() }).optional(),
+  /** Signing secrets still missing: a warning, not a refusal. */
+  warnings: z.array(z.unknown()).optional(),
+});
+const FlowList = z.object({
+  flows: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      publishedVersion: z.number().int().nullable(),
+      trigger: z.string().nullable(),
+      event: z.string().nullable(),
+      updatedAt: z.string(),
+    }),
+  ),
+});
+const VersionList = z.object({ versions: z.array(z.object({ version: z.number().int(), note: z.string().nullable(), publishedAt: z.string() })) });
 
 export function flowRoutes(deps: ServerDeps): RouteDef[] {
   const { db, catalog } = deps;
@@ -50,7 +75,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       tag: 'Flows',
       summary: 'List flows',
       query: Page,
-      responses: { 200: { description: 'Flows, newest first' } },
+      responses: { 200: { description: 'Flows, newest first', schema: FlowList } },
       async handler({ query, auth }) {
         const rows = await flows.listFlows(db, auth.workspaceId, query);
         return {
@@ -130,7 +155,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       params: FlowParams,
       body: PublishBody,
       responses: {
-        201: { description: 'The new version' },
+        201: { description: 'The new version', schema: PublishedVersion },
         404: { description: 'No such flow' },
         422: { description: 'The flow is invalid: every problem, by node' },
       },
@@ -145,7 +170,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       tag: 'Flows',
       summary: 'List published versions, newest first',
       params: FlowParams,
-      responses: { 200: { description: 'Versions' }, 404: { description: 'No such flow' } },
+      responses: { 200: { description: 'Versions', schema: VersionList }, 404: { description: 'No such flow' } },
       async handler({ params, auth }) {
         await requireFlow(db, auth.workspaceId, params.flowId);
         const rows = await flows.listVersions(db, auth.workspaceId, params.flowId);

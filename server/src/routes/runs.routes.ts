@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { RunModes } from '../../../core/src/catalog-sdk';
 import { WorkflowIds } from '../../../core/src/names';
 import { AppError } from '../../../core/src/errors';
+import { JsonValue } from '../../../core/src/flow';
 import { RunStatuses } from '../../../core/src/run';
 import { listRuns } from '../../../store/src/runs.repository';
 import { requireLiveKey } from '../http/auth';
@@ -14,7 +15,7 @@ import type { ServerDeps } from '../deps';
 
 const StartRunBody = z.object({
   /** What the run sees as `trigger.data`. */
-  input: z.json().default({}),
+  input: JsonValue.default({}),
   /** Defaults to the mode of the API key. */
   mode: z.enum(RunModes).optional(),
   /** Defaults to the newest published version. */
@@ -30,6 +31,24 @@ const RunsQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 const RunParams = z.object({ runId: z.string().min(1).max(64) });
+const RunList = z.object({
+  runs: z.array(
+    z.object({
+      id: z.string(),
+      flowId: z.string(),
+      version: z.number().int(),
+      workflowId: z.string(),
+      mode: z.enum(RunModes),
+      status: z.enum(RunStatuses),
+      /** Why a failed run failed. */
+      error: z.unknown().optional(),
+      createdAt: z.string(),
+      endedAt: z.string().nullable(),
+    }),
+  ),
+});
+const StartedRun = z.object({ runId: z.string(), workflowId: z.string(), version: z.number().int() });
+const NodeDecisionAccepted = z.object({ runId: z.string(), nodeKey: z.string(), action: z.enum(['retry', 'skip', 'abort']), accepted: z.literal(true) });
 const NodeParams = RunParams.extend({ nodeKey: z.string().min(1).max(300) });
 const BulkRetryBody = z.object({
   status: z.enum(['parked', 'failed']),
@@ -52,8 +71,9 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       params: z.object({ flowId: z.string() }),
       body: StartRunBody,
       responses: {
-        201: { description: 'Started' },
+        201: { description: 'Started', schema: StartedRun },
         404: { description: 'No such flow or version' },
+        402: { description: "The workspace's plan does not include an integration the flow uses" },
         413: { description: "The run's input (the version and the trigger's data) is over what a run can start with" },
         409: { description: 'The flow has never been published' },
         503: { description: 'Temporal is unreachable; nothing was started' },
@@ -85,7 +105,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       tag: 'Runs',
       summary: 'List runs, newest first, filtered by flow, status, mode and time',
       query: RunsQuery,
-      responses: { 200: { description: 'Runs' } },
+      responses: { 200: { description: 'Runs', schema: RunList } },
       async handler({ query, auth }) {
         // A test key lists test runs only, whatever the filter asks.
         const rows = await listRuns(db, auth.workspaceId, { ...query, ...(auth.mode === 'test' ? { mode: 'test' as const } : {}) });
@@ -113,7 +133,11 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       tag: 'Runs',
       summary: 'A run with per-node status, input, output, attempts, errors and timing',
       params: RunParams,
-      responses: { 200: { description: 'The run' }, 404: { description: 'No such run in this workspace' } },
+      responses: {
+        200: { description: 'The run' },
+        404: { description: 'No such run in this workspace' },
+        503: { description: 'Temporal is unreachable; nothing was done: try again' },
+      },
       async handler({ params, auth }) {
         return { body: await runDetail(db, temporal, auth, params.runId) };
       },
@@ -125,8 +149,13 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       tag: 'Runs',
       summary: 'Retry a parked node, as it is or with edited input (secrets are read again, so a fixed secret takes effect)',
       params: NodeParams,
-      body: z.object({ input: z.json().optional() }),
-      responses: { 200: { description: 'Accepted; the node runs again' }, 404: { description: 'No such run' }, 409: { description: 'The node is not parked' } },
+      body: z.object({ input: JsonValue.optional() }),
+      responses: {
+        200: { description: 'Accepted; the node runs again', schema: NodeDecisionAccepted },
+        404: { description: 'No such run' },
+        409: { description: 'The node is not parked' },
+        503: { description: 'Temporal is unreachable; nothing was done: try again' },
+      },
       async handler({ params, body, auth }) {
         return {
           body: await decideNode(db, temporal, auth, params.runId, {
@@ -144,8 +173,13 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       tag: 'Runs',
       summary: 'Skip a parked node: later nodes read the given output as its output',
       params: NodeParams,
-      body: z.object({ output: z.json().optional() }),
-      responses: { 200: { description: 'Accepted' }, 404: { description: 'No such run' }, 409: { description: 'The node is not parked' } },
+      body: z.object({ output: JsonValue.optional() }),
+      responses: {
+        200: { description: 'Accepted', schema: NodeDecisionAccepted },
+        404: { description: 'No such run' },
+        409: { description: 'The node is not parked' },
+        503: { description: 'Temporal is unreachable; nothing was done: try again' },
+      },
       async handler({ params, body, auth }) {
         return {
           body: await decideNode(db, temporal, auth, params.runId, {
@@ -164,7 +198,12 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       summary: 'Abort the run at a parked node: the run fails with the reason',
       params: NodeParams,
       body: z.object({ reason: z.string().max(500).optional() }),
-      responses: { 200: { description: 'Accepted' }, 404: { description: 'No such run' }, 409: { description: 'The node is not parked' } },
+      responses: {
+        200: { description: 'Accepted', schema: NodeDecisionAccepted },
+        404: { description: 'No such run' },
+        409: { description: 'The node is not parked' },
+        503: { description: 'Temporal is unreachable; nothing was done: try again' },
+      },
       async handler({ params, body, auth }) {
         return {
           body: await decideNode(db, temporal, auth, params.runId, {
@@ -186,6 +225,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
         200: { description: 'The run is running again' },
         404: { description: 'No such run' },
         409: { description: 'The run has not failed, or did not fail in a step' },
+        503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },
       async handler({ params, auth }) {
         return { body: await resetRun(db, temporal, auth, params.runId) };
@@ -214,9 +254,11 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
         202: {
           description:
             'Cancellation requested (`cancelling`), or a stuck run (its workflow task keeps failing) terminated (`terminated`: it is recorded as failed)',
+          schema: z.object({ runId: z.string(), status: z.enum(['cancelling', 'terminated']) }),
         },
         404: { description: 'No such run' },
         409: { description: 'The run is not running' },
+        503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },
       async handler({ params, auth }) {
         return { status: 202, body: await cancelRun(db, temporal, auth, params.runId) };

@@ -8,14 +8,13 @@ import type { ServerDeps } from '../deps';
 
 const SecretParams = z.object({ name: z.string().regex(SECRET_NAME_PATTERN, SECRET_NAME_HINT) });
 const SecretValue = z.string().min(1).max(16_384);
-const PutSecretBody = z
-  .object({
-    /** The live value; `null` removes it; absent leaves it unchanged. */
-    live: SecretValue.nullable().optional(),
-    /** The test value, used by test runs. */
-    test: SecretValue.nullable().optional(),
-  })
-  .refine((b) => b.live !== undefined || b.test !== undefined, 'give a live value, a test value, or both');
+/** The live value; `null` removes it; absent leaves it unchanged. The test value, used by test runs, likewise. */
+const Live = SecretValue.nullable();
+const Test = SecretValue.nullable();
+/** At least one of the two: a union (not a refine), so the rule is in the JSON Schema too (`anyOf` of the two `required`). */
+const PutSecretBody = z.union([z.object({ live: Live, test: Test.optional() }), z.object({ live: Live.optional(), test: Test })], {
+  error: 'give a live value, a test value, or both (a string, or null to remove it)',
+});
 const SecretSummary = z.object({
   name: z.string(),
   live: z.object({ last4: z.string() }).nullable(),

@@ -1,6 +1,10 @@
+import { z } from 'zod';
 import { defineRoute, type RouteDef } from '../http/route';
 import { openApiDocument } from '../http/openapi';
 import type { ServerDeps } from '../deps';
+
+const Up = z.enum(['up', 'down']);
+const Health = z.object({ ok: z.boolean(), database: Up, temporal: Up });
 
 export function systemRoutes(deps: ServerDeps, allRoutes: () => RouteDef[]): RouteDef[] {
   return [
@@ -10,7 +14,7 @@ export function systemRoutes(deps: ServerDeps, allRoutes: () => RouteDef[]): Rou
       tag: 'System',
       summary: 'Health of the API, its database and Temporal',
       auth: 'none',
-      responses: { 200: { description: 'Healthy' }, 503: { description: 'A dependency is down' } },
+      responses: { 200: { description: 'Healthy', schema: Health }, 503: { description: 'A dependency is down', schema: Health } },
       async handler() {
         const checks = { database: 'up', temporal: 'up' };
         await deps.db

@@ -25,6 +25,33 @@ const DeliveriesQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 const IdParams = z.object({ id: z.string().min(1).max(64) });
+const Endpoint = z.object({
+  id: z.string(),
+  kind: z.string(),
+  flowId: z.string().nullable(),
+  source: z.string(),
+  secrets: z.array(z.string()),
+  header: z.string().optional(),
+  events: z.array(z.string()).optional(),
+  urls: z.object({ live: z.string(), test: z.string() }),
+  createdAt: z.string(),
+  disabledAt: z.string().nullable(),
+});
+const Delivery = z.object({
+  id: z.string(),
+  endpointId: z.string(),
+  mode: z.string(),
+  receivedAt: z.string(),
+  verified: z.boolean(),
+  status: z.string(),
+  error: z.string().nullable(),
+  eventId: z.string().nullable(),
+  eventType: z.string().nullable(),
+  duplicateOf: z.string().nullable(),
+  runId: z.string().nullable(),
+  waitId: z.string().nullable(),
+  latencyMs: z.number().nullable(),
+});
 
 /** Webhook endpoints (their URLs), the delivery log and replay. Deliveries themselves arrive at `/hooks/:id` (hooks.routes.ts). */
 export function webhookRoutes(deps: ServerDeps): RouteDef[] {
@@ -38,7 +65,12 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
       testKey: 'allowed',
       tag: 'Webhooks',
       summary: "The workspace's webhook endpoints with their live and test URLs",
-      responses: { 200: { description: 'Endpoints: one per webhook-triggered flow, one inbox per source used by waitForWebhook nodes' } },
+      responses: {
+        200: {
+          description: 'Endpoints: one per webhook-triggered flow, one inbox per source used by waitForWebhook nodes',
+          schema: z.object({ endpoints: z.array(Endpoint) }),
+        },
+      },
       async handler({ auth, req }) {
         const rows = await hooks.listEndpoints(db, auth.workspaceId);
         return { body: { endpoints: rows.map((r) => presentEndpoint(r, baseUrl(req))) } };
@@ -50,7 +82,10 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
       tag: 'Webhooks',
       summary: "Create or update the workspace's inbox for a source (events that waitForWebhook nodes wait for)",
       body: InboxBody,
-      responses: { 200: { description: 'Updated' }, 201: { description: 'Created' } },
+      responses: {
+        200: { description: 'Updated', schema: Endpoint },
+        201: { description: 'Created', schema: Endpoint },
+      },
       async handler({ auth, body, req }) {
         const { row, created } = await ensureInbox(deps, auth.workspaceId, {
           source: body.source,
@@ -81,7 +116,9 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
       tag: 'Webhooks',
       summary: 'The delivery log, newest first: verification, dedupe and where each delivery went (`status=unmatched`: events no run waited for)',
       query: DeliveriesQuery,
-      responses: { 200: { description: 'Deliveries (without bodies; see one delivery for its headers and body)' } },
+      responses: {
+        200: { description: 'Deliveries (without bodies; see one delivery for its headers and body)', schema: z.object({ deliveries: z.array(Delivery) }) },
+      },
       async handler({ auth, query }) {
         // Test keys see test deliveries only: live payloads carry customers' data.
         const rows = await hooks.listDeliveries(db, auth.workspaceId, { ...query, ...(auth.mode === 'test' ? { mode: 'test' } : {}) });
@@ -95,7 +132,10 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
       tag: 'Webhooks',
       summary: 'One delivery with its headers (signatures removed) and body',
       params: IdParams,
-      responses: { 200: { description: 'The delivery' }, 404: { description: 'No such delivery' } },
+      responses: {
+        200: { description: 'The delivery', schema: Delivery.extend({ headers: z.record(z.string(), z.string()), body: z.string() }) },
+        404: { description: 'No such delivery' },
+      },
       async handler({ auth, params }) {
         const row = await hooks.getDelivery(db, auth.workspaceId, params.id);
         if (!row || (auth.mode === 'test' && row.mode !== 'test'))
@@ -113,6 +153,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
       responses: {
         200: { description: 'Replayed; says where it went' },
         404: { description: 'No such delivery' },
+        402: { description: "The workspace's plan does not include an integration the flow uses" },
         409: { description: 'The delivery failed verification, or its flow is no longer published' },
         503: { description: 'Temporal is unreachable' },
       },
