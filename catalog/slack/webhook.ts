@@ -4,7 +4,6 @@ import {
   FORM_MEDIA_TYPE,
   hexBytes,
   hmacSha256,
-  invalidBody,
   invalidSignature,
   JSON_MEDIA_TYPE,
   parseJson,
@@ -73,11 +72,7 @@ function formRequest(req: WebhookRequest): VerifiedDelivery {
   const form: Record<string, unknown> = Object.fromEntries(new URLSearchParams(req.rawBody.toString('utf8')));
   let eventType = typeof form.command === 'string' ? 'slash_command' : undefined;
   if (typeof form.payload === 'string') {
-    try {
-      form.payload = JSON.parse(form.payload);
-    } catch (err) {
-      throw invalidBody(`The Slack request is signed correctly but its payload field is not valid JSON (${(err as Error).message}).`);
-    }
+    form.payload = parseJson(form.payload, 'Slack', 'payload field');
     eventType = stringField(form.payload, 'type') ?? eventType;
   }
   return { eventId: `sha256:${sha256Hex(req.rawBody)}`, eventType, payload: form };

@@ -4,6 +4,7 @@ import express, { type Express } from 'express';
 import { AppError } from '../../core/src/errors';
 import type { ServerDeps } from './deps';
 import { apiKeyAuthenticator } from './http/auth';
+import { contentEncodingGuard, jsonBody } from './http/body';
 import { errorMiddleware } from './http/errors';
 import { mountRoutes, type RouteDef } from './http/route';
 import { eventRoutes } from './routes/events.routes';
@@ -29,9 +30,10 @@ export function createApp(deps: ServerDeps): Express {
     });
     next();
   });
+  app.use(contentEncodingGuard);
   // Webhooks first: their signatures are checked over the raw body, before any JSON parsing.
   app.use(hooksRouter(deps));
-  app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(jsonBody(deps.bodyLimit));
 
   const routes: RouteDef[] = [];
   const all = () => routes;
