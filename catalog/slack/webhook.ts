@@ -45,7 +45,8 @@ export const slackWebhook: WebhookSource = {
     const header = requireHeader(req, 'X-Slack-Signature', 'Slack signs every request to a Request URL; this request did not come from Slack.');
     const timestamp = requireHeader(req, 'X-Slack-Request-Timestamp', 'Slack sends it with every signed request; this request did not come from Slack.');
     checkTimestamp(req, timestamp, 'X-Slack-Request-Timestamp');
-    const received = header.startsWith('v0=') ? hexBytes(header.slice('v0='.length)) : undefined;
+    // Read as Bolt's verifySlackRequest reads it: `v0=` and the lower-case hex digest, else no signature.
+    const received = /^v0=[0-9a-f]{64}$/.test(header) ? hexBytes(header.slice('v0='.length)) : undefined;
     if (!signedByAny(secrets, (secret) => hmacSha256(secret, `v0:${timestamp}:`, req.rawBody), received))
       throw invalidSignature(`The X-Slack-Signature does not match the request for ${SLACK_SIGNING_SECRET}. ${SIGNATURE_MISMATCH_HINT}`);
     return type === JSON_MEDIA_TYPE ? eventsApi(req) : formRequest(req);
