@@ -315,7 +315,16 @@ describe('github', () => {
     const d = await signDelivery('github', { secret, body: githubIssueEvent('closed') });
     const good = d.headers['x-hub-signature-256']!;
     const hex = good.slice('sha256='.length);
-    for (const header of [good, `sha256=${hex.toUpperCase()}`, `SHA256=${hex}`, hex, `sha256=${hex}00`, `sha256=${hex.slice(2)}`, `sha256=${hex}, ${good}`, `sha1=${hex}`]) {
+    for (const header of [
+      good,
+      `sha256=${hex.toUpperCase()}`,
+      `SHA256=${hex}`,
+      hex,
+      `sha256=${hex}00`,
+      `sha256=${hex.slice(2)}`,
+      `sha256=${hex}, ${good}`,
+      `sha1=${hex}`,
+    ]) {
       const ours = (() => {
         try {
           return !!githubWebhook.verify(request({ ...d, headers: { ...d.headers, 'x-hub-signature-256': header } }, [secret]));
