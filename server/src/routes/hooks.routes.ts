@@ -10,7 +10,8 @@ import { receiveDelivery } from '../services/webhooks.service';
  */
 export function hooksRouter(deps: ServerDeps): Router {
   const router = express.Router();
-  router.post('/hooks/:endpointId', express.raw({ type: () => true, limit: deps.webhookBodyLimit ?? '1mb', verify: boundJsonDepth }), async (req, res, next) => {
+  const readBody = express.raw({ type: () => true, limit: deps.webhookBodyLimit ?? '1mb', verify: boundJsonDepth });
+  router.post('/hooks/:endpointId', readBody, async (req, res, next) => {
     try {
       const headers: Record<string, string | undefined> = {};
       for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
