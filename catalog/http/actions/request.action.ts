@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineAction } from '../../../core/src/catalog-sdk';
 import { NonRetryableError } from '../../../core/src/errors';
+import { JsonTooDeepError, parseBoundedJson } from '../../../core/src/json-depth';
 import { errorForStatus } from '../../../core/src/http-errors';
 
 const SecretName = z.string().regex(/^[A-Z][A-Z0-9_]{0,99}$/, 'the name of a secret, e.g. MY_API_TOKEN');
@@ -87,8 +88,9 @@ function parseBody(contentType: string | undefined, text: string): HttpRequestOu
   if (text === '') return null;
   if (contentType && /[/+]json\b/i.test(contentType)) {
     try {
-      return JSON.parse(text) as HttpRequestOutput['body'];
-    } catch {
+      return parseBoundedJson(text) as HttpRequestOutput['body'];
+    } catch (err) {
+      if (err instanceof JsonTooDeepError) throw new NonRetryableError(`The answer is JSON (${contentType}) but cannot be used: ${err.message}`);
       throw new NonRetryableError(`The answer says it is JSON (${contentType}) but does not parse: ${text.slice(0, 200)}`);
     }
   }
