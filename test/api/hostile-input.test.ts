@@ -223,3 +223,16 @@ describe('Content-Encoding', () => {
     expectRefusedForDepth(deep, 'gzip, 100,000 deep');
   });
 });
+
+describe('URLs', () => {
+  it.each(['/api/flows/%E0', '/api/runs/%E0%A4%A', '/api/flows/%ZZ/publish', '/hooks/%E0'])('answers %s 400, not 500, with or without a key', async (path) => {
+    for (const headers of [auth(), { 'content-type': 'application/json' }]) {
+      for (const method of ['GET', 'POST']) {
+        const res = await rawRequest(api.url + path, { method, headers, body: '{}' });
+        expect(res.status, `${method} ${path}: ${JSON.stringify(res.body)}`).toBeLessThan(500);
+        expect(res.status, `${method} ${path}`).toBeGreaterThanOrEqual(400);
+        expect(res.body.error.code, `${method} ${path}`).toMatch(/^(VALIDATION_FAILED|NOT_FOUND|UNAUTHORIZED)$/);
+      }
+    }
+  });
+});

@@ -20,6 +20,8 @@ function toAppError(err: unknown): AppError {
   if (err instanceof WorkflowNotFoundError)
     return new AppError('NOT_FOUND', `Temporal no longer has this run's workflow (${err.workflowId}); its history may have passed the retention period`);
   if (err instanceof JsonTooDeepError) return new AppError('VALIDATION_FAILED', `The body is refused: ${err.message}`);
+  // The router's: a path parameter that is not valid percent-encoding (`/api/flows/%E0`).
+  if (err instanceof URIError) return new AppError('VALIDATION_FAILED', `The URL is not valid: ${err.message}`);
   const e = err as { type?: string; status?: number; expose?: boolean; limit?: number; message?: string };
   // body-parser's errors
   if (e.type === 'entity.too.large') return new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than the limit of ${e.limit} bytes`);
