@@ -42,7 +42,8 @@ export const githubWebhook: WebhookSource = {
       'X-Hub-Signature-256',
       'GitHub sends it only when the webhook has a secret: set the Secret in the webhook settings to the value of GITHUB_WEBHOOK_SECRET.',
     );
-    const received = header.startsWith('sha256=') ? hexBytes(header.slice('sha256='.length)) : undefined;
+    // Read as @octokit/webhooks-methods reads it: exactly `sha256=` and 64 lower-case hex digits, else no signature.
+    const received = /^sha256=[0-9a-f]{64}$/.test(header) ? hexBytes(header.slice('sha256='.length)) : undefined;
     if (!signedByAny(secrets, (secret) => hmacSha256(secret, req.rawBody), received))
       throw invalidSignature(`The X-Hub-Signature-256 does not match the body for ${GITHUB_WEBHOOK_SECRET}. ${SIGNATURE_MISMATCH_HINT}`);
     const payload = parseJson(req.rawBody, 'GitHub');

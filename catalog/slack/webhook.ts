@@ -4,7 +4,6 @@ import {
   FORM_MEDIA_TYPE,
   hexBytes,
   hmacSha256,
-  invalidBody,
   invalidSignature,
   JSON_MEDIA_TYPE,
   parseJson,
@@ -46,7 +45,8 @@ export const slackWebhook: WebhookSource = {
     const header = requireHeader(req, 'X-Slack-Signature', 'Slack signs every request to a Request URL; this request did not come from Slack.');
     const timestamp = requireHeader(req, 'X-Slack-Request-Timestamp', 'Slack sends it with every signed request; this request did not come from Slack.');
     checkTimestamp(req, timestamp, 'X-Slack-Request-Timestamp');
-    const received = header.startsWith('v0=') ? hexBytes(header.slice('v0='.length)) : undefined;
+    // Read as Bolt's verifySlackRequest reads it: `v0=` and the lower-case hex digest, else no signature.
+    const received = /^v0=[0-9a-f]{64}$/.test(header) ? hexBytes(header.slice('v0='.length)) : undefined;
     if (!signedByAny(secrets, (secret) => hmacSha256(secret, `v0:${timestamp}:`, req.rawBody), received))
       throw invalidSignature(`The X-Slack-Signature does not match the request for ${SLACK_SIGNING_SECRET}. ${SIGNATURE_MISMATCH_HINT}`);
     return type === JSON_MEDIA_TYPE ? eventsApi(req) : formRequest(req);
@@ -73,11 +73,7 @@ function formRequest(req: WebhookRequest): VerifiedDelivery {
   const form: Record<string, unknown> = Object.fromEntries(new URLSearchParams(req.rawBody.toString('utf8')));
   let eventType = typeof form.command === 'string' ? 'slash_command' : undefined;
   if (typeof form.payload === 'string') {
-    try {
-      form.payload = JSON.parse(form.payload);
-    } catch (err) {
-      throw invalidBody(`The Slack request is signed correctly but its payload field is not valid JSON (${(err as Error).message}).`);
-    }
+    form.payload = parseJson(form.payload, 'Slack', 'payload field');
     eventType = stringField(form.payload, 'type') ?? eventType;
   }
   return { eventId: `sha256:${sha256Hex(req.rawBody)}`, eventType, payload: form };

@@ -18,7 +18,8 @@ export const STRIPE_WEBHOOK_SECRET = 'STRIPE_WEBHOOK_SECRET';
 
 /**
  * Stripe's `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`, checked by the official SDK
- * against every active secret (Stripe keeps the old secret valid for a while after a roll). The SDK only
+ * against every active secret (Stripe keeps the old secret valid for a while after a roll). The header is
+ * read as the SDK reads it (the last `t=` wins, every `v1=` counts; see parseStripeSignature). The SDK only
  * refuses *old* timestamps, so the window is checked here first, both ways, against `req.now`.
  * The event's `id` is the dedupe key: Stripe resends the same id on retries.
  */
@@ -37,10 +38,13 @@ export const stripeWebhook: WebhookSource = {
     );
     const secrets = requireSecrets(req, STRIPE_WEBHOOK_SECRET, 'Stripe');
     const header = requireHeader(req, 'Stripe-Signature', 'Stripe signs every webhook delivery; this request did not come from Stripe.');
-    const timestamp = /(?:^|,)\s*t=([^,]*)/.exec(header)?.[1];
+    const { timestamp, signatures } = parseStripeSignature(header);
     if (timestamp === undefined) throw invalidSignature('The Stripe-Signature header has no t= timestamp.');
-    checkTimestamp(req, timestamp.trim(), 'Stripe-Signature t=');
-    if (!secrets.some((secret) => signedWith(req, header, secret)))
+    checkTimestamp(req, timestamp, 'Stripe-Signature t=');
+    if (signatures.length === 0) throw invalidSignature('The Stripe-Signature header has no v1= signature of 64 hex digits.');
+    // The SDK gets the header rebuilt from what was read, so it checks exactly the t and signatures above.
+    const canonical = [`t=${timestamp}`, ...signatures.map((s) => `v1=${s}`)].join(',');
+    if (!secrets.some((secret) => signedWith(req, canonical, secret)))
       throw invalidSignature(`The Stripe-Signature does not match the body for ${STRIPE_WEBHOOK_SECRET}. ${SIGNATURE_MISMATCH_HINT}`);
     const event = parseJson(req.rawBody, 'Stripe');
     const eventId = stringField(event, 'id');
@@ -48,6 +52,22 @@ export const stripeWebhook: WebhookSource = {
     return { eventId, eventType: stringField(event, 'type'), payload: event };
   },
 };
+
+/**
+ * `Stripe-Signature` read as stripe-node's `parseHeader` reads it: comma-separated `key=value` pairs, keys
+ * compared exactly, the LAST `t` wins and every `v1` counts. Only well-formed signatures (64 lower-case hex
+ * digits, what Stripe sends) are kept: the SDK's comparison throws on an empty one or on non-ASCII text.
+ */
+export function parseStripeSignature(header: string): { timestamp?: string; signatures: string[] } {
+  let timestamp: string | undefined;
+  const signatures: string[] = [];
+  for (const pair of header.split(',')) {
+    const [key, value = ''] = pair.split('=');
+    if (key === 't') timestamp = value.trim();
+    else if (key === 'v1' && /^[0-9a-f]{64}$/.test(value)) signatures.push(value);
+  }
+  return { timestamp, signatures };
+}
 
 /** The SDK's own check (constant-time, over the raw bytes); false on a mismatch, whatever its reason. */
 function signedWith(req: WebhookRequest, header: string, secret: string): boolean {

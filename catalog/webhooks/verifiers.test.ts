@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import { verify as octokitVerify } from '@octokit/webhooks-methods';
+import Stripe from 'stripe';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WebhookRejected, type VerifiedDelivery, type WebhookRequest, type WebhookSource } from '../../core/src/webhooks';
 import {
@@ -15,6 +17,7 @@ import {
   type SignedDelivery,
   type SignOptions,
 } from '../../test/helpers/webhook-signing';
+import { malformedCorpus } from '../../test/helpers/malformed-signatures';
 import { githubWebhook } from '../github/webhook';
 import { slackWebhook } from '../slack/webhook';
 import { stripeWebhook } from '../stripe/webhook';
@@ -192,7 +195,98 @@ it('every good delivery passes and every bad one is refused with a 4xx WebhookRe
   expect(refused).toBeGreaterThanOrEqual(5 * 12);
 });
 
+describe.each(cases)('$source.id over the malformed-header corpus', (c) => {
+  it('refuses every case with a 4xx WebhookRejected and never throws anything else', async () => {
+    const secret = webhookSecret(c.source.id);
+    const valid = await signDelivery(c.source.id, { secret, body: c.body, ...c.signOptions, header: 'x-acme-signature' });
+    const corpus = malformedCorpus(c.source.id, valid);
+    const options = c.source.id === 'hmac' ? { header: 'x-acme-signature' } : {};
+    expect(corpus.length).toBeGreaterThanOrEqual(50);
+    for (const m of corpus) {
+      // Duplicated header lines arrive joined with ", ", as Node joins them.
+      const headers = Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
+      let thrown: unknown;
+      try {
+        c.source.verify({ rawBody: Buffer.from(m.body), headers, secrets: [secret], now: new Date(), options });
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown, m.what).toBeInstanceOf(WebhookRejected);
+      expect((thrown as WebhookRejected).status, m.what).toBeGreaterThanOrEqual(400);
+      expect((thrown as WebhookRejected).status, m.what).toBeLessThan(500);
+    }
+  });
+});
+
 describe('stripe', () => {
+  const at = (offsetS: number) => Math.floor(NOW.getTime() / 1000) + offsetS;
+  const signAt = (secret: string, body: string, t: number) => Stripe.webhooks.generateTestHeaderString({ payload: body, secret, timestamp: t });
+  const withSignature = (body: string, header: string) => request({ headers: { 'content-type': 'application/json', 'stripe-signature': header }, body }, []);
+
+  it('reads several t= as stripe-node does: the last one is signed and checked against the window', () => {
+    const secret = webhookSecret('stripe');
+    const body = stripeEvent('invoice.paid', {}, 'evt_multi_t');
+    const verify = (header: string) => stripeWebhook.verify({ ...withSignature(body, header), secrets: [secret] });
+    // Last t fresh and signed: accepted, whatever t= comes before it.
+    expect(verify(`t=${at(-3600)},${signAt(secret, body, at(0))}`).eventId).toBe('evt_multi_t');
+    expect(verify(`t=${at(3600)},t=1,${signAt(secret, body, at(-10))}`).eventId).toBe('evt_multi_t');
+    // Last t stale or in the future: refused for its time, even with a fresh t first and a signature over the last one.
+    for (const late of [at(-3600), at(3600)])
+      expect(rejection(stripeWebhook, { ...withSignature(body, `t=${at(0)},${signAt(secret, body, late)}`), secrets: [secret] }).code).toBe(
+        'TIMESTAMP_OUT_OF_RANGE',
+      );
+    // A fresh t after the signed one: the signature is not over the t that counts.
+    const signedEarlier = signAt(secret, body, at(-5));
+    expect(rejection(stripeWebhook, { ...withSignature(body, `${signedEarlier},t=${at(0)}`), secrets: [secret] }).code).toBe('SIGNATURE_INVALID');
+  });
+
+  it('accepts exactly the arrangements the SDK accepts (t= and v1= in any order and number), and is total where the SDK throws', () => {
+    const secret = webhookSecret('stripe');
+    const body = stripeEvent('invoice.paid', {}, 'evt_arrangements');
+    const t = at(-60);
+    const good = /v1=([0-9a-f]{64})/.exec(signAt(secret, body, t))![1]!;
+    const bad = good.replace(/.$/, (ch) => (ch === '0' ? '1' : '0'));
+    const arrangements = [
+      `t=${t},v1=${good}`,
+      `v1=${good},t=${t}`,
+      `t=${t},v1=${bad},v1=${good}`,
+      `t=${t},v1=${good},v1=${bad}`,
+      `t=${t},v0=${good},v1=${bad}`,
+      `t=${at(-90)},t=${t},v1=${good}`,
+      `t=${t},v1=${good},t=${at(-90)}`,
+      `t=${t},v1=${good}=`,
+      `t=${t},v1=${good},v1=`,
+      `t=${t},v1=${good},v1`,
+      `t=${t},v1=${good.toUpperCase()}`,
+      `t=${t}, v1=${good}`,
+      ` t=${t},v1=${good}`,
+      `t=${t},v1=${good},${'v1=,'.repeat(50)}`,
+      `t=${t},t=${t},v1=${good}`,
+      `t=${t},v1=${'é'.repeat(64)},v1=${good}`,
+      `t=${t},V1=${good}`,
+    ];
+    for (const header of arrangements) {
+      const sdk = (() => {
+        try {
+          // Trimmed, as Node hands a header value over.
+          return Stripe.webhooks.signature!.verifyHeader(body, header.trim(), secret, 300, undefined, NOW.getTime());
+        } catch (err) {
+          // Its refusal; anything else is the SDK's own crash (an empty or non-ASCII v1), which gives no verdict.
+          return err instanceof Stripe.errors.StripeSignatureVerificationError ? false : 'crash';
+        }
+      })();
+      const ours = (() => {
+        try {
+          return !!stripeWebhook.verify({ ...withSignature(body, header), secrets: [secret] });
+        } catch (err) {
+          if (err instanceof WebhookRejected) return false;
+          throw err;
+        }
+      })();
+      if (sdk !== 'crash') expect(ours, header).toBe(sdk);
+    }
+  });
+
   it('honours toleranceSeconds and reads now from the request', async () => {
     const secret = webhookSecret('stripe');
     const signedAt = new Date('2024-01-01T00:00:00Z');
@@ -216,6 +310,33 @@ describe('stripe', () => {
 });
 
 describe('github', () => {
+  it('reads X-Hub-Signature-256 exactly as @octokit/webhooks-methods does', async () => {
+    const secret = webhookSecret('github');
+    const d = await signDelivery('github', { secret, body: githubIssueEvent('closed') });
+    const good = d.headers['x-hub-signature-256']!;
+    const hex = good.slice('sha256='.length);
+    for (const header of [
+      good,
+      `sha256=${hex.toUpperCase()}`,
+      `SHA256=${hex}`,
+      hex,
+      `sha256=${hex}00`,
+      `sha256=${hex.slice(2)}`,
+      `sha256=${hex}, ${good}`,
+      `sha1=${hex}`,
+    ]) {
+      const ours = (() => {
+        try {
+          return !!githubWebhook.verify(request({ ...d, headers: { ...d.headers, 'x-hub-signature-256': header } }, [secret]));
+        } catch (err) {
+          if (err instanceof WebhookRejected) return false;
+          throw err;
+        }
+      })();
+      expect(ours, header).toBe(await octokitVerify(secret, d.body, header));
+    }
+  });
+
   it('matches the example in GitHub docs ("Validating webhook deliveries")', async () => {
     const secret = "It's a Secret to Everybody";
     const d = await signDelivery('github', { secret, body: 'Hello, World!' });

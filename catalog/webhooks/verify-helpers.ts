@@ -6,6 +6,7 @@
  * The catalog's other integrations import this one module (and nothing else) from `catalog/webhooks`.
  */
 import crypto from 'node:crypto';
+import { parseBoundedJson } from '../../core/src/json-depth';
 import { DEFAULT_TIMESTAMP_TOLERANCE_S, WebhookRejected, type WebhookRequest } from '../../core/src/webhooks';
 
 export const JSON_MEDIA_TYPE = 'application/json';
@@ -86,12 +87,12 @@ export function invalidBody(what: string): WebhookRejected {
   return new WebhookRejected(400, 'BODY_INVALID', what);
 }
 
-/** Parses the (already verified) body as JSON, or 400 BODY_INVALID. */
-export function parseJson(rawBody: Buffer, provider: string): unknown {
+/** Parses the (already verified) body or field as JSON, nested at most MAX_JSON_DEPTH deep, or 400 BODY_INVALID. */
+export function parseJson(raw: Buffer | string, provider: string, what = 'body'): unknown {
   try {
-    return JSON.parse(rawBody.toString('utf8'));
+    return parseBoundedJson(raw);
   } catch (err) {
-    throw invalidBody(`The ${provider} delivery is signed correctly but its body is not valid JSON (${(err as Error).message}).`);
+    throw invalidBody(`The ${provider} delivery is signed correctly but its ${what} is not valid JSON (${(err as Error).message}).`);
   }
 }
 

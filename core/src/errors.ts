@@ -10,6 +10,7 @@ export const ErrorCodes = {
   PAYMENT_REQUIRED: { status: 402, title: "The workspace's plan does not allow this" },
   CONFLICT: { status: 409, title: 'Conflict' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The body is sent in an encoding or charset the server does not read' },
   FLOW_INVALID: { status: 422, title: 'The flow is not valid' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   TEMPORAL_UNAVAILABLE: { status: 503, title: 'Temporal is unreachable' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateExpression, expressionReferences, resolveMapping } from './expressions';
+import { checkExpressionSyntax, evaluateExpression, ExpressionError, expressionReferences, resolveMapping } from './expressions';
 
 const scope = { trigger: { data: { email: 'a@b.c', n: [1, 2, 3] } }, nodes: { fetch: { status: 200, body: { id: 7 } } } };
 
@@ -33,6 +33,13 @@ describe('expressions', () => {
   it('stops long loops by step count, deterministically', async () => {
     await expect(evaluateExpression('($f := function($n){ $n > 10000000 ? $n : $f($n + 1) }; $f(0))', scope)).rejects.toThrow(/steps/);
   }, 30_000);
+
+  it('refuses an expression nested too deep to parse with an ExpressionError that says so', async () => {
+    for (const source of ['('.repeat(20_000) + '1' + ')'.repeat(20_000), '-'.repeat(20_000) + '1', Array(20_000).fill('trigger').join('.')]) {
+      expect(() => checkExpressionSyntax(source)).toThrow(ExpressionError);
+      await expect(evaluateExpression(source, scope)).rejects.toThrow(/nested too deeply/);
+    }
+  });
 
   it('reports syntax errors with the position', async () => {
     await expect(evaluateExpression('nodes.(', scope)).rejects.toThrow(/position/);

@@ -57,6 +57,10 @@ function compile(source: string): jsonata.Expression {
 
 function toExpressionError(source: string, err: unknown): ExpressionError {
   if (err instanceof ExpressionError) return err;
+  // JSONata parses and evaluates recursively: an expression nested thousands deep overflows the stack.
+  // By name: in workflow code the RangeError comes from the sandbox's own realm.
+  if ((err as Error | undefined)?.name === 'RangeError')
+    return new ExpressionError(source, `Expression "${source.slice(0, 200)}" is nested too deeply to read; split it into smaller expressions`);
   const e = err as { message?: string; position?: number; code?: string };
   const where = typeof e.position === 'number' ? ` at position ${e.position}` : '';
   return new ExpressionError(source, `Expression "${source}"${where}: ${e.message ?? String(err)}`, e.position);

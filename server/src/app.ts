@@ -6,6 +6,7 @@ import { AppError } from '../../core/src/errors';
 import type { ServerDeps } from './deps';
 import { apiKeyAuthenticator, requireAdmin } from './http/auth';
 import { authFailureGuard, DEFAULT_AUTH_FAILURE_LIMITS } from './http/auth-limits';
+import { contentEncodingGuard, jsonBody } from './http/body';
 import { errorMiddleware } from './http/errors';
 import { mountRoutes, type RouteDef } from './http/route';
 import { eventRoutes } from './routes/events.routes';
@@ -37,9 +38,10 @@ export function createApp(deps: ServerDeps): Express {
     res.set('Cache-Control', 'no-store');
     next();
   });
+  app.use(contentEncodingGuard);
   // Webhooks first: their signatures are checked over the raw body, before any JSON parsing.
   app.use(hooksRouter(deps));
-  app.use(express.json({ limit: deps.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  app.use(jsonBody(deps.bodyLimit));
 
   const routes: RouteDef[] = [];
   const all = () => routes;

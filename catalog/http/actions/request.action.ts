@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineAction } from '../../../core/src/catalog-sdk';
 import { SecretName } from '../../../core/src/flow';
 import { NonRetryableError } from '../../../core/src/errors';
+import { JsonTooDeepError, parseBoundedJson } from '../../../core/src/json-depth';
 import { errorForStatus, excerpt } from '../../../core/src/http-errors';
 
 /** Credentials come from a workspace secret, named here; the value is read at execution and never stored in the run. */
@@ -86,8 +87,9 @@ function parseBody(contentType: string | undefined, text: string): HttpRequestOu
   if (text === '') return null;
   if (contentType && /[/+]json\b/i.test(contentType)) {
     try {
-      return JSON.parse(text) as HttpRequestOutput['body'];
-    } catch {
+      return parseBoundedJson(text) as HttpRequestOutput['body'];
+    } catch (err) {
+      if (err instanceof JsonTooDeepError) throw new NonRetryableError(`The answer is JSON (${contentType}) but cannot be used: ${err.message}`);
       throw new NonRetryableError(`The answer says it is JSON (${contentType}) but does not parse: ${excerpt(text, 200)}`);
     }
   }

@@ -2,6 +2,7 @@ import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/ch
 import { z } from 'zod';
 import { defineAction } from '../../../core/src/catalog-sdk';
 import { NonRetryableError } from '../../../core/src/errors';
+import { parseBoundedJson } from '../../../core/src/json-depth';
 import { DEFAULT_BASE_URL, openaiClient, toActionError } from '../client';
 import { creditsFor, maxCompletionTokens, reserveFor } from '../pricing';
 import { placeholderFor, simulatedText } from '../sandbox';
@@ -148,7 +149,7 @@ function responseFormatParam(format: ResponseFormat): NonNullable<ChatCompletion
 
 function parseJson(text: string): { ok: true; value: z.infer<ReturnType<typeof z.json>> } | { ok: false; error: string } {
   try {
-    return { ok: true, value: JSON.parse(text) as z.infer<ReturnType<typeof z.json>> };
+    return { ok: true, value: parseBoundedJson(text) as z.infer<ReturnType<typeof z.json>> };
   } catch (err) {
     return { ok: false, error: err instanceof Error ? err.message : String(err) };
   }

@@ -1,15 +1,17 @@
 import express, { type Router } from 'express';
 import type { ServerDeps } from '../deps';
+import { boundJsonDepth } from '../http/body';
 import { receiveDelivery } from '../services/webhooks.service';
 
 /**
  * `POST /hooks/:endpointId`: where providers deliver webhooks. Mounted before the JSON parser: the
  * signature is checked over the raw bytes. No API key: the signature (or a public endpoint's token)
- * authenticates the sender.
+ * authenticates the sender. A JSON body nested too deep is refused (400) before any verifier sees it.
  */
 export function hooksRouter(deps: ServerDeps): Router {
   const router = express.Router();
-  router.post('/hooks/:endpointId', express.raw({ type: () => true, limit: deps.webhookBodyLimit ?? '1mb' }), async (req, res, next) => {
+  const readBody = express.raw({ type: () => true, limit: deps.webhookBodyLimit ?? '1mb', verify: boundJsonDepth });
+  router.post('/hooks/:endpointId', readBody, async (req, res, next) => {
     try {
       const headers: Record<string, string | undefined> = {};
       for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;

@@ -3,6 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { RunMode } from '../../../core/src/catalog-sdk';
 import { AppError } from '../../../core/src/errors';
+import { parseBoundedJson } from '../../../core/src/json-depth';
 import type { FlowSnapshot, FlowTrigger } from '../../../core/src/flow';
 import { RunSignals, type WebhookSignal } from '../../../core/src/run';
 import { WebhookRejected, type VerifiedDelivery, type WebhookSource } from '../../../core/src/webhooks';
@@ -428,7 +429,7 @@ function redactBody(req: { rawBody: Buffer; headers: Record<string, string | und
     return form.toString();
   }
   try {
-    const parsed = JSON.parse(text) as unknown;
+    const parsed = parseBoundedJson(text);
     return parsed && typeof parsed === 'object' && fields.some((f) => f in parsed) ? JSON.stringify(withoutFields(parsed, fields)) : text;
   } catch {
     return text;
@@ -447,9 +448,9 @@ function verifyPublic(req: { rawBody: Buffer; headers: Record<string, string | u
     throw new WebhookRejected(415, 'UNSUPPORTED_CONTENT_TYPE', `Send the body as application/json (got ${type || 'no content type'})`);
   let payload: unknown;
   try {
-    payload = JSON.parse(req.rawBody.toString('utf8'));
-  } catch {
-    throw new WebhookRejected(400, 'BODY_INVALID', 'The body is not valid JSON');
+    payload = parseBoundedJson(req.rawBody);
+  } catch (err) {
+    throw new WebhookRejected(400, 'BODY_INVALID', `The body is not valid JSON (${(err as Error).message})`);
   }
   const id = req.headers['idempotency-key'] ?? req.headers['webhook-id'];
   return {

@@ -43,6 +43,8 @@ beforeAll(async () => {
       setTimeout(() => res.end('late'), 2000).unref();
     } else if (path === '/not-json') {
       res.end('hello');
+    } else if (path === '/deep-json') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('['.repeat(10_000) + ']'.repeat(10_000));
     } else {
       res.writeHead(404).end('not here');
     }
@@ -221,6 +223,14 @@ describe('limits and failures', () => {
       const res = await client.request({ url: `${base}/not-json` });
       expect(() => res.json()).toThrow(NonRetryableError);
       expect(() => res.json()).toThrow(`${base}/not-json`);
+    });
+  });
+
+  it('throws INVALID_JSON for an answer nested deeper than the JSON depth limit', async () => {
+    await withClient(allowLoopback, async (client) => {
+      const res = await client.request({ url: `${base}/deep-json` });
+      expect(() => res.json()).toThrow(NonRetryableError);
+      expect(() => res.json()).toThrow(/deeper than 64 levels/);
     });
   });
 });

@@ -4,6 +4,7 @@ import ipaddr from 'ipaddr.js';
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
 import type { HttpClient, HttpRequest, HttpResponse } from '../../../core/src/catalog-sdk';
 import { NonRetryableError, RetryableError } from '../../../core/src/errors';
+import { parseBoundedJson } from '../../../core/src/json-depth';
 import { classifyAddress } from '../../../core/src/net/address-guard';
 
 export interface GuardedHttpOptions {
@@ -319,9 +320,10 @@ export function createGuardedHttpClient(options: GuardedHttpOptions = {}): HttpC
       text,
       json() {
         try {
-          return JSON.parse(text()) as unknown;
-        } catch {
-          throw new NonRetryableError(`${res.url} did not answer with valid JSON (status ${res.status})`, { code: 'INVALID_JSON' });
+          // Bounded: the answer is validated and stored by code that recurses over it.
+          return parseBoundedJson(text());
+        } catch (err) {
+          throw new NonRetryableError(`${res.url} did not answer with valid JSON (status ${res.status}): ${(err as Error).message}`, { code: 'INVALID_JSON' });
         }
       },
     };
