@@ -1,0 +1,52 @@
+import { isCancellation, patched } from '@temporalio/workflow';
+import { CREDITS_EXHAUSTED, type CreditsExhaustedDetails } from '../../../../../core/src/credits';
+import { hasExpressions, resolveMapping } from '../../../../../core/src/expressions';
+import type { ActionNode } from '../../../../../core/src/flow';
+import { CREDITS_PAUSE_PATCH, PARK_FAILED_NODES_PATCH } from '../../../../../core/src/run';
+import { attemptsOf, describeFailure, failureDetails, NodeFailed } from '../errors';
+import type { NodeHandler } from './node-handler';
+
+/**
+ * A catalog action, as one activity (its retry policy does the automatic retries). When they run out, `onError`
+ * decides: `branch` takes the error edges, `fail` fails the run, `pause` (the default) parks the node until someone
+ * retries (optionally with edited input), skips or aborts it. Out of credits is no failure: the node waits.
+ */
+export const actionNode: NodeHandler<ActionNode> = async (node, { key, entry, scope, run }) => {
+  let input = hasExpressions(node.inputs) ? await resolveMapping(node.inputs, scope) : node.inputs;
+  entry.input = input;
+  for (;;) {
+    const creditsSeen = run.creditsAdded;
+    try {
+      const result = await run.runAction(node, key, input);
+      entry.attempts += result.attempt;
+      if (result.simulated) entry.simulated = true;
+      delete entry.error;
+      return { output: result.output, next: {} };
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      const error = describeFailure(err);
+      // Out of credits is no failure: the node waits (whatever its onError) and runs again when credits come.
+      if (error.type === CREDITS_EXHAUSTED && patched(CREDITS_PAUSE_PATCH)) {
+        const details = failureDetails(err) as Partial<CreditsExhaustedDetails> | undefined;
+        entry.attempts += (details?.attempt ?? 1) - 1; // the refused attempt sent nothing
+        await run.waitForCredits(key, entry, error, details?.needed ?? 1, creditsSeen);
+        continue;
+      }
+      entry.attempts += attemptsOf(err) ?? 1;
+      if (node.onError === 'branch') return { output: { error }, next: { branch: 'error' }, error };
+      // Runs recorded before parking existed keep failing here, so their histories still replay.
+      const onError = node.onError ?? (patched(PARK_FAILED_NODES_PATCH) ? 'pause' : 'fail');
+      if (onError === 'fail') throw new NodeFailed(key, error);
+      const decision = await run.park(key, entry, error);
+      if (decision.action === 'abort')
+        throw new NodeFailed(key, { message: `Aborted${decision.reason ? `: ${decision.reason}` : ''} (after: ${error.message})`, type: 'Aborted' });
+      if (decision.action === 'skip') {
+        delete entry.error;
+        return { output: decision.output ?? null, next: {} };
+      }
+      if (decision.input !== undefined) input = entry.input = decision.input;
+      Object.assign(entry, { status: 'running', startedAt: run.now() });
+      delete entry.endedAt;
+    }
+  }
+};

@@ -1,0 +1,9 @@
+import { evaluateExpression } from '../../../../../core/src/expressions';
+import type { ConditionNode } from '../../../../../core/src/flow';
+import type { NodeHandler } from './node-handler';
+
+/** if/else: the `true` or the `false` edges are taken. */
+export const conditionNode: NodeHandler<ConditionNode> = async (node, { scope }) => {
+  const result = Boolean(await evaluateExpression(node.condition, scope));
+  return { output: { result }, next: { branch: String(result) } };
+};

@@ -1,0 +1,11 @@
+import { sleep } from '@temporalio/workflow';
+import type { DelayNode } from '../../../../../core/src/flow';
+import { durationMs } from '../../../../../core/src/graph';
+import type { NodeHandler } from './node-handler';
+
+/** A durable timer: the worker holds nothing while it waits. */
+export const delayNode: NodeHandler<DelayNode> = async (node) => {
+  const ms = durationMs(node.duration);
+  await sleep(ms);
+  return { output: { delayedMs: ms }, next: {} };
+};

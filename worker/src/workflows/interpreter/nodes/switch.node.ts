@@ -1,0 +1,10 @@
+import { evaluateExpression } from '../../../../../core/src/expressions';
+import type { SwitchNode } from '../../../../../core/src/flow';
+import type { NodeHandler } from './node-handler';
+
+/** The edges of the case equal to the value are taken, else the `default` ones. */
+export const switchNode: NodeHandler<SwitchNode> = async (node, { scope }) => {
+  const value = await evaluateExpression(node.value, scope);
+  const branch = node.cases.includes(String(value)) ? String(value) : 'default';
+  return { output: { value, branch }, next: { branch } };
+};
