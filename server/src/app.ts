@@ -15,7 +15,10 @@ import { hooksRouter } from './routes/hooks.routes';
 import { webhookRoutes } from './routes/webhooks.routes';
 import { catalogRoutes } from './routes/catalog.routes';
 import { creditRoutes } from './routes/credits.routes';
+import { retryRoutes } from './routes/retries.routes';
 import { runRoutes } from './routes/runs.routes';
+import { settingsRoutes } from './routes/settings.routes';
+import { adminRoutes } from './routes/admin.routes';
 import { secretRoutes } from './routes/secrets.routes';
 import { systemRoutes } from './routes/system.routes';
 
@@ -49,10 +52,13 @@ export function createApp(deps: ServerDeps): Express {
     ...systemRoutes(deps, all),
     ...flowRoutes(deps),
     ...runRoutes(deps),
+    ...retryRoutes(deps),
     ...eventRoutes(deps),
     ...catalogRoutes(deps),
+    ...settingsRoutes(deps),
     ...secretRoutes(deps),
     ...creditRoutes(deps),
+    ...adminRoutes(deps),
     ...webhookRoutes(deps),
   );
   const api = express.Router();

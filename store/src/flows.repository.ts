@@ -136,5 +136,6 @@ export async function versionsSubscribedTo(db: Db, workspaceId: string, eventNam
     .where('flows.trigger_event', '=', eventName)
     .where('flows.deleted_at', 'is', null)
     .orderBy('flows.created_at')
+    .orderBy('flows.id') // flows created in the same millisecond: still one order
     .execute();
 }

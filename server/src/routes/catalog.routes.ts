@@ -5,11 +5,10 @@ import type { TestConnectionInput, TestConnectionResult } from '../../../core/sr
 import { getSettings, installIntegration, listInstallations, setBackendFunctions } from '../../../store/src/settings.repository';
 import { requireLiveKey } from '../http/auth';
 import { defineRoute, type RouteDef } from '../http/route';
-import { integrationPrompt, requireIntegration, setupStatus, summarizeIntegration, webhookSourceSummaries } from '../services/catalog.service';
+import { integrationPrompt, requireIntegration, searchCatalog, setupStatus, summarizeIntegration } from '../services/catalog.service';
 import type { ServerDeps } from '../deps';
 
 const KeyParams = z.object({ key: z.string().min(1).max(64) });
-const Settings = z.object({ backendFunctions: z.boolean(), updatedAt: z.string().nullable() });
 
 export function catalogRoutes(deps: ServerDeps): RouteDef[] {
   const { integrations, catalog, secrets, db, temporal } = deps;
@@ -23,20 +22,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
       query: z.object({ q: z.string().max(200).optional(), category: z.string().max(100).optional() }),
       responses: { 200: { description: 'Integrations, with whether each is installed, and every webhook source (`webhookSources`)' } },
       async handler({ query, auth }) {
-        const installed = await listInstallations(db, auth.workspaceId);
-        const q = query.q?.toLowerCase();
-        const matches = integrations.filter((i) => {
-          if (query.category && (i.category ?? 'Other') !== query.category) return false;
-          if (!q) return true;
-          const text = [i.key, i.title, i.description, ...i.actions.flatMap((a) => [a.key, a.title, a.description])].join(' ').toLowerCase();
-          return q.split(/\s+/).every((word) => text.includes(word));
-        });
-        return {
-          body: {
-            integrations: matches.map((i) => ({ ...summarizeIntegration(i), installedAt: installed.get(i.key) ?? null })),
-            webhookSources: webhookSourceSummaries(integrations),
-          },
-        };
+        return { body: await searchCatalog(deps, auth.workspaceId, query) };
       },
     }),
     defineRoute({
@@ -141,29 +127,6 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
           { deadlineMs: 35_000 },
         );
         return { body: result };
-      },
-    }),
-    defineRoute({
-      method: 'get',
-      path: '/api/settings',
-      testKey: 'allowed',
-      tag: 'App Settings',
-      summary: 'App Settings: whether backend functions are on',
-      responses: { 200: { description: 'Settings', schema: Settings } },
-      async handler({ auth }) {
-        return { body: await getSettings(db, auth.workspaceId) };
-      },
-    }),
-    defineRoute({
-      method: 'patch',
-      path: '/api/settings',
-      tag: 'App Settings',
-      summary: 'Switch backend functions on or off (instant integrations and code steps need them)',
-      body: z.object({ backendFunctions: z.boolean() }),
-      responses: { 200: { description: 'Settings', schema: Settings } },
-      async handler({ body, auth }) {
-        await setBackendFunctions(db, auth.workspaceId, body.backendFunctions);
-        return { body: await getSettings(db, auth.workspaceId) };
       },
     }),
   ];

@@ -4,16 +4,15 @@ import { FlowDocument, toSnapshot } from '../../../core/src/flow';
 import * as credits from '../../../store/src/credits.repository';
 import { defineRoute, type RouteDef } from '../http/route';
 import type { ServerDeps } from '../deps';
-import { estimateFlow, presentAccount, requireWorkspace, resumeWaitingRuns } from '../services/credits.service';
+import { estimateFlow, presentAccount } from '../services/credits.service';
 import { publishProblems, requireFlow } from '../services/flows.service';
 
 const UsageQuery = z.object({
   from: z.iso.datetime().optional(),
   to: z.iso.datetime().optional(),
 });
-const WorkspaceParams = z.object({ workspaceId: z.string().min(1).max(64) });
 /** presentAccount's answer. */
-const Account = z.object({
+export const Account = z.object({
   plan: z.enum(Plans),
   planTitle: z.string(),
   integrations: z.boolean(),
@@ -24,10 +23,9 @@ const Account = z.object({
   topupBalance: z.number(),
   plans: z.array(z.object({ key: z.enum(Plans), title: z.string(), monthlyCredits: z.number(), integrations: z.boolean() })),
 });
-const AccountAfterChange = Account.extend({ resumedRuns: z.number().int() });
 
 export function creditRoutes(deps: ServerDeps): RouteDef[] {
-  const { db, temporal, catalog } = deps;
+  const { db, catalog } = deps;
   return [
     defineRoute({
       method: 'get',
@@ -81,77 +79,6 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
             problems: await publishProblems(deps, auth.workspaceId, document),
           },
         };
-      },
-    }),
-    defineRoute({
-      method: 'get',
-      path: '/api/admin/workspaces/:workspaceId/credits',
-      tag: 'Admin',
-      summary: "A workspace's plan and balance (admin token only)",
-      auth: 'admin',
-      params: WorkspaceParams,
-      responses: {
-        200: { description: 'Plan and balance', schema: Account },
-        401: { description: 'No token' },
-        403: { description: 'Not the admin token, or no admin token configured' },
-        404: { description: 'No such workspace' },
-      },
-      async handler({ params }) {
-        await requireWorkspace(db, params.workspaceId);
-        return { body: presentAccount(await credits.ensureAccount(db, params.workspaceId)) };
-      },
-    }),
-    defineRoute({
-      method: 'put',
-      path: '/api/admin/workspaces/:workspaceId/plan',
-      tag: 'Admin',
-      summary: "Change a workspace's plan (an upgrade grants the rest of the new plan's monthly credits at once)",
-      auth: 'admin',
-      params: WorkspaceParams,
-      body: z.object({ plan: z.enum(Plans) }),
-      responses: {
-        200: { description: 'The account after the change', schema: AccountAfterChange },
-        401: { description: 'No token' },
-        403: { description: 'Not the admin token, or no admin token configured' },
-        404: { description: 'No such workspace' },
-        503: { description: 'Temporal is unreachable; nothing was done: try again' },
-      },
-      async handler({ params, body }) {
-        await requireWorkspace(db, params.workspaceId);
-        const account = await credits.changePlan(db, params.workspaceId, body.plan);
-        const resumed = account.balance > 0 ? await resumeWaitingRuns(db, temporal, params.workspaceId) : 0;
-        return { body: { ...presentAccount(account), resumedRuns: resumed } };
-      },
-    }),
-    defineRoute({
-      method: 'post',
-      path: '/api/admin/workspaces/:workspaceId/credits',
-      tag: 'Admin',
-      summary: 'Add credits (a top-up, never expiring) or remove some (a negative correction); runs waiting for credits resume',
-      auth: 'admin',
-      params: WorkspaceParams,
-      body: z.object({
-        // Not 0: a union (not a refine), so the rule is in the JSON Schema too.
-        credits: z.union([z.number().int().min(1), z.number().int().max(-1)], { error: 'a whole number of credits other than 0' }),
-        note: z.string().max(500).optional(),
-      }),
-      responses: {
-        200: { description: 'The account after, and how many waiting runs were signalled', schema: AccountAfterChange },
-        401: { description: 'No token' },
-        403: { description: 'Not the admin token, or no admin token configured' },
-        404: { description: 'No such workspace' },
-        503: { description: 'Temporal is unreachable; nothing was done: try again' },
-      },
-      async handler({ params, body }) {
-        await requireWorkspace(db, params.workspaceId);
-        const account = await credits.addCredits(db, {
-          workspaceId: params.workspaceId,
-          amount: body.credits,
-          kind: body.credits > 0 ? 'topup' : 'adjustment',
-          ...(body.note !== undefined ? { note: body.note } : {}),
-        });
-        const resumed = body.credits > 0 ? await resumeWaitingRuns(db, temporal, params.workspaceId) : 0;
-        return { body: { ...presentAccount(account), resumedRuns: resumed } };
       },
     }),
   ];

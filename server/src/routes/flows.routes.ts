@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { FlowDocument } from '../../../core/src/flow';
-import { applyOperations, OperationError, type FlowOperation } from '../../../core/src/operations';
-import { AppError } from '../../../core/src/errors';
-import * as flows from '../../../store/src/flows.repository';
-import { defineRoute, validationError, type RouteDef } from '../http/route';
-import { presentFlow, publishFlow, requireFlow, requireVersion } from '../services/flows.service';
+import type { FlowOperation } from '../../../core/src/operations';
+import { defineRoute, type RouteDef } from '../http/route';
+import { createFlow, deleteFlow, listFlows, listVersions, presentFlow, publishFlow, requireFlow, requireVersion, updateDraft } from '../services/flows.service';
 import type { ServerDeps } from '../deps';
 
 const FlowParams = z.object({ flowId: z.string().min(1).max(64) });
@@ -64,8 +62,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       body: CreateFlowBody,
       responses: { 201: { description: 'Created', schema: FlowResponse }, 400: { description: 'The document does not parse' } },
       async handler({ body, auth }) {
-        const row = await flows.insertFlow(db, { workspaceId: auth.workspaceId, name: body.name, draft: body.document });
-        return { status: 201, body: presentFlow(row, catalog) };
+        return { status: 201, body: await createFlow(deps, auth.workspaceId, body) };
       },
     }),
     defineRoute({
@@ -77,19 +74,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       query: Page,
       responses: { 200: { description: 'Flows, newest first', schema: FlowList } },
       async handler({ query, auth }) {
-        const rows = await flows.listFlows(db, auth.workspaceId, query);
-        return {
-          body: {
-            flows: rows.map((r) => ({
-              id: r.id,
-              name: r.name,
-              publishedVersion: r.published_version,
-              trigger: r.trigger_type,
-              event: r.trigger_event,
-              updatedAt: r.updated_at,
-            })),
-          },
-        };
+        return { body: { flows: await listFlows(db, auth.workspaceId, query) } };
       },
     }),
     defineRoute({
@@ -118,20 +103,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
         404: { description: 'No such flow' },
       },
       async handler({ params, body, auth }) {
-        const row = await requireFlow(db, auth.workspaceId, params.flowId);
-        let document = body.document ?? FlowDocument.parse(JSON.parse(row.draft));
-        if (body.operations) {
-          try {
-            // The same pure function the editor uses; the result is re-parsed so no operation can store an invalid document.
-            document = FlowDocument.parse(applyOperations(document, body.operations as FlowOperation[]));
-          } catch (err) {
-            if (err instanceof OperationError) throw new AppError('VALIDATION_FAILED', `Operation refused: ${err.message}`);
-            if (err instanceof z.ZodError) throw validationError('document after the operations', err);
-            throw err;
-          }
-        }
-        await flows.updateFlow(db, auth.workspaceId, params.flowId, { ...(body.name !== undefined ? { name: body.name } : {}), draft: document });
-        return { body: presentFlow(await requireFlow(db, auth.workspaceId, params.flowId), catalog) };
+        return { body: await updateDraft(deps, auth.workspaceId, params.flowId, { ...body, operations: body.operations as FlowOperation[] | undefined }) };
       },
     }),
     defineRoute({
@@ -142,8 +114,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       params: FlowParams,
       responses: { 204: { description: 'Deleted' }, 404: { description: 'No such flow' } },
       async handler({ params, auth }) {
-        if (!(await flows.deleteFlow(db, auth.workspaceId, params.flowId)))
-          throw new AppError('NOT_FOUND', `There is no flow "${params.flowId}" in this workspace`);
+        await deleteFlow(db, auth.workspaceId, params.flowId);
         return { status: 204 };
       },
     }),
@@ -172,9 +143,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       params: FlowParams,
       responses: { 200: { description: 'Versions', schema: VersionList }, 404: { description: 'No such flow' } },
       async handler({ params, auth }) {
-        await requireFlow(db, auth.workspaceId, params.flowId);
-        const rows = await flows.listVersions(db, auth.workspaceId, params.flowId);
-        return { body: { versions: rows.map((v) => ({ version: v.version, note: v.note, publishedAt: v.published_at })) } };
+        return { body: { versions: await listVersions(db, auth.workspaceId, params.flowId) } };
       },
     }),
     defineRoute({

@@ -9,7 +9,6 @@ import { listRuns } from '../../../store/src/runs.repository';
 import { requireLiveKey } from '../http/auth';
 import { defineRoute, type RouteDef } from '../http/route';
 import { requireFlow, requireVersion } from '../services/flows.service';
-import { bulkRetry, decideNode, resetRun } from '../services/retries.service';
 import { cancelRun, runDetail, startRun } from '../services/runs.service';
 import type { ServerDeps } from '../deps';
 
@@ -30,7 +29,7 @@ const RunsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });
-const RunParams = z.object({ runId: z.string().min(1).max(64) });
+export const RunParams = z.object({ runId: z.string().min(1).max(64) });
 const RunList = z.object({
   runs: z.array(
     z.object({
@@ -48,17 +47,6 @@ const RunList = z.object({
   ),
 });
 const StartedRun = z.object({ runId: z.string(), workflowId: z.string(), version: z.number().int() });
-const NodeDecisionAccepted = z.object({ runId: z.string(), nodeKey: z.string(), action: z.enum(['retry', 'skip', 'abort']), accepted: z.literal(true) });
-const NodeParams = RunParams.extend({ nodeKey: z.string().min(1).max(300) });
-const BulkRetryBody = z.object({
-  status: z.enum(['parked', 'failed']),
-  flowId: z.string().optional(),
-  /** Only runs whose error has this type: `NonRetryable`, `Retryable`, `Timeout`, `GaveUp`, … */
-  errorType: z.string().max(100).optional(),
-  from: z.iso.datetime().optional(),
-  to: z.iso.datetime().optional(),
-  limit: z.number().int().min(1).max(500).default(100),
-});
 
 export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
   return [
@@ -140,107 +128,6 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       },
       async handler({ params, auth }) {
         return { body: await runDetail(db, temporal, auth, params.runId) };
-      },
-    }),
-    defineRoute({
-      method: 'post',
-      path: '/api/runs/:runId/nodes/:nodeKey/retry',
-      testKey: 'allowed',
-      tag: 'Runs',
-      summary: 'Retry a parked node, as it is or with edited input (secrets are read again, so a fixed secret takes effect)',
-      params: NodeParams,
-      body: z.object({ input: JsonValue.optional() }),
-      responses: {
-        200: { description: 'Accepted; the node runs again', schema: NodeDecisionAccepted },
-        404: { description: 'No such run' },
-        409: { description: 'The node is not parked' },
-        503: { description: 'Temporal is unreachable; nothing was done: try again' },
-      },
-      async handler({ params, body, auth }) {
-        return {
-          body: await decideNode(db, temporal, auth, params.runId, {
-            nodeKey: params.nodeKey,
-            action: 'retry',
-            ...(body.input !== undefined ? { input: body.input } : {}),
-          }),
-        };
-      },
-    }),
-    defineRoute({
-      method: 'post',
-      path: '/api/runs/:runId/nodes/:nodeKey/skip',
-      testKey: 'allowed',
-      tag: 'Runs',
-      summary: 'Skip a parked node: later nodes read the given output as its output',
-      params: NodeParams,
-      body: z.object({ output: JsonValue.optional() }),
-      responses: {
-        200: { description: 'Accepted', schema: NodeDecisionAccepted },
-        404: { description: 'No such run' },
-        409: { description: 'The node is not parked' },
-        503: { description: 'Temporal is unreachable; nothing was done: try again' },
-      },
-      async handler({ params, body, auth }) {
-        return {
-          body: await decideNode(db, temporal, auth, params.runId, {
-            nodeKey: params.nodeKey,
-            action: 'skip',
-            ...(body.output !== undefined ? { output: body.output } : {}),
-          }),
-        };
-      },
-    }),
-    defineRoute({
-      method: 'post',
-      path: '/api/runs/:runId/nodes/:nodeKey/abort',
-      testKey: 'allowed',
-      tag: 'Runs',
-      summary: 'Abort the run at a parked node: the run fails with the reason',
-      params: NodeParams,
-      body: z.object({ reason: z.string().max(500).optional() }),
-      responses: {
-        200: { description: 'Accepted', schema: NodeDecisionAccepted },
-        404: { description: 'No such run' },
-        409: { description: 'The node is not parked' },
-        503: { description: 'Temporal is unreachable; nothing was done: try again' },
-      },
-      async handler({ params, body, auth }) {
-        return {
-          body: await decideNode(db, temporal, auth, params.runId, {
-            nodeKey: params.nodeKey,
-            action: 'abort',
-            ...(body.reason ? { reason: body.reason } : {}),
-          }),
-        };
-      },
-    }),
-    defineRoute({
-      method: 'post',
-      path: '/api/runs/:runId/reset',
-      testKey: 'allowed',
-      tag: 'Runs',
-      summary: 'Retry a failed run from its failed step: completed steps keep their results and do not run again',
-      params: RunParams,
-      responses: {
-        200: { description: 'The run is running again' },
-        404: { description: 'No such run' },
-        409: { description: 'The run has not failed, or did not fail in a step' },
-        503: { description: 'Temporal is unreachable; nothing was done: try again' },
-      },
-      async handler({ params, auth }) {
-        return { body: await resetRun(db, temporal, auth, params.runId) };
-      },
-    }),
-    defineRoute({
-      method: 'post',
-      path: '/api/runs/bulk-retry',
-      testKey: 'allowed',
-      tag: 'Runs',
-      summary: 'Retry every parked or failed run that matches (by flow, error type and time range); reports each outcome',
-      body: BulkRetryBody,
-      responses: { 200: { description: '{ matched, retried, failed, results }' } },
-      async handler({ body, auth }) {
-        return { body: await bulkRetry(db, temporal, auth, body) };
       },
     }),
     defineRoute({

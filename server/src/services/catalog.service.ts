@@ -7,8 +7,29 @@ import { AppError } from '../../../core/src/errors';
 import { walkNodes, type FlowSnapshot } from '../../../core/src/flow';
 import type { FlowProblem } from '../../../core/src/validate';
 import type { SecretStore } from '../../../store/src/secrets';
+import { listInstallations } from '../../../store/src/settings.repository';
+import type { ServerDeps } from '../deps';
 
 const catalogDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../catalog');
+
+/** The catalog, searched by words (in keys, titles and descriptions, actions included) and category, with what is installed. */
+export async function searchCatalog(
+  deps: Pick<ServerDeps, 'db' | 'integrations'>,
+  workspaceId: string,
+  query: { q?: string | undefined; category?: string | undefined },
+) {
+  const installed = await listInstallations(deps.db, workspaceId);
+  const words = query.q?.toLowerCase().split(/\s+/).filter(Boolean) ?? [];
+  const matches = deps.integrations.filter((i) => {
+    if (query.category && (i.category ?? 'Other') !== query.category) return false;
+    const text = [i.key, i.title, i.description, ...i.actions.flatMap((a) => [a.key, a.title, a.description])].join(' ').toLowerCase();
+    return words.every((word) => text.includes(word));
+  });
+  return {
+    integrations: matches.map((i) => ({ ...summarizeIntegration(i), installedAt: installed.get(i.key) ?? null })),
+    webhookSources: webhookSourceSummaries(deps.integrations),
+  };
+}
 
 export function requireIntegration(integrations: IntegrationDefinition[], key: string): IntegrationDefinition {
   const integration = integrations.find((i) => i.key === key);

@@ -1,4 +1,7 @@
+import { z } from 'zod';
 import type { CatalogIndex } from '../../../core/src/catalog-sdk';
+import { applyOperations, OperationError, type FlowOperation } from '../../../core/src/operations';
+import { validationError } from '../../../core/src/validation-error';
 import { AppError } from '../../../core/src/errors';
 import { FlowDocument, toSnapshot, walkNodes, type FlowSnapshot } from '../../../core/src/flow';
 import type { FlowProblem } from '../../../core/src/validate';
@@ -25,6 +28,62 @@ export function presentFlow(row: FlowRow, catalog: CatalogIndex) {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/** A new flow, saved as a draft (a draft may have problems; only publishing refuses them). */
+export async function createFlow(deps: Pick<ServerDeps, 'db' | 'catalog'>, workspaceId: string, o: { name: string; document: FlowDocument }) {
+  return presentFlow(await flows.insertFlow(deps.db, { workspaceId, name: o.name, draft: o.document }), deps.catalog);
+}
+
+/** The workspace's flows, newest first, without their documents. */
+export async function listFlows(db: Db, workspaceId: string, page: { limit: number; offset: number }) {
+  const rows = await flows.listFlows(db, workspaceId, page);
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    publishedVersion: r.published_version,
+    trigger: r.trigger_type,
+    event: r.trigger_event,
+    updatedAt: r.updated_at,
+  }));
+}
+
+/** What a draft update may carry: a new name, a whole new document, or edit operations applied to the draft. */
+export interface DraftUpdate {
+  name?: string;
+  document?: FlowDocument;
+  operations?: FlowOperation[];
+}
+
+/** Updates a draft. Operations go through the same pure function the editor uses, and the result is parsed again. */
+export async function updateDraft(deps: Pick<ServerDeps, 'db' | 'catalog'>, workspaceId: string, flowId: string, update: DraftUpdate) {
+  const { db, catalog } = deps;
+  const row = await requireFlow(db, workspaceId, flowId);
+  let document = update.document ?? FlowDocument.parse(JSON.parse(row.draft));
+  if (update.operations) {
+    try {
+      // Re-parsed, so no operation can store an invalid document.
+      document = FlowDocument.parse(applyOperations(document, update.operations));
+    } catch (err) {
+      if (err instanceof OperationError) throw new AppError('VALIDATION_FAILED', `Operation refused: ${err.message}`);
+      if (err instanceof z.ZodError) throw validationError('document after the operations', err);
+      throw err;
+    }
+  }
+  await flows.updateFlow(db, workspaceId, flowId, { ...(update.name !== undefined ? { name: update.name } : {}), draft: document });
+  return presentFlow(await requireFlow(db, workspaceId, flowId), catalog);
+}
+
+/** Deletes a flow: it stops receiving events; its versions and runs stay readable. */
+export async function deleteFlow(db: Db, workspaceId: string, flowId: string): Promise<void> {
+  if (!(await flows.deleteFlow(db, workspaceId, flowId))) throw new AppError('NOT_FOUND', `There is no flow "${flowId}" in this workspace`);
+}
+
+/** A flow's published versions, newest first. */
+export async function listVersions(db: Db, workspaceId: string, flowId: string) {
+  await requireFlow(db, workspaceId, flowId);
+  const rows = await flows.listVersions(db, workspaceId, flowId);
+  return rows.map((v) => ({ version: v.version, note: v.note, publishedAt: v.published_at }));
 }
 
 export async function requireFlow(db: Db, workspaceId: string, flowId: string): Promise<FlowRow> {

@@ -152,90 +152,13 @@ export function createGuardedHttpClient(options: GuardedHttpOptions = {}): HttpC
   const defaultMaxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
 
-  // Runs for every new connection to a DNS name, so the address checked is the address connected to:
-  // a name that resolves to a private address (or starts to, DNS rebinding) never gets a socket.
-  const lookup: net.LookupFunction = (hostname, lookupOptions, callback) => {
-    dns.lookup(hostname, { ...lookupOptions, all: true }, (err, addresses) => {
-      if (err) return callback(err, '');
-      if (!guard.hostAllowed(hostname)) {
-        for (const { address } of addresses) {
-          const range = guard.blockedRange(address);
-          if (range !== undefined) return callback(blockedError(hostname, address, range), '');
-        }
-      }
-      if (lookupOptions.all) return callback(null, addresses);
-      const first = addresses[0];
-      if (!first) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '');
-      callback(null, first.address, first.family);
-    });
-  };
-
   // Our own timer bounds the whole exchange, so undici's idle timeouts are off.
-  const agent = new Agent({ connect: { lookup }, headersTimeout: 0, bodyTimeout: 0, connections: options.maxConnectionsPerOrigin ?? null });
-
-  /** Rejects bad schemes and blocked IP literals, for which `lookup` is never called. */
-  function checkTarget(url: URL): void {
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new NonRetryableError(`Only http: and https: URLs can be requested, not ${url.href}`, { code: 'UNSUPPORTED_SCHEME' });
-    }
-    const host = normalizeHost(url.hostname);
-    if (net.isIP(host) && !guard.hostAllowed(host)) {
-      const range = guard.blockedRange(host);
-      if (range !== undefined) throw blockedError(host, host, range);
-    }
-  }
-
-  /** One request/response over the guarded agent, body read in full; errors mapped to the catalog's. */
-  async function exchange(
-    url: URL,
-    method: string,
-    headers: Record<string, string>,
-    body: string | Uint8Array | undefined,
-    maxBytes: number,
-    signal: AbortSignal,
-    watch: Watch,
-  ): Promise<Exchange> {
-    try {
-      const res = await undiciRequest(url, { dispatcher: watched(agent, watch), method: method as 'GET', headers, body: body ?? null, signal });
-      const flat: Record<string, string> = {};
-      for (const [name, value] of Object.entries(res.headers)) {
-        if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-      }
-      const tooLarge = () => new NonRetryableError(`${url.href} answered with more than the ${maxBytes}-byte response limit`, { code: 'RESPONSE_TOO_LARGE' });
-      if (method !== 'HEAD' && Number(flat['content-length']) > maxBytes) {
-        // Drop the body unread; destroy() emits an abort error that nobody else listens for.
-        res.body.on('error', () => {});
-        res.body.destroy();
-        throw tooLarge();
-      }
-      const chunks: Uint8Array[] = [];
-      let size = 0;
-      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
-        size += chunk.byteLength;
-        // Throwing out of for-await destroys the body, which closes the connection.
-        if (size > maxBytes) throw tooLarge();
-        chunks.push(chunk);
-      }
-      const bytes = new Uint8Array(size);
-      let offset = 0;
-      for (const chunk of chunks) {
-        bytes.set(chunk, offset);
-        offset += chunk.byteLength;
-      }
-      return { status: res.statusCode, headers: flat, body: bytes };
-    } catch (err) {
-      // The timeout (or the caller's signal) aborted the request: report that, not undici's abort error.
-      if (signal.aborted) throw signal.reason;
-      if (err instanceof RetryableError || err instanceof NonRetryableError) throw err;
-      const code = (err as { code?: unknown }).code;
-      if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_ARG_TYPE') {
-        throw new NonRetryableError(`Invalid request to ${url.href}: ${describe(err)}`, { code: 'INVALID_REQUEST' });
-      }
-      const failure = new RetryableError(`Could not connect to ${url.href}: ${describe(err)}`, { code: 'CONNECTION_FAILED' });
-      failure.cause = err;
-      throw failure;
-    }
-  }
+  const agent = new Agent({
+    connect: { lookup: guardedLookup(guard) },
+    headersTimeout: 0,
+    bodyTimeout: 0,
+    connections: options.maxConnectionsPerOrigin ?? null,
+  });
 
   /** The request path shared by `request` and `fetch`: redirects, hooks, timeout. */
   async function send(req: HttpRequest, callerSignal?: AbortSignal): Promise<Exchange & { url: string }> {
@@ -262,7 +185,7 @@ export function createGuardedHttpClient(options: GuardedHttpOptions = {}): HttpC
       const sensitive = new Set((req.sensitiveHeaders ?? []).map((h) => h.toLowerCase()));
       let body = req.body;
       for (let hop = 0; ; hop++) {
-        checkTarget(url);
+        checkTarget(guard, url);
         const ticket = (await options.onRequest?.({ method, url: url.href })) ?? undefined;
         const watch: Watch = { started: false, ticket };
         // A refund that fails leaves the charge in place (the reconciliation shows it); the request's own error wins.
@@ -273,7 +196,7 @@ export function createGuardedHttpClient(options: GuardedHttpOptions = {}): HttpC
         }
         let res: Exchange;
         try {
-          res = await exchange(url, method, headers, body, maxBytes, controller.signal, watch);
+          res = await exchange(agent, url, method, headers, body, maxBytes, controller.signal, watch);
         } catch (err) {
           if (!watch.started || neverSent(err)) await refund();
           throw err;
@@ -287,21 +210,7 @@ export function createGuardedHttpClient(options: GuardedHttpOptions = {}): HttpC
             code: 'TOO_MANY_REDIRECTS',
           });
         }
-        const next = new URL(location, url);
-        if (next.origin !== url.origin) {
-          for (const name of Object.keys(headers)) {
-            const lower = name.toLowerCase();
-            if (CROSS_ORIGIN_STRIPPED_HEADERS.includes(lower) || sensitive.has(lower)) delete headers[name];
-          }
-        }
-        if ((res.status === 303 && method !== 'HEAD') || ((res.status === 301 || res.status === 302) && method === 'POST')) {
-          method = 'GET';
-          body = undefined;
-          for (const name of Object.keys(headers)) {
-            if (/^content-/i.test(name)) delete headers[name];
-          }
-        }
-        url = next;
+        ({ url, method, body } = followRedirect({ from: url, location, status: res.status, method, headers, body, sensitive }));
       }
     } finally {
       clearTimeout(timer);
@@ -361,6 +270,120 @@ export function createGuardedHttpClient(options: GuardedHttpOptions = {}): HttpC
     fetch: guardedFetch,
     close: () => agent.close(),
   };
+}
+
+/**
+ * The DNS lookup of the guarded agent. It runs for every new connection to a DNS name, so the address checked is the
+ * address connected to: a name that resolves to a private address (or starts to, DNS rebinding) never gets a socket.
+ */
+function guardedLookup(guard: AddressGuard): net.LookupFunction {
+  return (hostname, lookupOptions, callback) => {
+    dns.lookup(hostname, { ...lookupOptions, all: true }, (err, addresses) => {
+      if (err) return callback(err, '');
+      if (!guard.hostAllowed(hostname)) {
+        for (const { address } of addresses) {
+          const range = guard.blockedRange(address);
+          if (range !== undefined) return callback(blockedError(hostname, address, range), '');
+        }
+      }
+      if (lookupOptions.all) return callback(null, addresses);
+      const first = addresses[0];
+      if (!first) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '');
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+/** Rejects bad schemes and blocked IP literals, for which `lookup` is never called. */
+function checkTarget(guard: AddressGuard, url: URL): void {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new NonRetryableError(`Only http: and https: URLs can be requested, not ${url.href}`, { code: 'UNSUPPORTED_SCHEME' });
+  }
+  const host = normalizeHost(url.hostname);
+  if (net.isIP(host) && !guard.hostAllowed(host)) {
+    const range = guard.blockedRange(host);
+    if (range !== undefined) throw blockedError(host, host, range);
+  }
+}
+
+/** One request/response over the guarded agent, body read in full; errors mapped to the catalog's. */
+async function exchange(
+  agent: Agent,
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: string | Uint8Array | undefined,
+  maxBytes: number,
+  signal: AbortSignal,
+  watch: Watch,
+): Promise<Exchange> {
+  try {
+    const res = await undiciRequest(url, { dispatcher: watched(agent, watch), method: method as 'GET', headers, body: body ?? null, signal });
+    const flat: Record<string, string> = {};
+    for (const [name, value] of Object.entries(res.headers)) {
+      if (value !== undefined) flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    const tooLarge = () => new NonRetryableError(`${url.href} answered with more than the ${maxBytes}-byte response limit`, { code: 'RESPONSE_TOO_LARGE' });
+    if (method !== 'HEAD' && Number(flat['content-length']) > maxBytes) {
+      // Drop the body unread; destroy() emits an abort error that nobody else listens for.
+      res.body.on('error', () => {});
+      res.body.destroy();
+      throw tooLarge();
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      // Throwing out of for-await destroys the body, which closes the connection.
+      if (size > maxBytes) throw tooLarge();
+      chunks.push(chunk);
+    }
+    const bytes = new Uint8Array(size);
+    let offset = 0;
+    for (const chunk of chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    return { status: res.statusCode, headers: flat, body: bytes };
+  } catch (err) {
+    // The timeout (or the caller's signal) aborted the request: report that, not undici's abort error.
+    if (signal.aborted) throw signal.reason;
+    if (err instanceof RetryableError || err instanceof NonRetryableError) throw err;
+    const code = (err as { code?: unknown }).code;
+    if (code === 'UND_ERR_INVALID_ARG' || code === 'ERR_INVALID_ARG_TYPE') {
+      throw new NonRetryableError(`Invalid request to ${url.href}: ${describe(err)}`, { code: 'INVALID_REQUEST' });
+    }
+    const failure = new RetryableError(`Could not connect to ${url.href}: ${describe(err)}`, { code: 'CONNECTION_FAILED' });
+    failure.cause = err;
+    throw failure;
+  }
+}
+
+/**
+ * The next hop of a redirect: credentials (and the caller's sensitive headers) are dropped when it leaves the origin;
+ * a 303 (or a 301/302 after a POST) becomes a GET without a body. `headers` is changed in place.
+ */
+function followRedirect(o: {
+  from: URL;
+  location: string;
+  status: number;
+  method: string;
+  headers: Record<string, string>;
+  body: HttpRequest['body'];
+  sensitive: Set<string>;
+}): { url: URL; method: string; body: HttpRequest['body'] } {
+  const url = new URL(o.location, o.from);
+  if (url.origin !== o.from.origin) {
+    for (const name of Object.keys(o.headers)) {
+      const lower = name.toLowerCase();
+      if (CROSS_ORIGIN_STRIPPED_HEADERS.includes(lower) || o.sensitive.has(lower)) delete o.headers[name];
+    }
+  }
+  if ((o.status === 303 && o.method !== 'HEAD') || ((o.status === 301 || o.status === 302) && o.method === 'POST')) {
+    for (const name of Object.keys(o.headers)) if (/^content-/i.test(name)) delete o.headers[name];
+    return { url, method: 'GET', body: undefined };
+  }
+  return { url, method: o.method, body: o.body };
 }
 
 /** One request's ticket, and whether undici started writing it. */

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { getSettings, setBackendFunctions } from '../../../store/src/settings.repository';
+import { defineRoute, type RouteDef } from '../http/route';
+import type { ServerDeps } from '../deps';
+
+const Settings = z.object({ backendFunctions: z.boolean(), updatedAt: z.string().nullable() });
+
+/** App Settings: the workspace's switches. */
+export function settingsRoutes({ db }: ServerDeps): RouteDef[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/settings',
+      testKey: 'allowed',
+      tag: 'App Settings',
+      summary: 'App Settings: whether backend functions are on',
+      responses: { 200: { description: 'Settings', schema: Settings } },
+      async handler({ auth }) {
+        return { body: await getSettings(db, auth.workspaceId) };
+      },
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/api/settings',
+      tag: 'App Settings',
+      summary: 'Switch backend functions on or off (instant integrations and code steps need them)',
+      body: z.object({ backendFunctions: z.boolean() }),
+      responses: { 200: { description: 'Settings', schema: Settings } },
+      async handler({ body, auth }) {
+        await setBackendFunctions(db, auth.workspaceId, body.backendFunctions);
+        return { body: await getSettings(db, auth.workspaceId) };
+      },
+    }),
+  ];
+}
