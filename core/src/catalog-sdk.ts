@@ -139,7 +139,11 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
    * more than a call's usage above its reservation). Without it the first request is charged 1.
    */
   creditsReserve?(input: unknown): number;
-  /** Whether the action has side effects (then it receives a stable idempotency key). */
+  /**
+   * Whether running the action changes something outside Switchyard (sends, creates, charges): the catalog and the
+   * editor say so. Every action receives a stable `ctx.idempotencyKey` either way; `idempotent` says whether the
+   * provider honours it.
+   */
   sideEffects?: boolean;
   retry?: RetryPolicy;
   /** Start-to-close timeout of one attempt. Default `'30s'`. */
