@@ -46,6 +46,29 @@ export type NodeStatus = (typeof NodeStatuses)[number];
 /** `parked`: at least one node waits for a decision; `waitingForCredits`: one waits for credits (and none is parked). */
 export const RunStatuses = ['starting', 'running', 'parked', 'waitingForCredits', 'completed', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RunStatuses)[number];
+/** A run that has not ended: it can be cancelled, and its live state comes from its workflow. */
+export const LIVE_RUN_STATUSES = ['starting', 'running', 'parked', 'waitingForCredits'] as const satisfies readonly RunStatus[];
+/** A run that ended. */
+export const ENDED_RUN_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
+/** Node statuses that mean "not done yet": they become `failed` when the run ends without them. */
+export const UNFINISHED_NODE_STATUSES = ['running', 'parked', 'waitingForCredits', 'waitingForEvent'] as const satisfies readonly NodeStatus[];
+/** How people read a status (the editor's badges and filters). */
+export const StatusLabels: Record<RunStatus | NodeStatus, string> = {
+  starting: 'starting',
+  running: 'running',
+  parked: 'parked',
+  waitingForCredits: 'waiting for credits',
+  waitingForEvent: 'waiting for webhook',
+  completed: 'completed',
+  succeeded: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  skipped: 'skipped',
+};
+
+/** An action node's retry policy and attempt timeout when neither the node nor its catalog action sets one. */
+export const DEFAULT_ACTION_RETRY: Required<RetryPolicy> = { maximumAttempts: 5, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' };
+export const DEFAULT_ACTION_TIMEOUT = '30s';
 
 export interface NodeError {
   message: string;

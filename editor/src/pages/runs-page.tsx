@@ -6,8 +6,9 @@ import { elapsed, formatAgo, formatDuration, formatTime, truncate } from '../com
 import { StatusBadge, TestBadge } from '../components/status-badge';
 import { useNow } from '../components/use-now';
 import { href, navigate } from '../router';
+import { RunStatuses, StatusLabels } from '../../../core/src/run';
 
-const STATUSES = ['starting', 'running', 'parked', 'waitingForCredits', 'completed', 'failed', 'cancelled'] as const;
+const STATUSES = RunStatuses;
 const RANGES = [
   { value: 'all', label: 'All time', ms: 0 },
   { value: 'hour', label: 'Last hour', ms: 3_600_000 },
@@ -100,7 +101,7 @@ export function RunsPage({ flowId }: { flowId?: string }) {
             <option value="">Any status</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
-                {s === 'waitingForCredits' ? 'waiting for credits' : s}
+                {StatusLabels[s]}
               </option>
             ))}
           </select>

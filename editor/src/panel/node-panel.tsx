@@ -1,6 +1,18 @@
 import { useCallback, useId, useMemo, useState, type ReactNode } from 'react';
 import type { ActionInfo, RetryPolicy } from '../../../core/src/catalog-sdk';
-import type { ActionNode, ConditionNode, DelayNode, EndNode, FlowDocument, FlowEdge, FlowGraph, FlowNode, FlowTrigger, ForEachNode, SwitchNode } from '../../../core/src/flow';
+import type {
+  ActionNode,
+  ConditionNode,
+  DelayNode,
+  EndNode,
+  FlowDocument,
+  FlowEdge,
+  FlowGraph,
+  FlowNode,
+  FlowTrigger,
+  ForEachNode,
+  SwitchNode,
+} from '../../../core/src/flow';
 import { TRIGGER_ID, walkNodes } from '../../../core/src/graph';
 import type { FlowOperation } from '../../../core/src/operations';
 import type { FlowProblem } from '../../../core/src/validate';
@@ -11,6 +23,7 @@ import { ExpressionInput } from './expression-input';
 import { SchemaForm } from './schema-form';
 import { SecretPicker, SetupSection } from './secret-picker';
 import { WaitForWebhookEditor, WebhookTriggerFields } from './webhook-fields';
+import { DEFAULT_ACTION_RETRY, DEFAULT_ACTION_TIMEOUT } from '../../../core/src/run';
 
 /**
  * The configuration panel of the selected node (`nodeId` 'trigger' edits the trigger). Every edit is a
@@ -18,8 +31,8 @@ import { WaitForWebhookEditor, WebhookTriggerFields } from './webhook-fields';
  */
 
 /** The worker's defaults when neither the node nor the catalog sets them (worker/src/workflows/run-flow.workflow.ts). */
-const PLATFORM_RETRY: Required<RetryPolicy> = { maximumAttempts: 5, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' };
-const PLATFORM_TIMEOUT = '30s';
+const PLATFORM_RETRY = DEFAULT_ACTION_RETRY;
+const PLATFORM_TIMEOUT = DEFAULT_ACTION_TIMEOUT;
 
 const KIND_LABELS: Record<FlowNode['type'] | 'trigger', string> = {
   trigger: 'Trigger',
@@ -252,7 +265,10 @@ function TriggerEditor({ trigger, apply, disabled, flowId }: { trigger: FlowTrig
       {trigger.type === 'event' && (
         <div className="sf-field">
           <label htmlFor={`${id}-event`}>
-            Event name<span className="sf-required" aria-hidden="true">*</span>
+            Event name
+            <span className="sf-required" aria-hidden="true">
+              *
+            </span>
           </label>
           <input
             id={`${id}-event`}
@@ -279,7 +295,10 @@ function TriggerEditor({ trigger, apply, disabled, flowId }: { trigger: FlowTrig
         <>
           <div className="sf-field">
             <label htmlFor={`${id}-cron`}>
-              Cron<span className="sf-required" aria-hidden="true">*</span>
+              Cron
+              <span className="sf-required" aria-hidden="true">
+                *
+              </span>
             </label>
             <input
               id={`${id}-cron`}
@@ -367,7 +386,15 @@ function ActionEditor({
       <SetupSection integration={info.integration} />
       <section className="np-section" aria-label="Inputs">
         <h3>Inputs</h3>
-        <SchemaForm schema={info.inputSchema} value={node.inputs} onChange={onChange} disabled={disabled} suggestions={suggestions} errors={errors} SecretField={SecretPicker} />
+        <SchemaForm
+          schema={info.inputSchema}
+          value={node.inputs}
+          onChange={onChange}
+          disabled={disabled}
+          suggestions={suggestions}
+          errors={errors}
+          SecretField={SecretPicker}
+        />
       </section>
       <RetrySection node={node} info={info} located={located} apply={apply} disabled={disabled} />
     </>
@@ -454,7 +481,13 @@ function RetrySection({ node, info, located, apply, disabled }: { node: ActionNo
       </div>
       <div className="sf-field">
         <label htmlFor={`${id}-onerror`}>When all attempts fail</label>
-        <select id={`${id}-onerror`} value={node.onError ?? 'pause'} disabled={disabled} aria-describedby={`${id}-onerror-help`} onChange={(e) => setOnError(e.target.value)}>
+        <select
+          id={`${id}-onerror`}
+          value={node.onError ?? 'pause'}
+          disabled={disabled}
+          aria-describedby={`${id}-onerror-help`}
+          onChange={(e) => setOnError(e.target.value)}
+        >
           <option value="pause">Pause the run and wait for me (retry, skip or abort)</option>
           <option value="branch">Follow the error branch</option>
           <option value="fail">Fail the run</option>
@@ -475,7 +508,15 @@ function RetrySection({ node, info, located, apply, disabled }: { node: ActionNo
   );
 }
 
-function ExpressionField(props: { label: string; value: string; onChange(v: string): void; disabled: boolean; suggestions: readonly Suggestion[]; help?: ReactNode; multiline?: boolean }) {
+function ExpressionField(props: {
+  label: string;
+  value: string;
+  onChange(v: string): void;
+  disabled: boolean;
+  suggestions: readonly Suggestion[];
+  help?: ReactNode;
+  multiline?: boolean;
+}) {
   const id = useId();
   return (
     <div className="sf-field">
@@ -540,7 +581,10 @@ function SwitchEditor({ node, located, apply, disabled, suggestions }: EditorPro
   const remove = (index: number) => {
     const gone = node.cases[index]!;
     const cases = node.cases.filter((_, i) => i !== index);
-    apply([{ type: 'updateNode', nodeId: node.id, patch: { cases } }, ...edgesWith(gone).map((edge): FlowOperation => ({ type: 'disconnect', edge, ...parent }))]);
+    apply([
+      { type: 'updateNode', nodeId: node.id, patch: { cases } },
+      ...edgesWith(gone).map((edge): FlowOperation => ({ type: 'disconnect', edge, ...parent })),
+    ]);
   };
   const add = () => {
     let n = node.cases.length + 1;
@@ -584,7 +628,15 @@ function SwitchEditor({ node, located, apply, disabled, suggestions }: EditorPro
 }
 
 /** A case name is committed when the field is left or Enter is pressed: a half-typed name must not move edges. */
-function CaseRow(props: { index: number; value: string; others: string[]; disabled: boolean; canRemove: boolean; onRename(to: string): void; onRemove(): void }) {
+function CaseRow(props: {
+  index: number;
+  value: string;
+  others: string[];
+  disabled: boolean;
+  canRemove: boolean;
+  onRename(to: string): void;
+  onRemove(): void;
+}) {
   const { index, value } = props;
   const id = useId();
   const [draft, setDraft] = useState(value);
@@ -642,7 +694,10 @@ function DelayEditor({ node, apply, disabled }: EditorProps<DelayNode>) {
   return (
     <div className="sf-field">
       <label htmlFor={id}>
-        Duration<span className="sf-required" aria-hidden="true">*</span>
+        Duration
+        <span className="sf-required" aria-hidden="true">
+          *
+        </span>
       </label>
       <DurationInput
         id={id}
@@ -717,8 +772,8 @@ function EndEditor({ node, apply, disabled, suggestions }: EditorProps<EndNode>)
         onChange={(output) => apply([{ type: 'updateNode', nodeId: node.id, patch: { output } }])}
       />
       <p id={`${id}-help`} className="sf-help">
-        JSON; <code>{'{ "$expr": "…" }'}</code> anywhere is an expression, <code>{'{ "$literal": … }'}</code> keeps a value as is. Empty: the run&apos;s output is
-        every node&apos;s output.
+        JSON; <code>{'{ "$expr": "…" }'}</code> anywhere is an expression, <code>{'{ "$literal": … }'}</code> keeps a value as is. Empty: the run&apos;s output
+        is every node&apos;s output.
         {roots.length > 0 && (
           <>
             {' '}

@@ -3,7 +3,15 @@ import type { CatalogIndex, RunMode } from '../../../core/src/catalog-sdk';
 import { AppError } from '../../../core/src/errors';
 import { walkNodes, type FlowSnapshot } from '../../../core/src/flow';
 import { RUN_FLOW_WORKFLOW } from '../../../core/src/names';
-import { type NodeError, type RunFlowInput, type RunOptions, type RunState, type TriggerPayload } from '../../../core/src/run';
+import {
+  LIVE_RUN_STATUSES,
+  UNFINISHED_NODE_STATUSES,
+  type NodeError,
+  type RunFlowInput,
+  type RunOptions,
+  type RunState,
+  type TriggerPayload,
+} from '../../../core/src/run';
 import type { Logger } from 'pino';
 import type { Db } from '../../../store/src/database';
 import { attemptsOfRun } from '../../../store/src/attempts.repository';
@@ -187,7 +195,7 @@ export async function runDetail(db: Db, temporal: TemporalAccess, caller: Caller
   };
 }
 
-const LIVE_STATUSES: string[] = ['running', 'starting', 'parked', 'waitingForCredits'];
+const LIVE_STATUSES: readonly string[] = LIVE_RUN_STATUSES;
 const ENDED_STATUSES: string[] = ['completed', 'failed', 'cancelled'];
 
 /**
@@ -264,7 +272,7 @@ function endEarly(state: RunState, error: NodeError, endedAt: string): RunState 
   const nodes = Object.fromEntries(
     Object.entries(state.nodes).map(([key, n]) => [
       key,
-      ['running', 'parked', 'waitingForCredits', 'waitingForEvent'].includes(n.status) ? { ...n, status: 'failed' as const, error, endedAt } : n,
+      (UNFINISHED_NODE_STATUSES as readonly string[]).includes(n.status) ? { ...n, status: 'failed' as const, error, endedAt } : n,
     ]),
   );
   return { ...state, status: 'failed', error, nodes, endedAt };
@@ -272,7 +280,7 @@ function endEarly(state: RunState, error: NodeError, endedAt: string): RunState 
 
 export async function cancelRun(db: Db, temporal: TemporalAccess, caller: Caller, runId: string) {
   const row = await requireRun(db, caller, runId);
-  if (!['running', 'starting', 'parked', 'waitingForCredits'].includes(row.status)) {
+  if (!LIVE_STATUSES.includes(row.status)) {
     throw new AppError('CONFLICT', `Run "${runId}" is ${row.status}; only a running or parked run can be cancelled (or one waiting for credits)`);
   }
   const handle = temporal.client.workflow.getHandle(row.workflow_id);

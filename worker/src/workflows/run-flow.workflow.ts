@@ -7,10 +7,10 @@
 import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import { TRIGGER_ID } from '../../../core/src/graph';
 import type { RunFlowInput, RunStatePage } from '../../../core/src/run';
-import { pageOfRunState } from '../../../core/src/run';
+import { pageOfRunState, UNFINISHED_NODE_STATUSES } from '../../../core/src/run';
 import { NodeFailed } from './interpreter/errors';
 import { RunContext } from './interpreter/run-context';
-import { defaultRunOutput, UNFINISHED_AT_END } from './interpreter/scheduler';
+import { defaultRunOutput } from './interpreter/scheduler';
 import { walkGraph } from './interpreter/walk';
 
 export { creditsAddedSignal, decideNodeUpdate, runStateQuery, webhookSignal } from './interpreter/run-context';
@@ -40,7 +40,8 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
   }
   state.endedAt = run.now();
   // A node still parked or waiting when the run ends (cancelled, or another branch failed) did not succeed.
-  for (const n of Object.values(state.nodes)) if ((UNFINISHED_AT_END as readonly string[]).includes(n.status)) n.status = 'failed';
+  for (const n of Object.values(state.nodes))
+    if (n.status !== 'running' && (UNFINISHED_NODE_STATUSES as readonly string[]).includes(n.status)) n.status = 'failed';
   // Runs even when the workflow was cancelled, so the run's row never stays "running".
   if (options.record) await run.report(true);
   if (failure !== undefined) {

@@ -15,11 +15,12 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import type { RetryPolicy } from '../../../../core/src/catalog-sdk';
 import { CREDITS_BALANCE_ACTIVITY, CREDITS_GIVE_UP_PATCH, CREDITS_RECHECK_MS } from '../../../../core/src/credits';
 import type { ActionNode } from '../../../../core/src/flow';
 import { durationMs } from '../../../../core/src/graph';
 import {
+  DEFAULT_ACTION_RETRY,
+  DEFAULT_ACTION_TIMEOUT,
   RECORD_RUN_ACTIVITY,
   RunQueries,
   RunSignals,
@@ -50,8 +51,6 @@ export const webhookSignal = defineSignal<[WebhookSignal]>(RunSignals.webhook);
 /** The workspace got credits: nodes waiting for credits run again. */
 export const creditsAddedSignal = defineSignal(RunSignals.creditsAdded);
 
-const DEFAULT_RETRY: Required<RetryPolicy> = { maximumAttempts: 5, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' };
-const DEFAULT_TIMEOUT = '30s';
 const LOCAL = { startToCloseTimeout: '30s', retry: { maximumInterval: '10s' } } as const;
 
 export class RunContext {
@@ -106,13 +105,13 @@ export class RunContext {
   /** Runs an action node's activity once (with its retry policy): one activity per node, named after the action (`http.request@1`). */
   runAction(node: ActionNode, key: string, input: unknown): Promise<ActionActivityResult> {
     const defaults = this.options.actionDefaults[node.action] ?? {};
-    const retry = { ...DEFAULT_RETRY, ...defaults.retry, ...node.retry };
+    const retry = { ...DEFAULT_ACTION_RETRY, ...defaults.retry, ...node.retry };
     const decisions = this.state.nodes[key]?.decisions ?? [];
     // Manual retries and waits for credits each start a new activity: its own id, its own attempts.
     const tries = decisions.filter((d) => d.action === 'retry').length + (this.creditWaits.get(key) ?? 0);
     const activityOptions: ActivityOptions = {
       activityId: tries === 0 ? key : `${key}#${tries + 1}`,
-      startToCloseTimeout: node.timeout ?? defaults.timeout ?? DEFAULT_TIMEOUT,
+      startToCloseTimeout: node.timeout ?? defaults.timeout ?? DEFAULT_ACTION_TIMEOUT,
       retry: {
         maximumAttempts: retry.maximumAttempts,
         initialInterval: retry.initialInterval,

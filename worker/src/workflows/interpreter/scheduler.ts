@@ -82,6 +82,3 @@ export function defaultRunOutput(state: Pick<RunState, 'nodes'>): Record<string,
       .map((n) => [n.nodeId, n.output]),
   );
 }
-
-/** Node statuses that mean "not done" and become `failed` when the run ends (cancelled, or another branch failed). */
-export const UNFINISHED_AT_END = ['parked', 'waitingForCredits', 'waitingForEvent'] as const;
