@@ -14,6 +14,10 @@ const layers = [
   { files: ['catalog/**/*.ts'], patterns: layer(forbid('store', 'worker', 'server', 'editor'), 'catalog/ imports only core/ (and catalog/webhooks).') },
   { files: ['worker/**/*.ts'], patterns: layer(forbid('server', 'editor'), 'worker/ never imports server/ or editor/.') },
   { files: ['server/**/*.ts'], patterns: layer(forbid('worker', 'editor'), 'server/ never imports worker/ or editor/.') },
+  {
+    files: ['server/src/routes/**/*.ts'],
+    patterns: layer(forbid('worker', 'editor', 'store'), 'Routes call services; services call the store (README, Adding a route).'),
+  },
   { files: ['editor/src/**/*.{ts,tsx}'], patterns: layer(forbid('store', 'catalog', 'worker', 'server'), 'The editor imports only core/ and itself.') },
 ];
 const testFiles = ['**/*.test.ts', '**/*.test.tsx'];

@@ -17,6 +17,7 @@ describe('lint: layering', () => {
     ['editor/src/graph/fixture.ts', "import { SecretStore } from '../../../store/src/secrets';", /editor imports only core/],
     ['worker/src/fixture.ts', "import { createApp } from '../../server/src/app';", /worker\/ never imports server/],
     ['server/src/fixture.ts', "import { createSwitchyardWorker } from '../../worker/src/worker';", /server\/ never imports worker/],
+    ['server/src/routes/fixture.routes.ts', "import { listRuns } from '../../../store/src/runs.repository';", /Routes call services/],
     ['worker/src/workflows/fixture.ts', "import { createApp } from '../../../server/src/app';", /worker\/ never imports server/],
   ])('%s: %s is refused', async (file, code, message) => {
     expect(await problems(file, `${code}\nexport const x = 1;\n`)).toContainEqual(expect.stringMatching(message));

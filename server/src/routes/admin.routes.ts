@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { Plans } from '../../../core/src/credits';
-import * as credits from '../../../store/src/credits.repository';
 import { defineRoute, type RouteDef } from '../http/route';
 import type { ServerDeps } from '../deps';
-import { presentAccount, requireWorkspace, resumeWaitingRuns } from '../services/credits.service';
+import { accountOf, addWorkspaceCredits, changeWorkspacePlan, requireWorkspace } from '../services/credits.service';
 import { Account } from './credits.routes';
 
 const WorkspaceParams = z.object({ workspaceId: z.string().min(1).max(64) });
@@ -27,7 +26,7 @@ export function adminRoutes({ db, temporal }: ServerDeps): RouteDef[] {
       },
       async handler({ params }) {
         await requireWorkspace(db, params.workspaceId);
-        return { body: presentAccount(await credits.ensureAccount(db, params.workspaceId)) };
+        return { body: await accountOf(db, params.workspaceId) };
       },
     }),
     defineRoute({
@@ -46,10 +45,7 @@ export function adminRoutes({ db, temporal }: ServerDeps): RouteDef[] {
         503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },
       async handler({ params, body }) {
-        await requireWorkspace(db, params.workspaceId);
-        const account = await credits.changePlan(db, params.workspaceId, body.plan);
-        const resumed = account.balance > 0 ? await resumeWaitingRuns(db, temporal, params.workspaceId) : 0;
-        return { body: { ...presentAccount(account), resumedRuns: resumed } };
+        return { body: await changeWorkspacePlan(db, temporal, params.workspaceId, body.plan) };
       },
     }),
     defineRoute({
@@ -72,15 +68,7 @@ export function adminRoutes({ db, temporal }: ServerDeps): RouteDef[] {
         503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },
       async handler({ params, body }) {
-        await requireWorkspace(db, params.workspaceId);
-        const account = await credits.addCredits(db, {
-          workspaceId: params.workspaceId,
-          amount: body.credits,
-          kind: body.credits > 0 ? 'topup' : 'adjustment',
-          ...(body.note !== undefined ? { note: body.note } : {}),
-        });
-        const resumed = body.credits > 0 ? await resumeWaitingRuns(db, temporal, params.workspaceId) : 0;
-        return { body: { ...presentAccount(account), resumedRuns: resumed } };
+        return { body: await addWorkspaceCredits(db, temporal, params.workspaceId, body) };
       },
     }),
   ];

@@ -2,16 +2,15 @@ import { z } from 'zod';
 import { RunModes } from '../../../core/src/catalog-sdk';
 import { AppError } from '../../../core/src/errors';
 import type { TestConnectionInput, TestConnectionResult } from '../../../core/src/run';
-import { getSettings, installIntegration, listInstallations, setBackendFunctions } from '../../../store/src/settings.repository';
 import { requireLiveKey } from '../http/auth';
 import { defineRoute, type RouteDef } from '../http/route';
-import { integrationPrompt, requireIntegration, searchCatalog, setupStatus, summarizeIntegration } from '../services/catalog.service';
+import { install, integrationDetail, integrationPrompt, requireIntegration, searchCatalog } from '../services/catalog.service';
 import type { ServerDeps } from '../deps';
 
 const KeyParams = z.object({ key: z.string().min(1).max(64) });
 
 export function catalogRoutes(deps: ServerDeps): RouteDef[] {
-  const { integrations, catalog, secrets, db, temporal } = deps;
+  const { integrations, catalog, temporal } = deps;
   return [
     defineRoute({
       method: 'get',
@@ -45,17 +44,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
       params: KeyParams,
       responses: { 200: { description: 'The integration' }, 404: { description: 'Not in the catalog' } },
       async handler({ params, auth }) {
-        const integration = requireIntegration(integrations, params.key);
-        const installed = await listInstallations(db, auth.workspaceId);
-        return {
-          body: {
-            ...summarizeIntegration(integration),
-            installedAt: installed.get(integration.key) ?? null,
-            setupStatus: await setupStatus(secrets, auth.workspaceId, integration),
-            /** Input and output JSON Schemas of each action, for forms. */
-            schemas: catalog.actions.filter((a) => a.integration === integration.key),
-          },
-        };
+        return { body: await integrationDetail(deps, auth.workspaceId, params.key) };
       },
     }),
     defineRoute({
@@ -79,20 +68,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
       params: KeyParams,
       responses: { 200: { description: 'Installed' }, 404: { description: 'Not in the catalog' } },
       async handler({ params, auth }) {
-        const integration = requireIntegration(integrations, params.key);
-        const { installedAt } = await installIntegration(db, auth.workspaceId, integration.key);
-        // Ready-made integrations bring their backend functions with them; an instant one needs the switch turned on.
-        if (!integration.instant) await setBackendFunctions(db, auth.workspaceId, true);
-        const status = await setupStatus(secrets, auth.workspaceId, integration);
-        return {
-          body: {
-            key: integration.key,
-            installedAt,
-            backendFunctions: (await getSettings(db, auth.workspaceId)).backendFunctions,
-            missing: status.filter((v) => v.required && !v.live && !v.test),
-            setupStatus: status,
-          },
-        };
+        return { body: await install(deps, auth.workspaceId, params.key) };
       },
     }),
     defineRoute({

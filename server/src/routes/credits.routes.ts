@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { Plans } from '../../../core/src/credits';
-import { FlowDocument, toSnapshot } from '../../../core/src/flow';
-import * as credits from '../../../store/src/credits.repository';
+import { toSnapshot } from '../../../core/src/flow';
 import { defineRoute, type RouteDef } from '../http/route';
 import type { ServerDeps } from '../deps';
-import { estimateFlow, presentAccount } from '../services/credits.service';
-import { publishProblems, requireFlow } from '../services/flows.service';
+import { accountOf, estimateDraft, usageOf } from '../services/credits.service';
+import { draftOf, publishProblems } from '../services/flows.service';
 
 const UsageQuery = z.object({
   from: z.iso.datetime().optional(),
@@ -35,7 +34,7 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
       summary: "The workspace's plan and credit balance",
       responses: { 200: { description: 'Plan, balance (allowance and top-ups), period', schema: Account } },
       async handler({ auth }) {
-        return { body: presentAccount(await credits.ensureAccount(db, auth.workspaceId)) };
+        return { body: await accountOf(db, auth.workspaceId) };
       },
     }),
     defineRoute({
@@ -47,14 +46,7 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
       query: UsageQuery,
       responses: { 200: { description: 'Usage; `charged` is what the balance paid (0 for test), `listCredits` the list price' } },
       async handler({ auth, query }) {
-        const account = await credits.ensureAccount(db, auth.workspaceId);
-        return {
-          body: {
-            balance: account.balance,
-            plan: account.plan,
-            ...(await credits.usage(db, auth.workspaceId, { ...query, ...(auth.mode === 'test' ? { mode: 'test' as const } : {}) })),
-          },
-        };
+        return { body: await usageOf(db, auth, query) };
       },
     }),
     defineRoute({
@@ -66,19 +58,10 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
       params: z.object({ flowId: z.string() }),
       responses: { 200: { description: 'Credits per run (minimum), per node, notes, plan problems' }, 404: { description: 'No such flow' } },
       async handler({ auth, params }) {
-        const row = await requireFlow(db, auth.workspaceId, params.flowId);
-        const document = FlowDocument.parse(JSON.parse(row.draft));
-        const snapshot = toSnapshot(document);
-        const account = await credits.ensureAccount(db, auth.workspaceId);
-        return {
-          body: {
-            ...estimateFlow(snapshot, catalog),
-            balance: account.balance,
-            plan: account.plan,
-            // What would refuse the publish for this workspace: the same checks publish makes.
-            problems: await publishProblems(deps, auth.workspaceId, document),
-          },
-        };
+        const document = await draftOf(db, auth.workspaceId, params.flowId);
+        // What would refuse the publish for this workspace: the same checks publish makes.
+        const problems = await publishProblems(deps, auth.workspaceId, document);
+        return { body: await estimateDraft(db, catalog, auth.workspaceId, toSnapshot(document), problems) };
       },
     }),
   ];

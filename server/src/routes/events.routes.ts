@@ -1,11 +1,8 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import { EventTrigger, JsonValue } from '../../../core/src/flow';
-import { WorkflowIds } from '../../../core/src/names';
-import type { FlowSnapshot } from '../../../core/src/flow';
-import { versionsSubscribedTo } from '../../../store/src/flows.repository';
 import { defineRoute, type RouteDef } from '../http/route';
-import { startRun } from '../services/runs.service';
+import { startEventRuns } from '../services/runs.service';
 import type { ServerDeps } from '../deps';
 
 const AppEvent = z.object({
@@ -15,7 +12,7 @@ const AppEvent = z.object({
   data: JsonValue.default({}),
 });
 
-export function eventRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
+export function eventRoutes(deps: ServerDeps): RouteDef[] {
   return [
     defineRoute({
       method: 'post',
@@ -37,23 +34,8 @@ export function eventRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       },
       async handler({ body, auth }) {
         const eventId = body.id ?? crypto.randomUUID();
-        const subscribed = await versionsSubscribedTo(db, auth.workspaceId, body.name);
-        const started = [];
-        for (const v of subscribed) {
-          // The workflow id derives from the event id: a resend finds the same run.
-          const workflowId = WorkflowIds.event({ workspaceId: auth.workspaceId, flowId: v.flow_id, mode: auth.mode, eventId });
-          const run = await startRun(db, temporal, catalog, {
-            workspaceId: auth.workspaceId,
-            flowId: v.flow_id,
-            version: v.version,
-            snapshot: JSON.parse(v.snapshot) as FlowSnapshot,
-            trigger: { type: 'event', name: body.name, id: eventId, data: body.data },
-            mode: auth.mode,
-            workflowId,
-          });
-          started.push({ flowId: v.flow_id, runId: run.runId, duplicate: !run.created });
-        }
-        return { status: 202, body: { eventId, runs: started } };
+        const runs = await startEventRuns(deps, auth, { name: body.name, id: eventId, data: body.data });
+        return { status: 202, body: { eventId, runs } };
       },
     }),
   ];

@@ -5,11 +5,10 @@ import { WorkflowIds } from '../../../core/src/names';
 import { AppError } from '../../../core/src/errors';
 import { JsonValue } from '../../../core/src/flow';
 import { RunStatuses } from '../../../core/src/run';
-import { listRuns } from '../../../store/src/runs.repository';
 import { requireLiveKey } from '../http/auth';
 import { defineRoute, type RouteDef } from '../http/route';
 import { requireFlow, requireVersion } from '../services/flows.service';
-import { cancelRun, runDetail, startRun } from '../services/runs.service';
+import { cancelRun, listRunSummaries, runDetail, startRun } from '../services/runs.service';
 import type { ServerDeps } from '../deps';
 
 const StartRunBody = z.object({
@@ -95,23 +94,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       query: RunsQuery,
       responses: { 200: { description: 'Runs', schema: RunList } },
       async handler({ query, auth }) {
-        // A test key lists test runs only, whatever the filter asks.
-        const rows = await listRuns(db, auth.workspaceId, { ...query, ...(auth.mode === 'test' ? { mode: 'test' as const } : {}) });
-        return {
-          body: {
-            runs: rows.map((r) => ({
-              id: r.id,
-              flowId: r.flow_id,
-              version: r.version,
-              workflowId: r.workflow_id,
-              mode: r.mode,
-              status: r.status,
-              error: r.error ? JSON.parse(r.error) : undefined,
-              createdAt: r.created_at,
-              endedAt: r.ended_at,
-            })),
-          },
-        };
+        return { body: { runs: await listRunSummaries(db, auth, query) } };
       },
     }),
     defineRoute({

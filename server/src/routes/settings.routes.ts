@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { getSettings, setBackendFunctions } from '../../../store/src/settings.repository';
+import { readSettings, switchBackendFunctions } from '../services/settings.service';
 import { defineRoute, type RouteDef } from '../http/route';
 import type { ServerDeps } from '../deps';
 
@@ -16,7 +16,7 @@ export function settingsRoutes({ db }: ServerDeps): RouteDef[] {
       summary: 'App Settings: whether backend functions are on',
       responses: { 200: { description: 'Settings', schema: Settings } },
       async handler({ auth }) {
-        return { body: await getSettings(db, auth.workspaceId) };
+        return { body: await readSettings(db, auth.workspaceId) };
       },
     }),
     defineRoute({
@@ -27,8 +27,7 @@ export function settingsRoutes({ db }: ServerDeps): RouteDef[] {
       body: z.object({ backendFunctions: z.boolean() }),
       responses: { 200: { description: 'Settings', schema: Settings } },
       async handler({ body, auth }) {
-        await setBackendFunctions(db, auth.workspaceId, body.backendFunctions);
-        return { body: await getSettings(db, auth.workspaceId) };
+        return { body: await switchBackendFunctions(db, auth.workspaceId, body.backendFunctions) };
       },
     }),
   ];

@@ -1,11 +1,9 @@
 import { z } from 'zod';
-import { AppError } from '../../../core/src/errors';
 import { SecretName } from '../../../core/src/flow';
 import { WebhookSourceIds } from '../../../core/src/webhooks';
-import * as hooks from '../../../store/src/webhooks.repository';
-import { requireLiveKey } from '../http/auth';
 import { defineRoute, type RouteDef } from '../http/route';
-import { ensureInbox, forgetWebhookEndpoints, presentEndpoint, replayDelivery } from '../services/webhooks.service';
+import { deliveryDetail, disableEndpoint, listDeliveries, listEndpoints, requireReplayable } from '../services/deliveries.service';
+import { ensureInbox, presentEndpoint, replayDelivery } from '../services/webhooks.service';
 import type { ServerDeps } from '../deps';
 
 const InboxBody = z.object({
@@ -72,8 +70,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
         },
       },
       async handler({ auth, req }) {
-        const rows = await hooks.listEndpoints(db, auth.workspaceId);
-        return { body: { endpoints: rows.map((r) => presentEndpoint(r, baseUrl(req))) } };
+        return { body: { endpoints: await listEndpoints(db, auth.workspaceId, baseUrl(req)) } };
       },
     }),
     defineRoute({
@@ -103,9 +100,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
       params: IdParams,
       responses: { 204: { description: 'Disabled' }, 404: { description: 'No such endpoint (or already disabled)' } },
       async handler({ auth, params }) {
-        forgetWebhookEndpoints();
-        if (!(await hooks.disableEndpoint(db, auth.workspaceId, params.id)))
-          throw new AppError('NOT_FOUND', `There is no enabled webhook endpoint "${params.id}" in this workspace`);
+        await disableEndpoint(db, auth.workspaceId, params.id);
         return { status: 204 };
       },
     }),
@@ -120,9 +115,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
         200: { description: 'Deliveries (without bodies; see one delivery for its headers and body)', schema: z.object({ deliveries: z.array(Delivery) }) },
       },
       async handler({ auth, query }) {
-        // Test keys see test deliveries only: live payloads carry customers' data.
-        const rows = await hooks.listDeliveries(db, auth.workspaceId, { ...query, ...(auth.mode === 'test' ? { mode: 'test' } : {}) });
-        return { body: { deliveries: rows.map(presentDelivery) } };
+        return { body: { deliveries: await listDeliveries(db, auth, query) } };
       },
     }),
     defineRoute({
@@ -137,10 +130,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
         404: { description: 'No such delivery' },
       },
       async handler({ auth, params }) {
-        const row = await hooks.getDelivery(db, auth.workspaceId, params.id);
-        if (!row || (auth.mode === 'test' && row.mode !== 'test'))
-          throw new AppError('NOT_FOUND', `There is no webhook delivery "${params.id}" in this workspace`);
-        return { body: { ...presentDelivery(row), headers: JSON.parse(row.headers) as Record<string, string>, body: row.body } };
+        return { body: await deliveryDetail(db, auth, params.id) };
       },
     }),
     defineRoute({
@@ -158,45 +148,9 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
         503: { description: 'Temporal is unreachable' },
       },
       async handler({ auth, params }) {
-        const row = await hooks.getDelivery(db, auth.workspaceId, params.id);
-        if (row?.mode === 'live') requireLiveKey(auth, 'replay a live delivery');
+        await requireReplayable(db, auth, params.id);
         return { body: await replayDelivery(deps, auth.workspaceId, params.id) };
       },
     }),
   ];
-}
-
-function presentDelivery(
-  r: Pick<
-    hooks.DeliveryRow,
-    | 'id'
-    | 'endpoint_id'
-    | 'mode'
-    | 'received_at'
-    | 'verified'
-    | 'status'
-    | 'error'
-    | 'event_id'
-    | 'event_type'
-    | 'duplicate_of'
-    | 'run_id'
-    | 'wait_id'
-    | 'latency_ms'
-  >,
-) {
-  return {
-    id: r.id,
-    endpointId: r.endpoint_id,
-    mode: r.mode,
-    receivedAt: r.received_at,
-    verified: r.verified === 1,
-    status: r.status,
-    error: r.error,
-    eventId: r.event_id,
-    eventType: r.event_type,
-    duplicateOf: r.duplicate_of,
-    runId: r.run_id,
-    waitId: r.wait_id,
-    latencyMs: r.latency_ms === null ? null : Math.round(r.latency_ms * 10) / 10,
-  };
 }

@@ -7,7 +7,7 @@ import { AppError } from '../../../core/src/errors';
 import { walkNodes, type FlowSnapshot } from '../../../core/src/flow';
 import type { FlowProblem } from '../../../core/src/validate';
 import type { SecretStore } from '../../../store/src/secrets';
-import { listInstallations } from '../../../store/src/settings.repository';
+import { getSettings, installIntegration, listInstallations, setBackendFunctions } from '../../../store/src/settings.repository';
 import type { ServerDeps } from '../deps';
 
 const catalogDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../catalog');
@@ -28,6 +28,33 @@ export async function searchCatalog(
   return {
     integrations: matches.map((i) => ({ ...summarizeIntegration(i), installedAt: installed.get(i.key) ?? null })),
     webhookSources: webhookSourceSummaries(deps.integrations),
+  };
+}
+
+/** One integration with what this workspace still needs, and its actions' input and output JSON Schemas (for forms). */
+export async function integrationDetail(deps: Pick<ServerDeps, 'db' | 'integrations' | 'secrets' | 'catalog'>, workspaceId: string, key: string) {
+  const integration = requireIntegration(deps.integrations, key);
+  const installed = await listInstallations(deps.db, workspaceId);
+  return {
+    ...summarizeIntegration(integration),
+    installedAt: installed.get(integration.key) ?? null,
+    setupStatus: await setupStatus(deps.secrets, workspaceId, integration),
+    schemas: deps.catalog.actions.filter((a) => a.integration === integration.key),
+  };
+}
+
+/** Installs an integration: a ready-made one brings its backend functions with it; an instant one needs the switch turned on. */
+export async function install(deps: Pick<ServerDeps, 'db' | 'integrations' | 'secrets'>, workspaceId: string, key: string) {
+  const integration = requireIntegration(deps.integrations, key);
+  const { installedAt } = await installIntegration(deps.db, workspaceId, integration.key);
+  if (!integration.instant) await setBackendFunctions(deps.db, workspaceId, true);
+  const status = await setupStatus(deps.secrets, workspaceId, integration);
+  return {
+    key: integration.key,
+    installedAt,
+    backendFunctions: (await getSettings(deps.db, workspaceId)).backendFunctions,
+    missing: status.filter((v) => v.required && !v.live && !v.test),
+    setupStatus: status,
   };
 }
 

@@ -125,3 +125,42 @@ export async function requireWorkspace(db: Db, workspaceId: string): Promise<voi
 }
 
 export type { Plan };
+
+/** The workspace's plan and balance (its account is opened on first use). */
+export async function accountOf(db: Db, workspaceId: string) {
+  return presentAccount(await credits.ensureAccount(db, workspaceId));
+}
+
+/** Credits used, by day, integration, flow and run, with the balance; a test key sees test usage only. */
+export async function usageOf(db: Db, caller: { workspaceId: string; mode: 'live' | 'test' }, range: credits.UsageFilter) {
+  const account = await credits.ensureAccount(db, caller.workspaceId);
+  const filter = { ...range, ...(caller.mode === 'test' ? { mode: 'test' as const } : {}) };
+  return { balance: account.balance, plan: account.plan, ...(await credits.usage(db, caller.workspaceId, filter)) };
+}
+
+/** What one run of a flow's draft costs, the balance, and what would refuse its publishing (`problems`, given). */
+export async function estimateDraft(db: Db, catalog: CatalogIndex, workspaceId: string, snapshot: FlowSnapshot, problems: FlowProblem[]) {
+  const account = await credits.ensureAccount(db, workspaceId);
+  return { ...estimateFlow(snapshot, catalog), balance: account.balance, plan: account.plan, problems };
+}
+
+/** Admin: changes a workspace's plan; runs waiting for credits resume when the new plan funds them. */
+export async function changeWorkspacePlan(db: Db, temporal: TemporalAccess, workspaceId: string, plan: Plan) {
+  await requireWorkspace(db, workspaceId);
+  const account = await credits.changePlan(db, workspaceId, plan);
+  const resumed = account.balance > 0 ? await resumeWaitingRuns(db, temporal, workspaceId) : 0;
+  return { ...presentAccount(account), resumedRuns: resumed };
+}
+
+/** Admin: adds credits (a top-up) or removes some (a negative correction); runs waiting for credits resume. */
+export async function addWorkspaceCredits(db: Db, temporal: TemporalAccess, workspaceId: string, o: { credits: number; note?: string | undefined }) {
+  await requireWorkspace(db, workspaceId);
+  const account = await credits.addCredits(db, {
+    workspaceId,
+    amount: o.credits,
+    kind: o.credits > 0 ? 'topup' : 'adjustment',
+    ...(o.note !== undefined ? { note: o.note } : {}),
+  });
+  const resumed = o.credits > 0 ? await resumeWaitingRuns(db, temporal, workspaceId) : 0;
+  return { ...presentAccount(account), resumedRuns: resumed };
+}

@@ -86,6 +86,11 @@ export async function listVersions(db: Db, workspaceId: string, flowId: string) 
   return rows.map((v) => ({ version: v.version, note: v.note, publishedAt: v.published_at }));
 }
 
+/** A flow's draft document, parsed. */
+export async function draftOf(db: Db, workspaceId: string, flowId: string): Promise<FlowDocument> {
+  return FlowDocument.parse(JSON.parse((await requireFlow(db, workspaceId, flowId)).draft));
+}
+
 export async function requireFlow(db: Db, workspaceId: string, flowId: string): Promise<FlowRow> {
   const row = await flows.getFlow(db, workspaceId, flowId);
   // Another workspace's flow is indistinguishable from a missing one.

@@ -2,7 +2,8 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import type { CatalogIndex, RunMode } from '../../../core/src/catalog-sdk';
 import { AppError } from '../../../core/src/errors';
 import { walkNodes, type FlowSnapshot } from '../../../core/src/flow';
-import { RUN_FLOW_WORKFLOW } from '../../../core/src/names';
+import { RUN_FLOW_WORKFLOW, WorkflowIds } from '../../../core/src/names';
+import { versionsSubscribedTo } from '../../../store/src/flows.repository';
 import {
   LIVE_RUN_STATUSES,
   UNFINISHED_NODE_STATUSES,
@@ -37,6 +38,47 @@ export async function requireRun(db: Db, caller: Caller, runId: string) {
       testKey: true,
     });
   return row;
+}
+
+/** Runs, newest first; a test key's list holds test runs only, whatever the filter asks for. */
+export async function listRunSummaries(db: Db, caller: Caller, filter: runs.RunFilter) {
+  const rows = await runs.listRuns(db, caller.workspaceId, { ...filter, ...(caller.mode === 'test' ? { mode: 'test' as const } : {}) });
+  return rows.map((r) => ({
+    id: r.id,
+    flowId: r.flow_id,
+    version: r.version,
+    workflowId: r.workflow_id,
+    mode: r.mode,
+    status: r.status,
+    error: r.error ? (JSON.parse(r.error) as NodeError) : undefined,
+    createdAt: r.created_at,
+    endedAt: r.ended_at,
+  }));
+}
+
+/**
+ * An app event: starts every published flow subscribed to it, each once per event id (the workflow id derives
+ * from the event id, so a resend finds the same run).
+ */
+export async function startEventRuns(
+  deps: { db: Db; temporal: TemporalAccess; catalog: CatalogIndex },
+  caller: Caller,
+  event: { name: string; id: string; data: unknown },
+) {
+  const started = [];
+  for (const v of await versionsSubscribedTo(deps.db, caller.workspaceId, event.name)) {
+    const run = await startRun(deps.db, deps.temporal, deps.catalog, {
+      workspaceId: caller.workspaceId,
+      flowId: v.flow_id,
+      version: v.version,
+      snapshot: JSON.parse(v.snapshot) as FlowSnapshot,
+      trigger: { type: 'event', name: event.name, id: event.id, data: event.data },
+      mode: caller.mode,
+      workflowId: WorkflowIds.event({ workspaceId: caller.workspaceId, flowId: v.flow_id, mode: caller.mode, eventId: event.id }),
+    });
+    started.push({ flowId: v.flow_id, runId: run.runId, duplicate: !run.created });
+  }
+  return started;
 }
 
 export interface StartRunRequest {

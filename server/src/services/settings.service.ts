@@ -3,7 +3,7 @@ import { AppError } from '../../../core/src/errors';
 import { walkNodes, type FlowSnapshot } from '../../../core/src/flow';
 import type { FlowProblem } from '../../../core/src/validate';
 import type { Db } from '../../../store/src/database';
-import { getSettings } from '../../../store/src/settings.repository';
+import { getSettings, setBackendFunctions } from '../../../store/src/settings.repository';
 
 /**
  * App Settings' Backend functions switch: instant integrations (the generic HTTP action) run only when it is on.
@@ -30,4 +30,15 @@ export async function backendFunctionsProblems(db: Db, workspaceId: string, snap
 export async function requireBackendFunctionsForRun(db: Db, workspaceId: string, snapshot: FlowSnapshot, catalog: CatalogIndex): Promise<void> {
   const problems = await backendFunctionsProblems(db, workspaceId, snapshot, catalog);
   if (problems.length > 0) throw new AppError('FORBIDDEN', problems[0]!.message, { problems });
+}
+
+/** The workspace's App Settings. */
+export function readSettings(db: Db, workspaceId: string) {
+  return getSettings(db, workspaceId);
+}
+
+/** Switches backend functions on or off; runs already going finish either way. */
+export async function switchBackendFunctions(db: Db, workspaceId: string, on: boolean) {
+  await setBackendFunctions(db, workspaceId, on);
+  return getSettings(db, workspaceId);
 }
