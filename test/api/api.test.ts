@@ -140,6 +140,23 @@ describe('system', () => {
     expect(doc.paths['/api/flows/{flowId}'].get.parameters).toEqual([expect.objectContaining({ name: 'flowId', in: 'path', required: true })]);
   });
 
+  it('GET /api/openapi.json: every operation declares the schema of its success answer (a route without one fails here)', async () => {
+    const doc = (await api.request('GET', '/api/openapi.json', { key: null })).body;
+    const lacking: string[] = [];
+    let operations = 0;
+    for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, { content?: object }> }>>)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        operations++;
+        const successes = Object.entries(operation.responses).filter(([status]) => /^2\d\d$/.test(status));
+        // 204 (and 202 of a webhook ack) may carry no body; any other success must say what its body is.
+        const undocumented = successes.filter(([status, r]) => status !== '204' && !r.content);
+        if (successes.length === 0 || undocumented.length > 0) lacking.push(`${method.toUpperCase()} ${path}`);
+      }
+    }
+    expect(operations).toBeGreaterThan(40);
+    expect(lacking).toEqual([]);
+  });
+
   it('GET /api/openapi.json: every $ref resolves, every error answer has the one error schema, body rules are in the schemas', async () => {
     const doc = (await api.request('GET', '/api/openapi.json', { key: null })).body;
     expect(unresolvedRefs(doc)).toEqual([]);

@@ -114,7 +114,10 @@ function hooksPath(components: SchemaComponents) {
         content: { 'application/json': { schema: {} }, 'application/x-www-form-urlencoded': { schema: {} } },
       },
       responses: {
-        200: { description: 'Accepted: delivered to a run (or recorded as a duplicate, or as unmatched for an inbox)' },
+        200: {
+          description: 'Accepted: delivered to a run (or recorded as a duplicate, or as unmatched for an inbox)',
+          content: { 'application/json': { schema: { type: 'object', properties: { received: { const: true } }, required: ['received'] } } },
+        },
         400: error('The body or a required header is malformed'),
         401: error('The signature or token does not verify (or no signing secret is set: endpoints are default-deny)'),
         404: error('No such endpoint'),

@@ -8,6 +8,9 @@ import { install, integrationDetail, integrationPrompt, requireIntegration, sear
 import type { ServerDeps } from '../deps';
 
 const KeyParams = z.object({ key: z.string().min(1).max(64) });
+const IntegrationSummary = z.looseObject({ key: z.string(), title: z.string(), description: z.string(), installedAt: z.string().nullable() });
+const SetupStatus = z.array(z.looseObject({ name: z.string(), required: z.boolean() }));
+const ActionInfo = z.looseObject({ ref: z.string(), integration: z.string(), title: z.string() });
 
 export function catalogRoutes(deps: ServerDeps): RouteDef[] {
   const { integrations, catalog, temporal } = deps;
@@ -19,7 +22,12 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
       tag: 'Catalog',
       summary: 'List and search ready-made integrations',
       query: z.object({ q: z.string().max(200).optional(), category: z.string().max(100).optional() }),
-      responses: { 200: { description: 'Integrations, with whether each is installed, and every webhook source (`webhookSources`)' } },
+      responses: {
+        200: {
+          description: 'Integrations, with whether each is installed, and every webhook source (`webhookSources`)',
+          schema: z.object({ integrations: z.array(IntegrationSummary), webhookSources: z.array(z.looseObject({ id: z.string() })) }),
+        },
+      },
       async handler({ query, auth }) {
         return { body: await searchCatalog(deps, auth.workspaceId, query) };
       },
@@ -30,7 +38,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
       testKey: 'allowed',
       tag: 'Catalog',
       summary: 'Every catalog action with its input and output JSON Schema (for editor forms)',
-      responses: { 200: { description: 'Actions' } },
+      responses: { 200: { description: 'Actions', schema: z.object({ actions: z.array(ActionInfo) }) } },
       async handler() {
         return { body: { actions: catalog.actions } };
       },
@@ -42,7 +50,10 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
       tag: 'Catalog',
       summary: 'One integration: its actions, setup variables and what this workspace still needs',
       params: KeyParams,
-      responses: { 200: { description: 'The integration' }, 404: { description: 'Not in the catalog' } },
+      responses: {
+        200: { description: 'The integration', schema: IntegrationSummary.extend({ setupStatus: SetupStatus, schemas: z.array(ActionInfo) }) },
+        404: { description: 'Not in the catalog' },
+      },
       async handler({ params, auth }) {
         return { body: await integrationDetail(deps, auth.workspaceId, params.key) };
       },
@@ -66,7 +77,13 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
       summary:
         'Install an integration into the workspace: a ready-made one switches backend functions on (an instant one, the generic HTTP action, does not); lists the setup variables still missing',
       params: KeyParams,
-      responses: { 200: { description: 'Installed' }, 404: { description: 'Not in the catalog' } },
+      responses: {
+        200: {
+          description: 'Installed',
+          schema: z.object({ key: z.string(), installedAt: z.string(), backendFunctions: z.boolean(), missing: SetupStatus, setupStatus: SetupStatus }),
+        },
+        404: { description: 'Not in the catalog' },
+      },
       async handler({ params, auth }) {
         return { body: await install(deps, auth.workspaceId, params.key) };
       },
@@ -80,7 +97,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
       params: KeyParams,
       body: z.object({ mode: z.enum(RunModes).optional() }),
       responses: {
-        200: { description: '{ ok, detail } or { ok: false, error }' },
+        200: { description: '{ ok, detail } or { ok: false, error }', schema: z.looseObject({ ok: z.boolean() }) },
         404: { description: 'Not in the catalog' },
         409: { description: 'The integration offers no connection test' },
         503: { description: 'Temporal is unreachable; nothing was done: try again' },

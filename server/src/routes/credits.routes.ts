@@ -6,6 +6,7 @@ import type { ServerDeps } from '../deps';
 import { accountOf, estimateDraft, usageOf } from '../services/credits.service';
 import { draftOf, publishProblems } from '../services/flows.service';
 
+const UsageRow = z.looseObject({ mode: z.string(), charged: z.number(), listCredits: z.number(), requests: z.number() });
 const UsageQuery = z.object({
   from: z.iso.datetime().optional(),
   to: z.iso.datetime().optional(),
@@ -44,7 +45,19 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
       tag: 'Credits',
       summary: 'Credits used, by day, integration, flow and run (live charges and test usage at list price)',
       query: UsageQuery,
-      responses: { 200: { description: 'Usage; `charged` is what the balance paid (0 for test), `listCredits` the list price' } },
+      responses: {
+        200: {
+          description: 'Usage; `charged` is what the balance paid (0 for test), `listCredits` the list price',
+          schema: z.object({
+            balance: z.number(),
+            plan: z.enum(Plans),
+            byDay: z.array(UsageRow),
+            byIntegration: z.array(UsageRow),
+            byFlow: z.array(UsageRow),
+            byRun: z.array(UsageRow),
+          }),
+        },
+      },
       async handler({ auth, query }) {
         return { body: await usageOf(db, auth, query) };
       },
@@ -56,7 +69,18 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
       tag: 'Credits',
       summary: "What one run of the flow's draft costs, and whether the workspace's plan and App Settings allow it",
       params: z.object({ flowId: z.string() }),
-      responses: { 200: { description: 'Credits per run (minimum), per node, notes, plan problems' }, 404: { description: 'No such flow' } },
+      responses: {
+        200: {
+          description: 'Credits per run (minimum), per node, notes, and what would refuse the publish (`problems`)',
+          schema: z.looseObject({
+            credits: z.number(),
+            balance: z.number(),
+            plan: z.enum(Plans),
+            problems: z.array(z.looseObject({ code: z.string(), message: z.string() })),
+          }),
+        },
+        404: { description: 'No such flow' },
+      },
       async handler({ auth, params }) {
         const document = await draftOf(db, auth.workspaceId, params.flowId);
         // What would refuse the publish for this workspace: the same checks publish makes.

@@ -153,7 +153,18 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       tag: 'Flows',
       summary: 'Read one published version (read-only snapshot)',
       params: FlowParams.extend({ version: z.coerce.number().int().min(1) }),
-      responses: { 200: { description: 'The version' }, 404: { description: 'No such version' } },
+      responses: {
+        200: {
+          description: 'The version',
+          schema: z.object({
+            version: z.number().int(),
+            snapshot: z.looseObject({ trigger: z.unknown() }),
+            note: z.string().nullable(),
+            publishedAt: z.string(),
+          }),
+        },
+        404: { description: 'No such version' },
+      },
       async handler({ params, auth }) {
         return { body: await requireVersion(db, auth.workspaceId, params.flowId, params.version) };
       },

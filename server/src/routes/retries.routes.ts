@@ -100,7 +100,7 @@ export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
       summary: 'Retry a failed run from its failed step: completed steps keep their results and do not run again',
       params: RunParams,
       responses: {
-        200: { description: 'The run is running again' },
+        200: { description: 'The run is running again', schema: z.object({ runId: z.string(), status: z.literal('running'), resetToEventId: z.number() }) },
         404: { description: 'No such run' },
         409: { description: 'The run has not failed, or did not fail in a step' },
         503: { description: 'Temporal is unreachable; nothing was done: try again' },
@@ -116,7 +116,17 @@ export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
       tag: 'Runs',
       summary: 'Retry every parked or failed run that matches (by flow, error type and time range); reports each outcome',
       body: BulkRetryBody,
-      responses: { 200: { description: '{ matched, retried, failed, results }' } },
+      responses: {
+        200: {
+          description: 'How many matched, were retried and failed, and each outcome',
+          schema: z.object({
+            matched: z.number().int(),
+            retried: z.number().int(),
+            failed: z.number().int(),
+            results: z.array(z.object({ runId: z.string(), ok: z.boolean(), error: z.string().optional() })),
+          }),
+        },
+      },
       async handler({ body, auth }) {
         return { body: await bulkRetry(db, temporal, auth, body) };
       },

@@ -4,7 +4,7 @@ import { RunModes } from '../../../core/src/catalog-sdk';
 import { WorkflowIds } from '../../../core/src/names';
 import { AppError } from '../../../core/src/errors';
 import { JsonValue } from '../../../core/src/flow';
-import { RunStatuses } from '../../../core/src/run';
+import { NodeStatuses, RunStatuses } from '../../../core/src/run';
 import { requireLiveKey } from '../http/auth';
 import { defineRoute, type RouteDef } from '../http/route';
 import { requireFlow, requireVersion } from '../services/flows.service';
@@ -105,7 +105,20 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       summary: 'A run with per-node status, input, output, attempts, errors and timing',
       params: RunParams,
       responses: {
-        200: { description: 'The run' },
+        200: {
+          description: 'The run',
+          schema: z.looseObject({
+            id: z.string(),
+            flowId: z.string(),
+            version: z.number().int(),
+            workflowId: z.string(),
+            mode: z.enum(RunModes),
+            status: z.enum(RunStatuses),
+            trigger: z.looseObject({ type: z.string() }),
+            createdAt: z.string(),
+            nodes: z.array(z.looseObject({ key: z.string(), nodeId: z.string(), type: z.string(), status: z.enum(NodeStatuses) })),
+          }),
+        },
         404: { description: 'No such run in this workspace' },
         503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },

@@ -34,7 +34,7 @@ export function systemRoutes(deps: ServerDeps, allRoutes: () => RouteDef[]): Rou
       tag: 'System',
       summary: 'This API as an OpenAPI 3.1 document, generated from its zod schemas',
       auth: 'none',
-      responses: { 200: { description: 'OpenAPI document' } },
+      responses: { 200: { description: 'OpenAPI document', schema: z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) }) } },
       async handler() {
         return { body: openApiDocument(allRoutes()) };
       },

@@ -141,7 +141,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
       summary: "Deliver a stored delivery again: a flow's trigger starts a new run; an inbox event is matched to waiting runs again",
       params: IdParams,
       responses: {
-        200: { description: 'Replayed; says where it went' },
+        200: { description: 'Replayed; says where it went', schema: z.looseObject({ replayOf: z.string() }) },
         404: { description: 'No such delivery' },
         402: { description: "The workspace's plan does not include an integration the flow uses" },
         409: { description: 'The delivery failed verification, or its flow is no longer published' },
