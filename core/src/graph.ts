@@ -41,3 +41,15 @@ export function allowedBranches(node: FlowNode): (string | undefined)[] {
       return [undefined];
   }
 }
+
+/** How people name each node kind (and the trigger): the editor's panel, palette and run view. */
+export const NodeKindLabels = {
+  trigger: 'Trigger',
+  action: 'Action',
+  condition: 'Condition',
+  switch: 'Switch',
+  delay: 'Delay',
+  waitForWebhook: 'Wait for webhook',
+  forEach: 'For each',
+  end: 'End',
+} as const satisfies Record<FlowNode['type'] | 'trigger', string>;

@@ -55,7 +55,12 @@ describe('tokenAt / filterSuggestions', () => {
   });
 
   it('keeps the paths that start with the token', () => {
-    expect(filterSuggestions(SUGGESTIONS, 'nodes.f').map((s) => s.path)).toEqual(['nodes.fetch', 'nodes.fetch.status', 'nodes.fetch.headers', 'nodes.fetch.body']);
+    expect(filterSuggestions(SUGGESTIONS, 'nodes.f').map((s) => s.path)).toEqual([
+      'nodes.fetch',
+      'nodes.fetch.status',
+      'nodes.fetch.headers',
+      'nodes.fetch.body',
+    ]);
   });
 });
 
@@ -76,7 +81,12 @@ describe('ExpressionInput', () => {
     type('nodes.f');
     expect(input.getAttribute('aria-expanded')).toBe('true');
     const options = screen.getAllByRole('option');
-    expect(options.map((o) => o.querySelector('.expr-path')?.textContent)).toEqual(['nodes.fetch', 'nodes.fetch.status', 'nodes.fetch.headers', 'nodes.fetch.body']);
+    expect(options.map((o) => o.querySelector('.expr-path')?.textContent)).toEqual([
+      'nodes.fetch',
+      'nodes.fetch.status',
+      'nodes.fetch.headers',
+      'nodes.fetch.body',
+    ]);
     const status = screen.getByRole('option', { name: /nodes\.fetch\.status/ });
     expect(status.textContent).toContain('integer');
     expect(screen.queryByRole('option', { name: /nodes\.lookup/ })).toBeNull();

@@ -35,7 +35,17 @@ const API: Record<string, unknown> = {
   '/api/catalog/http': {
     key: 'http',
     setup: [],
-    setupStatus: [{ name: 'HTTP_PROXY_URL', description: 'A proxy', whereToGet: 'Ask your admin at https://example.com', required: false, secret: false, live: false, test: false }],
+    setupStatus: [
+      {
+        name: 'HTTP_PROXY_URL',
+        description: 'A proxy',
+        whereToGet: 'Ask your admin at https://example.com',
+        required: false,
+        secret: false,
+        live: false,
+        test: false,
+      },
+    ],
   },
 };
 
@@ -209,7 +219,11 @@ describe('NodePanel', () => {
     for (const id of ['trigger', 'fetch', 'route', 'wait', 'check', 'done']) {
       show(id);
       for (const el of document.querySelectorAll('input, select, textarea, button')) {
-        const named = (el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || (el.tagName === 'BUTTON' && el.textContent?.trim());
+        const named =
+          (el as HTMLInputElement).labels?.length ||
+          el.getAttribute('aria-label') ||
+          el.getAttribute('aria-labelledby') ||
+          (el.tagName === 'BUTTON' && el.textContent?.trim());
         expect(named, `${id}: ${el.outerHTML}`).toBeTruthy();
       }
       cleanup();

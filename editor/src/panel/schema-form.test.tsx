@@ -18,7 +18,10 @@ const SUGGESTIONS: Suggestion[] = [
 ];
 
 /** The form over a controlled inputs object, as the panel holds it; every onChange is recorded. */
-function setup(initial: Record<string, unknown> = {}, extra: { disabled?: boolean; errors?: Record<string, string[]>; SecretField?: (p: SecretFieldProps) => React.ReactNode } = {}) {
+function setup(
+  initial: Record<string, unknown> = {},
+  extra: { disabled?: boolean; errors?: Record<string, string[]>; SecretField?: (p: SecretFieldProps) => React.ReactNode } = {},
+) {
   const calls: [string, unknown][] = [];
   let current = initial;
   function Host() {
@@ -85,7 +88,9 @@ describe('SchemaForm over http.request@1', () => {
     expect(urlLabel.querySelector('.sf-required')?.textContent).toBe('*');
     // The description is the field's help text.
     expect(url.getAttribute('aria-describedby')).toBeTruthy();
-    expect(document.getElementById(url.getAttribute('aria-describedby')!.split(' ')[0]!)?.textContent).toBe('The full URL, e.g. https://api.example.com/v1/items');
+    expect(document.getElementById(url.getAttribute('aria-describedby')!.split(' ')[0]!)?.textContent).toBe(
+      'The full URL, e.g. https://api.example.com/v1/items',
+    );
     // Optional fields have no marker.
     const timeout = screen.getByRole('textbox', { name: 'Timeout (ms)' });
     expect(document.querySelector(`label[for="${timeout.id}"] .sf-required`)).toBeNull();
@@ -103,7 +108,9 @@ describe('SchemaForm over http.request@1', () => {
     const { calls } = setup();
     const method = screen.getByRole('combobox', { name: 'Method' }) as HTMLSelectElement;
     expect(method.tagName).toBe('SELECT');
-    const options = within(method).getAllByRole('option').map((o) => o.textContent);
+    const options = within(method)
+      .getAllByRole('option')
+      .map((o) => o.textContent);
     expect(options).toEqual(['Default (GET)', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']);
     fireEvent.change(method, { target: { value: '1' } });
     expect(calls.at(-1)).toEqual(['method', 'POST']);
@@ -157,7 +164,11 @@ describe('SchemaForm over http.request@1', () => {
     const { calls } = setup({ query: { page: 1 } });
     const row = group('Query: page');
     const kind = within(row).getByRole('combobox', { name: 'Query page value kind' }) as HTMLSelectElement;
-    expect(within(kind).getAllByRole('option').map((o) => o.textContent)).toEqual(['string', 'number', 'boolean']);
+    expect(
+      within(kind)
+        .getAllByRole('option')
+        .map((o) => o.textContent),
+    ).toEqual(['string', 'number', 'boolean']);
     expect(kind.value).toBe('1');
     fireEvent.change(kind, { target: { value: '2' } });
     expect(calls.at(-1)).toEqual(['query', { page: false }]);
@@ -167,7 +178,11 @@ describe('SchemaForm over http.request@1', () => {
     const { calls } = setup();
     const auth = group('Auth');
     const type = within(auth).getByRole('combobox', { name: 'Auth type' }) as HTMLSelectElement;
-    expect(within(type).getAllByRole('option').map((o) => o.textContent)).toEqual(['Not set', 'bearer', 'basic', 'header']);
+    expect(
+      within(type)
+        .getAllByRole('option')
+        .map((o) => o.textContent),
+    ).toEqual(['Not set', 'bearer', 'basic', 'header']);
     fireEvent.change(type, { target: { value: '0' } });
     expect(calls.at(-1)).toEqual(['auth', { type: 'bearer' }]);
     fireEvent.change(within(auth).getByRole('textbox', { name: 'Secret' }), { target: { value: 'API_TOKEN' } });
@@ -357,9 +372,12 @@ describe('SchemaForm over other shapes', () => {
   it('labels every control', () => {
     setupCustom({ tags: ['a'], recipients: [{ email: 'x' }], target: { channel: 'c' } });
     for (const el of document.querySelectorAll('input, select, textarea, button')) {
-      const named = (el as HTMLInputElement).labels?.length || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || (el.tagName === 'BUTTON' && el.textContent?.trim());
+      const named =
+        (el as HTMLInputElement).labels?.length ||
+        el.getAttribute('aria-label') ||
+        el.getAttribute('aria-labelledby') ||
+        (el.tagName === 'BUTTON' && el.textContent?.trim());
       expect(named, el.outerHTML).toBeTruthy();
     }
   });
 });
-
