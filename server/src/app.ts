@@ -11,6 +11,7 @@ import { errorMiddleware } from './http/errors';
 import { mountRoutes, type RouteDef } from './http/route';
 import { eventRoutes } from './routes/events.routes';
 import { flowRoutes } from './routes/flows.routes';
+import { versionRoutes } from './routes/versions.routes';
 import { hooksRouter } from './routes/hooks.routes';
 import { webhookRoutes } from './routes/webhooks.routes';
 import { catalogRoutes } from './routes/catalog.routes';
@@ -51,6 +52,7 @@ export function createApp(deps: ServerDeps): Express {
   routes.push(
     ...systemRoutes(deps, all),
     ...flowRoutes(deps),
+    ...versionRoutes(deps),
     ...runRoutes(deps),
     ...retryRoutes(deps),
     ...eventRoutes(deps),

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { FlowDocument } from '../../../core/src/flow';
 import type { FlowOperation } from '../../../core/src/operations';
 import { defineRoute, type RouteDef } from '../http/route';
-import { createFlow, deleteFlow, listFlows, listVersions, presentFlow, publishFlow, requireFlow, requireVersion, updateDraft } from '../services/flows.service';
+import { createFlow, deleteFlow, listFlows, presentFlow, publishFlow, requireFlow, updateDraft } from '../services/flows.service';
 import type { ServerDeps } from '../deps';
 
-const FlowParams = z.object({ flowId: z.string().min(1).max(64) });
+export const FlowParams = z.object({ flowId: z.string().min(1).max(64) });
 const Page = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), offset: z.coerce.number().int().min(0).default(0) });
 const CreateFlowBody = z.object({ name: z.string().min(1).max(200), document: FlowDocument });
 const UpdateFlowBody = z.object({
@@ -48,7 +48,6 @@ const FlowList = z.object({
     }),
   ),
 });
-const VersionList = z.object({ versions: z.array(z.object({ version: z.number().int(), note: z.string().nullable(), publishedAt: z.string() })) });
 
 export function flowRoutes(deps: ServerDeps): RouteDef[] {
   const { db, catalog } = deps;
@@ -132,41 +131,6 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       },
       async handler({ params, body, auth }) {
         return { status: 201, body: await publishFlow(deps, auth.workspaceId, params.flowId, body.note) };
-      },
-    }),
-    defineRoute({
-      method: 'get',
-      path: '/api/flows/:flowId/versions',
-      testKey: 'allowed',
-      tag: 'Flows',
-      summary: 'List published versions, newest first',
-      params: FlowParams,
-      responses: { 200: { description: 'Versions', schema: VersionList }, 404: { description: 'No such flow' } },
-      async handler({ params, auth }) {
-        return { body: { versions: await listVersions(db, auth.workspaceId, params.flowId) } };
-      },
-    }),
-    defineRoute({
-      method: 'get',
-      path: '/api/flows/:flowId/versions/:version',
-      testKey: 'allowed',
-      tag: 'Flows',
-      summary: 'Read one published version (read-only snapshot)',
-      params: FlowParams.extend({ version: z.coerce.number().int().min(1) }),
-      responses: {
-        200: {
-          description: 'The version',
-          schema: z.object({
-            version: z.number().int(),
-            snapshot: z.looseObject({ trigger: z.unknown() }),
-            note: z.string().nullable(),
-            publishedAt: z.string(),
-          }),
-        },
-        404: { description: 'No such version' },
-      },
-      async handler({ params, auth }) {
-        return { body: await requireVersion(db, auth.workspaceId, params.flowId, params.version) };
       },
     }),
   ];
