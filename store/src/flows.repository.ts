@@ -1,3 +1,4 @@
+import type { FlowSnapshot } from '../../core/src/flow';
 import type { Db } from './database';
 import { nowIso } from './database';
 import { newId } from './ids';
@@ -105,14 +106,16 @@ export async function publishVersion(
   });
 }
 
+/** One published version, its snapshot parsed (versions are written only by publishVersion, from a parsed document). */
 export async function getVersion(db: Db, workspaceId: string, flowId: string, version: number) {
-  return db
+  const row = await db
     .selectFrom('flow_versions')
     .selectAll()
     .where('workspace_id', '=', workspaceId)
     .where('flow_id', '=', flowId)
     .where('version', '=', version)
     .executeTakeFirst();
+  return row && { ...row, snapshot: JSON.parse(row.snapshot) as FlowSnapshot };
 }
 
 export async function listVersions(db: Db, workspaceId: string, flowId: string) {
@@ -127,7 +130,7 @@ export async function listVersions(db: Db, workspaceId: string, flowId: string) 
 
 /** The newest published version of every live flow of the workspace triggered by this app event. */
 export async function versionsSubscribedTo(db: Db, workspaceId: string, eventName: string) {
-  return db
+  const rows = await db
     .selectFrom('flows')
     .innerJoin('flow_versions', (j) => j.onRef('flow_versions.flow_id', '=', 'flows.id').onRef('flow_versions.version', '=', 'flows.published_version'))
     .select(['flows.id as flow_id', 'flow_versions.version', 'flow_versions.snapshot'])
@@ -138,4 +141,5 @@ export async function versionsSubscribedTo(db: Db, workspaceId: string, eventNam
     .orderBy('flows.created_at')
     .orderBy('flows.id') // flows created in the same millisecond: still one order
     .execute();
+  return rows.map((r) => ({ ...r, snapshot: JSON.parse(r.snapshot) as FlowSnapshot }));
 }

@@ -1,4 +1,4 @@
-import type { RunState, RunStatus } from '../../core/src/run';
+import type { NodeError, RunState, RunStatus, TriggerPayload } from '../../core/src/run';
 import { sql } from 'kysely';
 import type { Db } from './database';
 import { nowIso } from './database';
@@ -96,10 +96,10 @@ export async function reopenRun(db: Db, run: { runId: string; workspaceId: strin
 }
 
 /** Undoes reopenRun when the reset itself failed. */
-export async function restoreFailedRun(db: Db, run: { runId: string; workspaceId: string; status: string; error: string | null; endedAt: string | null }) {
+export async function restoreFailedRun(db: Db, run: { runId: string; workspaceId: string; status: string; error: RunError | null; endedAt: string | null }) {
   await db
     .updateTable('runs')
-    .set({ status: run.status, error: run.error, ended_at: run.endedAt })
+    .set({ status: run.status, error: run.error === null ? null : JSON.stringify(run.error), ended_at: run.endedAt })
     .where('id', '=', run.runId)
     .where('workspace_id', '=', run.workspaceId)
     .where('ended_at', 'is', null)
@@ -110,13 +110,45 @@ export async function setTemporalRunId(db: Db, run: { runId: string; workspaceId
   await db.updateTable('runs').set({ temporal_run_id: run.temporalRunId }).where('id', '=', run.runId).where('workspace_id', '=', run.workspaceId).execute();
 }
 
-/** The run of a workflow id, while the database still shows it live (not ended). */
-export async function liveRunOfWorkflow(db: Db, workflowId: string) {
-  return db.selectFrom('runs').selectAll().where('workflow_id', '=', workflowId).where('ended_at', 'is', null).executeTakeFirst();
+/** A run's row with its JSON columns parsed: the one shape services see (no `JSON.parse(...) as` above the store). */
+export interface RunRecord {
+  id: string;
+  workspace_id: string;
+  flow_id: string;
+  version: number;
+  workflow_id: string;
+  temporal_run_id: string | null;
+  mode: 'live' | 'test';
+  status: RunStatus;
+  trigger: TriggerPayload;
+  /** The last state recorded (at a park, a wait or the end); the live state is the workflow's. */
+  state: RunState | null;
+  error: RunError | null;
+  created_at: string;
+  ended_at: string | null;
 }
 
-export async function getRun(db: Db, workspaceId: string, id: string) {
-  return db.selectFrom('runs').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+/** Why a run failed: the failed node's error and its key. */
+export type RunError = NodeError & { nodeId?: string };
+
+function toRecord<R extends { trigger: string; state: string | null; error: string | null }>(row: R) {
+  return {
+    ...row,
+    trigger: JSON.parse(row.trigger) as TriggerPayload,
+    state: row.state === null ? null : (JSON.parse(row.state) as RunState),
+    error: row.error === null ? null : (JSON.parse(row.error) as RunError),
+  };
+}
+
+/** The run of a workflow id, while the database still shows it live (not ended). */
+export async function liveRunOfWorkflow(db: Db, workflowId: string): Promise<RunRecord | undefined> {
+  const row = await db.selectFrom('runs').selectAll().where('workflow_id', '=', workflowId).where('ended_at', 'is', null).executeTakeFirst();
+  return row && (toRecord(row) as RunRecord);
+}
+
+export async function getRun(db: Db, workspaceId: string, id: string): Promise<RunRecord | undefined> {
+  const row = await db.selectFrom('runs').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  return row && (toRecord(row) as RunRecord);
 }
 
 export interface RunFilter {
@@ -139,7 +171,13 @@ export async function listRuns(db: Db, workspaceId: string, f: RunFilter) {
   if (f.mode) q = q.where('mode', '=', f.mode);
   if (f.from) q = q.where('created_at', '>=', f.from);
   if (f.to) q = q.where('created_at', '<', f.to);
-  return q.orderBy('created_at', 'desc').orderBy('id').limit(f.limit).offset(f.offset).execute();
+  const rows = await q.orderBy('created_at', 'desc').orderBy('id').limit(f.limit).offset(f.offset).execute();
+  return rows.map((r) => ({
+    ...r,
+    mode: r.mode as RunRecord['mode'],
+    status: r.status as RunStatus,
+    error: r.error === null ? null : (JSON.parse(r.error) as RunError),
+  }));
 }
 
 /**

@@ -189,7 +189,7 @@ export async function requireVersion(
 ): Promise<{ version: number; snapshot: FlowSnapshot; note: string | null; publishedAt: string }> {
   const row = await flows.getVersion(db, workspaceId, flowId, version);
   if (!row) throw new AppError('NOT_FOUND', `Flow "${flowId}" has no version ${version}`);
-  return { version: row.version, snapshot: JSON.parse(row.snapshot) as FlowSnapshot, note: row.note, publishedAt: row.published_at };
+  return { version: row.version, snapshot: row.snapshot, note: row.note, publishedAt: row.published_at };
 }
 
 /** A webhook trigger whose signing secrets (or public tokens) have no value yet refuses every delivery (401) until one is set. */

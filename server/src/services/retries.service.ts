@@ -92,14 +92,11 @@ export async function bulkRetry(db: Db, temporal: TemporalAccess, caller: Caller
   for (const row of rows) {
     try {
       if (f.status === 'failed') {
-        if (f.errorType && (JSON.parse(row.error ?? '{}') as { type?: string }).type !== f.errorType) continue;
+        if (f.errorType && row.error?.type !== f.errorType) continue;
         await resetRun(db, temporal, caller, row.id);
       } else {
         const detail = await runs.getRun(db, workspaceId, row.id);
-        const state = detail?.state
-          ? (JSON.parse(detail.state) as { nodes: Record<string, { key: string; status: string; error?: { type: string } }> })
-          : undefined;
-        const parked = Object.values(state?.nodes ?? {}).filter((n) => n.status === 'parked' && (!f.errorType || n.error?.type === f.errorType));
+        const parked = Object.values(detail?.state?.nodes ?? {}).filter((n) => n.status === 'parked' && (!f.errorType || n.error?.type === f.errorType));
         if (parked.length === 0) continue;
         for (const node of parked) await decideNode(db, temporal, caller, row.id, { nodeKey: node.key, action: 'retry' });
       }

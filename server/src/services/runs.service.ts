@@ -50,7 +50,7 @@ export async function listRunSummaries(db: Db, caller: Caller, filter: runs.RunF
     workflowId: r.workflow_id,
     mode: r.mode,
     status: r.status,
-    error: r.error ? (JSON.parse(r.error) as NodeError) : undefined,
+    error: r.error ?? undefined,
     createdAt: r.created_at,
     endedAt: r.ended_at,
   }));
@@ -71,7 +71,7 @@ export async function startEventRuns(
       workspaceId: caller.workspaceId,
       flowId: v.flow_id,
       version: v.version,
-      snapshot: JSON.parse(v.snapshot) as FlowSnapshot,
+      snapshot: v.snapshot,
       trigger: { type: 'event', name: event.name, id: event.id, data: event.data },
       mode: caller.mode,
       workflowId: WorkflowIds.event({ workspaceId: caller.workspaceId, flowId: v.flow_id, mode: caller.mode, eventId: event.id }),
@@ -197,7 +197,7 @@ function actionDefaults(snapshot: FlowSnapshot, catalog: CatalogIndex): RunOptio
 export async function runDetail(db: Db, temporal: TemporalAccess, caller: Caller, runId: string) {
   const row = await requireRun(db, caller, runId);
   const { workspaceId } = caller;
-  let state = row.state ? (JSON.parse(row.state) as RunState) : undefined;
+  let state = row.state ?? undefined;
   let status = row.status;
   let stuck: { message: string; attempts: number } | undefined;
   // A live run answers from the workflow itself (the stored state is only a snapshot from its last park).
@@ -223,7 +223,7 @@ export async function runDetail(db: Db, temporal: TemporalAccess, caller: Caller
     workflowId: row.workflow_id,
     mode: row.mode,
     status,
-    trigger: JSON.parse(row.trigger) as TriggerPayload,
+    trigger: row.trigger,
     createdAt: row.created_at,
     startedAt: state?.startedAt ?? row.created_at,
     endedAt: state?.endedAt ?? row.ended_at,
@@ -282,7 +282,7 @@ export async function recordStoppedRuns(db: Db, temporal: TemporalAccess, since:
   for await (const workflow of temporal.client.workflow.list({ query })) {
     const row = await runs.liveRunOfWorkflow(db, workflow.workflowId);
     if (!row) continue;
-    const live = await readLiveRun(db, temporal, row, row.state ? (JSON.parse(row.state) as RunState) : undefined);
+    const live = await readLiveRun(db, temporal, row, row.state ?? undefined);
     if (live?.state && ENDED_STATUSES.includes(live.state.status)) recorded++;
   }
   return recorded;

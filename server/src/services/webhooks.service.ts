@@ -472,7 +472,7 @@ async function publishedFlow(db: Db, endpoint: hooks.EndpointRow) {
   if (!snapshot) {
     const version = await getVersion(db, endpoint.workspace_id, flow.id, flow.published_version);
     if (!version) return undefined;
-    snapshot = JSON.parse(version.snapshot) as FlowSnapshot;
+    snapshot = version.snapshot;
     if (snapshots.size > 1000) snapshots.clear();
     snapshots.set(key, snapshot);
   }
