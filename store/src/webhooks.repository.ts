@@ -3,7 +3,13 @@ import type { Db, Database } from './database';
 import { nowIso } from './database';
 import { newId } from './ids';
 
-export type EndpointRow = Database['webhook_endpoints'];
+type EndpointColumns = Database['webhook_endpoints'];
+/** An endpoint with its JSON columns parsed: the signing secrets' names, and the event types its flow starts on. */
+export type EndpointRow = Omit<EndpointColumns, 'secret_names' | 'events'> & { secret_names: string[]; events: string[] | null };
+
+function toEndpoint(row: EndpointColumns): EndpointRow {
+  return { ...row, secret_names: JSON.parse(row.secret_names) as string[], events: row.events === null ? null : (JSON.parse(row.events) as string[]) };
+}
 export type DeliveryRow = Database['webhook_deliveries'];
 export type WaitRow = Database['webhook_waits'];
 
@@ -39,9 +45,9 @@ export async function upsertEndpoint(db: Db, workspaceId: string, c: EndpointCon
   const existing = await db.selectFrom('webhook_endpoints').selectAll().where('workspace_id', '=', workspaceId).where('slot', '=', slot).executeTakeFirst();
   if (existing) {
     await db.updateTable('webhook_endpoints').set(settings).where('id', '=', existing.id).execute();
-    return { row: { ...existing, ...settings }, created: false };
+    return { row: toEndpoint({ ...existing, ...settings }), created: false };
   }
-  const row: EndpointRow = {
+  const row: EndpointColumns = {
     id: newId('whe'),
     workspace_id: workspaceId,
     slot,
@@ -58,7 +64,7 @@ export async function upsertEndpoint(db: Db, workspaceId: string, c: EndpointCon
     .values(row)
     .onConflict((oc) => oc.columns(['workspace_id', 'slot']).doNothing())
     .executeTakeFirst();
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return { row, created: true };
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) > 0) return { row: toEndpoint(row), created: true };
   const winner = await endpointOfSlot(db, workspaceId, slot);
   return { row: winner!, created: false };
 }
@@ -67,23 +73,26 @@ export async function upsertEndpoint(db: Db, workspaceId: string, c: EndpointCon
 export async function endpointByPath(db: Db, path: string): Promise<{ endpoint: EndpointRow; mode: 'live' | 'test' } | undefined> {
   const column = path.startsWith('wh_test_') ? 'test_path' : 'live_path';
   const endpoint = await db.selectFrom('webhook_endpoints').selectAll().where(column, '=', path).executeTakeFirst();
-  return endpoint ? { endpoint, mode: column === 'test_path' ? 'test' : 'live' } : undefined;
+  return endpoint ? { endpoint: toEndpoint(endpoint), mode: column === 'test_path' ? 'test' : 'live' } : undefined;
 }
 
-export async function getEndpoint(db: Db, workspaceId: string, id: string) {
-  return db.selectFrom('webhook_endpoints').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+export async function getEndpoint(db: Db, workspaceId: string, id: string): Promise<EndpointRow | undefined> {
+  const row = await db.selectFrom('webhook_endpoints').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  return row && toEndpoint(row);
 }
 
-export async function endpointOfSlot(db: Db, workspaceId: string, slot: string) {
-  return db.selectFrom('webhook_endpoints').selectAll().where('workspace_id', '=', workspaceId).where('slot', '=', slot).executeTakeFirst();
+export async function endpointOfSlot(db: Db, workspaceId: string, slot: string): Promise<EndpointRow | undefined> {
+  const row = await db.selectFrom('webhook_endpoints').selectAll().where('workspace_id', '=', workspaceId).where('slot', '=', slot).executeTakeFirst();
+  return row && toEndpoint(row);
 }
 
-export async function endpointOfFlow(db: Db, workspaceId: string, flowId: string) {
-  return db.selectFrom('webhook_endpoints').selectAll().where('workspace_id', '=', workspaceId).where('slot', '=', `flow:${flowId}`).executeTakeFirst();
+export async function endpointOfFlow(db: Db, workspaceId: string, flowId: string): Promise<EndpointRow | undefined> {
+  return endpointOfSlot(db, workspaceId, `flow:${flowId}`);
 }
 
-export async function listEndpoints(db: Db, workspaceId: string) {
-  return db.selectFrom('webhook_endpoints').selectAll().where('workspace_id', '=', workspaceId).orderBy('created_at').execute();
+export async function listEndpoints(db: Db, workspaceId: string): Promise<EndpointRow[]> {
+  const rows = await db.selectFrom('webhook_endpoints').selectAll().where('workspace_id', '=', workspaceId).orderBy('created_at').execute();
+  return rows.map(toEndpoint);
 }
 
 export async function disableEndpoint(db: Db, workspaceId: string, id: string) {

@@ -161,7 +161,7 @@ async function deliverToFlow(
   finish: (status: string, extra?: Partial<hooks.DeliveryRow>) => Promise<void>,
   workflowSuffix = '',
 ): Promise<HookAnswer> {
-  const events = endpoint.events ? (JSON.parse(endpoint.events) as string[]) : undefined;
+  const events = endpoint.events ?? undefined;
   if (events && !events.includes(verified.eventType ?? '')) {
     await finish('ignored');
     return ok({ deliveryId, status: 'ignored', reason: `The flow starts only on ${events.join(', ')}` });
@@ -330,7 +330,7 @@ export async function ensureInbox(
   return hooks.upsertEndpoint(deps.db, workspaceId, {
     kind: 'inbox',
     source: c.source,
-    secretNames: c.secrets ?? (current && !c.secrets ? (JSON.parse(current.secret_names) as string[]) : [defaultSecretName(deps, c.source)]),
+    secretNames: c.secrets ?? (current && !c.secrets ? current.secret_names : [defaultSecretName(deps, c.source)]),
     header: c.header ?? current?.header ?? undefined,
   });
 }
@@ -341,9 +341,9 @@ export function presentEndpoint(row: hooks.EndpointRow, baseUrl: string) {
     kind: row.kind,
     flowId: row.flow_id,
     source: row.source,
-    secrets: JSON.parse(row.secret_names) as string[],
+    secrets: row.secret_names,
     header: row.header ?? (row.source === 'public' ? PUBLIC_TOKEN_HEADER : undefined),
-    events: row.events ? (JSON.parse(row.events) as string[]) : undefined,
+    events: row.events ?? undefined,
     urls: { live: `${baseUrl}/hooks/${row.live_path}`, test: `${baseUrl}/hooks/${row.test_path}` },
     createdAt: row.created_at,
     disabledAt: row.disabled_at,
@@ -360,7 +360,7 @@ async function endpointWithSecrets(deps: WebhookDeps, path: string) {
   if (cached && cached.until > Date.now()) return cached.value;
   const found = await hooks.endpointByPath(deps.db, path);
   if (!found) return undefined;
-  const names = JSON.parse(found.endpoint.secret_names) as string[];
+  const names = found.endpoint.secret_names;
   const values = await Promise.all(names.map((n) => deps.secrets.resolve(found.endpoint.workspace_id, n, found.mode)));
   const value: EndpointWithSecrets = { ...found, names, secrets: values.filter((v): v is string => !!v) };
   if (value.secrets.length > 0) {
