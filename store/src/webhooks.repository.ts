@@ -168,8 +168,14 @@ export async function updateDelivery(
   return Number(r.numUpdatedRows) > 0;
 }
 
-export async function getDelivery(db: Db, workspaceId: string, id: string) {
-  return db.selectFrom('webhook_deliveries').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+/** A stored delivery with its headers (signatures removed) and parsed payload, as the log and replays read it. */
+export type StoredDelivery = Omit<DeliveryRow, 'headers' | 'payload'> & { headers: Record<string, string>; payload: unknown };
+
+export async function getDelivery(db: Db, workspaceId: string, id: string): Promise<StoredDelivery | undefined> {
+  const row = await db.selectFrom('webhook_deliveries').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst();
+  return (
+    row && { ...row, headers: JSON.parse(row.headers) as Record<string, string>, payload: row.payload === null ? null : (JSON.parse(row.payload) as unknown) }
+  );
 }
 
 export async function deliveryById(db: Db, id: string) {

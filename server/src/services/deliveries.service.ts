@@ -30,7 +30,7 @@ export async function listDeliveries(db: Db, caller: Caller, query: Omit<hooks.D
 export async function deliveryDetail(db: Db, caller: Caller, id: string) {
   const row = await hooks.getDelivery(db, caller.workspaceId, id);
   if (!row || (caller.mode === 'test' && row.mode !== 'test')) throw new AppError('NOT_FOUND', `There is no webhook delivery "${id}" in this workspace`);
-  return { ...presentDelivery(row), headers: JSON.parse(row.headers) as Record<string, string>, body: row.body };
+  return { ...presentDelivery(row), headers: row.headers, body: row.body };
 }
 
 /** A test key replays test deliveries only. */

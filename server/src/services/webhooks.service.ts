@@ -253,7 +253,7 @@ export async function replayDelivery(deps: WebhookDeps, workspaceId: string, del
   const verified: VerifiedDelivery = {
     eventId: original.event_id,
     ...(original.event_type ? { eventType: original.event_type } : {}),
-    payload: JSON.parse(original.payload) as unknown,
+    payload: original.payload,
   };
   const now = new Date().toISOString();
   const { id } = await hooks.insertDelivery(
@@ -264,9 +264,9 @@ export async function replayDelivery(deps: WebhookDeps, workspaceId: string, del
       mode,
       received_at: now,
       claimed_at: now,
-      headers: JSON.stringify({ ...(JSON.parse(original.headers) as object), 'x-switchyard-replay-of': original.id }),
+      headers: JSON.stringify({ ...original.headers, 'x-switchyard-replay-of': original.id }),
       body: original.body,
-      payload: original.payload,
+      payload: JSON.stringify(original.payload),
       verified: 1,
       status: 'received',
       error: null,
