@@ -19,8 +19,8 @@ async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const logger = pino({ level: config.LOG_LEVEL, name: 'server' });
   const db = openDatabase(config.databaseUrl);
-  setDefaultPlan(db, config.SWITCHYARD_DEFAULT_PLAN);
   await migrateToLatest(db);
+  await setDefaultPlan(db, config.SWITCHYARD_DEFAULT_PLAN);
   const secrets = new SecretStore(db, loadMasterKey(config, config.DATA_DIR));
   // Fails at start, naming the secret, if the master key is wrong or a stored value was altered.
   await secrets.verifyAll();

@@ -27,18 +27,22 @@ function toAccount(row: AccountRow): CreditAccount {
   };
 }
 
-const defaultPlans = new WeakMap<Db, Plan>();
-
 /**
- * The plan accounts opened on `db` start on (`SWITCHYARD_DEFAULT_PLAN`; core/src/credits.ts DEFAULT_PLAN when
- * unset). Server and worker both open accounts on first use, so both set it at start.
+ * Records the plan new accounts start on (`SWITCHYARD_DEFAULT_PLAN`) in the database, where the server and the worker
+ * (both open accounts on first use) read it: one truth, not one per process. Both write it at start.
  */
-export function setDefaultPlan(db: Db, plan: Plan): void {
-  defaultPlans.set(db, plan);
+export async function setDefaultPlan(db: Db, plan: Plan): Promise<void> {
+  await db
+    .insertInto('system_settings')
+    .values({ key: 'default_plan', value: plan, updated_at: nowIso() })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value: plan, updated_at: nowIso() }))
+    .execute();
 }
 
-function defaultPlanOf(db: Db): Plan {
-  return defaultPlans.get(db) ?? DEFAULT_PLAN;
+/** The plan new accounts start on: what setDefaultPlan recorded, else core's DEFAULT_PLAN. */
+async function defaultPlanOf(db: Db): Promise<Plan> {
+  const row = await db.selectFrom('system_settings').select('value').where('key', '=', 'default_plan').executeTakeFirst();
+  return (row?.value as Plan | undefined) ?? DEFAULT_PLAN;
 }
 
 /** Creates the account inside `trx` (the given plan, this period's allowance granted) unless it exists. */
@@ -86,7 +90,7 @@ function grantRow(id: string, workspaceId: string, kind: string, amount: number,
 export async function ensureAccount(db: Db, workspaceId: string): Promise<CreditAccount> {
   const row = await db.selectFrom('credit_accounts').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirst();
   if (row) return toAccount(row);
-  const plan = defaultPlanOf(db);
+  const plan = await defaultPlanOf(db);
   await db.transaction().execute((trx) => createAccountIn(trx, workspaceId, { plan }));
   return toAccount(await db.selectFrom('credit_accounts').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow());
 }
@@ -129,7 +133,6 @@ export type ChargeResult =
  * concurrent charges can never both spend the same credit.
  */
 export async function charge(db: Db, c: Charge): Promise<ChargeResult> {
-  const defaultPlan = defaultPlanOf(db);
   return db.transaction().execute(async (trx): Promise<ChargeResult> => {
     const inserted = await trx
       .insertInto('credit_ledger')
@@ -162,7 +165,8 @@ export async function charge(db: Db, c: Charge): Promise<ChargeResult> {
     const refuse = async (): Promise<ChargeResult> => {
       let row = await trx.selectFrom('credit_accounts').selectAll().where('workspace_id', '=', c.workspaceId).executeTakeFirst();
       if (!row) {
-        await createAccountIn(trx, c.workspaceId, { plan: defaultPlan });
+        // Only an account's first charge reads the default plan (the hot path reads nothing more).
+        await createAccountIn(trx, c.workspaceId, { plan: await defaultPlanOf(trx) });
         row = await trx.selectFrom('credit_accounts').selectAll().where('workspace_id', '=', c.workspaceId).executeTakeFirstOrThrow();
         await trx
           .updateTable('credit_ledger')

@@ -135,6 +135,8 @@ export interface Database {
   /** Every grant (+) and charge (−); test-mode usage is recorded with amount 0. `credits` is the list price. */
   /** Verdicts of send-journal recoveries (worker/src/credits/send-journal.ts), for the credits reconciliation. */
   credit_send_checks: { charge_id: string; verdict: string; checked_at: string };
+  /** Installation-wide settings both processes act on (`default_plan`). */
+  system_settings: { key: string; value: string; updated_at: string };
   credit_ledger: {
     id: string;
     workspace_id: string;

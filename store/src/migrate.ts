@@ -7,6 +7,7 @@ import * as webhooks from './migrations/0004-webhooks';
 import * as credits from './migrations/0005-credits';
 import * as creditRefunds from './migrations/0006-credit-refunds';
 import * as creditSendChecks from './migrations/0007-credit-send-checks';
+import * as systemSettings from './migrations/0008-system-settings';
 
 /** Migrations in order; add a file to migrations/ and list it here. Names never change once shipped. */
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0005-credits': credits,
   '0006-credit-refunds': creditRefunds,
   '0007-credit-send-checks': creditSendChecks,
+  '0008-system-settings': systemSettings,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

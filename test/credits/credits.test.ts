@@ -231,7 +231,7 @@ describe('the admin API', () => {
     expect(() => parseConfig({ SWITCHYARD_DEFAULT_PLAN: 'gold' })).toThrow(/SWITCHYARD_DEFAULT_PLAN/);
     const db = await testDb();
     expect(await ensureAccount(db, 'ws_default')).toMatchObject({ plan: 'builder', balance: PlanInfos.builder.monthlyCredits });
-    setDefaultPlan(db, parseConfig({ SWITCHYARD_DEFAULT_PLAN: 'free' }).SWITCHYARD_DEFAULT_PLAN);
+    await setDefaultPlan(db, parseConfig({ SWITCHYARD_DEFAULT_PLAN: 'free' }).SWITCHYARD_DEFAULT_PLAN);
     expect(await ensureAccount(db, 'ws_hosted')).toMatchObject({ plan: 'free', balance: 0 });
     await db.destroy();
   });

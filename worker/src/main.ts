@@ -20,9 +20,9 @@ async function main(): Promise<void> {
   const logger = pino({ level: config.LOG_LEVEL, name: 'worker' });
   Runtime.install({ logger: new DefaultLogger('WARN', (entry) => logger.warn({ sdk: entry.meta }, entry.message)) });
   const db = openDatabase(config.databaseUrl);
-  setDefaultPlan(db, config.SWITCHYARD_DEFAULT_PLAN);
   const secrets = new SecretStore(db, loadMasterKey(config, config.DATA_DIR));
   await migrateToLatest(db);
+  await setDefaultPlan(db, config.SWITCHYARD_DEFAULT_PLAN);
   // Settle the charges a killed worker left behind (refund those whose request never left) before charging anew.
   const journalDir = path.join(config.DATA_DIR, 'credits-journal');
   await recoverSendJournals({ dir: journalDir, db, logger });
