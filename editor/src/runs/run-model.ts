@@ -4,6 +4,7 @@
  */
 import type { NodeRunState } from '../api/types';
 import type { CanvasStatus } from '../graph/canvas-model';
+import { NodeKindLabels } from '../../../core/src/graph';
 
 export const FINISHED_RUN = ['completed', 'failed', 'cancelled'] as const;
 export const isFinished = (status: string) => (FINISHED_RUN as readonly string[]).includes(status);
@@ -63,13 +64,5 @@ export function attemptsLabel(attempts: number | undefined): string | null {
   return attempts && attempts > 1 ? `${attempts} attempts` : null;
 }
 
-export const KIND_LABEL: Record<string, string> = {
-  trigger: 'Trigger',
-  action: 'Action',
-  condition: 'Condition',
-  switch: 'Switch',
-  delay: 'Delay',
-  waitForWebhook: 'Wait for webhook',
-  forEach: 'For each',
-  end: 'End',
-};
+/** Node-kind labels, defined once in core. */
+export const KIND_LABEL: Record<string, string> = NodeKindLabels;

@@ -171,14 +171,7 @@ export function createGuardedHttpClient(options: GuardedHttpOptions = {}): HttpC
       throw new NonRetryableError(`"${req.url}" is not a valid URL`, { code: 'INVALID_URL' });
     }
 
-    const controller = new AbortController();
-    const timer = setTimeout(() => {
-      controller.abort(new RetryableError(`${req.url} did not answer within ${timeoutMs} ms`, { code: 'TIMEOUT' }));
-    }, timeoutMs);
-    const onCallerAbort = () => controller.abort(callerSignal?.reason);
-    if (callerSignal?.aborted) onCallerAbort();
-    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
-
+    const limit = deadline(req.url, timeoutMs, callerSignal);
     try {
       let method = (req.method ?? 'GET').toUpperCase();
       const headers: Record<string, string> = { ...req.headers };
@@ -186,21 +179,7 @@ export function createGuardedHttpClient(options: GuardedHttpOptions = {}): HttpC
       let body = req.body;
       for (let hop = 0; ; hop++) {
         checkTarget(guard, url);
-        const ticket = (await options.onRequest?.({ method, url: url.href })) ?? undefined;
-        const watch: Watch = { started: false, ticket };
-        // A refund that fails leaves the charge in place (the reconciliation shows it); the request's own error wins.
-        const refund = async () => void (await ticket?.notSent?.().catch(() => undefined));
-        if (controller.signal.aborted) {
-          await refund();
-          throw controller.signal.reason;
-        }
-        let res: Exchange;
-        try {
-          res = await exchange(agent, url, method, headers, body, maxBytes, controller.signal, watch);
-        } catch (err) {
-          if (!watch.started || neverSent(err)) await refund();
-          throw err;
-        }
+        const res = await meteredExchange(agent, options.onRequest, { url, method, headers, body, maxBytes, signal: limit.signal });
         const location = res.headers.location;
         if (req.followRedirects === false || !REDIRECT_STATUSES.has(res.status) || location === undefined) {
           return { ...res, url: url.href };
@@ -213,8 +192,7 @@ export function createGuardedHttpClient(options: GuardedHttpOptions = {}): HttpC
         ({ url, method, body } = followRedirect({ from: url, location, status: res.status, method, headers, body, sensitive }));
       }
     } finally {
-      clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onCallerAbort);
+      limit.done();
     }
   }
 
@@ -384,6 +362,49 @@ function followRedirect(o: {
     return { url, method: 'GET', body: undefined };
   }
   return { url, method: o.method, body: o.body };
+}
+
+/** A signal that aborts after `timeoutMs` (a retryable TIMEOUT) or when the caller's signal does; `done()` clears both. */
+function deadline(url: string, timeoutMs: number, callerSignal: AbortSignal | undefined): { signal: AbortSignal; done(): void } {
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    controller.abort(new RetryableError(`${url} did not answer within ${timeoutMs} ms`, { code: 'TIMEOUT' }));
+  }, timeoutMs);
+  const onCallerAbort = () => controller.abort(callerSignal?.reason);
+  if (callerSignal?.aborted) onCallerAbort();
+  callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+  return {
+    signal: controller.signal,
+    done() {
+      clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onCallerAbort);
+    },
+  };
+}
+
+/**
+ * One hop, metered: the `onRequest` hook charges it before it is sent, and a request that never left (aborted before
+ * it started, or refused before undici wrote a byte) is refunded.
+ */
+async function meteredExchange(
+  agent: Agent,
+  onRequest: GuardedHttpOptions['onRequest'],
+  o: { url: URL; method: string; headers: Record<string, string>; body: HttpRequest['body']; maxBytes: number; signal: AbortSignal },
+): Promise<Exchange> {
+  const ticket = (await onRequest?.({ method: o.method, url: o.url.href })) ?? undefined;
+  const watch: Watch = { started: false, ticket };
+  // A refund that fails leaves the charge in place (the reconciliation shows it); the request's own error wins.
+  const refund = async () => void (await ticket?.notSent?.().catch(() => undefined));
+  if (o.signal.aborted) {
+    await refund();
+    throw o.signal.reason;
+  }
+  try {
+    return await exchange(agent, o.url, o.method, o.headers, o.body, o.maxBytes, o.signal, watch);
+  } catch (err) {
+    if (!watch.started || neverSent(err)) await refund();
+    throw err;
+  }
 }
 
 /** One request's ticket, and whether undici started writing it. */
