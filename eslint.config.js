@@ -5,9 +5,17 @@ import tseslint from 'typescript-eslint';
  * imports server or worker from elsewhere. Each folder lists the top-level folders it may not reach; tests, which sit
  * at the top of the pyramid, may reach anything.
  */
-const layer = (forbidden, why) => forbidden.map((folder) => ({ group: [`**/${folder}/**`, `**/${folder}`], message: why }));
 const topFolders = { core: 'core/src', store: 'store/src', catalog: 'catalog', worker: 'worker/src', server: 'server/src', editor: 'editor/src' };
-const forbid = (...names) => names.map((n) => topFolders[n]);
+// Patterns are gitignore-style, where a leading # starts a comment: an alias is written \\#core/….
+const layer = (forbidden, why) =>
+  forbidden.map((name) => ({ group: [`**/${topFolders[name]}/**`, `**/${topFolders[name]}`, `\\#${name}`, `\\#${name}/**`], message: why }));
+const forbid = (...names) => names;
+/** Another top folder is reached through its package.json alias (#core/flow), never by climbing out with ../../
+ * (the editor has no alias: nothing but its own bench harness imports it). */
+const noClimbing = Object.values(topFolders).filter((dir) => dir !== 'editor/src').map((dir) => ({
+  group: [`../**/${dir}/**`, `../**/${dir}`],
+  message: `Import another top folder through its alias (#core/…, #store/…, #catalog, #worker/…, #server/…; package.json "imports"), not a relative path.`,
+}));
 const layers = [
   { files: ['core/**/*.ts'], patterns: layer(forbid('store', 'catalog', 'worker', 'server', 'editor'), 'core/ imports nothing outside core/.') },
   { files: ['store/**/*.ts'], patterns: layer(forbid('catalog', 'worker', 'server', 'editor'), 'store/ imports only core/.') },
@@ -36,10 +44,14 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    files: ['**/*.{ts,tsx}'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: noClimbing }] },
+  },
   ...layers.map(({ files, patterns }) => ({
     files,
     ignores: testFiles,
-    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] },
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [...patterns, ...noClimbing] }] },
   })),
   {
     // Small parts: a function this long is a module or a class waiting to be named (STYLE.md §13).
@@ -74,13 +86,13 @@ export default tseslint.config(
               allowTypeImports: true,
             },
             {
-              group: ['**/activities/*', '**/store/**', '**/catalog/**', '**/server/**', '**/http/*'],
+              group: ['**/activities/*', '**/store/**', '**/catalog/**', '**/server/**', '**/http/*', '\\#store/**', '\\#catalog', '\\#catalog/**', '\\#server/**', '\\#worker/**'],
               message: 'Import activities, catalog and store code as types only (`import type`).',
               allowTypeImports: true,
             },
-            { group: ['**/core/src/config'], message: 'Config reads the environment: not in workflow code.' },
+            { group: ['**/core/src/config', '\\#core/config'], message: 'Config reads the environment: not in workflow code.' },
             {
-              group: ['zod', '**/core/src/flow', '**/core/src/catalog-sdk'],
+              group: ['zod', '**/core/src/flow', '**/core/src/catalog-sdk', '\\#core/flow', '\\#core/catalog-sdk'],
               message: 'Modules a workflow imports are evaluated on every run: import zod-based schemas as types only (use core/src/graph).',
               allowTypeImports: true,
             },

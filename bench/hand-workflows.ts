@@ -9,7 +9,7 @@
  * hand-written workflow costs; bench/workflows.ts bundles it together with runFlow.
  */
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type { ActionActivityInput, ActionActivityResult } from '../core/src/run';
+import type { ActionActivityInput, ActionActivityResult } from '#core/run';
 
 const NOOP_ACTION = 'bench.noop@1';
 

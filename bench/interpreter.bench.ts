@@ -16,7 +16,7 @@
  * and of CPU ms per run (this process: client + workers + sandbox; and the dev server, from /proc).
  */
 import crypto from 'node:crypto';
-import { ephemeralSecretStore } from '../store/src/secrets';
+import { ephemeralSecretStore } from '#store/secrets';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -26,12 +26,12 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, bundleWorkflowCode } from '@temporalio/worker';
 import pino from 'pino';
-import { FlowDocument, toSnapshot } from '../core/src/flow';
-import type { ActionActivityInput, ActionActivityResult, RunFlowInput } from '../core/src/run';
+import { FlowDocument, toSnapshot } from '#core/flow';
+import type { ActionActivityInput, ActionActivityResult, RunFlowInput } from '#core/run';
 import { startDevServer } from '../scripts/lib/temporal-dev-server';
-import { openDatabase } from '../store/src/database';
-import { migrateToLatest } from '../store/src/migrate';
-import { createSwitchyardWorker } from '../worker/src/worker';
+import { openDatabase } from '#store/database';
+import { migrateToLatest } from '#store/migrate';
+import { createSwitchyardWorker } from '#worker/worker';
 
 const NOOP_ACTION = 'bench.noop@1';
 const SHARED_WORKFLOWS = fileURLToPath(new URL('./workflows.ts', import.meta.url));

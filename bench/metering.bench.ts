@@ -21,16 +21,16 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { z } from 'zod';
-import { defineAction, defineIntegration } from '../core/src/catalog-sdk';
-import { FlowDocument, toSnapshot } from '../core/src/flow';
-import type { RunFlowInput } from '../core/src/run';
+import { defineAction, defineIntegration } from '#core/catalog-sdk';
+import { FlowDocument, toSnapshot } from '#core/flow';
+import type { RunFlowInput } from '#core/run';
 import { startDevServer } from '../scripts/lib/temporal-dev-server';
-import { openAccount } from '../store/src/credits.repository';
-import { openDatabase } from '../store/src/database';
-import { migrateToLatest } from '../store/src/migrate';
-import { ephemeralSecretStore } from '../store/src/secrets';
-import { createSwitchyardWorker, WORKFLOWS_PATH } from '../worker/src/worker';
-import { SendJournal } from '../worker/src/credits/send-journal';
+import { openAccount } from '#store/credits.repository';
+import { openDatabase } from '#store/database';
+import { migrateToLatest } from '#store/migrate';
+import { ephemeralSecretStore } from '#store/secrets';
+import { createSwitchyardWorker, WORKFLOWS_PATH } from '#worker/worker';
+import { SendJournal } from '#worker/credits/send-journal';
 
 const { values: args } = parseArgs({
   options: {

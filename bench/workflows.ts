@@ -5,4 +5,4 @@
  * importing the interpreter's modules; bench/hand-workflows.ts bundled alone does not.
  */
 export { single1, linear10, fanout10 } from './hand-workflows';
-export { runFlow } from '../worker/src/workflows/run-flow.workflow';
+export { runFlow } from '#worker/workflows/run-flow.workflow';

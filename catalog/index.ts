@@ -1,4 +1,4 @@
-import { catalogIndex, type IntegrationDefinition } from '../core/src/catalog-sdk';
+import { catalogIndex, type IntegrationDefinition } from '#core/catalog-sdk';
 import data from './data';
 import email from './email';
 import github from './github';

@@ -6,10 +6,10 @@
  */
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { integrations } from '../catalog';
-import { parseConfig } from '../core/src/config';
-import { openDatabase } from '../store/src/database';
-import { pendingMigrations } from '../store/src/migrate';
+import { integrations } from '#catalog';
+import { parseConfig } from '#core/config';
+import { openDatabase } from '#store/database';
+import { pendingMigrations } from '#store/migrate';
 import { formatReport, reconcileCredits } from './lib/credits-reconcile';
 
 async function main(): Promise<void> {

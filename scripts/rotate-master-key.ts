@@ -6,11 +6,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseConfig } from '../core/src/config';
-import { generateMasterKeyText, loadMasterKey, parseMasterKey } from '../store/src/crypto';
-import { openDatabase } from '../store/src/database';
-import { migrateToLatest } from '../store/src/migrate';
-import { rotateMasterKey, SecretStore } from '../store/src/secrets';
+import { parseConfig } from '#core/config';
+import { generateMasterKeyText, loadMasterKey, parseMasterKey } from '#store/crypto';
+import { openDatabase } from '#store/database';
+import { migrateToLatest } from '#store/migrate';
+import { rotateMasterKey, SecretStore } from '#store/secrets';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);

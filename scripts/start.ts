@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, parseConfig } from '../core/src/config';
+import { ConfigError, parseConfig } from '#core/config';
 import { startDevServer, type DevServer } from './lib/temporal-dev-server';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startDevServer } from '../scripts/lib/temporal-dev-server';
-import { WORKFLOWS_PATH } from '../worker/src/worker';
+import { WORKFLOWS_PATH } from '#worker/worker';
 import { freePort } from './helpers/ports';
 
 declare module 'vitest' {

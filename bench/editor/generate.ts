@@ -1,5 +1,5 @@
-import type { ActionInfo } from '../../core/src/catalog-sdk';
-import type { FlowDocument, FlowNode } from '../../core/src/flow';
+import type { ActionInfo } from '#core/catalog-sdk';
+import type { FlowDocument, FlowNode } from '#core/flow';
 
 /** The one action the generated flows use, described the way the API describes it (enough for the canvas and validation). */
 export const BENCH_ACTIONS: ActionInfo[] = [

@@ -1,4 +1,4 @@
-import { defineIntegration } from '../../core/src/catalog-sdk';
+import { defineIntegration } from '#core/catalog-sdk';
 import { transform } from './actions/transform.action';
 
 export default defineIntegration({

@@ -2,9 +2,9 @@ import dns from 'node:dns';
 import net from 'node:net';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
-import type { ActionContext } from '../../core/src/catalog-sdk';
-import { NonRetryableError, RetryableError } from '../../core/src/errors';
-import { classifyAddress } from '../../core/src/net/address-guard';
+import type { ActionContext } from '#core/catalog-sdk';
+import { NonRetryableError, RetryableError } from '#core/errors';
+import { classifyAddress } from '#core/net/address-guard';
 
 /** The setup variable holding the SMTP server and its login, e.g. `smtps://user:pass@smtp.example.com:465`. */
 export const SMTP_URL = 'SMTP_URL';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Octokit } from '@octokit/rest';
-import type { ActionContext } from '../../core/src/catalog-sdk';
-import { NonRetryableError, RetryableError } from '../../core/src/errors';
-import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../core/src/http-errors';
+import type { ActionContext } from '#core/catalog-sdk';
+import { NonRetryableError, RetryableError } from '#core/errors';
+import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '#core/http-errors';
 
 export const GITHUB_API_URL = 'https://api.github.com';
 export const GITHUB_TOKEN = 'GITHUB_TOKEN';

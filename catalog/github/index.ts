@@ -1,4 +1,4 @@
-import { defineIntegration } from '../../core/src/catalog-sdk';
+import { defineIntegration } from '#core/catalog-sdk';
 import { addComment } from './actions/add-comment.action';
 import { createIssue } from './actions/create-issue.action';
 import { callGitHub, GITHUB_TOKEN, githubClient } from './client';

@@ -1,4 +1,4 @@
-import type { WebhookSource } from '../../core/src/webhooks';
+import type { WebhookSource } from '#core/webhooks';
 import {
   hexBytes,
   hmacSha256,

@@ -1,4 +1,4 @@
-import { defineIntegration } from '../../core/src/catalog-sdk';
+import { defineIntegration } from '#core/catalog-sdk';
 import { request } from './actions/request.action';
 
 export default defineIntegration({

@@ -1,10 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NonRetryableError } from '../../core/src/errors';
-import { MAX_JSON_DEPTH } from '../../core/src/json-depth';
+import { NonRetryableError } from '#core/errors';
+import { MAX_JSON_DEPTH } from '#core/json-depth';
 import { testActionContext } from '../../test/helpers/action-context';
-import { createGuardedHttpClient } from '../../worker/src/http/guarded-http';
+import { createGuardedHttpClient } from '#worker/http/guarded-http';
 import { HttpRequestInput, HttpRequestOutput, request } from './actions/request.action';
 
 /** A server that answers `/nested/<n>` with JSON nested n deep. */

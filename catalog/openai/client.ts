@@ -1,7 +1,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError, OpenAIError } from 'openai';
-import type { ActionContext } from '../../core/src/catalog-sdk';
-import { NonRetryableError, RetryableError } from '../../core/src/errors';
-import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../core/src/http-errors';
+import type { ActionContext } from '#core/catalog-sdk';
+import { NonRetryableError, RetryableError } from '#core/errors';
+import { MAX_RETRY_AFTER_MS, parseRetryAfter } from '#core/http-errors';
 
 /** The only module that talks to OpenAI (or an OpenAI-compatible server). */
 

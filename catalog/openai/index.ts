@@ -1,4 +1,4 @@
-import { defineIntegration } from '../../core/src/catalog-sdk';
+import { defineIntegration } from '#core/catalog-sdk';
 import { chatCompletion } from './actions/chat-completion.action';
 import { OPENAI_API_KEY, OPENAI_BASE_URL, openaiClient, toActionError } from './client';
 

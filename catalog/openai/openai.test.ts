@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RetryPolicy, RunMode } from '../../core/src/catalog-sdk';
-import { NonRetryableError, RetryableError } from '../../core/src/errors';
-import type { RunState } from '../../core/src/run';
-import type { Db } from '../../store/src/database';
+import type { RetryPolicy, RunMode } from '#core/catalog-sdk';
+import { NonRetryableError, RetryableError } from '#core/errors';
+import type { RunState } from '#core/run';
+import type { Db } from '#store/database';
 import { expectRunError, type FlowRunner, runNodes, startFlowRunner, testConnection as runTestConnection } from '../../test/helpers/flows';
 import { startTestWorker, testDb } from '../../test/helpers/temporal';
 import { createWorkspaces } from '../../test/helpers/workspaces';

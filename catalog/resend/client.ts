@@ -1,7 +1,7 @@
 import { Resend, type ErrorResponse, type Response as ResendResponse } from 'resend';
-import type { ActionContext } from '../../core/src/catalog-sdk';
-import { NonRetryableError, RetryableError } from '../../core/src/errors';
-import { excerpt, parseRetryAfter } from '../../core/src/http-errors';
+import type { ActionContext } from '#core/catalog-sdk';
+import { NonRetryableError, RetryableError } from '#core/errors';
+import { excerpt, parseRetryAfter } from '#core/http-errors';
 
 export const RESEND_API_KEY = 'RESEND_API_KEY';
 const DEFAULT_BASE_URL = 'https://api.resend.com';

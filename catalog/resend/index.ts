@@ -1,4 +1,4 @@
-import { defineIntegration } from '../../core/src/catalog-sdk';
+import { defineIntegration } from '#core/catalog-sdk';
 import { sendEmail } from './actions/send-email.action';
 import { RESEND_API_KEY, resendClient, resendError } from './client';
 

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunMode } from '../../core/src/catalog-sdk';
-import type { Db } from '../../store/src/database';
+import type { RunMode } from '#core/catalog-sdk';
+import type { Db } from '#store/database';
 import { expectRunError, type FlowRunner, runNodesWithId, startFlowRunner, testConnection as runTestConnection } from '../../test/helpers/flows';
 import { startTestWorker, testDb } from '../../test/helpers/temporal';
 import { createWorkspaces } from '../../test/helpers/workspaces';

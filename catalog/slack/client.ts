@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode, LogLevel, WebClient, type Logger } from '@slack/web-api';
-import type { ActionContext } from '../../core/src/catalog-sdk';
-import { NonRetryableError, RetryableError } from '../../core/src/errors';
-import { excerpt, MAX_RETRY_AFTER_MS, parseRetryAfter } from '../../core/src/http-errors';
+import type { ActionContext } from '#core/catalog-sdk';
+import { NonRetryableError, RetryableError } from '#core/errors';
+import { excerpt, MAX_RETRY_AFTER_MS, parseRetryAfter } from '#core/http-errors';
 
 /** Slack's Web API base URL; `ctx.endpoint` replaces it (Slack-compatible servers, local peers in tests). */
 export const SLACK_API_URL = 'https://slack.com/api/';

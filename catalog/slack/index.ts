@@ -1,4 +1,4 @@
-import { defineIntegration } from '../../core/src/catalog-sdk';
+import { defineIntegration } from '#core/catalog-sdk';
 import { postMessage } from './actions/post-message.action';
 import { updateMessage } from './actions/update-message.action';
 import { callSlack, SLACK_TOKEN, slackClient } from './client';

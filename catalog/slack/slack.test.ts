@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NonRetryableError } from '../../core/src/errors';
-import type { Db } from '../../store/src/database';
+import { NonRetryableError } from '#core/errors';
+import type { Db } from '#store/database';
 import { testActionContext } from '../../test/helpers/action-context';
 import { actionNode, integrationFlows, startFlowRunner, type FlowRunner } from '../../test/helpers/flows';
 import { testDb } from '../../test/helpers/temporal';
 import { createWorkspaces } from '../../test/helpers/workspaces';
 import { startSlackPeer } from '../../test/peers/slack-peer';
-import { createGuardedHttpClient } from '../../worker/src/http/guarded-http';
+import { createGuardedHttpClient } from '#worker/http/guarded-http';
 import slack from '.';
 import { postMessage } from './actions/post-message.action';
 

@@ -1,4 +1,4 @@
-import type { VerifiedDelivery, WebhookRequest, WebhookSource } from '../../core/src/webhooks';
+import type { VerifiedDelivery, WebhookRequest, WebhookSource } from '#core/webhooks';
 import {
   checkTimestamp,
   FORM_MEDIA_TYPE,

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import Stripe from 'stripe';
-import type { ActionContext } from '../../core/src/catalog-sdk';
-import { NonRetryableError, RetryableError } from '../../core/src/errors';
-import { parseRetryAfter } from '../../core/src/http-errors';
+import type { ActionContext } from '#core/catalog-sdk';
+import { NonRetryableError, RetryableError } from '#core/errors';
+import { parseRetryAfter } from '#core/http-errors';
 
 /** The setup variable holding the secret (or restricted) API key. */
 export const STRIPE_SECRET_KEY = 'STRIPE_SECRET_KEY';

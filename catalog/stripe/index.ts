@@ -1,4 +1,4 @@
-import { defineIntegration } from '../../core/src/catalog-sdk';
+import { defineIntegration } from '#core/catalog-sdk';
 import { createCheckoutSession } from './actions/create-checkout-session.action';
 import { createCustomer } from './actions/create-customer.action';
 import { createPaymentLink } from './actions/create-payment-link.action';

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { DEFAULT_TIMESTAMP_TOLERANCE_S, type WebhookRequest, type WebhookSource } from '../../core/src/webhooks';
+import { DEFAULT_TIMESTAMP_TOLERANCE_S, type WebhookRequest, type WebhookSource } from '#core/webhooks';
 import {
   checkTimestamp,
   invalidBody,

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import twilio from 'twilio';
 import type RequestClient from 'twilio/lib/base/RequestClient';
 import type TwilioResponse from 'twilio/lib/http/response';
-import type { ActionContext } from '../../core/src/catalog-sdk';
-import { NonRetryableError, RetryableError } from '../../core/src/errors';
-import { parseRetryAfter } from '../../core/src/http-errors';
+import type { ActionContext } from '#core/catalog-sdk';
+import { NonRetryableError, RetryableError } from '#core/errors';
+import { parseRetryAfter } from '#core/http-errors';
 
 export const TWILIO_ACCOUNT_SID = 'TWILIO_ACCOUNT_SID';
 export const TWILIO_AUTH_TOKEN = 'TWILIO_AUTH_TOKEN';

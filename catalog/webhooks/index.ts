@@ -1,4 +1,4 @@
-import { defineIntegration } from '../../core/src/catalog-sdk';
+import { defineIntegration } from '#core/catalog-sdk';
 import { hmacWebhook } from './hmac';
 import { standardWebhook } from './standard';
 

@@ -1,5 +1,5 @@
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { WebhookRejected, type WebhookRequest, type WebhookSource } from '../../core/src/webhooks';
+import { WebhookRejected, type WebhookRequest, type WebhookSource } from '#core/webhooks';
 import {
   checkTimestamp,
   invalidSignature,

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { verify as octokitVerify } from '@octokit/webhooks-methods';
 import Stripe from 'stripe';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { WebhookRejected, type VerifiedDelivery, type WebhookRequest, type WebhookSource } from '../../core/src/webhooks';
+import { WebhookRejected, type VerifiedDelivery, type WebhookRequest, type WebhookSource } from '#core/webhooks';
 import {
   githubIssueEvent,
   signDelivery,

@@ -6,8 +6,8 @@
  * The catalog's other integrations import this one module (and nothing else) from `catalog/webhooks`.
  */
 import crypto from 'node:crypto';
-import { parseBoundedJson } from '../../core/src/json-depth';
-import { DEFAULT_TIMESTAMP_TOLERANCE_S, WebhookRejected, type WebhookRequest } from '../../core/src/webhooks';
+import { parseBoundedJson } from '#core/json-depth';
+import { DEFAULT_TIMESTAMP_TOLERANCE_S, WebhookRejected, type WebhookRequest } from '#core/webhooks';
 
 export const JSON_MEDIA_TYPE = 'application/json';
 export const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';

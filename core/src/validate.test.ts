@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalog } from '../../catalog/index';
+import { catalog } from '#catalog';
 import { FlowDocument, type FlowEdge } from './flow';
 import { outputSchemaOf, ProblemCodes, validateFlow, type FlowProblem } from './validate';
 

@@ -1,10 +1,10 @@
 import type { Client } from '@temporalio/client';
 // A CommonJS package: Node's ESM loader sees only its default export (a named import fails at run time under tsx).
 import proto from '@temporalio/proto';
-import { actionPricing, actionRef, type IntegrationDefinition } from '../../core/src/catalog-sdk';
-import { chargedWorkflows, chargesOf, neverSentChargesOf, sendChecksOf } from '../../store/src/credits.repository';
-import type { Db } from '../../store/src/database';
-import { RUN_FLOW_WORKFLOW } from '../../core/src/names';
+import { actionPricing, actionRef, type IntegrationDefinition } from '#core/catalog-sdk';
+import { chargedWorkflows, chargesOf, neverSentChargesOf, sendChecksOf } from '#store/credits.repository';
+import type { Db } from '#store/database';
+import { RUN_FLOW_WORKFLOW } from '#core/names';
 
 const EventType = proto.temporal.api.enums.v1.EventType;
 

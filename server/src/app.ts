@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { AppError } from '../../core/src/errors';
+import { AppError } from '#core/errors';
 import type { ServerDeps } from './deps';
 import { apiKeyAuthenticator, requireAdmin } from './http/auth';
 import { authFailureGuard, DEFAULT_AUTH_FAILURE_LIMITS } from './http/auth-limits';

@@ -1,5 +1,5 @@
-import type { Db } from '../../store/src/database';
-import { createWorkspace, firstWorkspace, insertApiKey } from '../../store/src/workspaces.repository';
+import type { Db } from '#store/database';
+import { createWorkspace, firstWorkspace, insertApiKey } from '#store/workspaces.repository';
 import { generateApiKey } from './http/auth';
 
 /**

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { ActionInfo, CatalogIndex, IntegrationDefinition } from '../../core/src/catalog-sdk';
-import type { SecretStore } from '../../store/src/secrets';
-import type { Db } from '../../store/src/database';
+import type { ActionInfo, CatalogIndex, IntegrationDefinition } from '#core/catalog-sdk';
+import type { SecretStore } from '#store/secrets';
+import type { Db } from '#store/database';
 import type { AuthFailureLimits } from './http/auth-limits';
 import type { TemporalAccess } from './temporal';
 

@@ -1,19 +1,19 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { catalog, integrations } from '../../catalog';
-import { ConfigError, parseConfig } from '../../core/src/config';
-import { setDefaultPlan } from '../../store/src/credits.repository';
-import { openDatabase } from '../../store/src/database';
-import { loadMasterKey } from '../../store/src/crypto';
-import { migrateToLatest } from '../../store/src/migrate';
-import { SecretStore } from '../../store/src/secrets';
+import { catalog, integrations } from '#catalog';
+import { ConfigError, parseConfig } from '#core/config';
+import { setDefaultPlan } from '#store/credits.repository';
+import { openDatabase } from '#store/database';
+import { loadMasterKey } from '#store/crypto';
+import { migrateToLatest } from '#store/migrate';
+import { SecretStore } from '#store/secrets';
 import { createApp } from './app';
 import { ensureWorkspace } from './bootstrap';
 import { startStoppedRunSweep } from './services/runs.service';
 import { startWebhookRetention } from './services/webhooks.service';
 import { connectTemporal } from './temporal';
-import { durationMs } from '../../core/src/graph';
+import { durationMs } from '#core/graph';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);

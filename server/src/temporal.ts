@@ -1,5 +1,5 @@
 import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
-import { AppError } from '../../core/src/errors';
+import { AppError } from '#core/errors';
 
 export interface TemporalAccess {
   client: Client;

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
-import { creditPeriod, DEFAULT_PLAN, PlanInfos, type Plan } from '../../core/src/credits';
+import { creditPeriod, DEFAULT_PLAN, PlanInfos, type Plan } from '#core/credits';
 import type { Database, Db } from './database';
 import { nowIso } from './database';
 

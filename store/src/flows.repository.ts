@@ -1,4 +1,4 @@
-import type { FlowSnapshot } from '../../core/src/flow';
+import type { FlowSnapshot } from '#core/flow';
 import type { Db } from './database';
 import { nowIso } from './database';
 import { newId } from './ids';

@@ -1,4 +1,4 @@
-import type { NodeError, RunState, RunStatus, TriggerPayload } from '../../core/src/run';
+import type { NodeError, RunState, RunStatus, TriggerPayload } from '#core/run';
 import { sql } from 'kysely';
 import type { Db } from './database';
 import { nowIso } from './database';

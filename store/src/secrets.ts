@@ -1,4 +1,4 @@
-import type { RunMode } from '../../core/src/catalog-sdk';
+import type { RunMode } from '#core/catalog-sdk';
 import { decrypt, DecryptionError, encrypt, masterKeyFrom, type MasterKey } from './crypto';
 import crypto from 'node:crypto';
 import type { Db } from './database';

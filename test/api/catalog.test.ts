@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { integrations } from '../../catalog';
-import { defineAction, defineIntegration } from '../../core/src/catalog-sdk';
-import { errorForStatus } from '../../core/src/http-errors';
+import { integrations } from '#catalog';
+import { defineAction, defineIntegration } from '#core/catalog-sdk';
+import { errorForStatus } from '#core/http-errors';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { startHttpPeer } from '../helpers/http-peer';
 import { pollUntil } from '../helpers/processes';

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH } from '../../core/src/json-depth';
+import { MAX_JSON_DEPTH } from '#core/json-depth';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { rawRequest, type RawResponse } from '../helpers/raw-http';
 import { slackSignature } from '../helpers/webhook-signing';

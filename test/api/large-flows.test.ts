@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunStatePage } from '../../core/src/run';
-import { recordStoppedRuns } from '../../server/src/services/runs.service';
-import { claimRun, markRunStarted } from '../../store/src/runs.repository';
+import type { RunStatePage } from '#core/run';
+import { recordStoppedRuns } from '#server/services/runs.service';
+import { claimRun, markRunStarted } from '#store/runs.repository';
 import { startTestApi, type ApiBody, type TestApi } from '../helpers/api';
 import { startTestWorker } from '../helpers/temporal';
 

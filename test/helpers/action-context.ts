@@ -1,4 +1,4 @@
-import type { ActionContext, HttpClient } from '../../core/src/catalog-sdk';
+import type { ActionContext, HttpClient } from '#core/catalog-sdk';
 
 /**
  * A context for calling an action's `run` directly, outside a workflow: live mode, a silent log, fixed ids,

@@ -2,17 +2,17 @@ import crypto from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inject } from 'vitest';
-import { catalog, integrations } from '../../catalog';
-import { catalogIndex, type IntegrationDefinition, type RunMode } from '../../core/src/catalog-sdk';
-import { createApp } from '../../server/src/app';
-import { ensureWorkspace } from '../../server/src/bootstrap';
-import { setBackendFunctions } from '../../store/src/settings.repository';
-import { generateApiKey } from '../../server/src/http/auth';
-import type { AuthFailureLimits } from '../../server/src/http/auth-limits';
-import { connectTemporal, type TemporalAccess } from '../../server/src/temporal';
-import type { Db } from '../../store/src/database';
-import { SecretStore } from '../../store/src/secrets';
-import { createWorkspace, insertApiKey } from '../../store/src/workspaces.repository';
+import { catalog, integrations } from '#catalog';
+import { catalogIndex, type IntegrationDefinition, type RunMode } from '#core/catalog-sdk';
+import { createApp } from '#server/app';
+import { ensureWorkspace } from '#server/bootstrap';
+import { setBackendFunctions } from '#store/settings.repository';
+import { generateApiKey } from '#server/http/auth';
+import type { AuthFailureLimits } from '#server/http/auth-limits';
+import { connectTemporal, type TemporalAccess } from '#server/temporal';
+import type { Db } from '#store/database';
+import { SecretStore } from '#store/secrets';
+import { createWorkspace, insertApiKey } from '#store/workspaces.repository';
 import { silentLogger, testDb, testMasterKey } from './temporal';
 
 /** A parsed JSON response body (tests read into it freely). */

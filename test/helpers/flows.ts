@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { expect } from 'vitest';
-import type { RunMode } from '../../core/src/catalog-sdk';
-import { FlowDocument, toSnapshot } from '../../core/src/flow';
-import type { NodeError, RunFlowInput, RunState, TestConnectionInput, TestConnectionResult } from '../../core/src/run';
+import type { RunMode } from '#core/catalog-sdk';
+import { FlowDocument, toSnapshot } from '#core/flow';
+import type { NodeError, RunFlowInput, RunState, TestConnectionInput, TestConnectionResult } from '#core/run';
 import { startTestWorker, temporalClient } from './temporal';
 
 /** How a test run runs: its mode and workspace, and the flow id and trigger data it reports. */

@@ -4,7 +4,7 @@
  * padded, re-encoded, duplicated, wrapped in other schemes, replaced by junk of every shape). A verifier must
  * refuse every case with a 4xx and never throw anything else.
  */
-import type { WebhookSourceId } from '../../core/src/webhooks';
+import type { WebhookSourceId } from '#core/webhooks';
 import type { SignedDelivery } from './webhook-signing';
 
 export interface MalformedCase {

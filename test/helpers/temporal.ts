@@ -3,13 +3,13 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { inject } from 'vitest';
-import { integrations as catalogIntegrations } from '../../catalog';
-import type { IntegrationDefinition } from '../../core/src/catalog-sdk';
-import { masterKeyFrom } from '../../store/src/crypto';
-import { openDatabase, type Db } from '../../store/src/database';
-import { SecretStore } from '../../store/src/secrets';
-import { migrateToLatest } from '../../store/src/migrate';
-import { createSwitchyardWorker } from '../../worker/src/worker';
+import { integrations as catalogIntegrations } from '#catalog';
+import type { IntegrationDefinition } from '#core/catalog-sdk';
+import { masterKeyFrom } from '#store/crypto';
+import { openDatabase, type Db } from '#store/database';
+import { SecretStore } from '#store/secrets';
+import { migrateToLatest } from '#store/migrate';
+import { createSwitchyardWorker } from '#worker/worker';
 
 export const silentLogger = pino({ level: 'silent' });
 

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import { sign as githubSign } from '@octokit/webhooks-methods';
 import { Webhook } from 'standardwebhooks';
 import Stripe from 'stripe';
-import type { WebhookSourceId } from '../../core/src/webhooks';
+import type { WebhookSourceId } from '#core/webhooks';
 
 export interface SignOptions {
   secret: string;

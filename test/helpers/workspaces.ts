@@ -1,6 +1,6 @@
-import type { Db } from '../../store/src/database';
-import { SecretStore } from '../../store/src/secrets';
-import { createWorkspace } from '../../store/src/workspaces.repository';
+import type { Db } from '#store/database';
+import { SecretStore } from '#store/secrets';
+import { createWorkspace } from '#store/workspaces.repository';
 import { testMasterKey } from './temporal';
 
 /** A secret's live and test values, as SecretStore.put takes them. */

@@ -2,8 +2,8 @@ import { createRequire } from 'node:module';
 import type { History } from '@temporalio/common/lib/proto-utils';
 import proto from '@temporalio/proto';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
-import { FlowDocument, toSnapshot } from '../../core/src/flow';
-import type { NodeDecision, RunFlowInput } from '../../core/src/run';
+import { FlowDocument, toSnapshot } from '#core/flow';
+import type { NodeDecision, RunFlowInput } from '#core/run';
 
 /**
  * The golden flows whose recorded histories test/replay/replay.test.ts replays against the current

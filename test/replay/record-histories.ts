@@ -8,19 +8,19 @@
  * Existing files are overwritten: re-record only flows that are new; keep old histories (see README.md).
  */
 import fs from 'node:fs';
-import { ephemeralSecretStore } from '../../store/src/secrets';
+import { ephemeralSecretStore } from '#store/secrets';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
-import { integrations } from '../../catalog';
-import { RunQueries, RunSignals, RunUpdates, type RunState } from '../../core/src/run';
-import { addCredits, openAccount } from '../../store/src/credits.repository';
+import { integrations } from '#catalog';
+import { RunQueries, RunSignals, RunUpdates, type RunState } from '#core/run';
+import { addCredits, openAccount } from '#store/credits.repository';
 import { startDevServer } from '../../scripts/lib/temporal-dev-server';
-import { openDatabase } from '../../store/src/database';
-import { migrateToLatest } from '../../store/src/migrate';
-import { createSwitchyardWorker } from '../../worker/src/worker';
+import { openDatabase } from '#store/database';
+import { migrateToLatest } from '#store/migrate';
+import { createSwitchyardWorker } from '#worker/worker';
 import { startHttpPeer } from '../helpers/http-peer';
 import { freePort } from '../helpers/ports';
 import { goldenFlows, goldenInput, historyToJSONText, PEER_PATHS } from './golden-flows';

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { WORKFLOWS_PATH } from '../../worker/src/worker';
+import { WORKFLOWS_PATH } from '#worker/worker';
 import { goldenFlows, historyFromJSONValue } from './golden-flows';
 
 /**

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { durationMs } from '../../core/src/graph';
+import { durationMs } from '#core/graph';
 import { startTestApi, type ApiBody, type ApiResponse, type TestApi } from '../helpers/api';
 import { startHttpPeer, type Hit, type Route } from '../helpers/http-peer';
 import { pollUntil } from '../helpers/processes';

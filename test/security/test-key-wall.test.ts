@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunMode } from '../../core/src/catalog-sdk';
-import { SecretStore } from '../../store/src/secrets';
+import type { RunMode } from '#core/catalog-sdk';
+import { SecretStore } from '#store/secrets';
 import { startTestApi, type ApiBody, type ApiResponse, type TestApi } from '../helpers/api';
 import { startHttpPeer } from '../helpers/http-peer';
 import { startTestWorker, testMasterKey } from '../helpers/temporal';

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebhookSourceId } from '../../core/src/webhooks';
+import type { WebhookSourceId } from '#core/webhooks';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { malformedCorpus } from '../helpers/malformed-signatures';
 import { rawRequest } from '../helpers/raw-http';

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebhookSourceId } from '../../core/src/webhooks';
+import type { WebhookSourceId } from '#core/webhooks';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { startTestWorker } from '../helpers/temporal';
 import { githubIssueEvent, signDelivery, slackEvent, standardEvent, stripeEvent, webhookSecret, type SignedDelivery } from '../helpers/webhook-signing';

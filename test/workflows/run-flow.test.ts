@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunState } from '../../core/src/run';
-import type { Db } from '../../store/src/database';
+import type { RunState } from '#core/run';
+import type { Db } from '#store/database';
 import { flowInput, newWorkflowId, runFlow, startFlowRunner, type FlowRunner } from '../helpers/flows';
 import { startHttpPeer } from '../helpers/http-peer';
 import { testDb } from '../helpers/temporal';

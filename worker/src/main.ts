@@ -2,18 +2,18 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
-import { integrations } from '../../catalog';
-import { ConfigError, parseConfig } from '../../core/src/config';
-import { setDefaultPlan } from '../../store/src/credits.repository';
-import { openDatabase } from '../../store/src/database';
-import { loadMasterKey } from '../../store/src/crypto';
-import { migrateToLatest } from '../../store/src/migrate';
-import { SecretStore } from '../../store/src/secrets';
+import { integrations } from '#catalog';
+import { ConfigError, parseConfig } from '#core/config';
+import { setDefaultPlan } from '#store/credits.repository';
+import { openDatabase } from '#store/database';
+import { loadMasterKey } from '#store/crypto';
+import { migrateToLatest } from '#store/migrate';
+import { SecretStore } from '#store/secrets';
 import { parseAllowList } from './http/guarded-http';
 import { ensureCreditsSchedule } from './credits/schedule';
 import { recoverSendJournals, SendJournal } from './credits/send-journal';
 import { createSwitchyardWorker } from './worker';
-import { durationMs } from '../../core/src/graph';
+import { durationMs } from '#core/graph';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);

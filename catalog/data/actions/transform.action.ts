@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { defineAction } from '../../../core/src/catalog-sdk';
-import { NonRetryableError } from '../../../core/src/errors';
-import { evaluateExpression, ExpressionError } from '../../../core/src/expressions';
+import { defineAction } from '#core/catalog-sdk';
+import { NonRetryableError } from '#core/errors';
+import { evaluateExpression, ExpressionError } from '#core/expressions';
 
 export const TransformInput = z.object({
   /** The data to reshape, usually mapped from earlier nodes. */

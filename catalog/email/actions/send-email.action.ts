@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
-import { defineAction, type ActionContext } from '../../../core/src/catalog-sdk';
-import { NonRetryableError } from '../../../core/src/errors';
+import { defineAction, type ActionContext } from '#core/catalog-sdk';
+import { NonRetryableError } from '#core/errors';
 import { EMAIL_FROM, messageNeverSent, smtpClient, smtpError } from '../client';
 
 /** `ada@example.com` or `Ada Lovelace <ada@example.com>`; one line (no header injection). */

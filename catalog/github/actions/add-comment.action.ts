@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineAction } from '../../../core/src/catalog-sdk';
+import { defineAction } from '#core/catalog-sdk';
 import { callGitHub, githubClient, sandboxNumber } from '../client';
 import { Owner, Repo } from './create-issue.action';
 

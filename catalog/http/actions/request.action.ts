@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { defineAction } from '../../../core/src/catalog-sdk';
-import { SecretName } from '../../../core/src/flow';
-import { NonRetryableError } from '../../../core/src/errors';
-import { JsonTooDeepError, parseBoundedJson } from '../../../core/src/json-depth';
-import { errorForStatus, excerpt } from '../../../core/src/http-errors';
+import { defineAction } from '#core/catalog-sdk';
+import { SecretName } from '#core/flow';
+import { NonRetryableError } from '#core/errors';
+import { JsonTooDeepError, parseBoundedJson } from '#core/json-depth';
+import { errorForStatus, excerpt } from '#core/http-errors';
 
 /** Credentials come from a workspace secret, named here; the value is read at execution and never stored in the run. */
 export const HttpAuth = z.discriminatedUnion('type', [

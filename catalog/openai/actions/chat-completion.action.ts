@@ -1,8 +1,8 @@
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { z } from 'zod';
-import { defineAction } from '../../../core/src/catalog-sdk';
-import { NonRetryableError } from '../../../core/src/errors';
-import { parseBoundedJson } from '../../../core/src/json-depth';
+import { defineAction } from '#core/catalog-sdk';
+import { NonRetryableError } from '#core/errors';
+import { parseBoundedJson } from '#core/json-depth';
 import { DEFAULT_BASE_URL, openaiClient, toActionError } from '../client';
 import { creditsFor, maxCompletionTokens, reserveFor } from '../pricing';
 import { placeholderFor, simulatedText } from '../sandbox';

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { CreateEmailOptions } from 'resend';
-import { defineAction } from '../../../core/src/catalog-sdk';
+import { defineAction } from '#core/catalog-sdk';
 import { resendClient, unwrap } from '../client';
 
 /** `ada@example.com` or `Ada Lovelace <ada@example.com>`; Resend checks the details. */

@@ -1,6 +1,6 @@
 import type { Block } from '@slack/web-api';
 import { z } from 'zod';
-import { defineAction } from '../../../core/src/catalog-sdk';
+import { defineAction } from '#core/catalog-sdk';
 import { callSlack, sandboxHash, slackClient } from '../client';
 
 /** A Block Kit block: `{ "type": "section", "text": { … } }`. Slack validates the rest. */

@@ -1,6 +1,6 @@
 import type { Block } from '@slack/web-api';
 import { z } from 'zod';
-import { defineAction } from '../../../core/src/catalog-sdk';
+import { defineAction } from '#core/catalog-sdk';
 import { callSlack, slackClient } from '../client';
 import { SlackBlock } from './post-message.action';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineAction } from '../../../core/src/catalog-sdk';
+import { defineAction } from '#core/catalog-sdk';
 import { callStripe, idempotent } from '../client';
 import { idOf, Metadata, nowSeconds, sandboxId } from '../schemas';
 

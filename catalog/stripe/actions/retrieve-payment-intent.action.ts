@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineAction } from '../../../core/src/catalog-sdk';
+import { defineAction } from '#core/catalog-sdk';
 import { callStripe } from '../client';
 import { idOf, nowSeconds } from '../schemas';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { defineAction } from '../../../core/src/catalog-sdk';
-import { NonRetryableError } from '../../../core/src/errors';
+import { defineAction } from '#core/catalog-sdk';
+import { NonRetryableError } from '#core/errors';
 import { callTwilio, sandboxHash, TWILIO_FROM_NUMBER, twilioClient } from '../client';
 
 const E164 = /^\+[1-9]\d{1,14}$/;

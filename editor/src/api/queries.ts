@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { FlowDocument } from '../../../core/src/flow';
-import type { FlowOperation } from '../../../core/src/operations';
+import type { FlowDocument } from '#core/flow';
+import type { FlowOperation } from '#core/operations';
 import { api } from './client';
 import type { ActionInfo, Flow, FlowSummary, FlowVersion, IntegrationSummary, RunDetail, RunSummary, SecretSummary } from './types';
 import type { BulkRetryFilter, BulkRetryResult, NodeDecisionRequest, NodeDecisionResult, ResetRunResult } from './types';

@@ -1,7 +1,7 @@
-import type { ActionInfo } from '../../../core/src/catalog-sdk';
-import type { FlowDocument, FlowSnapshot } from '../../../core/src/flow';
-import type { NodeRunState, NodeError, RunStatus, TriggerPayload } from '../../../core/src/run';
-import type { FlowProblem } from '../../../core/src/validate';
+import type { ActionInfo } from '#core/catalog-sdk';
+import type { FlowDocument, FlowSnapshot } from '#core/flow';
+import type { NodeRunState, NodeError, RunStatus, TriggerPayload } from '#core/run';
+import type { FlowProblem } from '#core/validate';
 
 export type { ActionInfo, FlowDocument, FlowProblem, NodeRunState };
 

@@ -1,7 +1,7 @@
 import { useReactFlow, useStoreApi } from '@xyflow/react';
 import { useEffect, useMemo } from 'react';
-import { TRIGGER_ID } from '../../../core/src/flow';
-import type { FlowOperation } from '../../../core/src/operations';
+import { TRIGGER_ID } from '#core/flow';
+import type { FlowOperation } from '#core/operations';
 import { newNode, type PaletteItem } from '../graph/palette';
 import { useEditor } from '../store/editor-store';
 import { BODY_TOP, copyNodes, duplicateOperations, layoutOperations, pasteOperations, type Clipboard, type Point } from './edit-ops';

@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
-import type { FlowProblem } from '../../../core/src/validate';
+import type { FlowProblem } from '#core/validate';
 import { getApiKey } from '../api/client';
 import { usePublish, useStartRun } from '../api/queries';
 import type { PublishResult } from '../api/types';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { FlowDocument } from '../../../core/src/flow';
-import { applyOperations, findNode } from '../../../core/src/operations';
+import type { FlowDocument } from '#core/flow';
+import { applyOperations, findNode } from '#core/operations';
 import {
   bodyLayout,
   connectOperation,

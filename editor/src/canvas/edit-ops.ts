@@ -2,9 +2,9 @@
  * Canvas gestures → flow operations. Pure (no React, no DOM) so every gesture is tested in node: what
  * the canvas does is build a list of operations and hand it to the store as one undo step.
  */
-import { TRIGGER_ID, walkNodes, type FlowDocument, type FlowEdge, type FlowNode, type Layout } from '../../../core/src/flow';
-import { isExpr } from '../../../core/src/expressions';
-import type { FlowOperation } from '../../../core/src/operations';
+import { TRIGGER_ID, walkNodes, type FlowDocument, type FlowEdge, type FlowNode, type Layout } from '#core/flow';
+import { isExpr } from '#core/expressions';
+import type { FlowOperation } from '#core/operations';
 import { autoLayout } from '../graph/layout';
 
 export type Point = { x: number; y: number };

@@ -3,7 +3,7 @@ import { act, cleanup, render } from '@testing-library/react';
 import { ReactFlowProvider, type NodeProps } from '@xyflow/react';
 import type { ComponentType } from 'react';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { FlowDocument } from '../../../core/src/flow';
+import type { FlowDocument } from '#core/flow';
 import { useEditor } from '../store/editor-store';
 
 /**

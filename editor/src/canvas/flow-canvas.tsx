@@ -20,7 +20,7 @@ import {
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useCallback, useMemo, useRef, useState, type DragEvent } from 'react';
-import type { NodeRunState } from '../../../core/src/run';
+import type { NodeRunState } from '#core/run';
 import { toCanvas } from '../graph/canvas-model';
 import { PALETTE_MIME, type PaletteItem } from '../graph/palette';
 import { useEditor } from '../store/editor-store';

@@ -1,5 +1,5 @@
 import { memo, useId, useMemo, useState, type DragEvent } from 'react';
-import type { ActionInfo } from '../../../core/src/catalog-sdk';
+import type { ActionInfo } from '#core/catalog-sdk';
 import type { CanvasKind } from '../graph/canvas-model';
 import { PALETTE_MIME, paletteGroups, type PaletteItem } from '../graph/palette';
 import { integrationTitle, KindIcon } from './icons';

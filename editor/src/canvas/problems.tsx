@@ -1,4 +1,4 @@
-import type { FlowProblem } from '../../../core/src/validate';
+import type { FlowProblem } from '#core/validate';
 
 /** The flow's problems; those that name a node are buttons that select it and centre the view on it. */
 export function ProblemList({ problems, onSelect }: { problems: FlowProblem[]; onSelect: (nodeId: string) => void }) {

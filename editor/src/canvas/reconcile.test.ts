@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { FlowDocument } from '../../../core/src/flow';
-import { applyOperations } from '../../../core/src/operations';
+import type { FlowDocument } from '#core/flow';
+import { applyOperations } from '#core/operations';
 import { toCanvas } from '../graph/canvas-model';
 import { groupSizes, GROUP_MIN, GROUP_PAD, NODE_H, NODE_W, reconcileEdges, reconcileNodes, withSelection } from './reconcile';
 

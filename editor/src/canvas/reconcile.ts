@@ -4,7 +4,7 @@
  * edit touched re-render (and during a drag, only the dragged ones). Pure: tested in node.
  */
 import type { Edge, Node } from '@xyflow/react';
-import { TRIGGER_ID } from '../../../core/src/flow';
+import { TRIGGER_ID } from '#core/flow';
 import type { CanvasEdge, CanvasKind, CanvasNode, CanvasNodeData } from '../graph/canvas-model';
 import { BODY_HANDLE } from './edit-ops';
 

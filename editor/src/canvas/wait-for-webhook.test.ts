@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { catalog } from '../../../catalog';
-import type { FlowDocument } from '../../../core/src/flow';
-import { applyOperations, findNode } from '../../../core/src/operations';
-import { validateFlow } from '../../../core/src/validate';
+import { catalog } from '#catalog';
+import type { FlowDocument } from '#core/flow';
+import { applyOperations, findNode } from '#core/operations';
+import { validateFlow } from '#core/validate';
 import { toCanvas, triggerSubtitle } from '../graph/canvas-model';
 import { newNode, paletteGroups } from '../graph/palette';
 import { expressionSuggestions } from '../graph/suggestions';

@@ -2,10 +2,10 @@
  * Flow document ⇄ canvas model. Pure: no React import, so it is tested without a DOM and shared by the
  * editor and the read-only run view. Node `data` is plain JSON (no callbacks), as the house style asks.
  */
-import type { ActionInfo } from '../../../core/src/catalog-sdk';
-import { allowedBranches, TRIGGER_ID, walkNodes, type FlowDocument, type FlowNode, type FlowTrigger } from '../../../core/src/flow';
-import type { NodeRunState } from '../../../core/src/run';
-import type { FlowProblem } from '../../../core/src/validate';
+import type { ActionInfo } from '#core/catalog-sdk';
+import { allowedBranches, TRIGGER_ID, walkNodes, type FlowDocument, type FlowNode, type FlowTrigger } from '#core/flow';
+import type { NodeRunState } from '#core/run';
+import type { FlowProblem } from '#core/validate';
 
 export type CanvasKind = FlowNode['type'] | 'trigger';
 

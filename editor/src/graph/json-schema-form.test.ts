@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import type { JsonSchema } from '../../../core/src/catalog-sdk';
+import type { JsonSchema } from '#core/catalog-sdk';
 import {
   discriminatorOf,
   emptyValue,

@@ -3,8 +3,8 @@
  * needs, its variants and discriminator, the empty value of a type, labels and hints, and how a literal becomes an
  * expression and back. React-free: unit-tested in json-schema-form.test.ts.
  */
-import type { JsonSchema } from '../../../core/src/catalog-sdk';
-import { isExpr } from '../../../core/src/expressions';
+import type { JsonSchema } from '#core/catalog-sdk';
+import { isExpr } from '#core/expressions';
 
 export type Kind = 'any' | 'union' | 'enum' | 'const' | 'string' | 'number' | 'integer' | 'boolean' | 'null' | 'object' | 'record' | 'array';
 

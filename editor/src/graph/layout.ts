@@ -1,5 +1,5 @@
 import dagre from '@dagrejs/dagre';
-import { TRIGGER_ID, type FlowDocument, type Layout } from '../../../core/src/flow';
+import { TRIGGER_ID, type FlowDocument, type Layout } from '#core/flow';
 
 const NODE_W = 220;
 const NODE_H = 70;

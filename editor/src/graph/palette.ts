@@ -1,5 +1,5 @@
-import type { ActionInfo, JsonSchema } from '../../../core/src/catalog-sdk';
-import { walkNodes, type FlowDocument, type FlowNode, type FlowTrigger } from '../../../core/src/flow';
+import type { ActionInfo, JsonSchema } from '#core/catalog-sdk';
+import { walkNodes, type FlowDocument, type FlowNode, type FlowTrigger } from '#core/flow';
 
 /** What can be dragged from the palette. `payload` travels through the drag-and-drop data transfer. */
 export type PaletteItem =

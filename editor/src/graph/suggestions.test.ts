@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { catalog } from '../../../catalog';
-import { evaluateExpression } from '../../../core/src/expressions';
-import { FlowDocument } from '../../../core/src/flow';
+import { catalog } from '#catalog';
+import { evaluateExpression } from '#core/expressions';
+import { FlowDocument } from '#core/flow';
 import { expressionSuggestions, upstreamOf } from './suggestions';
 
 const doc = FlowDocument.parse({

@@ -1,7 +1,7 @@
-import type { ActionInfo, JsonSchema } from '../../../core/src/catalog-sdk';
-import { findNode } from '../../../core/src/operations';
-import { outputSchemaOf } from '../../../core/src/validate';
-import { TRIGGER_ID, walkNodes, type FlowDocument } from '../../../core/src/flow';
+import type { ActionInfo, JsonSchema } from '#core/catalog-sdk';
+import { findNode } from '#core/operations';
+import { outputSchemaOf } from '#core/validate';
+import { TRIGGER_ID, walkNodes, type FlowDocument } from '#core/flow';
 
 export interface Suggestion {
   /** The expression path, e.g. `nodes.lookup.body.plan`. */

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
-import type { TestConnectionResult } from '../../../core/src/run';
+import type { TestConnectionResult } from '#core/run';
 import { api } from '../api/client';
 import { useCatalog, useIntegration, usePutSecret } from '../api/queries';
 import type { IntegrationSummary, SetupVariableStatus } from '../api/types';

@@ -1,7 +1,7 @@
 import { ReactFlowProvider } from '@xyflow/react';
 import { useCallback, useEffect, useState } from 'react';
-import { TRIGGER_ID, type FlowDocument } from '../../../core/src/flow';
-import { findNode } from '../../../core/src/operations';
+import { TRIGGER_ID, type FlowDocument } from '#core/flow';
+import { findNode } from '#core/operations';
 import { useActions, useFlow, useSaveFlow, useVersion } from '../api/queries';
 import { useCanvasCommands, useEditorShortcuts, type CanvasCommands } from '../canvas/commands';
 import { PublishDialog, RunDialog } from '../canvas/dialogs';

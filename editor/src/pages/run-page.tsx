@@ -1,6 +1,6 @@
 import { useCallback, useMemo, useState } from 'react';
-import { walkNodes } from '../../../core/src/graph';
-import type { FlowSnapshot } from '../../../core/src/flow';
+import { walkNodes } from '#core/graph';
+import type { FlowSnapshot } from '#core/flow';
 import { useActions, useCancelRun, useFlows, useLiveRun, useResetRun, useStartRun, useVersion } from '../api/queries';
 import type { ActionInfo, NodeRunState, RunDetail } from '../api/types';
 import { ErrorBox } from '../components/error-box';

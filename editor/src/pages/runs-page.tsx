@@ -6,7 +6,7 @@ import { elapsed, formatAgo, formatDuration, formatTime, truncate } from '../com
 import { StatusBadge, TestBadge } from '../components/status-badge';
 import { useNow } from '../components/use-now';
 import { href, navigate } from '../router';
-import { RunStatuses, StatusLabels } from '../../../core/src/run';
+import { RunStatuses, StatusLabels } from '#core/run';
 
 const STATUSES = RunStatuses;
 const RANGES = [

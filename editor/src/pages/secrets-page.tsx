@@ -4,7 +4,7 @@ import type { SecretSummary } from '../api/types';
 import { ErrorBox } from '../components/error-box';
 import { formatTime } from '../components/format';
 
-import { SECRET_NAME_PATTERN as SECRET_NAME } from '../../../core/src/names';
+import { SECRET_NAME_PATTERN as SECRET_NAME } from '#core/names';
 
 type Mode = 'live' | 'test';
 

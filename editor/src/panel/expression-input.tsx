@@ -1,5 +1,5 @@
 import { useDeferredValue, useId, useLayoutEffect, useMemo, useRef, useState, type ChangeEvent, type KeyboardEvent } from 'react';
-import { checkExpressionSyntax, ExpressionError } from '../../../core/src/expressions';
+import { checkExpressionSyntax, ExpressionError } from '#core/expressions';
 import type { Suggestion } from '../graph/suggestions';
 
 /**

@@ -1,7 +1,7 @@
 import { useCallback, useId, useMemo, useState, type ReactNode } from 'react';
-import type { FlowDocument, FlowNode } from '../../../core/src/flow';
-import { NodeKindLabels, TRIGGER_ID, walkNodes } from '../../../core/src/graph';
-import type { FlowProblem } from '../../../core/src/validate';
+import type { FlowDocument, FlowNode } from '#core/flow';
+import { NodeKindLabels, TRIGGER_ID, walkNodes } from '#core/graph';
+import type { FlowProblem } from '#core/validate';
 import { expressionSuggestions } from '../graph/suggestions';
 import { useEditor } from '../store/editor-store';
 import { WaitForWebhookEditor } from './webhook-fields';

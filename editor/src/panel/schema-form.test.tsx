@@ -2,8 +2,8 @@
 import { cleanup, fireEvent, render, screen, within } from '@testing-library/react';
 import { useState } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { catalog } from '../../../catalog';
-import type { JsonSchema } from '../../../core/src/catalog-sdk';
+import { catalog } from '#catalog';
+import type { JsonSchema } from '#core/catalog-sdk';
 import type { Suggestion } from '../graph/suggestions';
 import { fieldLabel, mappingToExpression, SchemaForm, schemaKind, normalizeSchema, type SecretFieldProps } from './schema-form';
 

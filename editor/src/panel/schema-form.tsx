@@ -1,6 +1,6 @@
 import { createContext, memo, useCallback, useContext, useId, useMemo, useRef, useState, type ComponentType, type ReactNode } from 'react';
-import type { JsonSchema } from '../../../core/src/catalog-sdk';
-import { isExpr } from '../../../core/src/expressions';
+import type { JsonSchema } from '#core/catalog-sdk';
+import { isExpr } from '#core/expressions';
 import type { Suggestion } from '../graph/suggestions';
 import { JsonTextarea, NumberInput } from './controls';
 import { ExpressionInput } from './expression-input';

@@ -10,7 +10,7 @@ import type { SecretFieldProps } from './schema-form';
 
 // Not a valid secret name (those start with a capital letter), so it cannot clash.
 const NEW = '__new__';
-import { SECRET_NAME_PATTERN } from '../../../core/src/names';
+import { SECRET_NAME_PATTERN } from '#core/names';
 
 export function SecretPicker({ id, value, onChange, disabled, required, 'aria-describedby': describedBy }: SecretFieldProps) {
   const secrets = useSecrets();

@@ -2,9 +2,9 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { catalog } from '../../../catalog';
-import type { FlowDocument } from '../../../core/src/flow';
-import { findNode } from '../../../core/src/operations';
+import { catalog } from '#catalog';
+import type { FlowDocument } from '#core/flow';
+import { findNode } from '#core/operations';
 import { useEditor } from '../store/editor-store';
 import { NodePanel } from './node-panel';
 import { parseEventList } from './webhook-fields';

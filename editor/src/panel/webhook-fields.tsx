@@ -1,7 +1,7 @@
 import { useId, useState } from 'react';
-import type { FlowTrigger, WaitForWebhookNode } from '../../../core/src/flow';
-import type { FlowOperation } from '../../../core/src/operations';
-import { WebhookSourceIds } from '../../../core/src/webhooks';
+import type { FlowTrigger, WaitForWebhookNode } from '#core/flow';
+import type { FlowOperation } from '#core/operations';
+import { WebhookSourceIds } from '#core/webhooks';
 import { useWebhookEndpoints, useWebhookSources } from '../api/queries';
 import type { WebhookSourceInfo } from '../api/types';
 import { EndpointUrls } from '../components/endpoint-urls';

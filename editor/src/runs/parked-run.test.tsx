@@ -2,7 +2,7 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { FlowSnapshot } from '../../../core/src/flow';
+import type { FlowSnapshot } from '#core/flow';
 import type { RunDetail } from '../api/types';
 import { RunPage } from '../pages/run-page';
 

@@ -1,7 +1,7 @@
 import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node, type NodeChange, type NodeProps, type NodeTypes } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { memo, useCallback, useMemo } from 'react';
-import type { FlowSnapshot } from '../../../core/src/flow';
+import type { FlowSnapshot } from '#core/flow';
 import type { ActionInfo, NodeRunState } from '../api/types';
 import { OUT_HANDLE, toCanvas, type CanvasNodeData, type CanvasStatus } from '../graph/canvas-model';
 import { autoLayout } from '../graph/layout';

@@ -4,7 +4,7 @@
  */
 import type { NodeRunState } from '../api/types';
 import type { CanvasStatus } from '../graph/canvas-model';
-import { NodeKindLabels } from '../../../core/src/graph';
+import { NodeKindLabels } from '#core/graph';
 
 export const FINISHED_RUN = ['completed', 'failed', 'cancelled'] as const;
 export const isFinished = (status: string) => (FINISHED_RUN as readonly string[]).includes(status);

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { catalog } from '../../../catalog';
-import { FlowDocument } from '../../../core/src/flow';
+import { catalog } from '#catalog';
+import { FlowDocument } from '#core/flow';
 import { useEditor } from './editor-store';
 
 const doc = FlowDocument.parse({

@@ -1,8 +1,8 @@
 import { create } from 'zustand';
-import type { ActionInfo } from '../../../core/src/catalog-sdk';
-import type { FlowDocument } from '../../../core/src/flow';
-import { applyOperations, type FlowOperation } from '../../../core/src/operations';
-import { validateFlow, type FlowProblem } from '../../../core/src/validate';
+import type { ActionInfo } from '#core/catalog-sdk';
+import type { FlowDocument } from '#core/flow';
+import { applyOperations, type FlowOperation } from '#core/operations';
+import { validateFlow, type FlowProblem } from '#core/validate';
 
 /**
  * The flow being edited. Every change is a list of typed operations applied by the same pure function

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { RateLimiterMemory } from 'rate-limiter-flexible';
-import { AppError } from '../../../core/src/errors';
+import { AppError } from '#core/errors';
 
 /** How many failed authentications are allowed in a window before the caller must wait. */
 export interface AuthFailureLimits {

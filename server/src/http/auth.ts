@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import type { Request } from 'express';
-import type { RunMode } from '../../../core/src/catalog-sdk';
-import { AppError } from '../../../core/src/errors';
-import type { Db } from '../../../store/src/database';
-import { findApiKeyByHash } from '../../../store/src/workspaces.repository';
+import type { RunMode } from '#core/catalog-sdk';
+import { AppError } from '#core/errors';
+import type { Db } from '#store/database';
+import { findApiKeyByHash } from '#store/workspaces.repository';
 import { noteAuthFailure, presentedKey } from './auth-limits';
 
 export interface AuthContext {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { AppError } from '../../../core/src/errors';
-import { assertJsonDepth } from '../../../core/src/json-depth';
+import { AppError } from '#core/errors';
+import { assertJsonDepth } from '#core/json-depth';
 
 /** The media types read as JSON, by the API's parser and (for the depth bound) on `/hooks`. */
 export const JSON_TYPES = ['application/json', 'application/*+json'];

@@ -1,8 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { AppError, ErrorCodes } from '../../../core/src/errors';
-import { JsonTooDeepError } from '../../../core/src/json-depth';
+import { AppError, ErrorCodes } from '#core/errors';
+import { JsonTooDeepError } from '#core/json-depth';
 
 /** The one place typed errors become `{ error: { code, message, details } }` with their status. */
 export function errorMiddleware(logger: Logger) {

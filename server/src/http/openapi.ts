@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ErrorResponse, WebhookErrorResponse } from '../../../core/src/error-response';
+import { ErrorResponse, WebhookErrorResponse } from '#core/error-response';
 import type { RouteDef } from './route';
 
 type Json = Record<string, unknown>;

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { AppError } from '../../../core/src/errors';
-import { validationError } from '../../../core/src/validation-error';
+import { AppError } from '#core/errors';
+import { validationError } from '#core/validation-error';
 import type { AuthContext } from './auth';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Plans } from '../../../core/src/credits';
+import { Plans } from '#core/credits';
 import { defineRoute, type RouteDef } from '../http/route';
 import type { ServerDeps } from '../deps';
 import { accountOf, addWorkspaceCredits, changeWorkspacePlan, requireWorkspace } from '../services/credits.service';

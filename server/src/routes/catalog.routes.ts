@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { RunModes } from '../../../core/src/catalog-sdk';
-import { AppError } from '../../../core/src/errors';
-import type { TestConnectionInput, TestConnectionResult } from '../../../core/src/run';
+import { RunModes } from '#core/catalog-sdk';
+import { AppError } from '#core/errors';
+import type { TestConnectionInput, TestConnectionResult } from '#core/run';
 import { requireLiveKey } from '../http/auth';
 import { defineRoute, type RouteDef } from '../http/route';
 import { install, integrationDetail, integrationPrompt, requireIntegration, searchCatalog } from '../services/catalog.service';

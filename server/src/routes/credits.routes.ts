@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Plans } from '../../../core/src/credits';
-import { toSnapshot } from '../../../core/src/flow';
+import { Plans } from '#core/credits';
+import { toSnapshot } from '#core/flow';
 import { defineRoute, type RouteDef } from '../http/route';
 import type { ServerDeps } from '../deps';
 import { accountOf, estimateDraft, usageOf } from '../services/credits.service';

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
-import { EventTrigger, JsonValue } from '../../../core/src/flow';
+import { EventTrigger, JsonValue } from '#core/flow';
 import { defineRoute, type RouteDef } from '../http/route';
 import { startEventRuns } from '../services/runs.service';
 import type { ServerDeps } from '../deps';

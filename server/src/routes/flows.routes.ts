@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { FlowDocument } from '../../../core/src/flow';
-import type { FlowOperation } from '../../../core/src/operations';
+import { FlowDocument } from '#core/flow';
+import type { FlowOperation } from '#core/operations';
 import { defineRoute, type RouteDef } from '../http/route';
 import { createFlow, deleteFlow, listFlows, presentFlow, publishFlow, requireFlow, updateDraft } from '../services/flows.service';
 import type { ServerDeps } from '../deps';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { JsonValue } from '../../../core/src/flow';
+import { JsonValue } from '#core/flow';
 import { defineRoute, type RouteDef } from '../http/route';
 import { bulkRetry, decideNode, resetRun } from '../services/retries.service';
 import type { ServerDeps } from '../deps';

@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
-import { RunModes } from '../../../core/src/catalog-sdk';
-import { WorkflowIds } from '../../../core/src/names';
-import { AppError } from '../../../core/src/errors';
-import { JsonValue } from '../../../core/src/flow';
-import { NodeStatuses, RunStatuses } from '../../../core/src/run';
+import { RunModes } from '#core/catalog-sdk';
+import { WorkflowIds } from '#core/names';
+import { AppError } from '#core/errors';
+import { JsonValue } from '#core/flow';
+import { NodeStatuses, RunStatuses } from '#core/run';
 import { requireLiveKey } from '../http/auth';
 import { defineRoute, type RouteDef } from '../http/route';
 import { requireFlow, requireVersion } from '../services/flows.service';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AppError } from '../../../core/src/errors';
-import { SECRET_NAME_HINT, SECRET_NAME_PATTERN } from '../../../core/src/names';
+import { AppError } from '#core/errors';
+import { SECRET_NAME_HINT, SECRET_NAME_PATTERN } from '#core/names';
 import { requireLiveKey } from '../http/auth';
 import { forgetWebhookEndpoints } from '../services/webhooks.service';
 import { defineRoute, type RouteDef } from '../http/route';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { SecretName } from '../../../core/src/flow';
-import { WebhookSourceIds } from '../../../core/src/webhooks';
+import { SecretName } from '#core/flow';
+import { WebhookSourceIds } from '#core/webhooks';
 import { defineRoute, type RouteDef } from '../http/route';
 import { deliveryDetail, disableEndpoint, listDeliveries, listEndpoints, requireReplayable } from '../services/deliveries.service';
 import { ensureInbox, presentEndpoint, replayDelivery } from '../services/webhooks.service';

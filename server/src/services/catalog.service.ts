@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { actionRef, setupFor, type IntegrationDefinition, type SetupVariable } from '../../../core/src/catalog-sdk';
-import { AppError } from '../../../core/src/errors';
-import { walkNodes, type FlowSnapshot } from '../../../core/src/flow';
-import type { FlowProblem } from '../../../core/src/validate';
-import type { SecretStore } from '../../../store/src/secrets';
-import { getSettings, installIntegration, listInstallations, setBackendFunctions } from '../../../store/src/settings.repository';
+import { actionRef, setupFor, type IntegrationDefinition, type SetupVariable } from '#core/catalog-sdk';
+import { AppError } from '#core/errors';
+import { walkNodes, type FlowSnapshot } from '#core/flow';
+import type { FlowProblem } from '#core/validate';
+import type { SecretStore } from '#store/secrets';
+import { getSettings, installIntegration, listInstallations, setBackendFunctions } from '#store/settings.repository';
 import type { ServerDeps } from '../deps';
 
 const catalogDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../catalog');

@@ -1,12 +1,12 @@
-import type { CatalogIndex } from '../../../core/src/catalog-sdk';
-import { PlanInfos, planRequiredMessage, type Plan } from '../../../core/src/credits';
-import { AppError } from '../../../core/src/errors';
-import { walkNodes, type FlowSnapshot } from '../../../core/src/flow';
-import { RunSignals } from '../../../core/src/run';
-import type { FlowProblem } from '../../../core/src/validate';
-import * as credits from '../../../store/src/credits.repository';
-import type { Db } from '../../../store/src/database';
-import { runsWaitingForCredits } from '../../../store/src/runs.repository';
+import type { CatalogIndex } from '#core/catalog-sdk';
+import { PlanInfos, planRequiredMessage, type Plan } from '#core/credits';
+import { AppError } from '#core/errors';
+import { walkNodes, type FlowSnapshot } from '#core/flow';
+import { RunSignals } from '#core/run';
+import type { FlowProblem } from '#core/validate';
+import * as credits from '#store/credits.repository';
+import type { Db } from '#store/database';
+import { runsWaitingForCredits } from '#store/runs.repository';
 import type { TemporalAccess } from '../temporal';
 
 /** The action nodes of a snapshot that use an integration (any action that is not free), by integration title. */

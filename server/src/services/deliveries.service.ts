@@ -1,6 +1,6 @@
-import { AppError } from '../../../core/src/errors';
-import type { Db } from '../../../store/src/database';
-import * as hooks from '../../../store/src/webhooks.repository';
+import { AppError } from '#core/errors';
+import type { Db } from '#store/database';
+import * as hooks from '#store/webhooks.repository';
 import type { Caller } from './runs.service';
 import { forgetWebhookEndpoints, presentEndpoint } from './webhooks.service';
 

@@ -1,18 +1,18 @@
 import { z } from 'zod';
-import type { CatalogIndex } from '../../../core/src/catalog-sdk';
-import { applyOperations, OperationError, type FlowOperation } from '../../../core/src/operations';
-import { validationError } from '../../../core/src/validation-error';
-import { AppError } from '../../../core/src/errors';
-import { FlowDocument, toSnapshot, walkNodes, type FlowSnapshot } from '../../../core/src/flow';
-import type { FlowProblem } from '../../../core/src/validate';
-import { validateFlow } from '../../../core/src/validate';
-import type { Db } from '../../../store/src/database';
+import type { CatalogIndex } from '#core/catalog-sdk';
+import { applyOperations, OperationError, type FlowOperation } from '#core/operations';
+import { validationError } from '#core/validation-error';
+import { AppError } from '#core/errors';
+import { FlowDocument, toSnapshot, walkNodes, type FlowSnapshot } from '#core/flow';
+import type { FlowProblem } from '#core/validate';
+import { validateFlow } from '#core/validate';
+import type { Db } from '#store/database';
 import type { ServerDeps } from '../deps';
 import { missingSetupProblems } from './catalog.service';
 import { planProblems } from './credits.service';
 import { backendFunctionsProblems } from './settings.service';
 import { defaultSecretName, ensureInbox, syncFlowEndpoint, webhookSources } from './webhooks.service';
-import * as flows from '../../../store/src/flows.repository';
+import * as flows from '#store/flows.repository';
 
 export type FlowRow = NonNullable<Awaited<ReturnType<typeof flows.getFlow>>>;
 

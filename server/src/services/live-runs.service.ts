@@ -1,6 +1,6 @@
 import type { WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
 import type { temporal as proto } from '@temporalio/proto';
-import { RunQueries, type NodeError, type RunState, type RunStatePage, type RunStatePageRequest } from '../../../core/src/run';
+import { RunQueries, type NodeError, type RunState, type RunStatePage, type RunStatePageRequest } from '#core/run';
 import type { TemporalAccess } from '../temporal';
 
 /** A run's state from its workflow, every page of it (see pageOfRunState in core). */

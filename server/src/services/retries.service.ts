@@ -1,9 +1,9 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import Long from 'long';
-import { AppError } from '../../../core/src/errors';
-import { RunUpdates, type NodeDecision, type RunStatus } from '../../../core/src/run';
-import type { Db } from '../../../store/src/database';
-import * as runs from '../../../store/src/runs.repository';
+import { AppError } from '#core/errors';
+import { RunUpdates, type NodeDecision, type RunStatus } from '#core/run';
+import type { Db } from '#store/database';
+import * as runs from '#store/runs.repository';
 import type { TemporalAccess } from '../temporal';
 import { requireRun, type Caller } from './runs.service';
 

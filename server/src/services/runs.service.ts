@@ -1,9 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import type { CatalogIndex, RunMode } from '../../../core/src/catalog-sdk';
-import { AppError } from '../../../core/src/errors';
-import { walkNodes, type FlowSnapshot } from '../../../core/src/flow';
-import { RUN_FLOW_WORKFLOW, WorkflowIds } from '../../../core/src/names';
-import { versionsSubscribedTo } from '../../../store/src/flows.repository';
+import type { CatalogIndex, RunMode } from '#core/catalog-sdk';
+import { AppError } from '#core/errors';
+import { walkNodes, type FlowSnapshot } from '#core/flow';
+import { RUN_FLOW_WORKFLOW, WorkflowIds } from '#core/names';
+import { versionsSubscribedTo } from '#store/flows.repository';
 import {
   LIVE_RUN_STATUSES,
   UNFINISHED_NODE_STATUSES,
@@ -12,12 +12,12 @@ import {
   type RunOptions,
   type RunState,
   type TriggerPayload,
-} from '../../../core/src/run';
+} from '#core/run';
 import type { Logger } from 'pino';
-import type { Db } from '../../../store/src/database';
-import { attemptsOfRun } from '../../../store/src/attempts.repository';
-import { runCost } from '../../../store/src/credits.repository';
-import * as runs from '../../../store/src/runs.repository';
+import type { Db } from '#store/database';
+import { attemptsOfRun } from '#store/attempts.repository';
+import { runCost } from '#store/credits.repository';
+import * as runs from '#store/runs.repository';
 import type { TemporalAccess } from '../temporal';
 import { requirePlanForRun } from './credits.service';
 import { closedOutside, isStuck, queryRunState, stuckWorkflowTask } from './live-runs.service';

@@ -1,9 +1,9 @@
-import type { CatalogIndex } from '../../../core/src/catalog-sdk';
-import { AppError } from '../../../core/src/errors';
-import { walkNodes, type FlowSnapshot } from '../../../core/src/flow';
-import type { FlowProblem } from '../../../core/src/validate';
-import type { Db } from '../../../store/src/database';
-import { getSettings, setBackendFunctions } from '../../../store/src/settings.repository';
+import type { CatalogIndex } from '#core/catalog-sdk';
+import { AppError } from '#core/errors';
+import { walkNodes, type FlowSnapshot } from '#core/flow';
+import type { FlowProblem } from '#core/validate';
+import type { Db } from '#store/database';
+import { getSettings, setBackendFunctions } from '#store/settings.repository';
 
 /**
  * App Settings' Backend functions switch: instant integrations (the generic HTTP action) run only when it is on.

@@ -1,19 +1,19 @@
 import crypto from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Logger } from 'pino';
-import type { RunMode } from '../../../core/src/catalog-sdk';
-import { AppError } from '../../../core/src/errors';
-import { parseBoundedJson } from '../../../core/src/json-depth';
-import type { FlowSnapshot, FlowTrigger } from '../../../core/src/flow';
-import { RunSignals, type WebhookSignal } from '../../../core/src/run';
-import { WebhookRejected, type VerifiedDelivery, type WebhookSource } from '../../../core/src/webhooks';
-import type { Db } from '../../../store/src/database';
-import { getFlow, getVersion } from '../../../store/src/flows.repository';
-import * as hooks from '../../../store/src/webhooks.repository';
+import type { RunMode } from '#core/catalog-sdk';
+import { AppError } from '#core/errors';
+import { parseBoundedJson } from '#core/json-depth';
+import type { FlowSnapshot, FlowTrigger } from '#core/flow';
+import { RunSignals, type WebhookSignal } from '#core/run';
+import { WebhookRejected, type VerifiedDelivery, type WebhookSource } from '#core/webhooks';
+import type { Db } from '#store/database';
+import { getFlow, getVersion } from '#store/flows.repository';
+import * as hooks from '#store/webhooks.repository';
 import type { ServerDeps } from '../deps';
 import { isUnavailable } from '../temporal';
 import { startRun } from './runs.service';
-import { WorkflowIds } from '../../../core/src/names';
+import { WorkflowIds } from '#core/names';
 
 type WebhookDeps = Pick<ServerDeps, 'db' | 'temporal' | 'catalog' | 'integrations' | 'secrets' | 'logger'>;
 

@@ -1,6 +1,6 @@
-import type { RunState } from '../../../core/src/run';
-import type { Db } from '../../../store/src/database';
-import { finishRun, updateRunProgress } from '../../../store/src/runs.repository';
+import type { RunState } from '#core/run';
+import type { Db } from '#store/database';
+import { finishRun, updateRunProgress } from '#store/runs.repository';
 
 export type RecordRunActivity = (input: { runId: string; workspaceId: string; workflowId: string; state: RunState; final?: boolean }) => Promise<void>;
 

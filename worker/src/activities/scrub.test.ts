@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { HttpResponse } from '../../../core/src/catalog-sdk';
-import { errorForStatus } from '../../../core/src/http-errors';
+import type { HttpResponse } from '#core/catalog-sdk';
+import { errorForStatus } from '#core/http-errors';
 import { leakPieces, secretCorpus } from '../../../test/helpers/secret-corpus';
 import { MIN_PIECE, Scrubber } from './scrub';
 

@@ -1,5 +1,5 @@
-import type { IntegrationDefinition } from '../../../core/src/catalog-sdk';
-import type { TestConnectionInput, TestConnectionResult } from '../../../core/src/run';
+import type { IntegrationDefinition } from '#core/catalog-sdk';
+import type { TestConnectionInput, TestConnectionResult } from '#core/run';
 import { actionContext, type ActionDeps } from './actions';
 import { Scrubber } from './scrub';
 

@@ -1,6 +1,6 @@
-import type { WebhookSignal, WebhookWaitRegistration } from '../../../core/src/run';
-import type { Db } from '../../../store/src/database';
-import * as hooks from '../../../store/src/webhooks.repository';
+import type { WebhookSignal, WebhookWaitRegistration } from '#core/run';
+import type { Db } from '#store/database';
+import * as hooks from '#store/webhooks.repository';
 
 export type RegisterWebhookWaitActivity = (w: WebhookWaitRegistration) => Promise<WebhookSignal | null>;
 

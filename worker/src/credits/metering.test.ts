@@ -1,12 +1,12 @@
 import type { Context } from '@temporalio/activity';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { integrations } from '../../../catalog';
-import { CREDITS_EXHAUSTED } from '../../../core/src/credits';
-import type { ActionActivityInput } from '../../../core/src/run';
-import { ensureAccount, openAccount } from '../../../store/src/credits.repository';
-import { openDatabase } from '../../../store/src/database';
-import { migrateToLatest } from '../../../store/src/migrate';
+import { integrations } from '#catalog';
+import { CREDITS_EXHAUSTED } from '#core/credits';
+import type { ActionActivityInput } from '#core/run';
+import { ensureAccount, openAccount } from '#store/credits.repository';
+import { openDatabase } from '#store/database';
+import { migrateToLatest } from '#store/migrate';
 import { meteringInterceptor, meterRequest } from './metering';
 
 async function attempt(workspaceId: string, credits: number, action: () => Promise<unknown>) {

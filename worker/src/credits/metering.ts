@@ -2,12 +2,12 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { ApplicationFailure, type Context } from '@temporalio/activity';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { actionRef, type ActionDefinition, type IntegrationDefinition } from '../../../core/src/catalog-sdk';
-import { chargeKey, CREDITS_EXHAUSTED, PLAN_REQUIRED, planRequiredMessage, type CreditsExhaustedDetails } from '../../../core/src/credits';
-import { NonRetryableError } from '../../../core/src/errors';
-import type { ActionActivityInput, ActionActivityResult } from '../../../core/src/run';
-import { charge, refundCharge, type Charge } from '../../../store/src/credits.repository';
-import type { Db } from '../../../store/src/database';
+import { actionRef, type ActionDefinition, type IntegrationDefinition } from '#core/catalog-sdk';
+import { chargeKey, CREDITS_EXHAUSTED, PLAN_REQUIRED, planRequiredMessage, type CreditsExhaustedDetails } from '#core/credits';
+import { NonRetryableError } from '#core/errors';
+import type { ActionActivityInput, ActionActivityResult } from '#core/run';
+import { charge, refundCharge, type Charge } from '#store/credits.repository';
+import type { Db } from '#store/database';
 import type { RequestTicket } from '../http/guarded-http';
 import type { SendJournal } from './send-journal';
 

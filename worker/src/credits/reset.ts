@@ -1,6 +1,6 @@
-import { ensureAccount, resetAllowances } from '../../../store/src/credits.repository';
-import type { Db } from '../../../store/src/database';
-import { runsWaitingForCredits } from '../../../store/src/runs.repository';
+import { ensureAccount, resetAllowances } from '#store/credits.repository';
+import type { Db } from '#store/database';
+import { runsWaitingForCredits } from '#store/runs.repository';
 
 export type GrantAllowancesActivity = (input: { period: string }) => Promise<{ granted: number; waiting?: string[] }>;
 

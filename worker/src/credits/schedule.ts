@@ -1,5 +1,5 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { CREDITS_RESET_SCHEDULE_ID, CREDITS_RESET_WORKFLOW } from '../../../core/src/credits';
+import { CREDITS_RESET_SCHEDULE_ID, CREDITS_RESET_WORKFLOW } from '#core/credits';
 
 /**
  * Creates the monthly credits reset schedule, or brings an existing one up to date (every worker calls

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { charge, ensureAccount, openAccount, sendChecksOf, type Charge } from '../../../store/src/credits.repository';
-import { openDatabase, type Db } from '../../../store/src/database';
-import { migrateToLatest } from '../../../store/src/migrate';
+import { charge, ensureAccount, openAccount, sendChecksOf, type Charge } from '#store/credits.repository';
+import { openDatabase, type Db } from '#store/database';
+import { migrateToLatest } from '#store/migrate';
 import { readJournal, recoverSendJournals, SendJournal } from './send-journal';
 
 const logger = pino({ level: 'silent' });

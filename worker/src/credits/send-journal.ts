@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
-import { recordSendChecks, refundCharge, type SendVerdict } from '../../../store/src/credits.repository';
-import type { Db } from '../../../store/src/database';
+import { recordSendChecks, refundCharge, type SendVerdict } from '#store/credits.repository';
+import type { Db } from '#store/database';
 
 /**
  * The send journal: how a worker that was killed tells, after the fact, which of its charges paid for a request

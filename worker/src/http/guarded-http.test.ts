@@ -1,8 +1,8 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { HttpResponse } from '../../../core/src/catalog-sdk';
-import { NonRetryableError, RetryableError } from '../../../core/src/errors';
+import type { HttpResponse } from '#core/catalog-sdk';
+import { NonRetryableError, RetryableError } from '#core/errors';
 import { createGuardedHttpClient, errorForStatus, neverSent, parseAllowList } from './guarded-http';
 
 /** Every request the test server saw, as `METHOD /path`. */

@@ -2,10 +2,10 @@ import dns from 'node:dns';
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { Agent, request as undiciRequest, type Dispatcher } from 'undici';
-import type { HttpClient, HttpRequest, HttpResponse } from '../../../core/src/catalog-sdk';
-import { NonRetryableError, RetryableError } from '../../../core/src/errors';
-import { parseBoundedJson } from '../../../core/src/json-depth';
-import { classifyAddress } from '../../../core/src/net/address-guard';
+import type { HttpClient, HttpRequest, HttpResponse } from '#core/catalog-sdk';
+import { NonRetryableError, RetryableError } from '#core/errors';
+import { parseBoundedJson } from '#core/json-depth';
+import { classifyAddress } from '#core/net/address-guard';
 
 export interface GuardedHttpOptions {
   /** CIDRs (`127.0.0.0/8`, `::1/128`), single IPs or exact hostnames (`localhost`) that lift the address guard. */
@@ -67,7 +67,7 @@ const NULL_BODY_STATUSES = new Set([101, 204, 205, 304]);
 /** Credentials meant for one origin must not leak to another one a redirect points at. */
 const CROSS_ORIGIN_STRIPPED_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 
-export { errorForStatus } from '../../../core/src/http-errors';
+export { errorForStatus } from '#core/http-errors';
 
 /** The longest a fetch() with its own abort signal may take. */
 const SDK_TIMEOUT_CEILING_MS = 10 * 60_000;

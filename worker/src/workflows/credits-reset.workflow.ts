@@ -4,8 +4,8 @@
  * code), or the one given; the activity grants each workspace its allowance once per period.
  */
 import { defineSignal, getExternalWorkflowHandle, patched, proxyActivities } from '@temporalio/workflow';
-import { creditPeriod, CREDITS_RESET_RESUME_PATCH, GRANT_ALLOWANCES_ACTIVITY } from '../../../core/src/credits';
-import { RunSignals } from '../../../core/src/run';
+import { creditPeriod, CREDITS_RESET_RESUME_PATCH, GRANT_ALLOWANCES_ACTIVITY } from '#core/credits';
+import { RunSignals } from '#core/run';
 import type { GrantAllowancesActivity } from '../credits/reset';
 
 const activities = proxyActivities<{ [GRANT_ALLOWANCES_ACTIVITY]: GrantAllowancesActivity }>({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RUN_FLOW_WORKFLOW, WorkflowIds } from '../../../core/src/names';
+import { RUN_FLOW_WORKFLOW, WorkflowIds } from '#core/names';
 import { runFlow } from './run-flow.workflow';
 
 describe('shared names', () => {

@@ -5,9 +5,9 @@
  * `patched()` and record a new history in test/replay.
  */
 import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
-import { TRIGGER_ID } from '../../../core/src/graph';
-import type { RunFlowInput, RunStatePage } from '../../../core/src/run';
-import { pageOfRunState, UNFINISHED_NODE_STATUSES } from '../../../core/src/run';
+import { TRIGGER_ID } from '#core/graph';
+import type { RunFlowInput, RunStatePage } from '#core/run';
+import { pageOfRunState, UNFINISHED_NODE_STATUSES } from '#core/run';
 import { NodeFailed } from './interpreter/errors';
 import { RunContext } from './interpreter/run-context';
 import { defaultRunOutput } from './interpreter/scheduler';

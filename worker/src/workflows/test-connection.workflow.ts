@@ -1,5 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
-import { TEST_CONNECTION_ACTIVITY, type TestConnectionInput, type TestConnectionResult } from '../../../core/src/run';
+import { TEST_CONNECTION_ACTIVITY, type TestConnectionInput, type TestConnectionResult } from '#core/run';
 
 const activities = proxyActivities<{ [TEST_CONNECTION_ACTIVITY]: (input: TestConnectionInput) => Promise<TestConnectionResult> }>({
   startToCloseTimeout: '20s',

@@ -1,12 +1,12 @@
 import { useId } from 'react';
-import type { ActionInfo, RetryPolicy } from '../../../../core/src/catalog-sdk';
-import type { ActionNode } from '../../../../core/src/flow';
-import type { FlowOperation } from '../../../../core/src/operations';
-import type { FlowProblem } from '../../../../core/src/validate';
+import type { ActionInfo, RetryPolicy } from '#core/catalog-sdk';
+import type { ActionNode } from '#core/flow';
+import type { FlowOperation } from '#core/operations';
+import type { FlowProblem } from '#core/validate';
 import { DurationInput, NumberInput } from '../controls';
 import { SchemaForm } from '../schema-form';
 import { SecretPicker, SetupSection } from '../secret-picker';
-import { DEFAULT_ACTION_RETRY, DEFAULT_ACTION_TIMEOUT } from '../../../../core/src/run';
+import { DEFAULT_ACTION_RETRY, DEFAULT_ACTION_TIMEOUT } from '#core/run';
 import { inputErrors, useStableJson, type Apply, type EditorProps, type Located } from './shared';
 
 /** The worker's defaults when neither the node nor the catalog sets them (worker/src/workflows/run-flow.workflow.ts). */

@@ -1,4 +1,4 @@
-import type { ConditionNode } from '../../../../core/src/flow';
+import type { ConditionNode } from '#core/flow';
 import { ExpressionField, type EditorProps } from './shared';
 
 export function ConditionEditor({ node, apply, disabled, suggestions }: EditorProps<ConditionNode>) {

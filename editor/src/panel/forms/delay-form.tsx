@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import type { DelayNode } from '../../../../core/src/flow';
+import type { DelayNode } from '#core/flow';
 import { DurationInput } from '../controls';
 import { type EditorProps } from './shared';
 

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import type { EndNode } from '../../../../core/src/flow';
+import type { EndNode } from '#core/flow';
 import { JsonTextarea } from '../controls';
 import { type EditorProps } from './shared';
 

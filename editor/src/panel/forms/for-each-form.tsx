@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import type { ForEachNode } from '../../../../core/src/flow';
+import type { ForEachNode } from '#core/flow';
 import { NumberInput } from '../controls';
 import { ExpressionField, type EditorProps } from './shared';
 

@@ -1,7 +1,7 @@
 import { useId, useMemo, type ReactNode } from 'react';
-import type { FlowGraph, FlowNode } from '../../../../core/src/flow';
-import type { FlowOperation } from '../../../../core/src/operations';
-import type { FlowProblem } from '../../../../core/src/validate';
+import type { FlowGraph, FlowNode } from '#core/flow';
+import type { FlowOperation } from '#core/operations';
+import type { FlowProblem } from '#core/validate';
 import { type Suggestion } from '../../graph/suggestions';
 import { ExpressionInput } from '../expression-input';
 

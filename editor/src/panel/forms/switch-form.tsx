@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
-import type { FlowEdge, SwitchNode } from '../../../../core/src/flow';
-import type { FlowOperation } from '../../../../core/src/operations';
+import type { FlowEdge, SwitchNode } from '#core/flow';
+import type { FlowOperation } from '#core/operations';
 import { ExpressionField, type EditorProps, type Located } from './shared';
 
 export function SwitchEditor({ node, located, apply, disabled, suggestions }: EditorProps<SwitchNode> & { located: Located }) {

@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import type { FlowTrigger } from '../../../../core/src/flow';
+import type { FlowTrigger } from '#core/flow';
 import { WebhookTriggerFields } from '../webhook-fields';
 import { type Apply } from './shared';
 

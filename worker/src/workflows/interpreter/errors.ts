@@ -1,6 +1,6 @@
 /** How failures travel through the interpreter, and how an activity's failure becomes a node's error. */
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
-import type { NodeError } from '../../../../core/src/run';
+import type { NodeError } from '#core/run';
 
 /** A node failed and its onError says the run fails (or it gave up, or was aborted). */
 export class NodeFailed extends Error {

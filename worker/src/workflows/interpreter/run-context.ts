@@ -15,9 +15,9 @@ import {
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import { CREDITS_BALANCE_ACTIVITY, CREDITS_GIVE_UP_PATCH, CREDITS_RECHECK_MS } from '../../../../core/src/credits';
-import type { ActionNode } from '../../../../core/src/flow';
-import { durationMs } from '../../../../core/src/graph';
+import { CREDITS_BALANCE_ACTIVITY, CREDITS_GIVE_UP_PATCH, CREDITS_RECHECK_MS } from '#core/credits';
+import type { ActionNode } from '#core/flow';
+import { durationMs } from '#core/graph';
 import {
   DEFAULT_ACTION_RETRY,
   DEFAULT_ACTION_TIMEOUT,
@@ -36,7 +36,7 @@ import {
   type RunStatePage,
   type RunStatePageRequest,
   type WebhookSignal,
-} from '../../../../core/src/run';
+} from '#core/run';
 import type { RecordRunActivity } from '../../activities/record-run';
 import type { CreditsBalanceActivity } from '../../credits/reset';
 import { NodeFailed } from './errors';

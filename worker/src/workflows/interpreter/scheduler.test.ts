@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FlowGraph, FlowNode } from '../../../../core/src/flow';
+import type { FlowGraph, FlowNode } from '#core/flow';
 import { defaultRunOutput, GraphWalk, liveRunStatus, type Next } from './scheduler';
 
 /** Nodes of any kind: the scheduler reads only ids, edges and the branch a finished node took. */

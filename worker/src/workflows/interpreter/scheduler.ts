@@ -2,8 +2,8 @@
  * The interpreter's pure rules: which nodes of a graph are ready, which are skipped, which edges a finished node
  * takes, and what status a live run shows. No Temporal import: unit-tested directly (scheduler.test.ts).
  */
-import type { FlowEdge, FlowGraph, FlowNode } from '../../../../core/src/flow';
-import type { NodeRunState, RunState } from '../../../../core/src/run';
+import type { FlowEdge, FlowGraph, FlowNode } from '#core/flow';
+import type { NodeRunState, RunState } from '#core/run';
 
 /** Where a node sends the run next: the edges of `branch` (or the plain edges), or `end`, which stops its graph. */
 export type Next = { branch?: string } | { end: true; output: unknown };

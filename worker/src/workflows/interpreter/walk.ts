@@ -1,8 +1,8 @@
 /** Walking a graph: starting ready nodes (the scheduler decides which), running each through its kind's handler. */
 import { isCancellation } from '@temporalio/workflow';
-import type { ExpressionScope } from '../../../../core/src/expressions';
-import type { FlowGraph, FlowNode } from '../../../../core/src/flow';
-import type { NodeError, NodeRunState } from '../../../../core/src/run';
+import type { ExpressionScope } from '#core/expressions';
+import type { FlowGraph, FlowNode } from '#core/flow';
+import type { NodeError, NodeRunState } from '#core/run';
 import { NodeFailed } from './errors';
 import { nodeHandlers } from './nodes';
 import type { NodeHandler } from './nodes/node-handler';

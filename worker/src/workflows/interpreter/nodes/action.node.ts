@@ -1,8 +1,8 @@
 import { isCancellation, patched } from '@temporalio/workflow';
-import { CREDITS_EXHAUSTED, type CreditsExhaustedDetails } from '../../../../../core/src/credits';
-import { hasExpressions, resolveMapping } from '../../../../../core/src/expressions';
-import type { ActionNode } from '../../../../../core/src/flow';
-import { CREDITS_PAUSE_PATCH, PARK_FAILED_NODES_PATCH } from '../../../../../core/src/run';
+import { CREDITS_EXHAUSTED, type CreditsExhaustedDetails } from '#core/credits';
+import { hasExpressions, resolveMapping } from '#core/expressions';
+import type { ActionNode } from '#core/flow';
+import { CREDITS_PAUSE_PATCH, PARK_FAILED_NODES_PATCH } from '#core/run';
 import { attemptsOf, describeFailure, failureDetails, NodeFailed } from '../errors';
 import type { NodeHandler } from './node-handler';
 

@@ -1,5 +1,5 @@
-import { evaluateExpression } from '../../../../../core/src/expressions';
-import type { ConditionNode } from '../../../../../core/src/flow';
+import { evaluateExpression } from '#core/expressions';
+import type { ConditionNode } from '#core/flow';
 import type { NodeHandler } from './node-handler';
 
 /** if/else: the `true` or the `false` edges are taken. */

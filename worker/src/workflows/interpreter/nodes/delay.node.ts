@@ -1,6 +1,6 @@
 import { sleep } from '@temporalio/workflow';
-import type { DelayNode } from '../../../../../core/src/flow';
-import { durationMs } from '../../../../../core/src/graph';
+import type { DelayNode } from '#core/flow';
+import { durationMs } from '#core/graph';
 import type { NodeHandler } from './node-handler';
 
 /** A durable timer: the worker holds nothing while it waits. */

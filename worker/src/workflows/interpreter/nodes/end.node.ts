@@ -1,5 +1,5 @@
-import { resolveMapping } from '../../../../../core/src/expressions';
-import type { EndNode } from '../../../../../core/src/flow';
+import { resolveMapping } from '#core/expressions';
+import type { EndNode } from '#core/flow';
 import type { NodeHandler } from './node-handler';
 
 /** Finishes its graph (the run, or one forEach item) with an output; other branches still running are left. */

@@ -1,5 +1,5 @@
-import { evaluateExpression, type ExpressionScope } from '../../../../../core/src/expressions';
-import type { ForEachNode } from '../../../../../core/src/flow';
+import { evaluateExpression, type ExpressionScope } from '#core/expressions';
+import type { ForEachNode } from '#core/flow';
 import type { NodeHandler } from './node-handler';
 
 /** Runs the body graph once per item, `concurrency` items at a time; the output lists each item's body outputs. */

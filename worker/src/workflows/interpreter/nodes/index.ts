@@ -1,4 +1,4 @@
-import type { FlowNode } from '../../../../../core/src/flow';
+import type { FlowNode } from '#core/flow';
 import { actionNode } from './action.node';
 import { conditionNode } from './condition.node';
 import { delayNode } from './delay.node';

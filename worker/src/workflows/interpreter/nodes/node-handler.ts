@@ -1,6 +1,6 @@
-import type { ExpressionScope } from '../../../../../core/src/expressions';
-import type { FlowGraph, FlowNode } from '../../../../../core/src/flow';
-import type { NodeError, NodeRunState } from '../../../../../core/src/run';
+import type { ExpressionScope } from '#core/expressions';
+import type { FlowGraph, FlowNode } from '#core/flow';
+import type { NodeError, NodeRunState } from '#core/run';
 import type { RunContext } from '../run-context';
 import type { Next } from '../scheduler';
 

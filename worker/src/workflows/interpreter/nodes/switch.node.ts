@@ -1,5 +1,5 @@
-import { evaluateExpression } from '../../../../../core/src/expressions';
-import type { SwitchNode } from '../../../../../core/src/flow';
+import { evaluateExpression } from '#core/expressions';
+import type { SwitchNode } from '#core/flow';
 import type { NodeHandler } from './node-handler';
 
 /** The edges of the case equal to the value are taken, else the `default` ones. */

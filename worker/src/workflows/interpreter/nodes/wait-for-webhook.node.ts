@@ -1,8 +1,8 @@
 import { condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import { resolveMapping } from '../../../../../core/src/expressions';
-import type { WaitForWebhookNode } from '../../../../../core/src/flow';
-import { durationMs } from '../../../../../core/src/graph';
-import { REGISTER_WEBHOOK_WAIT_ACTIVITY } from '../../../../../core/src/run';
+import { resolveMapping } from '#core/expressions';
+import type { WaitForWebhookNode } from '#core/flow';
+import { durationMs } from '#core/graph';
+import { REGISTER_WEBHOOK_WAIT_ACTIVITY } from '#core/run';
 import type { RegisterWebhookWaitActivity } from '../../../activities/webhook-waits';
 import { NodeFailed } from '../errors';
 import type { NodeHandler } from './node-handler';
