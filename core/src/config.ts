@@ -50,6 +50,8 @@ export const Config = z.object({
   SWITCHYARD_AUTH_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(30),
   /** Failed authentications allowed per presented key prefix (`sy_live_abcd`) per minute, from any address; then 429. */
   SWITCHYARD_AUTH_FAILURES_PER_KEY: z.coerce.number().int().min(1).default(10),
+  /** `1`: check every API answer against its declared schema, a mismatch being a 500 (the tests and schemathesis run turn it on). */
+  SWITCHYARD_CHECK_RESPONSES: z.enum(['0', '1']).default('0'),
   /** Largest request body the API accepts. */
   BODY_LIMIT: z.string().default('1mb'),
   /** The address providers reach Switchyard at (`https://hooks.example.com`), used in webhook URLs; default: the address of the request. */

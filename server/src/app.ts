@@ -69,7 +69,7 @@ export function createApp(deps: ServerDeps): Express {
     guard: authFailureGuard(deps.authFailureLimits ?? DEFAULT_AUTH_FAILURE_LIMITS),
     workspace: apiKeyAuthenticator(deps.db),
     admin: (req) => requireAdmin(deps.adminToken, req),
-  });
+  }, { checkResponses: deps.checkResponses ?? false });
   app.use(api);
 
   app.use(['/api', '/v1'], (req, _res, next) => next(new AppError('NOT_FOUND', `No route ${req.method} ${req.originalUrl}; see /api/openapi.json`)));

@@ -22,6 +22,8 @@ export interface ServerDeps {
   publicUrl?: string;
   /** Failed authentications allowed per minute before 429 (default DEFAULT_AUTH_FAILURE_LIMITS). */
   authFailureLimits?: AuthFailureLimits;
+  /** Check every JSON answer against its route's declared schema (a mismatch is a 500). On in tests. */
+  checkResponses?: boolean;
   /** Built editor to serve at `/`, if present. */
   editorDir?: string;
 }

@@ -48,6 +48,7 @@ describe.skipIf(!mustRun)('schemathesis against a real Switchyard (skipped local
       // The failed-authentication limits have their own test (test/security); here the fuzzer's many refused keys
       // would turn the rest of the run into 429s, and the other answers would go untested.
       SWITCHYARD_AUTH_FAILURES_PER_ADDRESS: '1000000',
+      SWITCHYARD_CHECK_RESPONSES: '1',
       SWITCHYARD_AUTH_FAILURES_PER_KEY: '1000000',
       LOG_LEVEL: 'warn',
     });

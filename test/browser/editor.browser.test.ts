@@ -62,6 +62,7 @@ describe('the editor in a browser, end to end', () => {
       TEMPORAL_ADDRESS: '',
       TEMPORAL_TASK_QUEUE: 'switchyard',
       SWITCHYARD_HTTP_ALLOW: '127.0.0.1/32',
+      SWITCHYARD_CHECK_RESPONSES: '1',
       LOG_LEVEL: 'warn',
     });
     const [up, started] = await Promise.allSettled([

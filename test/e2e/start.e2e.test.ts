@@ -43,6 +43,7 @@ describe('npm start, end to end', () => {
       TEMPORAL_ADDRESS: '',
       TEMPORAL_TASK_QUEUE: 'switchyard',
       SWITCHYARD_HTTP_ALLOW: '127.0.0.1/32',
+      SWITCHYARD_CHECK_RESPONSES: '1',
       LOG_LEVEL: 'warn',
     });
     await app.waitForOutput(/everything is up/, 150_000);

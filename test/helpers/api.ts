@@ -95,6 +95,7 @@ export async function startTestApi(o: {
     bodyLimit: o.bodyLimit ?? '100kb',
     authFailureLimits: o.authFailureLimits ?? { perAddress: 10_000, perKey: 10_000 },
     webhookBodyLimit: o.webhookBodyLimit ?? '1mb',
+    checkResponses: true,
     ...(adminToken !== undefined ? { adminToken } : {}),
   });
   const server = await new Promise<Server>((resolve, reject) => {

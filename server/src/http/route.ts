@@ -68,8 +68,13 @@ export interface Authenticators {
   admin(req: Request): void;
 }
 
-/** Registers routes on a router; each route's credential is checked before its handler runs. */
-export function mountRoutes(router: Router, routes: RouteDef[], authn: Authenticators): void {
+/**
+ * Registers routes on a router; each route's credential is checked before its handler runs. With `checkResponses`
+ * (the tests turn it on), every JSON answer is checked against the schema its route declares for that status, and a
+ * mismatch is a 500 naming the route and the field: the OpenAPI document and the editor's types cannot drift from
+ * what the server sends.
+ */
+export function mountRoutes(router: Router, routes: RouteDef[], authn: Authenticators, options: { checkResponses?: boolean } = {}): void {
   for (const route of routes) {
     router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       try {
@@ -85,6 +90,7 @@ export function mountRoutes(router: Router, routes: RouteDef[], authn: Authentic
         const body = parsePart(route.body, req.body, 'body');
         const result = await route.handler({ params, query, body, auth, req });
         const status = result.status ?? 200;
+        if (options.checkResponses) checkResponse(route, status, result);
         if (result.body === undefined) res.status(status).end();
         else if (result.contentType) res.status(status).type(result.contentType).send(result.body);
         else res.status(status).json(result.body);
@@ -92,6 +98,17 @@ export function mountRoutes(router: Router, routes: RouteDef[], authn: Authentic
         next(err);
       }
     });
+  }
+}
+
+function checkResponse(route: RouteDef, status: number, result: RouteResult): void {
+  const declared = route.responses[status];
+  if (!declared) throw new Error(`${route.method.toUpperCase()} ${route.path} answered ${status}, which its route does not declare`);
+  if (!declared.schema || result.contentType || result.body === undefined) return;
+  const checked = declared.schema.safeParse(result.body);
+  if (!checked.success) {
+    const where = checked.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+    throw new Error(`${route.method.toUpperCase()} ${route.path} answered ${status} with a body its declared schema refuses: ${where}`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IntegrationSummary, SetupVariableStatus, WebhookSourceInfo } from '#core/api';
 import { RunModes } from '#core/catalog-sdk';
 import { AppError } from '#core/errors';
 import type { TestConnectionInput, TestConnectionResult } from '#core/run';
@@ -8,8 +9,7 @@ import { install, integrationDetail, integrationPrompt, requireIntegration, sear
 import type { ServerDeps } from '../deps';
 
 const KeyParams = z.object({ key: z.string().min(1).max(64) });
-const IntegrationSummary = z.looseObject({ key: z.string(), title: z.string(), description: z.string(), installedAt: z.string().nullable() });
-const SetupStatus = z.array(z.looseObject({ name: z.string(), required: z.boolean() }));
+const SetupStatus = z.array(SetupVariableStatus);
 const ActionInfo = z.looseObject({ ref: z.string(), integration: z.string(), title: z.string() });
 
 export function catalogRoutes(deps: ServerDeps): RouteDef[] {
@@ -25,7 +25,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
       responses: {
         200: {
           description: 'Integrations, with whether each is installed, and every webhook source (`webhookSources`)',
-          schema: z.object({ integrations: z.array(IntegrationSummary), webhookSources: z.array(z.looseObject({ id: z.string() })) }),
+          schema: z.object({ integrations: z.array(IntegrationSummary), webhookSources: z.array(WebhookSourceInfo) }),
         },
       },
       async handler({ query, auth }) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Flow, FlowList, PublishResult } from '#core/api';
 import { FlowDocument } from '#core/flow';
 import type { FlowOperation } from '#core/operations';
 import { defineRoute, type RouteDef } from '../http/route';
@@ -16,38 +17,7 @@ const UpdateFlowBody = z.object({
     .max(500)
     .optional(),
 });
-const FlowResponse = z.object({
-  id: z.string(),
-  name: z.string(),
-  document: FlowDocument,
-  publishedVersion: z.number().nullable(),
-  problems: z.array(z.object({ code: z.string(), message: z.string(), nodeId: z.string().optional(), field: z.string().optional() })),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
 const PublishBody = z.object({ note: z.string().max(2000).optional() });
-const PublishedVersion = z.object({
-  flowId: z.string(),
-  version: z.number().int(),
-  note: z.string().nullable(),
-  publishedAt: z.string(),
-  /** A webhook-triggered flow's endpoint. */
-  webhook: z.object({ endpointId: z.string(), livePath: z.string(), testPath: z.string() }).optional(),
-  /** Signing secrets still missing: a warning, not a refusal. */
-  warnings: z.array(z.unknown()).optional(),
-});
-const FlowList = z.object({
-  flows: z.array(
-    z.object({
-      id: z.string(),
-      name: z.string(),
-      publishedVersion: z.number().int().nullable(),
-      trigger: z.string().nullable(),
-      event: z.string().nullable(),
-      updatedAt: z.string(),
-    }),
-  ),
-});
 
 export function flowRoutes(deps: ServerDeps): RouteDef[] {
   const { db, catalog } = deps;
@@ -59,7 +29,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       tag: 'Flows',
       summary: 'Create a flow (saved as a draft)',
       body: CreateFlowBody,
-      responses: { 201: { description: 'Created', schema: FlowResponse }, 400: { description: 'The document does not parse' } },
+      responses: { 201: { description: 'Created', schema: Flow }, 400: { description: 'The document does not parse' } },
       async handler({ body, auth }) {
         return { status: 201, body: await createFlow(deps, auth.workspaceId, body) };
       },
@@ -83,7 +53,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       tag: 'Flows',
       summary: 'Read a flow with its draft and its problems',
       params: FlowParams,
-      responses: { 200: { description: 'The flow', schema: FlowResponse }, 404: { description: 'No such flow in this workspace' } },
+      responses: { 200: { description: 'The flow', schema: Flow }, 404: { description: 'No such flow in this workspace' } },
       async handler({ params, auth }) {
         return { body: presentFlow(await requireFlow(db, auth.workspaceId, params.flowId), catalog) };
       },
@@ -97,7 +67,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       params: FlowParams,
       body: UpdateFlowBody,
       responses: {
-        200: { description: 'The updated flow', schema: FlowResponse },
+        200: { description: 'The updated flow', schema: Flow },
         400: { description: 'Invalid document or impossible operation' },
         404: { description: 'No such flow' },
       },
@@ -125,7 +95,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       params: FlowParams,
       body: PublishBody,
       responses: {
-        201: { description: 'The new version', schema: PublishedVersion },
+        201: { description: 'The new version', schema: PublishResult },
         404: { description: 'No such flow' },
         422: { description: 'The flow is invalid: every problem, by node' },
       },

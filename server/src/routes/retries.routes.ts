@@ -1,21 +1,12 @@
 import { z } from 'zod';
+import { BulkRetryRequest, BulkRetryResult, NodeDecisionResult, ResetRunResult } from '#core/api';
 import { JsonValue } from '#core/flow';
 import { defineRoute, type RouteDef } from '../http/route';
 import { bulkRetry, decideNode, resetRun } from '../services/retries.service';
 import type { ServerDeps } from '../deps';
 import { RunParams } from './runs.routes';
 
-const NodeDecisionAccepted = z.object({ runId: z.string(), nodeKey: z.string(), action: z.enum(['retry', 'skip', 'abort']), accepted: z.literal(true) });
 const NodeParams = RunParams.extend({ nodeKey: z.string().min(1).max(300) });
-const BulkRetryBody = z.object({
-  status: z.enum(['parked', 'failed']),
-  flowId: z.string().optional(),
-  /** Only runs whose error has this type: `NonRetryable`, `Retryable`, `Timeout`, `GaveUp`, … */
-  errorType: z.string().max(100).optional(),
-  from: z.iso.datetime().optional(),
-  to: z.iso.datetime().optional(),
-  limit: z.number().int().min(1).max(500).default(100),
-});
 
 /** What people do about runs that need them: retry, skip or abort a parked node; reset a failed run; retry many at once. */
 export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
@@ -29,7 +20,7 @@ export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
       params: NodeParams,
       body: z.object({ input: JsonValue.optional() }),
       responses: {
-        200: { description: 'Accepted; the node runs again', schema: NodeDecisionAccepted },
+        200: { description: 'Accepted; the node runs again', schema: NodeDecisionResult },
         404: { description: 'No such run' },
         409: { description: 'The node is not parked' },
         503: { description: 'Temporal is unreachable; nothing was done: try again' },
@@ -53,7 +44,7 @@ export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
       params: NodeParams,
       body: z.object({ output: JsonValue.optional() }),
       responses: {
-        200: { description: 'Accepted', schema: NodeDecisionAccepted },
+        200: { description: 'Accepted', schema: NodeDecisionResult },
         404: { description: 'No such run' },
         409: { description: 'The node is not parked' },
         503: { description: 'Temporal is unreachable; nothing was done: try again' },
@@ -77,7 +68,7 @@ export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
       params: NodeParams,
       body: z.object({ reason: z.string().max(500).optional() }),
       responses: {
-        200: { description: 'Accepted', schema: NodeDecisionAccepted },
+        200: { description: 'Accepted', schema: NodeDecisionResult },
         404: { description: 'No such run' },
         409: { description: 'The node is not parked' },
         503: { description: 'Temporal is unreachable; nothing was done: try again' },
@@ -100,7 +91,7 @@ export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
       summary: 'Retry a failed run from its failed step: completed steps keep their results and do not run again',
       params: RunParams,
       responses: {
-        200: { description: 'The run is running again', schema: z.object({ runId: z.string(), status: z.literal('running'), resetToEventId: z.number() }) },
+        200: { description: 'The run is running again', schema: ResetRunResult },
         404: { description: 'No such run' },
         409: { description: 'The run has not failed, or did not fail in a step' },
         503: { description: 'Temporal is unreachable; nothing was done: try again' },
@@ -115,16 +106,11 @@ export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
       testKey: 'allowed',
       tag: 'Runs',
       summary: 'Retry every parked or failed run that matches (by flow, error type and time range); reports each outcome',
-      body: BulkRetryBody,
+      body: BulkRetryRequest,
       responses: {
         200: {
           description: 'How many matched, were retried and failed, and each outcome',
-          schema: z.object({
-            matched: z.number().int(),
-            retried: z.number().int(),
-            failed: z.number().int(),
-            results: z.array(z.object({ runId: z.string(), ok: z.boolean(), error: z.string().optional() })),
-          }),
+          schema: BulkRetryResult,
         },
       },
       async handler({ body, auth }) {

@@ -1,10 +1,11 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
+import { RunDetail, RunList, StartedRun } from '#core/api';
 import { RunModes } from '#core/catalog-sdk';
 import { WorkflowIds } from '#core/names';
 import { AppError } from '#core/errors';
 import { JsonValue } from '#core/flow';
-import { NodeStatuses, RunStatuses } from '#core/run';
+import { RunStatuses } from '#core/run';
 import { requireLiveKey } from '../http/auth';
 import { defineRoute, type RouteDef } from '../http/route';
 import { requireFlow, requireVersion } from '../services/flows.service';
@@ -29,23 +30,6 @@ const RunsQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 export const RunParams = z.object({ runId: z.string().min(1).max(64) });
-const RunList = z.object({
-  runs: z.array(
-    z.object({
-      id: z.string(),
-      flowId: z.string(),
-      version: z.number().int(),
-      workflowId: z.string(),
-      mode: z.enum(RunModes),
-      status: z.enum(RunStatuses),
-      /** Why a failed run failed. */
-      error: z.unknown().optional(),
-      createdAt: z.string(),
-      endedAt: z.string().nullable(),
-    }),
-  ),
-});
-const StartedRun = z.object({ runId: z.string(), workflowId: z.string(), version: z.number().int() });
 
 export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
   return [
@@ -107,17 +91,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       responses: {
         200: {
           description: 'The run',
-          schema: z.looseObject({
-            id: z.string(),
-            flowId: z.string(),
-            version: z.number().int(),
-            workflowId: z.string(),
-            mode: z.enum(RunModes),
-            status: z.enum(RunStatuses),
-            trigger: z.looseObject({ type: z.string() }),
-            createdAt: z.string(),
-            nodes: z.array(z.looseObject({ key: z.string(), nodeId: z.string(), type: z.string(), status: z.enum(NodeStatuses) })),
-          }),
+          schema: RunDetail,
         },
         404: { description: 'No such run in this workspace' },
         503: { description: 'Temporal is unreachable; nothing was done: try again' },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SecretSummary } from '#core/api';
 import { AppError } from '#core/errors';
 import { SECRET_NAME_HINT, SECRET_NAME_PATTERN } from '#core/names';
 import { requireLiveKey } from '../http/auth';
@@ -14,12 +15,6 @@ const Test = SecretValue.nullable();
 /** At least one of the two: a union (not a refine), so the rule is in the JSON Schema too (`anyOf` of the two `required`). */
 const PutSecretBody = z.union([z.object({ live: Live, test: Test.optional() }), z.object({ live: Live.optional(), test: Test })], {
   error: 'give a live value, a test value, or both (a string, or null to remove it)',
-});
-const SecretSummary = z.object({
-  name: z.string(),
-  live: z.object({ last4: z.string() }).nullable(),
-  test: z.object({ last4: z.string() }).nullable(),
-  updatedAt: z.string(),
 });
 
 /** Values go in and never come out: responses carry the name, which modes are set, the last four characters and the time. */

@@ -1,10 +1,9 @@
 import { z } from 'zod';
+import { FlowVersionDetail, VersionList } from '#core/api';
 import { defineRoute, type RouteDef } from '../http/route';
 import { listVersions, requireVersion } from '../services/flows.service';
 import type { ServerDeps } from '../deps';
 import { FlowParams } from './flows.routes';
-
-const VersionList = z.object({ versions: z.array(z.object({ version: z.number().int(), note: z.string().nullable(), publishedAt: z.string() })) });
 
 /** A flow's published versions: immutable snapshots, the one a run finishes on. */
 export function versionRoutes({ db }: ServerDeps): RouteDef[] {
@@ -31,12 +30,7 @@ export function versionRoutes({ db }: ServerDeps): RouteDef[] {
       responses: {
         200: {
           description: 'The version',
-          schema: z.object({
-            version: z.number().int(),
-            snapshot: z.looseObject({ trigger: z.unknown() }),
-            note: z.string().nullable(),
-            publishedAt: z.string(),
-          }),
+          schema: FlowVersionDetail,
         },
         404: { description: 'No such version' },
       },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ReplayResult, WebhookDelivery, WebhookDeliveryDetail, WebhookDeliveryStatuses, WebhookEndpoint } from '#core/api';
 import { SecretName } from '#core/flow';
 import { WebhookSourceIds } from '#core/webhooks';
 import { defineRoute, type RouteDef } from '../http/route';
@@ -18,38 +19,11 @@ const InboxBody = z.object({
 });
 const DeliveriesQuery = z.object({
   endpointId: z.string().max(64).optional(),
-  status: z.enum(['received', 'delivered', 'matched', 'unmatched', 'duplicate', 'ignored', 'rejected', 'failed']).optional(),
+  status: z.enum(WebhookDeliveryStatuses).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });
 const IdParams = z.object({ id: z.string().min(1).max(64) });
-const Endpoint = z.object({
-  id: z.string(),
-  kind: z.string(),
-  flowId: z.string().nullable(),
-  source: z.string(),
-  secrets: z.array(z.string()),
-  header: z.string().optional(),
-  events: z.array(z.string()).optional(),
-  urls: z.object({ live: z.string(), test: z.string() }),
-  createdAt: z.string(),
-  disabledAt: z.string().nullable(),
-});
-const Delivery = z.object({
-  id: z.string(),
-  endpointId: z.string(),
-  mode: z.string(),
-  receivedAt: z.string(),
-  verified: z.boolean(),
-  status: z.string(),
-  error: z.string().nullable(),
-  eventId: z.string().nullable(),
-  eventType: z.string().nullable(),
-  duplicateOf: z.string().nullable(),
-  runId: z.string().nullable(),
-  waitId: z.string().nullable(),
-  latencyMs: z.number().nullable(),
-});
 
 /** Webhook endpoints (their URLs), the delivery log and replay. Deliveries themselves arrive at `/hooks/:id` (hooks.routes.ts). */
 export function webhookRoutes(deps: ServerDeps): RouteDef[] {
@@ -66,7 +40,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
       responses: {
         200: {
           description: 'Endpoints: one per webhook-triggered flow, one inbox per source used by waitForWebhook nodes',
-          schema: z.object({ endpoints: z.array(Endpoint) }),
+          schema: z.object({ endpoints: z.array(WebhookEndpoint) }),
         },
       },
       async handler({ auth, req }) {
@@ -80,8 +54,8 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
       summary: "Create or update the workspace's inbox for a source (events that waitForWebhook nodes wait for)",
       body: InboxBody,
       responses: {
-        200: { description: 'Updated', schema: Endpoint },
-        201: { description: 'Created', schema: Endpoint },
+        200: { description: 'Updated', schema: WebhookEndpoint },
+        201: { description: 'Created', schema: WebhookEndpoint },
       },
       async handler({ auth, body, req }) {
         const { row, created } = await ensureInbox(deps, auth.workspaceId, {
@@ -112,7 +86,10 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
       summary: 'The delivery log, newest first: verification, dedupe and where each delivery went (`status=unmatched`: events no run waited for)',
       query: DeliveriesQuery,
       responses: {
-        200: { description: 'Deliveries (without bodies; see one delivery for its headers and body)', schema: z.object({ deliveries: z.array(Delivery) }) },
+        200: {
+          description: 'Deliveries (without bodies; see one delivery for its headers and body)',
+          schema: z.object({ deliveries: z.array(WebhookDelivery) }),
+        },
       },
       async handler({ auth, query }) {
         return { body: { deliveries: await listDeliveries(db, auth, query) } };
@@ -126,7 +103,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
       summary: 'One delivery with its headers (signatures removed) and body',
       params: IdParams,
       responses: {
-        200: { description: 'The delivery', schema: Delivery.extend({ headers: z.record(z.string(), z.string()), body: z.string() }) },
+        200: { description: 'The delivery', schema: WebhookDeliveryDetail },
         404: { description: 'No such delivery' },
       },
       async handler({ auth, params }) {
@@ -141,7 +118,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
       summary: "Deliver a stored delivery again: a flow's trigger starts a new run; an inbox event is matched to waiting runs again",
       params: IdParams,
       responses: {
-        200: { description: 'Replayed; says where it went', schema: z.looseObject({ replayOf: z.string() }) },
+        200: { description: 'Replayed; says where it went', schema: ReplayResult },
         404: { description: 'No such delivery' },
         402: { description: "The workspace's plan does not include an integration the flow uses" },
         409: { description: 'The delivery failed verification, or its flow is no longer published' },

@@ -1,0 +1,259 @@
+import { z } from 'zod';
+import { RunModes } from './catalog-sdk';
+import { FlowDocument } from './flow';
+import { NodeStatuses, RunStatuses } from './run';
+import { ProblemCodes } from './validate';
+
+/**
+ * The API's answers, defined once: the server declares them as its routes' response schemas (so they are the
+ * OpenAPI document, and tests check every answer against them), and the editor takes its types from them
+ * (`editor/src/api/types.ts`, type-only imports). Change a shape here and both sides move together.
+ */
+
+const Timestamp = z.string();
+
+// ---- Flows and versions
+
+export const FlowProblem = z.object({
+  code: z.enum(Object.keys(ProblemCodes) as [keyof typeof ProblemCodes, ...(keyof typeof ProblemCodes)[]]),
+  message: z.string(),
+  nodeId: z.string().optional(),
+  field: z.string().optional(),
+});
+
+export const FlowSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  publishedVersion: z.number().int().nullable(),
+  trigger: z.string().nullable(),
+  event: z.string().nullable(),
+  updatedAt: Timestamp,
+});
+export const FlowList = z.object({ flows: z.array(FlowSummary) });
+
+export const Flow = z.object({
+  id: z.string(),
+  name: z.string(),
+  document: FlowDocument,
+  publishedVersion: z.number().int().nullable(),
+  problems: z.array(FlowProblem),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export const PublishResult = z.object({
+  flowId: z.string(),
+  version: z.number().int(),
+  note: z.string().nullable(),
+  publishedAt: Timestamp,
+  /** A webhook-triggered flow's endpoint: paths under this server's origin. */
+  webhook: z.object({ endpointId: z.string(), livePath: z.string(), testPath: z.string() }).optional(),
+  /** Not blocking, but to fix: e.g. a signing secret with no value yet. */
+  warnings: z.array(FlowProblem).optional(),
+});
+
+export const FlowVersion = z.object({
+  version: z.number().int(),
+  note: z.string().nullable(),
+  publishedAt: Timestamp,
+  /** The immutable snapshot (in the answer for one version, not in the list). */
+  snapshot: FlowDocument.omit({ layout: true }).optional(),
+});
+export const VersionList = z.object({ versions: z.array(FlowVersion.omit({ snapshot: true })) });
+export const FlowVersionDetail = FlowVersion.required({ snapshot: true });
+
+// ---- Runs
+
+export const NodeError = z.object({
+  message: z.string(),
+  /** `NonRetryable`, `Retryable`, `InvalidInput`, `Timeout`, `Expression`… */
+  type: z.string(),
+  status: z.number().int().optional(),
+});
+export const RunError = NodeError.extend({ nodeId: z.string().optional() });
+
+export const RunSummary = z.object({
+  id: z.string(),
+  flowId: z.string(),
+  version: z.number().int(),
+  workflowId: z.string(),
+  mode: z.enum(RunModes),
+  status: z.enum(RunStatuses),
+  /** Why a failed run failed. */
+  error: RunError.optional(),
+  createdAt: Timestamp,
+  endedAt: Timestamp.nullable(),
+});
+export const RunList = z.object({ runs: z.array(RunSummary) });
+export const StartedRun = z.object({ runId: z.string(), workflowId: z.string(), version: z.number().int() });
+
+/** One attempt of an action node, as the worker logged it. */
+export const AttemptRecord = z.object({
+  activityId: z.string(),
+  attempt: z.number().int(),
+  status: z.string(),
+  error: z.string().nullable(),
+  startedAt: Timestamp,
+  endedAt: Timestamp.nullable(),
+});
+
+export const NodeRun = z.object({
+  key: z.string(),
+  nodeId: z.string(),
+  type: z.string(),
+  status: z.enum(NodeStatuses),
+  input: z.unknown().optional(),
+  output: z.unknown().optional(),
+  branch: z.string().optional(),
+  attempts: z.number().int(),
+  simulated: z.boolean().optional(),
+  decisions: z.array(z.object({ action: z.enum(['retry', 'skip', 'abort']), at: Timestamp, editedInput: z.boolean().optional() })).optional(),
+  error: NodeError.optional(),
+  startedAt: Timestamp.optional(),
+  endedAt: Timestamp.optional(),
+  dataOmitted: z.literal(true).optional(),
+  attemptLog: z.array(AttemptRecord).optional(),
+});
+
+export const TriggerPayload = z.object({
+  type: z.enum(['event', 'manual', 'schedule', 'webhook']),
+  name: z.string().optional(),
+  id: z.string().optional(),
+  deliveryId: z.string().optional(),
+  data: z.unknown(),
+});
+
+export const RunDetail = RunSummary.extend({
+  /** When the workflow started (the run's row is created just before). */
+  startedAt: Timestamp,
+  trigger: TriggerPayload,
+  output: z.unknown().optional(),
+  nodes: z.array(NodeRun),
+  /** What the run cost: credits charged (0 in test mode), their list price, API requests sent. */
+  cost: z.object({ credits: z.number(), listCredits: z.number(), requests: z.number().int() }).optional(),
+  /** Temporal keeps retrying a workflow task of this run that fails (the message names the failure). */
+  stuck: z.object({ message: z.string(), attempts: z.number().int() }).optional(),
+});
+
+export const NodeDecisionActions = ['retry', 'skip', 'abort'] as const;
+export const NodeDecisionResult = z.object({ runId: z.string(), nodeKey: z.string(), action: z.enum(NodeDecisionActions), accepted: z.literal(true) });
+/** POST /api/runs/:runId/reset: a failed run retried from its failed step. */
+export const ResetRunResult = z.object({ runId: z.string(), status: z.literal('running'), resetToEventId: z.number().int() });
+/** POST /api/runs/bulk-retry: which runs to retry. */
+export const BulkRetryRequest = z.object({
+  status: z.enum(['parked', 'failed']),
+  flowId: z.string().optional(),
+  /** Only runs whose error has this type: `NonRetryable`, `Retryable`, `Timeout`, `GaveUp`, … */
+  errorType: z.string().max(100).optional(),
+  from: z.iso.datetime().optional(),
+  to: z.iso.datetime().optional(),
+  limit: z.number().int().min(1).max(500).default(100),
+});
+export const BulkRetryResult = z.object({
+  matched: z.number().int(),
+  retried: z.number().int(),
+  failed: z.number().int(),
+  results: z.array(z.object({ runId: z.string(), ok: z.boolean(), error: z.string().optional() })),
+});
+
+// ---- Catalog and secrets
+
+export const SetupVariableStatus = z.object({
+  name: z.string(),
+  description: z.string(),
+  whereToGet: z.string(),
+  required: z.boolean(),
+  secret: z.boolean(),
+  testPrefix: z.string().optional(),
+  live: z.boolean().optional(),
+  test: z.boolean().optional(),
+});
+
+export const IntegrationSummary = z.object({
+  key: z.string(),
+  version: z.number().int(),
+  title: z.string(),
+  description: z.string(),
+  category: z.string(),
+  auth: z.object({ type: z.string(), variable: z.string().optional() }),
+  setup: z.array(SetupVariableStatus),
+  actions: z.array(
+    z.object({
+      ref: z.string(),
+      key: z.string(),
+      title: z.string(),
+      description: z.string(),
+      sideEffects: z.boolean(),
+      idempotent: z.boolean(),
+      hasSandbox: z.boolean(),
+    }),
+  ),
+  examplePrompts: z.array(z.string()),
+  docs: z.array(z.object({ title: z.string(), url: z.string() })),
+  testConnection: z.boolean(),
+  installedAt: Timestamp.nullable(),
+  setupStatus: z.array(SetupVariableStatus).optional(),
+});
+
+export const SecretSummary = z.object({
+  name: z.string(),
+  live: z.object({ last4: z.string() }).nullable(),
+  test: z.object({ last4: z.string() }).nullable(),
+  updatedAt: Timestamp,
+});
+
+// ---- Webhooks
+
+/** A webhook source the catalog verifies (GET /api/catalog `webhookSources`). */
+export const WebhookSourceInfo = z.object({
+  id: z.string(),
+  title: z.string(),
+  integration: z.string(),
+  /** The workspace secret that holds the signing secret by default, e.g. STRIPE_WEBHOOK_SECRET. */
+  secretVariable: z.string(),
+  whereToGet: z.string(),
+});
+
+/** GET /api/webhooks/endpoints: one per webhook-triggered flow (`trigger`), one inbox per source (`inbox`). */
+export const WebhookEndpoint = z.object({
+  id: z.string(),
+  kind: z.enum(['trigger', 'inbox']),
+  flowId: z.string().nullable(),
+  source: z.string(),
+  secrets: z.array(z.string()),
+  header: z.string().optional(),
+  events: z.array(z.string()).optional(),
+  urls: z.object({ live: z.string(), test: z.string() }),
+  createdAt: Timestamp,
+  disabledAt: Timestamp.nullable(),
+});
+
+export const WebhookDeliveryStatuses = ['received', 'delivered', 'matched', 'unmatched', 'duplicate', 'ignored', 'rejected', 'failed'] as const;
+
+export const WebhookDelivery = z.object({
+  id: z.string(),
+  endpointId: z.string(),
+  mode: z.enum(RunModes),
+  receivedAt: Timestamp,
+  verified: z.boolean(),
+  status: z.enum(WebhookDeliveryStatuses),
+  error: z.string().nullable(),
+  eventId: z.string().nullable(),
+  eventType: z.string().nullable(),
+  /** The delivery this one repeats (same provider event id): it started nothing. */
+  duplicateOf: z.string().nullable(),
+  runId: z.string().nullable(),
+  waitId: z.string().nullable(),
+  latencyMs: z.number().nullable(),
+});
+/** GET /api/webhooks/deliveries/:id: headers without signatures, and the body as received. */
+export const WebhookDeliveryDetail = WebhookDelivery.extend({ headers: z.record(z.string(), z.string()), body: z.string() });
+
+/** POST /api/webhooks/deliveries/:id/replay: the new delivery and where it went. */
+export const ReplayResult = z.object({
+  replayOf: z.string(),
+  deliveryId: z.string(),
+  status: z.enum(WebhookDeliveryStatuses),
+  runId: z.string().optional(),
+  reason: z.string().optional(),
+});
