@@ -4,15 +4,7 @@ import { AppError } from '#core/errors';
 import { walkNodes, type FlowSnapshot } from '#core/flow';
 import { RUN_FLOW_WORKFLOW, WorkflowIds } from '#core/names';
 import { versionsSubscribedTo } from '#store/flows.repository';
-import {
-  LIVE_RUN_STATUSES,
-  UNFINISHED_NODE_STATUSES,
-  type NodeError,
-  type RunFlowInput,
-  type RunOptions,
-  type RunState,
-  type TriggerPayload,
-} from '#core/run';
+import { LIVE_RUN_STATUSES, UNFINISHED_NODE_STATUSES, type NodeError, type RunFlowInput, type RunOptions, type RunState, type TriggerPayload } from '#core/run';
 import type { Logger } from 'pino';
 import type { Db } from '#store/database';
 import { attemptsOfRun } from '#store/attempts.repository';
@@ -200,9 +192,10 @@ export async function runDetail(db: Db, temporal: TemporalAccess, caller: Caller
   let state = row.state ?? undefined;
   let status = row.status;
   let stuck: { message: string; attempts: number } | undefined;
-  // A live run answers from the workflow itself (the stored state is only a snapshot from its last park).
+  // A live run answers from the workflow itself (the stored state is only a snapshot from its last park). A read only:
+  // a run stopped from outside shows how it ended here at once, and is recorded by the sweep (reconcileRun).
   if (LIVE_STATUSES.includes(status)) {
-    const live = await readLiveRun(db, temporal, row, state);
+    const live = await observeRun(temporal, row, state);
     if (live) ({ state, stuck } = live);
     status = state?.status ?? status;
   }
@@ -241,11 +234,12 @@ const LIVE_STATUSES: readonly string[] = LIVE_RUN_STATUSES;
 const ENDED_STATUSES: string[] = ['completed', 'failed', 'cancelled'];
 
 /**
- * The truth about a run the database still shows live, from Temporal: its state (the query), and how it closed
- * when it ended without recording its end (terminated, timed out; then the end is recorded now). Never throws for
- * a run Temporal cannot answer about: the stored state stands (undefined: Temporal is unreachable or has no such workflow).
+ * The truth about a run the database still shows live, from Temporal: its state (the query), and how it closed when
+ * it ended without recording its end (terminated, timed out). A read: it writes nothing (recording such an end is
+ * reconcileRun's job, run by the server's sweep). Never throws for a run Temporal cannot answer about: the stored
+ * state stands (undefined: Temporal is unreachable or has no such workflow).
  */
-async function readLiveRun(db: Db, temporal: TemporalAccess, row: { id: string; workspace_id: string; workflow_id: string; mode: string }, stored?: RunState) {
+async function observeRun(temporal: TemporalAccess, row: { workflow_id: string; mode: string }, stored?: RunState) {
   const handle = temporal.client.workflow.getHandle(row.workflow_id);
   let description;
   try {
@@ -257,19 +251,33 @@ async function readLiveRun(db: Db, temporal: TemporalAccess, row: { id: string; 
   if (['RUNNING', 'CONTINUED_AS_NEW', 'PAUSED', 'UNSPECIFIED', 'UNKNOWN'].includes(description.status.name)) {
     // A stuck workflow cannot answer a query (its task fails): the stored state stands.
     const stuck = await stuckWorkflowTask(temporal, handle, description).catch(() => undefined);
-    return { state: stuck ? stored : await queryRunState(temporal, handle).catch(() => stored), stuck };
+    return { state: stuck ? stored : await queryRunState(temporal, handle).catch(() => stored), stuck, closed: false };
   }
   // A closed workflow is queried by replaying its history on a worker: the query may fail (no worker, a task that cannot replay).
   const state = await queryRunState(temporal, handle).catch(() => stored);
-  // Closed. The interpreter records its own end; a workflow stopped from outside (terminate, timeout) never does: record it now.
+  // Closed. The interpreter records its own end; a workflow stopped from outside (terminate, timeout) never does.
   let ended = state ?? { status: 'running', mode: row.mode as RunMode, nodes: {}, startedAt: description.startTime.toISOString() };
   if (!ENDED_STATUSES.includes(ended.status)) {
     const endedAt = description.closeTime?.toISOString() ?? new Date().toISOString();
     const outside = await closedOutside(temporal, handle, description);
     ended = outside ? endEarly(ended, outside, endedAt) : { ...ended, status: 'completed', endedAt };
   }
-  await runs.finishRun(db, { runId: row.id, workspaceId: row.workspace_id, state: ended });
-  return { state: ended, stuck: undefined };
+  return { state: ended, stuck: undefined, closed: true };
+}
+
+/**
+ * The reconcile step: a run the database shows live whose workflow has closed (stopped from outside Switchyard, so
+ * the interpreter never recorded its end) gets its end recorded. Returns the state it recorded, if any.
+ */
+async function reconcileRun(
+  db: Db,
+  temporal: TemporalAccess,
+  row: { id: string; workspace_id: string; workflow_id: string; mode: string; state: RunState | null },
+) {
+  const observed = await observeRun(temporal, row, row.state ?? undefined);
+  if (!observed?.closed || !observed.state) return undefined;
+  await runs.finishRun(db, { runId: row.id, workspaceId: row.workspace_id, state: observed.state });
+  return observed.state;
 }
 
 /**
@@ -282,8 +290,8 @@ export async function recordStoppedRuns(db: Db, temporal: TemporalAccess, since:
   for await (const workflow of temporal.client.workflow.list({ query })) {
     const row = await runs.liveRunOfWorkflow(db, workflow.workflowId);
     if (!row) continue;
-    const live = await readLiveRun(db, temporal, row, row.state ?? undefined);
-    if (live?.state && ENDED_STATUSES.includes(live.state.status)) recorded++;
+    const ended = await reconcileRun(db, temporal, row);
+    if (ended && ENDED_STATUSES.includes(ended.status)) recorded++;
   }
   return recorded;
 }
