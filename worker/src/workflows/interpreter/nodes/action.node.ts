@@ -4,6 +4,8 @@ import { hasExpressions, resolveMapping } from '#core/expressions';
 import type { ActionNode } from '#core/flow';
 import { CREDITS_PAUSE_PATCH, PARK_FAILED_NODES_PATCH } from '#core/run';
 import { attemptsOf, describeFailure, failureDetails, NodeFailed } from '../errors';
+import { waitForCredits } from '../waits/credits.wait';
+import { parkNode } from '../waits/park.wait';
 import type { NodeHandler } from './node-handler';
 
 /**
@@ -29,7 +31,7 @@ export const actionNode: NodeHandler<ActionNode> = async (node, { key, entry, sc
       if (error.type === CREDITS_EXHAUSTED && patched(CREDITS_PAUSE_PATCH)) {
         const details = failureDetails(err) as Partial<CreditsExhaustedDetails> | undefined;
         entry.attempts += (details?.attempt ?? 1) - 1; // the refused attempt sent nothing
-        await run.waitForCredits(key, entry, error, details?.needed ?? 1, creditsSeen);
+        await waitForCredits(run, key, entry, error, details?.needed ?? 1, creditsSeen);
         continue;
       }
       entry.attempts += attemptsOf(err) ?? 1;
@@ -37,7 +39,7 @@ export const actionNode: NodeHandler<ActionNode> = async (node, { key, entry, sc
       // Runs recorded before parking existed keep failing here, so their histories still replay.
       const onError = node.onError ?? (patched(PARK_FAILED_NODES_PATCH) ? 'pause' : 'fail');
       if (onError === 'fail') throw new NodeFailed(key, error);
-      const decision = await run.park(key, entry, error);
+      const decision = await parkNode(run, key, entry, error);
       if (decision.action === 'abort')
         throw new NodeFailed(key, { message: `Aborted${decision.reason ? `: ${decision.reason}` : ''} (after: ${error.message})`, type: 'Aborted' });
       if (decision.action === 'skip') {
