@@ -26,6 +26,59 @@ export const GITHUB_WEBHOOK_SECRET = 'GITHUB_WEBHOOK_SECRET';
 export const githubWebhook: WebhookSource = {
   id: 'github',
   title: 'GitHub',
+  events: [
+    {
+      type: 'issues',
+      title: 'An issue was opened, edited or closed',
+      keywords: ['issue is opened', 'issue is created', 'new issue', 'opens an issue', 'issue is filed', 'files an issue', 'issue is closed', 'issue'],
+      fields: {
+        title: 'issue.title',
+        number: 'issue.number',
+        url: 'issue.html_url',
+        owner: 'repository.owner.login',
+        repo: 'repository.name',
+        author: 'sender.login',
+      },
+    },
+    {
+      type: 'pull_request',
+      title: 'A pull request was opened, closed or merged',
+      keywords: ['pull request', 'pr is opened', 'new pr', 'opens a pr', 'pr is merged', 'pull request is merged', 'merged'],
+      fields: {
+        title: 'pull_request.title',
+        number: 'pull_request.number',
+        url: 'pull_request.html_url',
+        owner: 'repository.owner.login',
+        repo: 'repository.name',
+        author: 'sender.login',
+      },
+    },
+    {
+      type: 'push',
+      title: 'Commits were pushed',
+      keywords: ['push', 'pushes', 'pushed', 'commit', 'commits'],
+      fields: { ref: 'ref', owner: 'repository.owner.login', repo: 'repository.name', author: 'pusher.name', url: 'compare' },
+    },
+    {
+      type: 'issue_comment',
+      title: 'A comment was added to an issue or pull request',
+      keywords: ['comment is added', 'new comment', 'someone comments', 'comments on an issue'],
+      fields: {
+        body: 'comment.body',
+        number: 'issue.number',
+        url: 'comment.html_url',
+        owner: 'repository.owner.login',
+        repo: 'repository.name',
+        author: 'sender.login',
+      },
+    },
+    {
+      type: 'release',
+      title: 'A release was published',
+      keywords: ['release', 'new release', 'release is published', 'ships a release'],
+      fields: { title: 'release.name', url: 'release.html_url', tag: 'release.tag_name', owner: 'repository.owner.login', repo: 'repository.name' },
+    },
+  ],
   signatureHeaders: ['x-hub-signature-256', 'x-hub-signature'],
   secretVariable: GITHUB_WEBHOOK_SECRET,
   whereToGet:

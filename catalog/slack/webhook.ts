@@ -31,6 +31,20 @@ export const SLACK_SIGNING_SECRET = 'SLACK_SIGNING_SECRET';
 export const slackWebhook: WebhookSource = {
   id: 'slack',
   title: 'Slack',
+  events: [
+    {
+      type: 'app_mention',
+      title: 'The app was mentioned',
+      keywords: ['mentioned', 'mentions the bot', 'mentions the app', 'someone mentions', 'is mentioned in slack'],
+      fields: { text: 'event.text', channel: 'event.channel', user: 'event.user', ts: 'event.ts' },
+    },
+    {
+      type: 'message',
+      title: 'A message was posted in a channel',
+      keywords: ['message is posted', 'new message in slack', 'someone posts in', 'message in #', 'posts a message'],
+      fields: { text: 'event.text', channel: 'event.channel', user: 'event.user', ts: 'event.ts' },
+    },
+  ],
   signatureHeaders: ['x-slack-signature'],
   secretVariable: SLACK_SIGNING_SECRET,
   secretBodyFields: ['token'],

@@ -257,3 +257,25 @@ export const ReplayResult = z.object({
   runId: z.string().optional(),
   reason: z.string().optional(),
 });
+
+// ---- Assistant
+
+/** POST /api/assistant: a draft that passes the publish validator, one precise question, or why it can't be done. */
+export const AssistantAnswer = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('draft'),
+    draft: FlowDocument,
+    explanation: z.string(),
+    missing: z.object({
+      integrations: z.array(z.object({ key: z.string(), title: z.string() })),
+      setupVariables: z.array(z.object({ name: z.string(), integration: z.string(), description: z.string(), whereToGet: z.string() })),
+      connections: z.array(z.object({ integration: z.string() })),
+      backendFunctions: z.boolean(),
+      inputs: z.array(z.object({ nodeId: z.string(), field: z.string(), message: z.string() })),
+    }),
+    /** Node ids the draft adds, changes (`trigger` when the trigger changed) and removes, against the flow sent. */
+    changes: z.object({ added: z.array(z.string()), changed: z.array(z.string()), removed: z.array(z.string()) }),
+  }),
+  z.object({ kind: z.literal('question'), question: z.string() }),
+  z.object({ kind: z.literal('unsupported'), message: z.string() }),
+]);

@@ -145,6 +145,11 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
    * provider honours it.
    */
   sideEffects?: boolean;
+  /**
+   * Words and phrases a prompt uses for this action (`refund`, `text message`): the assistant's offline planner
+   * matches them (with the integration's title) to pick the action for "…and refund the payment".
+   */
+  keywords?: string[];
   retry?: RetryPolicy;
   /** Start-to-close timeout of one attempt. Default `'30s'`. */
   timeout?: string;
@@ -243,6 +248,7 @@ export interface ActionInfo {
   inputSchema: JsonSchema;
   outputSchema: JsonSchema;
   sideEffects: boolean;
+  keywords?: string[];
   retry?: RetryPolicy;
   timeout?: string;
   /** How the action is charged: `free` (no outside call), `fixed` (`credits` per call), `perRequest`, `usage` (by tokens). */
@@ -267,6 +273,7 @@ export function describeAction(integration: IntegrationDefinition, action: Actio
     inputSchema: z.toJSONSchema(action.input, { io: 'input', unrepresentable: 'any' }) as JsonSchema,
     outputSchema: z.toJSONSchema(action.output, { io: 'output', unrepresentable: 'any' }) as JsonSchema,
     sideEffects: action.sideEffects ?? false,
+    ...(action.keywords ? { keywords: action.keywords } : {}),
     ...(action.retry ? { retry: action.retry } : {}),
     ...(action.timeout ? { timeout: action.timeout } : {}),
     pricing: actionPricing(action),

@@ -67,4 +67,17 @@ export interface WebhookSource {
   secretBodyFields?: string[];
   /** Checks the signature (constant-time, over the raw bytes) and names the event; throws WebhookRejected. */
   verify(req: WebhookRequest): VerifiedDelivery;
+  /**
+   * The provider's common event types, with the words a prompt uses for them ("when a payment succeeds" →
+   * `payment_intent.succeeded`) and where the usual fields sit in the payload: what the assistant's planner offers.
+   */
+  events?: WebhookEventInfo[];
+}
+
+export interface WebhookEventInfo {
+  type: string;
+  title: string;
+  keywords: string[];
+  /** Expressions (over `trigger.data`) of fields a flow commonly maps: `email`, `name`, `amount`, `id`… */
+  fields?: Record<string, string>;
 }

@@ -20,6 +20,7 @@ import { retryRoutes } from './routes/retries.routes';
 import { runRoutes } from './routes/runs.routes';
 import { settingsRoutes } from './routes/settings.routes';
 import { adminRoutes } from './routes/admin.routes';
+import { assistantRoutes } from './routes/assistant.routes';
 import { secretRoutes } from './routes/secrets.routes';
 import { systemRoutes } from './routes/system.routes';
 
@@ -62,6 +63,7 @@ export function createApp(deps: ServerDeps): Express {
     ...creditRoutes(deps),
     ...adminRoutes(deps),
     ...webhookRoutes(deps),
+    ...assistantRoutes(deps),
   );
   const api = express.Router();
   mountRoutes(api, routes, {

@@ -17,6 +17,8 @@ export type TransformOutput = z.infer<typeof TransformOutput>;
 export const transform = defineAction({
   key: 'transform',
   title: 'Transform data',
+  /** Words the assistant's planner matches against a prompt (server/src/assistant). */
+  keywords: ['transform', 'reshape', 'compute', 'calculate', 'format', 'map', 'convert', 'extract'],
   description: 'Reshapes data with a JSONata expression (data-only: no code runs).',
   input: TransformInput,
   output: TransformOutput,

@@ -49,6 +49,8 @@ export type SendEmailOutput = z.infer<typeof SendEmailOutput>;
 export const sendEmail = defineAction({
   key: 'send-email',
   title: 'Send email',
+  /** Words the assistant's planner matches against a prompt (server/src/assistant). */
+  keywords: ['email', 'mail', 'e-mail', 'send email', 'smtp', 'inbox'],
   description: 'Sends an email through your SMTP server (text and/or HTML, cc, bcc, reply-to).',
   input: SendEmailInput,
   output: SendEmailOutput,

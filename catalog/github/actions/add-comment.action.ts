@@ -21,6 +21,8 @@ export type AddCommentOutput = z.infer<typeof AddCommentOutput>;
 export const addComment = defineAction({
   key: 'add-comment',
   title: 'Comment on an issue',
+  /** Words the assistant's planner matches against a prompt (server/src/assistant). */
+  keywords: ['comment', 'reply on the issue', 'github comment', 'comment on the issue', 'comment on the pull request'],
   description: 'Adds a comment to a GitHub issue or pull request.',
   input: AddCommentInput,
   output: AddCommentOutput,

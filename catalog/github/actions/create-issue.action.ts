@@ -36,6 +36,8 @@ export type CreateIssueOutput = z.infer<typeof CreateIssueOutput>;
 export const createIssue = defineAction({
   key: 'create-issue',
   title: 'Create an issue',
+  /** Words the assistant's planner matches against a prompt (server/src/assistant). */
+  keywords: ['issue', 'github issue', 'ticket', 'bug report', 'open an issue', 'file an issue', 'create an issue'],
   description: 'Opens an issue in a GitHub repository, with optional labels and assignees.',
   input: CreateIssueInput,
   output: CreateIssueOutput,

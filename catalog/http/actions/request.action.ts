@@ -37,6 +37,8 @@ export type HttpRequestOutput = z.infer<typeof HttpRequestOutput>;
 export const request = defineAction({
   key: 'request',
   title: 'HTTP request',
+  /** Words the assistant's planner matches against a prompt (server/src/assistant). */
+  keywords: ['http', 'request', 'call', 'webhook', 'api', 'post to', 'get', 'url', 'endpoint', 'fetch'],
   description: 'Calls any HTTP API and returns its status, headers and body.',
   input: HttpRequestInput,
   output: HttpRequestOutput,

@@ -48,6 +48,8 @@ export type SendEmailOutput = z.infer<typeof SendEmailOutput>;
 export const sendEmail = defineAction({
   key: 'send-email',
   title: 'Send email',
+  /** Words the assistant's planner matches against a prompt (server/src/assistant). */
+  keywords: ['email', 'mail', 'e-mail', 'send email', 'resend', 'inbox'],
   description: 'Sends an email with Resend (HTML and/or text, cc, bcc, reply-to, tags).',
   input: SendEmailInput,
   output: SendEmailOutput,

@@ -30,6 +30,8 @@ export type PostMessageOutput = z.infer<typeof PostMessageOutput>;
 export const postMessage = defineAction({
   key: 'post-message',
   title: 'Post a message',
+  /** Words the assistant's planner matches against a prompt (server/src/assistant). */
+  keywords: ['slack', 'post', 'message', 'channel', 'notify', 'announce', 'alert', 'ping', 'tell', '#'],
   description: 'Posts a message (text, optionally Block Kit blocks) to a Slack channel or thread as the app.',
   input: PostMessageInput,
   output: PostMessageOutput,

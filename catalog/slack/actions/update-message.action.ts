@@ -26,6 +26,8 @@ export type UpdateMessageOutput = z.infer<typeof UpdateMessageOutput>;
 export const updateMessage = defineAction({
   key: 'update-message',
   title: 'Update a message',
+  /** Words the assistant's planner matches against a prompt (server/src/assistant). */
+  keywords: ['update the message', 'edit the message', 'update the slack message', 'change the message'],
   description: 'Replaces the text (and blocks) of a message the app posted earlier, e.g. to show a status change.',
   input: UpdateMessageInput,
   output: UpdateMessageOutput,

@@ -44,6 +44,8 @@ export type CreateCheckoutSessionOutput = z.infer<typeof CreateCheckoutSessionOu
 export const createCheckoutSession = defineAction({
   key: 'create-checkout-session',
   title: 'Create checkout session',
+  /** Words the assistant's planner matches against a prompt (server/src/assistant). */
+  keywords: ['checkout', 'checkout session', 'checkout page', 'payment page', 'charge'],
   description: 'Creates a Stripe Checkout session and returns the hosted payment page URL to send the customer to.',
   input: CreateCheckoutSessionInput,
   output: CreateCheckoutSessionOutput,

@@ -26,6 +26,8 @@ export type CreateCustomerOutput = z.infer<typeof CreateCustomerOutput>;
 export const createCustomer = defineAction({
   key: 'create-customer',
   title: 'Create customer',
+  /** Words the assistant's planner matches against a prompt (server/src/assistant). */
+  keywords: ['customer', 'stripe customer', 'create a customer', 'add a customer', 'add them to stripe', 'add to stripe'],
   description: 'Creates a Stripe customer to attach payments, checkout sessions and subscriptions to.',
   input: CreateCustomerInput,
   output: CreateCustomerOutput,

@@ -26,6 +26,8 @@ export type CreatePaymentLinkOutput = z.infer<typeof CreatePaymentLinkOutput>;
 export const createPaymentLink = defineAction({
   key: 'create-payment-link',
   title: 'Create payment link',
+  /** Words the assistant's planner matches against a prompt (server/src/assistant). */
+  keywords: ['payment link', 'pay link', 'link to pay'],
   description: 'Creates a shareable Stripe payment link for one or more items priced inline.',
   input: CreatePaymentLinkInput,
   output: CreatePaymentLinkOutput,

@@ -39,6 +39,8 @@ export type CreateRefundOutput = z.infer<typeof CreateRefundOutput>;
 export const createRefund = defineAction({
   key: 'create-refund',
   title: 'Create refund',
+  /** Words the assistant's planner matches against a prompt (server/src/assistant). */
+  keywords: ['refund', 'money back', 'reimburse'],
   description: 'Refunds a payment in full or in part. Retries reuse the same idempotency key, so a payment is never refunded twice.',
   input: CreateRefundInput,
   output: CreateRefundOutput,

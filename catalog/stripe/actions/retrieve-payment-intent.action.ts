@@ -31,6 +31,8 @@ export type RetrievePaymentIntentOutput = z.infer<typeof RetrievePaymentIntentOu
 export const retrievePaymentIntent = defineAction({
   key: 'retrieve-payment-intent',
   title: 'Retrieve payment intent',
+  /** Words the assistant's planner matches against a prompt (server/src/assistant). */
+  keywords: ['payment intent', 'look up the payment', 'retrieve the payment', 'fetch the payment', 'get the payment'],
   description: 'Reads a PaymentIntent: its status, amounts, customer and latest charge.',
   input: RetrievePaymentIntentInput,
   output: RetrievePaymentIntentOutput,

@@ -28,6 +28,8 @@ export type SendSmsOutput = z.infer<typeof SendSmsOutput>;
 export const sendSms = defineAction({
   key: 'send-sms',
   title: 'Send an SMS',
+  /** Words the assistant's planner matches against a prompt (server/src/assistant). */
+  keywords: ['sms', 'text message', 'text', 'phone', 'twilio', 'mobile'],
   description: 'Sends a text message with Twilio from one of your numbers (or TWILIO_FROM_NUMBER).',
   input: SendSmsInput,
   output: SendSmsOutput,
