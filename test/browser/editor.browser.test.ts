@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpPeer } from '../helpers/http-peer';
+import { startSlackPeer } from '../peers/slack-peer';
 import { freePort } from '../helpers/ports';
 import { pollUntil, repoRoot, spawnTs, type Spawned } from '../helpers/processes';
 
@@ -33,6 +35,8 @@ describe('the editor in a browser, end to end', () => {
   let liveKey: string;
   let testKey: string;
   let peer: Awaited<ReturnType<typeof startHttpPeer>> | undefined;
+  let slack: Awaited<ReturnType<typeof startSlackPeer>> | undefined;
+  const slackTestToken = `xoxb-test-${crypto.randomUUID()}`;
   let flowId: string;
   const problems: string[] = [];
 
@@ -51,6 +55,7 @@ describe('the editor in a browser, end to end', () => {
       if (hit.path.startsWith('/broken')) return { status: 400, body: { error: 'invalid_order', message: 'Order ord_missing does not exist' } };
       return { status: 404, body: { error: 'not found' } };
     });
+    slack = await startSlackPeer({ tokens: [slackTestToken], channels: { C0SALES001: 'sales' } });
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-browser-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
@@ -63,6 +68,7 @@ describe('the editor in a browser, end to end', () => {
       TEMPORAL_TASK_QUEUE: 'switchyard',
       SWITCHYARD_HTTP_ALLOW: '127.0.0.1/32',
       SWITCHYARD_CHECK_RESPONSES: '1',
+      SWITCHYARD_PROVIDER_ENDPOINTS: JSON.stringify({ slack: slack.apiUrl }),
       LOG_LEVEL: 'warn',
     });
     const [up, started] = await Promise.allSettled([
@@ -120,6 +126,7 @@ describe('the editor in a browser, end to end', () => {
       if (!stopped) app.signalGroup('SIGKILL');
     }
     await peer?.close();
+    await slack?.close();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   }, 40_000);
 
@@ -362,4 +369,54 @@ describe('the editor in a browser, end to end', () => {
     expect(await page.locator('.runs-table tbody tr').count()).toBe(2);
     await shot('10-runs-list');
   }, 60_000);
+
+  it('the assistant: a prompt becomes a proposed flow; accepted, its integration installed and secret filled, it publishes and runs in test mode', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Flows', exact: true }).click();
+    await page.getByLabel('New flow name').fill('Welcome to sales');
+    await page.getByRole('button', { name: 'New flow' }).click();
+    await page.waitForURL(/#\/flows\/[^/]+$/);
+    await canvasNode('trigger').waitFor();
+
+    const assistant = page.getByRole('region', { name: 'Assistant' });
+    await assistant.getByLabel('Describe the flow').fill('When someone signs up, post a welcome message to #sales on Slack');
+    await assistant.getByRole('button', { name: 'Ask' }).click();
+    // The proposal is on the canvas, its new step and changed trigger marked; the draft itself is unchanged until accepted.
+    await canvasNode('post_message').locator('.sy-mark-added').waitFor();
+    await canvasNode('trigger').locator('.sy-mark-changed').waitFor();
+    await assistant.getByText(/It runs when your app sends the event user\.signed_up/).waitFor();
+    await shot('11-assistant-proposal');
+    await assistant.getByRole('button', { name: 'Accept' }).click();
+    await canvasNode('post_message').locator('.sy-mark-added').waitFor({ state: 'detached' });
+    await canvasNode('trigger').getByText('event user.signed_up').waitFor();
+
+    // What the draft still needs, done in the panel: install Slack, give SLACK_BOT_TOKEN a test value.
+    await assistant.getByRole('button', { name: 'Install', exact: true }).click();
+    await assistant.getByText('Slack is installed.').waitFor();
+    await assistant.getByPlaceholder('test value').fill(slackTestToken);
+    await assistant.getByRole('button', { name: 'Save test value' }).click();
+    await assistant.getByText('SLACK_BOT_TOKEN: test value saved.').waitFor();
+    await shot('12-assistant-accepted');
+
+    await publish('drafted by the assistant', 1);
+    const res = await fetch(`${base}/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${testKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'user.signed_up', data: { email: 'ada@example.com', name: 'Ada' } }),
+    });
+    const started = (await res.json()) as { runs: { runId: string }[] };
+    expect(res.status, JSON.stringify(started)).toBe(202);
+    const runId = started.runs[0]!.runId;
+    const run = await pollUntil(
+      'the run drafted by the assistant to end',
+      async () => {
+        const r = await fetch(`${base}/api/runs/${runId}`, { headers: { authorization: `Bearer ${testKey}` } });
+        const body = (await r.json()) as { status: string; nodes: { nodeId: string; status: string }[] };
+        return ['completed', 'failed', 'parked'].includes(body.status) ? body : undefined;
+      },
+      WAIT,
+    );
+    expect(run).toMatchObject({ status: 'completed', nodes: [{ nodeId: 'post_message', status: 'succeeded' }] });
+    // Slack (the local peer, with the test token) got the message in #sales.
+    expect([...slack!.messages.values()]).toEqual([expect.objectContaining({ channel: 'C0SALES001', text: 'Hi Ada, welcome aboard.' })]);
+  }, 90_000);
 });

@@ -4,7 +4,7 @@ import type { FlowOperation } from '#core/operations';
 import { api } from './client';
 import type { ActionInfo, Flow, FlowSummary, FlowVersion, IntegrationSummary, RunDetail, RunSummary, SecretSummary } from './types';
 import type { BulkRetryFilter, BulkRetryResult, NodeDecisionRequest, NodeDecisionResult, ResetRunResult } from './types';
-import type { PublishResult, ReplayResult, WebhookDelivery, WebhookDeliveryDetail, WebhookEndpoint, WebhookSourceInfo } from './types';
+import type { AssistantAnswer, PublishResult, ReplayResult, WebhookDelivery, WebhookDeliveryDetail, WebhookEndpoint, WebhookSourceInfo } from './types';
 
 /** Server data hooks (TanStack Query). Keys: ['flows'], ['flow', id], ['runs', filters], ['run', id], … */
 
@@ -242,6 +242,25 @@ export function useReplayDelivery() {
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: ['webhook-deliveries'] });
       void qc.invalidateQueries({ queryKey: ['runs'] });
+    },
+  });
+}
+
+/** The assistant: a prompt (and the flow being edited) → a draft, a question or why not. Changes nothing by itself. */
+export function useAskAssistant() {
+  return useMutation({
+    mutationFn: (body: { prompt: string; flow?: FlowDocument }) => api<AssistantAnswer>('POST', '/api/assistant', body),
+  });
+}
+
+/** Installs a catalog integration (what the assistant's draft says is missing). */
+export function useInstallIntegration() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (key: string) => api<unknown>('POST', `/api/catalog/${key}/install`),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: ['catalog'] });
+      void qc.invalidateQueries({ queryKey: ['integration'] });
     },
   });
 }

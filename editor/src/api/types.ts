@@ -45,3 +45,5 @@ export type WebhookDeliveryStatus = (typeof Api.WebhookDeliveryStatuses)[number]
 export type WebhookDelivery = z.infer<typeof Api.WebhookDelivery>;
 export type WebhookDeliveryDetail = z.infer<typeof Api.WebhookDeliveryDetail>;
 export type ReplayResult = z.infer<typeof Api.ReplayResult>;
+
+export type AssistantAnswer = z.infer<typeof Api.AssistantAnswer>;

@@ -53,18 +53,25 @@ const LOCAL_CHANGES = new Set(['position', 'dimensions', 'select']);
  * operations on drag stop. Every edit is an operation applied through the store.
  */
 export function FlowCanvas({ runNodes }: { runNodes?: NodeRunState[] }) {
-  const doc = useEditor((s) => s.doc);
+  const proposal = useEditor((s) => s.proposal);
+  const edited = useEditor((s) => s.doc);
+  // While the assistant proposes a change, the canvas shows the proposal, its new and changed steps marked.
+  const doc = proposal?.doc ?? edited;
   const actions = useEditor((s) => s.actions);
   const problems = useEditor((s) => s.problems);
   const selection = useEditor((s) => s.selection);
-  const readOnly = useEditor((s) => s.readOnly);
+  // A proposal on show is not edited in place: accept it (then edit) or reject it.
+  const readOnly = useEditor((s) => s.readOnly || s.proposal !== null);
   const commands = useCanvasCommands();
   const commit = commands.run;
   const { screenToFlowPosition } = useReactFlow<SyNode, SyEdge>();
 
   const model = useMemo(
-    () => (doc ? toCanvas(withBodyPositions(doc), { actions, problems, ...(runNodes ? { runNodes } : {}) }) : { nodes: [], edges: [] }),
-    [doc, actions, problems, runNodes],
+    () =>
+      doc
+        ? toCanvas(withBodyPositions(doc), { actions, problems, ...(runNodes ? { runNodes } : {}), ...(proposal ? { marks: proposal.marks } : {}) })
+        : { nodes: [], edges: [] },
+    [doc, actions, problems, runNodes, proposal],
   );
   const [nodes, setNodes] = useState<SyNode[]>(() => reconcileNodes(model.nodes, [], new Set(selection)));
   const [edges, setEdges] = useState<SyEdge[]>(() => reconcileEdges(model.edges, []));

@@ -20,6 +20,7 @@ function className(base: string, data: CanvasNodeData, selected: boolean): strin
     selected ? 'selected' : '',
     data.status ? `sy-run sy-status-${data.status}` : '',
     data.problems.length > 0 ? 'has-problems' : '',
+    data.mark ? `sy-mark-${data.mark}` : '',
   ]
     .filter(Boolean)
     .join(' ');

@@ -26,6 +26,8 @@ export interface CanvasNodeData {
   attempts?: number;
   error?: string;
   simulated?: boolean;
+  /** A proposal from the assistant: this step is new or changed in it. */
+  mark?: 'added' | 'changed';
 }
 
 export interface CanvasNode {
@@ -97,6 +99,8 @@ export interface CanvasOptions {
   problems?: FlowProblem[];
   /** Run view: node states by node id (top-level) or key. */
   runNodes?: NodeRunState[];
+  /** The assistant's proposal: steps it adds or changes (`trigger` when it changes the trigger). */
+  marks?: Record<string, 'added' | 'changed'>;
 }
 
 /** Builds the canvas nodes and edges of a document (the trigger is a node with id `trigger`). */
@@ -119,6 +123,7 @@ export function toCanvas(doc: FlowDocument, o: CanvasOptions): { nodes: CanvasNo
         outputs: [null],
         problems: [],
         ...(o.runNodes ? { status: 'succeeded' as const } : {}),
+        ...(o.marks?.[TRIGGER_ID] ? { mark: o.marks[TRIGGER_ID] } : {}),
       },
     },
   ];
@@ -142,7 +147,14 @@ export function toCanvas(doc: FlowDocument, o: CanvasOptions): { nodes: CanvasNo
       id: node.id,
       type: node.type,
       position,
-      data: { kind: node.type, ...d, outputs: allowedBranches(node).map((b) => b ?? null), problems: problemsByNode.get(node.id) ?? [], ...runInfo },
+      data: {
+        kind: node.type,
+        ...d,
+        outputs: allowedBranches(node).map((b) => b ?? null),
+        problems: problemsByNode.get(node.id) ?? [],
+        ...runInfo,
+        ...(o.marks?.[node.id] ? { mark: o.marks[node.id] } : {}),
+      },
       ...(parent ? { parentId: parent.id, extent: 'parent' as const } : {}),
       ...(node.type === 'forEach'
         ? { style: { width: Math.max(NODE_W + 2 * GROUP_PADDING, 320), height: Math.max(160, GROUP_PADDING * 2 + node.body.nodes.length * (NODE_H + 30)) } }

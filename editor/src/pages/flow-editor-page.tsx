@@ -10,6 +10,7 @@ import { PalettePanel } from '../canvas/palette-panel';
 import { ProblemList } from '../canvas/problems';
 import { showToast, Toast } from '../canvas/toast';
 import { EditorToolbar } from '../canvas/toolbar';
+import { AssistantPanel } from '../assistant/assistant-panel';
 import { ErrorBox } from '../components/error-box';
 import { autoLayout } from '../graph/layout';
 import { NodePanel } from '../panel/node-panel';
@@ -170,6 +171,7 @@ function SidePanel({ commands, problemsCount }: { commands: CanvasCommands; prob
   }
   return (
     <div className="sy-side">
+      {!readOnly && <AssistantPanel />}
       <aside className="sy-side-hint" aria-label="Flow overview">
         {live.length > 1 ? (
           <p>

@@ -43,4 +43,30 @@ describe('editor store', () => {
     useEditor.getState().apply([{ type: 'moveNode', nodeId: 'fetch', position: { x: 1, y: 1 } }]);
     expect(useEditor.getState().doc).toBe(doc);
   });
+
+  it("shows the assistant's proposal without changing the draft; accepting it is one undo step, rejecting drops it", () => {
+    const before = useEditor.getState().doc!;
+    const proposed = FlowDocument.parse({
+      trigger: { type: 'event', event: 'user.signed_up' },
+      nodes: [...before.nodes, { id: 'post_message', type: 'action', action: 'slack.post-message@1', inputs: { channel: '#sales', text: 'hi' } }],
+      edges: [...before.edges, { from: 'fetch', to: 'post_message' }],
+    });
+    useEditor.getState().propose(proposed, { added: ['post_message'], changed: ['trigger'], removed: [] });
+    expect(useEditor.getState().doc).toBe(before);
+    expect(useEditor.getState().proposal!.marks).toEqual({ post_message: 'added', trigger: 'changed' });
+    // The step already placed keeps its place; the new one gets one.
+    expect(useEditor.getState().proposal!.doc.layout.post_message).toBeDefined();
+
+    useEditor.getState().rejectProposal();
+    expect(useEditor.getState().proposal).toBeNull();
+    expect(useEditor.getState().doc).toBe(before);
+
+    useEditor.getState().propose(proposed, { added: ['post_message'], changed: ['trigger'], removed: [] });
+    useEditor.getState().acceptProposal();
+    expect(useEditor.getState().doc!.nodes.map((n) => n.id)).toEqual(['fetch', 'post_message']);
+    expect(useEditor.getState().doc!.trigger).toEqual({ type: 'event', event: 'user.signed_up' });
+    expect(useEditor.getState().dirty).toBe(true);
+    useEditor.getState().undo();
+    expect(useEditor.getState().doc).toBe(before);
+  });
 });

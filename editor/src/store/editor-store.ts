@@ -3,6 +3,7 @@ import type { ActionInfo } from '#core/catalog-sdk';
 import type { FlowDocument } from '#core/flow';
 import { applyOperations, type FlowOperation } from '#core/operations';
 import { validateFlow, type FlowProblem } from '#core/validate';
+import { autoLayout } from '../graph/layout';
 
 /**
  * The flow being edited. Every change is a list of typed operations applied by the same pure function
@@ -17,6 +18,8 @@ export interface EditorState {
   past: FlowDocument[];
   future: FlowDocument[];
   selection: string[];
+  /** A change the assistant proposes: shown on the canvas, marked, until it is accepted (one undo step) or rejected. */
+  proposal: Proposal | null;
   /** Unsaved changes since load or the last save. */
   dirty: boolean;
   readOnly: boolean;
@@ -28,6 +31,15 @@ export interface EditorState {
   select(ids: string[]): void;
   rename(name: string): void;
   markSaved(): void;
+  propose(doc: FlowDocument, changes: { added: string[]; changed: string[]; removed: string[] }): void;
+  acceptProposal(): void;
+  rejectProposal(): void;
+}
+
+export interface Proposal {
+  doc: FlowDocument;
+  marks: Record<string, 'added' | 'changed'>;
+  removed: string[];
 }
 
 const HISTORY_LIMIT = 200;
@@ -52,6 +64,7 @@ export const useEditor = create<EditorState>((set, get) => ({
   past: [],
   future: [],
   selection: [],
+  proposal: null,
   dirty: false,
   readOnly: false,
   load(flow, actions, readOnly = false) {
@@ -65,6 +78,7 @@ export const useEditor = create<EditorState>((set, get) => ({
       past: [],
       future: [],
       selection: [],
+      proposal: null,
       dirty: false,
       readOnly,
     });
@@ -113,6 +127,36 @@ export const useEditor = create<EditorState>((set, get) => ({
   },
   markSaved() {
     set({ dirty: false });
+  },
+  propose(doc, changes) {
+    const marks: Proposal['marks'] = {};
+    for (const id of changes.changed) marks[id] = 'changed';
+    for (const id of changes.added) marks[id] = 'added';
+    const current = get().doc;
+    // Drafted from scratch (no flow sent), the answer's changes do not know the trigger on the canvas.
+    if (current && JSON.stringify(current.trigger) !== JSON.stringify(doc.trigger)) marks.trigger = 'changed';
+    // The steps already on the canvas keep their places; new ones are laid out around them.
+    const layout = {
+      ...autoLayout(doc),
+      ...Object.fromEntries(Object.entries(current?.layout ?? {}).filter(([id]) => !(id in marks) || marks[id] === 'changed')),
+    };
+    set({ proposal: { doc: { ...doc, layout }, marks, removed: changes.removed } });
+  },
+  acceptProposal() {
+    lastEdit = { key: undefined, at: 0 };
+    const { proposal, doc, past, actions, readOnly } = get();
+    if (!proposal || !doc || readOnly) return;
+    set({
+      doc: proposal.doc,
+      past: [...past.slice(-HISTORY_LIMIT + 1), doc],
+      future: [],
+      dirty: true,
+      proposal: null,
+      problems: validateFlow(proposal.doc, index(actions)),
+    });
+  },
+  rejectProposal() {
+    set({ proposal: null });
   },
 }));
 
