@@ -22,6 +22,8 @@ export interface ServerDeps {
   publicUrl?: string;
   /** Failed authentications allowed per minute before 429 (default DEFAULT_AUTH_FAILURE_LIMITS). */
   authFailureLimits?: AuthFailureLimits;
+  /** The shortest time between two fires of a flow's schedule (SWITCHYARD_SCHEDULE_MIN_INTERVAL), in ms; default 1 minute. */
+  scheduleMinIntervalMs?: number;
   /** Built editor to serve at `/`, if present. */
   editorDir?: string;
 }

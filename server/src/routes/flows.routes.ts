@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { FlowDocument } from '#core/flow';
 import type { FlowOperation } from '#core/operations';
 import { defineRoute, type RouteDef } from '../http/route';
-import { createFlow, deleteFlow, listFlows, presentFlow, publishFlow, requireFlow, updateDraft } from '../services/flows.service';
+import { createFlow, deleteFlow, listFlows, presentFlow, publishFlow, requireFlow, unpublishFlow, updateDraft } from '../services/flows.service';
 import type { ServerDeps } from '../deps';
 
 export const FlowParams = z.object({ flowId: z.string().min(1).max(64) });
@@ -113,7 +113,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       params: FlowParams,
       responses: { 204: { description: 'Deleted' }, 404: { description: 'No such flow' } },
       async handler({ params, auth }) {
-        await deleteFlow(db, auth.workspaceId, params.flowId);
+        await deleteFlow(deps, auth.workspaceId, params.flowId);
         return { status: 204 };
       },
     }),
@@ -131,6 +131,21 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       },
       async handler({ params, body, auth }) {
         return { status: 201, body: await publishFlow(deps, auth.workspaceId, params.flowId, body.note) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/flows/:flowId/unpublish',
+      tag: 'Flows',
+      summary: 'Unpublish: the trigger no longer starts the flow and its schedules are deleted (versions and runs stay)',
+      params: FlowParams,
+      responses: {
+        200: { description: 'Unpublished', schema: z.object({ flowId: z.string(), publishedVersion: z.number().int(), published: z.literal(false) }) },
+        404: { description: 'No such flow' },
+        409: { description: 'The flow was never published' },
+      },
+      async handler({ params, auth }) {
+        return { body: await unpublishFlow(deps, auth.workspaceId, params.flowId) };
       },
     }),
   ];

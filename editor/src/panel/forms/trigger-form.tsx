@@ -20,19 +20,19 @@ export function TriggerEditor({ trigger, apply, disabled, flowId }: { trigger: F
   // What the other trigger types held, so switching back and forth loses nothing.
   const [memory, setMemory] = useState({
     event: trigger.type === 'event' ? trigger.event : 'user.signed_up',
-    cron: trigger.type === 'schedule' ? trigger.cron : '0 9 * * *',
+    cron: trigger.type === 'schedule' ? (trigger.cron ?? '0 9 * * *') : '0 9 * * *',
     timezone: trigger.type === 'schedule' ? (trigger.timezone ?? '') : '',
     webhook: trigger.type === 'webhook' ? trigger : ({ type: 'webhook', source: 'stripe' } as FlowTrigger),
   });
   const set = (next: FlowTrigger) => {
     if (next.type === 'event') setMemory((m) => ({ ...m, event: next.event }));
-    if (next.type === 'schedule') setMemory((m) => ({ ...m, cron: next.cron, timezone: next.timezone ?? '' }));
+    if (next.type === 'schedule') setMemory((m) => ({ ...m, cron: next.cron ?? m.cron, timezone: next.timezone ?? '' }));
     if (next.type === 'webhook') setMemory((m) => ({ ...m, webhook: next }));
     apply([{ type: 'setTrigger', trigger: next }]);
   };
   const schedule = (cron: string, timezone: string): FlowTrigger => ({ type: 'schedule', cron, ...(timezone ? { timezone } : {}) });
   const eventIssue = trigger.type === 'event' && !EVENT_PATTERN.test(trigger.event) ? 'Letters, digits and . _ : - (e.g. user.signed_up)' : undefined;
-  const cronProblem = trigger.type === 'schedule' ? cronIssue(trigger.cron) : undefined;
+  const cronProblem = trigger.type === 'schedule' ? cronIssue(trigger.cron ?? '') : undefined;
 
   return (
     <>
@@ -103,7 +103,7 @@ export function TriggerEditor({ trigger, apply, disabled, flowId }: { trigger: F
             <input
               id={`${id}-cron`}
               type="text"
-              value={trigger.cron}
+              value={trigger.cron ?? ''}
               placeholder="0 9 * * 1-5"
               disabled={disabled}
               spellCheck={false}
@@ -125,7 +125,7 @@ export function TriggerEditor({ trigger, apply, disabled, flowId }: { trigger: F
               value={trigger.timezone ?? ''}
               placeholder="UTC"
               disabled={disabled}
-              onChange={(e) => set(schedule(trigger.cron, e.target.value))}
+              onChange={(e) => set(schedule(trigger.cron ?? '', e.target.value))}
             />
             <datalist id={`${id}-tz-list`}>
               {TIME_ZONES.map((tz) => (
