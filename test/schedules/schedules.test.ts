@@ -2,7 +2,13 @@ import crypto from 'node:crypto';
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScheduleIds } from '#core/names';
+import { nextFireTimes } from '#core/schedule';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { openAccount } from '#store/credits.repository';
+import { deleteFlow as deleteFlowRow } from '#store/flows.repository';
+import { setBackendFunctions } from '#store/settings.repository';
+import { reconcileFlowSchedules } from '#worker/schedules/reconcile';
 import { startTestApi, type ApiBody, type ApiResponse, type TestApi } from '../helpers/api';
 import { startHttpPeer } from '../helpers/http-peer';
 import { startTestWorker, temporalClient } from '../helpers/temporal';
@@ -245,5 +251,254 @@ describe('scheduled runs', () => {
     expect(skipInfo.overlap).toBe('skip');
     expect(skipInfo.skippedOverlap).toBeGreaterThanOrEqual(1);
     expect(ok(await api.request('GET', `/api/flows/${bufferFlow}/schedules/live`)).overlap).toBe('bufferOne');
+  });
+});
+
+describe('operations', () => {
+  it('pause stops runs and resume restarts them; Run now starts one while paused; the notes are kept', async () => {
+    const flowId = await createFlow(endFlow({ interval: { every: '1s' } }, 'tick'));
+    await publish(flowId);
+    await waitFor(
+      'a first run',
+      () => runsOf(flowId),
+      (runs) => runs.length >= 1,
+    );
+    const paused = ok(await api.request('POST', `/api/flows/${flowId}/schedules/live/pause`, { body: { note: 'maintenance window' } }));
+    expect(paused).toMatchObject({ state: 'paused', note: 'maintenance window', mode: 'live', scheduleId: scheduleId(flowId) });
+    await sleep(1200); // a fire already under way at the pause may still record its run
+    const atPause = (await runsOf(flowId)).length;
+    await sleep(2500);
+    expect((await runsOf(flowId)).length, 'no run while paused').toBe(atPause);
+
+    // Run now: one fire at once, even while paused.
+    const before = Date.now();
+    ok(await api.request('POST', `/api/flows/${flowId}/schedules/live/run`), 202);
+    const afterRunNow = await waitFor(
+      'the Run now run',
+      () => runsOf(flowId),
+      (runs) => runs.length === atPause + 1,
+    );
+    const manual = afterRunNow.sort(byScheduledTime).at(-1)!;
+    expect(Date.parse(manual.trigger.data.scheduledTime)).toBeGreaterThanOrEqual(before - 1000);
+    await sleep(2000);
+    expect((await runsOf(flowId)).length, 'still paused after Run now').toBe(atPause + 1);
+
+    const resumed = ok(await api.request('POST', `/api/flows/${flowId}/schedules/live/resume`, { body: { note: 'back' } }));
+    expect(resumed).toMatchObject({ state: 'active', note: 'back' });
+    await waitFor(
+      'runs again after resume',
+      () => runsOf(flowId),
+      (runs) => runs.length >= atPause + 3,
+    );
+    const described = ok(await api.request('GET', `/api/flows/${flowId}/schedules/live`));
+    expect(described.recentActions.length).toBeGreaterThan(0);
+    // Newest first, each with its nominal time and (once its start was admitted) its run.
+    expect(described.recentActions[0]).toMatchObject({ takenAt: expect.any(String), scheduledAt: expect.any(String) });
+    const withRun = described.recentActions.find((a: ApiBody) => a.runId);
+    expect((await runsOf(flowId)).find((r) => r.id === withRun.runId)?.trigger.data.scheduledTime).toBe(withRun.scheduledAt);
+    expect(described.nextFireTimes.length).toBeGreaterThan(0);
+    ok(await api.request('DELETE', `/api/flows/${flowId}`), 204);
+  });
+
+  it('a backfill of a 1-hour range at 10-minute steps starts 6 runs with the right scheduled times; more than 1,000 fires are refused', async () => {
+    const flowId = await createFlow(endFlow({ interval: { every: '10m' } }, { at: { $expr: 'trigger.data.scheduledTime' } }));
+    await publish(flowId);
+    const from = '2026-01-05T10:00:00.000Z';
+    const to = '2026-01-05T11:00:00.000Z';
+    const backfill = ok(await api.request('POST', `/api/flows/${flowId}/schedules/live/backfill`, { body: { from, to } }), 202);
+    const expected = [0, 10, 20, 30, 40, 50].map((m) => new Date(Date.parse(from) + m * 60_000).toISOString());
+    expect(backfill).toEqual({ flowId, mode: 'live', fires: 6, scheduledTimes: expected });
+    const inRange = (runs: RunRow[]) => runs.filter((r) => r.trigger.data.scheduledTime < to);
+    const runs = await waitFor(
+      'six backfilled runs',
+      () => runsOf(flowId),
+      (all) => inRange(all).filter((r) => r.status === 'completed').length === 6,
+    );
+    expect(
+      inRange(runs)
+        .map((r) => r.trigger.data.scheduledTime)
+        .sort(),
+    ).toEqual(expected);
+    await sleep(1000);
+    expect(inRange(await runsOf(flowId))).toHaveLength(6);
+
+    // One week at 10-minute steps is 1,008 fires: refused, nothing started.
+    const tooMany = await api.request('POST', `/api/flows/${flowId}/schedules/live/backfill`, {
+      body: { from: '2026-01-01T00:00:00Z', to: '2026-01-08T00:00:00Z' },
+    });
+    expect(tooMany.status, JSON.stringify(tooMany.body)).toBe(400);
+    expect(tooMany.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'to' } });
+    expect(tooMany.body.error.message).toMatch(/more than 1000 fires/);
+    const backwards = await api.request('POST', `/api/flows/${flowId}/schedules/live/backfill`, { body: { from: to, to: from } });
+    expect(backwards.status).toBe(400);
+    // The refused backfills started nothing.
+    await sleep(500);
+    expect(await runsOf(flowId)).toHaveLength(runs.length);
+    ok(await api.request('DELETE', `/api/flows/${flowId}`), 204);
+  });
+
+  it('deleting the flow removes its schedule; a flow without one answers 409', async () => {
+    const flowId = await createFlow(endFlow({ cron: '0 9 * * 1' }, 'x'));
+    await publish(flowId);
+    expect(await scheduleExists(scheduleId(flowId))).toBe(true);
+    ok(await api.request('DELETE', `/api/flows/${flowId}`), 204);
+    expect(await scheduleExists(scheduleId(flowId))).toBe(false);
+    expect((await api.request('GET', `/api/flows/${flowId}/schedules/live`)).status).toBe(404);
+    // Published with another trigger: the schedule goes too.
+    const other = await createFlow(endFlow({ cron: '0 9 * * 1' }, 'x'));
+    await publish(other);
+    await setDraft(other, { trigger: { type: 'manual' }, nodes: [{ id: 'done', type: 'end' }], edges: [{ from: 'trigger', to: 'done' }] });
+    await publish(other);
+    expect(await scheduleExists(scheduleId(other))).toBe(false);
+    const res = await api.request('GET', `/api/flows/${other}/schedules/live`);
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toMatch(/not published with a schedule trigger/);
+  });
+
+  it('reconciliation at worker start recreates a schedule deleted behind our back and removes one whose flow is gone, logging each repair', async () => {
+    const kept = await createFlow(endFlow({ cron: '0 9 * * 1', timezone: 'Europe/Berlin' }, 'kept'));
+    const gone = await createFlow(endFlow({ cron: '0 9 * * 1' }, 'gone'));
+    await Promise.all([publish(kept), publish(gone)]);
+    await client.schedule.getHandle(scheduleId(kept)).delete(); // behind Switchyard's back
+    await deleteFlowRow(api.db, api.workspaceId, gone); // the row goes, the schedule stays
+    expect(await scheduleExists(scheduleId(gone))).toBe(true);
+
+    const lines: { msg: string; scheduleId?: string }[] = [];
+    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
+    const report = await reconcileFlowSchedules({ client, db: api.db, taskQueue, logger });
+    expect(report.created).toContain(scheduleId(kept));
+    expect(report.deleted).toContain(scheduleId(gone));
+    expect(await scheduleExists(scheduleId(kept))).toBe(true);
+    expect(await scheduleExists(scheduleId(gone))).toBe(false);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ msg: 'recreated a missing flow schedule', scheduleId: scheduleId(kept) }),
+        expect.objectContaining({ msg: expect.stringMatching(/^removed a stray flow schedule/), scheduleId: scheduleId(gone) }),
+      ]),
+    );
+    // The recreated schedule is the published one (zone included), and a second pass has nothing to repair.
+    expect(ok(await api.request('GET', `/api/flows/${kept}/schedules/live`)).timezone).toBe('Europe/Berlin');
+    const again = await reconcileFlowSchedules({ client, db: api.db, taskQueue, logger });
+    expect([...again.created, ...again.deleted, ...again.updated].filter((id) => id === scheduleId(kept) || id === scheduleId(gone))).toEqual([]);
+    ok(await api.request('DELETE', `/api/flows/${kept}`), 204);
+  });
+});
+
+describe('time zones', () => {
+  it('`0 9 * * 1` in Europe/Berlin fires at 09:00 local across the March 2027 daylight-saving change, as Temporal describes it', async () => {
+    const trigger = { cron: '0 9 * * 1', timezone: 'Europe/Berlin', startAt: '2027-03-01T00:00:00Z' };
+    const flowId = await createFlow(endFlow(trigger, 'x'));
+    await publish(flowId);
+    const described = ok(await api.request('GET', `/api/flows/${flowId}/schedules/live`));
+    // CET (UTC+1) until Sunday 28 March 2027, CEST (UTC+2) after: 08:00Z, then 07:00Z.
+    const expected = [
+      '2027-03-01T08:00:00.000Z',
+      '2027-03-08T08:00:00.000Z',
+      '2027-03-15T08:00:00.000Z',
+      '2027-03-22T08:00:00.000Z',
+      '2027-03-29T07:00:00.000Z',
+      '2027-04-05T07:00:00.000Z',
+      '2027-04-12T07:00:00.000Z',
+      '2027-04-19T07:00:00.000Z',
+      '2027-04-26T07:00:00.000Z',
+      '2027-05-03T07:00:00.000Z',
+    ];
+    expect(described.nextFireTimes).toEqual(expected);
+    // The editor's preview (core, cron-parser) says the same as Temporal.
+    const preview = nextFireTimes({ type: 'schedule', ...trigger }, { from: new Date('2027-03-01T00:00:00Z') })!.map((d) => d.toISOString());
+    expect(preview).toEqual(expected);
+    ok(await api.request('DELETE', `/api/flows/${flowId}`), 204);
+  });
+});
+
+describe('the start path', () => {
+  it('a schedule whose workspace has no credits leaves its runs waiting for credits, as other runs do', async () => {
+    const ws = await api.createWorkspace('No credits');
+    await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'builder', credits: 0 });
+    await api.db.updateTable('credit_accounts').set({ allowance_balance: 0, topup_balance: 0 }).where('workspace_id', '=', ws.workspaceId).execute();
+    const document = {
+      trigger: { type: 'schedule', interval: { every: '2s' } },
+      nodes: [{ id: 'call', type: 'action', action: 'http.request@1', inputs: { url: `${peer.url}/ping` } }],
+      edges: [{ from: 'trigger', to: 'call' }],
+    };
+    const flowId = await createFlow(document, ws.keys.live);
+    await publish(flowId, ws.keys.live);
+    const runs = await waitFor(
+      'a run waiting for credits',
+      () => runsOf(flowId),
+      (all) => all.some((r) => r.status === 'waitingForCredits'),
+    );
+    const waiting = runs.find((r) => r.status === 'waitingForCredits')!;
+    const detail = ok(await api.request('GET', `/api/runs/${waiting.id}`, { key: ws.keys.live }));
+    expect(detail.nodes[0]).toMatchObject({ nodeId: 'call', status: 'waitingForCredits' });
+    ok(await api.request('POST', `/api/flows/${flowId}/unpublish`, { key: ws.keys.live }));
+    for (const run of await runsOf(flowId)) await api.request('POST', `/api/runs/${run.id}/cancel`, { key: ws.keys.live });
+  });
+
+  it('a refused start (Backend functions switched off after publishing) is recorded as a failed run naming why, and the schedule goes on', async () => {
+    const ws = await api.createWorkspace('Refused');
+    const document = {
+      trigger: { type: 'schedule', interval: { every: '1s' } },
+      nodes: [{ id: 'call', type: 'action', action: 'http.request@1', inputs: { url: `${peer.url}/ping` } }],
+      edges: [{ from: 'trigger', to: 'call' }],
+    };
+    const flowId = await createFlow(document, ws.keys.live);
+    await publish(flowId, ws.keys.live);
+    await setBackendFunctions(api.db, ws.workspaceId, false);
+    const runs = await waitFor(
+      'two refused starts',
+      () => runsOf(flowId),
+      (all) => all.filter((r) => r.error?.type === 'StartRefused').length >= 2,
+    );
+    const refused = runs.find((r) => r.error?.type === 'StartRefused')!;
+    expect(refused.status).toBe('failed');
+    expect(refused.error!.message).toMatch(/^The scheduled run was not started: Backend functions are off/);
+    const detail = ok(await api.request('GET', `/api/runs/${refused.id}`, { key: ws.keys.live }));
+    expect(detail).toMatchObject({ status: 'failed', error: { type: 'StartRefused' }, trigger: { type: 'schedule' } });
+    const listed = ok(await api.request('GET', `/api/runs?flowId=${flowId}&trigger=schedule&status=failed`, { key: ws.keys.live })).runs;
+    expect(listed.length).toBeGreaterThanOrEqual(2);
+    expect(ok(await api.request('GET', `/api/flows/${flowId}/schedules/live`, { key: ws.keys.live })).state).toBe('active');
+    ok(await api.request('DELETE', `/api/flows/${flowId}`, { key: ws.keys.live }), 204);
+  });
+});
+
+describe('test mode', () => {
+  it('a test key operates the test schedule only: it creates one on demand, whose runs are test runs, and is refused the live one', async () => {
+    const flowId = await createFlow(endFlow({ interval: { every: '1s' } }, 'tested'));
+    await publish(flowId);
+    ok(await api.request('POST', `/api/flows/${flowId}/schedules/live/pause`, { body: { note: 'live off for the test' } }));
+    const key = api.keys.test;
+    for (const [method, path] of [
+      ['GET', `/api/flows/${flowId}/schedules/live`],
+      ['POST', `/api/flows/${flowId}/schedules/live/pause`],
+      ['POST', `/api/flows/${flowId}/schedules/live/resume`],
+      ['POST', `/api/flows/${flowId}/schedules/live/run`],
+    ] as const) {
+      const res = await api.request(method, path, { key, ...(method === 'POST' ? { body: {} } : {}) });
+      expect(res.status, `${method} ${path}: ${JSON.stringify(res.body)}`).toBe(403);
+      expect(res.body.error.message).toMatch(/test key/);
+    }
+    const backfill = await api.request('POST', `/api/flows/${flowId}/schedules/live/backfill`, {
+      key,
+      body: { from: '2026-01-01T00:00:00Z', to: '2026-01-01T00:00:05Z' },
+    });
+    expect(backfill.status).toBe(403);
+    expect((await api.request('POST', `/api/flows/${flowId}/unpublish`, { key })).status).toBe(403);
+    expect((await api.request('GET', `/api/flows/${flowId}/schedules/test`, { key })).status).toBe(404);
+
+    const created = ok(await api.request('PUT', `/api/flows/${flowId}/schedules/test`, { key }));
+    expect(created).toMatchObject({ mode: 'test', state: 'active', scheduleId: scheduleId(flowId, 'test') });
+    const runs = await waitFor(
+      'test runs',
+      () => runsOf(flowId),
+      (all) => all.filter((r) => r.mode === 'test').length >= 2,
+    );
+    expect(runs.filter((r) => r.mode === 'test').every((r) => r.workflowId.includes(':test:'))).toBe(true);
+    const listed = ok(await api.request('GET', `/api/runs?flowId=${flowId}&trigger=schedule`, { key })).runs;
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.every((r: ApiBody) => r.mode === 'test')).toBe(true);
+    ok(await api.request('DELETE', `/api/flows/${flowId}/schedules/test`, { key }), 204);
+    expect(await scheduleExists(scheduleId(flowId, 'test'))).toBe(false);
+    ok(await api.request('DELETE', `/api/flows/${flowId}`), 204);
   });
 });

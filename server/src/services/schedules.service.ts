@@ -184,26 +184,33 @@ export async function backfillSchedule(
   o: { from: string; to: string; overlap?: ScheduleOverlap | undefined },
 ) {
   const { handle } = await requireSchedule(deps, caller, flowId, mode);
-  const [start, end] = [new Date(o.from), new Date(o.to)];
+  // Temporal matches (start, end]; one millisecond earlier on both ends makes it [from, to), as ranges read elsewhere.
+  const [start, end] = [new Date(Date.parse(o.from) - 1), new Date(Date.parse(o.to) - 1)];
   if (end.getTime() <= start.getTime())
     throw new AppError('VALIDATION_FAILED', `The backfill's end (to: ${o.to}) must be after its start (from: ${o.from})`, { field: 'to' });
-  const matching = await deps.temporal.call((client) =>
-    client.workflowService.listScheduleMatchingTimes({
-      namespace: client.options.namespace,
-      scheduleId: handle.scheduleId,
-      startTime: msToTs(start.getTime()),
-      endTime: msToTs(end.getTime()),
-    }),
-  );
-  const times = (matching.startTime ?? []).map((t) => new Date(tsToMs(t)).toISOString());
-  if (times.length > MAX_BACKFILL_RUNS)
+  const times = await matchingTimes(deps.temporal, handle.scheduleId, start, end);
+  // Temporal lists at most 1,000 times per call: any time past the 1,000th means too many.
+  if (times.length >= MAX_BACKFILL_RUNS && (await matchingTimes(deps.temporal, handle.scheduleId, new Date(times.at(-1)!), end)).length > 0)
     throw new AppError(
       'VALIDATION_FAILED',
-      `The range from ${o.from} to ${o.to} holds ${times.length} fires, over the ${MAX_BACKFILL_RUNS} one backfill may start: split it into smaller ranges`,
+      `The range from ${o.from} to ${o.to} holds more than ${MAX_BACKFILL_RUNS} fires, the most one backfill may start: split it into smaller ranges`,
       { field: 'to' },
     );
   if (times.length > 0) await deps.temporal.call(() => handle.backfill({ start, end, overlap: TemporalOverlapPolicies[o.overlap ?? 'allow'] }));
   return { flowId, mode, fires: times.length, scheduledTimes: times };
+}
+
+/** The schedule's fire times in (start, end], from Temporal (ListScheduleMatchingTimes, at most 1,000 a call). */
+async function matchingTimes(temporal: TemporalAccess, scheduleId: string, start: Date, end: Date): Promise<string[]> {
+  const matching = await temporal.call((client) =>
+    client.workflowService.listScheduleMatchingTimes({
+      namespace: client.options.namespace,
+      scheduleId,
+      startTime: msToTs(start.getTime()),
+      endTime: msToTs(end.getTime()),
+    }),
+  );
+  return (matching.startTime ?? []).map((t) => new Date(tsToMs(t)).toISOString());
 }
 
 /** A test schedule beside the live one: test runs (test secrets, no live credits) on the published trigger. */
