@@ -137,8 +137,22 @@ describe('NodePanel', () => {
     expect(doc().trigger).toEqual({ type: 'event', event: 'order.paid' });
     fireEvent.change(screen.getByRole('combobox', { name: 'Starts on' }), { target: { value: 'schedule' } });
     expect(doc().trigger).toEqual({ type: 'schedule', cron: '0 9 * * *' });
+    expect(screen.getByText('At 09:00')).toBeTruthy(); // cronstrue's reading
+    expect(screen.getByRole('list', { name: 'Next runs' }).querySelectorAll('li')).toHaveLength(5);
+    fireEvent.change(screen.getByRole('combobox', { name: 'Time zone' }), { target: { value: 'Europe/Berlin' } });
+    expect(doc().trigger).toEqual({ type: 'schedule', cron: '0 9 * * *', timezone: 'Europe/Berlin' });
+    expect(screen.getByText('Next runs (Europe/Berlin)')).toBeTruthy();
+    fireEvent.change(screen.getByRole('combobox', { name: 'If the previous run is still going' }), { target: { value: 'bufferOne' } });
+    fireEvent.change(screen.getByRole('textbox', { name: 'Catch-up window' }), { target: { value: '10m' } });
+    expect(doc().trigger).toMatchObject({ overlap: 'bufferOne', catchupWindow: '10m' });
+    fireEvent.click(screen.getByRole('radio', { name: 'Every interval' }));
+    expect(doc().trigger).toMatchObject({ type: 'schedule', interval: { every: '15m' }, timezone: 'Europe/Berlin', overlap: 'bufferOne' });
+    expect(doc().trigger).not.toHaveProperty('cron');
+    fireEvent.change(screen.getByRole('textbox', { name: 'Offset' }), { target: { value: '2m' } });
+    expect(doc().trigger).toMatchObject({ interval: { every: '15m', offset: '2m' } });
+    fireEvent.click(screen.getByRole('radio', { name: 'On a cron expression' }));
     fireEvent.change(screen.getByRole('textbox', { name: 'Cron' }), { target: { value: '0 9 *' } });
-    expect(screen.getByText(/Five fields/)).toBeTruthy();
+    expect(screen.getByText(/a cron has 5/)).toBeTruthy();
     fireEvent.change(screen.getByRole('combobox', { name: 'Starts on' }), { target: { value: 'event' } });
     expect(doc().trigger).toEqual({ type: 'event', event: 'order.paid' });
   });
