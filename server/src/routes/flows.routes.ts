@@ -128,6 +128,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
         201: { description: 'The new version', schema: PublishedVersion },
         404: { description: 'No such flow' },
         422: { description: 'The flow is invalid: every problem, by node' },
+        503: { description: "Temporal is unreachable: a schedule trigger's schedule could not be written, nothing was published" },
       },
       async handler({ params, body, auth }) {
         return { status: 201, body: await publishFlow(deps, auth.workspaceId, params.flowId, body.note) };
