@@ -412,7 +412,7 @@ describe('time zones', () => {
 });
 
 describe('the start path', () => {
-  it('a schedule whose workspace has no credits leaves its runs waiting for credits, as other runs do', async () => {
+  it('a schedule whose workspace has no credits leaves its runs waiting for credits, as other runs do, and they go on when credits are added', async () => {
     const ws = await api.createWorkspace('No credits');
     await openAccount(api.db, { workspaceId: ws.workspaceId, plan: 'builder', credits: 0 });
     await api.db.updateTable('credit_accounts').set({ allowance_balance: 0, topup_balance: 0 }).where('workspace_id', '=', ws.workspaceId).execute();
@@ -432,7 +432,15 @@ describe('the start path', () => {
     const detail = ok(await api.request('GET', `/api/runs/${waiting.id}`, { key: ws.keys.live }));
     expect(detail.nodes[0]).toMatchObject({ nodeId: 'call', status: 'waitingForCredits' });
     ok(await api.request('POST', `/api/flows/${flowId}/unpublish`, { key: ws.keys.live }));
-    for (const run of await runsOf(flowId)) await api.request('POST', `/api/runs/${run.id}/cancel`, { key: ws.keys.live });
+    // Credits added: the waiting run goes on by itself, as any run waiting for credits does.
+    ok(await api.request('POST', `/api/admin/workspaces/${ws.workspaceId}/credits`, { key: api.adminToken!, body: { credits: 100 } }));
+    await waitFor(
+      'the waiting run to complete',
+      () => runsOf(flowId),
+      (all) => all.find((r) => r.id === waiting.id)?.status === 'completed',
+    );
+    expect(ok(await api.request('GET', `/api/runs/${waiting.id}`, { key: ws.keys.live })).cost).toMatchObject({ credits: 1, requests: 1 });
+    for (const run of await runsOf(flowId)) if (run.status !== 'completed') await api.request('POST', `/api/runs/${run.id}/cancel`, { key: ws.keys.live });
   });
 
   it('a refused start (Backend functions switched off after publishing) is recorded as a failed run naming why, and the schedule goes on', async () => {
