@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ScheduleTrigger } from '#core/flow';
 import { ScheduleIds } from '#core/names';
 import { nextFireTimes } from '#core/schedule';
 import { Writable } from 'node:stream';
@@ -407,6 +408,37 @@ describe('time zones', () => {
     const preview = nextFireTimes({ type: 'schedule', ...trigger }, { from: new Date('2027-03-01T00:00:00Z') })!.map((d) => d.toISOString());
     expect(preview).toEqual(expected);
     ok(await api.request('DELETE', `/api/flows/${flowId}`), 204);
+  });
+});
+
+describe('what Temporal makes of our specs', () => {
+  it('calendar specs, a 6-field cron (seconds first) and an interval with an offset fire when the trigger says', async () => {
+    const startAt = '2027-03-01T00:00:00Z'; // a Monday
+    const cases: [Trigger, string[]][] = [
+      [
+        { calendars: [{ hour: 9, minute: 30, dayOfWeek: { start: 'MONDAY', end: 'FRIDAY' } }], timezone: 'Asia/Tokyo', startAt },
+        [
+          '2027-03-01T00:30:00.000Z',
+          '2027-03-02T00:30:00.000Z',
+          '2027-03-03T00:30:00.000Z',
+          '2027-03-04T00:30:00.000Z',
+          '2027-03-05T00:30:00.000Z',
+          '2027-03-08T00:30:00.000Z',
+        ],
+      ],
+      [{ cron: '30 0 9 * * 1', startAt }, ['2027-03-01T09:00:30.000Z', '2027-03-08T09:00:30.000Z']],
+      [{ interval: { every: '6h', offset: '90m' }, startAt }, ['2027-03-01T01:30:00.000Z', '2027-03-01T07:30:00.000Z', '2027-03-01T13:30:00.000Z']],
+    ];
+    for (const [trigger, expected] of cases) {
+      const flowId = await createFlow(endFlow(trigger, 'x'));
+      await publish(flowId);
+      const described = ok(await api.request('GET', `/api/flows/${flowId}/schedules/live`));
+      expect(described.nextFireTimes.slice(0, expected.length), JSON.stringify(trigger)).toEqual(expected);
+      // The editor's preview agrees for crons and intervals (calendar specs are left to Temporal).
+      const preview = nextFireTimes({ type: 'schedule', ...trigger } as ScheduleTrigger, { from: new Date(startAt), count: expected.length });
+      if (!trigger.calendars) expect(preview!.map((d) => d.toISOString())).toEqual(expected);
+      ok(await api.request('DELETE', `/api/flows/${flowId}`), 204);
+    }
   });
 });
 
