@@ -665,6 +665,10 @@ describe('schedules', () => {
     expect(read.status, JSON.stringify(read.body)).toBe(200);
     expect(read.body).toMatchObject({ mode: 'live', state: 'active', timezone: 'Europe/Berlin', overlap: 'skip', catchupWindowMs: 60_000 });
     expect(read.body.nextFireTimes).toHaveLength(10);
+    // Another workspace's flow schedule is a 404, like a missing one.
+    const other = await api.createWorkspace('Schedule outsider');
+    expect((await api.request('GET', `${base}/live`, { key: other.keys.live })).status).toBe(404);
+    expect((await api.request('POST', `${base}/live/pause`, { key: other.keys.live, body: {} })).status).toBe(404);
     const paused = await api.request('POST', `${base}/live/pause`, { body: { note: 'holidays' } });
     expect(paused.status).toBe(200);
     expect(paused.body).toMatchObject({ state: 'paused', note: 'holidays' });
