@@ -91,9 +91,9 @@ export function scheduleProblems(trigger: ScheduleTrigger, o: { minIntervalMs: n
   return problems;
 }
 
-/** The shortest gap between the next fires of a cron expression (looks 120 fires ahead). */
+/** The shortest gap between the next fires of a cron expression (looks 48 fires ahead: any gap of its fields shows by then). */
 function shortestCronGap(cron: string, timezone: string | undefined): number {
-  const times = cronTimes(cron, { from: new Date(), count: 120, ...(timezone ? { timezone } : {}) });
+  const times = cronTimes(cron, { from: new Date(), count: 48, ...(timezone ? { timezone } : {}) });
   let shortest = Number.POSITIVE_INFINITY;
   for (let i = 1; i < times.length; i++) shortest = Math.min(shortest, times[i]!.getTime() - times[i - 1]!.getTime());
   return shortest;
