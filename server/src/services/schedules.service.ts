@@ -1,4 +1,4 @@
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleHandle } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import { msToTs, tsToMs } from '@temporalio/common/lib/time';
 import type { RunMode } from '#core/catalog-sdk';
 import { AppError } from '#core/errors';
@@ -86,29 +86,26 @@ async function publishedScheduleTrigger(db: Db, caller: Caller, flowId: string, 
   return version.snapshot.trigger;
 }
 
-/** The caller's flow schedule in a mode; 404 when that schedule does not exist (a test schedule exists only once asked for). */
-async function requireSchedule(
-  deps: ScheduleDeps,
-  caller: Caller,
-  flowId: string,
-  mode: RunMode,
-): Promise<{ handle: ScheduleHandle; trigger: ScheduleTrigger }> {
+/** The caller's flow schedule in a mode, described; 404 when it does not exist (a test schedule exists only once asked for). */
+async function requireSchedule(deps: ScheduleDeps, caller: Caller, flowId: string, mode: RunMode) {
   const trigger = await publishedScheduleTrigger(deps.db, caller, flowId, mode);
-  const scheduleId = ScheduleIds.flow({ workspaceId: caller.workspaceId, flowId, mode });
-  if (!(await exists(deps.temporal, scheduleId)))
+  const handle = deps.temporal.client.schedule.getHandle(ScheduleIds.flow({ workspaceId: caller.workspaceId, flowId, mode }));
+  try {
+    return { handle, trigger, description: await deps.temporal.call(() => handle.describe()) };
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
     throw new AppError(
       'NOT_FOUND',
       mode === 'test'
         ? `Flow "${flowId}" has no test schedule: create one with PUT /api/flows/${flowId}/schedules/test`
         : `Flow "${flowId}" has no live schedule in Temporal yet; it is recreated when the worker starts, or publish the flow again`,
     );
-  return { handle: deps.temporal.client.schedule.getHandle(scheduleId), trigger };
+  }
 }
 
 /** The schedule as Temporal describes it: paused or active, the next fire times, recent and running fires (with their runs). */
 export async function describeFlowSchedule(deps: ScheduleDeps, caller: Caller, flowId: string, mode: RunMode) {
-  const { handle, trigger } = await requireSchedule(deps, caller, flowId, mode);
-  const d = await deps.temporal.call(() => handle.describe());
+  const { trigger, description: d } = await requireSchedule(deps, caller, flowId, mode);
   const fires = d.info.recentActions.map((a) => ({
     scheduledAt: nominalTime(a.action.workflow.workflowId),
     takenAt: a.takenAt.toISOString(),
