@@ -150,6 +150,14 @@ describe('NodePanel', () => {
     expect(doc().trigger).not.toHaveProperty('cron');
     fireEvent.change(screen.getByRole('textbox', { name: 'Offset' }), { target: { value: '2m' } });
     expect(doc().trigger).toMatchObject({ interval: { every: '15m', offset: '2m' } });
+    fireEvent.click(screen.getByRole('radio', { name: 'On calendar specs' }));
+    expect(doc().trigger).toMatchObject({ calendars: [{ hour: 9 }] });
+    const specs = screen.getByRole('textbox', { name: 'Calendar specs' });
+    fireEvent.change(specs, { target: { value: '[{ "hour": 25 }]' } });
+    expect(screen.getByText(/0.hour/)).toBeTruthy();
+    expect(doc().trigger).toMatchObject({ calendars: [{ hour: 9 }] });
+    fireEvent.change(specs, { target: { value: '[{ "hour": 8, "dayOfWeek": "MONDAY" }]' } });
+    expect(doc().trigger).toMatchObject({ calendars: [{ hour: 8, dayOfWeek: 'MONDAY' }] });
     fireEvent.click(screen.getByRole('radio', { name: 'On a cron expression' }));
     fireEvent.change(screen.getByRole('textbox', { name: 'Cron' }), { target: { value: '0 9 *' } });
     expect(screen.getByText(/a cron has 5/)).toBeTruthy();

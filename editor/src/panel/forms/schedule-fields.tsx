@@ -1,13 +1,13 @@
 import cronstrue from 'cronstrue';
 import { useId, useState } from 'react';
-import { ScheduleOverlaps, type ScheduleTrigger } from '#core/flow';
+import { ScheduleCalendar, ScheduleOverlaps, type ScheduleTrigger } from '#core/flow';
 import { cronIssue, DEFAULT_SCHEDULE_CATCHUP_WINDOW, isTimeZone, nextFireTimes, OverlapLabels } from '#core/schedule';
-import { DurationInput } from '../controls';
+import { DurationInput, JsonTextarea } from '../controls';
 
 /**
  * The schedule trigger's form (docs/schedules.md): a cron expression or an interval, with a human reading of the
  * cron (cronstrue), the zone, the next fire times in that zone, start and end, jitter, the overlap policy and the
- * catch-up window. Calendar specs (Temporal's structured form) are shown and kept, edited in the flow's JSON.
+ * catch-up window. Calendar specs (Temporal's structured form) are edited as JSON, checked against their schema.
  * Publish checks it all again (422 naming the field).
  */
 
@@ -63,14 +63,7 @@ export function ScheduleFields({ trigger, set, disabled }: { trigger: ScheduleTr
         <legend>Runs</legend>
         {(['cron', 'interval', 'calendars'] as const).map((k) => (
           <label key={k} className="sf-inline">
-            <input
-              type="radio"
-              name={`${id}-kind`}
-              value={k}
-              checked={kind === k}
-              disabled={disabled || (k === 'calendars' && kind !== 'calendars')}
-              onChange={() => choose(k)}
-            />
+            <input type="radio" name={`${id}-kind`} value={k} checked={kind === k} disabled={disabled} onChange={() => choose(k)} />
             {k === 'cron' ? 'On a cron expression' : k === 'interval' ? 'Every interval' : 'On calendar specs'}
           </label>
         ))}
@@ -123,7 +116,7 @@ export function ScheduleFields({ trigger, set, disabled }: { trigger: ScheduleTr
           </p>
         </div>
       )}
-      {kind === 'calendars' && <p className="sf-help">{trigger.calendars?.length} calendar spec(s): Temporal's structured form, edited in the flow's JSON.</p>}
+      {kind === 'calendars' && <CalendarsField calendars={trigger.calendars ?? []} set={(calendars) => patch({ calendars })} disabled={disabled} />}
       <div className="sf-field">
         <label htmlFor={`${id}-tz`}>Time zone</label>
         <input
@@ -242,5 +235,32 @@ function IsoTimeInput(props: { id: string; value: string | undefined; placeholde
       />
       {!valid && <p className="field-hint-error">A time such as 2027-01-01T09:00:00Z or 2027-01-01T09:00:00+01:00</p>}
     </>
+  );
+}
+
+/** Temporal's calendar specs as JSON: committed only when they match the schema, else the problem is shown. */
+function CalendarsField({ calendars, set, disabled }: { calendars: ScheduleCalendar[]; set: (c: ScheduleCalendar[]) => void; disabled: boolean }) {
+  const id = useId();
+  const [problem, setProblem] = useState<string>();
+  return (
+    <div className="sf-field">
+      <label htmlFor={`${id}-calendars`}>Calendar specs</label>
+      <JsonTextarea
+        id={`${id}-calendars`}
+        rows={6}
+        value={calendars}
+        disabled={disabled}
+        required
+        onChange={(value) => {
+          const parsed = ScheduleCalendar.array().min(1).max(20).safeParse(value);
+          setProblem(parsed.success ? undefined : parsed.error.issues.map((i) => `${i.path.join('.') || 'specs'}: ${i.message}`).join('; '));
+          if (parsed.success) set(parsed.data);
+        }}
+      />
+      <p className={problem ? 'field-hint-error' : 'sf-help'}>
+        {problem ??
+          'A list of { second, minute, hour, dayOfMonth, month, year, dayOfWeek }: a value, { start, end, step }, a list, or "*". E.g. [{ "hour": 9, "dayOfWeek": { "start": "MONDAY", "end": "FRIDAY" } }]'}
+      </p>
+    </div>
   );
 }
