@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     });
     const app = createApp({ db, temporal, catalog, integrations, secrets, logger: pino({ level: 'silent' }), bodyLimit: '1mb' });
     const flow = await insertFlow(db, { workspaceId, name: 'bench', draft: document });
-    const published = await publishFlow({ db, catalog, integrations, secrets }, workspaceId, flow.id, undefined);
+    const published = await publishFlow({ db, catalog, integrations, secrets, temporal, logger: pino({ level: 'silent' }) }, workspaceId, flow.id, undefined);
     const listen = (a: express.Express) =>
       new Promise<string>((resolve) => {
         const s = a.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`));

@@ -63,6 +63,11 @@ export const Config = z.object({
     .string()
     .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '10m'")
     .default('10m'),
+  /** The shortest time between two fires a flow's schedule may have; a shorter cron or interval is refused at publish (422). */
+  SWITCHYARD_SCHEDULE_MIN_INTERVAL: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '1m'")
+    .default('1m'),
   /** How long webhook deliveries (bodies included) and finished waits are kept in the delivery log. */
   WEBHOOK_RETENTION: z
     .string()

@@ -15,12 +15,14 @@ export interface PlanInfo {
   monthlyCredits: number;
   /** Whether flows may use integrations (any action that calls an outside service). */
   integrations: boolean;
+  /** Whether flows may run on a schedule (docs/schedules.md). */
+  schedules: boolean;
 }
 
 export const PlanInfos: Readonly<Record<Plan, PlanInfo>> = {
-  free: { title: 'Free', monthlyCredits: 0, integrations: false },
-  builder: { title: 'Builder', monthlyCredits: 10_000, integrations: true },
-  pro: { title: 'Pro', monthlyCredits: 50_000, integrations: true },
+  free: { title: 'Free', monthlyCredits: 0, integrations: false, schedules: false },
+  builder: { title: 'Builder', monthlyCredits: 10_000, integrations: true, schedules: true },
+  pro: { title: 'Pro', monthlyCredits: 50_000, integrations: true, schedules: true },
 };
 
 /**

@@ -204,13 +204,68 @@ export const EventTrigger = z
   })
   .strict();
 export const ManualTrigger = z.object({ type: z.literal('manual') }).strict();
+/** One field of a Temporal calendar spec: a value, a range `{ start, end? }` or `{ start, end, step }`, a list of those, or `'*'`. */
+const CalendarRange = <T extends z.ZodType>(value: T) =>
+  z.union([value, z.object({ start: value, end: value, step: z.number().int().min(1) }).strict(), z.object({ start: value, end: value.optional() }).strict()]);
+const CalendarField = <T extends z.ZodType>(value: T) => z.union([z.literal('*'), CalendarRange(value), z.array(CalendarRange(value)).min(1).max(60)]);
+export const ScheduleMonths = [
+  'JANUARY',
+  'FEBRUARY',
+  'MARCH',
+  'APRIL',
+  'MAY',
+  'JUNE',
+  'JULY',
+  'AUGUST',
+  'SEPTEMBER',
+  'OCTOBER',
+  'NOVEMBER',
+  'DECEMBER',
+] as const;
+export const ScheduleDaysOfWeek = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'] as const;
+/** Temporal's structured calendar spec (fields default as Temporal documents: second/minute/hour 0, the rest `*`). */
+export const ScheduleCalendar = z
+  .object({
+    second: CalendarField(z.number().int().min(0).max(59)).optional(),
+    minute: CalendarField(z.number().int().min(0).max(59)).optional(),
+    hour: CalendarField(z.number().int().min(0).max(23)).optional(),
+    dayOfMonth: CalendarField(z.number().int().min(1).max(31)).optional(),
+    month: CalendarField(z.enum(ScheduleMonths)).optional(),
+    year: CalendarField(z.number().int().min(1970).max(9999)).optional(),
+    dayOfWeek: CalendarField(z.enum(ScheduleDaysOfWeek)).optional(),
+    comment: z.string().max(200).optional(),
+  })
+  .strict();
+export type ScheduleCalendar = z.infer<typeof ScheduleCalendar>;
+/** What a schedule does when a fire time comes while the previous run is still going. */
+export const ScheduleOverlaps = ['skip', 'bufferOne', 'allow'] as const;
+export type ScheduleOverlap = (typeof ScheduleOverlaps)[number];
+const DurationText = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '30s', '15m', '2h' or '1d'");
+/**
+ * A flow that runs on a calendar, on a Temporal Schedule (docs/schedules.md). Exactly one of `cron` (5 fields, or 6
+ * with seconds first), `interval` (`{ every: '15m', offset: '2m' }`) or `calendars` (Temporal's structured specs);
+ * checked at publish (core/src/schedule.ts), as are the zone, the dates and the shortest interval.
+ */
 export const ScheduleTrigger = z
   .object({
     type: z.literal('schedule'),
-    cron: z.string().min(1).max(200),
+    cron: z.string().min(1).max(200).optional(),
+    interval: z.object({ every: DurationText, offset: DurationText.optional() }).strict().optional(),
+    calendars: z.array(ScheduleCalendar).min(1).max(20).optional(),
+    /** An IANA time zone (`Europe/Berlin`); default UTC. Daylight-saving changes behave as Temporal documents. */
     timezone: z.string().max(100).optional(),
+    /** No run before this time, none after `endAt` (ISO 8601). */
+    startAt: z.iso.datetime({ offset: true }).optional(),
+    endAt: z.iso.datetime({ offset: true }).optional(),
+    /** Each fire is delayed by a random amount up to this. */
+    jitter: DurationText.optional(),
+    /** Default `skip`: no second run while one is going; `bufferOne` starts one after it; `allow` starts them all. */
+    overlap: z.enum(ScheduleOverlaps).optional(),
+    /** Fires missed while Switchyard or Temporal was down are started only within this window after their time (default 1m). */
+    catchupWindow: DurationText.optional(),
   })
   .strict();
+export type ScheduleTrigger = z.infer<typeof ScheduleTrigger>;
 /**
  * A webhook from a provider starts the flow: publishing gives the flow an endpoint (a live and a test URL).
  * Deliveries are verified with the signing secrets kept as workspace secrets (`secrets`, default the

@@ -23,4 +23,37 @@ export const WorkflowIds = {
   manual: (o: { flowId: string; mode: RunMode; runKey: string }) => `manual:${o.flowId}:${o.mode}:${o.runKey}`,
   /** A webhook delivery to an endpoint; `eventKey` is the provider's event id (or the body's digest). */
   webhook: (o: { endpointId: string; mode: RunMode; eventKey: string }) => `webhook:${o.endpointId}:${o.mode}:${o.eventKey}`,
+  /** A fire of a flow's schedule (docs/schedules.md): once per scheduled time, so a double fire starts one run. */
+  schedule: (o: { workspaceId: string; flowId: string; mode: RunMode; scheduledAt: string }) =>
+    `schedule:${o.workspaceId}:${o.flowId}:${o.mode}:${o.scheduledAt}`,
+} as const;
+
+/** The workflow type a flow's Temporal Schedule starts at each fire (`scheduledFlowRun` in worker/src/workflows). */
+export const SCHEDULED_FLOW_WORKFLOW = 'scheduledFlowRun';
+
+const SCHEDULE_PREFIX = 'flow-schedule:';
+
+/** Ids of flows' Temporal Schedules: one per published flow and mode, derived from the workspace and the flow. */
+export const ScheduleIds = {
+  /** The flow's schedule in this mode: `flow-schedule:<workspace>:<flow>:<mode>`. */
+  flow: (o: { workspaceId: string; flowId: string; mode: RunMode }) => `${SCHEDULE_PREFIX}${o.workspaceId}:${o.flowId}:${o.mode}`,
+  /** What every flow schedule id starts with (the worker's reconciliation lists them by it). */
+  prefix: SCHEDULE_PREFIX,
+  /** The parts of a flow schedule id, or undefined for any other schedule. */
+  parse(id: string): { workspaceId: string; flowId: string; mode: RunMode } | undefined {
+    if (!id.startsWith(SCHEDULE_PREFIX)) return undefined;
+    const [workspaceId, flowId, mode, ...rest] = id.slice(SCHEDULE_PREFIX.length).split(':');
+    if (!workspaceId || !flowId || (mode !== 'live' && mode !== 'test') || rest.length > 0) return undefined;
+    return { workspaceId, flowId, mode };
+  },
+  /** The id the schedule's workflow gets at each fire; Temporal appends the fire time (`…-2026-12-05T09:00:00Z`). */
+  fireWorkflow: (o: { workspaceId: string; flowId: string; mode: RunMode }) => `scheduled:${o.workspaceId}:${o.flowId}:${o.mode}`,
+} as const;
+
+/** The activities behind a scheduled start (worker/src/schedules/admission.ts), named once for the workflow and the worker. */
+export const ScheduleActivities = {
+  /** The start path's checks and the run's claim, for one fire. */
+  admit: 'admitScheduledRun',
+  /** The run's workflow started: the claim becomes a running run. */
+  started: 'markScheduledRunStarted',
 } as const;

@@ -1,9 +1,13 @@
 import type { RunMode, RetryPolicy } from './catalog-sdk';
 import type { FlowSnapshot } from './flow';
 
-/** What started a run; `data` is what expressions read as `trigger.data`. */
+/** How a run can start; each is also the first part of its workflow id (core/src/names.ts), which the runs list filters by. */
+export const TriggerTypes = ['event', 'manual', 'schedule', 'webhook'] as const;
+export type TriggerType = (typeof TriggerTypes)[number];
+
+/** What started a run; `data` is what expressions read as `trigger.data` (a schedule's: `{ scheduledTime, actualTime }`). */
 export interface TriggerPayload {
-  type: 'event' | 'manual' | 'schedule' | 'webhook';
+  type: TriggerType;
   /** The event name, for event triggers; the provider's event type for webhooks. */
   name?: string;
   /** The event id the app sent (or one generated for it); the provider's event id for webhooks. */

@@ -432,10 +432,11 @@ describe('validateFlow: every problem', () => {
       ),
     );
     // MISSING_SETUP_VARIABLE needs the workspace's secrets, PLAN_REQUIRED its plan, BACKEND_FUNCTIONS_OFF its App
-    // Settings: the server adds them at publish (test/api/catalog.test.ts, test/credits/credits.test.ts).
+    // Settings, INVALID_SCHEDULE the server's minimum interval: the server adds them at publish (test/api/catalog.test.ts,
+    // test/credits/credits.test.ts, test/schedules/schedules.test.ts; core/src/schedule.test.ts).
     expect([...seen.keys()].sort()).toEqual(
       Object.keys(ProblemCodes)
-        .filter((c) => !['MISSING_SETUP_VARIABLE', 'UNSUPPORTED_TRIGGER', 'PLAN_REQUIRED', 'BACKEND_FUNCTIONS_OFF'].includes(c))
+        .filter((c) => !['MISSING_SETUP_VARIABLE', 'INVALID_SCHEDULE', 'PLAN_REQUIRED', 'BACKEND_FUNCTIONS_OFF'].includes(c))
         .sort(),
     );
     for (const p of seen.values()) {

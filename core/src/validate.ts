@@ -27,7 +27,8 @@ export const ProblemCodes = {
   UNKNOWN_OUTPUT_FIELD: 'UNKNOWN_OUTPUT_FIELD',
   EMPTY_FLOW: 'EMPTY_FLOW',
   MISSING_SETUP_VARIABLE: 'MISSING_SETUP_VARIABLE',
-  UNSUPPORTED_TRIGGER: 'UNSUPPORTED_TRIGGER',
+  /** A schedule trigger Temporal could not run as asked: bad cron, unknown zone, end before start, too short an interval. */
+  INVALID_SCHEDULE: 'INVALID_SCHEDULE',
   /** The workspace's plan does not include integrations (Free): "Builder plan required". */
   PLAN_REQUIRED: 'PLAN_REQUIRED',
   /** An instant integration (the generic HTTP action) while App Settings' Backend functions switch is off. */

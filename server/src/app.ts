@@ -12,6 +12,7 @@ import { mountRoutes, type RouteDef } from './http/route';
 import { eventRoutes } from './routes/events.routes';
 import { flowRoutes } from './routes/flows.routes';
 import { versionRoutes } from './routes/versions.routes';
+import { scheduleRoutes } from './routes/schedules.routes';
 import { hooksRouter } from './routes/hooks.routes';
 import { webhookRoutes } from './routes/webhooks.routes';
 import { catalogRoutes } from './routes/catalog.routes';
@@ -54,6 +55,7 @@ export function createApp(deps: ServerDeps): Express {
     ...systemRoutes(deps, all),
     ...flowRoutes(deps),
     ...versionRoutes(deps),
+    ...scheduleRoutes(deps),
     ...runRoutes(deps),
     ...retryRoutes(deps),
     ...eventRoutes(deps),

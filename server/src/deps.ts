@@ -24,6 +24,8 @@ export interface ServerDeps {
   authFailureLimits?: AuthFailureLimits;
   /** Check every JSON answer against its route's declared schema (a mismatch is a 500). On in tests. */
   checkResponses?: boolean;
+  /** The shortest time between two fires of a flow's schedule (SWITCHYARD_SCHEDULE_MIN_INTERVAL), in ms; default 1 minute. */
+  scheduleMinIntervalMs?: number;
   /** Built editor to serve at `/`, if present. */
   editorDir?: string;
 }

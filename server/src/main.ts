@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     authFailureLimits: { perAddress: config.SWITCHYARD_AUTH_FAILURES_PER_ADDRESS, perKey: config.SWITCHYARD_AUTH_FAILURES_PER_KEY },
     webhookBodyLimit: config.WEBHOOK_BODY_LIMIT,
     checkResponses: config.SWITCHYARD_CHECK_RESPONSES === '1',
+    scheduleMinIntervalMs: durationMs(config.SWITCHYARD_SCHEDULE_MIN_INTERVAL as `${number}m`),
     ...(config.SWITCHYARD_PUBLIC_URL ? { publicUrl: config.SWITCHYARD_PUBLIC_URL.replace(/\/$/, '') } : {}),
     editorDir,
     ...(config.SWITCHYARD_ADMIN_TOKEN ? { adminToken: config.SWITCHYARD_ADMIN_TOKEN } : {}),

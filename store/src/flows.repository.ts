@@ -143,3 +143,30 @@ export async function versionsSubscribedTo(db: Db, workspaceId: string, eventNam
     .execute();
   return rows.map((r) => ({ ...r, snapshot: JSON.parse(r.snapshot) as FlowSnapshot }));
 }
+
+/**
+ * Every live flow, in every workspace, whose newest published version starts on a schedule, with that version's
+ * snapshot: what the worker's reconciliation holds Temporal's schedules against (docs/schedules.md).
+ */
+export async function publishedScheduleFlows(db: Db) {
+  const rows = await db
+    .selectFrom('flows')
+    .innerJoin('flow_versions', (j) => j.onRef('flow_versions.flow_id', '=', 'flows.id').onRef('flow_versions.version', '=', 'flows.published_version'))
+    .select(['flows.workspace_id', 'flows.id as flow_id', 'flow_versions.version', 'flow_versions.snapshot'])
+    .where('flows.trigger_type', '=', 'schedule')
+    .where('flows.deleted_at', 'is', null)
+    .execute();
+  return rows.map((r) => ({ workspaceId: r.workspace_id, flowId: r.flow_id, version: r.version, snapshot: JSON.parse(r.snapshot) as FlowSnapshot }));
+}
+
+/** Unpublishes a flow: its trigger no longer starts it (events, schedules, webhooks); its versions and runs stay readable. */
+export async function unpublishFlow(db: Db, workspaceId: string, id: string) {
+  const result = await db
+    .updateTable('flows')
+    .set({ trigger_type: null, trigger_event: null, updated_at: nowIso() })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

@@ -1,4 +1,4 @@
-import type { NodeError, RunState, RunStatus, TriggerPayload } from '#core/run';
+import type { NodeError, RunState, RunStatus, TriggerPayload, TriggerType } from '#core/run';
 import { sql } from 'kysely';
 import type { Db } from './database';
 import { nowIso } from './database';
@@ -151,10 +151,23 @@ export async function getRun(db: Db, workspaceId: string, id: string): Promise<R
   return row && (toRecord(row) as RunRecord);
 }
 
+/** The runs of these workflow ids in the workspace (a schedule's recent fires). */
+export async function runsOfWorkflows(db: Db, workspaceId: string, workflowIds: string[]) {
+  if (workflowIds.length === 0) return [];
+  return db
+    .selectFrom('runs')
+    .select(['id', 'workflow_id', 'status'])
+    .where('workspace_id', '=', workspaceId)
+    .where('workflow_id', 'in', workflowIds)
+    .execute();
+}
+
 export interface RunFilter {
   flowId?: string;
   status?: RunStatus;
   mode?: 'live' | 'test';
+  /** How the runs started: `schedule`, `event`, `manual` or `webhook` (the first part of their workflow id, core/src/names.ts). */
+  trigger?: TriggerType;
   from?: string;
   to?: string;
   limit: number;
@@ -169,6 +182,7 @@ export async function listRuns(db: Db, workspaceId: string, f: RunFilter) {
   if (f.flowId) q = q.where('flow_id', '=', f.flowId);
   if (f.status) q = q.where('status', '=', f.status);
   if (f.mode) q = q.where('mode', '=', f.mode);
+  if (f.trigger) q = q.where('workflow_id', 'like', `${f.trigger}:%`);
   if (f.from) q = q.where('created_at', '>=', f.from);
   if (f.to) q = q.where('created_at', '<', f.to);
   const rows = await q.orderBy('created_at', 'desc').orderBy('id').limit(f.limit).offset(f.offset).execute();

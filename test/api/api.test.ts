@@ -652,6 +652,52 @@ describe('runs', () => {
   });
 });
 
+describe('schedules', () => {
+  it('publishes a schedule flow and answers each schedule route: read, pause, resume, run now, backfill, the test schedule, unpublish', async () => {
+    const flowId = await createFlow('Weekly digest', {
+      trigger: { type: 'schedule', cron: '0 9 * * 1', timezone: 'Europe/Berlin' },
+      nodes: [{ id: 'done', type: 'end', output: { $expr: 'trigger.data' } }],
+      edges: [{ from: 'trigger', to: 'done' }],
+    });
+    await publish(flowId);
+    const base = `/api/flows/${flowId}/schedules`;
+    const read = await api.request('GET', `${base}/live`);
+    expect(read.status, JSON.stringify(read.body)).toBe(200);
+    expect(read.body).toMatchObject({ mode: 'live', state: 'active', timezone: 'Europe/Berlin', overlap: 'skip', catchupWindowMs: 60_000 });
+    expect(read.body.nextFireTimes).toHaveLength(10);
+    // Another workspace's flow schedule is a 404, like a missing one.
+    const other = await api.createWorkspace('Schedule outsider');
+    expect((await api.request('GET', `${base}/live`, { key: other.keys.live })).status).toBe(404);
+    expect((await api.request('POST', `${base}/live/pause`, { key: other.keys.live, body: {} })).status).toBe(404);
+    const paused = await api.request('POST', `${base}/live/pause`, { body: { note: 'holidays' } });
+    expect(paused.status).toBe(200);
+    expect(paused.body).toMatchObject({ state: 'paused', note: 'holidays' });
+    const resumed = await api.request('POST', `${base}/live/resume`, { body: {} });
+    expect(resumed.status).toBe(200);
+    expect(resumed.body.state).toBe('active');
+    expect((await api.request('POST', `${base}/live/run`)).status).toBe(202);
+    const backfill = await api.request('POST', `${base}/live/backfill`, { body: { from: '2026-11-01T00:00:00Z', to: '2026-11-15T00:00:00Z' } });
+    expect(backfill.status, JSON.stringify(backfill.body)).toBe(202);
+    // Mondays 2 and 9 November 2026, 09:00 in Berlin (CET).
+    expect(backfill.body).toMatchObject({ fires: 2, scheduledTimes: ['2026-11-02T08:00:00.000Z', '2026-11-09T08:00:00.000Z'] });
+    const deadline = Date.now() + 15_000;
+    let runs: ApiBody[] = [];
+    while (runs.length < 3 && Date.now() < deadline) {
+      runs = (await api.request('GET', `/api/runs?flowId=${flowId}&trigger=schedule`)).body.runs;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(runs).toHaveLength(3);
+    const created = await api.request('PUT', `${base}/test`);
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    expect(created.body.mode).toBe('test');
+    expect((await api.request('DELETE', `${base}/test`)).status).toBe(204);
+    const unpublished = await api.request('POST', `/api/flows/${flowId}/unpublish`);
+    expect(unpublished.status).toBe(200);
+    expect(unpublished.body).toEqual({ flowId, publishedVersion: 1, published: false });
+    expect((await api.request('GET', `${base}/live`)).status).toBe(409);
+  });
+});
+
 describe('auth and isolation', () => {
   it('refuses a missing or wrong key with 401', async () => {
     expectError(await api.request('GET', '/api/flows', { key: null }), 401, 'UNAUTHORIZED', /Authorization: Bearer/);

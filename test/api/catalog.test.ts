@@ -206,12 +206,15 @@ describe('catalog, setup variables, secrets and test mode', () => {
     // The cost estimate (the editor's publish dialog) says exactly what publish says: one list of checks.
     const estimate = await api.request('GET', `/api/flows/${created.body.id}/estimate`);
     expect(estimate.body.problems).toEqual(refused.body.error.details.problems);
-    // So does a trigger publish refuses (schedules are not built yet).
+    // So does a schedule publish refuses (an unknown time zone).
     const scheduled = await api.request('POST', '/api/flows', {
-      body: { name: 'acme, scheduled', document: { ...acmeFlow('acme.signup'), trigger: { type: 'schedule', cron: '0 9 * * *' } } },
+      body: {
+        name: 'acme, scheduled',
+        document: { ...acmeFlow('acme.signup'), trigger: { type: 'schedule', cron: '0 9 * * *', timezone: 'Atlantis/Capital' } },
+      },
     });
     const scheduleRefused = await api.request('POST', `/api/flows/${scheduled.body.id}/publish`, { body: {} });
-    expect(scheduleRefused.body.error.details.problems).toEqual([expect.objectContaining({ code: 'UNSUPPORTED_TRIGGER' })]);
+    expect(scheduleRefused.body.error.details.problems).toEqual([expect.objectContaining({ code: 'INVALID_SCHEDULE', field: 'trigger.timezone' })]);
     expect((await api.request('GET', `/api/flows/${scheduled.body.id}/estimate`)).body.problems).toEqual(scheduleRefused.body.error.details.problems);
 
     const saved = await api.request('PUT', '/api/secrets/ACME_API_KEY', { body: { live: liveKey } });

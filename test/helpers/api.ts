@@ -74,6 +74,8 @@ export async function startTestApi(o: {
   backendFunctions?: boolean;
   /** Failed authentications allowed per minute; default high, since every test of a file shares 127.0.0.1. */
   authFailureLimits?: AuthFailureLimits;
+  /** The shortest schedule interval publish accepts (SWITCHYARD_SCHEDULE_MIN_INTERVAL); schedule tests lower it to seconds. */
+  scheduleMinIntervalMs?: number;
 }): Promise<TestApi> {
   const adminToken = o.adminToken === null ? undefined : (o.adminToken ?? `sy_admin_${crypto.randomBytes(24).toString('hex')}`);
   const db = o.db ?? (await testDb());
@@ -96,6 +98,7 @@ export async function startTestApi(o: {
     authFailureLimits: o.authFailureLimits ?? { perAddress: 10_000, perKey: 10_000 },
     webhookBodyLimit: o.webhookBodyLimit ?? '1mb',
     checkResponses: true,
+    ...(o.scheduleMinIntervalMs !== undefined ? { scheduleMinIntervalMs: o.scheduleMinIntervalMs } : {}),
     ...(adminToken !== undefined ? { adminToken } : {}),
   });
   const server = await new Promise<Server>((resolve, reject) => {

@@ -43,6 +43,8 @@ describe('replay of recorded runFlow histories', () => {
     // Deleting a history file must not silently shrink the suite.
     expect(names.length).toBeGreaterThanOrEqual(golden.length);
     expect(names).toEqual(expect.arrayContaining(golden));
+    // A scheduled fire (scheduledFlowRun) and its run (runFlow with a schedule trigger): record-scheduled-history.ts.
+    expect(names).toEqual(expect.arrayContaining(['scheduled-run', 'scheduled-run-flow']));
 
     const results: { workflowId: string; error?: string }[] = [];
     const replay = Worker.runReplayHistories(

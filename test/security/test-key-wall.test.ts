@@ -101,6 +101,13 @@ describe('the test-mode wall', () => {
     expect((await api.request('PATCH', `/api/flows/${draft.body.id}`, { key, body: { name: 'Renamed' } })).status).toBe(200);
     expectForbidden(await api.request('POST', `/api/flows/${draft.body.id}/publish`, { key, body: {} }));
     expectForbidden(await api.request('DELETE', `/api/flows/${flowId}`, { key }));
+    expectForbidden(await api.request('POST', `/api/flows/${flowId}/unpublish`, { key }));
+    // A flow's live schedule (test/schedules/schedules.test.ts has the test schedule a test key may operate).
+    expectForbidden(await api.request('GET', `/api/flows/${flowId}/schedules/live`, { key }));
+    for (const op of ['pause', 'resume', 'run']) expectForbidden(await api.request('POST', `/api/flows/${flowId}/schedules/live/${op}`, { key, body: {} }));
+    expectForbidden(
+      await api.request('POST', `/api/flows/${flowId}/schedules/live/backfill`, { key, body: { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' } }),
+    );
     expectForbidden(await api.request('PATCH', '/api/settings', { key, body: { backendFunctions: false } }));
     expectForbidden(await api.request('POST', '/api/catalog/stripe/install', { key }));
     expectForbidden(await api.request('DELETE', '/api/secrets/WALL_TOKEN', { key }));

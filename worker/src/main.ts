@@ -11,6 +11,7 @@ import { migrateToLatest } from '#store/migrate';
 import { SecretStore } from '#store/secrets';
 import { parseAllowList } from './http/guarded-http';
 import { ensureCreditsSchedule } from './credits/schedule';
+import { reconcileFlowSchedules } from './schedules/reconcile';
 import { recoverSendJournals, SendJournal } from './credits/send-journal';
 import { createSwitchyardWorker } from './worker';
 import { durationMs } from '#core/graph';
@@ -52,10 +53,15 @@ async function main(): Promise<void> {
     webhookBufferMs: durationMs(config.WEBHOOK_BUFFER_WINDOW as `${number}m`),
     sendJournal,
   });
-  // The monthly credits reset; a failure here must not keep the worker from running flows.
+  // The monthly credits reset and the flows' schedules; a failure here must not keep the worker from running flows.
   const scheduleConnection = await Connection.connect({ address });
-  await ensureCreditsSchedule(new Client({ connection: scheduleConnection, namespace: config.TEMPORAL_NAMESPACE }), config.TEMPORAL_TASK_QUEUE)
-    .catch((err: unknown) => logger.warn({ err }, 'could not create or update the monthly credits reset schedule'))
+  const scheduleClient = new Client({ connection: scheduleConnection, namespace: config.TEMPORAL_NAMESPACE });
+  await ensureCreditsSchedule(scheduleClient, config.TEMPORAL_TASK_QUEUE).catch((err: unknown) =>
+    logger.warn({ err }, 'could not create or update the monthly credits reset schedule'),
+  );
+  await reconcileFlowSchedules({ client: scheduleClient, db, taskQueue: config.TEMPORAL_TASK_QUEUE, logger })
+    .then((report) => logger.info(report, 'flow schedules reconciled'))
+    .catch((err: unknown) => logger.warn({ err }, 'could not reconcile the flow schedules'))
     .finally(() => scheduleConnection.close());
   // Started by `npm start`: exit with it, even if it was killed without a chance to stop us.
   process.once('disconnect', () => worker.shutdown());

@@ -3,6 +3,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Logger } from 'pino';
 import type { IntegrationDefinition } from '#core/catalog-sdk';
 import { RECORD_RUN_ACTIVITY, REGISTER_WEBHOOK_WAIT_ACTIVITY, TEST_CONNECTION_ACTIVITY } from '#core/run';
+import { ScheduleActivities } from '#core/names';
 import type { SecretStore } from '#store/secrets';
 import type { Db } from '#store/database';
 import { createActionActivities } from './activities/actions';
@@ -14,6 +15,7 @@ import { CREDITS_BALANCE_ACTIVITY, GRANT_ALLOWANCES_ACTIVITY } from '#core/credi
 import { createCreditsBalanceActivity, createGrantAllowancesActivity } from './credits/reset';
 import { meteringInterceptor, meterRequest } from './credits/metering';
 import type { SendJournal } from './credits/send-journal';
+import { createAdmitScheduledRunActivity, createMarkScheduledRunStartedActivity } from './schedules/admission';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -44,7 +46,7 @@ export interface SwitchyardWorkerOptions {
   tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
 }
 
-/** The worker: the runFlow interpreter plus every catalog action as an activity. */
+/** The worker: the runFlow interpreter, scheduled starts (scheduledFlowRun), plus every catalog action as an activity. */
 export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promise<Worker & { closeHttp(): Promise<void> }> {
   const metering = o.metering ?? true;
   // Every request an action sends is charged right before it leaves (see credits/metering.ts).
@@ -66,6 +68,8 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
       [REGISTER_WEBHOOK_WAIT_ACTIVITY]: createRegisterWebhookWaitActivity(o.db, o.webhookBufferMs ?? 10 * 60_000),
       [GRANT_ALLOWANCES_ACTIVITY]: createGrantAllowancesActivity(o.db),
       [CREDITS_BALANCE_ACTIVITY]: createCreditsBalanceActivity(o.db),
+      [ScheduleActivities.admit]: createAdmitScheduledRunActivity({ db: o.db, integrations: o.integrations, logger: o.logger }),
+      [ScheduleActivities.started]: createMarkScheduledRunStartedActivity(o.db),
       ...o.extraActivities,
     },
     ...(metering

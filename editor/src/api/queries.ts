@@ -70,6 +70,8 @@ export interface RunFilters {
   flowId?: string;
   status?: string;
   mode?: string;
+  /** How the runs started: `schedule`, `event`, `manual`, `webhook`. */
+  trigger?: string;
   from?: string;
 }
 

@@ -11,7 +11,7 @@ export interface CreditAccount {
   balance: number;
   allowanceBalance: number;
   topupBalance: number;
-  plans: { key: string; title: string; monthlyCredits: number; integrations: boolean }[];
+  plans: { key: string; title: string; monthlyCredits: number; integrations: boolean; schedules: boolean }[];
 }
 
 /** One usage group: `charged` is what the balance paid (0 in test mode), `listCredits` the list price. */

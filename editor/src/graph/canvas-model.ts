@@ -61,7 +61,7 @@ export function triggerSubtitle(trigger: FlowTrigger): string {
     case 'event':
       return `event ${trigger.event}`;
     case 'schedule':
-      return `cron ${trigger.cron}`;
+      return trigger.cron !== undefined ? `cron ${trigger.cron}` : trigger.interval ? `every ${trigger.interval.every}` : 'calendar specs';
     case 'manual':
       return 'started by hand';
     case 'webhook':

@@ -21,7 +21,12 @@ export function paletteGroups(actions: ActionInfo[], search = ''): PaletteGroup[
       items: [
         { kind: 'trigger', title: 'App event', description: 'Your app sends POST /v1/events', trigger: { type: 'event', event: 'user.signed_up' } },
         { kind: 'trigger', title: 'Manual', description: 'Started by hand or through the API', trigger: { type: 'manual' } },
-        { kind: 'trigger', title: 'Schedule', description: 'Runs on a cron schedule', trigger: { type: 'schedule', cron: '0 9 * * *' } },
+        {
+          kind: 'trigger',
+          title: 'Schedule',
+          description: 'Runs on a schedule: a cron or an interval, in a time zone',
+          trigger: { type: 'schedule', cron: '0 9 * * *' },
+        },
         {
           kind: 'trigger',
           title: 'Webhook',

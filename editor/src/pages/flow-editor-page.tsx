@@ -11,6 +11,7 @@ import { ProblemList } from '../canvas/problems';
 import { showToast, Toast } from '../canvas/toast';
 import { EditorToolbar } from '../canvas/toolbar';
 import { AssistantPanel } from '../assistant/assistant-panel';
+import { ScheduleStatus } from '../schedules/schedule-status';
 import { ErrorBox } from '../components/error-box';
 import { autoLayout } from '../graph/layout';
 import { NodePanel } from '../panel/node-panel';
@@ -116,6 +117,7 @@ function Workspace({
           Version {version} (read-only) — <a href={href({ page: 'flow', flowId })}>back to draft</a>
         </div>
       )}
+      {version === undefined && publishedVersion !== null && <PublishedSchedule flowId={flowId} publishedVersion={publishedVersion} />}
       <EditorToolbar
         flowId={flowId}
         version={version}
@@ -215,4 +217,10 @@ function useLeaveGuard(active: boolean) {
       document.removeEventListener('click', onClick, true);
     };
   }, [active]);
+}
+
+/** The schedule line, when the published version starts on a schedule (schedules/schedule-status.tsx). */
+function PublishedSchedule({ flowId, publishedVersion }: { flowId: string; publishedVersion: number }) {
+  const published = useVersion(flowId, publishedVersion);
+  return published.data?.snapshot?.trigger.type === 'schedule' ? <ScheduleStatus flowId={flowId} /> : null;
 }

@@ -6,9 +6,10 @@ import { elapsed, formatAgo, formatDuration, formatTime, truncate } from '../com
 import { StatusBadge, TestBadge } from '../components/status-badge';
 import { useNow } from '../components/use-now';
 import { href, navigate } from '../router';
-import { RunStatuses, StatusLabels } from '#core/run';
+import { RunStatuses, StatusLabels, TriggerTypes, type TriggerType } from '#core/run';
 
 const STATUSES = RunStatuses;
+const TriggerLabels: Record<TriggerType, string> = { schedule: 'A schedule', event: 'An app event', manual: 'By hand', webhook: 'A webhook' };
 const RANGES = [
   { value: 'all', label: 'All time', ms: 0 },
   { value: 'hour', label: 'Last hour', ms: 3_600_000 },
@@ -25,19 +26,21 @@ export function RunsPage({ flowId }: { flowId?: string }) {
   const flows = useFlows();
   const [status, setStatus] = useState('');
   const [mode, setMode] = useState('');
+  const [trigger, setTrigger] = useState('');
   // The lower bound is fixed when the range is chosen, so the query key (and the list) stays stable while it refreshes.
   const [range, setRange] = useState<{ value: Range; from?: string }>({ value: 'all' });
   const filters: RunFilters = {
     ...(flowId ? { flowId } : {}),
     ...(status ? { status } : {}),
     ...(mode ? { mode } : {}),
+    ...(trigger ? { trigger } : {}),
     ...(range.from ? { from: range.from } : {}),
   };
   const runs = useRuns(filters, REFRESH_MS);
   // Ticks so that "started … ago" and the durations of running runs stay current between refreshes.
   const now = useNow(true);
   const flowName = new Map(flows.data?.map((f) => [f.id, f.name]));
-  const filtered = !!(flowId || status || mode || range.from);
+  const filtered = !!(flowId || status || mode || trigger || range.from);
 
   // "Retry all": every parked (or failed) run that matches the filters, retried by the server in one request.
   const bulk = useBulkRetry();
@@ -115,6 +118,17 @@ export function RunsPage({ flowId }: { flowId?: string }) {
           </select>
         </div>
         <div className="field">
+          <label htmlFor={`${ids}-trigger`}>Started by</label>
+          <select id={`${ids}-trigger`} value={trigger} onChange={(e) => setTrigger(e.target.value)}>
+            <option value="">Any trigger</option>
+            {TriggerTypes.map((t) => (
+              <option key={t} value={t}>
+                {TriggerLabels[t]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
           <label htmlFor={`${ids}-range`}>Started</label>
           <select id={`${ids}-range`} value={range.value} onChange={(e) => chooseRange(e.target.value as Range)}>
             {RANGES.map((r) => (
@@ -131,6 +145,7 @@ export function RunsPage({ flowId }: { flowId?: string }) {
             onClick={() => {
               setStatus('');
               setMode('');
+              setTrigger('');
               setRange({ value: 'all' });
               if (flowId) navigate({ page: 'runs' });
             }}

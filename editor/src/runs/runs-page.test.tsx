@@ -77,6 +77,14 @@ describe('RunsPage', () => {
     expect(document.querySelectorAll('.runs-table .status.parked')).toHaveLength(2);
   });
 
+  it('filters the runs a schedule started', async () => {
+    renderPage();
+    await screen.findByRole('link', { name: 'run_3' });
+    choose('Started by', 'schedule');
+    await waitFor(() => expect(calls.some((c) => c.url.startsWith('/api/runs?') && c.url.includes('trigger=schedule'))).toBe(true));
+    expect(within(filters()).getByRole('button', { name: 'Clear filters' })).toBeTruthy();
+  });
+
   it('offers "Retry all" only for parked or failed runs', async () => {
     renderPage();
     await screen.findByRole('link', { name: 'run_1' });

@@ -21,7 +21,7 @@ export const Account = z.object({
   balance: z.number(),
   allowanceBalance: z.number(),
   topupBalance: z.number(),
-  plans: z.array(z.object({ key: z.enum(Plans), title: z.string(), monthlyCredits: z.number(), integrations: z.boolean() })),
+  plans: z.array(z.object({ key: z.enum(Plans), title: z.string(), monthlyCredits: z.number(), integrations: z.boolean(), schedules: z.boolean() })),
 });
 
 export function creditRoutes(deps: ServerDeps): RouteDef[] {

@@ -3,7 +3,7 @@ import { Flow, FlowList, PublishResult } from '#core/api';
 import { FlowDocument } from '#core/flow';
 import type { FlowOperation } from '#core/operations';
 import { defineRoute, type RouteDef } from '../http/route';
-import { createFlow, deleteFlow, listFlows, presentFlow, publishFlow, requireFlow, updateDraft } from '../services/flows.service';
+import { createFlow, deleteFlow, listFlows, presentFlow, publishFlow, requireFlow, unpublishFlow, updateDraft } from '../services/flows.service';
 import type { ServerDeps } from '../deps';
 
 export const FlowParams = z.object({ flowId: z.string().min(1).max(64) });
@@ -83,7 +83,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       params: FlowParams,
       responses: { 204: { description: 'Deleted' }, 404: { description: 'No such flow' } },
       async handler({ params, auth }) {
-        await deleteFlow(db, auth.workspaceId, params.flowId);
+        await deleteFlow(deps, auth.workspaceId, params.flowId);
         return { status: 204 };
       },
     }),
@@ -98,9 +98,25 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
         201: { description: 'The new version', schema: PublishResult },
         404: { description: 'No such flow' },
         422: { description: 'The flow is invalid: every problem, by node' },
+        503: { description: "Temporal is unreachable: a schedule trigger's schedule could not be written, nothing was published" },
       },
       async handler({ params, body, auth }) {
         return { status: 201, body: await publishFlow(deps, auth.workspaceId, params.flowId, body.note) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/flows/:flowId/unpublish',
+      tag: 'Flows',
+      summary: 'Unpublish: the trigger no longer starts the flow and its schedules are deleted (versions and runs stay)',
+      params: FlowParams,
+      responses: {
+        200: { description: 'Unpublished', schema: z.object({ flowId: z.string(), publishedVersion: z.number().int(), published: z.literal(false) }) },
+        404: { description: 'No such flow' },
+        409: { description: 'The flow was never published' },
+      },
+      async handler({ params, auth }) {
+        return { body: await unpublishFlow(deps, auth.workspaceId, params.flowId) };
       },
     }),
   ];

@@ -5,7 +5,7 @@ import { RunModes } from '#core/catalog-sdk';
 import { WorkflowIds } from '#core/names';
 import { AppError } from '#core/errors';
 import { JsonValue } from '#core/flow';
-import { RunStatuses } from '#core/run';
+import { RunStatuses, TriggerTypes } from '#core/run';
 import { requireLiveKey } from '../http/auth';
 import { defineRoute, type RouteDef } from '../http/route';
 import { requireFlow, requireVersion } from '../services/flows.service';
@@ -24,6 +24,8 @@ const RunsQuery = z.object({
   flowId: z.string().optional(),
   status: z.enum(RunStatuses).optional(),
   mode: z.enum(RunModes).optional(),
+  /** How the runs started (`schedule`: runs started by a flow's schedule). */
+  trigger: z.enum(TriggerTypes).optional(),
   from: z.iso.datetime().optional(),
   to: z.iso.datetime().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
@@ -74,7 +76,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
       path: '/api/runs',
       testKey: 'allowed',
       tag: 'Runs',
-      summary: 'List runs, newest first, filtered by flow, status, mode and time',
+      summary: 'List runs, newest first, filtered by flow, status, mode, trigger and time',
       query: RunsQuery,
       responses: { 200: { description: 'Runs', schema: RunList } },
       async handler({ query, auth }) {

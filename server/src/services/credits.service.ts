@@ -1,7 +1,8 @@
 import type { CatalogIndex } from '#core/catalog-sdk';
-import { PlanInfos, planRequiredMessage, type Plan } from '#core/credits';
+import { PlanInfos, type Plan } from '#core/credits';
 import { AppError } from '#core/errors';
 import { walkNodes, type FlowSnapshot } from '#core/flow';
+import { needsPlanCheck, planProblemsFor } from '#core/run-admission';
 import { RunSignals } from '#core/run';
 import type { FlowProblem } from '#core/validate';
 import * as credits from '#store/credits.repository';
@@ -9,41 +10,14 @@ import type { Db } from '#store/database';
 import { runsWaitingForCredits } from '#store/runs.repository';
 import type { TemporalAccess } from '../temporal';
 
-/** The action nodes of a snapshot that use an integration (any action that is not free), by integration title. */
-function integrationUses(snapshot: FlowSnapshot, catalog: CatalogIndex): Map<string, string[]> {
-  const uses = new Map<string, string[]>();
-  for (const { node } of walkNodes(snapshot)) {
-    if (node.type !== 'action') continue;
-    const info = catalog.getAction(node.action);
-    if (!info || info.pricing?.kind === 'free') continue;
-    // Named by title, as the worker's refusal names them.
-    const name = info.integrationTitle ?? info.integration;
-    uses.set(name, [...(uses.get(name) ?? []), node.id]);
-  }
-  return uses;
-}
-
-function describeUses(uses: Map<string, string[]>): string {
-  return [...uses.values()]
-    .flat()
-    .map((id) => `"${id}"`)
-    .join(', ');
-}
-
-/** Publish problems for a plan without integrations (Free): one naming the plan and every integration node. */
+/**
+ * Publish problems of the workspace's plan: Free has no integrations (one problem naming the plan and every
+ * integration node) and no schedules. The rule is core's (run-admission.ts); the plan is read only when it matters.
+ */
 export async function planProblems(db: Db, workspaceId: string, snapshot: FlowSnapshot, catalog: CatalogIndex): Promise<FlowProblem[]> {
-  const uses = integrationUses(snapshot, catalog);
-  if (uses.size === 0) return [];
+  if (!needsPlanCheck(snapshot, catalog)) return [];
   const account = await credits.ensureAccount(db, workspaceId);
-  if (PlanInfos[account.plan].integrations) return [];
-  const firstNode = [...uses.values()][0]![0]!;
-  return [
-    {
-      code: 'PLAN_REQUIRED',
-      nodeId: firstNode,
-      message: planRequiredMessage([...uses.keys()], `nodes ${describeUses(uses)}; this workspace is on the ${PlanInfos[account.plan].title} plan`),
-    },
-  ];
+  return planProblemsFor(account.plan, snapshot, catalog);
 }
 
 /** Refuses to start a run that uses integrations on a plan without them (a version published before a downgrade). */

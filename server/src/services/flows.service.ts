@@ -11,6 +11,9 @@ import type { ServerDeps } from '../deps';
 import { missingSetupProblems } from './catalog.service';
 import { planProblems } from './credits.service';
 import { backendFunctionsProblems } from './settings.service';
+import { removeFlowSchedules, upsertFlowSchedules } from './schedules.service';
+import { durationMs } from '#core/graph';
+import { DEFAULT_SCHEDULE_MIN_INTERVAL, scheduleProblems } from '#core/schedule';
 import { defaultSecretName, ensureInbox, syncFlowEndpoint, webhookSources } from './webhooks.service';
 import * as flows from '#store/flows.repository';
 
@@ -74,9 +77,20 @@ export async function updateDraft(deps: Pick<ServerDeps, 'db' | 'catalog'>, work
   return presentFlow(await requireFlow(db, workspaceId, flowId), catalog);
 }
 
-/** Deletes a flow: it stops receiving events; its versions and runs stay readable. */
-export async function deleteFlow(db: Db, workspaceId: string, flowId: string): Promise<void> {
-  if (!(await flows.deleteFlow(db, workspaceId, flowId))) throw new AppError('NOT_FOUND', `There is no flow "${flowId}" in this workspace`);
+/** Deletes a flow: it stops receiving events and its schedules go; its versions and runs stay readable. */
+export async function deleteFlow(deps: Pick<ServerDeps, 'db' | 'temporal' | 'logger'>, workspaceId: string, flowId: string): Promise<void> {
+  const row = await requireFlow(deps.db, workspaceId, flowId);
+  if (!(await flows.deleteFlow(deps.db, workspaceId, flowId))) throw new AppError('NOT_FOUND', `There is no flow "${flowId}" in this workspace`);
+  if (row.trigger_type === 'schedule') await removeFlowSchedules(deps, workspaceId, flowId);
+}
+
+/** Unpublishes a flow: its trigger no longer starts it (app events, webhooks) and its schedules go; publishing again brings it back. */
+export async function unpublishFlow(deps: Pick<ServerDeps, 'db' | 'temporal' | 'logger'>, workspaceId: string, flowId: string) {
+  const row = await requireFlow(deps.db, workspaceId, flowId);
+  if (row.published_version === null) throw new AppError('CONFLICT', `Flow "${flowId}" has never been published`);
+  await flows.unpublishFlow(deps.db, workspaceId, flowId);
+  if (row.trigger_type === 'schedule') await removeFlowSchedules(deps, workspaceId, flowId);
+  return { flowId, publishedVersion: row.published_version, published: false };
 }
 
 /** A flow's published versions, newest first. */
@@ -105,18 +119,15 @@ export async function requireFlow(db: Db, workspaceId: string, flowId: string): 
  * so the editor's publish dialog show: a check added here is made everywhere.
  */
 export async function publishProblems(
-  deps: Pick<ServerDeps, 'db' | 'catalog' | 'integrations' | 'secrets'>,
+  deps: Pick<ServerDeps, 'db' | 'catalog' | 'integrations' | 'secrets' | 'scheduleMinIntervalMs'>,
   workspaceId: string,
   document: FlowDocument,
 ): Promise<FlowProblem[]> {
   const { db, catalog } = deps;
   const problems = validateFlow(document, catalog);
-  if (document.trigger.type === 'schedule') {
-    problems.push({
-      code: 'UNSUPPORTED_TRIGGER',
-      message: 'Schedule triggers cannot be published yet (scheduled runs are not built); use an app event or a manual trigger for now',
-    });
-  }
+  // A schedule Temporal could run: a cron that parses, a known zone, an end after the start, not too often.
+  if (document.trigger.type === 'schedule')
+    problems.push(...scheduleProblems(document.trigger, { minIntervalMs: deps.scheduleMinIntervalMs ?? durationMs(DEFAULT_SCHEDULE_MIN_INTERVAL) }));
   if (problems.length > 0) return problems;
   const snapshot = toSnapshot(document);
   const later = [
@@ -133,9 +144,13 @@ export async function publishProblems(
   return [];
 }
 
-/** Publishes the draft as the next immutable version, or refuses with every problem by node. */
+/**
+ * Publishes the draft as the next immutable version, or refuses with every problem by node. A schedule trigger's
+ * Temporal Schedule is created or updated first (a schedule Temporal refuses publishes nothing; a fire always runs the
+ * newest published version); one that is no longer wanted is deleted after.
+ */
 export async function publishFlow(
-  deps: Pick<ServerDeps, 'db' | 'catalog' | 'integrations' | 'secrets'>,
+  deps: Pick<ServerDeps, 'db' | 'catalog' | 'integrations' | 'secrets' | 'temporal' | 'logger' | 'scheduleMinIntervalMs'>,
   workspaceId: string,
   flowId: string,
   note: string | undefined,
@@ -155,6 +170,7 @@ export async function publishFlow(
     );
   }
   const snapshot = toSnapshot(document);
+  if (snapshot.trigger.type === 'schedule') await upsertFlowSchedules(deps, workspaceId, flowId, snapshot.trigger);
   const version = await flows.publishVersion(db, {
     workspaceId,
     flowId,
@@ -164,6 +180,7 @@ export async function publishFlow(
     triggerEvent: snapshot.trigger.type === 'event' ? snapshot.trigger.event : null,
   });
   if (!version) throw new AppError('NOT_FOUND', `There is no flow "${flowId}" in this workspace`);
+  if (row.trigger_type === 'schedule' && snapshot.trigger.type !== 'schedule') await removeFlowSchedules(deps, workspaceId, flowId);
   // A webhook trigger gets its endpoint (same URLs on every publish); waitForWebhook nodes get their source's inbox.
   const endpoint = await syncFlowEndpoint(deps, workspaceId, flowId, snapshot.trigger);
   for (const source of new Set([...walkNodes(snapshot)].flatMap(({ node }) => (node.type === 'waitForWebhook' ? [node.source] : [])))) {

@@ -1,7 +1,8 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { CatalogIndex, RunMode } from '#core/catalog-sdk';
 import { AppError } from '#core/errors';
-import { walkNodes, type FlowSnapshot } from '#core/flow';
+import type { FlowSnapshot } from '#core/flow';
+import { actionDefaultsOf, runInputTooLarge } from '#core/run-admission';
 import { RUN_FLOW_WORKFLOW, WorkflowIds } from '#core/names';
 import { versionsSubscribedTo } from '#store/flows.repository';
 import { LIVE_RUN_STATUSES, UNFINISHED_NODE_STATUSES, type NodeError, type RunFlowInput, type RunOptions, type RunState, type TriggerPayload } from '#core/run';
@@ -119,7 +120,7 @@ export async function startRun(
     flowId: r.flowId,
     version: r.version,
     mode: r.mode,
-    actionDefaults: actionDefaults(r.snapshot, catalog),
+    actionDefaults: actionDefaultsOf(r.snapshot, catalog),
     record: true,
   };
   const input: RunFlowInput = { snapshot: r.snapshot, trigger: r.trigger, options };
@@ -156,33 +157,10 @@ export async function startRun(
   return { runId: claim.run.id, workflowId: r.workflowId, created: claim.created };
 }
 
-/**
- * The workflow's input is one Temporal payload (2 MiB at most): the flow version and the trigger's data must fit,
- * with room for the options. Refused before anything is claimed, naming the size (a bigger body limit than the
- * default 1 MB can let a larger event in).
- */
+/** The workflow's input is one Temporal payload: refused before anything is claimed, naming the size (core's rule). */
 function requireInputFits(r: StartRunRequest): void {
-  const bytes = Buffer.byteLength(JSON.stringify({ snapshot: r.snapshot, trigger: r.trigger }));
-  if (bytes > RUN_INPUT_MAX_BYTES) {
-    throw new AppError(
-      'PAYLOAD_TOO_LARGE',
-      `This run's input (the flow version and the trigger's data) is ${bytes} bytes, over the ${RUN_INPUT_MAX_BYTES} bytes a run can start with; send less data (keep large data elsewhere and pass a reference)`,
-    );
-  }
-}
-
-/** Temporal's 2 MiB payload limit, less room for the run's options. */
-const RUN_INPUT_MAX_BYTES = 2 * 1024 * 1024 - 64 * 1024;
-
-/** Catalog defaults (retry, timeout) for each action in the snapshot, frozen into the run's input. */
-function actionDefaults(snapshot: FlowSnapshot, catalog: CatalogIndex): RunOptions['actionDefaults'] {
-  const out: RunOptions['actionDefaults'] = {};
-  for (const { node } of walkNodes(snapshot)) {
-    if (node.type !== 'action' || out[node.action]) continue;
-    const info = catalog.getAction(node.action);
-    if (info) out[node.action] = { ...(info.retry ? { retry: info.retry } : {}), ...(info.timeout ? { timeout: info.timeout } : {}) };
-  }
-  return out;
+  const tooLarge = runInputTooLarge(r);
+  if (tooLarge) throw new AppError('PAYLOAD_TOO_LARGE', tooLarge);
 }
 
 /** A run with its per-node state: live from the workflow while it runs, from the database after. */

@@ -1,6 +1,7 @@
 import type { CatalogIndex } from '#core/catalog-sdk';
 import { AppError } from '#core/errors';
-import { walkNodes, type FlowSnapshot } from '#core/flow';
+import type { FlowSnapshot } from '#core/flow';
+import { backendFunctionsProblemsFor, instantIntegrationNodes } from '#core/run-admission';
 import type { FlowProblem } from '#core/validate';
 import type { Db } from '#store/database';
 import { getSettings, setBackendFunctions } from '#store/settings.repository';
@@ -10,20 +11,9 @@ import { getSettings, setBackendFunctions } from '#store/settings.repository';
  * Ready-made integrations turn it on when installed (catalog.routes.ts); code steps will need it too.
  */
 export async function backendFunctionsProblems(db: Db, workspaceId: string, snapshot: FlowSnapshot, catalog: CatalogIndex): Promise<FlowProblem[]> {
-  const nodes = [...walkNodes(snapshot)]
-    .filter(({ node }) => node.type === 'action' && catalog.getAction(node.action)?.instant === true)
-    .map(({ node }) => node);
+  const nodes = instantIntegrationNodes(snapshot, catalog);
   if (nodes.length === 0 || (await getSettings(db, workspaceId)).backendFunctions) return [];
-  const names = nodes.map((n) => `"${n.id}"`).join(', ');
-  return [
-    {
-      code: 'BACKEND_FUNCTIONS_OFF',
-      nodeId: nodes[0]!.id,
-      message:
-        `Backend functions are off for this workspace, and node${nodes.length === 1 ? '' : 's'} ${names} use${nodes.length === 1 ? 's' : ''} the generic HTTP action, an instant integration that needs them. ` +
-        'Switch on Backend functions in App Settings (PATCH /api/settings {"backendFunctions": true}), or use a ready-made integration from the catalog.',
-    },
-  ];
+  return backendFunctionsProblemsFor(nodes);
 }
 
 /** Refuses to start a run of a version with instant integrations while the switch is off (it was turned off after publishing). */

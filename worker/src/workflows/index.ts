@@ -2,3 +2,4 @@
 export { runFlow } from './run-flow.workflow';
 export { testConnection } from './test-connection.workflow';
 export { creditsMonthlyReset } from './credits-reset.workflow';
+export { scheduledFlowRun } from './scheduled-flow.workflow';
