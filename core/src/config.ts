@@ -50,6 +50,10 @@ export const Config = z.object({
   SWITCHYARD_AUTH_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(30),
   /** Failed authentications allowed per presented key prefix (`sy_live_abcd`) per minute, from any address; then 429. */
   SWITCHYARD_AUTH_FAILURES_PER_KEY: z.coerce.number().int().min(1).default(10),
+  /** The assistant's model: an OpenAI-compatible endpoint (`https://api.openai.com/v1`, a local server…); unset, the assistant plans offline. */
+  SWITCHYARD_LLM_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SWITCHYARD_LLM_API_KEY: z.string().optional(),
+  SWITCHYARD_LLM_MODEL: z.string().default('gpt-4o-mini'),
   /** `1`: check every API answer against its declared schema, a mismatch being a 500 (the tests and schemathesis run turn it on). */
   SWITCHYARD_CHECK_RESPONSES: z.enum(['0', '1']).default('0'),
   /** Largest request body the API accepts. */

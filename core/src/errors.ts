@@ -14,6 +14,7 @@ export const ErrorCodes = {
   FLOW_INVALID: { status: 422, title: 'The flow is not valid' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   TEMPORAL_UNAVAILABLE: { status: 503, title: 'Temporal is unreachable' },
+  MODEL_UNAVAILABLE: { status: 502, title: "The assistant's model failed" },
   INTERNAL: { status: 500, title: 'Internal error' },
 } as const;
 export type ErrorCode = keyof typeof ErrorCodes;

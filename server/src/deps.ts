@@ -24,6 +24,8 @@ export interface ServerDeps {
   authFailureLimits?: AuthFailureLimits;
   /** Check every JSON answer against its route's declared schema (a mismatch is a 500). On in tests. */
   checkResponses?: boolean;
+  /** The assistant's model (SWITCHYARD_LLM_BASE_URL, _API_KEY, _MODEL): any OpenAI-compatible endpoint; unset, it plans offline. */
+  llm?: { baseUrl: string; apiKey: string; model: string };
   /** The shortest time between two fires of a flow's schedule (SWITCHYARD_SCHEDULE_MIN_INTERVAL), in ms; default 1 minute. */
   scheduleMinIntervalMs?: number;
   /** Built editor to serve at `/`, if present. */

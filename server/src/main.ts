@@ -46,6 +46,9 @@ async function main(): Promise<void> {
     authFailureLimits: { perAddress: config.SWITCHYARD_AUTH_FAILURES_PER_ADDRESS, perKey: config.SWITCHYARD_AUTH_FAILURES_PER_KEY },
     webhookBodyLimit: config.WEBHOOK_BODY_LIMIT,
     checkResponses: config.SWITCHYARD_CHECK_RESPONSES === '1',
+    ...(config.SWITCHYARD_LLM_BASE_URL
+      ? { llm: { baseUrl: config.SWITCHYARD_LLM_BASE_URL, apiKey: config.SWITCHYARD_LLM_API_KEY ?? '', model: config.SWITCHYARD_LLM_MODEL } }
+      : {}),
     scheduleMinIntervalMs: durationMs(config.SWITCHYARD_SCHEDULE_MIN_INTERVAL as `${number}m`),
     ...(config.SWITCHYARD_PUBLIC_URL ? { publicUrl: config.SWITCHYARD_PUBLIC_URL.replace(/\/$/, '') } : {}),
     editorDir,

@@ -72,6 +72,8 @@ export async function startTestApi(o: {
   adminToken?: string | null;
   /** App Settings' Backend functions switch of the bootstrap workspace (default on: most tests use the HTTP action). */
   backendFunctions?: boolean;
+  /** The assistant's model (an OpenAI-compatible server the test started). */
+  llm?: { baseUrl: string; apiKey: string; model: string };
   /** Failed authentications allowed per minute; default high, since every test of a file shares 127.0.0.1. */
   authFailureLimits?: AuthFailureLimits;
   /** The shortest schedule interval publish accepts (SWITCHYARD_SCHEDULE_MIN_INTERVAL); schedule tests lower it to seconds. */
@@ -98,6 +100,7 @@ export async function startTestApi(o: {
     authFailureLimits: o.authFailureLimits ?? { perAddress: 10_000, perKey: 10_000 },
     webhookBodyLimit: o.webhookBodyLimit ?? '1mb',
     checkResponses: true,
+    ...(o.llm ? { llm: o.llm } : {}),
     ...(o.scheduleMinIntervalMs !== undefined ? { scheduleMinIntervalMs: o.scheduleMinIntervalMs } : {}),
     ...(adminToken !== undefined ? { adminToken } : {}),
   });

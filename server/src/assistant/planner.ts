@@ -217,6 +217,12 @@ function uniqueId(stem: string, ids: Set<string>): string {
   return id;
 }
 
+/** A draft from elsewhere (the model path): what is missing and what changed, as for the planner's own drafts. */
+export function completeDraft(request: PlanRequest, catalog: PlannerCatalog, draft: FlowDocument, explanation: string): Extract<Plan, { kind: 'draft' }> {
+  const missing = missingFor(draft, catalog, request.workspace ?? { installed: [], secrets: [], backendFunctions: false }, []);
+  return { kind: 'draft', draft, explanation, missing, changes: changesBetween(request.flow, draft) };
+}
+
 function missingFor(draft: FlowDocument, catalog: PlannerCatalog, ws: NonNullable<PlanRequest['workspace']>, inputs: Missing['inputs']): Missing {
   const used = new Map<string, IntegrationDefinition>();
   for (const n of draft.nodes)

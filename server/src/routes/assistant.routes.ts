@@ -24,9 +24,10 @@ export function assistantRoutes(deps: ServerDeps): RouteDef[] {
       body: AssistantBody,
       responses: {
         200: { description: '`kind`: `draft` (passes the publish validator), `question` or `unsupported`', schema: AssistantAnswer },
+        502: { description: 'The configured model (SWITCHYARD_LLM_*) could not be reached or failed' },
       },
       async handler({ body, auth }) {
-        return { body: await askAssistant(deps, auth.workspaceId, body) };
+        return { body: await askAssistant(deps, auth, body) };
       },
     }),
   ];
