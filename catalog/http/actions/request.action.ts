@@ -8,8 +8,16 @@ import { errorForStatus, excerpt } from '#core/http-errors';
 /** Credentials come from a workspace secret, named here; the value is read at execution and never stored in the run. */
 export const HttpAuth = z.discriminatedUnion('type', [
   z.object({ type: z.literal('bearer'), secret: SecretName }),
-  z.object({ type: z.literal('basic'), username: z.string().max(200), secret: SecretName.describe('the password') }),
+  z.object({
+    type: z.literal('basic'),
+    username: z.string().max(200),
+    secret: SecretName.describe('the password'),
+    /** `username`: the secret is the user name and the password is `username` (Stripe's `-u sk_live_…:`). */
+    secretIs: z.enum(['password', 'username']).optional(),
+  }),
   z.object({ type: z.literal('header'), header: z.string().regex(/^[A-Za-z0-9-]{1,100}$/), secret: SecretName, prefix: z.string().max(50).optional() }),
+  /** An API key sent as a query parameter (`?api_key=…`). */
+  z.object({ type: z.literal('query'), param: z.string().regex(/^[A-Za-z0-9_.\[\]-]{1,100}$/), secret: SecretName }),
 ]);
 
 export const HttpRequestInput = z.object({
@@ -53,9 +61,12 @@ export const request = defineAction({
       const value = await ctx.secrets.get(input.auth.secret);
       if (input.auth.type === 'bearer') headers.authorization = `Bearer ${value}`;
       else if (input.auth.type === 'basic') {
-        const encoded = Buffer.from(`${input.auth.username}:${value}`).toString('base64');
+        const pair = input.auth.secretIs === 'username' ? `${value}:${input.auth.username}` : `${input.auth.username}:${value}`;
+        const encoded = Buffer.from(pair).toString('base64');
         ctx.secrets.conceal(input.auth.secret, encoded); // an echoed header must not reveal it either
         headers.authorization = `Basic ${encoded}`;
+      } else if (input.auth.type === 'query') {
+        url.searchParams.set(input.auth.param, value);
       } else {
         headers[input.auth.header.toLowerCase()] = `${input.auth.prefix ?? ''}${value}`;
         sensitiveHeaders.push(input.auth.header);
