@@ -154,6 +154,8 @@ class Execution {
     const input = vm.newString(JSON.stringify(o.input ?? null));
     const promise = this.unwrap(this.inVm(() => vm.callFunction(start, vm.undefined, exports, input)));
     const resultJson = await this.settle(promise);
+    // Finished: whatever the code left running (a promise chain, a fetch it did not await) reaches nothing any more.
+    this.closed = true;
     if (this.exceeded) throw this.exceeded;
     const length = vm.getNumber(vm.getProp(resultJson, 'length'));
     if (length > o.limits.outputBytes) throw this.outputTooLarge(length);
@@ -192,7 +194,8 @@ class Execution {
       const state = vm.getPromiseState(handle);
       if (state.type === 'fulfilled') return state.value;
       if (state.type === 'rejected') throw this.thrown(state.error);
-      const jobs = this.inVm(() => rt.executePendingJobs());
+      // One job at a time: the moment the function's promise settles is seen before any later job runs.
+      const jobs = this.inVm(() => rt.executePendingJobs(1));
       if (jobs.error) {
         // A job's error that the VM could not hand to a promise: an interrupt, or an error thrown while handling one.
         throw this.thrown(jobs.error);
@@ -205,6 +208,10 @@ class Execution {
 
   private hostFetch(reqJson: string): QuickJSHandle {
     const deferred = this.vm.newPromise();
+    if (this.closed) {
+      deferred.reject(this.vm.newError('ctx.fetch: the step has already finished'));
+      return deferred.handle;
+    }
     if (this.fetches >= this.o.limits.fetches) {
       this.exceed('fetches', `the code made more than its limit of ${this.o.limits.fetches} fetches`);
       deferred.reject(this.vm.newError(this.exceeded!.message));
