@@ -80,3 +80,19 @@ export const CodeFailureTypes = {
   compile: 'CodeCompileError',
   thrown: 'CodeError',
 } as const;
+
+/** "Test this step": one execution of a code step in test mode, outside any run. */
+export interface TestCodeStepInput {
+  workspaceId: string;
+  /** The node's id: with the test's workflow id it makes ctx.idempotencyKey. */
+  nodeKey: string;
+  step: CodeRunInput;
+}
+
+/** What "Test this step" shows: the output or the error, the log, and the credits the execution would cost in a live run. */
+export type TestCodeStepResult =
+  | { ok: true; output: unknown; logs: string[]; credits: number; ms: number }
+  | { ok: false; error: { message: string; type?: string }; logs: string[]; credits: number; ms: number };
+
+/** The workflow type that runs "Test this step". */
+export const TEST_CODE_STEP_WORKFLOW = 'testCodeStep';

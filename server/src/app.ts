@@ -19,6 +19,7 @@ import { creditRoutes } from './routes/credits.routes';
 import { retryRoutes } from './routes/retries.routes';
 import { runRoutes } from './routes/runs.routes';
 import { settingsRoutes } from './routes/settings.routes';
+import { codeRoutes } from './routes/code.routes';
 import { adminRoutes } from './routes/admin.routes';
 import { secretRoutes } from './routes/secrets.routes';
 import { systemRoutes } from './routes/system.routes';
@@ -58,6 +59,7 @@ export function createApp(deps: ServerDeps): Express {
     ...eventRoutes(deps),
     ...catalogRoutes(deps),
     ...settingsRoutes(deps),
+    ...codeRoutes(deps),
     ...secretRoutes(deps),
     ...creditRoutes(deps),
     ...adminRoutes(deps),

@@ -11,6 +11,7 @@ import type { ServerDeps } from '../deps';
 import { missingSetupProblems } from './catalog.service';
 import { planProblems } from './credits.service';
 import { backendFunctionsProblems } from './settings.service';
+import { codeProblems } from './code.service';
 import { defaultSecretName, ensureInbox, syncFlowEndpoint, webhookSources } from './webhooks.service';
 import * as flows from '#store/flows.repository';
 
@@ -117,6 +118,8 @@ export async function publishProblems(
       message: 'Schedule triggers cannot be published yet (scheduled runs are not built); use an app event or a manual trigger for now',
     });
   }
+  // Code steps: compile errors (line and column), a missing default export, imports outside the allowed set, undeclared secrets.
+  if (problems.length === 0) problems.push(...(await codeProblems(deps.secrets, workspaceId, document)));
   if (problems.length > 0) return problems;
   const snapshot = toSnapshot(document);
   const later = [

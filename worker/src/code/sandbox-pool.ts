@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { CodeRunOutput } from '#core/code';
@@ -100,7 +101,8 @@ function execute(thread: Worker, o: SandboxOptions & { signal?: AbortSignal }): 
           reject(Object.assign(new CodeLimitError('cpuMs', `Limit exceeded: CPU time: the code ran longer than its CPU time limit (${o.limits.cpuMs} ms)`), { backstop: true })),
         );
     }, 250);
-    const onMessage = (message: FromThread) => {
+    // Bound to the activity's async context: the metering of ctx.fetch (AsyncLocalStorage) must find its attempt.
+    const onMessage = AsyncResource.bind((message: FromThread) => {
       if (message.type === 'fetch') {
         fetching++;
         o.fetch(message.req).then(
@@ -120,7 +122,7 @@ function execute(thread: Worker, o: SandboxOptions & { signal?: AbortSignal }): 
               : new Error(`the code sandbox failed: ${error.message}`),
         ),
       );
-    };
+    });
     const onError = (err: Error) => finish(() => reject(new Error(`the code sandbox failed: ${err.message}`)));
     const onExit = (code: number) => finish(() => reject(new Error(`the code sandbox stopped (exit code ${code})`)));
     const onAbort = () => finish(() => reject(new Error('the code step was cancelled')));
