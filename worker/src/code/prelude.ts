@@ -22,6 +22,56 @@ export const PRELUDE = String.raw`(function (hostFetch, hostLog, ctxJson) {
     hostLog(parts.join(' '));
   }
 
+  // A few web globals backend functions need (Basic auth, form bodies), in plain JavaScript inside the isolate.
+  const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  function btoa(input) {
+    const s = str(input);
+    let out = '';
+    for (let i = 0; i < s.length; i += 3) {
+      const a = s.charCodeAt(i), b = i + 1 < s.length ? s.charCodeAt(i + 1) : 0, c = i + 2 < s.length ? s.charCodeAt(i + 2) : 0;
+      if (a > 255 || b > 255 || c > 255) throw new TypeErr('btoa: the string has characters outside Latin-1');
+      const n = (a << 16) | (b << 8) | c;
+      out += B64[(n >> 18) & 63] + B64[(n >> 12) & 63] + (i + 1 < s.length ? B64[(n >> 6) & 63] : '=') + (i + 2 < s.length ? B64[n & 63] : '=');
+    }
+    return out;
+  }
+  function atob(input) {
+    const s = str(input).replace(/[\t\n\f\r ]/g, '').replace(/=+$/, '');
+    let out = '', bits = 0, acc = 0;
+    for (let i = 0; i < s.length; i++) {
+      const v = B64.indexOf(s[i]);
+      if (v < 0) throw new TypeErr('atob: not base64');
+      acc = (acc << 6) | v;
+      bits += 6;
+      if (bits >= 8) { bits -= 8; out += String.fromCharCode((acc >> bits) & 255); }
+    }
+    return out;
+  }
+  const formEncode = (s) => encodeURIComponent(s).replace(/%20/g, '+');
+  const formDecode = (s) => decodeURIComponent(s.replace(/\+/g, ' '));
+  class URLSearchParams {
+    constructor(init) {
+      this.pairs = [];
+      if (typeof init === 'string') {
+        for (const part of init.replace(/^\?/, '').split('&')) {
+          if (!part) continue;
+          const i = part.indexOf('=');
+          this.pairs.push(i < 0 ? [formDecode(part), ''] : [formDecode(part.slice(0, i)), formDecode(part.slice(i + 1))]);
+        }
+      } else if (isArray(init)) for (const p of init) this.pairs.push([str(p[0]), str(p[1])]);
+      else if (init !== undefined && init !== null) for (const k of keys(init)) this.pairs.push([k, str(init[k])]);
+    }
+    append(k, v) { this.pairs.push([str(k), str(v)]); }
+    set(k, v) { this.delete(k); this.append(k, v); }
+    delete(k) { this.pairs = this.pairs.filter((p) => p[0] !== str(k)); }
+    get(k) { const p = this.pairs.find((q) => q[0] === str(k)); return p ? p[1] : null; }
+    getAll(k) { return this.pairs.filter((q) => q[0] === str(k)).map((q) => q[1]); }
+    has(k) { return this.pairs.some((q) => q[0] === str(k)); }
+    toString() { return this.pairs.map((p) => formEncode(p[0]) + '=' + formEncode(p[1])).join('&'); }
+  }
+  for (const [name, value] of [['btoa', btoa], ['atob', atob], ['URLSearchParams', URLSearchParams]])
+    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+
   function headersOf(h) {
     const out = {};
     if (h === undefined || h === null) return out;
@@ -48,9 +98,14 @@ export const PRELUDE = String.raw`(function (hostFetch, hostLog, ctxJson) {
     return promiseResolve().then(() => {
       const o = init === undefined || init === null ? {} : init;
       if (typeof o !== 'object') throw new TypeErr('ctx.fetch: init must be an object');
-      const body = o.body;
-      if (body !== undefined && body !== null && typeof body !== 'string') throw new TypeErr('ctx.fetch: body must be a string (use JSON.stringify)');
-      const req = { url: str(url), method: o.method === undefined ? 'GET' : str(o.method).toUpperCase(), headers: headersOf(o.headers) };
+      let body = o.body;
+      const headers = headersOf(o.headers);
+      if (body instanceof URLSearchParams) {
+        body = body.toString();
+        if (headers['content-type'] === undefined) headers['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
+      }
+      if (body !== undefined && body !== null && typeof body !== 'string') throw new TypeErr('ctx.fetch: body must be a string or URLSearchParams (use JSON.stringify)');
+      const req = { url: str(url), method: o.method === undefined ? 'GET' : str(o.method).toUpperCase(), headers };
       if (typeof body === 'string') req.body = body;
       return hostFetch(stringify(req));
     }).then((answer) => responseOf(parse(answer)));

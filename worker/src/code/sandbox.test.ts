@@ -131,6 +131,23 @@ function helper(n: number): never {
     expect(out.fetches).toBe(2);
   });
 
+  it('has btoa, atob and URLSearchParams (form bodies are sent as such)', async () => {
+    const out = await run(
+      `export default async (i, ctx) => {
+         const form = new URLSearchParams({ To: '+15005550006', Body: 'héllo & bye' });
+         form.append('x', 'a=b');
+         const res = await (await ctx.fetch('https://api.example.com/form', { method: 'POST', body: form })).json();
+         return { basic: btoa('AC123:tok'), back: atob(btoa('any\u00ff')), parsed: new URLSearchParams('a=1&b=two+words').get('b'), sent: res };
+       }`,
+    );
+    expect(out.value).toMatchObject({
+      basic: Buffer.from('AC123:tok').toString('base64'),
+      back: 'any\u00ff',
+      parsed: 'two words',
+      sent: { body: 'To=%2B15005550006&Body=h%C3%A9llo+%26+bye&x=a%3Db', headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' } },
+    });
+  });
+
   it('turns a failed fetch into a rejection the code may catch', async () => {
     const refuse = async () => {
       throw new Error('ADDRESS_BLOCKED: 10.0.0.1 is a private address');
