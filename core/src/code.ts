@@ -96,3 +96,31 @@ export type TestCodeStepResult =
 
 /** The workflow type that runs "Test this step". */
 export const TEST_CODE_STEP_WORKFLOW = 'testCodeStep';
+
+/** The answer of `ctx.fetch`: a WHATWG Response, reduced to what a backend function reads. */
+export interface CodeStepResponse {
+  ok: boolean;
+  status: number;
+  statusText: string;
+  url: string;
+  headers: { get(name: string): string | null; has(name: string): boolean; entries(): [string, string][] };
+  text(): Promise<string>;
+  json(): Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- a provider's JSON, as fetch gives it
+}
+
+/**
+ * What a code step's function receives as `ctx`: `export default async function (input, ctx: CodeStepContext)`.
+ * The catalog's backend-function examples are typed with it (the `import type` line is erased when a step runs).
+ */
+export interface CodeStepContext {
+  /** Through the worker's guarded HTTP client; 1 credit per request, charged before it is sent. */
+  fetch(url: string, init?: { method?: string; headers?: Record<string, string> | [string, string][]; body?: string | URLSearchParams }): Promise<CodeStepResponse>;
+  /** Shown in the run view (bounded); secret values are redacted. */
+  log(...values: unknown[]): void;
+  /** Only the secrets the step declares; test values in test runs. */
+  secrets: Readonly<Record<string, string | undefined>>;
+  /** The same for every retry of this step in this run: pass it to providers that deduplicate. */
+  idempotencyKey: string;
+  mode: 'live' | 'test';
+  run: { workflowId: string; runId: string; nodeId: string; attempt: number };
+}
