@@ -30,7 +30,15 @@ afterAll(() => http.close());
 
 async function run(key: string, input: unknown, secrets: Record<string, string>) {
   const compiled = await compileCode(example(key), 'typescript');
-  return runInSandbox({ compiled, input, limits: codeLimits({}), secrets, idempotencyKey: `wf-${crypto.randomUUID()}:step`, mode: 'test', fetch: sandboxFetch(http) });
+  return runInSandbox({
+    compiled,
+    input,
+    limits: codeLimits({}),
+    secrets,
+    idempotencyKey: `wf-${crypto.randomUUID()}:step`,
+    mode: 'test',
+    fetch: sandboxFetch(http),
+  });
 }
 
 describe('backend-function examples of the catalog', () => {
@@ -38,7 +46,12 @@ describe('backend-function examples of the catalog', () => {
 
   it('exist for every ready-made integration that speaks HTTP, and the prompt quotes them', () => {
     // email speaks SMTP, which ctx.fetch cannot; http (instant) is ctx.fetch itself; webhooks has no action to mirror.
-    expect(withExample.map((i) => i.key).sort()).toEqual(integrations.filter((i) => !['email', 'http', 'webhooks'].includes(i.key)).map((i) => i.key).sort());
+    expect(withExample.map((i) => i.key).sort()).toEqual(
+      integrations
+        .filter((i) => !['email', 'http', 'webhooks'].includes(i.key))
+        .map((i) => i.key)
+        .sort(),
+    );
     for (const i of withExample) {
       const prompt = integrationPrompt(i);
       expect(prompt).toContain('### As a code step');
@@ -55,7 +68,11 @@ describe('backend-function examples of the catalog', () => {
   it('resend: sends the email with the idempotency key', async () => {
     const peer = await startResendPeer({ keys: { re_test_key123: 'full_access' } });
     try {
-      const out = await run('resend', { baseUrl: peer.url, from: 'Acme <hello@acme.test>', to: 'ada@example.com', subject: 'Hi', text: 'Hello' }, { RESEND_API_KEY: 're_test_key123' });
+      const out = await run(
+        'resend',
+        { baseUrl: peer.url, from: 'Acme <hello@acme.test>', to: 'ada@example.com', subject: 'Hi', text: 'Hello' },
+        { RESEND_API_KEY: 're_test_key123' },
+      );
       expect(out.value).toEqual({ id: peer.sent[0]!.id });
       expect(peer.sent[0]!.body).toMatchObject({ to: 'ada@example.com', subject: 'Hi' });
       expect(peer.sent[0]!.idempotencyKey).toMatch(/^wf-.*:step$/);
@@ -90,7 +107,11 @@ describe('backend-function examples of the catalog', () => {
     const sid = `AC${'1'.repeat(32)}`;
     const peer = await startTwilioPeer({ [sid]: { authToken: 'tok_test_123', friendlyName: 'Test', numbers: ['+15005550006'] } });
     try {
-      const out = await run('twilio', { baseUrl: peer.url, to: '+14155552671', body: 'Your code is 123' }, { TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: 'tok_test_123', TWILIO_FROM_NUMBER: '+15005550006' });
+      const out = await run(
+        'twilio',
+        { baseUrl: peer.url, to: '+14155552671', body: 'Your code is 123' },
+        { TWILIO_ACCOUNT_SID: sid, TWILIO_AUTH_TOKEN: 'tok_test_123', TWILIO_FROM_NUMBER: '+15005550006' },
+      );
       expect(out.value).toMatchObject({ sid: peer.sent[0]!.sid, to: '+14155552671' });
       expect(peer.sent[0]).toMatchObject({ from: '+15005550006', body: 'Your code is 123' });
       expect(peer.credentialsSeen()).toEqual([`${sid}:tok_test_123`]);
@@ -128,8 +149,23 @@ describe('backend-function examples of the catalog', () => {
   });
 
   it('data: reshapes without calling anyone', async () => {
-    const out = await run('data', { orders: [{ customer: 'a', total: 5 }, { customer: 'b', total: 1 }, { customer: 'a', total: 2 }] }, {});
-    expect(out.value).toEqual({ totals: [{ customer: 'a', orders: 2, total: 7 }, { customer: 'b', orders: 1, total: 1 }] });
+    const out = await run(
+      'data',
+      {
+        orders: [
+          { customer: 'a', total: 5 },
+          { customer: 'b', total: 1 },
+          { customer: 'a', total: 2 },
+        ],
+      },
+      {},
+    );
+    expect(out.value).toEqual({
+      totals: [
+        { customer: 'a', orders: 2, total: 7 },
+        { customer: 'b', orders: 1, total: 1 },
+      ],
+    });
     expect(out.fetches).toBe(0);
   });
 });

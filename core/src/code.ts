@@ -114,7 +114,10 @@ export interface CodeStepResponse {
  */
 export interface CodeStepContext {
   /** Through the worker's guarded HTTP client; 1 credit per request, charged before it is sent. */
-  fetch(url: string, init?: { method?: string; headers?: Record<string, string> | [string, string][]; body?: string | URLSearchParams }): Promise<CodeStepResponse>;
+  fetch(
+    url: string,
+    init?: { method?: string; headers?: Record<string, string> | [string, string][]; body?: string | URLSearchParams },
+  ): Promise<CodeStepResponse>;
   /** Shown in the run view (bounded); secret values are redacted. */
   log(...values: unknown[]): void;
   /** Only the secrets the step declares; test values in test runs. */

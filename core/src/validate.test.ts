@@ -436,7 +436,9 @@ describe('validateFlow: every problem', () => {
     // CODE_INVALID and UNDECLARED_SECRET, which need the compiler (test/workflows/code-steps.test.ts).
     expect([...seen.keys()].sort()).toEqual(
       Object.keys(ProblemCodes)
-        .filter((c) => !['MISSING_SETUP_VARIABLE', 'UNSUPPORTED_TRIGGER', 'PLAN_REQUIRED', 'BACKEND_FUNCTIONS_OFF', 'CODE_INVALID', 'UNDECLARED_SECRET'].includes(c))
+        .filter(
+          (c) => !['MISSING_SETUP_VARIABLE', 'UNSUPPORTED_TRIGGER', 'PLAN_REQUIRED', 'BACKEND_FUNCTIONS_OFF', 'CODE_INVALID', 'UNDECLARED_SECRET'].includes(c),
+        )
         .sort(),
     );
     for (const p of seen.values()) {
@@ -447,10 +449,19 @@ describe('validateFlow: every problem', () => {
 });
 
 describe('code nodes', () => {
-  const code = (extra: object = {}) => ({ id: 'code', type: 'code', source: 'export default () => ({ total: 1 })', inputs: { n: { $expr: 'nodes.ghost.x' } }, ...extra });
+  const code = (extra: object = {}) => ({
+    id: 'code',
+    type: 'code',
+    source: 'export default () => ({ total: 1 })',
+    inputs: { n: { $expr: 'nodes.ghost.x' } },
+    ...extra,
+  });
   it('checks the references of its input mapping, and later references against its declared output schema', () => {
     const problems = validate(
-      [code({ outputSchema: { type: 'object', properties: { total: { type: 'number' } }, additionalProperties: false } }), condition('ok', 'nodes.code.total > 0 and nodes.code.totl')],
+      [
+        code({ outputSchema: { type: 'object', properties: { total: { type: 'number' } }, additionalProperties: false } }),
+        condition('ok', 'nodes.code.total > 0 and nodes.code.totl'),
+      ],
       [edge('trigger', 'code'), edge('code', 'ok')],
     );
     expect(problems.map((p) => [p.code, p.nodeId, p.field])).toEqual([

@@ -83,7 +83,9 @@ describe('code steps', () => {
     workerRun = worker.run();
     peer = await startHttpPeer((hit) => {
       if (hit.path.startsWith('/flaky')) return ++flaky === 1 ? { status: 503, body: { error: 'try later' } } : { body: { ok: true, n: flaky } };
-      return { body: { path: hit.path, method: hit.method, auth: hit.headers.authorization ?? null, idem: hit.headers['idempotency-key'] ?? null, body: hit.body } };
+      return {
+        body: { path: hit.path, method: hit.method, auth: hit.headers.authorization ?? null, idem: hit.headers['idempotency-key'] ?? null, body: hit.body },
+      };
     });
   }, 60_000);
 
@@ -153,7 +155,13 @@ describe('code steps', () => {
       'typescript',
       'code.ts',
       [
-        { id: 'code', type: 'code', language: 'typescript', source, inputs: { name: { $expr: 'trigger.data.name' }, items: { $expr: 'trigger.data.items' }, url: peer.url } },
+        {
+          id: 'code',
+          type: 'code',
+          language: 'typescript',
+          source,
+          inputs: { name: { $expr: 'trigger.data.name' }, items: { $expr: 'trigger.data.items' }, url: peer.url },
+        },
         { id: 'after', type: 'action', action: 'data.transform@1', inputs: { data: { $expr: 'nodes.code' }, expression: 'data.greeting & "!"' } },
       ],
       [
@@ -177,16 +185,24 @@ describe('code steps', () => {
       if (!res.ok) throw new Error('provider answered ' + res.status);
       return await res.json();
     }`;
-    await publish('retry', 'code.retry', [{ id: 'flaky', type: 'code', language: 'javascript', source, inputs: { url: peer.url }, retry: { maximumAttempts: 3, initialInterval: '100ms' } }], [
-      { from: 'trigger', to: 'flaky' },
-    ]);
+    await publish(
+      'retry',
+      'code.retry',
+      [{ id: 'flaky', type: 'code', language: 'javascript', source, inputs: { url: peer.url }, retry: { maximumAttempts: 3, initialInterval: '100ms' } }],
+      [{ from: 'trigger', to: 'flaky' }],
+    );
     flaky = 0;
     const run = await settle(await start('code.retry'));
     expect(run.status).toBe('completed');
     expect(node(run, 'flaky').attempts).toBe(2);
     expect(node(run, 'flaky').output).toEqual({ ok: true, n: 2 });
     expect(run.cost).toMatchObject({ credits: 2, requests: 2 });
-    const rows = await db.selectFrom('credit_ledger').select(['attempt', 'request_index', 'amount']).where('workflow_id', '=', run.workflowId).where('kind', '=', 'charge').execute();
+    const rows = await db
+      .selectFrom('credit_ledger')
+      .select(['attempt', 'request_index', 'amount'])
+      .where('workflow_id', '=', run.workflowId)
+      .where('kind', '=', 'charge')
+      .execute();
     expect(rows.map((r) => [r.attempt, r.request_index, r.amount]).sort()).toEqual([
       [1, 0, -1],
       [2, 0, -1],
@@ -212,7 +228,14 @@ describe('code steps', () => {
   }, 90_000);
 
   it('stops an infinite loop, a deep recursion and a memory bomb at their limits, and the worker runs the next step', async () => {
-    const limited = (id: string, source: string) => ({ id, type: 'code', language: 'javascript', source, limits: { cpuMs: 1_000, memoryMb: 32 }, onError: 'branch' });
+    const limited = (id: string, source: string) => ({
+      id,
+      type: 'code',
+      language: 'javascript',
+      source,
+      limits: { cpuMs: 1_000, memoryMb: 32 },
+      onError: 'branch',
+    });
     await publish(
       'limits',
       'code.limits',
@@ -242,10 +265,21 @@ describe('code steps', () => {
   }, 90_000);
 
   it("shows a thrown error's message and the user's line numbers", async () => {
-    const source = ['type T = { n: number };', 'export default async function (input: T) {', '  check(input.n);', '}', 'function check(n: number) {', "  if (n > 1) throw new RangeError('n is too big: ' + n);", '}'].join('\n');
-    await publish('throws', 'code.throws', [{ id: 'boom', type: 'code', language: 'typescript', source, inputs: { n: 5 }, retry: { maximumAttempts: 1 }, onError: 'fail' }], [
-      { from: 'trigger', to: 'boom' },
-    ]);
+    const source = [
+      'type T = { n: number };',
+      'export default async function (input: T) {',
+      '  check(input.n);',
+      '}',
+      'function check(n: number) {',
+      "  if (n > 1) throw new RangeError('n is too big: ' + n);",
+      '}',
+    ].join('\n');
+    await publish(
+      'throws',
+      'code.throws',
+      [{ id: 'boom', type: 'code', language: 'typescript', source, inputs: { n: 5 }, retry: { maximumAttempts: 1 }, onError: 'fail' }],
+      [{ from: 'trigger', to: 'boom' }],
+    );
     const run = await settle(await start('code.throws'));
     expect(run.status).toBe('failed');
     expect(run.error.message).toContain('RangeError: n is too big: 5');
@@ -313,7 +347,12 @@ describe('code steps', () => {
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ ok: true, output: { q: 'x', mode: 'test', auth: 'Bearer [redacted:STEP_TOKEN]' }, logs: ['q is x'], credits: 1 });
     expect(peer.hits.some((h) => h.headers.authorization === 'Bearer test-step-token-value')).toBe(true);
-    const failed = await call('POST', '/api/code/test', { nodeId: 'step', language: 'javascript', source: 'export default () => { for (;;) {} }', limits: { cpuMs: 500 } });
+    const failed = await call('POST', '/api/code/test', {
+      nodeId: 'step',
+      language: 'javascript',
+      source: 'export default () => { for (;;) {} }',
+      limits: { cpuMs: 500 },
+    });
     expect(failed.body).toMatchObject({ ok: false, error: { type: 'CODE_LIMIT_EXCEEDED' } });
     expect(failed.body.error.message).toContain('Limit exceeded: CPU time');
     const syntax = await call('POST', '/api/code/test', { nodeId: 'step', language: 'javascript', source: 'export default () => {' });
@@ -331,11 +370,22 @@ describe('code steps', () => {
       return { secret: s, echoed: (await res.json()).auth, upper: { deep: [s] } };
     }`;
     const throws = `export default async (input, ctx) => { ctx.log('about to throw', ctx.secrets.CODE_CANARY); throw new Error('bad token ' + ctx.secrets.CODE_CANARY) }`;
-    const step = (id: string, source: string, extra: object = {}) => ({ id, type: 'code', language: 'javascript', source, secrets: ['CODE_CANARY'], inputs: { url: peer.url }, ...extra });
+    const step = (id: string, source: string, extra: object = {}) => ({
+      id,
+      type: 'code',
+      language: 'javascript',
+      source,
+      secrets: ['CODE_CANARY'],
+      inputs: { url: peer.url },
+      ...extra,
+    });
     await publish('canary returns', 'code.canary.returns', [step('returns', returns)], [{ from: 'trigger', to: 'returns' }]);
-    await publish('canary throws', 'code.canary.throws', [step('throws', throws, { retry: { maximumAttempts: 2, initialInterval: '100ms' }, onError: 'fail' })], [
-      { from: 'trigger', to: 'throws' },
-    ]);
+    await publish(
+      'canary throws',
+      'code.canary.throws',
+      [step('throws', throws, { retry: { maximumAttempts: 2, initialInterval: '100ms' }, onError: 'fail' })],
+      [{ from: 'trigger', to: 'throws' }],
+    );
     const runs = [];
     for (const [event, key] of [
       ['code.canary.returns', keys.live],

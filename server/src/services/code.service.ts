@@ -89,7 +89,8 @@ export async function testCodeStep(
   try {
     await compileCode(o.step.source, o.step.language);
   } catch (err) {
-    if (err instanceof CodeCompileError) return { ok: false, error: { message: `The code does not compile: ${err.message}`, type: 'CODE_INVALID' }, logs: [], credits: 0, ms: 0 };
+    if (err instanceof CodeCompileError)
+      return { ok: false, error: { message: `The code does not compile: ${err.message}`, type: 'CODE_INVALID' }, logs: [], credits: 0, ms: 0 };
     throw err;
   }
   const mode: RunMode = 'test';

@@ -17,7 +17,10 @@ export type FromThread =
   | {
       type: 'done';
       ok: false;
-      error: { kind: 'limit'; limit: CodeLimitName; message: string } | { kind: 'threw'; name: string; message: string; stack: string } | { kind: 'internal'; message: string };
+      error:
+        | { kind: 'limit'; limit: CodeLimitName; message: string }
+        | { kind: 'threw'; name: string; message: string; stack: string }
+        | { kind: 'internal'; message: string };
     };
 
 /**
@@ -98,17 +101,29 @@ function execute(thread: Worker, o: SandboxOptions & { signal?: AbortSignal }): 
       last = now;
       if (cpuSpent > o.limits.cpuMs + BACKSTOP_GRACE_MS)
         finish(() =>
-          reject(Object.assign(new CodeLimitError('cpuMs', `Limit exceeded: CPU time: the code ran longer than its CPU time limit (${o.limits.cpuMs} ms)`), { backstop: true })),
+          reject(
+            Object.assign(new CodeLimitError('cpuMs', `Limit exceeded: CPU time: the code ran longer than its CPU time limit (${o.limits.cpuMs} ms)`), {
+              backstop: true,
+            }),
+          ),
         );
     }, 250);
     // Bound to the activity's async context: the metering of ctx.fetch (AsyncLocalStorage) must find its attempt.
     const onMessage = AsyncResource.bind((message: FromThread) => {
       if (message.type === 'fetch') {
         fetching++;
-        o.fetch(message.req).then(
-          (response) => thread.postMessage({ type: 'fetched', fetchId: message.fetchId, ok: true, response } satisfies ToThread),
-          (err: unknown) => thread.postMessage({ type: 'fetched', fetchId: message.fetchId, ok: false, message: err instanceof Error ? err.message : String(err) } satisfies ToThread),
-        ).finally(() => fetching--);
+        o.fetch(message.req)
+          .then(
+            (response) => thread.postMessage({ type: 'fetched', fetchId: message.fetchId, ok: true, response } satisfies ToThread),
+            (err: unknown) =>
+              thread.postMessage({
+                type: 'fetched',
+                fetchId: message.fetchId,
+                ok: false,
+                message: err instanceof Error ? err.message : String(err),
+              } satisfies ToThread),
+          )
+          .finally(() => fetching--);
         return;
       }
       if (message.ok) return finish(() => resolve(message.result));

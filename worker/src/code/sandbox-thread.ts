@@ -34,7 +34,8 @@ port.on('message', (message: ToThread) => {
     (result) => send({ type: 'done', ok: true, result }),
     (err: unknown) => {
       if (err instanceof CodeLimitError) send({ type: 'done', ok: false, error: { kind: 'limit', limit: err.limit, message: err.message } });
-      else if (err instanceof CodeThrewError) send({ type: 'done', ok: false, error: { kind: 'threw', name: err.errorName, message: err.message, stack: err.userStack } });
+      else if (err instanceof CodeThrewError)
+        send({ type: 'done', ok: false, error: { kind: 'threw', name: err.errorName, message: err.message, stack: err.userStack } });
       else send({ type: 'done', ok: false, error: { kind: 'internal', message: err instanceof Error ? err.message : String(err) } });
       // Answers to fetches of a finished execution are ignored.
       waiting.clear();

@@ -81,14 +81,17 @@ describe('compiling a code step', () => {
 describe('running a code step', () => {
   it("shows a thrown error's message and the user's stack in the source's own line numbers", async () => {
     const err = await failure(
-      run(`type T = { a: number };
+      run(
+        `type T = { a: number };
 export default async function (input: T) {
   const x: number = input.a;
   return helper(x);
 }
 function helper(n: number): never {
   throw new Error('bad value ' + n);
-}`, { input: { a: 7 } }),
+}`,
+        { input: { a: 7 } },
+      ),
     );
     expect(err).toBeInstanceOf(CodeThrewError);
     expect(err.message).toBe('Error: bad value 7');
@@ -152,7 +155,9 @@ function helper(n: number): never {
     const refuse = async () => {
       throw new Error('ADDRESS_BLOCKED: 10.0.0.1 is a private address');
     };
-    const out = await run(`export default async (i, ctx) => { try { await ctx.fetch('http://10.0.0.1/'); } catch (e) { return e.name + ': ' + e.message } }`, { fetch: refuse });
+    const out = await run(`export default async (i, ctx) => { try { await ctx.fetch('http://10.0.0.1/'); } catch (e) { return e.name + ': ' + e.message } }`, {
+      fetch: refuse,
+    });
     expect(out.value).toBe('TypeError: ctx.fetch failed: ADDRESS_BLOCKED: 10.0.0.1 is a private address');
   });
 
@@ -189,7 +194,9 @@ describe('limits', () => {
   it('stops deep recursion', async () => {
     const { err } = await limitOf('export default () => { const f = (n) => f(n + 1) + 1; return f(0); }');
     expect(err.limit).toBe('stack');
-    const caught = await limitOf('export default () => { const f = (n) => { try { return f(n + 1) } catch { return f(n + 1) } }; return f(0); }', { cpuMs: 2_000 });
+    const caught = await limitOf('export default () => { const f = (n) => { try { return f(n + 1) } catch { return f(n + 1) } }; return f(0); }', {
+      cpuMs: 2_000,
+    });
     expect(['stack', 'cpuMs']).toContain(caught.err.limit);
   });
 
@@ -197,7 +204,10 @@ describe('limits', () => {
     const { err } = await limitOf("export default () => { const a = []; for (;;) a.push('x'.repeat(1e6) + a.length); }", { memoryMb: 32 });
     expect(err.limit).toBe('memoryMb');
     expect(err.message).toContain('memory limit (32 MiB)');
-    const objects = await limitOf('export default () => { const a = []; for (let i = 0; ; i++) a.push({ i, s: String(i) }); }', { memoryMb: 32, cpuMs: 20_000 });
+    const objects = await limitOf('export default () => { const a = []; for (let i = 0; ; i++) a.push({ i, s: String(i) }); }', {
+      memoryMb: 32,
+      cpuMs: 20_000,
+    });
     expect(objects.err.limit).toBe('memoryMb');
   });
 
@@ -217,7 +227,9 @@ describe('limits', () => {
   });
 
   it('truncates the log at its size limit', async () => {
-    const out = await run(`export default (i, ctx) => { for (let n = 0; n < 1000; n++) ctx.log('line', n, 'x'.repeat(100)); return 1 }`, { limits: { logBytes: 2_000 } });
+    const out = await run(`export default (i, ctx) => { for (let n = 0; n < 1000; n++) ctx.log('line', n, 'x'.repeat(100)); return 1 }`, {
+      limits: { logBytes: 2_000 },
+    });
     expect(out.logs.length).toBeLessThan(30);
     expect(out.logs.at(-1)).toBe('[log truncated: the step logged more than 2000 bytes]');
   });
@@ -237,6 +249,19 @@ describe('limits', () => {
     }
     expect(maxLag).toBeLessThan(300);
     expect((await run('export default (i) => i * 2', { input: 21 })).value).toBe(42);
+  });
+
+  it('carries nothing from one execution to the next (memories are zeroed before reuse)', async () => {
+    const o = { limits: codeLimits({}), secrets: {}, idempotencyKey: 'k', mode: 'live' as const, fetch: echo };
+    const write = await compileCode(
+      "export default () => { globalThis.leak = 'marker-4f2a'; Object.prototype.seen = 1; return 'x'.repeat(1e5) + 'marker-4f2a' }",
+      'javascript',
+    );
+    const read = await compileCode('export default () => [typeof globalThis.leak, ({}).seen === undefined]', 'javascript');
+    for (let i = 0; i < 3; i++) {
+      await runInSandbox({ ...o, compiled: write, input: null });
+      expect((await runInSandbox({ ...o, compiled: read, input: null })).value).toEqual(['undefined', true]);
+    }
   });
 
   it('runs in-process too (the thread is a convenience, not the boundary)', async () => {

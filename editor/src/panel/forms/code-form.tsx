@@ -41,8 +41,8 @@ export function CodeStepEditor({ node, apply, disabled }: EditorProps<CodeNode>)
           />
         </Suspense>
         <p className="sf-help">
-          <code>export default async function (input, ctx)</code>: <code>ctx.fetch</code> (1 credit per request), <code>ctx.log</code>,{' '}
-          <code>ctx.secrets</code>, <code>ctx.idempotencyKey</code>. Imports: {CODE_ALLOWED_IMPORTS.join(', ')}. Types are not checked when it runs.
+          <code>export default async function (input, ctx)</code>: <code>ctx.fetch</code> (1 credit per request), <code>ctx.log</code>, <code>ctx.secrets</code>
+          , <code>ctx.idempotencyKey</code>. Imports: {CODE_ALLOWED_IMPORTS.join(', ')}. Types are not checked when it runs.
         </p>
       </div>
       <InputsField node={node} disabled={disabled} onChange={(inputs) => update({ inputs })} />
@@ -80,7 +80,13 @@ function InputsField({ node, disabled, onChange }: { node: CodeNode; disabled: b
         }}
       />
       <p id={`${id}-help`} className="sf-help">
-        {error ? <span role="alert">Not saved: {error}</span> : <>What the function receives as <code>input</code>; use {'{ "$expr": "trigger.data.email" }'} for expressions.</>}
+        {error ? (
+          <span role="alert">Not saved: {error}</span>
+        ) : (
+          <>
+            What the function receives as <code>input</code>; use {'{ "$expr": "trigger.data.email" }'} for expressions.
+          </>
+        )}
       </p>
     </div>
   );
@@ -131,7 +137,14 @@ function TestStep({ node }: { node: CodeNode }) {
       setSampleError(err instanceof Error ? err.message : String(err));
       return;
     }
-    test.mutate({ nodeId: node.id, source: node.source, language: node.language, input, secrets: node.secrets, ...(node.limits ? { limits: node.limits } : {}) });
+    test.mutate({
+      nodeId: node.id,
+      source: node.source,
+      language: node.language,
+      input,
+      secrets: node.secrets,
+      ...(node.limits ? { limits: node.limits } : {}),
+    });
   };
   return (
     <section className="code-test" aria-labelledby={`${id}-title`}>
