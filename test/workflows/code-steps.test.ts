@@ -264,6 +264,31 @@ describe('code steps', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   }, 90_000);
 
+  it('parks a failing step like an action; a retry with edited input completes it, with a new idempotency key', async () => {
+    const source = `export default (input, ctx) => { if (!input.ready) throw new Error('not ready yet'); return { ready: input.ready, idem: ctx.idempotencyKey } }`;
+    await publish(
+      'parks',
+      'code.parks',
+      [{ id: 'gate', type: 'code', language: 'javascript', source, inputs: { ready: false }, retry: { maximumAttempts: 1 } }],
+      [{ from: 'trigger', to: 'gate' }],
+    );
+    const runId = await start('code.parks');
+    const parked = await pollUntil(
+      'the step to park',
+      async () => {
+        const r = await call('GET', `/api/runs/${runId}`);
+        return r.body.status === 'parked' ? r.body : undefined;
+      },
+      30_000,
+    );
+    expect(node(parked, 'gate').error.message).toContain('Error: not ready yet');
+    const retried = await call('POST', `/api/runs/${runId}/nodes/gate/retry`, { input: { ready: true } });
+    expect(retried.status, JSON.stringify(retried.body)).toBeLessThan(300);
+    const run = await settle(runId);
+    expect(run.status).toBe('completed');
+    expect(node(run, 'gate').output).toEqual({ ready: true, idem: `${run.workflowId}:gate:edit1` });
+  }, 90_000);
+
   it("shows a thrown error's message and the user's line numbers", async () => {
     const source = [
       'type T = { n: number };',
