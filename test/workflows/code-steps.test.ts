@@ -151,7 +151,7 @@ describe('code steps', () => {
         const again = await (await ctx.fetch(input.url + '/second')).json();
         return { greeting: 'hi ' + input.name, status: res.status, sentBody: JSON.parse(sent.body), idem: sent.idem, second: again.path, mode: ctx.mode };
       }`;
-    await publish(
+    const flowId = await publish(
       'typescript',
       'code.ts',
       [
@@ -169,6 +169,8 @@ describe('code steps', () => {
         { from: 'code', to: 'after' },
       ],
     );
+    const estimate = await call('GET', `/api/flows/${flowId}/estimate`);
+    expect(estimate.body.notes).toContain('code steps cost 1 credit per ctx.fetch request they make, which the estimate cannot count');
     const run = await settle(await start('code.ts', { name: 'Ada', items: [1, 2, 3] }));
     expect(run.status).toBe('completed');
     const code = node(run, 'code');
