@@ -142,6 +142,7 @@ describe('a code step in the browser', () => {
     await page.getByLabel('New flow name').fill('Check the order');
     await page.getByRole('button', { name: 'New flow' }).click();
     await page.waitForURL(/#\/flows\/[^/]+$/);
+    const flowId = page.url().split('#/flows/')[1]!;
     await canvasNode('trigger').waitFor();
 
     const pane = (await canvas().boundingBox())!;
@@ -211,5 +212,13 @@ describe('a code step in the browser', () => {
     await details.getByLabel('Logs').getByText('order ord_9 is paid').waitFor();
     expect(await details.textContent()).toContain('"cents": 4200');
     await page.screenshot({ path: path.join(SHOTS, 'code-step-run.png') });
+
+    // Back in the editor, the run's data becomes the sample: the input mapping resolved over the last run.
+    await page.goto(`${base}/#/flows/${flowId}`);
+    await canvasNode('code').locator('.sy-node-title').click();
+    await panel.getByRole('button', { name: "Use the last run's data" }).click();
+    const sample = panel.getByRole('textbox', { name: 'Sample input (JSON)' });
+    await page.waitForFunction((el) => (el as HTMLTextAreaElement).value.includes('ord_9'), await sample.elementHandle());
+    expect(JSON.parse(await sample.inputValue())).toEqual({ orderId: 'ord_9', base: peer!.url });
   }, 120_000);
 });

@@ -1,7 +1,11 @@
 import { lazy, Suspense, useId, useMemo, useState } from 'react';
 import { CODE_ALLOWED_IMPORTS, type TestCodeStepResult } from '#core/code';
+import { resolveMapping } from '#core/expressions';
 import type { CodeNode } from '#core/flow';
+import { api } from '../../api/client';
 import { useSecrets, useTestCodeStep } from '../../api/queries';
+import type { RunDetail, RunSummary } from '../../api/types';
+import { useEditor } from '../../store/editor-store';
 import { ErrorBox } from '../../components/error-box';
 import { type EditorProps } from './shared';
 
@@ -122,11 +126,36 @@ function sampleOf(inputs: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, isExpr(v) ? null : v]));
 }
 
+/**
+ * The step's input as the flow's last run would have given it: its `inputs` mapping resolved over that run's trigger
+ * payload and node outputs (the trigger's sample or a previous run's data).
+ */
+async function lastRunSample(flowId: string, node: CodeNode): Promise<unknown> {
+  const { runs } = await api<{ runs: RunSummary[] }>('GET', `/api/runs?flowId=${encodeURIComponent(flowId)}&limit=1`);
+  const last = runs[0];
+  if (!last) return undefined;
+  const run = await api<RunDetail>('GET', `/api/runs/${encodeURIComponent(last.id)}`);
+  const nodes = Object.fromEntries(run.nodes.filter((n) => n.key === n.nodeId).map((n) => [n.nodeId, n.output]));
+  return resolveMapping(node.inputs, { trigger: run.trigger, nodes });
+}
+
 /** "Test this step": runs the code once in test mode with a sample input; shows output, logs, errors, credits. */
 function TestStep({ node }: { node: CodeNode }) {
   const id = useId();
+  const flowId = useEditor((s) => s.flowId);
   const [sample, setSample] = useState(() => JSON.stringify(sampleOf(node.inputs), null, 2));
   const [sampleError, setSampleError] = useState<string | undefined>();
+  const [sampleNote, setSampleNote] = useState<string | undefined>();
+  const fromLastRun = async () => {
+    setSampleNote(undefined);
+    try {
+      const input = flowId ? await lastRunSample(flowId, node) : undefined;
+      if (input === undefined) setSampleNote('This flow has no run yet: send an event or start a test run first.');
+      else setSample(JSON.stringify(input, null, 2));
+    } catch (err) {
+      setSampleNote(`Could not use the last run: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
   const test = useTestCodeStep();
   const run = () => {
     let input: unknown;
@@ -152,6 +181,10 @@ function TestStep({ node }: { node: CodeNode }) {
       <label htmlFor={`${id}-sample`}>Sample input (JSON)</label>
       <textarea id={`${id}-sample`} rows={4} value={sample} onChange={(e) => setSample(e.target.value)} aria-invalid={sampleError ? true : undefined} />
       {sampleError && <p role="alert">The sample is not JSON: {sampleError}</p>}
+      <button type="button" className="link-button" onClick={() => void fromLastRun()}>
+        Use the last run&apos;s data
+      </button>
+      {sampleNote && <p className="sf-help">{sampleNote}</p>}
       <button type="button" onClick={run} disabled={test.isPending}>
         {test.isPending ? 'Testing…' : 'Test this step'}
       </button>
