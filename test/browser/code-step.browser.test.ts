@@ -170,7 +170,13 @@ describe('a code step in the browser', () => {
     await editor.click();
     await page.keyboard.press('Control+A');
     await page.keyboard.press('Delete');
+    // A syntax error is shown under its line, as publish would report it (types are not checked).
+    await page.keyboard.insertText('export default async function (input) {\n  return input +* 1;\n}\n');
+    await panel.locator('.cm-lint-marker-error').waitFor();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
     await page.keyboard.insertText(SOURCE);
+    await panel.locator('.cm-lint-marker-error').waitFor({ state: 'detached' });
     // Syntax highlighting is on: keywords are their own spans.
     expect(await panel.locator('.cm-line span').count()).toBeGreaterThan(5);
     const mapping = JSON.stringify({ orderId: { $expr: 'trigger.data.orderId' }, base: peer!.url });

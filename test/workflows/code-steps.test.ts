@@ -334,6 +334,10 @@ describe('code steps', () => {
       ['MISSING_SETUP_VARIABLE', 'secrets.OTHER_KEY'],
     ]);
     expect(undeclared[0]!.message).toContain('reads ctx.secrets.STRIPE_KEY but does not declare it');
+    // The editor asks the same compiler while the code is typed.
+    const checked = await call('POST', '/api/code/check', { source: 'export default () => {\n  return 1 +* 2\n}', language: 'typescript' });
+    expect(checked.body).toEqual({ diagnostics: [{ message: 'Unexpected "*"', line: 2, column: 13 }] });
+    expect((await call('POST', '/api/code/check', { source: 'export default () => 1', language: 'javascript' })).body).toEqual({ diagnostics: [] });
   }, 60_000);
 
   it("needs App Settings' Backend functions switch: 422 at publish, 403 at run and for Test this step while it is off", async () => {

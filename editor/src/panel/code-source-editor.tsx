@@ -1,6 +1,9 @@
 import { autocompletion, type Completion, type CompletionContext, type CompletionResult } from '@codemirror/autocomplete';
 import { javascript, javascriptLanguage, typescriptLanguage } from '@codemirror/lang-javascript';
+import { linter, lintGutter, type Diagnostic } from '@codemirror/lint';
+import type { EditorView } from '@codemirror/view';
 import CodeMirror from '@uiw/react-codemirror';
+import { api } from '../api/client';
 import { useMemo } from 'react';
 
 /**
@@ -43,6 +46,38 @@ function completions(inputNames: string[], secrets: string[]) {
   };
 }
 
+/**
+ * Problems as publish would report them (syntax errors, no default export, imports outside the allowed set), from
+ * the server's compiler (POST /api/code/check), shown under the lines they are on. Types are not checked.
+ */
+function compileProblems(language: 'typescript' | 'javascript') {
+  return linter(
+    async (view: EditorView): Promise<Diagnostic[]> => {
+      const source = view.state.doc.toString();
+      if (!source.trim()) return [];
+      let diagnostics: { message: string; line?: number; column?: number }[];
+      try {
+        ({ diagnostics } = await api<{ diagnostics: typeof diagnostics }>('POST', '/api/code/check', { source, language }));
+      } catch {
+        return []; // offline or refused: the publish checks still run
+      }
+      // The document may have changed while the server answered: positions are clamped to it.
+      const doc = view.state.doc;
+      return diagnostics.map((d) => {
+        const line = doc.line(Math.min(Math.max(d.line ?? 1, 1), doc.lines));
+        const from = Math.min(line.from + Math.max((d.column ?? 1) - 1, 0), line.to);
+        return {
+          from,
+          to: Math.min(from + 1, line.to),
+          severity: 'error',
+          message: d.line !== undefined ? `line ${d.line}:${d.column ?? 1}: ${d.message}` : d.message,
+        };
+      });
+    },
+    { delay: 600 },
+  );
+}
+
 export default function CodeSourceEditor({ id, value, language, inputNames, secrets, disabled, onChange }: CodeSourceEditorProps) {
   const extensions = useMemo(() => {
     const lang = language === 'typescript' ? typescriptLanguage : javascriptLanguage;
@@ -50,6 +85,8 @@ export default function CodeSourceEditor({ id, value, language, inputNames, secr
       javascript({ typescript: language === 'typescript' }),
       lang.data.of({ autocomplete: completions(inputNames, secrets) }),
       autocompletion({ activateOnTyping: true }),
+      compileProblems(language),
+      lintGutter(),
     ];
   }, [language, inputNames, secrets]);
   return (

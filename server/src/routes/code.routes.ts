@@ -3,7 +3,7 @@ import { CodeLanguages } from '#core/code';
 import { CodeNode, JsonValue } from '#core/flow';
 import { defineRoute, type RouteDef } from '../http/route';
 import type { ServerDeps } from '../deps';
-import { testCodeStep } from '../services/code.service';
+import { checkCode, testCodeStep } from '../services/code.service';
 
 const TestStepBody = z.object({
   /** The node's id (for the idempotency key and the attempt log). */
@@ -16,11 +16,28 @@ const TestStepBody = z.object({
   limits: CodeNode.shape.limits,
 });
 
+const CheckBody = z.object({ source: CodeNode.shape.source, language: z.enum(CodeLanguages).default('typescript') });
+const CheckResult = z.object({
+  diagnostics: z.array(z.object({ message: z.string(), line: z.number().int().optional(), column: z.number().int().optional() })),
+});
+
 const TestStepResult = z.looseObject({ ok: z.boolean(), logs: z.array(z.string()), credits: z.number(), ms: z.number() });
 
 /** Code steps: "Test this step". */
 export function codeRoutes(deps: ServerDeps): RouteDef[] {
   return [
+    defineRoute({
+      method: 'post',
+      path: '/api/code/check',
+      testKey: 'allowed',
+      tag: 'Code steps',
+      summary: "Compile a code step's source as publish does: syntax errors (line, column), no default export, imports outside the allowed set",
+      body: CheckBody,
+      responses: { 200: { description: '{ diagnostics } (empty when it compiles)', schema: CheckResult } },
+      async handler({ body }) {
+        return { body: { diagnostics: await checkCode(body.source, body.language) } };
+      },
+    }),
     defineRoute({
       method: 'post',
       path: '/api/code/test',

@@ -1,5 +1,5 @@
-import { CODE_RUN_ACTIVITY, TEST_CODE_STEP_WORKFLOW, type CodeRunInput, type TestCodeStepInput, type TestCodeStepResult } from '#core/code';
-import { CodeCompileError, compileCode, formatDiagnostic } from '#core/code-compile';
+import { CODE_RUN_ACTIVITY, TEST_CODE_STEP_WORKFLOW, type CodeLanguage, type CodeRunInput, type TestCodeStepInput, type TestCodeStepResult } from '#core/code';
+import { CodeCompileError, compileCode, formatDiagnostic, type CodeDiagnostic } from '#core/code-compile';
 import { AppError } from '#core/errors';
 import { walkNodes, type CodeNode, type FlowDocument } from '#core/flow';
 import type { RunMode } from '#core/catalog-sdk';
@@ -65,6 +65,17 @@ export function secretsRead(source: string): string[] {
     }
   }
   return [...names];
+}
+
+/** The problems publish would find in a source (nothing runs): empty when it compiles. */
+export async function checkCode(source: string, language: CodeLanguage): Promise<CodeDiagnostic[]> {
+  try {
+    await compileCode(source, language);
+    return [];
+  } catch (err) {
+    if (err instanceof CodeCompileError) return err.diagnostics;
+    throw err;
+  }
 }
 
 /** Code steps need App Settings' Backend functions switch, as instant integrations do (403 while it is off). */
