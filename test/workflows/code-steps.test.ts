@@ -294,8 +294,8 @@ describe('code steps', () => {
   it("shows a thrown error's message and the user's line numbers", async () => {
     const source = [
       'type T = { n: number };',
-      'export default async function (input: T) {',
-      '  check(input.n);',
+      'export default async function (input: T, ctx: any) {',
+      "  ctx.log('checking', input.n); check(input.n);",
       '}',
       'function check(n: number) {',
       "  if (n > 1) throw new RangeError('n is too big: ' + n);",
@@ -312,6 +312,8 @@ describe('code steps', () => {
     expect(run.error.message).toContain('RangeError: n is too big: 5');
     expect(run.error.message).toMatch(/at check \(step:6:\d+\)/);
     expect(run.error.message).toMatch(/\(step:3:\d+\)/);
+    // The failed attempt's log is kept: it is what explains the failure.
+    expect(node(run, 'boom').logs).toEqual(['checking 5']);
   }, 90_000);
 
   it('refuses at publish (422): a syntax error with line and column, no default export, a disallowed import, an undeclared secret', async () => {
@@ -381,10 +383,10 @@ describe('code steps', () => {
     const failed = await call('POST', '/api/code/test', {
       nodeId: 'step',
       language: 'javascript',
-      source: 'export default () => { for (;;) {} }',
+      source: "export default (i, ctx) => { ctx.log('about to spin'); for (;;) {} }",
       limits: { cpuMs: 500 },
     });
-    expect(failed.body).toMatchObject({ ok: false, error: { type: 'CODE_LIMIT_EXCEEDED' } });
+    expect(failed.body).toMatchObject({ ok: false, error: { type: 'CODE_LIMIT_EXCEEDED' }, logs: ['about to spin'] });
     expect(failed.body.error.message).toContain('Limit exceeded: CPU time');
     const syntax = await call('POST', '/api/code/test', { nodeId: 'step', language: 'javascript', source: 'export default () => {' });
     expect(syntax.body).toMatchObject({ ok: false, error: { type: 'CODE_INVALID' } });
@@ -437,6 +439,7 @@ describe('code steps', () => {
     });
     expect(node(runs[0], 'returns').logs).toEqual(['the secret is [redacted:CODE_CANARY] {"nested":"[redacted:CODE_CANARY]"}', '[redacted:CODE_CANARY]']);
     expect(runs[2].error.message).toContain('bad token [redacted:CODE_CANARY]');
+    expect(node(runs[2], 'throws').logs).toEqual(['about to throw [redacted:CODE_CANARY]']);
     await call('GET', '/api/runs');
     for (const run of runs) await call('GET', `/api/runs/${run.id}`, undefined, run.mode === 'test' ? keys.test : keys.live);
 

@@ -58,8 +58,9 @@ export function codeIntegration(pool: SandboxPool): IntegrationDefinition {
         });
       } catch (err) {
         // A limit or a compile error fails at once; an error the code throws is retried by the step's retry policy.
-        if (err instanceof CodeLimitError) throw new NonRetryableError(err.message, { code: 'CODE_LIMIT_EXCEEDED' });
-        if (err instanceof CodeThrewError) throw new RetryableError(err.userStack ? `${err.message}\n${err.userStack}` : err.message, { code: 'CODE_ERROR' });
+        if (err instanceof CodeLimitError) throw new NonRetryableError(err.message, { code: 'CODE_LIMIT_EXCEEDED', logs: err.logs });
+        if (err instanceof CodeThrewError)
+          throw new RetryableError(err.userStack ? `${err.message}\n${err.userStack}` : err.message, { code: 'CODE_ERROR', logs: err.logs });
         throw err;
       }
     },

@@ -18,8 +18,8 @@ export type FromThread =
       type: 'done';
       ok: false;
       error:
-        | { kind: 'limit'; limit: CodeLimitName; message: string }
-        | { kind: 'threw'; name: string; message: string; stack: string }
+        | { kind: 'limit'; limit: CodeLimitName; message: string; logs: string[] }
+        | { kind: 'threw'; name: string; message: string; stack: string; logs: string[] }
         | { kind: 'internal'; message: string };
     };
 
@@ -131,9 +131,9 @@ function execute(thread: Worker, o: SandboxOptions & { signal?: AbortSignal }): 
       finish(() =>
         reject(
           error.kind === 'limit'
-            ? new CodeLimitError(error.limit, error.message)
+            ? Object.assign(new CodeLimitError(error.limit, error.message), { logs: error.logs })
             : error.kind === 'threw'
-              ? new CodeThrewError(error.name, error.message, error.stack)
+              ? Object.assign(new CodeThrewError(error.name, error.message, error.stack), { logs: error.logs })
               : new Error(`the code sandbox failed: ${error.message}`),
         ),
       );

@@ -33,9 +33,9 @@ port.on('message', (message: ToThread) => {
   }).then(
     (result) => send({ type: 'done', ok: true, result }),
     (err: unknown) => {
-      if (err instanceof CodeLimitError) send({ type: 'done', ok: false, error: { kind: 'limit', limit: err.limit, message: err.message } });
+      if (err instanceof CodeLimitError) send({ type: 'done', ok: false, error: { kind: 'limit', limit: err.limit, message: err.message, logs: err.logs } });
       else if (err instanceof CodeThrewError)
-        send({ type: 'done', ok: false, error: { kind: 'threw', name: err.errorName, message: err.message, stack: err.userStack } });
+        send({ type: 'done', ok: false, error: { kind: 'threw', name: err.errorName, message: err.message, stack: err.userStack, logs: err.logs } });
       else send({ type: 'done', ok: false, error: { kind: 'internal', message: err instanceof Error ? err.message : String(err) } });
       // Answers to fetches of a finished execution are ignored.
       waiting.clear();

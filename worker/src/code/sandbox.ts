@@ -64,6 +64,8 @@ export type CodeLimitName = keyof typeof CodeLimitNames;
 
 /** A limit was exceeded: the step fails (not retried: it would exceed it again) naming the limit. */
 export class CodeLimitError extends Error {
+  /** What the code logged before it failed. */
+  logs: string[] = [];
   constructor(
     readonly limit: CodeLimitName,
     message: string,
@@ -75,6 +77,8 @@ export class CodeLimitError extends Error {
 
 /** The code threw (or its promise rejected): its message, and its stack in the user's own line numbers. */
 export class CodeThrewError extends Error {
+  /** What the code logged before it failed. */
+  logs: string[] = [];
   constructor(
     readonly errorName: string,
     message: string,
@@ -138,6 +142,10 @@ export async function runInSandbox(o: SandboxOptions): Promise<CodeRunOutput> {
   const execution = new Execution(runtime, runtime.newContext(), o);
   try {
     return await execution.run();
+  } catch (err) {
+    // The log of a failed execution is what explains it: it travels with the error.
+    if (err instanceof CodeLimitError || err instanceof CodeThrewError) err.logs = execution.logsSoFar();
+    throw err;
   } finally {
     execution.close();
     // Nothing of this execution touches the memory any more: every host callback checks `closed` first.
@@ -187,6 +195,10 @@ class Execution {
     const bytes = Buffer.byteLength(text);
     if (bytes > o.limits.outputBytes) throw this.outputTooLarge(bytes);
     return { value: JSON.parse(text) as unknown, logs: this.logs, fetches: this.fetches };
+  }
+
+  logsSoFar(): string[] {
+    return [...this.logs];
   }
 
   /**

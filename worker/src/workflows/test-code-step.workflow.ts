@@ -20,7 +20,7 @@ export async function testCodeStep(input: TestCodeStepInput): Promise<TestCodeSt
   } catch (err) {
     const cause = err instanceof ActivityFailure ? err.cause : err;
     const message = cause instanceof Error ? cause.message : String(cause);
-    const code = cause instanceof ApplicationFailure ? (cause.details?.[0] as { code?: string } | undefined)?.code : undefined;
-    return { ok: false, error: { message, ...(code ? { type: code } : {}) }, logs: [], credits: 0, ms: Date.now() - started };
+    const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as { code?: string; logs?: string[] } | undefined) : undefined;
+    return { ok: false, error: { message, ...(details?.code ? { type: details.code } : {}) }, logs: details?.logs ?? [], credits: 0, ms: Date.now() - started };
   }
 }

@@ -22,6 +22,7 @@ export async function activityStep(
   { key, entry, scope, run }: NodeContext,
   argument: (input: unknown) => unknown = (input) => input,
   received: (result: ActionActivityResult, entry: NodeRunState) => unknown = (result) => result.output,
+  failed: (err: unknown, entry: NodeRunState) => void = () => undefined,
 ): Promise<NodeOutcome> {
   let input = hasExpressions(node.inputs) ? await resolveMapping(node.inputs, scope) : node.inputs;
   entry.input = input;
@@ -35,6 +36,7 @@ export async function activityStep(
       return { output: received(result, entry), next: {} };
     } catch (err) {
       if (isCancellation(err)) throw err;
+      failed(err, entry);
       const error = describeFailure(err);
       // Out of credits is no failure: the node waits (whatever its onError) and runs again when credits come.
       if (error.type === CREDITS_EXHAUSTED && patched(CREDITS_PAUSE_PATCH)) {

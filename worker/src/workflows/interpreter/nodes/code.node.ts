@@ -1,5 +1,7 @@
 import { CODE_RUN_ACTIVITY, codeLimits, type CodeRunInput, type CodeRunOutput } from '#core/code';
 import type { ActionNode, CodeNode } from '#core/flow';
+import type { NodeRunState } from '#core/run';
+import { failureDetails } from '../errors';
 import { activityStep } from './action.node';
 import type { NodeHandler } from './node-handler';
 
@@ -29,10 +31,20 @@ export const codeNode: NodeHandler<CodeNode> = (node, ctx) => {
     secrets: node.secrets,
     ...(node.limits ? { limits: node.limits } : {}),
   });
-  return activityStep(step, ctx, argument, (result, entry) => {
-    const out = result.output as CodeRunOutput;
-    if (out.logs.length > 0) entry.logs = out.logs;
+  const keepLogs = (logs: string[] | undefined, entry: NodeRunState) => {
+    if (logs && logs.length > 0) entry.logs = logs;
     else delete entry.logs;
-    return out.value;
-  });
+  };
+  return activityStep(
+    step,
+    ctx,
+    argument,
+    (result, entry) => {
+      const out = result.output as CodeRunOutput;
+      keepLogs(out.logs, entry);
+      return out.value;
+    },
+    // A failed attempt's log is what explains it (the code's own failures carry it in their details).
+    (err, entry) => keepLogs((failureDetails(err) as { logs?: string[] } | undefined)?.logs, entry),
+  );
 };
