@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { build, type Message, type Plugin } from 'esbuild';
+import { build, transform, type Message, type Plugin } from 'esbuild';
 import { CODE_ALLOWED_IMPORTS, CODE_MAX_SOURCE_CHARS, disallowedImportMessage, isAllowedCodeImport, type CodeLanguage } from './code';
 
 /**
@@ -111,6 +111,18 @@ async function compileUncached(source: string, language: CodeLanguage): Promise<
   const js = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
   const map = result.outputFiles.find((f) => f.path.endsWith('.map'))!.text;
   return { js, map };
+}
+
+/** Syntax errors only (no bundling, no import or export checks): what saving a draft refuses. */
+export async function syntaxErrors(source: string, language: CodeLanguage): Promise<CodeDiagnostic[]> {
+  try {
+    await transform(source, { loader: language === 'typescript' ? 'ts' : 'js', sourcefile: CODE_SOURCE_NAME, format: 'esm', logLevel: 'silent' });
+    return [];
+  } catch (err) {
+    const errors = (err as { errors?: Message[] }).errors;
+    if (!errors) throw err;
+    return errors.map(toDiagnostic);
+  }
 }
 
 function toDiagnostic(m: Message): CodeDiagnostic {

@@ -316,16 +316,30 @@ describe('code steps', () => {
     expect(node(run, 'boom').logs).toEqual(['checking 5']);
   }, 90_000);
 
-  it('refuses at publish (422): a syntax error with line and column, no default export, a disallowed import, an undeclared secret', async () => {
+  it('refuses a syntax error at save (422, with line and column), and at publish no default export, a disallowed import, an undeclared secret', async () => {
+    const broken = 'export default async function (input) {\n  return input +* 1;\n}';
+    const doc = (source: string) => ({
+      trigger: { type: 'event', event: 'code.bad' },
+      nodes: [{ id: 'bad', type: 'code', source }],
+      edges: [{ from: 'trigger', to: 'bad' }],
+    });
+    const refused = await call('POST', '/api/flows', { name: 'broken', document: doc(broken) });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.details.problems).toEqual([
+      { code: 'CODE_INVALID', nodeId: 'bad', field: 'source', message: 'Node "bad", source: line 2:17: Unexpected "*"' },
+    ]);
+    const saved = await call('POST', '/api/flows', { name: 'fine', document: doc('export default () => 1') });
+    expect(saved.status).toBe(201);
+    const update = await call('PATCH', `/api/flows/${saved.body.id}`, { document: doc(broken) });
+    expect(update.status).toBe(422);
+    expect(update.body.error.message).toContain('line 2:17: Unexpected "*"');
+
     const problemsOf = async (source: string, secrets: string[] = []) => {
       const id = await createFlow('bad', 'code.bad', [{ id: 'bad', type: 'code', language: 'typescript', source, secrets }], [{ from: 'trigger', to: 'bad' }]);
       const res = await call('POST', `/api/flows/${id}/publish`, {});
       expect(res.status).toBe(422);
       return res.body.error.details.problems as { code: string; nodeId: string; field: string; message: string }[];
     };
-    expect(await problemsOf('export default async function (input) {\n  return input +* 1;\n}')).toEqual([
-      { code: 'CODE_INVALID', nodeId: 'bad', field: 'source', message: 'Node "bad", source: line 2:17: Unexpected "*"' },
-    ]);
     expect((await problemsOf('export function handler() { return 1 }'))[0]!.message).toContain('no default export');
     expect((await problemsOf("import { execSync } from 'child_process';\nexport default () => execSync('id')"))[0]!.message).toBe(
       'Node "bad", source: line 1:26: import "child_process" is not allowed: a code step may import only lodash-es, date-fns, zod',

@@ -1,5 +1,5 @@
 import { CODE_RUN_ACTIVITY, TEST_CODE_STEP_WORKFLOW, type CodeLanguage, type CodeRunInput, type TestCodeStepInput, type TestCodeStepResult } from '#core/code';
-import { CodeCompileError, compileCode, formatDiagnostic, type CodeDiagnostic } from '#core/code-compile';
+import { CodeCompileError, compileCode, formatDiagnostic, syntaxErrors, type CodeDiagnostic } from '#core/code-compile';
 import { AppError } from '#core/errors';
 import { walkNodes, type CodeNode, type FlowDocument } from '#core/flow';
 import type { RunMode } from '#core/catalog-sdk';
@@ -65,6 +65,20 @@ export function secretsRead(source: string): string[] {
     }
   }
   return [...names];
+}
+
+/**
+ * Saving a draft refuses a code step with a syntax error (422, naming the node, line and column); the other code
+ * problems (imports, default export, secrets) are refused at publish, since a draft is saved while it is written.
+ */
+export async function refuseCodeSyntaxErrors(document: FlowDocument): Promise<void> {
+  const problems: FlowProblem[] = [];
+  for (const { node } of walkNodes(document)) {
+    if (node.type !== 'code') continue;
+    for (const d of await syntaxErrors(node.source, node.language))
+      problems.push({ code: 'CODE_INVALID', nodeId: node.id, field: 'source', message: `Node "${node.id}", source: ${formatDiagnostic(d)}` });
+  }
+  if (problems.length > 0) throw new AppError('FLOW_INVALID', `The draft was not saved: ${problems.map((p) => p.message).join('; ')}`, { problems });
 }
 
 /** The problems publish would find in a source (nothing runs): empty when it compiles. */

@@ -11,7 +11,7 @@ import type { ServerDeps } from '../deps';
 import { missingSetupProblems } from './catalog.service';
 import { planProblems } from './credits.service';
 import { backendFunctionsProblems } from './settings.service';
-import { codeProblems } from './code.service';
+import { codeProblems, refuseCodeSyntaxErrors } from './code.service';
 import { defaultSecretName, ensureInbox, syncFlowEndpoint, webhookSources } from './webhooks.service';
 import * as flows from '#store/flows.repository';
 
@@ -33,6 +33,7 @@ export function presentFlow(row: FlowRow, catalog: CatalogIndex) {
 
 /** A new flow, saved as a draft (a draft may have problems; only publishing refuses them). */
 export async function createFlow(deps: Pick<ServerDeps, 'db' | 'catalog'>, workspaceId: string, o: { name: string; document: FlowDocument }) {
+  await refuseCodeSyntaxErrors(o.document);
   return presentFlow(await flows.insertFlow(deps.db, { workspaceId, name: o.name, draft: o.document }), deps.catalog);
 }
 
@@ -71,6 +72,7 @@ export async function updateDraft(deps: Pick<ServerDeps, 'db' | 'catalog'>, work
       throw err;
     }
   }
+  await refuseCodeSyntaxErrors(document);
   await flows.updateFlow(db, workspaceId, flowId, { ...(update.name !== undefined ? { name: update.name } : {}), draft: document });
   return presentFlow(await requireFlow(db, workspaceId, flowId), catalog);
 }

@@ -4,15 +4,7 @@ import { AppError } from '#core/errors';
 import { walkNodes, type FlowSnapshot } from '#core/flow';
 import { RUN_FLOW_WORKFLOW, WorkflowIds } from '#core/names';
 import { versionsSubscribedTo } from '#store/flows.repository';
-import {
-  LIVE_RUN_STATUSES,
-  UNFINISHED_NODE_STATUSES,
-  type NodeError,
-  type RunFlowInput,
-  type RunOptions,
-  type RunState,
-  type TriggerPayload,
-} from '#core/run';
+import { LIVE_RUN_STATUSES, UNFINISHED_NODE_STATUSES, type NodeError, type RunFlowInput, type RunOptions, type RunState, type TriggerPayload } from '#core/run';
 import type { Logger } from 'pino';
 import type { Db } from '#store/database';
 import { attemptsOfRun } from '#store/attempts.repository';
