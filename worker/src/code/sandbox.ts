@@ -202,9 +202,9 @@ class Execution {
   }
 
   /**
-   * Ends the execution: host callbacks still in flight (a fetch the code did not await) are ignored from now on. The
-   * runtime is not freed handle by handle: the whole WebAssembly instance, memory included, is dropped with the
-   * execution and reclaimed by the garbage collector, whatever state the code left it in.
+   * Ends the execution: host callbacks still in flight (a fetch the code did not await) are ignored from now on, so
+   * they never touch the instance's memory again (it is zeroed and reused). The runtime is not freed handle by handle:
+   * the instance is dropped whole, whatever state the code left it in.
    */
   close(): void {
     this.closed = true;
@@ -254,7 +254,8 @@ class Execution {
       return deferred.handle;
     }
     this.fetches++;
-    const done = this.sendFetch(reqJson).then(
+    // Awaiting the answer is not CPU time: the interrupt handler counts only time inside the VM.
+    const done = this.o.fetch(JSON.parse(reqJson) as SandboxFetchRequest).then(
       (answer) => {
         if (this.closed) return;
         deferred.resolve(this.vm.newString(JSON.stringify(answer)));
@@ -269,12 +270,6 @@ class Execution {
     const tracked = done.finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
     return deferred.handle;
-  }
-
-  private async sendFetch(reqJson: string): Promise<SandboxFetchResponse> {
-    const req = JSON.parse(reqJson) as SandboxFetchRequest;
-    // Time spent waiting for an answer is not CPU time.
-    return this.o.fetch(req);
   }
 
   private hostLog(line: string): void {
