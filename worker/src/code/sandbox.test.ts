@@ -247,7 +247,8 @@ describe('limits', () => {
     } finally {
       clearInterval(timer);
     }
-    expect(maxLag).toBeLessThan(300);
+    // In-process, a 1 s spin would stall the event loop for 1 s; on its thread it stalls nothing (slack for a busy machine).
+    expect(maxLag).toBeLessThan(500);
     expect((await run('export default (i) => i * 2', { input: 21 })).value).toBe(42);
   });
 
