@@ -112,6 +112,8 @@ export const NodeRun = z.object({
   startedAt: Timestamp.optional(),
   endedAt: Timestamp.optional(),
   dataOmitted: z.literal(true).optional(),
+  /** A code step's `ctx.log` lines (bounded, scrubbed). */
+  logs: z.array(z.string()).optional(),
   attemptLog: z.array(AttemptRecord).optional(),
 });
 

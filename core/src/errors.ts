@@ -43,7 +43,12 @@ export class RetryableError extends Error {
   override readonly name = 'RetryableError';
   constructor(
     message: string,
-    readonly options: { retryAfterMs?: number; status?: number; code?: string } = {},
+    readonly options: {
+      retryAfterMs?: number;
+      status?: number;
+      code?: string;
+      /** A code step's log up to the failure: kept with it (scrubbed). */ logs?: string[];
+    } = {},
   ) {
     super(message);
   }
@@ -57,7 +62,12 @@ export class NonRetryableError extends Error {
   override readonly name = 'NonRetryableError';
   constructor(
     message: string,
-    readonly options: { status?: number; code?: string; details?: unknown } = {},
+    readonly options: {
+      status?: number;
+      code?: string;
+      details?: unknown;
+      /** A code step's log up to the failure: kept with it (scrubbed). */ logs?: string[];
+    } = {},
   ) {
     super(message);
   }

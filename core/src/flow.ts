@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { TRIGGER_ID } from './graph';
 import { WebhookSourceIds } from './webhooks';
 import { SECRET_NAME_HINT, SECRET_NAME_PATTERN } from './names';
+import { CODE_MAX_SOURCE_CHARS, CodeLanguages, CodeLimitMaximums } from './code';
 
 export { allowedBranches, durationMs, TRIGGER_ID, walkNodes } from './graph';
 
@@ -116,6 +117,40 @@ export const FieldPath = z
 /** A workspace secret's name: upper case, digits and _. */
 export const SecretName = z.string().regex(SECRET_NAME_PATTERN, SECRET_NAME_HINT);
 
+const codeLimit = (max: number) => z.number().int().min(1).max(max).optional();
+
+/**
+ * A backend function written by the user: JavaScript or TypeScript exporting `default async function (input, ctx)`,
+ * run in a sandbox as the activity `code.run@1` (so retries, `onError`, parking and credits work as for actions).
+ * `input` is the resolved `inputs` mapping; `ctx.secrets` holds only the `secrets` it declares; `ctx.fetch` goes
+ * through the guarded, metered HTTP client. `outputSchema` (a JSON Schema) describes what it returns, for later
+ * nodes' references and the editor's autocomplete.
+ */
+export const CodeNode = z
+  .object({
+    ...NodeBase,
+    type: z.literal('code'),
+    language: z.enum(CodeLanguages).default('typescript'),
+    source: z.string().min(1, 'a code step needs source code').max(CODE_MAX_SOURCE_CHARS),
+    inputs: z.record(z.string(), Mapping).default({}),
+    secrets: z.array(z.string().regex(SECRET_NAME_PATTERN, SECRET_NAME_HINT)).max(50).default([]),
+    limits: z
+      .object({
+        cpuMs: codeLimit(CodeLimitMaximums.cpuMs),
+        memoryMb: codeLimit(CodeLimitMaximums.memoryMb),
+        outputBytes: codeLimit(CodeLimitMaximums.outputBytes),
+        fetches: codeLimit(CodeLimitMaximums.fetches),
+        logBytes: codeLimit(CodeLimitMaximums.logBytes),
+      })
+      .strict()
+      .optional(),
+    outputSchema: z.record(z.string(), z.json()).optional(),
+    retry: RetryPolicySchema.optional(),
+    timeout: Duration.optional(),
+    onError: z.enum(OnErrorModes).optional(),
+  })
+  .strict();
+
 /**
  * Waits, without holding a worker, for a webhook event to reach the workspace's inbox endpoint of `source`:
  * the first delivery of type `event` whose payload `match.field` equals `match.equals` (a mapping, usually an
@@ -173,21 +208,22 @@ export const ForEachNode: z.ZodType<ForEachNode> = z.lazy(() =>
     .strict(),
 ) as z.ZodType<ForEachNode>;
 
-export const FlowNode = z.union([ActionNode, ConditionNode, SwitchNode, DelayNode, WaitForWebhookNode, EndNode, ForEachNode]);
+export const FlowNode = z.union([ActionNode, CodeNode, ConditionNode, SwitchNode, DelayNode, WaitForWebhookNode, EndNode, ForEachNode]);
 // The two recursive schemas get names, so JSON Schemas (editor forms, the OpenAPI document) refer to them as
 // `$defs/JsonValue` and `$defs/FlowNode`, not `__schema0`. Registered on the instances themselves (`.meta()`
 // would name a copy, and the recursion points at the original).
 z.globalRegistry.add(Mapping, { id: 'JsonValue' });
 z.globalRegistry.add(FlowNode, { id: 'FlowNode' });
 export type ActionNode = z.infer<typeof ActionNode>;
+export type CodeNode = z.infer<typeof CodeNode>;
 export type ConditionNode = z.infer<typeof ConditionNode>;
 export type SwitchNode = z.infer<typeof SwitchNode>;
 export type DelayNode = z.infer<typeof DelayNode>;
 export type EndNode = z.infer<typeof EndNode>;
 export type WaitForWebhookNode = z.infer<typeof WaitForWebhookNode>;
-export type FlowNode = ActionNode | ConditionNode | SwitchNode | DelayNode | WaitForWebhookNode | EndNode | ForEachNode;
+export type FlowNode = ActionNode | CodeNode | ConditionNode | SwitchNode | DelayNode | WaitForWebhookNode | EndNode | ForEachNode;
 export type NodeType = FlowNode['type'];
-export const NodeTypes = ['action', 'condition', 'switch', 'delay', 'waitForWebhook', 'end', 'forEach'] as const satisfies readonly NodeType[];
+export const NodeTypes = ['action', 'code', 'condition', 'switch', 'delay', 'waitForWebhook', 'end', 'forEach'] as const satisfies readonly NodeType[];
 
 const FlowGraphSchema: z.ZodType<FlowGraph> = z.lazy(() =>
   z.object({

@@ -32,6 +32,7 @@ export function allowedBranches(node: FlowNode): (string | undefined)[] {
     case 'switch':
       return [...node.cases, 'default'];
     case 'action':
+    case 'code':
       return node.onError === 'branch' ? [undefined, 'error'] : [undefined];
     case 'waitForWebhook':
       return [undefined, 'timeout'];
@@ -46,6 +47,7 @@ export function allowedBranches(node: FlowNode): (string | undefined)[] {
 export const NodeKindLabels = {
   trigger: 'Trigger',
   action: 'Action',
+  code: 'Code',
   condition: 'Condition',
   switch: 'Switch',
   delay: 'Delay',

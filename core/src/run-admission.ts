@@ -56,20 +56,28 @@ export function needsPlanCheck(snapshot: FlowSnapshot, catalog: CatalogIndex): b
 }
 
 /** The nodes that use an instant integration (the generic HTTP action), which need App Settings' Backend functions switch. */
-export function instantIntegrationNodes(snapshot: FlowSnapshot, catalog: CatalogIndex): string[] {
-  return [...walkNodes(snapshot)].filter(({ node }) => node.type === 'action' && catalog.getAction(node.action)?.instant === true).map(({ node }) => node.id);
+/** The nodes that need App Settings' Backend functions switch: instant integrations (the generic HTTP action) and code steps. */
+export function instantIntegrationNodes(snapshot: FlowSnapshot, catalog: CatalogIndex): { id: string; code: boolean }[] {
+  return [...walkNodes(snapshot)]
+    .filter(({ node }) => node.type === 'code' || (node.type === 'action' && catalog.getAction(node.action)?.instant === true))
+    .map(({ node }) => ({ id: node.id, code: node.type === 'code' }));
 }
 
-/** The problem of instant-integration nodes while Backend functions are off (none when `nodes` is empty). */
-export function backendFunctionsProblemsFor(nodes: string[]): FlowProblem[] {
+/** The problem of those nodes while Backend functions are off (none when `nodes` is empty). */
+export function backendFunctionsProblemsFor(nodes: { id: string; code: boolean }[]): FlowProblem[] {
   if (nodes.length === 0) return [];
-  const names = nodes.map((n) => `"${n}"`).join(', ');
+  const names = nodes.map((n) => `"${n.id}"`).join(', ');
+  const what = nodes.every((n) => n.code)
+    ? `${nodes.length === 1 ? 'is a code step' : 'are code steps'}, which need them`
+    : nodes.some((n) => n.code)
+      ? 'are code steps or use the generic HTTP action (an instant integration), which need them'
+      : `use${nodes.length === 1 ? 's' : ''} the generic HTTP action, an instant integration that needs them`;
   return [
     {
       code: 'BACKEND_FUNCTIONS_OFF',
-      nodeId: nodes[0]!,
+      nodeId: nodes[0]!.id,
       message:
-        `Backend functions are off for this workspace, and node${nodes.length === 1 ? '' : 's'} ${names} use${nodes.length === 1 ? 's' : ''} the generic HTTP action, an instant integration that needs them. ` +
+        `Backend functions are off for this workspace, and node${nodes.length === 1 ? '' : 's'} ${names} ${what}. ` +
         'Switch on Backend functions in App Settings (PATCH /api/settings {"backendFunctions": true}), or use a ready-made integration from the catalog.',
     },
   ];

@@ -94,6 +94,8 @@ export interface NodeRunState {
   attempts: number;
   /** The output came from the integration's sandbox (test mode without a test key). */
   simulated?: boolean;
+  /** What a code step logged (ctx.log, console.*) in its last attempt, scrubbed of secret values and bounded. */
+  logs?: string[];
   /** Manual decisions taken on this node while it was parked, oldest first. */
   decisions?: { action: NodeDecision['action']; at: string; editedInput?: boolean }[];
   error?: NodeError;

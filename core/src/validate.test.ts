@@ -433,16 +433,50 @@ describe('validateFlow: every problem', () => {
     );
     // MISSING_SETUP_VARIABLE needs the workspace's secrets, PLAN_REQUIRED its plan, BACKEND_FUNCTIONS_OFF its App
     // Settings, INVALID_SCHEDULE the server's minimum interval: the server adds them at publish (test/api/catalog.test.ts,
-    // test/credits/credits.test.ts, test/schedules/schedules.test.ts; core/src/schedule.test.ts).
+    // test/credits/credits.test.ts, test/schedules/schedules.test.ts; core/src/schedule.test.ts); so it does
+    // CODE_INVALID and UNDECLARED_SECRET, which need the compiler (test/workflows/code-steps.test.ts).
     expect([...seen.keys()].sort()).toEqual(
       Object.keys(ProblemCodes)
-        .filter((c) => !['MISSING_SETUP_VARIABLE', 'INVALID_SCHEDULE', 'PLAN_REQUIRED', 'BACKEND_FUNCTIONS_OFF'].includes(c))
+        .filter(
+          (c) => !['MISSING_SETUP_VARIABLE', 'INVALID_SCHEDULE', 'PLAN_REQUIRED', 'BACKEND_FUNCTIONS_OFF', 'CODE_INVALID', 'UNDECLARED_SECRET'].includes(c),
+        )
         .sort(),
     );
     for (const p of seen.values()) {
       expect(p.message.length).toBeGreaterThan(10);
       if (p.code !== 'EMPTY_FLOW') expect(p.nodeId).toEqual(expect.any(String));
     }
+  });
+});
+
+describe('code nodes', () => {
+  const code = (extra: object = {}) => ({
+    id: 'code',
+    type: 'code',
+    source: 'export default () => ({ total: 1 })',
+    inputs: { n: { $expr: 'nodes.ghost.x' } },
+    ...extra,
+  });
+  it('checks the references of its input mapping, and later references against its declared output schema', () => {
+    const problems = validate(
+      [
+        code({ outputSchema: { type: 'object', properties: { total: { type: 'number' } }, additionalProperties: false } }),
+        condition('ok', 'nodes.code.total > 0 and nodes.code.totl'),
+      ],
+      [edge('trigger', 'code'), edge('code', 'ok')],
+    );
+    expect(problems.map((p) => [p.code, p.nodeId, p.field])).toEqual([
+      ['UNKNOWN_REFERENCE', 'code', 'inputs.n'],
+      ['UNKNOWN_OUTPUT_FIELD', 'ok', 'condition'],
+    ]);
+  });
+
+  it('leaves its output unchecked without a schema, and takes an error branch like an action', () => {
+    const problems = validate(
+      [code({ inputs: {}, onError: 'branch' }), condition('ok', 'nodes.code.anything'), delay('handle')],
+      [edge('trigger', 'code'), edge('code', 'ok'), { from: 'code', to: 'handle', branch: 'error' }],
+    );
+    expect(problems).toEqual([]);
   });
 });
 

@@ -33,6 +33,10 @@ export const ProblemCodes = {
   PLAN_REQUIRED: 'PLAN_REQUIRED',
   /** An instant integration (the generic HTTP action) while App Settings' Backend functions switch is off. */
   BACKEND_FUNCTIONS_OFF: 'BACKEND_FUNCTIONS_OFF',
+  /** A code step that does not compile: a syntax error (with line and column), no default export, an import outside the allowed set. */
+  CODE_INVALID: 'CODE_INVALID',
+  /** A code step reads `ctx.secrets.NAME` without declaring NAME. */
+  UNDECLARED_SECRET: 'UNDECLARED_SECRET',
 } as const;
 export type ProblemCode = keyof typeof ProblemCodes;
 
@@ -215,6 +219,9 @@ function checkNode(
       for (const { expr, path } of mappingExpressions(node.inputs)) expressions.push({ expr, field: `inputs.${path.join('.')}` });
       break;
     }
+    case 'code':
+      for (const { expr, path } of mappingExpressions(node.inputs)) expressions.push({ expr, field: `inputs.${path.join('.')}` });
+      break;
     case 'condition':
       expressions.push({ expr: node.condition, field: 'condition' });
       break;
@@ -288,6 +295,12 @@ export function outputSchemaOf(node: FlowNode, catalog: CatalogIndex): JsonSchem
       // After a failure the `error` branch runs and the node's output is `{ error }` (a NodeError).
       if (!schema || node.onError !== 'branch' || typeof schema.properties !== 'object') return schema;
       return { ...schema, properties: { ...schema.properties, error: NODE_ERROR_SCHEMA } };
+    }
+    case 'code': {
+      // What the code returns is the user's: only a declared output schema can be checked against.
+      const schema = node.outputSchema as JsonSchema | undefined;
+      if (!schema || node.onError !== 'branch' || typeof schema.properties !== 'object') return schema;
+      return { ...schema, properties: { ...(schema.properties as Record<string, JsonSchema>), error: NODE_ERROR_SCHEMA } };
     }
     case 'condition':
       return { type: 'object', properties: { result: { type: 'boolean' } }, additionalProperties: false };

@@ -20,6 +20,7 @@ import { creditRoutes } from './routes/credits.routes';
 import { retryRoutes } from './routes/retries.routes';
 import { runRoutes } from './routes/runs.routes';
 import { settingsRoutes } from './routes/settings.routes';
+import { codeRoutes } from './routes/code.routes';
 import { adminRoutes } from './routes/admin.routes';
 import { assistantRoutes } from './routes/assistant.routes';
 import { secretRoutes } from './routes/secrets.routes';
@@ -61,6 +62,7 @@ export function createApp(deps: ServerDeps): Express {
     ...eventRoutes(deps),
     ...catalogRoutes(deps),
     ...settingsRoutes(deps),
+    ...codeRoutes(deps),
     ...secretRoutes(deps),
     ...creditRoutes(deps),
     ...adminRoutes(deps),

@@ -345,6 +345,39 @@ export function goldenFlows(peer: string): GoldenFlow[] {
         edges: [{ from: 'trigger', to: 'only' }],
       },
     },
+    {
+      // Code steps (code.run@1): one that fetches and logs, one that throws and takes its error branch.
+      name: 'code-step',
+      expected: 'completed',
+      data: { name: 'ada' },
+      doc: {
+        trigger: { type: 'manual' },
+        nodes: [
+          {
+            id: 'code',
+            type: 'code',
+            language: 'typescript',
+            source:
+              "export default async (input: { name: string; url: string }, ctx: any) => {\n  const user = await (await ctx.fetch(input.url)).json();\n  ctx.log('user', input.name);\n  return { name: input.name.toUpperCase(), user };\n}",
+            inputs: { name: { $expr: 'trigger.data.name' }, url: `${peer}${PEER_PATHS.user}` },
+          },
+          {
+            id: 'fails',
+            type: 'code',
+            language: 'javascript',
+            source: "export default () => { throw new Error('no') }",
+            retry: { maximumAttempts: 1 },
+            onError: 'branch',
+          },
+          { id: 'after', ...transform('data', { $expr: 'nodes.code.name' }) },
+        ],
+        edges: [
+          { from: 'trigger', to: 'code' },
+          { from: 'code', to: 'fails' },
+          { from: 'fails', to: 'after', branch: 'error' },
+        ],
+      },
+    },
   ];
 }
 

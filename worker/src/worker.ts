@@ -16,6 +16,8 @@ import { createCreditsBalanceActivity, createGrantAllowancesActivity } from './c
 import { meteringInterceptor, meterRequest } from './credits/metering';
 import type { SendJournal } from './credits/send-journal';
 import { createAdmitScheduledRunActivity, createMarkScheduledRunStartedActivity } from './schedules/admission';
+import { codeIntegration } from './code/code.integration';
+import { SandboxPool } from './code/sandbox-pool';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -56,13 +58,17 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
     ...(metering ? { onRequest: meterRequest } : {}),
   });
   const actionDeps = { http, logger: o.logger, secrets: o.secrets, endpoints: o.endpoints ?? {}, db: o.db };
+  // Code steps (code.run@1) are adapted and metered like catalog actions; their sandbox threads live with the worker.
+  const sandboxes = new SandboxPool();
+  sandboxes.warm();
+  const integrations = [...o.integrations, codeIntegration(sandboxes)];
   const worker = await Worker.create({
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: {
-      ...createActionActivities(o.integrations, actionDeps),
+      ...createActionActivities(integrations, actionDeps),
       [TEST_CONNECTION_ACTIVITY]: createTestConnectionActivity(o.integrations, actionDeps),
       [RECORD_RUN_ACTIVITY]: createRecordRunActivity(o.db),
       [REGISTER_WEBHOOK_WAIT_ACTIVITY]: createRegisterWebhookWaitActivity(o.db, o.webhookBufferMs ?? 10 * 60_000),
@@ -75,11 +81,11 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
     ...(metering
       ? {
           interceptors: {
-            activity: [meteringInterceptor({ db: o.db, integrations: o.integrations, logger: o.logger, ...(o.sendJournal ? { journal: o.sendJournal } : {}) })],
+            activity: [meteringInterceptor({ db: o.db, integrations, logger: o.logger, ...(o.sendJournal ? { journal: o.sendJournal } : {}) })],
           },
         }
       : {}),
     ...o.tuning,
   });
-  return Object.assign(worker, { closeHttp: () => http.close() });
+  return Object.assign(worker, { closeHttp: () => Promise.all([http.close(), sandboxes.close()]).then(() => undefined) });
 }

@@ -1,6 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { FlowDocument } from '#core/flow';
 import type { FlowOperation } from '#core/operations';
+import type { TestCodeStepResult } from '#core/code';
 import { api } from './client';
 import type { ActionInfo, Flow, FlowSummary, FlowVersion, IntegrationSummary, RunDetail, RunSummary, SecretSummary } from './types';
 import type { BulkRetryFilter, BulkRetryResult, NodeDecisionRequest, NodeDecisionResult, ResetRunResult } from './types';
@@ -107,6 +108,14 @@ export const useCatalog = (q = '') =>
 
 export const useIntegration = (key: string) =>
   useQuery({ queryKey: ['integration', key], queryFn: () => api<IntegrationSummary>('GET', `/api/catalog/${key}`) });
+
+/** "Test this step" of a code step (POST /api/code/test): one execution in test mode. */
+export function useTestCodeStep() {
+  return useMutation({
+    mutationFn: (body: { nodeId: string; source: string; language: string; input: unknown; secrets: string[]; limits?: object }) =>
+      api<TestCodeStepResult>('POST', '/api/code/test', body),
+  });
+}
 
 export const useSecrets = () =>
   useQuery({ queryKey: ['secrets'], queryFn: () => api<{ secrets: SecretSummary[] }>('GET', '/api/secrets').then((r) => r.secrets) });

@@ -296,6 +296,7 @@ function renameNode(node: FlowNode, rename: Map<string, string>): FlowNode {
   const id = rename.get(node.id) ?? node.id;
   switch (node.type) {
     case 'action':
+    case 'code':
       return { ...node, id, inputs: renameInMapping(node.inputs, rename) as Record<string, unknown> };
     case 'condition':
       return { ...node, id, condition: renameReferences(node.condition, rename) };

@@ -15,6 +15,7 @@ const INTEGRATIONS: Record<string, { colour: string; mark: string; title: string
 
 const KINDS: Record<Exclude<CanvasKind, 'action'>, { colour: string; path: string }> = {
   trigger: { colour: '#f08c00', path: 'M13 2 4 14h7l-1 8 9-12h-7l1-8z' },
+  code: { colour: '#2b8a3e', path: 'M8 6l-6 6 6 6M16 6l6 6-6 6M14 4l-4 16' },
   condition: { colour: '#0c8599', path: 'M12 3l9 9-9 9-9-9 9-9z' },
   switch: { colour: '#0b7285', path: 'M3 12h6m0 0 9-7m-9 7h9m-9 0 9 7' },
   delay: { colour: '#868e96', path: 'M12 4a8 8 0 1 0 0 16 8 8 0 0 0 0-16zm0 4v4l3 2' },

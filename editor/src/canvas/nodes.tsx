@@ -4,7 +4,7 @@
  */
 import { Handle, Position, type NodeProps, type NodeTypes } from '@xyflow/react';
 import { memo, type CSSProperties } from 'react';
-import type { CanvasNodeData } from '../graph/canvas-model';
+import type { CanvasKind, CanvasNodeData } from '../graph/canvas-model';
 import { BODY_HANDLE } from './edit-ops';
 import { KindIcon, kindColour } from './icons';
 import type { SyNode } from './reconcile';
@@ -134,10 +134,12 @@ export const ForEachNode = memo(ForEachNodeView);
 export const nodeTypes = {
   trigger: StepNode,
   action: StepNode,
+  code: StepNode,
   condition: StepNode,
   switch: StepNode,
   delay: StepNode,
   waitForWebhook: StepNode,
   end: StepNode,
   forEach: ForEachNode,
-} satisfies NodeTypes;
+  // Every kind has its view: a kind added to the flow schema without one is a compile error here.
+} satisfies NodeTypes & Record<CanvasKind, unknown>;

@@ -75,6 +75,8 @@ function describe(node: FlowNode, actions: Map<string, ActionInfo>): { title: st
       const info = actions.get(node.action);
       return { title: node.label ?? info?.title ?? node.action, subtitle: node.action, integration: node.action.split('.')[0]! };
     }
+    case 'code':
+      return { title: node.label ?? 'Code', subtitle: `${node.language}${node.secrets.length ? ` · ${node.secrets.join(', ')}` : ''}` };
     case 'condition':
       return { title: node.label ?? 'If', subtitle: node.condition };
     case 'switch':

@@ -44,6 +44,7 @@ export function paletteGroups(actions: ActionInfo[], search = ''): PaletteGroup[
         { kind: 'logic', title: 'Wait for webhook', description: 'Pause until a matching webhook event arrives, or time out', nodeType: 'waitForWebhook' },
         { kind: 'logic', title: 'For each', description: 'Repeat steps for every item of a list', nodeType: 'forEach' },
         { kind: 'logic', title: 'End', description: 'Finish the run with an output', nodeType: 'end' },
+        { kind: 'logic', title: 'Code', description: 'A backend function in TypeScript or JavaScript, run in a sandbox', nodeType: 'code' },
       ],
     },
   ];
@@ -61,6 +62,13 @@ export function paletteGroups(actions: ActionInfo[], search = ''): PaletteGroup[
     .map((g) => ({ ...g, items: g.items.filter((i) => `${g.title} ${i.title} ${i.description} ${'action' in i ? i.action : ''}`.toLowerCase().includes(q)) }))
     .filter((g) => g.items.length > 0);
 }
+
+/** What a new code step starts with: the shape every code step has. */
+export const CODE_STARTER = `export default async function (input, ctx) {
+  ctx.log('input', input);
+  return { ok: true };
+}
+`;
 
 /** A fresh id from a base (`http_request`, `http_request_2`, …) that the document does not use yet. */
 export function uniqueId(doc: FlowDocument, base: string): string {
@@ -95,6 +103,8 @@ export function newNode(doc: FlowDocument, item: Exclude<PaletteItem, { kind: 't
       return { id, type: 'forEach', items: 'trigger.data.items', concurrency: 1, body: { nodes: [], edges: [] } };
     case 'end':
       return { id, type: 'end' };
+    case 'code':
+      return { id, type: 'code', language: 'typescript', source: CODE_STARTER, inputs: {}, secrets: [] };
   }
 }
 

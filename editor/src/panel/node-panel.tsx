@@ -6,6 +6,7 @@ import { expressionSuggestions } from '../graph/suggestions';
 import { useEditor } from '../store/editor-store';
 import { WaitForWebhookEditor } from './webhook-fields';
 import { ActionEditor } from './forms/action-form';
+import { CodeStepEditor } from './forms/code-form';
 import { ConditionEditor } from './forms/condition-form';
 import { DelayEditor } from './forms/delay-form';
 import { EndEditor } from './forms/end-form';
@@ -72,6 +73,9 @@ function NodePanelBody({ nodeId, doc }: { nodeId: string; doc: FlowDocument }) {
     switch (node.type) {
       case 'action':
         body = <ActionEditor node={node} info={info} problems={nodeProblems} located={located!} {...props} />;
+        break;
+      case 'code':
+        body = <CodeStepEditor node={node} {...props} />;
         break;
       case 'condition':
         body = <ConditionEditor node={node} {...props} />;

@@ -211,6 +211,12 @@ function EntryDetails({ entry, now, runId, onDecided }: { entry: NodeRunState; n
         <>
           {(entry.type === 'action' || entry.input !== undefined) && <JsonView label="Input" value={entry.input} empty="No input recorded" />}
           <JsonView label="Output" value={entry.output} empty={entry.status === 'running' ? 'Not yet' : 'No output'} />
+          {entry.logs && (
+            <section className="node-logs" aria-label="Logs">
+              <h4>Logs</h4>
+              <pre>{entry.logs.join('\n')}</pre>
+            </section>
+          )}
         </>
       )}
     </div>

@@ -3,7 +3,7 @@ import '@xyflow/react/dist/style.css';
 import { memo, useCallback, useMemo } from 'react';
 import type { FlowSnapshot } from '#core/flow';
 import type { ActionInfo, NodeRunState } from '../api/types';
-import { OUT_HANDLE, toCanvas, type CanvasNodeData, type CanvasStatus } from '../graph/canvas-model';
+import { OUT_HANDLE, toCanvas, type CanvasKind, type CanvasNodeData, type CanvasStatus } from '../graph/canvas-model';
 import { autoLayout } from '../graph/layout';
 import { combinedStatus, entriesByNode, KIND_LABEL } from './run-model';
 
@@ -105,16 +105,17 @@ export const RunGroupView = memo(function RunGroupView({ data, selected }: NodeP
   );
 });
 
-export const runNodeTypes: NodeTypes = {
+export const runNodeTypes = {
   trigger: RunNodeView,
   action: RunNodeView,
+  code: RunNodeView,
   condition: RunNodeView,
   switch: RunNodeView,
   delay: RunNodeView,
   waitForWebhook: RunNodeView,
   end: RunNodeView,
   forEach: RunGroupView,
-};
+} satisfies NodeTypes & Record<CanvasKind, unknown>;
 
 /** The canvas nodes and edges of a run: the version's graph with each node's state. Exported for tests. */
 export function runCanvas(

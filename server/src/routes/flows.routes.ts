@@ -29,7 +29,11 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       tag: 'Flows',
       summary: 'Create a flow (saved as a draft)',
       body: CreateFlowBody,
-      responses: { 201: { description: 'Created', schema: Flow }, 400: { description: 'The document does not parse' } },
+      responses: {
+        201: { description: 'Created', schema: Flow },
+        400: { description: 'The document does not parse' },
+        422: { description: 'A code step has a syntax error (node, line and column in the problems)' },
+      },
       async handler({ body, auth }) {
         return { status: 201, body: await createFlow(deps, auth.workspaceId, body) };
       },
@@ -70,6 +74,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
         200: { description: 'The updated flow', schema: Flow },
         400: { description: 'Invalid document or impossible operation' },
         404: { description: 'No such flow' },
+        422: { description: 'A code step has a syntax error (node, line and column in the problems)' },
       },
       async handler({ params, body, auth }) {
         return { body: await updateDraft(deps, auth.workspaceId, params.flowId, { ...body, operations: body.operations as FlowOperation[] | undefined }) };

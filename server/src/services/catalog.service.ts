@@ -9,6 +9,7 @@ import type { FlowProblem } from '#core/validate';
 import type { SecretStore } from '#store/secrets';
 import { getSettings, installIntegration, listInstallations, setBackendFunctions } from '#store/settings.repository';
 import type { ServerDeps } from '../deps';
+import { secretsRead } from './code.service';
 
 const catalogDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../catalog');
 
@@ -192,6 +193,7 @@ export function integrationPrompt(i: IntegrationDefinition): string {
     const source = actionSource(i.key, a.key);
     if (source) lines.push('Source:', '', '```ts', source.trimEnd(), '```', '');
   }
+  lines.push(...codeStepSection(i));
   lines.push('## Frontend snippet', '', 'Your app sends the event that starts the flow (use a `sy_test_…` key while testing):', '', '```ts');
   lines.push(
     `await fetch('https://YOUR-SWITCHYARD/v1/events', {`,
@@ -219,6 +221,30 @@ export function integrationPrompt(i: IntegrationDefinition): string {
   lines.push('## Documentation', '');
   for (const d of i.docs ?? []) lines.push(`- [${d.title}](${d.url})`);
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The integration's backend function as a code step (`catalog/<key>/code-step.ts`): what its main action does, with
+ * ctx.fetch, runnable as is (catalog/code-steps.test.ts runs each against the provider's local peer).
+ */
+function codeStepSection(i: IntegrationDefinition): string[] {
+  const file = path.join(catalogDir, i.key, 'code-step.ts');
+  const first = i.actions[0];
+  if (!fs.existsSync(file) || !first) return [];
+  const source = fs.readFileSync(file, 'utf8');
+  const secrets = secretsRead(source);
+  return [
+    '### As a code step',
+    '',
+    `A code step doing what \`${actionRef(i, first)}\` does, with \`ctx.fetch\` (1 credit per request). Paste it into a Code step` +
+      (secrets.length ? ` and declare the secret${secrets.length === 1 ? '' : 's'} ${secrets.map((s) => `\`${s}\``).join(', ')}` : '') +
+      '; it needs Backend functions on in App Settings. The `import type` line is erased when the step runs.',
+    '',
+    '```ts',
+    source.trimEnd(),
+    '```',
+    '',
+  ];
 }
 
 function actionSource(integration: string, action: string): string | undefined {

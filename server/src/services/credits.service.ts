@@ -74,8 +74,10 @@ export function estimateFlow(snapshot: FlowSnapshot, catalog: CatalogIndex) {
   let perRequest = 0;
   let usage = 0;
   let inLoop = false;
+  let codeSteps = 0;
   for (const { node, parent } of walkNodes(snapshot)) {
     const parentId = parent?.id;
+    if (node.type === 'code') codeSteps++;
     if (node.type !== 'action') continue;
     const info = catalog.getAction(node.action);
     const pricing = info?.pricing ?? { kind: 'perRequest' as const, credits: 1 };
@@ -90,6 +92,7 @@ export function estimateFlow(snapshot: FlowSnapshot, catalog: CatalogIndex) {
   if (perRequest > 0) notes.push('1 credit per API request: the estimate counts one request per action; retries that send a request cost again');
   if (usage > 0) notes.push('AI actions are charged by the tokens they use (at least 1 credit per call)');
   if (inLoop) notes.push('nodes inside a forEach cost once per item');
+  if (codeSteps > 0) notes.push('code steps cost 1 credit per ctx.fetch request they make, which the estimate cannot count');
   return { credits: min, nodes, notes };
 }
 

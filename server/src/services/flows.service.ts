@@ -14,6 +14,7 @@ import { backendFunctionsProblems } from './settings.service';
 import { removeFlowSchedules, upsertFlowSchedules } from './schedules.service';
 import { durationMs } from '#core/graph';
 import { DEFAULT_SCHEDULE_MIN_INTERVAL, scheduleProblems } from '#core/schedule';
+import { codeProblems, refuseCodeSyntaxErrors } from './code.service';
 import { defaultSecretName, ensureInbox, syncFlowEndpoint, webhookSources } from './webhooks.service';
 import * as flows from '#store/flows.repository';
 
@@ -35,6 +36,7 @@ export function presentFlow(row: FlowRow, catalog: CatalogIndex) {
 
 /** A new flow, saved as a draft (a draft may have problems; only publishing refuses them). */
 export async function createFlow(deps: Pick<ServerDeps, 'db' | 'catalog'>, workspaceId: string, o: { name: string; document: FlowDocument }) {
+  await refuseCodeSyntaxErrors(o.document);
   return presentFlow(await flows.insertFlow(deps.db, { workspaceId, name: o.name, draft: o.document }), deps.catalog);
 }
 
@@ -73,6 +75,7 @@ export async function updateDraft(deps: Pick<ServerDeps, 'db' | 'catalog'>, work
       throw err;
     }
   }
+  await refuseCodeSyntaxErrors(document);
   await flows.updateFlow(db, workspaceId, flowId, { ...(update.name !== undefined ? { name: update.name } : {}), draft: document });
   return presentFlow(await requireFlow(db, workspaceId, flowId), catalog);
 }
@@ -128,6 +131,8 @@ export async function publishProblems(
   // A schedule Temporal could run: a cron that parses, a known zone, an end after the start, not too often.
   if (document.trigger.type === 'schedule')
     problems.push(...scheduleProblems(document.trigger, { minIntervalMs: deps.scheduleMinIntervalMs ?? durationMs(DEFAULT_SCHEDULE_MIN_INTERVAL) }));
+  // Code steps: compile errors (line and column), a missing default export, imports outside the allowed set, undeclared secrets.
+  if (problems.length === 0) problems.push(...(await codeProblems(deps.secrets, workspaceId, document)));
   if (problems.length > 0) return problems;
   const snapshot = toSnapshot(document);
   const later = [

@@ -8,7 +8,7 @@ import { getSettings, setBackendFunctions } from '#store/settings.repository';
 
 /**
  * App Settings' Backend functions switch: instant integrations (the generic HTTP action) run only when it is on.
- * Ready-made integrations turn it on when installed (catalog.routes.ts); code steps will need it too.
+ * Ready-made integrations turn it on when installed (catalog.routes.ts); code steps need it too.
  */
 export async function backendFunctionsProblems(db: Db, workspaceId: string, snapshot: FlowSnapshot, catalog: CatalogIndex): Promise<FlowProblem[]> {
   const nodes = instantIntegrationNodes(snapshot, catalog);

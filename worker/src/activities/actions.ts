@@ -199,13 +199,13 @@ export function toFailure(err: unknown, where: string, attempt: number, scrubber
       type: FailureTypes.nonRetryable,
       nonRetryable: true,
       message: scrubber.text(err.message),
-      details: [scrubber.deep({ attempt, status: err.options.status, code: err.options.code })],
+      details: [scrubber.deep({ attempt, status: err.options.status, code: err.options.code, ...(err.options.logs ? { logs: err.options.logs } : {}) })],
     });
   } else if (err instanceof RetryableError) {
     failure = ApplicationFailure.create({
       type: FailureTypes.retryable,
       message: scrubber.text(err.message),
-      details: [scrubber.deep({ attempt, status: err.options.status, code: err.options.code })],
+      details: [scrubber.deep({ attempt, status: err.options.status, code: err.options.code, ...(err.options.logs ? { logs: err.options.logs } : {}) })],
       // 0 would tell Temporal not to wait at all, which it reads as no further retry: keep the backoff then.
       ...(err.options.retryAfterMs !== undefined && err.options.retryAfterMs > 0 ? { nextRetryDelay: err.options.retryAfterMs } : {}),
     });

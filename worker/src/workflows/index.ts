@@ -1,5 +1,6 @@
 // The workflows this worker hosts. Bundled by Temporal into the deterministic sandbox.
 export { runFlow } from './run-flow.workflow';
 export { testConnection } from './test-connection.workflow';
+export { testCodeStep } from './test-code-step.workflow';
 export { creditsMonthlyReset } from './credits-reset.workflow';
 export { scheduledFlowRun } from './scheduled-flow.workflow';

@@ -2,30 +2,43 @@ import { isCancellation, patched } from '@temporalio/workflow';
 import { CREDITS_EXHAUSTED, type CreditsExhaustedDetails } from '#core/credits';
 import { hasExpressions, resolveMapping } from '#core/expressions';
 import type { ActionNode } from '#core/flow';
-import { CREDITS_PAUSE_PATCH, PARK_FAILED_NODES_PATCH } from '#core/run';
+import { CREDITS_PAUSE_PATCH, PARK_FAILED_NODES_PATCH, type ActionActivityResult, type NodeRunState } from '#core/run';
 import { attemptsOf, describeFailure, failureDetails, NodeFailed } from '../errors';
 import { waitForCredits } from '../waits/credits.wait';
 import { parkNode } from '../waits/park.wait';
-import type { NodeHandler } from './node-handler';
+import type { NodeContext, NodeHandler, NodeOutcome } from './node-handler';
 
 /**
  * A catalog action, as one activity (its retry policy does the automatic retries). When they run out, `onError`
  * decides: `branch` takes the error edges, `fail` fails the run, `pause` (the default) parks the node until someone
  * retries (optionally with edited input), skips or aborts it. Out of credits is no failure: the node waits.
  */
-export const actionNode: NodeHandler<ActionNode> = async (node, { key, entry, scope, run }) => {
+export const actionNode: NodeHandler<ActionNode> = (node, ctx) => activityStep(node, ctx);
+
+/**
+ * How a step that is one activity runs (a catalog action, a code step): `argument` turns the node's resolved input
+ * (or the input edited at a retry) into the activity's, and `received` turns its result into the node's output.
+ */
+export async function activityStep(
+  node: ActionNode,
+  { key, entry, scope, run }: NodeContext,
+  argument: (input: unknown) => unknown = (input) => input,
+  received: (result: ActionActivityResult, entry: NodeRunState) => unknown = (result) => result.output,
+  failed: (err: unknown, entry: NodeRunState) => void = () => undefined,
+): Promise<NodeOutcome> {
   let input = hasExpressions(node.inputs) ? await resolveMapping(node.inputs, scope) : node.inputs;
   entry.input = input;
   for (;;) {
     const creditsSeen = run.creditsAdded;
     try {
-      const result = await run.runAction(node, key, input);
+      const result = await run.runAction(node, key, argument(input));
       entry.attempts += result.attempt;
       if (result.simulated) entry.simulated = true;
       delete entry.error;
-      return { output: result.output, next: {} };
+      return { output: received(result, entry), next: {} };
     } catch (err) {
       if (isCancellation(err)) throw err;
+      failed(err, entry);
       const error = describeFailure(err);
       // Out of credits is no failure: the node waits (whatever its onError) and runs again when credits come.
       if (error.type === CREDITS_EXHAUSTED && patched(CREDITS_PAUSE_PATCH)) {
@@ -51,4 +64,4 @@ export const actionNode: NodeHandler<ActionNode> = async (node, { key, entry, sc
       delete entry.endedAt;
     }
   }
-};
+}

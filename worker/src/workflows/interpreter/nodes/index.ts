@@ -1,5 +1,6 @@
 import type { FlowNode } from '#core/flow';
 import { actionNode } from './action.node';
+import { codeNode } from './code.node';
 import { conditionNode } from './condition.node';
 import { delayNode } from './delay.node';
 import { endNode } from './end.node';
@@ -11,6 +12,7 @@ import { waitForWebhookNode } from './wait-for-webhook.node';
 /** One handler per node kind; the type makes a missing kind a compile error. */
 export const nodeHandlers: { [K in FlowNode['type']]: NodeHandler<Extract<FlowNode, { type: K }>> } = {
   action: actionNode,
+  code: codeNode,
   condition: conditionNode,
   switch: switchNode,
   delay: delayNode,
