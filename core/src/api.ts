@@ -281,3 +281,12 @@ export const AssistantAnswer = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('question'), question: z.string() }),
   z.object({ kind: z.literal('unsupported'), message: z.string() }),
 ]);
+
+// ---- Instant integrations
+
+/** POST /api/integrations/import/curl: the step, the secrets it names (`saved`: which value was stored, null when none was in the command). */
+export const CurlImportResult = z.object({
+  node: z.object({ id: z.string(), type: z.literal('action'), action: z.literal('http.request@1'), label: z.string().optional(), inputs: z.record(z.string(), z.unknown()) }),
+  secrets: z.array(z.object({ name: z.string(), where: z.string(), saved: z.enum(RunModes).nullable() })),
+  notes: z.array(z.string()),
+});

@@ -23,6 +23,7 @@ import { settingsRoutes } from './routes/settings.routes';
 import { codeRoutes } from './routes/code.routes';
 import { adminRoutes } from './routes/admin.routes';
 import { assistantRoutes } from './routes/assistant.routes';
+import { integrationRoutes } from './routes/integrations.routes';
 import { secretRoutes } from './routes/secrets.routes';
 import { systemRoutes } from './routes/system.routes';
 
@@ -68,6 +69,7 @@ export function createApp(deps: ServerDeps): Express {
     ...adminRoutes(deps),
     ...webhookRoutes(deps),
     ...assistantRoutes(deps),
+    ...integrationRoutes(deps),
   );
   const api = express.Router();
   mountRoutes(api, routes, {

@@ -418,5 +418,13 @@ describe('the editor in a browser, end to end', () => {
     expect(run).toMatchObject({ status: 'completed', nodes: [{ nodeId: 'post_message', status: 'succeeded' }] });
     // Slack (the local peer, with the test token) got the message in #sales.
     expect([...slack!.messages.values()]).toEqual([expect.objectContaining({ channel: 'C0SALES001', text: 'Hi Ada, welcome aboard.' })]);
+
+    // A service outside the catalog, from its docs: a pasted cURL line becomes a step; its key a secret.
+    const curl = page.getByRole('region', { name: 'From a cURL command' });
+    await curl.getByLabel('cURL command').fill(`curl ${peer!.url}/orders/ord_9 -H 'X-Api-Key: k_test_browser'`);
+    await curl.getByRole('button', { name: 'Add as a step' }).click();
+    await curl.getByText(/its test value is saved under Secrets/).waitFor();
+    await canvasNode('request').waitFor();
+    await shot('13-curl-import');
   }, 90_000);
 });

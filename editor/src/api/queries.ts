@@ -5,7 +5,16 @@ import type { TestCodeStepResult } from '#core/code';
 import { api } from './client';
 import type { ActionInfo, Flow, FlowSummary, FlowVersion, IntegrationSummary, RunDetail, RunSummary, SecretSummary } from './types';
 import type { BulkRetryFilter, BulkRetryResult, NodeDecisionRequest, NodeDecisionResult, ResetRunResult } from './types';
-import type { AssistantAnswer, PublishResult, ReplayResult, WebhookDelivery, WebhookDeliveryDetail, WebhookEndpoint, WebhookSourceInfo } from './types';
+import type {
+  AssistantAnswer,
+  CurlImportResult,
+  PublishResult,
+  ReplayResult,
+  WebhookDelivery,
+  WebhookDeliveryDetail,
+  WebhookEndpoint,
+  WebhookSourceInfo,
+} from './types';
 
 /** Server data hooks (TanStack Query). Keys: ['flows'], ['flow', id], ['runs', filters], ['run', id], … */
 
@@ -273,5 +282,14 @@ export function useInstallIntegration() {
       void qc.invalidateQueries({ queryKey: ['catalog'] });
       void qc.invalidateQueries({ queryKey: ['integration'] });
     },
+  });
+}
+
+/** A pasted cURL command → an HTTP request step; credentials found in it are saved as workspace secrets. */
+export function useImportCurl() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (command: string) => api<CurlImportResult>('POST', '/api/integrations/import/curl', { command }),
+    onSuccess: () => void qc.invalidateQueries({ queryKey: ['secrets'] }),
   });
 }

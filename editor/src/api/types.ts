@@ -47,3 +47,4 @@ export type WebhookDeliveryDetail = z.infer<typeof Api.WebhookDeliveryDetail>;
 export type ReplayResult = z.infer<typeof Api.ReplayResult>;
 
 export type AssistantAnswer = z.infer<typeof Api.AssistantAnswer>;
+export type CurlImportResult = z.infer<typeof Api.CurlImportResult>;

@@ -11,6 +11,7 @@ import { ProblemList } from '../canvas/problems';
 import { showToast, Toast } from '../canvas/toast';
 import { EditorToolbar } from '../canvas/toolbar';
 import { AssistantPanel } from '../assistant/assistant-panel';
+import { CurlImport } from '../assistant/curl-import';
 import { ScheduleStatus } from '../schedules/schedule-status';
 import { ErrorBox } from '../components/error-box';
 import { autoLayout } from '../graph/layout';
@@ -174,6 +175,7 @@ function SidePanel({ commands, problemsCount }: { commands: CanvasCommands; prob
   return (
     <div className="sy-side">
       {!readOnly && <AssistantPanel />}
+      {!readOnly && <CurlImport />}
       <aside className="sy-side-hint" aria-label="Flow overview">
         {live.length > 1 ? (
           <p>

@@ -117,7 +117,9 @@ export function importCurl(command: string, nodeId = 'request'): CurlImport {
     url.searchParams.delete(param);
     take({ type: 'query', param, secret: secretName(value, fallback) }, credential(value, fallback, `query parameter ${param}`));
   }
-  const body = bodyOf(parsed, headers, notes);
+  // -F fields with no file come back as plain data: the command says it was a multipart form.
+  const form = /(?:^|\s)(?:-F|--form(?:-string)?)[\s=]/.test(command);
+  const body = bodyOf(parsed, headers, notes, form);
   if (parsed.insecure) notes.push('-k (--insecure) is ignored: certificates are always checked.');
   const inputs: Record<string, unknown> = {
     url: url.toString(),
@@ -130,11 +132,11 @@ export function importCurl(command: string, nodeId = 'request'): CurlImport {
 }
 
 /** The body as curl sends it: JSON stays JSON (sent as application/json), anything else the exact string. */
-function bodyOf(parsed: Parsed, headers: Record<string, string>, notes: string[]): unknown {
-  if (parsed.files && Object.keys(parsed.files).length) {
+function bodyOf(parsed: Parsed, headers: Record<string, string>, notes: string[], form: boolean): unknown {
+  if ((parsed.files && Object.keys(parsed.files).length) || (form && parsed.data && typeof parsed.data === 'object')) {
     const boundary = '----SwitchyardFormBoundary';
     const fields = Object.entries((parsed.data as Record<string, string> | undefined) ?? {});
-    for (const [name, file] of Object.entries(parsed.files)) {
+    for (const [name, file] of Object.entries(parsed.files ?? {})) {
       notes.push(`The file field "${name}" (${file}) cannot be read from your disk: it is sent as the text "${file}"; map the file's content into the body.`);
       fields.push([name, file]);
     }
@@ -161,9 +163,9 @@ function secretName(value: string, fallback: string): string {
   return new RegExp(SECRET_NAME_PATTERN).test(name) ? name : fallback.replace(/[^A-Z0-9_]/g, '_');
 }
 
-/** api.resend.com → RESEND; hooks.slack.com → SLACK; 127.0.0.1 → API. */
+/** api.resend.com → RESEND; hooks.slack.com → SLACK; 127.0.0.1 → HTTP. */
 function serviceName(host: string): string {
-  if (/^[\d.]+$|^\[|^localhost$/.test(host)) return 'API';
+  if (/^[\d.]+$|^\[|^localhost$/.test(host)) return 'HTTP';
   const parts = host.split('.');
   const main = parts.length >= 2 ? parts[parts.length - 2]! : parts[0]!;
   return main
