@@ -25,6 +25,8 @@ export interface CodeDiagnostic {
   line?: number;
   /** 1-based, in the user's source. */
   column?: number;
+  /** `warning`: a type error, shown and never blocking. Default `error`. */
+  severity?: 'error' | 'warning';
 }
 
 export class CodeCompileError extends Error {

@@ -48,14 +48,14 @@ function completions(inputNames: string[], secrets: string[]) {
 
 /**
  * Problems as publish would report them (syntax errors, no default export, imports outside the allowed set), from
- * the server's compiler (POST /api/code/check), shown under the lines they are on. Types are not checked.
+ * the server's compiler (POST /api/code/check), shown under the lines they are on; type errors (TypeScript) as warnings.
  */
 function compileProblems(language: 'typescript' | 'javascript') {
   return linter(
     async (view: EditorView): Promise<Diagnostic[]> => {
       const source = view.state.doc.toString();
       if (!source.trim()) return [];
-      let diagnostics: { message: string; line?: number; column?: number }[];
+      let diagnostics: { message: string; line?: number; column?: number; severity?: 'error' | 'warning' }[];
       try {
         ({ diagnostics } = await api<{ diagnostics: typeof diagnostics }>('POST', '/api/code/check', { source, language }));
       } catch {
@@ -69,7 +69,7 @@ function compileProblems(language: 'typescript' | 'javascript') {
         return {
           from,
           to: Math.min(from + 1, line.to),
-          severity: 'error',
+          severity: d.severity ?? 'error',
           message: d.line !== undefined ? `line ${d.line}:${d.column ?? 1}: ${d.message}` : d.message,
         };
       });

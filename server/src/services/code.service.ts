@@ -1,4 +1,5 @@
 import { CODE_RUN_ACTIVITY, TEST_CODE_STEP_WORKFLOW, type CodeLanguage, type CodeRunInput, type TestCodeStepInput, type TestCodeStepResult } from '#core/code';
+import { typeDiagnostics } from './code-types';
 import { CodeCompileError, compileCode, formatDiagnostic, syntaxErrors, type CodeDiagnostic } from '#core/code-compile';
 import { AppError } from '#core/errors';
 import { walkNodes, type CodeNode, type FlowDocument } from '#core/flow';
@@ -81,11 +82,14 @@ export async function refuseCodeSyntaxErrors(document: FlowDocument): Promise<vo
   if (problems.length > 0) throw new AppError('FLOW_INVALID', `The draft was not saved: ${problems.map((p) => p.message).join('; ')}`, { problems });
 }
 
-/** The problems publish would find in a source (nothing runs): empty when it compiles. */
+/**
+ * The problems publish would find in a source (nothing runs): empty when it compiles. TypeScript that compiles is
+ * also type-checked: type errors come back as warnings (shown in the editor, never blocking).
+ */
 export async function checkCode(source: string, language: CodeLanguage): Promise<CodeDiagnostic[]> {
   try {
     await compileCode(source, language);
-    return [];
+    return language === 'typescript' ? typeDiagnostics(source) : [];
   } catch (err) {
     if (err instanceof CodeCompileError) return err.diagnostics;
     throw err;
