@@ -36,6 +36,8 @@ export const Flow = z.object({
   name: z.string(),
   document: FlowDocument,
   publishedVersion: z.number().int().nullable(),
+  /** Published once, then unpublished: nothing starts it (no events, webhook or schedule) until it is published again. */
+  unpublished: z.boolean(),
   problems: z.array(FlowProblem),
   createdAt: Timestamp,
   updatedAt: Timestamp,

@@ -209,6 +209,7 @@ describe('flows CRUD', () => {
     expect(created.body).toMatchObject({
       name: 'Greeter',
       publishedVersion: null,
+      unpublished: false,
       document: {
         schemaVersion: 1,
         trigger: { type: 'manual' },
@@ -694,6 +695,8 @@ describe('schedules', () => {
     const unpublished = await api.request('POST', `/api/flows/${flowId}/unpublish`);
     expect(unpublished.status).toBe(200);
     expect(unpublished.body).toEqual({ flowId, publishedVersion: 1, published: false });
+    // The flow says so too (the editor shows "Unpublished (was v1)"); publishing again clears it.
+    expect((await api.request('GET', `/api/flows/${flowId}`)).body).toMatchObject({ publishedVersion: 1, unpublished: true });
     expect((await api.request('GET', `${base}/live`)).status).toBe(409);
   });
 });

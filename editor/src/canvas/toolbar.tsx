@@ -110,6 +110,7 @@ export function EditorToolbar({
   flowId,
   version,
   publishedVersion,
+  unpublished,
   commands,
   saving,
   onSave,
@@ -119,6 +120,8 @@ export function EditorToolbar({
   flowId: string;
   version?: number | undefined;
   publishedVersion: number | null;
+  /** Published once, then unpublished: nothing starts it. */
+  unpublished?: boolean;
   commands: CanvasCommands;
   saving: boolean;
   onSave: () => void;
@@ -152,7 +155,14 @@ export function EditorToolbar({
         <span className="sy-save-state" aria-live="polite">
           {readOnly ? 'Read-only' : saving ? 'Saving…' : dirty ? 'Unsaved changes' : 'Saved'}
         </span>
-        {publishedVersion !== null && <span className="sy-chip">Published v{publishedVersion}</span>}
+        {publishedVersion !== null &&
+          (unpublished ? (
+            <span className="sy-chip" title="Nothing starts this flow until it is published again">
+              Unpublished (was v{publishedVersion})
+            </span>
+          ) : (
+            <span className="sy-chip">Published v{publishedVersion}</span>
+          ))}
       </div>
       {edit && (
         <div className="sy-toolbar-group">

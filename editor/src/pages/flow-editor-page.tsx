@@ -66,7 +66,13 @@ export function FlowEditorPage({ flowId, version }: { flowId: string; version?: 
   }
   return (
     <ReactFlowProvider>
-      <Workspace flowId={flowId} version={version} publishedVersion={flow.data?.publishedVersion ?? null} actionsError={actions.error} />
+      <Workspace
+        flowId={flowId}
+        version={version}
+        publishedVersion={flow.data?.publishedVersion ?? null}
+        unpublished={flow.data?.unpublished ?? false}
+        actionsError={actions.error}
+      />
     </ReactFlowProvider>
   );
 }
@@ -75,11 +81,13 @@ function Workspace({
   flowId,
   version,
   publishedVersion,
+  unpublished,
   actionsError,
 }: {
   flowId: string;
   version: number | undefined;
   publishedVersion: number | null;
+  unpublished: boolean;
   actionsError: unknown;
 }) {
   const commands = useCanvasCommands();
@@ -123,6 +131,7 @@ function Workspace({
         flowId={flowId}
         version={version}
         publishedVersion={publishedVersion}
+        unpublished={unpublished}
         commands={commands}
         saving={saveFlow.isPending}
         onSave={saveNow}

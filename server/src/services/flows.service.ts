@@ -27,6 +27,7 @@ export function presentFlow(row: FlowRow, catalog: CatalogIndex) {
     name: row.name,
     document,
     publishedVersion: row.published_version,
+    unpublished: row.published_version !== null && row.trigger_type === null,
     /** Problems of the draft; a draft may be saved with problems but not published. */
     problems: validateFlow(document, catalog),
     createdAt: row.created_at,
