@@ -143,7 +143,9 @@ function messageExpression(clause: string, reading: TriggerReading, earlier: Ear
       : said;
   const topic = TOPICS.find(([re]) => re.test(clause))?.[1];
   if (topic && who) return expr(`"Hi " & ${who} & ", " & ${JSON.stringify(topic.toLowerCase() + '.')}`);
-  const detail = f.title ?? f.text ?? f.email ?? f.amount ?? f.id;
+  // An app event about a person (user.*, customer.*, lead.*…) is named by their email; any other by its whole data.
+  const person = reading.trigger.type !== 'event' || /^(?:user|customer|lead|subscriber|member|contact|account)\./.test(reading.trigger.event);
+  const detail = f.title ?? f.text ?? (person ? f.email : reading.trigger.type === 'event' ? 'trigger.data' : undefined) ?? f.amount ?? f.id;
   if (!reading.headline || !detail) return titleFromClause(clause);
   return expr(`${JSON.stringify(`${reading.headline}: `)} & $string(${detail})`);
 }
