@@ -91,6 +91,14 @@ describe('cURL import: real command lines', () => {
     expect(bad.body.error.message).toMatch(/cannot send TRACE/);
     const notCurl = await api.request('POST', '/api/integrations/import/curl', { body: { command: 'wget https://example.com' } });
     expect(notCurl.status).toBe(422);
+    // Hostile or broken lines: a clear 422, never a 500, and no secret saved.
+    const before = (await api.request('GET', '/api/secrets')).body.secrets.length;
+    for (const command of ['curl http://[', 'curl ftp://example.com/file -u user:pw', 'curl "unterminated', 'curl', `curl -X GET ${'a'.repeat(90_000)}`]) {
+      const res = await api.request('POST', '/api/integrations/import/curl', { body: { command } });
+      expect(res.status, command.slice(0, 40)).toBe(422);
+    }
+    expect((await api.request('POST', '/api/integrations/import/curl', { body: { command: 12 } })).status).toBe(400);
+    expect((await api.request('GET', '/api/secrets')).body.secrets.length).toBe(before);
   });
 });
 

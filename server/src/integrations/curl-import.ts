@@ -53,7 +53,9 @@ export function importCurl(command: string, nodeId = 'request'): CurlImport {
   const method = parsed.method.toUpperCase();
   if (!(METHODS as readonly string[]).includes(method))
     throw new AppError('IMPORT_INVALID', `The HTTP action cannot send ${method} requests; it sends ${METHODS.join(', ')}`, { field: 'command' });
-  const url = new URL(parsed.raw_url.startsWith('http') ? parsed.raw_url : `https://${parsed.raw_url}`);
+  const raw = /^[a-z][a-z0-9+.-]*:\/\//i.test(parsed.raw_url) ? parsed.raw_url : `https://${parsed.raw_url}`;
+  if (!URL.canParse(raw)) throw new AppError('IMPORT_INVALID', `The command's URL is not a valid URL: ${raw.slice(0, 200)}`, { field: 'command' });
+  const url = new URL(raw);
   if (!/^https?:$/.test(url.protocol))
     throw new AppError('IMPORT_INVALID', `Only http and https URLs can be called (the command has ${url.protocol})`, { field: 'command' });
   const service = serviceName(url.hostname);
