@@ -40,9 +40,24 @@ export interface DevServerOptions {
  * @temporalio/testing's downloader (needs internet) when no CLI is installed.
  */
 export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
-  const address = `127.0.0.1:${o.port}`;
   const cli = resolveTemporalCli();
   if (!cli) return startWithTestingDownloader(o);
+  // The dev server picks its internal ports (membership, HTTP, metrics) at random as it starts; on a busy
+  // machine one of them can be taken a moment later and it exits at once. Such a start is tried again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(cli, o);
+    } catch (err) {
+      if (!(err instanceof ExitedEarly) || attempt >= 3) throw err;
+      o.log?.(`The Temporal dev server exited as it started (attempt ${attempt} of 3); starting it again.\n`);
+    }
+  }
+}
+
+class ExitedEarly extends Error {}
+
+async function startOnce(cli: string, o: DevServerOptions): Promise<DevServer> {
+  const address = `127.0.0.1:${o.port}`;
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(o.port), '--log-level', 'error'];
   if (o.dbFile) {
     fs.mkdirSync(path.dirname(o.dbFile), { recursive: true });
@@ -52,18 +67,21 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   else args.push('--headless');
   // Signals reach only this child: it is stopped by its pid, never by a name pattern.
   const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
+  let head = '';
+  let tail = '';
   const collect = (b: Buffer) => {
     const text = b.toString();
-    output.push(text);
-    if (output.length > 200) output.shift();
+    if (head.length < 4000) head += text.slice(0, 4000 - head.length);
+    tail = (tail + text).slice(-2000);
     o.log?.(text);
   };
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // The first lines carry the reason (a Go panic's message); the last ones where it happened.
+  const output = () => (head.length < 4000 ? head : `${head.slice(0, 1500)}\n…\n${tail}`);
   try {
-    await waitHealthy(address, exited, () => output.join(''));
+    await waitHealthy(address, exited, output);
     await setRetention(address, o.retentionDays ?? 30);
   } catch (err) {
     await stopChild(child, exited);
@@ -86,7 +104,7 @@ async function waitHealthy(address: string, exited: Promise<number | null>, outp
   });
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (done) throw new Error(`The Temporal dev server exited (code ${exitCode}) before it was ready:\n${output().slice(-2000)}`);
+    if (done) throw new ExitedEarly(`The Temporal dev server exited (code ${exitCode}) before it was ready:\n${output()}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {
@@ -99,7 +117,7 @@ async function waitHealthy(address: string, exited: Promise<number | null>, outp
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-  throw new Error(`The Temporal dev server at ${address} did not become ready within 60 s:\n${output().slice(-2000)}`);
+  throw new Error(`The Temporal dev server at ${address} did not become ready within 60 s:\n${output()}`);
 }
 
 async function setRetention(address: string, days: number): Promise<void> {
