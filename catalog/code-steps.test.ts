@@ -9,7 +9,7 @@ import { integrationPrompt } from '#server/services/catalog.service';
 import { secretsRead } from '#server/services/code.service';
 import { sandboxFetch } from '#worker/code/fetch-bridge';
 import { runInSandbox } from '#worker/code/sandbox';
-import { createGuardedHttpClient } from '#worker/http/guarded-http';
+import { createGuardedHttpClient } from '#core/net/guarded-http';
 import { startGitHubPeer } from '../test/peers/github-peer';
 import { startOpenAIPeer } from '../test/peers/openai-peer';
 import { startResendPeer } from '../test/peers/resend-peer';

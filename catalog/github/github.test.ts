@@ -6,7 +6,7 @@ import { actionNode, integrationFlows, startFlowRunner, type FlowRunner } from '
 import { testDb } from '../../test/helpers/temporal';
 import { createWorkspaces } from '../../test/helpers/workspaces';
 import { startGitHubPeer } from '../../test/peers/github-peer';
-import { createGuardedHttpClient } from '#worker/http/guarded-http';
+import { createGuardedHttpClient } from '#core/net/guarded-http';
 import github from '.';
 import { createIssue } from './actions/create-issue.action';
 

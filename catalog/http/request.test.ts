@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NonRetryableError } from '#core/errors';
 import { MAX_JSON_DEPTH } from '#core/json-depth';
 import { testActionContext } from '../../test/helpers/action-context';
-import { createGuardedHttpClient } from '#worker/http/guarded-http';
+import { createGuardedHttpClient } from '#core/net/guarded-http';
 import { HttpRequestInput, HttpRequestOutput, request } from './actions/request.action';
 
 /** A server that answers `/nested/<n>` with JSON nested n deep. */

@@ -6,7 +6,7 @@ import { actionNode, integrationFlows, startFlowRunner, type FlowRunner } from '
 import { testDb } from '../../test/helpers/temporal';
 import { createWorkspaces } from '../../test/helpers/workspaces';
 import { startSlackPeer } from '../../test/peers/slack-peer';
-import { createGuardedHttpClient } from '#worker/http/guarded-http';
+import { createGuardedHttpClient } from '#core/net/guarded-http';
 import slack from '.';
 import { postMessage } from './actions/post-message.action';
 

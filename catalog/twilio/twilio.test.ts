@@ -6,7 +6,7 @@ import { actionNode, integrationFlows, startFlowRunner, type FlowRunner } from '
 import { testDb } from '../../test/helpers/temporal';
 import { createWorkspaces } from '../../test/helpers/workspaces';
 import { startTwilioPeer } from '../../test/peers/twilio-peer';
-import { createGuardedHttpClient } from '#worker/http/guarded-http';
+import { createGuardedHttpClient } from '#core/net/guarded-http';
 import twilio from '.';
 import { sendSms } from './actions/send-sms.action';
 

@@ -197,6 +197,8 @@ export const IntegrationSummary = z.object({
   testConnection: z.boolean(),
   installedAt: Timestamp.nullable(),
   setupStatus: z.array(SetupVariableStatus).optional(),
+  /** An instant integration imported into this workspace from an OpenAPI document (its key starts with `x-`). */
+  instant: z.boolean().optional(),
 });
 
 export const SecretSummary = z.object({
@@ -287,6 +289,23 @@ export const AssistantAnswer = z.discriminatedUnion('kind', [
 // ---- Instant integrations
 
 /** POST /api/integrations/import/curl: the step, the secrets it names (`saved`: which value was stored, null when none was in the command). */
+/** POST /api/integrations/import/openapi: what was (or, with `preview`, would be) imported. */
+export const OpenApiImportResult = z.object({
+  key: z.string(),
+  version: z.number().int(),
+  stored: z.boolean(),
+  title: z.string(),
+  source: z.string(),
+  baseUrl: z.string(),
+  operations: z.array(
+    z.object({ key: z.string(), ref: z.string(), method: z.string(), path: z.string(), title: z.string(), tags: z.array(z.string()), deprecated: z.boolean() }),
+  ),
+  setup: z.array(z.object({ name: z.string(), description: z.string(), whereToGet: z.string(), required: z.boolean(), secret: z.boolean() })),
+  connections: z.array(z.object({ scheme: z.string(), flows: z.array(z.string()).optional(), scopes: z.array(z.string()).optional() })),
+  backendFunctions: z.boolean(),
+  notes: z.array(z.string()),
+});
+
 export const CurlImportResult = z.object({
   node: z.object({ id: z.string(), type: z.literal('action'), action: z.literal('http.request@1'), label: z.string().optional(), inputs: z.record(z.string(), z.unknown()) }),
   secrets: z.array(z.object({ name: z.string(), where: z.string(), saved: z.enum(RunModes).nullable() })),

@@ -86,6 +86,11 @@ export interface SecretReader {
   find(name: string): Promise<string | undefined>;
   /** Marks a value derived from a secret (a Basic header, a signed token) to be scrubbed like the secret. */
   conceal(name: string, derived: string): void;
+  /**
+   * A plain setting the action's integration does not declare itself (an imported integration's base URL): never
+   * scrubbed; a test run without a test value gets the live one. Absent outside the worker.
+   */
+  setting?(name: string): Promise<string | undefined>;
 }
 
 /**

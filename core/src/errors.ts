@@ -13,6 +13,7 @@ export const ErrorCodes = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The body is sent in an encoding or charset the server does not read' },
   FLOW_INVALID: { status: 422, title: 'The flow is not valid' },
   IMPORT_INVALID: { status: 422, title: 'What was given to import cannot be imported' },
+  IMPORT_TOO_LARGE: { status: 422, title: 'What was given to import is over a limit' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   TEMPORAL_UNAVAILABLE: { status: 503, title: 'Temporal is unreachable' },
   MODEL_UNAVAILABLE: { status: 502, title: "The assistant's model failed" },

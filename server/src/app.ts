@@ -49,6 +49,8 @@ export function createApp(deps: ServerDeps): Express {
   app.use(contentEncodingGuard);
   // Webhooks first: their signatures are checked over the raw body, before any JSON parsing.
   app.use(hooksRouter(deps));
+  // An OpenAPI document may be up to 20 MB (GitHub's is 13 MB); every other body keeps the API's limit.
+  app.use('/api/integrations/import/openapi', jsonBody('21mb'));
   app.use(jsonBody(deps.bodyLimit));
 
   const routes: RouteDef[] = [];

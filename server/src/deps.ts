@@ -28,6 +28,8 @@ export interface ServerDeps {
   llm?: { baseUrl: string; apiKey: string; model: string };
   /** The shortest time between two fires of a flow's schedule (SWITCHYARD_SCHEDULE_MIN_INTERVAL), in ms; default 1 minute. */
   scheduleMinIntervalMs?: number;
+  /** SWITCHYARD_HTTP_ALLOW: addresses the guarded client may reach although private (OpenAPI import from a URL). */
+  httpAllow?: string[];
   /** Built editor to serve at `/`, if present. */
   editorDir?: string;
 }

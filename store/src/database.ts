@@ -137,6 +137,7 @@ export interface Database {
   credit_send_checks: { charge_id: string; verdict: string; checked_at: string };
   /** Installation-wide settings both processes act on (`default_plan`). */
   system_settings: { key: string; value: string; updated_at: string };
+  imported_integrations: { workspace_id: string; key: string; version: number; title: string; operations: number; spec: string; created_at: string };
   credit_ledger: {
     id: string;
     workspace_id: string;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpRequestInput, request } from '#catalog/http/actions/request.action';
-import { createGuardedHttpClient } from '#worker/http/guarded-http';
+import { createGuardedHttpClient } from '#core/net/guarded-http';
 import { testActionContext } from '../helpers/action-context';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { startHttpPeer, type Hit } from '../helpers/http-peer';

@@ -9,7 +9,7 @@ import { codeLimits } from '#core/code';
 import { compileCode } from '#core/code-compile';
 import { sandboxFetch } from '#worker/code/fetch-bridge';
 import { SandboxPool } from '#worker/code/sandbox-pool';
-import { createGuardedHttpClient } from '#worker/http/guarded-http';
+import { createGuardedHttpClient } from '#core/net/guarded-http';
 import { FOREIGN_SCHEME_URLS, ssrfUrls } from '../helpers/ssrf-corpus';
 
 /**

@@ -9,7 +9,7 @@ import { openDatabase } from '#store/database';
 import { loadMasterKey } from '#store/crypto';
 import { migrateToLatest } from '#store/migrate';
 import { SecretStore } from '#store/secrets';
-import { parseAllowList } from './http/guarded-http';
+import { parseAllowList } from '#core/net/guarded-http';
 import { ensureCreditsSchedule } from './credits/schedule';
 import { reconcileFlowSchedules } from './schedules/reconcile';
 import { recoverSendJournals, SendJournal } from './credits/send-journal';

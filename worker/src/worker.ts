@@ -10,7 +10,8 @@ import { createActionActivities } from './activities/actions';
 import { createRecordRunActivity } from './activities/record-run';
 import { createTestConnectionActivity } from './activities/test-connection';
 import { createRegisterWebhookWaitActivity } from './activities/webhook-waits';
-import { createGuardedHttpClient } from './http/guarded-http';
+import { createGuardedHttpClient } from '#core/net/guarded-http';
+import { instantIntegration } from './instant/instant.integration';
 import { CREDITS_BALANCE_ACTIVITY, GRANT_ALLOWANCES_ACTIVITY } from '#core/credits';
 import { createCreditsBalanceActivity, createGrantAllowancesActivity } from './credits/reset';
 import { meteringInterceptor, meterRequest } from './credits/metering';
@@ -61,7 +62,8 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
   // Code steps (code.run@1) are adapted and metered like catalog actions; their sandbox threads live with the worker.
   const sandboxes = new SandboxPool();
   sandboxes.warm();
-  const integrations = [...o.integrations, codeIntegration(sandboxes)];
+  // Imported integrations' operations all run as instant.call@1, which reads the stored operation.
+  const integrations = [...o.integrations, codeIntegration(sandboxes), instantIntegration(o.db)];
   const worker = await Worker.create({
     connection: o.connection,
     namespace: o.namespace,

@@ -96,7 +96,8 @@ export const request = defineAction({
   },
 });
 
-function parseBody(contentType: string | undefined, text: string): HttpRequestOutput['body'] {
+/** The answer as a step output: JSON (depth-bounded) when it says it is JSON, else the text. */
+export function parseBody(contentType: string | undefined, text: string): HttpRequestOutput['body'] {
   if (text === '') return null;
   if (contentType && /[/+]json\b/i.test(contentType)) {
     try {

@@ -7,13 +7,14 @@ import { requireLiveKey } from '../http/auth';
 import { defineRoute, type RouteDef } from '../http/route';
 import { install, integrationDetail, integrationPrompt, requireIntegration, searchCatalog } from '../services/catalog.service';
 import type { ServerDeps } from '../deps';
+import { workspaceActions } from '../services/imported.service';
 
 const KeyParams = z.object({ key: z.string().min(1).max(64) });
 const SetupStatus = z.array(SetupVariableStatus);
 const ActionInfo = z.looseObject({ ref: z.string(), integration: z.string(), title: z.string() });
 
 export function catalogRoutes(deps: ServerDeps): RouteDef[] {
-  const { integrations, catalog, temporal } = deps;
+  const { integrations, temporal } = deps;
   return [
     defineRoute({
       method: 'get',
@@ -37,10 +38,10 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
       path: '/api/catalog/actions',
       testKey: 'allowed',
       tag: 'Catalog',
-      summary: 'Every catalog action with its input and output JSON Schema (for editor forms)',
+      summary: "Every catalog action with its input and output JSON Schema (for editor forms), and the actions of the workspace's imported integrations (newest versions)",
       responses: { 200: { description: 'Actions', schema: z.object({ actions: z.array(ActionInfo) }) } },
-      async handler() {
-        return { body: { actions: catalog.actions } };
+      async handler({ auth }) {
+        return { body: { actions: await workspaceActions(deps, auth.workspaceId) } };
       },
     }),
     defineRoute({

@@ -5,6 +5,7 @@ import { defineRoute, type RouteDef } from '../http/route';
 import type { ServerDeps } from '../deps';
 import { accountOf, estimateDraft, usageOf } from '../services/credits.service';
 import { draftOf, publishProblems } from '../services/flows.service';
+import { actionRefsOf, catalogFor } from '../services/imported.service';
 
 const UsageRow = z.looseObject({ mode: z.string(), charged: z.number(), listCredits: z.number(), requests: z.number() });
 const UsageQuery = z.object({
@@ -25,7 +26,7 @@ export const Account = z.object({
 });
 
 export function creditRoutes(deps: ServerDeps): RouteDef[] {
-  const { db, catalog } = deps;
+  const { db } = deps;
   return [
     defineRoute({
       method: 'get',
@@ -85,6 +86,7 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
         const document = await draftOf(db, auth.workspaceId, params.flowId);
         // What would refuse the publish for this workspace: the same checks publish makes.
         const problems = await publishProblems(deps, auth.workspaceId, document);
+        const { catalog } = await catalogFor(deps, auth.workspaceId, actionRefsOf(document));
         return { body: await estimateDraft(db, catalog, auth.workspaceId, toSnapshot(document), problems) };
       },
     }),

@@ -20,7 +20,7 @@ const UpdateFlowBody = z.object({
 const PublishBody = z.object({ note: z.string().max(2000).optional() });
 
 export function flowRoutes(deps: ServerDeps): RouteDef[] {
-  const { db, catalog } = deps;
+  const { db } = deps;
   return [
     defineRoute({
       method: 'post',
@@ -59,7 +59,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       params: FlowParams,
       responses: { 200: { description: 'The flow', schema: Flow }, 404: { description: 'No such flow in this workspace' } },
       async handler({ params, auth }) {
-        return { body: presentFlow(await requireFlow(db, auth.workspaceId, params.flowId), catalog) };
+        return { body: await presentFlow(deps, auth.workspaceId, await requireFlow(db, auth.workspaceId, params.flowId)) };
       },
     }),
     defineRoute({

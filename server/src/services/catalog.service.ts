@@ -10,6 +10,9 @@ import type { SecretStore } from '#store/secrets';
 import { getSettings, installIntegration, listInstallations, setBackendFunctions } from '#store/settings.repository';
 import type { ServerDeps } from '../deps';
 import { secretsRead } from './code.service';
+import { importedSchemas, requireImported, summarizeImported } from './imported.service';
+import { isImportedRef } from '#core/instant';
+import { latestImported } from '#store/imported-integrations.repository';
 
 const catalogDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../catalog');
 
@@ -26,14 +29,36 @@ export async function searchCatalog(
     const text = [i.key, i.title, i.description, ...i.actions.flatMap((a) => [a.key, a.title, a.description])].join(' ').toLowerCase();
     return words.every((word) => text.includes(word));
   });
+  // The workspace's imported integrations are listed too, as instant (they are "installed" by importing them).
+  const imported = (await latestImported(deps.db, workspaceId)).filter((i) => {
+    if (query.category && query.category !== 'Instant') return false;
+    const text = [i.spec.key, i.spec.title, i.spec.description, ...i.spec.operations.flatMap((o) => [o.key, o.title])].join(' ').toLowerCase();
+    return words.every((word) => text.includes(word));
+  });
   return {
-    integrations: matches.map((i) => ({ ...summarizeIntegration(i), installedAt: installed.get(i.key) ?? null })),
+    integrations: [
+      ...matches.map((i) => ({ ...summarizeIntegration(i), installedAt: installed.get(i.key) ?? null })),
+      ...imported.map((i) => ({ ...summarizeImported(i), installedAt: i.createdAt })),
+    ],
     webhookSources: webhookSourceSummaries(deps.integrations),
   };
 }
 
 /** One integration with what this workspace still needs, and its actions' input and output JSON Schemas (for forms). */
 export async function integrationDetail(deps: Pick<ServerDeps, 'db' | 'integrations' | 'secrets' | 'catalog'>, workspaceId: string, key: string) {
+  if (isImportedRef(key)) {
+    const imported = await requireImported(deps, workspaceId, key);
+    const presence = await deps.secrets.presence(
+      workspaceId,
+      imported.spec.setup.map((v) => v.name),
+    );
+    return {
+      ...summarizeImported(imported),
+      installedAt: imported.createdAt,
+      setupStatus: imported.spec.setup.map((v) => ({ ...v, live: presence.get(v.name)?.live ?? false, test: presence.get(v.name)?.test ?? false })),
+      schemas: importedSchemas(imported),
+    };
+  }
   const integration = requireIntegration(deps.integrations, key);
   const installed = await listInstallations(deps.db, workspaceId);
   return {

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { CatalogIndex } from '#core/catalog-sdk';
 import { applyOperations, OperationError, type FlowOperation } from '#core/operations';
 import { validationError } from '#core/validation-error';
 import { AppError } from '#core/errors';
@@ -15,13 +14,16 @@ import { removeFlowSchedules, upsertFlowSchedules } from './schedules.service';
 import { durationMs } from '#core/graph';
 import { DEFAULT_SCHEDULE_MIN_INTERVAL, scheduleProblems } from '#core/schedule';
 import { codeProblems, refuseCodeSyntaxErrors } from './code.service';
+import { actionRefsOf, catalogFor } from './imported.service';
 import { defaultSecretName, ensureInbox, syncFlowEndpoint, webhookSources } from './webhooks.service';
 import * as flows from '#store/flows.repository';
 
 export type FlowRow = NonNullable<Awaited<ReturnType<typeof flows.getFlow>>>;
 
-export function presentFlow(row: FlowRow, catalog: CatalogIndex) {
+/** The flow as the API answers it; its problems are checked against the workspace's catalog (imported integrations included). */
+export async function presentFlow(deps: Pick<ServerDeps, 'db' | 'catalog' | 'integrations'>, workspaceId: string, row: FlowRow) {
   const document = FlowDocument.parse(JSON.parse(row.draft));
+  const { catalog } = await catalogFor(deps, workspaceId, actionRefsOf(document));
   return {
     id: row.id,
     name: row.name,
@@ -36,9 +38,9 @@ export function presentFlow(row: FlowRow, catalog: CatalogIndex) {
 }
 
 /** A new flow, saved as a draft (a draft may have problems; only publishing refuses them). */
-export async function createFlow(deps: Pick<ServerDeps, 'db' | 'catalog'>, workspaceId: string, o: { name: string; document: FlowDocument }) {
+export async function createFlow(deps: Pick<ServerDeps, 'db' | 'catalog' | 'integrations'>, workspaceId: string, o: { name: string; document: FlowDocument }) {
   await refuseCodeSyntaxErrors(o.document);
-  return presentFlow(await flows.insertFlow(deps.db, { workspaceId, name: o.name, draft: o.document }), deps.catalog);
+  return presentFlow(deps, workspaceId, await flows.insertFlow(deps.db, { workspaceId, name: o.name, draft: o.document }));
 }
 
 /** The workspace's flows, newest first, without their documents. */
@@ -62,8 +64,8 @@ export interface DraftUpdate {
 }
 
 /** Updates a draft. Operations go through the same pure function the editor uses, and the result is parsed again. */
-export async function updateDraft(deps: Pick<ServerDeps, 'db' | 'catalog'>, workspaceId: string, flowId: string, update: DraftUpdate) {
-  const { db, catalog } = deps;
+export async function updateDraft(deps: Pick<ServerDeps, 'db' | 'catalog' | 'integrations'>, workspaceId: string, flowId: string, update: DraftUpdate) {
+  const { db } = deps;
   const row = await requireFlow(db, workspaceId, flowId);
   let document = update.document ?? FlowDocument.parse(JSON.parse(row.draft));
   if (update.operations) {
@@ -78,7 +80,7 @@ export async function updateDraft(deps: Pick<ServerDeps, 'db' | 'catalog'>, work
   }
   await refuseCodeSyntaxErrors(document);
   await flows.updateFlow(db, workspaceId, flowId, { ...(update.name !== undefined ? { name: update.name } : {}), draft: document });
-  return presentFlow(await requireFlow(db, workspaceId, flowId), catalog);
+  return presentFlow(deps, workspaceId, await requireFlow(db, workspaceId, flowId));
 }
 
 /** Deletes a flow: it stops receiving events and its schedules go; its versions and runs stay readable. */
@@ -127,7 +129,9 @@ export async function publishProblems(
   workspaceId: string,
   document: FlowDocument,
 ): Promise<FlowProblem[]> {
-  const { db, catalog } = deps;
+  const { db } = deps;
+  // Imported integrations' actions are found in the versions the document pins.
+  const { catalog, integrations } = await catalogFor(deps, workspaceId, actionRefsOf(document));
   const problems = validateFlow(document, catalog);
   // A schedule Temporal could run: a cron that parses, a known zone, an end after the start, not too often.
   if (document.trigger.type === 'schedule')
@@ -137,7 +141,7 @@ export async function publishProblems(
   if (problems.length > 0) return problems;
   const snapshot = toSnapshot(document);
   const later = [
-    () => missingSetupProblems(deps.secrets, workspaceId, deps.integrations, snapshot),
+    () => missingSetupProblems(deps.secrets, workspaceId, integrations, snapshot),
     // Free has no integrations: the problem names the plan and the nodes that use one.
     () => planProblems(db, workspaceId, snapshot, catalog),
     // Instant integrations (the generic HTTP action) need App Settings' Backend functions switch.

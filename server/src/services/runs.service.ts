@@ -1,5 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import type { CatalogIndex, RunMode } from '#core/catalog-sdk';
+import type { ActionInfo, CatalogIndex, RunMode } from '#core/catalog-sdk';
+import { withImported } from '#core/instant';
+import { importedForRefs } from '#store/imported-integrations.repository';
 import { AppError } from '#core/errors';
 import type { FlowSnapshot } from '#core/flow';
 import { actionDefaultsOf, runInputTooLarge } from '#core/run-admission';
@@ -15,6 +17,7 @@ import type { TemporalAccess } from '../temporal';
 import { requirePlanForRun } from './credits.service';
 import { closedOutside, isStuck, queryRunState, stuckWorkflowTask } from './live-runs.service';
 import { requireBackendFunctionsForRun } from './settings.service';
+import { actionRefsOf } from './imported.service';
 
 /** Who is asking: the workspace of the API key, and its mode (a test key sees and operates test runs only). */
 export interface Caller {
@@ -99,6 +102,9 @@ export async function startRun(
   r: StartRunRequest,
 ): Promise<{ runId: string; workflowId: string; created: boolean }> {
   requireInputFits(r);
+  // The workspace's imported integrations are part of its catalog: the versions this snapshot pins.
+  const imported = await importedForRefs(db, r.workspaceId, actionRefsOf(r.snapshot));
+  catalog = withImported(catalog as CatalogIndex & { actions: ActionInfo[] }, imported);
   // A version published before a downgrade to Free does not run: refused here, naming the plan.
   await requirePlanForRun(db, r.workspaceId, r.snapshot, catalog);
   // And one with the generic HTTP action while Backend functions were switched off after it was published.

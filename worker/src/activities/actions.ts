@@ -8,7 +8,7 @@ import { attemptEnded, attemptStarted, type AttemptKey } from '#store/attempts.r
 import type { Db } from '#store/database';
 import type { SecretStore } from '#store/secrets';
 import { currentMeter, meterRequest } from '../credits/metering';
-import type { RequestTicket } from '../http/guarded-http';
+import type { RequestTicket } from '#core/net/guarded-http';
 import { Scrubber } from './scrub';
 
 export type ActionActivity = (input: ActionActivityInput) => Promise<ActionActivityResult>;
@@ -141,6 +141,10 @@ export function actionContext(o: {
     },
     conceal(name, derived) {
       o.scrubber.add(name, derived);
+    },
+    async setting(name) {
+      // A plain setting (a base URL): not scrubbed, and a test run without a test value uses the live one.
+      return (await o.deps.secrets.resolve(o.workspaceId, name, o.mode)) ?? (o.mode === 'test' ? await o.deps.secrets.resolve(o.workspaceId, name, 'live') : undefined);
     },
     async get(name) {
       const value = await secrets.find(name);

@@ -8,7 +8,7 @@ import { NonRetryableError } from '#core/errors';
 import type { ActionActivityInput, ActionActivityResult } from '#core/run';
 import { charge, refundCharge, type Charge } from '#store/credits.repository';
 import type { Db } from '#store/database';
-import type { RequestTicket } from '../http/guarded-http';
+import type { RequestTicket } from '#core/net/guarded-http';
 import type { SendJournal } from './send-journal';
 
 /**

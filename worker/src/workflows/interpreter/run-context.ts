@@ -15,6 +15,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { ActionNode } from '#core/flow';
+import { INSTANT_CALL_ACTION, isImportedRef } from '#core/instant';
 import {
   DEFAULT_ACTION_RETRY,
   DEFAULT_ACTION_TIMEOUT,
@@ -112,11 +113,19 @@ export class RunContext {
         maximumInterval: retry.maximumInterval,
       },
     };
-    const activity = proxyActivities<Record<string, (i: ActionActivityInput) => Promise<ActionActivityResult>>>(activityOptions)[node.action]!;
+    // An imported integration's action runs as instant.call@1, told which operation (the worker reads it).
+    const imported = isImportedRef(node.action);
+    const activity = proxyActivities<Record<string, (i: ActionActivityInput) => Promise<ActionActivityResult>>>(activityOptions)[imported ? INSTANT_CALL_ACTION : node.action]!;
     // Edited input is a different request: it gets its own idempotency key (a provider would refuse the old one).
     const edits = decisions.filter((d) => d.action === 'retry' && d.editedInput).length;
     const { mode, workspaceId } = this.options;
-    return activity({ input, mode, workspaceId, nodeKey: key, ...(edits > 0 ? { idempotencySuffix: `edit${edits}` } : {}) });
+    return activity({
+      input: imported ? { ref: node.action, input } : input,
+      mode,
+      workspaceId,
+      nodeKey: key,
+      ...(edits > 0 ? { idempotencySuffix: `edit${edits}` } : {}),
+    });
   }
 
   private validateDecision(decision: NodeDecision): void {
