@@ -171,6 +171,25 @@ export function reachableDefs(components: Record<string, JsonSchema>, schema: un
   return [...seen].sort();
 }
 
+/**
+ * A schema for people and the editor (forms, autocomplete, required fields): named schemas inlined two levels deep,
+ * deeper ones left open (`{}`). Stripe's answers reach hundreds of named schemas; the worker checks inputs against
+ * the whole schema (operationInputSchema).
+ */
+export function shallowSchema(spec: ImportedSpec, schema: unknown, depth = 2): JsonSchema {
+  const walk = (value: unknown, level: number): unknown => {
+    if (Array.isArray(value)) return value.map((v) => walk(v, level));
+    if (!value || typeof value !== 'object') return value;
+    const ref = (value as { $ref?: unknown }).$ref;
+    if (typeof ref === 'string' && ref.startsWith(DEF_REF)) {
+      const target = spec.components[ref.slice(DEF_REF.length)];
+      return level >= depth || !target ? {} : walk(target, level + 1);
+    }
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === '$defs' ? undefined : walk(v, level)]).filter(([, v]) => v !== undefined));
+  };
+  return walk(schema, 0) as JsonSchema;
+}
+
 export function importedActionInfo(integration: ImportedIntegration, op: ImportedOperation): ActionInfo {
   const { spec, version } = integration;
   return {
@@ -180,8 +199,8 @@ export function importedActionInfo(integration: ImportedIntegration, op: Importe
     instant: true,
     title: op.title,
     description: `${op.deprecated ? '(Deprecated) ' : ''}${op.description || `${op.method} ${op.path}`}`,
-    inputSchema: operationInputSchema(spec, op),
-    outputSchema: operationOutputSchema(spec, op),
+    inputSchema: shallowSchema(spec, operationInputSchema(spec, op)),
+    outputSchema: shallowSchema(spec, operationOutputSchema(spec, op)),
     sideEffects: !['GET', 'HEAD', 'OPTIONS'].includes(op.method),
     pricing: { kind: 'perRequest', credits: 1 },
     timeout: '60s',
