@@ -172,22 +172,27 @@ export function reachableDefs(components: Record<string, JsonSchema>, schema: un
 }
 
 /**
- * A schema for people and the editor (forms, autocomplete, required fields): named schemas inlined two levels deep,
- * deeper ones left open (`{}`). Stripe's answers reach hundreds of named schemas; the worker checks inputs against
- * the whole schema (operationInputSchema).
+ * A schema for people and the editor (forms, autocomplete, required fields): named schemas inlined one level deep and
+ * deeper ones left open (`{}`), descriptions kept only on the first two levels. Stripe's answers reach hundreds of named
+ * schemas; the worker checks inputs against the whole schema (operationInputSchema).
  */
-export function shallowSchema(spec: ImportedSpec, schema: unknown, depth = 2): JsonSchema {
-  const walk = (value: unknown, level: number): unknown => {
-    if (Array.isArray(value)) return value.map((v) => walk(v, level));
+export function shallowSchema(spec: ImportedSpec, schema: unknown, depth = 1): JsonSchema {
+  const walk = (value: unknown, refs: number, level: number): unknown => {
+    if (Array.isArray(value)) return value.map((v) => walk(v, refs, level + 1));
     if (!value || typeof value !== 'object') return value;
     const ref = (value as { $ref?: unknown }).$ref;
     if (typeof ref === 'string' && ref.startsWith(DEF_REF)) {
       const target = spec.components[ref.slice(DEF_REF.length)];
-      return level >= depth || !target ? {} : walk(target, level + 1);
+      return refs >= depth || !target ? {} : walk(target, refs + 1, level);
     }
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, k === '$defs' ? undefined : walk(v, level)]).filter(([, v]) => v !== undefined));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '$defs' || (k === 'description' && level > 4)) continue;
+      out[k] = walk(v, refs, level + 1);
+    }
+    return out;
   };
-  return walk(schema, 0) as JsonSchema;
+  return walk(schema, 0, 0) as JsonSchema;
 }
 
 export function importedActionInfo(integration: ImportedIntegration, op: ImportedOperation): ActionInfo {
@@ -212,6 +217,9 @@ export function importedSetup(spec: ImportedSpec): SetupVariable[] {
   return spec.setup.map((v) => ({ ...v }));
 }
 
+// Described actions of each loaded version (versions never change; the store keeps recently used ones loaded).
+const descriptions = new WeakMap<ImportedIntegration, Map<string, ActionInfo | undefined>>();
+
 /**
  * The catalog with a workspace's imported integrations added. Their actions are described when first asked for
  * (GitHub's document has over 1,000), from specs that never change once stored.
@@ -219,16 +227,18 @@ export function importedSetup(spec: ImportedSpec): SetupVariable[] {
 export function withImported<C extends CatalogIndex & { actions: ActionInfo[] }>(base: C, imported: ImportedIntegration[]): CatalogIndex & { actions: ActionInfo[] } {
   if (imported.length === 0) return base;
   const byKey = new Map(imported.map((i) => [`${i.spec.key}@${i.version}`, i]));
-  const described = new Map<string, ActionInfo | undefined>();
   const getAction = (ref: string): ActionInfo | undefined => {
     const parsed = parseImportedRef(ref);
     if (!parsed) return base.getAction(ref);
-    if (described.has(ref)) return described.get(ref);
     const integration = byKey.get(`${parsed.key}@${parsed.version}`);
-    const op = integration?.spec.operations.find((o) => o.key === parsed.action);
-    const info = integration && op ? importedActionInfo(integration, op) : undefined;
-    described.set(ref, info);
-    return info;
+    if (!integration) return undefined;
+    let described = descriptions.get(integration);
+    if (!described) descriptions.set(integration, (described = new Map()));
+    if (!described.has(parsed.action)) {
+      const op = integration.spec.operations.find((o) => o.key === parsed.action);
+      described.set(parsed.action, op ? importedActionInfo(integration, op) : undefined);
+    }
+    return described.get(parsed.action);
   };
   return {
     getAction,
