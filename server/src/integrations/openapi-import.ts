@@ -101,7 +101,7 @@ export async function importOpenApi(input: Obj, options: OpenApiImportOptions = 
 
   try {
     // In place: the input is a fresh parse. External references are left alone, never fetched.
-    doc = (await dereference(doc as never, { resolve: { external: false, file: false }, dereference: { circular: true }, timeoutMs: 30_000 })) as unknown as Obj;
+    doc = (await dereference(doc as never, { resolve: { external: false, file: false }, dereference: { circular: true } })) as unknown as Obj;
   } catch (err) {
     if (err instanceof MissingPointerError) {
       const pointer = String((err as { targetRef?: string }).targetRef ?? '').replace(/^#/, '');
@@ -126,6 +126,9 @@ class Extractor {
   /** Each named schema object (after dereferencing, shared by identity) → its `$defs` name. */
   private readonly named = new Map<object, string>();
   private readonly components: Record<string, JsonSchema> = {};
+  /** Named schemas each named schema refers to, and those the operations refer to (collected while converting). */
+  private readonly componentRefs = new Map<string, Set<string>>();
+  private refs = new Set<string>();
 
   constructor(
     private readonly doc: Obj,
@@ -147,8 +150,12 @@ class Extractor {
     const schemas = ((doc.components as Obj | undefined)?.schemas ?? {}) as Obj;
     for (const [name, schema] of Object.entries(schemas)) if (schema && typeof schema === 'object') this.named.set(schema, defName(name));
     for (const [name, schema] of Object.entries(schemas)) {
-      if (schema && typeof schema === 'object') this.components[defName(name)] = this.schema(schema as Obj, `/components/schemas/${esc(name)}`, true);
+      if (!schema || typeof schema !== 'object') continue;
+      this.refs = new Set();
+      this.components[defName(name)] = this.schema(schema as Obj, `/components/schemas/${esc(name)}`, true);
+      this.componentRefs.set(defName(name), this.refs);
     }
+    this.refs = new Set();
 
     const { schemes, setup, security } = this.security(prefix);
     const { baseUrl, variable: baseUrlVariable } = this.server(prefix);
@@ -171,8 +178,8 @@ class Extractor {
     if (this.problems.length > 0) {
       throw invalid(`The document cannot be imported: ${this.problems.length} problem${this.problems.length === 1 ? '' : 's'}, first at "${this.problems[0]!.pointer || '/'}": ${this.problems[0]!.message}`, this.problems);
     }
-    // Keep only the named schemas the kept operations reach.
-    const used = reachableDefs(this.components, operations);
+    // Keep only the named schemas the kept operations reach (all of them unless some operations were left out).
+    const used = this.options.operations ? reachableDefs(this.components, operations) : this.closure(this.refs);
     const externalDocs = doc.externalDocs as Obj | undefined;
     return {
       key,
@@ -189,6 +196,18 @@ class Extractor {
       operations,
       links: typeof externalDocs?.url === 'string' ? [{ title: typeof externalDocs.description === 'string' ? externalDocs.description : 'Documentation', url: externalDocs.url }] : [],
     };
+  }
+
+  private closure(direct: Set<string>): string[] {
+    const seen = new Set<string>();
+    const stack = [...direct];
+    while (stack.length > 0) {
+      const name = stack.pop()!;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      for (const next of this.componentRefs.get(name) ?? []) stack.push(next);
+    }
+    return [...seen].sort();
   }
 
   private problem(pointer: string, message: string): void {
@@ -390,20 +409,42 @@ class Extractor {
    * A JSON Schema (2020-12) from an OpenAPI schema: named schemas become `$ref`s to `$defs`, OpenAPI 3.0's `nullable`
    * and boolean exclusive bounds become their JSON Schema forms, and vendor extensions, `xml` and `discriminator` go.
    */
-  private schema(value: Obj, pointer: string, isDefinition = false, stack = new Set<object>()): JsonSchema {
+  private schema(value: Obj, pointer: string, isDefinition = false): JsonSchema {
+    this.at = [pointer];
+    return this.convert(value, isDefinition, new Set());
+  }
+
+  /** Where the schema being converted is: its root's pointer, then keys (a problem's pointer is built only when needed). */
+  private at: string[] = [];
+
+  private child(v: unknown, stack: Set<object>, ...keys: string[]): unknown {
+    if (!v || typeof v !== 'object' || Array.isArray(v)) return v;
+    this.at.push(...keys);
+    const out = this.convert(v as Obj, false, stack);
+    this.at.length -= keys.length;
+    return out;
+  }
+
+  private convert(value: Obj, isDefinition: boolean, stack: Set<object>): JsonSchema {
     if (!isDefinition) {
       const name = this.named.get(value);
-      if (name) return { $ref: `#/$defs/${name}` };
+      if (name) {
+        this.refs.add(name);
+        return { $ref: `#/$defs/${name}` };
+      }
     }
     if (stack.has(value)) return {}; // a cycle through an unnamed schema: left open
     stack.add(value);
     const out: Obj = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (k.startsWith('x-') || k === 'xml' || k === 'discriminator' || k === 'externalDocs' || k === 'example' || k === 'examples') continue;
-      if (Array.isArray(v)) out[k] = v.map((item: unknown, i) => (item && typeof item === 'object' && !Array.isArray(item) && SUBSCHEMA_LISTS.has(k) ? this.schema(item as Obj, `${pointer}/${k}/${i}`, false, stack) : item));
-      else if (v && typeof v === 'object' && SUBSCHEMA_MAPS.has(k))
-        out[k] = Object.fromEntries(Object.entries(v as Obj).map(([n, s]) => [n, s && typeof s === 'object' ? this.schema(s as Obj, `${pointer}/${k}/${esc(n)}`, false, stack) : s]));
-      else if (v && typeof v === 'object' && !Array.isArray(v) && SUBSCHEMAS.has(k)) out[k] = this.schema(v as Obj, `${pointer}/${k}`, false, stack);
+    for (const k in value) {
+      const v = value[k];
+      if (k.startsWith('x-') || DROPPED.has(k)) continue;
+      if (Array.isArray(v)) out[k] = SUBSCHEMA_LISTS.has(k) ? v.map((item: unknown, i) => this.child(item, stack, k, String(i))) : v;
+      else if (v && typeof v === 'object' && SUBSCHEMA_MAPS.has(k)) {
+        const map: Obj = {};
+        for (const n in v as Obj) map[n] = this.child((v as Obj)[n], stack, k, n);
+        out[k] = map;
+      } else if (v && typeof v === 'object' && SUBSCHEMAS.has(k)) out[k] = this.child(v, stack, k);
       else out[k] = v;
     }
     stack.delete(value);
@@ -413,24 +454,27 @@ class Extractor {
         else if (out.enum) out.enum = [...(out.enum as unknown[]), null];
       }
       delete out.nullable;
-      for (const [bound, exclusive] of [
-        ['minimum', 'exclusiveMinimum'],
-        ['maximum', 'exclusiveMaximum'],
-      ] as const) {
+      for (const [bound, exclusive] of BOUNDS) {
         if (out[exclusive] === true && typeof out[bound] === 'number') {
           out[exclusive] = out[bound];
           delete out[bound];
         } else if (typeof out[exclusive] === 'boolean') delete out[exclusive];
       }
     }
-    if (typeof out.type === 'string' && !['string', 'number', 'integer', 'boolean', 'array', 'object', 'null'].includes(out.type)) {
-      this.problem(`${pointer}/type`, `unknown type "${out.type}"`);
+    if (typeof out.type === 'string' && !TYPES.has(out.type)) {
+      this.problem([this.at[0], ...this.at.slice(1).map(esc), 'type'].join('/'), `unknown type "${out.type}"`);
       delete out.type;
     }
     return out;
   }
 }
 
+const DROPPED = new Set(['xml', 'discriminator', 'externalDocs', 'example', 'examples']);
+const TYPES = new Set(['string', 'number', 'integer', 'boolean', 'array', 'object', 'null']);
+const BOUNDS = [
+  ['minimum', 'exclusiveMinimum'],
+  ['maximum', 'exclusiveMaximum'],
+] as const;
 const SUBSCHEMAS = new Set(['items', 'additionalProperties', 'not', 'contains', 'propertyNames', 'if', 'then', 'else', 'unevaluatedProperties', 'unevaluatedItems', 'additionalItems']);
 const SUBSCHEMA_LISTS = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems', 'items']);
 const SUBSCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
