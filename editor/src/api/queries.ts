@@ -8,6 +8,7 @@ import type { BulkRetryFilter, BulkRetryResult, NodeDecisionRequest, NodeDecisio
 import type {
   AssistantAnswer,
   CurlImportResult,
+  OpenApiImportResult,
   PublishResult,
   ReplayResult,
   WebhookDelivery,
@@ -281,6 +282,29 @@ export function useInstallIntegration() {
     onSuccess: () => {
       void qc.invalidateQueries({ queryKey: ['catalog'] });
       void qc.invalidateQueries({ queryKey: ['integration'] });
+    },
+  });
+}
+
+export interface OpenApiImportRequest {
+  document?: string;
+  url?: string;
+  key?: string;
+  operations?: string[];
+  auth?: { type: 'bearer' } | { type: 'basic' } | { type: 'apiKey'; in: 'header' | 'query' | 'cookie'; name: string };
+  preview?: boolean;
+}
+
+/** An OpenAPI document → the next version of a workspace integration (or, with `preview`, what it would hold). */
+export function useImportOpenApi() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (request: OpenApiImportRequest) => api<OpenApiImportResult>('POST', '/api/integrations/import/openapi', request),
+    onSuccess: (result) => {
+      if (!result.stored) return;
+      void qc.invalidateQueries({ queryKey: ['catalog'] });
+      void qc.invalidateQueries({ queryKey: ['actions'] });
+      void qc.invalidateQueries({ queryKey: ['integration', result.key] });
     },
   });
 }

@@ -48,3 +48,4 @@ export type ReplayResult = z.infer<typeof Api.ReplayResult>;
 
 export type AssistantAnswer = z.infer<typeof Api.AssistantAnswer>;
 export type CurlImportResult = z.infer<typeof Api.CurlImportResult>;
+export type OpenApiImportResult = z.infer<typeof Api.OpenApiImportResult>;

@@ -9,6 +9,7 @@ import { ErrorBox } from '../components/error-box';
 import { formatTime } from '../components/format';
 import { Markdown, renderInline } from '../components/markdown';
 import { href } from '../router';
+import { OpenApiImport } from '../assistant/openapi-import';
 
 /** The catalog of ready-made integrations (`#/catalog`), or one integration (`#/catalog/<key>`). */
 export function CatalogPage({ integrationKey }: { integrationKey?: string }) {
@@ -28,6 +29,7 @@ function CatalogGrid() {
   const searchId = useId();
   const [search, setSearch] = useState('');
   const [category, setCategory] = useState<string | null>(null);
+  const [importing, setImporting] = useState(false);
   const q = useDebounced(search.trim(), 200);
   const all = useCatalog('');
   const found = useCatalog(q);
@@ -45,6 +47,11 @@ function CatalogGrid() {
           <h1>Catalog</h1>
           <p className="muted lead">Ready-made integrations: install one, add its secrets, then use its actions in any flow.</p>
         </div>
+        {!importing && (
+          <button type="button" onClick={() => setImporting(true)}>
+            Import an OpenAPI document
+          </button>
+        )}
         <div className="search-box">
           <label htmlFor={searchId} className="sr-only">
             Search integrations
@@ -70,6 +77,7 @@ function CatalogGrid() {
           ))}
         </div>
       )}
+      {importing && <OpenApiImport onClose={() => setImporting(false)} />}
       <ErrorBox error={found.error ?? all.error} />
       {!results && !found.error && <p className="muted">Loading the catalog…</p>}
       {shown && shown.length === 0 && (
@@ -122,7 +130,8 @@ function IntegrationDetail({ integrationKey }: { integrationKey: string }) {
   const integration = useIntegration(integrationKey);
   const prompt = useQuery({
     queryKey: ['integration-prompt', integrationKey],
-    queryFn: () => api<string>('GET', `/api/catalog/${integrationKey}/prompt`),
+    // An imported integration's prompt is the workspace's own (it needs the workspace key).
+    queryFn: () => api<string>('GET', integrationKey.startsWith('x-') ? `/api/integrations/imported/${integrationKey}/prompt` : `/api/catalog/${integrationKey}/prompt`),
     staleTime: 60_000,
   });
   const install = useMutation({
@@ -159,7 +168,7 @@ function IntegrationDetail({ integrationKey }: { integrationKey: string }) {
         <div>
           <div className="title-row">
             <h1>{i.title}</h1>
-            <span className="pill subtle">{i.category}</span>
+            {i.instant ? <span className="pill">Instant · version {i.version}</span> : <span className="pill subtle">{i.category}</span>}
             {i.installedAt ? (
               <span className="pill ok" title={`Installed ${formatTime(i.installedAt)}`}>
                 Installed
