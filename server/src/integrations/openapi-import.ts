@@ -218,9 +218,9 @@ class Extractor {
     const variable = `${prefix}_BASE_URL`;
     const servers = this.doc.servers as Obj[] | undefined;
     const first = Array.isArray(servers) ? servers[0] : undefined;
-    if (!first || typeof first.url !== 'string') return { baseUrl: '', variable };
+    if (!first || typeof first !== 'object' || typeof first.url !== 'string') return { baseUrl: '', variable };
     // Server variables take their defaults: `https://{region}.api.example.com` → `https://us.api.example.com`.
-    const vars = (first.variables ?? {}) as Record<string, Obj>;
+    const vars = (first.variables && typeof first.variables === 'object' ? first.variables : {}) as Record<string, Obj | null>;
     const url = first.url.replace(/\{([^}]+)\}/g, (m, name: string) => (typeof vars[name]?.default === 'string' ? (vars[name].default as string) : m));
     return { baseUrl: /^https?:\/\/[^{}\s]+$/.test(url) ? url.replace(/\/+$/, '') : '', variable };
   }
@@ -410,6 +410,8 @@ class Extractor {
    * and boolean exclusive bounds become their JSON Schema forms, and vendor extensions, `xml` and `discriminator` go.
    */
   private schema(value: Obj, pointer: string, isDefinition = false): JsonSchema {
+    // OpenAPI 3.1 allows `true`/`false` as schemas; anything else that is not an object is read as "any value".
+    if (!value || typeof value !== 'object' || Array.isArray(value)) return typeof value === 'boolean' ? (value ? {} : { not: {} }) : {};
     this.at = [pointer];
     return this.convert(value, isDefinition, new Set());
   }
@@ -438,7 +440,8 @@ class Extractor {
     const out: Obj = {};
     for (const k in value) {
       const v = value[k];
-      if (k.startsWith('x-') || DROPPED.has(k)) continue;
+      // A `$ref` left after dereferencing points outside the document (never fetched): its schema is left open.
+      if (k.startsWith('x-') || DROPPED.has(k) || k === '$ref') continue;
       if (Array.isArray(v)) out[k] = SUBSCHEMA_LISTS.has(k) ? v.map((item: unknown, i) => this.child(item, stack, k, String(i))) : v;
       else if (v && typeof v === 'object' && SUBSCHEMA_MAPS.has(k)) {
         const map: Obj = {};
