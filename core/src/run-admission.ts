@@ -55,23 +55,39 @@ export function needsPlanCheck(snapshot: FlowSnapshot, catalog: CatalogIndex): b
   return snapshot.trigger.type === 'schedule' || integrationUses(snapshot, catalog).size > 0;
 }
 
-/** The nodes that use an instant integration (the generic HTTP action), which need App Settings' Backend functions switch. */
-/** The nodes that need App Settings' Backend functions switch: instant integrations (the generic HTTP action) and code steps. */
-export function instantIntegrationNodes(snapshot: FlowSnapshot, catalog: CatalogIndex): { id: string; code: boolean }[] {
+/** What a node that needs Backend functions is: a code step, the generic HTTP action, or an imported integration's action. */
+export type InstantKind = 'code' | 'http' | 'imported';
+
+/**
+ * The nodes that need App Settings' Backend functions switch: instant integrations (the generic HTTP action and the
+ * actions of integrations imported from OpenAPI documents) and code steps.
+ */
+export function instantIntegrationNodes(snapshot: FlowSnapshot, catalog: CatalogIndex): { id: string; code: boolean; kind: InstantKind }[] {
   return [...walkNodes(snapshot)]
     .filter(({ node }) => node.type === 'code' || (node.type === 'action' && catalog.getAction(node.action)?.instant === true))
-    .map(({ node }) => ({ id: node.id, code: node.type === 'code' }));
+    .map(({ node }) => {
+      const kind: InstantKind = node.type === 'code' ? 'code' : node.type === 'action' && node.action.startsWith('x-') ? 'imported' : 'http';
+      return { id: node.id, code: kind === 'code', kind };
+    });
 }
 
+const KIND_WORDS: Record<InstantKind, [string, string]> = {
+  code: ['is a code step', 'code steps'],
+  http: ['uses the generic HTTP action', 'the generic HTTP action'],
+  imported: ['uses an imported integration (instant)', 'imported integrations (instant)'],
+};
+
 /** The problem of those nodes while Backend functions are off (none when `nodes` is empty). */
-export function backendFunctionsProblemsFor(nodes: { id: string; code: boolean }[]): FlowProblem[] {
+export function backendFunctionsProblemsFor(nodes: { id: string; code: boolean; kind?: InstantKind }[]): FlowProblem[] {
   if (nodes.length === 0) return [];
   const names = nodes.map((n) => `"${n.id}"`).join(', ');
-  const what = nodes.every((n) => n.code)
-    ? `${nodes.length === 1 ? 'is a code step' : 'are code steps'}, which need them`
-    : nodes.some((n) => n.code)
-      ? 'are code steps or use the generic HTTP action (an instant integration), which need them'
-      : `use${nodes.length === 1 ? 's' : ''} the generic HTTP action, an instant integration that needs them`;
+  const kinds = [...new Set(nodes.map((n) => n.kind ?? (n.code ? 'code' : 'http')))];
+  const what =
+    nodes.length === 1
+      ? `${KIND_WORDS[kinds[0]!][0]}, which needs them`
+      : kinds.length === 1 && kinds[0] === 'code'
+        ? 'are code steps, which need them'
+        : `use ${kinds.map((k) => KIND_WORDS[k][1]).join(' or ')}, which need them`;
   return [
     {
       code: 'BACKEND_FUNCTIONS_OFF',

@@ -74,7 +74,7 @@ describe('the credits:reconcile command', () => {
     new SQLite(file).close();
     const out = await reconcile(file, new Date(Date.now() - 60_000).toISOString(), new Date().toISOString());
     expect(out.code).toBe(1);
-    expect(out.stderr).toMatch(/is not migrated \(pending: 0001-initial.*0008-system-settings\)/);
+    expect(out.stderr).toMatch(/is not migrated \(pending: 0001-initial, 0002-secrets, .*\)/);
     const check = new SQLite(file, { readonly: true });
     expect(check.prepare("select name from sqlite_master where type = 'table'").all()).toEqual([]);
     check.close();

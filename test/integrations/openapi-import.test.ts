@@ -8,6 +8,7 @@ import { stringify as toYaml } from 'yaml';
 import { importedActionInfo, OPENAPI_MAX_OPERATIONS, operationInputSchema, operationOutputSchema, type ImportedIntegration, type ImportedOperation } from '#core/instant';
 import { createGuardedHttpClient } from '#core/net/guarded-http';
 import { getImported } from '#store/imported-integrations.repository';
+import { setBackendFunctions } from '#store/settings.repository';
 import { instantIntegration } from '#worker/instant/instant.integration';
 import { testActionContext } from '../helpers/action-context';
 import { startTestApi, type TestApi } from '../helpers/api';
@@ -145,6 +146,27 @@ describe('OpenAPI import', () => {
     expect(JSON.stringify(nodeOf(done, 'issue').error)).toMatch(/invalid input: body must have required property 'title'/);
     expect(hits).toHaveLength(0);
   }, 60_000);
+
+  it('publishing a flow with an imported action needs Backend functions, and says so naming the node', async () => {
+    await setBackendFunctions(api.db, api.workspaceId, false);
+    try {
+      const flow = await api.request('POST', '/api/flows', {
+        body: {
+          name: 'Off',
+          document: {
+            trigger: { type: 'manual' },
+            nodes: [{ id: 'repo', type: 'action', action: 'x-github.repos-get@1', inputs: { owner: 'a', repo: 'b' } }],
+            edges: [{ from: 'trigger', to: 'repo' }],
+          },
+        },
+      });
+      const refused = await api.request('POST', `/api/flows/${flow.body.id}/publish`, { body: {} });
+      expect(refused.status).toBe(422);
+      expect(JSON.stringify(refused.body)).toMatch(/Backend functions are off for this workspace, and node \\"repo\\" uses an imported integration \(instant\)/);
+    } finally {
+      await setBackendFunctions(api.db, api.workspaceId, true);
+    }
+  });
 
   it('re-importing makes a new version; flows keep the version they pin; a missing operation is a publish problem', async () => {
     const small = JSON.parse(fs.readFileSync(githubPath, 'utf8'));

@@ -91,6 +91,9 @@ async function buildRequest(integration: ImportedIntegration, op: ImportedOperat
     } else if (p.in === 'header') headers[p.name.toLowerCase()] = wire(value);
     else cookies.push(`${p.name}=${encodeURIComponent(wire(value))}`);
   }
+  // An operation that takes an Idempotency-Key header gets the step's stable key (the same on every retry) unless given one.
+  const idempotency = op.params.find((p) => p.in === 'header' && p.name.toLowerCase() === 'idempotency-key');
+  if (idempotency && input[idempotency.field] === undefined) headers['idempotency-key'] = ctx.idempotencyKey;
   const sensitiveHeaders: string[] = [];
   for (const name of pickSecurity(integration, op)) {
     const scheme = spec.schemes[name];

@@ -7,6 +7,8 @@
 import type { Logger } from 'pino';
 import { catalogIndex, type CatalogIndex, type IntegrationDefinition } from '#core/catalog-sdk';
 import type { FlowSnapshot } from '#core/flow';
+import { walkNodes } from '#core/graph';
+import { withImported } from '#core/instant';
 import { WorkflowIds } from '#core/names';
 import { actionDefaultsOf, backendFunctionsProblemsFor, instantIntegrationNodes, needsPlanCheck, planProblemsFor, runInputTooLarge } from '#core/run-admission';
 import type { RunFlowInput, RunState, TriggerPayload } from '#core/run';
@@ -16,6 +18,7 @@ import type { Db } from '#store/database';
 import { getFlow, getVersion } from '#store/flows.repository';
 import { claimRun, finishRun, markRunStarted } from '#store/runs.repository';
 import { getSettings } from '#store/settings.repository';
+import { importedForRefs } from '#store/imported-integrations.repository';
 
 export interface AdmitScheduledRunInput extends ScheduledFlowInput {
   /** The fire's nominal time (Temporal's TemporalScheduledStartTime). */
@@ -40,7 +43,7 @@ export type AdmitScheduledRunActivity = (input: AdmitScheduledRunInput) => Promi
 export type MarkScheduledRunStartedActivity = (input: { runId: string; temporalRunId: string }) => Promise<void>;
 
 export function createAdmitScheduledRunActivity(o: { db: Db; integrations: IntegrationDefinition[]; logger: Logger }): AdmitScheduledRunActivity {
-  const catalog = catalogIndex(o.integrations);
+  const staticCatalog = catalogIndex(o.integrations);
   return async (fire) => {
     const { db } = o;
     const flow = await getFlow(db, fire.workspaceId, fire.flowId);
@@ -58,6 +61,9 @@ export function createAdmitScheduledRunActivity(o: { db: Db; integrations: Integ
     };
     const workflowId = WorkflowIds.schedule({ workspaceId: fire.workspaceId, flowId: fire.flowId, mode: fire.mode, scheduledAt: fire.scheduledTime });
     const run = { workspaceId: fire.workspaceId, flowId: fire.flowId, version: version.version, workflowId, mode: fire.mode, trigger };
+    // The workspace's imported integrations are part of its catalog: the versions this snapshot pins.
+    const refs = [...walkNodes(version.snapshot)].flatMap(({ node }) => (node.type === 'action' ? [node.action] : []));
+    const catalog = withImported(staticCatalog, await importedForRefs(db, fire.workspaceId, refs));
     const refusal = await refusalOf(db, catalog, fire.workspaceId, version.snapshot, trigger);
     const claim = await claimRun(db, run);
     if (!claim.created && claim.run.status !== 'starting') return { outcome: 'duplicate', runId: claim.run.id, workflowId };
