@@ -106,6 +106,14 @@ export function hasExpressions(mapping: unknown): boolean {
   return !mappingExpressions(mapping).next().done;
 }
 
+/** A mapping without expressions as the run will see it: `{ $literal }` unwrapped at any depth. */
+export function literalValue(mapping: unknown): unknown {
+  if (isLiteral(mapping)) return mapping.$literal;
+  if (Array.isArray(mapping)) return mapping.map(literalValue);
+  if (mapping && typeof mapping === 'object') return Object.fromEntries(Object.entries(mapping).map(([k, v]) => [k, literalValue(v)]));
+  return mapping;
+}
+
 /** Resolves a mapping: literals stay, `{ $expr }` is evaluated, `{ $literal }` is unwrapped, at any depth. */
 export async function resolveMapping(mapping: unknown, scope: ExpressionScope): Promise<unknown> {
   if (isExpr(mapping)) return evaluateExpression(mapping.$expr, scope);

@@ -394,6 +394,28 @@ describe('validateFlow: references', () => {
   });
 });
 
+describe('validateFlow: literal inputs are checked as the run checks them', () => {
+  const slack = (inputs: Json) => ({ id: 'post', type: 'action', action: 'slack.post-message@1', inputs });
+
+  it('an empty Slack channel and text, a URL that is not one, a method that does not exist: each named by node and field', () => {
+    expect(validateAfter([slack({ channel: '', text: '' })])).toEqual([
+      expect.objectContaining({ code: 'INVALID_INPUT', nodeId: 'post', field: 'inputs.channel', message: expect.stringMatching(/"channel" is empty/) }),
+      expect.objectContaining({ code: 'INVALID_INPUT', nodeId: 'post', field: 'inputs.text' }),
+    ]);
+    expect(validateAfter([fetch('fetch', { url: 'not a url', method: 'FETCH' })]).map((p) => [p.code, p.field])).toEqual([
+      ['INVALID_INPUT', 'inputs.url'],
+      ['INVALID_INPUT', 'inputs.method'],
+    ]);
+  });
+
+  it('expressions are left to the run; `$literal` values are checked unwrapped; valid literals pass', () => {
+    expect(validateAfter([slack({ channel: { $expr: 'trigger.data.channel' }, text: 'Hi' })])).toEqual([]);
+    expect(validateAfter([fetch('fetch', { url: { $literal: 'https://api.example.com' }, headers: { 'x-id': { $expr: 'trigger.data.id' } } })])).toEqual([]);
+    expect(codes(validateAfter([fetch('fetch', { url: { $literal: 'nope' } })]))).toEqual(['INVALID_INPUT']);
+    expect(validateAfter([slack({ channel: '#general', text: 'Hello' })])).toEqual([]);
+  });
+});
+
 describe('validateFlow: every problem', () => {
   it('covers every ProblemCode, each with a message and (except an empty flow) a node id', () => {
     const seen = new Map<string, FlowProblem>();
@@ -431,6 +453,7 @@ describe('validateFlow: every problem', () => {
         [edge('trigger', 'fetch'), edge('fetch', 'ok'), edge('trigger', 'side')],
       ),
     );
+    collect(validateAfter([fetch('fetch', { url: 'not a url' })]));
     // MISSING_SETUP_VARIABLE needs the workspace's secrets, PLAN_REQUIRED its plan, BACKEND_FUNCTIONS_OFF its App
     // Settings, INVALID_SCHEDULE the server's minimum interval: the server adds them at publish (test/api/catalog.test.ts,
     // test/credits/credits.test.ts, test/schedules/schedules.test.ts; core/src/schedule.test.ts); so it does

@@ -1,5 +1,6 @@
 import type { CatalogIndex, JsonSchema } from './catalog-sdk';
-import { checkExpressionSyntax, ExpressionError, expressionReferences, mappingExpressions } from './expressions';
+import { z } from 'zod';
+import { checkExpressionSyntax, ExpressionError, expressionReferences, hasExpressions, literalValue, mappingExpressions } from './expressions';
 import { allowedBranches, TRIGGER_ID, walkNodes, type FlowDocument, type FlowGraph, type FlowNode } from './flow';
 
 /** One problem in a flow, named by node and field so the editor can point at it. */
@@ -37,6 +38,8 @@ export const ProblemCodes = {
   CODE_INVALID: 'CODE_INVALID',
   /** A code step reads `ctx.secrets.NAME` without declaring NAME. */
   UNDECLARED_SECRET: 'UNDECLARED_SECRET',
+  /** A literal input the action's input schema refuses (an empty Slack channel, a URL that is not one): the run would refuse it too. */
+  INVALID_INPUT: 'INVALID_INPUT',
 } as const;
 export type ProblemCode = keyof typeof ProblemCodes;
 
@@ -215,6 +218,19 @@ function checkNode(
               });
           }
         }
+        // Literal values are checked now against the schema the run checks them with (expressions when they run).
+        for (const [name, value] of Object.entries(node.inputs)) {
+          const schema = props[name];
+          if (!schema || hasExpressions(value)) continue;
+          const issue = literalIssue(schema, literalValue(value));
+          if (issue)
+            problems.push({
+              code: 'INVALID_INPUT',
+              nodeId: node.id,
+              field: `inputs.${[name, ...issue.path].join('.')}`,
+              message: `Node "${node.id}" (${info.title}): "${[name, ...issue.path].join('.')}" ${issue.message}`,
+            });
+        }
       }
       for (const { expr, path } of mappingExpressions(node.inputs)) expressions.push({ expr, field: `inputs.${path.join('.')}` });
       break;
@@ -347,4 +363,27 @@ function missingOutputField(schema: JsonSchema | undefined, path: string[]): { p
     current = next;
   }
   return undefined;
+}
+
+const literalSchemas = new WeakMap<JsonSchema, z.ZodType | null>();
+
+/** Why a literal input value is refused by its JSON Schema (as the action's zod schema would refuse it), or undefined. */
+function literalIssue(schema: JsonSchema, value: unknown): { path: string[]; message: string } | undefined {
+  let check = literalSchemas.get(schema);
+  if (check === undefined) {
+    try {
+      check = z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
+    } catch {
+      check = null; // a schema zod cannot read: left to the run
+    }
+    literalSchemas.set(schema, check);
+  }
+  if (!check) return undefined;
+  const result = check.safeParse(value);
+  if (result.success) return undefined;
+  const first = result.error.issues[0]!;
+  const path = first.path.map(String);
+  const at = path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), value);
+  if (first.code === 'too_small' && (at === '' || (Array.isArray(at) && at.length === 0))) return { path, message: 'is empty; give it a value' };
+  return { path, message: `is not valid: ${first.message}` };
 }

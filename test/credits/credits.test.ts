@@ -312,7 +312,8 @@ describe('metering runs', () => {
       nodes: [
         get('flaky', `${p.url}/flaky`),
         // Refused before any request: no credit.
-        { id: 'bad', type: 'action', action: 'http.request@1', inputs: { url: 'not a url' }, onError: 'branch' },
+        // An expression: a literal that is not a URL is refused at publish; this one only when it runs (nothing sent).
+        { id: 'bad', type: 'action', action: 'http.request@1', inputs: { url: { $expr: '"not a url"' } }, onError: 'branch' },
         { id: 'free', type: 'action', action: 'data.transform@1', inputs: { expression: '1 + 1' } },
       ],
       edges: chain(['flaky', 'bad']).concat([{ from: 'bad', to: 'free', branch: 'error' }]),

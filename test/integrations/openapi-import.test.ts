@@ -127,18 +127,19 @@ describe('OpenAPI import', () => {
     expect(JSON.stringify(done)).not.toContain(token);
   }, 120_000);
 
-  it('refuses an input the operation does not accept, naming the field, before anything is sent', async () => {
-    const flow = await api.request('POST', '/api/flows', {
-      body: {
-        name: 'Bad issue',
-        document: {
-          trigger: { type: 'manual' },
-          nodes: [{ id: 'issue', type: 'action', action: 'x-github.issues-create@1', onError: 'fail', inputs: { owner: 'octo-org', repo: 'hello-world', body: { labels: 'x' } } }],
-          edges: [{ from: 'trigger', to: 'issue' }],
-        },
-      },
+  it('refuses an input the operation does not accept, naming the field: a literal at publish, a computed one before anything is sent', async () => {
+    const document = (body: unknown) => ({
+      trigger: { type: 'manual' },
+      nodes: [{ id: 'issue', type: 'action', action: 'x-github.issues-create@1', onError: 'fail', inputs: { owner: 'octo-org', repo: 'hello-world', body } }],
+      edges: [{ from: 'trigger', to: 'issue' }],
     });
-    await api.request('POST', `/api/flows/${flow.body.id}/publish`, { body: {} });
+    const literal = await api.request('POST', '/api/flows', { body: { name: 'Bad literal', document: document({ labels: 'x' }) } });
+    expect(literal.body.problems).toEqual([expect.objectContaining({ code: 'INVALID_INPUT', nodeId: 'issue', field: expect.stringMatching(/^inputs.body/) })]);
+    expect(literal.body.problems[0].message).toMatch(/title/);
+    expect((await api.request('POST', `/api/flows/${literal.body.id}/publish`, { body: {} })).status).toBe(422);
+
+    const flow = await api.request('POST', '/api/flows', { body: { name: 'Bad issue', document: document({ $expr: '{"labels": "x"}' }) } });
+    expect((await api.request('POST', `/api/flows/${flow.body.id}/publish`, { body: {} })).status).toBe(201);
     hits.length = 0;
     const run = await api.request('POST', `/api/flows/${flow.body.id}/runs`, { body: { mode: 'test' } });
     const done = await pollRun(api, run.body.runId);

@@ -1,7 +1,8 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { FlowProblem } from '#core/validate';
-import { getApiKey } from '../api/client';
-import { usePublish, useStartRun } from '../api/queries';
+import { usePublish, useStartRun, useVersion } from '../api/queries';
+import { useEditor } from '../store/editor-store';
+import type { FlowDocument } from '#core/flow';
 import type { PublishResult } from '../api/types';
 import { EndpointUrls } from '../components/endpoint-urls';
 import { ErrorBox } from '../components/error-box';
@@ -169,6 +170,7 @@ export function RunDialog({
   version,
   publishedVersion,
   dirty,
+  onPublishFirst,
   onClose,
 }: {
   flowId: string;
@@ -176,14 +178,21 @@ export function RunDialog({
   version?: number | undefined;
   publishedVersion: number | null;
   dirty: boolean;
+  /** Opens the publish dialog instead (offered when the flow on screen differs from the version the run would use). */
+  onPublishFirst?: () => void;
   onClose: () => void;
 }) {
   const start = useStartRun(flowId);
   const [input, setInput] = useState('{\n  \n}');
-  const [mode, setMode] = useState<'live' | 'test'>(getApiKey()?.startsWith('sy_test_') ? 'test' : 'live');
+  // Test by default: a run started to try something should not send real messages or charge real cards.
+  const [mode, setMode] = useState<'live' | 'test'>('test');
   const [jsonError, setJsonError] = useState<string | null>(null);
   const inputId = useId();
   const target = version ?? publishedVersion;
+  const published = useVersion(flowId, version === undefined && publishedVersion !== null ? publishedVersion : undefined);
+  const doc = useEditor((st) => st.doc);
+  // The flow on screen (saved or not) against the version this run uses; positions on the canvas do not count.
+  const differs = version === undefined && target !== null && (dirty || (published.data?.snapshot !== undefined && doc !== null && !sameFlow(doc, published.data.snapshot)));
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
@@ -204,10 +213,18 @@ export function RunDialog({
         {target === null ? (
           <p className="error">Publish the flow before running it: runs use a published version.</p>
         ) : (
-          <p className="sy-muted">
-            Runs version {target}
-            {version === undefined && dirty ? '; your unsaved and unpublished changes are not part of it' : ''}.
-          </p>
+          <p className="sy-muted">Runs version {target}.</p>
+        )}
+        {differs && (
+          <div className="notice warn" role="status">
+            <strong>The flow on screen is not version {target}.</strong> Your {dirty ? 'unsaved and unpublished' : 'unpublished'} changes are not part of this
+            run.{' '}
+            {onPublishFirst && (
+              <button type="button" className="link" onClick={onPublishFirst}>
+                Publish first
+              </button>
+            )}
+          </div>
         )}
         <label htmlFor={inputId}>Sample input (JSON, seen as trigger.data)</label>
         <textarea
@@ -248,4 +265,10 @@ export function RunDialog({
       </form>
     </Dialog>
   );
+}
+
+/** Whether two flows are the same but for canvas positions. */
+function sameFlow(a: FlowDocument, b: Omit<FlowDocument, 'layout'>): boolean {
+  const strip = (d: Omit<FlowDocument, 'layout'> & { layout?: unknown }) => JSON.stringify({ ...d, layout: undefined });
+  return strip(a) === strip(b);
 }

@@ -162,7 +162,16 @@ function Workspace({
           onClose={() => setDialog(null)}
         />
       )}
-      {dialog === 'run' && <RunDialog flowId={flowId} version={version} publishedVersion={publishedVersion} dirty={dirty} onClose={() => setDialog(null)} />}
+      {dialog === 'run' && (
+        <RunDialog
+          flowId={flowId}
+          version={version}
+          publishedVersion={publishedVersion}
+          dirty={dirty}
+          onPublishFirst={readOnly ? undefined : () => setDialog('publish')}
+          onClose={() => setDialog(null)}
+        />
+      )}
     </div>
   );
 }
