@@ -1,3 +1,4 @@
+import type { OAuth2Auth } from './oauth';
 import type { WebhookSource } from './webhooks';
 import { z } from 'zod';
 
@@ -190,7 +191,8 @@ export interface IntegrationDefinition {
   version: number;
   title: string;
   description: string;
-  auth: { type: 'none' } | { type: 'apiKey'; variable: string } | { type: 'oauth2' };
+  /** `oauth2(provider, { scopes })` (core/src/oauth.ts): each action's input has a `connection` field, a connection id. */
+  auth: { type: 'none' } | { type: 'apiKey'; variable: string } | OAuth2Auth;
   /** Setup variables the integration needs (secrets and settings). */
   setup?: SetupVariable[];
   actions: ActionDefinition[];

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApi, type TestApi } from '../helpers/api';
+import { beginConnect, callCallback, connectViaPeer, useGenericPeer } from '../helpers/oauth';
+import { signIn, startOAuthPeer, type OAuthPeer } from '../peers/oauth-peer';
+
+let api: TestApi;
+let peer: OAuthPeer;
+
+beforeAll(async () => {
+  api = await startTestApi({ taskQueue: 'oauth-connect' });
+  peer = await startOAuthPeer({ redirectUris: [`${api.url}/api/oauth/callback`], accessTokenTtl: 60 });
+  await useGenericPeer(api, peer);
+});
+afterAll(async () => {
+  await api?.close();
+  await peer?.close();
+});
+
+async function connectionCount(): Promise<number> {
+  const list = await api.request('get', '/api/connections');
+  expect(list.status).toBe(200);
+  return (list.body.connections as { live: unknown }[]).filter((c) => c.live).length;
+}
+
+describe('connect with authorization code + PKCE against a real oidc-provider', () => {
+  it('connects: PKCE S256 in the authorization request, tokens stored, status connected, nothing secret in answers', async () => {
+    const begun = await beginConnect(api, peer, { name: 'Alice at peer' });
+    const authorize = new URL(begun.authorizeUrl);
+    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(authorize.searchParams.get('redirect_uri')).toBe(`${api.url}/api/oauth/callback`);
+    expect(begun.cookie).toMatch(/^sy_oauth_session=/);
+    expect(begun.callbackUrl).toContain(`iss=${encodeURIComponent(peer.issuer)}`);
+    const done = await callCallback(begun.callbackUrl!, begun.cookie);
+    expect(done.status, done.text).toBe(200);
+    const one = await api.request('get', `/api/connections/${begun.connectionId}`);
+    expect(one.status).toBe(200);
+    expect(one.body).toMatchObject({ id: begun.connectionId, provider: 'generic', name: 'Alice at peer', live: { status: 'connected' }, test: null });
+    expect(peer.counts.authorization_code).toBe(1);
+    // The test endpoint gets a token without a refresh (60 s tokens).
+    const tested = await api.request('post', `/api/connections/${begun.connectionId}/test`, { body: {} });
+    expect(tested.body).toMatchObject({ ok: true, status: 'connected' });
+  });
+
+  it('refuses a wrong state, and stores nothing', async () => {
+    const before = await connectionCount();
+    const begun = await beginConnect(api, peer);
+    const url = new URL(begun.callbackUrl!);
+    url.searchParams.set('state', url.searchParams.get('state')!.slice(0, -1) + 'x');
+    const res = await callCallback(url.href, begun.cookie);
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('unknown or was already used');
+    expect(JSON.parse(res.text).error.code).toBe('OAUTH_CALLBACK_REFUSED');
+    // A browser (the sign-in pop-up) gets a page saying the same.
+    const page = await fetch(url.href, { headers: { cookie: begun.cookie, accept: 'text/html,application/xhtml+xml' } });
+    expect(page.status).toBe(400);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('Not connected');
+    expect(await connectionCount()).toBe(before);
+  });
+
+  it('refuses a reused state: the second callback with the same state stores nothing', async () => {
+    const begun = await beginConnect(api, peer);
+    expect((await callCallback(begun.callbackUrl!, begun.cookie)).status).toBe(200);
+    const after = await connectionCount();
+    const again = await callCallback(begun.callbackUrl!, begun.cookie);
+    expect(again.status).toBe(400);
+    expect(again.text).toContain('already used');
+    expect(await connectionCount()).toBe(after);
+  });
+
+  it('refuses a callback from another browser session (state bound to the session cookie)', async () => {
+    const before = await connectionCount();
+    const begun = await beginConnect(api, peer);
+    const res = await callCallback(begun.callbackUrl!, 'sy_oauth_session=' + 'A'.repeat(43));
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('another browser session');
+    expect(await callCallback(begun.callbackUrl!, undefined)).toMatchObject({ status: 400 });
+    expect(await connectionCount()).toBe(before);
+  });
+
+  it('refuses a redirect URI differing by one character (the provider matches it exactly)', async () => {
+    const before = await connectionCount();
+    const res = await api.request('post', '/api/connections', { body: { provider: 'generic', name: 'x' } });
+    const url = new URL(res.body.authorizeUrl);
+    url.searchParams.set('redirect_uri', `${api.url}/api/oauth/callbacK`);
+    const signedIn = await signIn(url.href, peer.issuer);
+    expect(signedIn.callbackUrl).toBeUndefined();
+    expect(signedIn.status).toBe(400);
+    expect(signedIn.body).toContain('redirect_uri');
+    expect(await connectionCount()).toBe(before);
+  });
+
+  it('refuses a missing code challenge/verifier (PKCE required) and a wrong verifier (a code injected into another sign-in)', async () => {
+    const before = await connectionCount();
+    // Missing: the provider refuses an authorization request without code_challenge; the error comes back to the callback.
+    const first = await api.request('post', '/api/connections', { body: { provider: 'generic', name: 'x' } });
+    const cookie = first.headers.getSetCookie()[0]!.split(';')[0]!;
+    const stripped = new URL(first.body.authorizeUrl);
+    stripped.searchParams.delete('code_challenge');
+    stripped.searchParams.delete('code_challenge_method');
+    const missing = await signIn(stripped.href, peer.issuer);
+    expect(new URL(missing.callbackUrl!).searchParams.get('error')).toBe('invalid_request');
+    const refused = await callCallback(missing.callbackUrl!, cookie);
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('invalid_request');
+    // Wrong: sign-in A's code delivered with sign-in B's state, so B's verifier is sent with A's code.
+    const a = await beginConnect(api, peer, { cookie });
+    const b = await beginConnect(api, peer, { cookie });
+    const injected = new URL(b.callbackUrl!);
+    injected.searchParams.set('code', new URL(a.callbackUrl!).searchParams.get('code')!);
+    const wrong = await callCallback(injected.href, cookie);
+    expect(wrong.status).toBe(400);
+    expect(wrong.text).toContain('invalid_grant');
+    expect(await connectionCount()).toBe(before);
+  });
+
+  it('refuses a mix-up: iss of another issuer (RFC 9207), and a missing iss when the issuer is known', async () => {
+    const before = await connectionCount();
+    const begun = await beginConnect(api, peer);
+    const other = new URL(begun.callbackUrl!);
+    other.searchParams.set('iss', 'https://attacker.example');
+    const res = await callCallback(other.href, begun.cookie);
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('iss');
+    const again = await beginConnect(api, peer, { cookie: begun.cookie });
+    const none = new URL(again.callbackUrl!);
+    none.searchParams.delete('iss');
+    expect((await callCallback(none.href, begun.cookie)).status).toBe(400);
+    expect(await connectionCount()).toBe(before);
+  });
+
+  it('renames, keeps live and test apart, and disconnects with revocation at the provider', async () => {
+    const id = await connectViaPeer(api, peer, { name: 'Before' });
+    const renamed = await api.request('patch', `/api/connections/${id}`, { body: { name: 'After' } });
+    expect(renamed.body).toMatchObject({ name: 'After' });
+    // The test key sees no live side, and cannot touch it.
+    const asTest = await api.request('get', `/api/connections/${id}`, { key: api.keys.test });
+    expect(asTest.body).toMatchObject({ live: null, test: null });
+    expect((await api.request('post', `/api/connections/${id}/test`, { key: api.keys.test, body: { mode: 'live' } })).status).toBe(403);
+    const revocations = peer.counts.revocations;
+    expect((await api.request('delete', `/api/connections/${id}`)).status).toBe(204);
+    expect(peer.counts.revocations - revocations).toBe(2);
+    expect((await api.request('get', `/api/connections/${id}`)).status).toBe(404);
+  });
+});
