@@ -1,3 +1,4 @@
+import type { IntegrationDefinition } from '#core/catalog-sdk';
 import type { OAuth2Provider } from '#core/oauth';
 
 /**
@@ -81,3 +82,10 @@ export const generic: OAuth2Provider = {
 };
 
 export const oauthProviders: OAuth2Provider[] = [google, slack, github, hubspot, generic];
+
+/** Every provider by key: the ones above, plus any an integration brings in its `auth: oauth2(…)`. */
+export function providersOf(integrations: IntegrationDefinition[]): Map<string, OAuth2Provider> {
+  const map = new Map(oauthProviders.map((p) => [p.key, p]));
+  for (const i of integrations) if (i.auth.type === 'oauth2' && !map.has(i.auth.provider.key)) map.set(i.auth.provider.key, i.auth.provider);
+  return map;
+}

@@ -82,4 +82,9 @@ export const FailureTypes = {
   nonRetryable: 'NonRetryable',
   invalidInput: 'InvalidInput',
   invalidOutput: 'InvalidOutput',
+  /** An OAuth connection needs a person to sign in again: the node waits for a reconnect (waits/reconnect.wait.ts). */
+  needsReconnect: 'NeedsReconnect',
 } as const;
+
+/** The code of the NonRetryableError an action throws when its OAuth connection needs a reconnect (details: `{ connectionId }`). */
+export const CONNECTION_NEEDS_RECONNECT = 'CONNECTION_NEEDS_RECONNECT';

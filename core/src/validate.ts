@@ -37,6 +37,10 @@ export const ProblemCodes = {
   CODE_INVALID: 'CODE_INVALID',
   /** A code step reads `ctx.secrets.NAME` without declaring NAME. */
   UNDECLARED_SECRET: 'UNDECLARED_SECRET',
+  /** An OAuth action with no connection chosen, or one that does not exist in the workspace. */
+  MISSING_CONNECTION: 'MISSING_CONNECTION',
+  /** An OAuth action whose connection belongs to another provider. */
+  WRONG_CONNECTION: 'WRONG_CONNECTION',
 } as const;
 export type ProblemCode = keyof typeof ProblemCodes;
 

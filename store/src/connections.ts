@@ -376,6 +376,23 @@ export class Connections {
     }
   }
 
+  /**
+   * The provider refused a token (401): due now, so the next caller refreshes, unless the side already has newer
+   * tokens than the ones that were refused (another caller refreshed meanwhile).
+   */
+  async rejected(workspaceId: string, connectionId: string, mode: RunMode, token: string): Promise<void> {
+    const side = await this.side(workspaceId, connectionId, mode);
+    if (!side?.tokens) return;
+    if ((await this.openTokens(workspaceId, connectionId, mode, side.tokens)).accessToken !== token) return;
+    await this.db
+      .updateTable('oauth_tokens')
+      .set({ refresh_due_at: nowIso() })
+      .where('connection_id', '=', connectionId)
+      .where('mode', '=', mode)
+      .where('version', '=', side.version)
+      .execute();
+  }
+
   /** Refreshes under the lease; '' when another process holds it (or already refreshed this version). */
   private async tryRefresh(
     workspaceId: string,

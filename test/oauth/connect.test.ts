@@ -1,4 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { integrations } from '#catalog';
+import { google } from '#catalog/oauth-providers';
+import { defineAction, defineIntegration } from '#core/catalog-sdk';
+import { oauth2 } from '#core/oauth';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { beginConnect, callCallback, connectViaPeer, useGenericPeer } from '../helpers/oauth';
 import { signIn, startOAuthPeer, type OAuthPeer } from '../peers/oauth-peer';
@@ -6,8 +11,27 @@ import { signIn, startOAuthPeer, type OAuthPeer } from '../peers/oauth-peer';
 let api: TestApi;
 let peer: OAuthPeer;
 
+/** An integration that needs a Google connection (the publish check only reads its auth). */
+const sheetsLike = defineIntegration({
+  key: 'gsheet-test',
+  version: 1,
+  title: 'Sheets (test)',
+  description: 'needs a Google connection',
+  auth: oauth2(google, { scopes: ['https://www.googleapis.com/auth/spreadsheets'] }),
+  actions: [
+    defineAction({
+      key: 'read',
+      title: 'Read',
+      description: 'reads',
+      input: z.object({ connection: z.string() }),
+      output: z.object({}),
+      run: async () => ({}),
+    }),
+  ],
+});
+
 beforeAll(async () => {
-  api = await startTestApi({ taskQueue: 'oauth-connect' });
+  api = await startTestApi({ taskQueue: 'oauth-connect', integrations: [...integrations, sheetsLike] });
   peer = await startOAuthPeer({ redirectUris: [`${api.url}/api/oauth/callback`], accessTokenTtl: 60 });
   await useGenericPeer(api, peer);
 });
@@ -141,5 +165,44 @@ describe('connect with authorization code + PKCE against a real oidc-provider', 
     expect((await api.request('delete', `/api/connections/${id}`)).status).toBe(204);
     expect(peer.counts.revocations - revocations).toBe(2);
     expect((await api.request('get', `/api/connections/${id}`)).status).toBe(404);
+  });
+});
+
+describe('publish refuses a flow whose connection is missing or of the wrong provider', () => {
+  const flowWith = async (node: Record<string, unknown>) => {
+    const created = await api.request('post', '/api/flows', {
+      body: { name: 'uses a connection', document: { trigger: { type: 'manual' }, nodes: [{ id: 'step', type: 'action', ...node }], edges: [{ from: 'trigger', to: 'step' }] } },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    return api.request('post', `/api/flows/${created.body.id}/publish`, { body: {} });
+  };
+
+  it('422 naming node and field: no connection, an unknown one, one of another provider; publishes with a right one', async () => {
+    const none = await flowWith({ action: 'gsheet-test.read@1', inputs: {} });
+    expect(none.status).toBe(422);
+    // An absent field is the validator's missing input; an empty one is the connection check's.
+    expect(none.body.error.details.problems).toEqual([expect.objectContaining({ code: 'MISSING_INPUT', nodeId: 'step', field: 'inputs.connection' })]);
+    const empty = await flowWith({ action: 'gsheet-test.read@1', inputs: { connection: '' } });
+    expect(empty.body.error.details.problems).toEqual([expect.objectContaining({ code: 'MISSING_CONNECTION', nodeId: 'step', field: 'inputs.connection' })]);
+    expect(empty.body.error.details.problems[0].message).toContain('needs a Google connection');
+
+    const unknown = await flowWith({ action: 'gsheet-test.read@1', inputs: { connection: 'con_00000000000000000000' } });
+    expect(unknown.body.error.details.problems).toEqual([expect.objectContaining({ code: 'MISSING_CONNECTION', nodeId: 'step', field: 'inputs.connection' })]);
+
+    const generic = await connectViaPeer(api, peer, { name: 'Peer for publish' });
+    const wrong = await flowWith({ action: 'gsheet-test.read@1', inputs: { connection: generic } });
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.error.details.problems).toEqual([expect.objectContaining({ code: 'WRONG_CONNECTION', nodeId: 'step', field: 'inputs.connection' })]);
+    expect(wrong.body.error.details.problems[0].message).toContain('is a OAuth 2 (generic) connection');
+
+    const httpUnknown = await flowWith({ action: 'http.request@1', inputs: { url: peer.resourceUrl, auth: { type: 'connection', connection: 'con_00000000000000000000' } } });
+    expect(httpUnknown.body.error.details.problems).toEqual([expect.objectContaining({ code: 'MISSING_CONNECTION', nodeId: 'step', field: 'inputs.auth.connection' })]);
+
+    const ok = await flowWith({ action: 'http.request@1', inputs: { url: peer.resourceUrl, auth: { type: 'connection', connection: generic } } });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(201);
+    // The connection lists the flows that use it (the refused draft and the published one).
+    const listed = await api.request('get', `/api/connections/${generic}`);
+    expect(listed.body.usedBy.map((u: { flowId: string }) => u.flowId)).toContain(ok.body.flowId);
+    expect(listed.body.usedBy).toHaveLength(2);
   });
 });

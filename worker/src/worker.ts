@@ -18,6 +18,8 @@ import type { SendJournal } from './credits/send-journal';
 import { createAdmitScheduledRunActivity, createMarkScheduledRunStartedActivity } from './schedules/admission';
 import { codeIntegration } from './code/code.integration';
 import { SandboxPool } from './code/sandbox-pool';
+import { Connections } from '#store/connections';
+import { providersOf } from '#catalog/oauth-providers';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -57,7 +59,10 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
     ...(o.httpMaxConnections ? { maxConnectionsPerOrigin: o.httpMaxConnections } : {}),
     ...(metering ? { onRequest: meterRequest } : {}),
   });
-  const actionDeps = { http, logger: o.logger, secrets: o.secrets, endpoints: o.endpoints ?? {}, db: o.db };
+  // Token requests (refresh, client credentials) go through the address guard too, unmetered: they are not API requests.
+  const tokenHttp = createGuardedHttpClient({ allow: o.httpAllow });
+  const connections = new Connections(o.db, o.secrets, providersOf(o.integrations), { fetch: tokenHttp.fetch });
+  const actionDeps = { http, logger: o.logger, secrets: o.secrets, endpoints: o.endpoints ?? {}, db: o.db, connections };
   // Code steps (code.run@1) are adapted and metered like catalog actions; their sandbox threads live with the worker.
   const sandboxes = new SandboxPool();
   sandboxes.warm();
@@ -87,5 +92,5 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
       : {}),
     ...o.tuning,
   });
-  return Object.assign(worker, { closeHttp: () => Promise.all([http.close(), sandboxes.close()]).then(() => undefined) });
+  return Object.assign(worker, { closeHttp: () => Promise.all([http.close(), tokenHttp.close(), sandboxes.close()]).then(() => undefined) });
 }

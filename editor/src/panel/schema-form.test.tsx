@@ -182,7 +182,7 @@ describe('SchemaForm over http.request@1', () => {
       within(type)
         .getAllByRole('option')
         .map((o) => o.textContent),
-    ).toEqual(['Not set', 'bearer', 'basic', 'header', 'query']);
+    ).toEqual(['Not set', 'bearer', 'basic', 'header', 'query', 'connection']);
     fireEvent.change(type, { target: { value: '0' } });
     expect(calls.at(-1)).toEqual(['auth', { type: 'bearer' }]);
     fireEvent.change(within(auth).getByRole('textbox', { name: 'Secret' }), { target: { value: 'API_TOKEN' } });

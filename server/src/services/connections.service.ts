@@ -1,22 +1,19 @@
 import crypto from 'node:crypto';
 import type { Request } from 'express';
-import type { Connection as ConnectionAnswer, OAuthProviderInfo } from '#core/api';
-import type { IntegrationDefinition, RunMode } from '#core/catalog-sdk';
+import type { Connection as ConnectionAnswer, FlowProblem, OAuthProviderInfo } from '#core/api';
+import { setupFor } from '#core/catalog-sdk';
+import { walkNodes, type FlowSnapshot } from '#core/flow';
+import type { RunMode } from '#core/catalog-sdk';
 import { AppError } from '#core/errors';
-import { clientSecretNames, redirectUriFor, type OAuth2Provider } from '#core/oauth';
-import { oauthProviders } from '#catalog/oauth-providers';
+import { clientSecretNames, redirectUriFor } from '#core/oauth';
+import { providersOf } from '#catalog/oauth-providers';
 import { Connections, ConnectionError, newConnectionId, type ConnectionSummary } from '#store/connections';
 import { requireLiveKey, type AuthContext } from '../http/auth';
 import type { RouteResult } from '../http/route';
 import type { z } from 'zod';
 import type { ServerDeps } from '../deps';
 
-/** Every provider: the catalog's, plus any an integration brings in its `auth: oauth2(…)`. */
-export function providerMap(integrations: IntegrationDefinition[]): Map<string, OAuth2Provider> {
-  const map = new Map(oauthProviders.map((p) => [p.key, p]));
-  for (const i of integrations) if (i.auth.type === 'oauth2' && !map.has(i.auth.provider.key)) map.set(i.auth.provider.key, i.auth.provider);
-  return map;
-}
+export const providerMap = providersOf;
 
 let shared: WeakMap<object, Connections> | undefined;
 /** The deps' Connections, or one made for them once (tests and tools that pass no `connections`). */
@@ -174,4 +171,58 @@ export async function startConnection(deps: ServerDeps, req: Request, auth: Auth
       ...(session.setCookie ? { headers: { 'Set-Cookie': session.setCookie } } : {}),
     };
   });
+}
+
+/**
+ * Publish check: every node of an OAuth integration names a connection (its `connection` input, a literal id) that
+ * exists in the workspace with a live or test side, of the provider the integration needs; an HTTP request with
+ * connection auth names one that exists (any provider). Each problem names the node and the field.
+ */
+export async function connectionProblems(
+  deps: Pick<ServerDeps, 'db' | 'secrets' | 'integrations' | 'connections'>,
+  workspaceId: string,
+  snapshot: FlowSnapshot,
+): Promise<z.infer<typeof FlowProblem>[]> {
+  const wanted: { nodeId: string; field: string; value: unknown; provider?: { key: string; title: string }; integration: string }[] = [];
+  for (const { node } of walkNodes(snapshot)) {
+    if (node.type !== 'action') continue;
+    const integration = setupFor(deps.integrations, node.action)?.integration;
+    if (!integration) continue;
+    const inputs = (node.inputs ?? {}) as Record<string, unknown>;
+    if (integration.auth.type === 'oauth2') {
+      const { key, title } = integration.auth.provider;
+      wanted.push({ nodeId: node.id, field: 'inputs.connection', value: inputs.connection, provider: { key, title }, integration: integration.title });
+    } else {
+      const auth = inputs.auth as { type?: unknown; connection?: unknown } | undefined;
+      if (auth && typeof auth === 'object' && auth.type === 'connection') wanted.push({ nodeId: node.id, field: 'inputs.auth.connection', value: auth.connection, integration: integration.title });
+    }
+  }
+  if (wanted.length === 0) return [];
+  const ids = wanted.flatMap((w) => (typeof w.value === 'string' ? [w.value] : []));
+  const found = await connectionsOf(deps).findMany(workspaceId, ids);
+  const problems: z.infer<typeof FlowProblem>[] = [];
+  for (const w of wanted) {
+    const needs = w.provider ? `a ${w.provider.title} connection` : 'an OAuth connection';
+    if (typeof w.value !== 'string' || w.value === '') {
+      problems.push({ code: 'MISSING_CONNECTION', nodeId: w.nodeId, field: w.field, message: `Node "${w.nodeId}" (${w.integration}) needs ${needs}: pick one in the step's Connection field, or connect an account under Connections` });
+      continue;
+    }
+    const conn = found.get(w.value);
+    if (!conn || conn.modes.size === 0) {
+      problems.push({
+        code: 'MISSING_CONNECTION',
+        nodeId: w.nodeId,
+        field: w.field,
+        message: `Node "${w.nodeId}" (${w.integration}) uses connection ${w.value}, which ${conn ? 'is not connected' : 'does not exist in this workspace'}: pick ${needs} under Connections`,
+      });
+    } else if (w.provider && conn.provider !== w.provider.key) {
+      problems.push({
+        code: 'WRONG_CONNECTION',
+        nodeId: w.nodeId,
+        field: w.field,
+        message: `Node "${w.nodeId}" (${w.integration}) needs ${needs}, but "${conn.name}" (${w.value}) is a ${providerMap(deps.integrations).get(conn.provider)?.title ?? conn.provider} connection`,
+      });
+    }
+  }
+  return problems;
 }
