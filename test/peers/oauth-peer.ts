@@ -17,9 +17,11 @@ export interface OAuthPeerOptions {
 export interface ResourceHit {
   at: number;
   ok: boolean;
-  /** Why a token was refused: unknown, expired. */
+  /** Why a token was refused: missing, unknown, expired, revoked (its grant is gone). */
   reason?: string;
   kind?: string;
+  /** The token's id at the provider (which generation of access token was used). */
+  tokenId?: string;
 }
 
 /**
@@ -34,6 +36,7 @@ export async function startOAuthPeer(o: OAuthPeerOptions) {
   const counts = { authorization_code: 0, refresh_token: 0, client_credentials: 0, grantErrors: [] as string[], revocations: 0, refreshReuse: 0 };
   const seenRefreshTokens = new Set<string>();
   const resourceHits: ResourceHit[] = [];
+  const grantIds: string[] = [];
 
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -113,6 +116,7 @@ export async function startOAuthPeer(o: OAuthPeerOptions) {
         grant.addOIDCScope('openid');
         if (details.params.scope) grant.addOIDCScope(String(details.params.scope));
         const grantId = await grant.save();
+        grantIds.push(grantId);
         await provider.interactionFinished(req, res, { login: { accountId: 'alice' }, consent: { grantId } }, { mergeWithLastSubmission: false });
         return;
       }
@@ -124,7 +128,9 @@ export async function startOAuthPeer(o: OAuthPeerOptions) {
           const found = (await provider.AccessToken.find(token, { ignoreExpiration: true })) ?? (await provider.ClientCredentials.find(token, { ignoreExpiration: true }));
           if (!found) hit.reason = 'unknown';
           else if (found.isExpired) hit.reason = 'expired';
+          else if ('grantId' in found && found.grantId && !(await provider.Grant.find(found.grantId))) hit.reason = 'revoked';
           else {
+            hit.tokenId = found.jti;
             hit.ok = true;
             hit.kind = found.kind;
           }
@@ -144,6 +150,10 @@ export async function startOAuthPeer(o: OAuthPeerOptions) {
   return {
     issuer,
     provider,
+    /** Revokes every grant made so far (as a person removing the app's access at the provider): refreshes then fail with invalid_grant. */
+    async revokeAllGrants() {
+      for (const id of grantIds) await (await provider.Grant.find(id))?.destroy();
+    },
     counts,
     resourceHits,
     authorizeUrl: `${issuer}/auth`,
