@@ -72,6 +72,8 @@ export const NodeError = z.object({
   /** `NonRetryable`, `Retryable`, `InvalidInput`, `Timeout`, `Expression`… */
   type: z.string(),
   status: z.number().int().optional(),
+  /** The OAuth connection a node waiting for a reconnect needs. */
+  connectionId: z.string().optional(),
 });
 export const RunError = NodeError.extend({ nodeId: z.string().optional() });
 

@@ -19,6 +19,8 @@ import { createAdmitScheduledRunActivity, createMarkScheduledRunStartedActivity 
 import { codeIntegration } from './code/code.integration';
 import { SandboxPool } from './code/sandbox-pool';
 import { Connections } from '#store/connections';
+import { CONNECTION_STATUS_ACTIVITY } from '#core/run';
+import { createConnectionStatusActivity } from './activities/connection-status';
 import { providersOf } from '#catalog/oauth-providers';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
@@ -79,6 +81,7 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
       [REGISTER_WEBHOOK_WAIT_ACTIVITY]: createRegisterWebhookWaitActivity(o.db, o.webhookBufferMs ?? 10 * 60_000),
       [GRANT_ALLOWANCES_ACTIVITY]: createGrantAllowancesActivity(o.db),
       [CREDITS_BALANCE_ACTIVITY]: createCreditsBalanceActivity(o.db),
+      [CONNECTION_STATUS_ACTIVITY]: createConnectionStatusActivity(o.db),
       [ScheduleActivities.admit]: createAdmitScheduledRunActivity({ db: o.db, integrations: o.integrations, logger: o.logger }),
       [ScheduleActivities.started]: createMarkScheduledRunStartedActivity(o.db),
       ...o.extraActivities,

@@ -15,6 +15,7 @@ import {
   modeFor,
   newConnectionId,
   providerInfos,
+  resumeRunsWaitingFor,
   readCookie,
   SESSION_COOKIE,
   startConnection,
@@ -154,7 +155,8 @@ function connectionManagementRoutes(deps: ServerDeps): RouteDef[] {
       async handler({ query, req }) {
         try {
           const done = await connections().completeAuthorization({ callback: new URLSearchParams(query), sessionId: readCookie(req, SESSION_COOKIE) });
-          deps.logger.info({ connectionId: done.connectionId, mode: done.mode }, 'OAuth connection made');
+          const resumed = await resumeRunsWaitingFor(deps, done.workspaceId, done.connectionId, done.mode);
+          deps.logger.info({ connectionId: done.connectionId, mode: done.mode, resumed }, 'OAuth connection made');
           return { body: callbackPage('Connected', `The ${done.mode} side of "${done.name}" is connected.`), contentType: 'text/html' };
         } catch (err) {
           if (!isConnectionError(err)) throw err;

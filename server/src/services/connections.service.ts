@@ -12,6 +12,9 @@ import { requireLiveKey, type AuthContext } from '../http/auth';
 import type { RouteResult } from '../http/route';
 import type { z } from 'zod';
 import type { ServerDeps } from '../deps';
+import { RunSignals } from '#core/run';
+import { runsWaitingForReconnect } from '#store/runs.repository';
+import { MAX_RESUMED_RUNS } from './credits.service';
 
 export const providerMap = providersOf;
 
@@ -161,6 +164,7 @@ export async function startConnection(deps: ServerDeps, req: Request, auth: Auth
     const { provider } = await connections.client(auth.workspaceId, o.providerKey, o.mode);
     if (provider.grant === 'client_credentials') {
       await connections.connectClientCredentials({ workspaceId: auth.workspaceId, ...o });
+      await resumeRunsWaitingFor(deps, auth.workspaceId, o.connectionId, o.mode);
       return { status: 201, body: { connectionId: o.connectionId, mode: o.mode, connection: await connectionAnswer(deps, auth, o.connectionId) } };
     }
     const base = publicBase(deps, req);
@@ -225,4 +229,24 @@ export async function connectionProblems(
     }
   }
   return problems;
+}
+
+/**
+ * Signals every live run of the workspace and mode with a node waiting for a reconnect of this connection, so the node
+ * runs again. A run that reports "waiting" just after this sweep finds the connection healthy itself (its status
+ * check), so none is left behind. Returns how many runs were signalled.
+ */
+export async function resumeRunsWaitingFor(deps: Pick<ServerDeps, 'db' | 'temporal' | 'logger'>, workspaceId: string, connectionId: string, mode: RunMode): Promise<number> {
+  const waiting = await runsWaitingForReconnect(deps.db, { workspaceId, connectionId, mode, limit: MAX_RESUMED_RUNS });
+  let signalled = 0;
+  for (const run of waiting) {
+    try {
+      await deps.temporal.call((client) => client.workflow.getHandle(run.workflowId).signal(RunSignals.connectionRestored, { connectionId }));
+      signalled++;
+    } catch (err) {
+      // The run ended meanwhile (nothing to resume), or Temporal is away: the run's own recheck resumes it.
+      deps.logger.warn({ err, runId: run.id }, 'could not signal a run waiting for a reconnect');
+    }
+  }
+  return signalled;
 }
