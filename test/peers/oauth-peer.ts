@@ -36,6 +36,8 @@ export async function startOAuthPeer(o: OAuthPeerOptions) {
   const counts = { authorization_code: 0, refresh_token: 0, client_credentials: 0, grantErrors: [] as string[], revocations: 0, refreshReuse: 0 };
   const seenRefreshTokens = new Set<string>();
   const resourceHits: ResourceHit[] = [];
+  /** Every access and refresh token presented to the peer (bearer tokens at /resource and /echo, refresh tokens at /token). */
+  const seenTokens = new Set<string>();
   const grantIds: string[] = [];
 
   const server = http.createServer();
@@ -94,6 +96,7 @@ export async function startOAuthPeer(o: OAuthPeerOptions) {
     if (typeof rt !== 'string') return;
     if (seenRefreshTokens.has(rt)) counts.refreshReuse++;
     seenRefreshTokens.add(rt);
+    seenTokens.add(rt);
   };
   provider.on('grant.success', (ctx: KoaContextWithOIDC) => {
     noteRefreshToken(ctx);
@@ -120,8 +123,18 @@ export async function startOAuthPeer(o: OAuthPeerOptions) {
         await provider.interactionFinished(req, res, { login: { accountId: 'alice' }, consent: { grantId } }, { mergeWithLastSubmission: false });
         return;
       }
+      if (url.pathname === '/echo' || url.pathname === '/forbidden') {
+        // A careless API: it reflects the credentials it received, in an answer and in an error.
+        const authorization = req.headers.authorization ?? '';
+        seenTokens.add(authorization.replace(/^Bearer /i, ''));
+        const status = url.pathname === '/echo' ? 200 : 403;
+        res.writeHead(status, { 'content-type': 'application/json', 'x-echo': authorization });
+        res.end(JSON.stringify({ youSent: authorization, note: `token was ${authorization.replace(/^Bearer /i, '')}` }));
+        return;
+      }
       if (url.pathname === '/resource') {
         const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+        if (token) seenTokens.add(token);
         const hit: ResourceHit = { at: Date.now(), ok: false };
         if (!token) hit.reason = 'missing';
         else {
@@ -156,6 +169,7 @@ export async function startOAuthPeer(o: OAuthPeerOptions) {
     },
     counts,
     resourceHits,
+    seenTokens,
     authorizeUrl: `${issuer}/auth`,
     tokenUrl: `${issuer}/token`,
     revocationUrl: `${issuer}/token/revocation`,
