@@ -63,7 +63,8 @@ export const hubspot: OAuth2Provider = {
   scopes: ['oauth', 'crm.objects.contacts.read', 'crm.objects.contacts.write'],
   pkce: false,
   clientAuth: 'client_secret_post',
-  whereToGet: 'create an app in your HubSpot developer account (https://developers.hubspot.com), add the redirect URL Switchyard shows under Auth, and copy its client ID and secret',
+  whereToGet:
+    'create an app in your HubSpot developer account (https://developers.hubspot.com), add the redirect URL Switchyard shows under Auth, and copy its client ID and secret',
 };
 
 /**
@@ -78,7 +79,7 @@ export const generic: OAuth2Provider = {
   scopes: [],
   pkce: true,
   configurable: true,
-  whereToGet: "register a client with the provider (its redirect URI is the one Switchyard shows) and copy the client id and secret it gives you",
+  whereToGet: 'register a client with the provider (its redirect URI is the one Switchyard shows) and copy the client id and secret it gives you',
 };
 
 export const oauthProviders: OAuth2Provider[] = [google, slack, github, hubspot, generic];

@@ -59,7 +59,13 @@ export const LIVE_RUN_STATUSES = ['starting', 'running', 'parked', 'waitingForCr
 /** A run that ended. */
 export const ENDED_RUN_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
 /** Node statuses that mean "not done yet": they become `failed` when the run ends without them. */
-export const UNFINISHED_NODE_STATUSES = ['running', 'parked', 'waitingForCredits', 'waitingForReconnect', 'waitingForEvent'] as const satisfies readonly NodeStatus[];
+export const UNFINISHED_NODE_STATUSES = [
+  'running',
+  'parked',
+  'waitingForCredits',
+  'waitingForReconnect',
+  'waitingForEvent',
+] as const satisfies readonly NodeStatus[];
 /** How people read a status (the editor's badges and filters). */
 export const StatusLabels: Record<RunStatus | NodeStatus, string> = {
   starting: 'starting',

@@ -100,14 +100,24 @@ export class Connections {
   }
 
   /** The provider as this workspace configured it (the generic provider's URLs) and the workspace's client. */
-  async client(workspaceId: string, providerKey: string, mode: RunMode): Promise<{ provider: OAuth2Provider; client: ClientCredentials; protocol: OAuthProtocol }> {
+  async client(
+    workspaceId: string,
+    providerKey: string,
+    mode: RunMode,
+  ): Promise<{ provider: OAuth2Provider; client: ClientCredentials; protocol: OAuthProtocol }> {
     const base = this.provider(providerKey);
     const config = base.configurable ? await this.genericConfig(workspaceId, providerKey, mode) : undefined;
     if (base.configurable && !config)
-      throw new ConnectionError('client-missing', `The ${base.title} provider has no URLs for ${mode} connections yet: set its client (authorize and token URLs, client id and secret) first`);
+      throw new ConnectionError(
+        'client-missing',
+        `The ${base.title} provider has no URLs for ${mode} connections yet: set its client (authorize and token URLs, client id and secret) first`,
+      );
     const provider = resolveProvider(base, config);
     const names = clientSecretNames(providerKey);
-    const [clientId, clientSecret] = await Promise.all([this.secrets.resolve(workspaceId, names.clientId, mode), this.secrets.resolve(workspaceId, names.clientSecret, mode)]);
+    const [clientId, clientSecret] = await Promise.all([
+      this.secrets.resolve(workspaceId, names.clientId, mode),
+      this.secrets.resolve(workspaceId, names.clientSecret, mode),
+    ]);
     if (!clientId || !clientSecret)
       throw new ConnectionError(
         'client-missing',
@@ -153,7 +163,8 @@ export class Connections {
     scopes?: string[];
   }): Promise<{ authorizeUrl: string; expiresAt: string }> {
     const { provider, client, protocol } = await this.client(o.workspaceId, o.providerKey, o.mode);
-    if (provider.grant !== 'authorization_code') throw new ConnectionError('refused', `${provider.title} connections use the client credentials grant: there is nobody to sign in`);
+    if (provider.grant !== 'authorization_code')
+      throw new ConnectionError('refused', `${provider.title} connections use the client credentials grant: there is nobody to sign in`);
     const request = await protocol.authorizationRequest({ clientId: client.clientId, redirectUri: o.redirectUri, scopes: o.scopes ?? provider.scopes });
     const stateHash = sha256(request.state);
     const expiresAt = new Date(Date.now() + OAUTH_STATE_TTL_MS).toISOString();
@@ -183,15 +194,22 @@ export class Connections {
    * it must belong to this browser session and be unexpired; then oauth4webapi checks the response (`iss`) and
    * exchanges the code with the verifier and the same redirect URI. Nothing is stored unless all of that passes.
    */
-  async completeAuthorization(o: { callback: URLSearchParams; sessionId: string | undefined }): Promise<{ workspaceId: string; connectionId: string; mode: RunMode; name: string }> {
+  async completeAuthorization(o: {
+    callback: URLSearchParams;
+    sessionId: string | undefined;
+  }): Promise<{ workspaceId: string; connectionId: string; mode: RunMode; name: string }> {
     const state = o.callback.get('state');
     if (!state) throw new ConnectionError('refused', 'The callback has no state parameter: start connecting again from Switchyard');
     const stateHash = sha256(state);
     const row = await this.db.deleteFrom('oauth_states').where('state_hash', '=', stateHash).returningAll().executeTakeFirst();
     if (!row) throw new ConnectionError('refused', 'This sign-in link is unknown or was already used: start connecting again from Switchyard');
-    if (row.expires_at < nowIso()) throw new ConnectionError('refused', 'This sign-in took longer than 10 minutes and expired: start connecting again from Switchyard');
+    if (row.expires_at < nowIso())
+      throw new ConnectionError('refused', 'This sign-in took longer than 10 minutes and expired: start connecting again from Switchyard');
     if (!o.sessionId || sha256(o.sessionId) !== row.session_hash)
-      throw new ConnectionError('refused', 'This sign-in was started in another browser session: finish it in the browser that started it, or start again here');
+      throw new ConnectionError(
+        'refused',
+        'This sign-in was started in another browser session: finish it in the browser that started it, or start again here',
+      );
     const mode: RunMode = row.mode === 'test' ? 'test' : 'live';
     const { provider, client, protocol } = await this.client(row.workspace_id, row.provider, mode);
     const verifier = await this.secrets.open(row.workspace_id, verifierBinding(row.workspace_id, stateHash), row.verifier, 'The PKCE verifier');
@@ -209,13 +227,21 @@ export class Connections {
   // ---- Client credentials
 
   /** A client-credentials connection: the first token is fetched now, so a wrong client is refused before anything is stored. */
-  async connectClientCredentials(o: { workspaceId: string; mode: RunMode; providerKey: string; name: string; connectionId: string; scopes?: string[] }): Promise<void> {
+  async connectClientCredentials(o: {
+    workspaceId: string;
+    mode: RunMode;
+    providerKey: string;
+    name: string;
+    connectionId: string;
+    scopes?: string[];
+  }): Promise<void> {
     const { provider, client, protocol } = await this.client(o.workspaceId, o.providerKey, o.mode);
     let tokens;
     try {
       tokens = await protocol.clientCredentials(client, o.scopes ?? provider.scopes);
     } catch (err) {
-      if (err instanceof OAuthRequestError) throw new ConnectionError(err.permanent ? 'refused' : 'transient', `Connecting to ${provider.title} failed: ${err.message}`);
+      if (err instanceof OAuthRequestError)
+        throw new ConnectionError(err.permanent ? 'refused' : 'transient', `Connecting to ${provider.title} failed: ${err.message}`);
       throw err;
     }
     await this.storeTokens(o.workspaceId, o.connectionId, o.mode, { provider: o.providerKey, name: o.name }, tokens);
@@ -233,7 +259,11 @@ export class Connections {
     const sealed = await this.secrets.seal(
       workspaceId,
       tokenBinding(workspaceId, connectionId, mode),
-      JSON.stringify({ accessToken: tokens.access_token, tokenType: tokens.token_type, ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}) } satisfies StoredTokens),
+      JSON.stringify({
+        accessToken: tokens.access_token,
+        tokenType: tokens.token_type,
+        ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}),
+      } satisfies StoredTokens),
     );
     const expiresAt = tokens.expires_in !== undefined ? now + tokens.expires_in * 1000 : undefined;
     await this.db.transaction().execute(async (trx) => {
@@ -307,7 +337,12 @@ export class Connections {
    * and access tokens where it has a revocation endpoint, then the tokens are deleted whatever it answered.
    */
   async disconnect(workspaceId: string, connectionId: string, modes: readonly RunMode[]): Promise<{ revoked: boolean; removed: boolean }> {
-    const conn = await this.db.selectFrom('oauth_connections').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', connectionId).executeTakeFirst();
+    const conn = await this.db
+      .selectFrom('oauth_connections')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('id', '=', connectionId)
+      .executeTakeFirst();
     if (!conn) return { revoked: false, removed: false };
     let revoked = false;
     for (const mode of modes) {
@@ -339,7 +374,9 @@ export class Connections {
   }
 
   private async openTokens(workspaceId: string, connectionId: string, mode: RunMode, payload: string): Promise<StoredTokens> {
-    return JSON.parse(await this.secrets.open(workspaceId, tokenBinding(workspaceId, connectionId, mode), payload, `The ${mode} tokens of connection ${connectionId}`)) as StoredTokens;
+    return JSON.parse(
+      await this.secrets.open(workspaceId, tokenBinding(workspaceId, connectionId, mode), payload, `The ${mode} tokens of connection ${connectionId}`),
+    ) as StoredTokens;
   }
 
   // ---- Access tokens for actions
@@ -352,11 +389,16 @@ export class Connections {
    */
   async accessToken(workspaceId: string, connectionId: string, mode: RunMode): Promise<string> {
     const key = `${workspaceId}/${connectionId}/${mode}`;
-    for (let waited = 0; ; ) {
+    for (let waited = 0; ;) {
       const side = await this.side(workspaceId, connectionId, mode);
-      if (!side || !side.tokens) throw new ConnectionError('not-found', `Connection ${connectionId} has no ${mode} side: connect it for ${mode} runs first`, connectionId);
+      if (!side || !side.tokens)
+        throw new ConnectionError('not-found', `Connection ${connectionId} has no ${mode} side: connect it for ${mode} runs first`, connectionId);
       if (side.status === 'needs reconnect' || side.status === 'revoked')
-        throw new ConnectionError('needs-reconnect', `Connection ${connectionId} needs a reconnect (${side.last_error ?? side.status}): reconnect it in Connections`, connectionId);
+        throw new ConnectionError(
+          'needs-reconnect',
+          `Connection ${connectionId} needs a reconnect (${side.last_error ?? side.status}): reconnect it in Connections`,
+          connectionId,
+        );
       const now = Date.now();
       const due = side.refresh_due_at ? Date.parse(side.refresh_due_at) : Infinity;
       const expires = side.expires_at ? Date.parse(side.expires_at) : Infinity;
@@ -370,7 +412,12 @@ export class Connections {
       if (fresh) return fresh;
       // Another process holds the lease: the current token serves until shortly before it expires.
       if (now < expires - 1000) return (await this.openTokens(workspaceId, connectionId, mode, side.tokens)).accessToken;
-      if (waited > LEASE_MS) throw new ConnectionError('transient', `Connection ${connectionId}: the token refresh did not finish in time; the step will be tried again`, connectionId);
+      if (waited > LEASE_MS)
+        throw new ConnectionError(
+          'transient',
+          `Connection ${connectionId}: the token refresh did not finish in time; the step will be tried again`,
+          connectionId,
+        );
       await new Promise((r) => setTimeout(r, 100));
       waited += 100;
     }
@@ -465,7 +512,8 @@ export class Connections {
       await release({ status: 'connected', last_error: err instanceof Error ? err.message : String(err) });
       if (err instanceof ConnectionError) throw err;
       // Transient: the current token serves while it is valid; otherwise the step is retried.
-      if (side.expires_at && Date.now() < Date.parse(side.expires_at) - 1000) return (await this.openTokens(workspaceId, connectionId, mode, side.tokens!)).accessToken;
+      if (side.expires_at && Date.now() < Date.parse(side.expires_at) - 1000)
+        return (await this.openTokens(workspaceId, connectionId, mode, side.tokens!)).accessToken;
       throw new ConnectionError('transient', `Connection ${connectionId}: ${err instanceof Error ? err.message : String(err)}`, connectionId);
     }
   }
@@ -474,9 +522,19 @@ export class Connections {
   async findMany(workspaceId: string, ids: string[]): Promise<Map<string, { provider: string; name: string; modes: Set<string> }>> {
     const out = new Map<string, { provider: string; name: string; modes: Set<string> }>();
     if (ids.length === 0) return out;
-    const rows = await this.db.selectFrom('oauth_connections').select(['id', 'provider', 'name']).where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute();
+    const rows = await this.db
+      .selectFrom('oauth_connections')
+      .select(['id', 'provider', 'name'])
+      .where('workspace_id', '=', workspaceId)
+      .where('id', 'in', ids)
+      .execute();
     for (const r of rows) out.set(r.id, { provider: r.provider, name: r.name, modes: new Set() });
-    const sides = await this.db.selectFrom('oauth_tokens').select(['connection_id', 'mode']).where('workspace_id', '=', workspaceId).where('connection_id', 'in', ids).execute();
+    const sides = await this.db
+      .selectFrom('oauth_tokens')
+      .select(['connection_id', 'mode'])
+      .where('workspace_id', '=', workspaceId)
+      .where('connection_id', 'in', ids)
+      .execute();
     for (const s of sides) out.get(s.connection_id)?.modes.add(s.mode);
     return out;
   }

@@ -96,24 +96,31 @@ export class OAuthProtocol {
       params = oauth.validateAuthResponse(this.as, { client_id: client.clientId }, callback, o.expectedState);
     } catch (err) {
       if (err instanceof oauth.AuthorizationResponseError)
-        throw new OAuthRequestError(`${this.provider.title} refused the authorization: ${err.error}${err.error_description ? ` (${err.error_description})` : ''}`, err.error, true);
+        throw new OAuthRequestError(
+          `${this.provider.title} refused the authorization: ${err.error}${err.error_description ? ` (${err.error_description})` : ''}`,
+          err.error,
+          true,
+        );
       throw new OAuthRequestError(`The authorization response from ${this.provider.title} is not valid: ${(err as Error).message}`, undefined, true);
     }
-    return this.tokenCall(() => oauth.authorizationCodeGrantRequest(this.as, { client_id: client.clientId }, this.auth(client), params, o.redirectUri, o.verifier, this.options), (res) =>
-      oauth.processAuthorizationCodeResponse(this.as, { client_id: client.clientId }, res),
+    return this.tokenCall(
+      () => oauth.authorizationCodeGrantRequest(this.as, { client_id: client.clientId }, this.auth(client), params, o.redirectUri, o.verifier, this.options),
+      (res) => oauth.processAuthorizationCodeResponse(this.as, { client_id: client.clientId }, res),
     );
   }
 
   async refresh(client: ClientCredentials, refreshToken: string): Promise<oauth.TokenEndpointResponse> {
-    return this.tokenCall(() => oauth.refreshTokenGrantRequest(this.as, { client_id: client.clientId }, this.auth(client), refreshToken, this.options), (res) =>
-      oauth.processRefreshTokenResponse(this.as, { client_id: client.clientId }, res),
+    return this.tokenCall(
+      () => oauth.refreshTokenGrantRequest(this.as, { client_id: client.clientId }, this.auth(client), refreshToken, this.options),
+      (res) => oauth.processRefreshTokenResponse(this.as, { client_id: client.clientId }, res),
     );
   }
 
   async clientCredentials(client: ClientCredentials, scopes: string[]): Promise<oauth.TokenEndpointResponse> {
     const params: Record<string, string> = scopes.length > 0 ? { scope: scopes.join(this.provider.scopeSeparator ?? ' ') } : {};
-    return this.tokenCall(() => oauth.clientCredentialsGrantRequest(this.as, { client_id: client.clientId }, this.auth(client), params, this.options), (res) =>
-      oauth.processClientCredentialsResponse(this.as, { client_id: client.clientId }, res),
+    return this.tokenCall(
+      () => oauth.clientCredentialsGrantRequest(this.as, { client_id: client.clientId }, this.auth(client), params, this.options),
+      (res) => oauth.processClientCredentialsResponse(this.as, { client_id: client.clientId }, res),
     );
   }
 
@@ -128,7 +135,10 @@ export class OAuthProtocol {
     return true;
   }
 
-  private async tokenCall(send: () => Promise<Response>, process: (res: Response) => Promise<oauth.TokenEndpointResponse>): Promise<oauth.TokenEndpointResponse> {
+  private async tokenCall(
+    send: () => Promise<Response>,
+    process: (res: Response) => Promise<oauth.TokenEndpointResponse>,
+  ): Promise<oauth.TokenEndpointResponse> {
     let res: Response;
     try {
       res = await send();
@@ -148,7 +158,12 @@ export class OAuthProtocol {
         );
       }
       const status = res.status;
-      throw new OAuthRequestError(`${this.provider.title}'s token endpoint answered ${status}: ${(err as Error).message}`, undefined, status >= 400 && status < 500 && status !== 408 && status !== 429, status);
+      throw new OAuthRequestError(
+        `${this.provider.title}'s token endpoint answered ${status}: ${(err as Error).message}`,
+        undefined,
+        status >= 400 && status < 500 && status !== 408 && status !== 429,
+        status,
+      );
     }
   }
 }

@@ -254,7 +254,9 @@ export async function runsWaitingForReconnect(
   const waits = (state: string | null) => {
     if (!state) return false;
     try {
-      return Object.values((JSON.parse(state) as RunState).nodes ?? {}).some((n) => n.status === 'waitingForReconnect' && n.error?.connectionId === o.connectionId);
+      return Object.values((JSON.parse(state) as RunState).nodes ?? {}).some(
+        (n) => n.status === 'waitingForReconnect' && n.error?.connectionId === o.connectionId,
+      );
     } catch {
       return false;
     }

@@ -3,7 +3,11 @@ import { PEER_CLIENT, PEER_SERVICE_CLIENT, signIn, type OAuthPeer } from '../pee
 import type { ApiResponse, TestApi } from './api';
 
 /** Registers the peer as the workspace's generic provider (authorization code, or client credentials). */
-export async function useGenericPeer(api: TestApi, peer: OAuthPeer, o: { mode?: RunMode; grant?: 'authorization_code' | 'client_credentials'; key?: string } = {}) {
+export async function useGenericPeer(
+  api: TestApi,
+  peer: OAuthPeer,
+  o: { mode?: RunMode; grant?: 'authorization_code' | 'client_credentials'; key?: string } = {},
+) {
   const service = o.grant === 'client_credentials';
   const res = await api.request('put', '/api/oauth/providers/generic/client', {
     ...(o.key ? { key: o.key } : {}),
@@ -31,7 +35,11 @@ export function sessionCookie(res: ApiResponse, previous?: string): string {
 }
 
 /** Starts a connection and signs in at the peer: the callback URL the provider redirected to (not yet called). */
-export async function beginConnect(api: TestApi, peer: OAuthPeer, o: { name?: string; mode?: RunMode; key?: string; cookie?: string; reconnect?: string } = {}) {
+export async function beginConnect(
+  api: TestApi,
+  peer: OAuthPeer,
+  o: { name?: string; mode?: RunMode; key?: string; cookie?: string; reconnect?: string } = {},
+) {
   const res = o.reconnect
     ? await api.request('post', `/api/connections/${o.reconnect}/reconnect`, {
         ...(o.key ? { key: o.key } : {}),
@@ -56,7 +64,11 @@ export async function callCallback(callbackUrl: string, cookie: string | undefin
 }
 
 /** Connect + sign in + callback: a connected side. */
-export async function connectViaPeer(api: TestApi, peer: OAuthPeer, o: { name?: string; mode?: RunMode; key?: string; reconnect?: string } = {}): Promise<string> {
+export async function connectViaPeer(
+  api: TestApi,
+  peer: OAuthPeer,
+  o: { name?: string; mode?: RunMode; key?: string; reconnect?: string } = {},
+): Promise<string> {
   const begun = await beginConnect(api, peer, o);
   if (!begun.callbackUrl) throw new Error('the peer did not redirect back');
   const done = await callCallback(begun.callbackUrl, begun.cookie);

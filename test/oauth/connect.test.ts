@@ -171,7 +171,10 @@ describe('connect with authorization code + PKCE against a real oidc-provider', 
 describe('publish refuses a flow whose connection is missing or of the wrong provider', () => {
   const flowWith = async (node: Record<string, unknown>) => {
     const created = await api.request('post', '/api/flows', {
-      body: { name: 'uses a connection', document: { trigger: { type: 'manual' }, nodes: [{ id: 'step', type: 'action', ...node }], edges: [{ from: 'trigger', to: 'step' }] } },
+      body: {
+        name: 'uses a connection',
+        document: { trigger: { type: 'manual' }, nodes: [{ id: 'step', type: 'action', ...node }], edges: [{ from: 'trigger', to: 'step' }] },
+      },
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     return api.request('post', `/api/flows/${created.body.id}/publish`, { body: {} });
@@ -195,8 +198,13 @@ describe('publish refuses a flow whose connection is missing or of the wrong pro
     expect(wrong.body.error.details.problems).toEqual([expect.objectContaining({ code: 'WRONG_CONNECTION', nodeId: 'step', field: 'inputs.connection' })]);
     expect(wrong.body.error.details.problems[0].message).toContain('is a OAuth 2 (generic) connection');
 
-    const httpUnknown = await flowWith({ action: 'http.request@1', inputs: { url: peer.resourceUrl, auth: { type: 'connection', connection: 'con_00000000000000000000' } } });
-    expect(httpUnknown.body.error.details.problems).toEqual([expect.objectContaining({ code: 'MISSING_CONNECTION', nodeId: 'step', field: 'inputs.auth.connection' })]);
+    const httpUnknown = await flowWith({
+      action: 'http.request@1',
+      inputs: { url: peer.resourceUrl, auth: { type: 'connection', connection: 'con_00000000000000000000' } },
+    });
+    expect(httpUnknown.body.error.details.problems).toEqual([
+      expect.objectContaining({ code: 'MISSING_CONNECTION', nodeId: 'step', field: 'inputs.auth.connection' }),
+    ]);
 
     const ok = await flowWith({ action: 'http.request@1', inputs: { url: peer.resourceUrl, auth: { type: 'connection', connection: generic } } });
     expect(ok.status, JSON.stringify(ok.body)).toBe(201);

@@ -64,7 +64,11 @@ describe('runs that hit a dead connection wait for a reconnect', () => {
     // The person removes the app's access at the provider while the runs are in their delay.
     await peer.revokeAllGrants();
     for (const runId of runIds) {
-      const run = await until(`run ${runId} to wait for a reconnect`, () => api.request('get', `/api/runs/${runId}`), (r) => r.body.status === 'waitingForReconnect');
+      const run = await until(
+        `run ${runId} to wait for a reconnect`,
+        () => api.request('get', `/api/runs/${runId}`),
+        (r) => r.body.status === 'waitingForReconnect',
+      );
       const node = (run.body.nodes as { nodeId: string; status: string; error?: { connectionId?: string; type: string } }[]).find((n) => n.nodeId === 'call')!;
       expect(node).toMatchObject({ status: 'waitingForReconnect', error: { connectionId: connection, type: 'NeedsReconnect' } });
     }
@@ -77,7 +81,11 @@ describe('runs that hit a dead connection wait for a reconnect', () => {
     // Reconnect (same connection id): every waiting run resumes where it stopped and completes.
     await connectViaPeer(api, peer, { reconnect: connection });
     for (const runId of runIds) {
-      const run = await until(`run ${runId} to complete`, () => api.request('get', `/api/runs/${runId}`), (r) => r.body.status === 'completed');
+      const run = await until(
+        `run ${runId} to complete`,
+        () => api.request('get', `/api/runs/${runId}`),
+        (r) => r.body.status === 'completed',
+      );
       const node = (run.body.nodes as { nodeId: string; status: string; output?: { status: number } }[]).find((n) => n.nodeId === 'call')!;
       expect(node).toMatchObject({ status: 'succeeded', output: { status: 200 } });
     }

@@ -50,14 +50,19 @@ describe('refresh before expiry, rotation, reuse detection', () => {
   it('reuse of an old refresh token (stolen) revokes the family at the server; the connection turns needs reconnect', async () => {
     const id = await connectViaPeer(api, peer, { name: 'stolen' });
     const row = await api.db.selectFrom('oauth_tokens').select('tokens').where('connection_id', '=', id).executeTakeFirstOrThrow();
-    const stolen = JSON.parse(await api.secrets.open(api.workspaceId, `oauth-token:${api.workspaceId}:${id}:live`, row.tokens!, 'test')) as { refreshToken: string };
+    const stolen = JSON.parse(await api.secrets.open(api.workspaceId, `oauth-token:${api.workspaceId}:${id}:live`, row.tokens!, 'test')) as {
+      refreshToken: string;
+    };
     const conns = otherProcess();
     await sleep(2600);
     await conns.accessToken(api.workspaceId, id, 'live'); // rotates: `stolen` is now consumed
     // The thief presents the consumed refresh token: the provider revokes the whole grant.
     const thief = await fetch(peer.tokenUrl, {
       method: 'POST',
-      headers: { authorization: `Basic ${Buffer.from(`${PEER_CLIENT.clientId}:${PEER_CLIENT.clientSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: {
+        authorization: `Basic ${Buffer.from(`${PEER_CLIENT.clientId}:${PEER_CLIENT.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: stolen.refreshToken }),
     });
     expect(thief.status).toBe(400);
@@ -101,7 +106,13 @@ describe('under load: 10 runs use a 5 s token every second, on 2 workers', () =>
         concurrency: 1,
         body: {
           nodes: [
-            { id: 'call', type: 'action', action: 'http.request@1', onError: 'fail', inputs: { url: peer.resourceUrl, auth: { type: 'connection', connection } } },
+            {
+              id: 'call',
+              type: 'action',
+              action: 'http.request@1',
+              onError: 'fail',
+              inputs: { url: peer.resourceUrl, auth: { type: 'connection', connection } },
+            },
             { id: 'pause', type: 'delay', duration: '1s' },
           ],
           edges: [
@@ -124,7 +135,9 @@ describe('under load: 10 runs use a 5 s token every second, on 2 workers', () =>
     const errorsBefore = peer.counts.grantErrors.length;
     const started = Date.now();
     const { ticks, ...doc } = usingEverySecond(id, TICKS);
-    const states = await Promise.all([...Array(10)].map(() => runFlow(client, taskQueue, flowInput(doc, { mode: 'live', workspaceId: api.workspaceId, data: { ticks } }))));
+    const states = await Promise.all(
+      [...Array(10)].map(() => runFlow(client, taskQueue, flowInput(doc, { mode: 'live', workspaceId: api.workspaceId, data: { ticks } }))),
+    );
     const elapsed = Date.now() - started;
     expect(states.map((s) => s.status)).toEqual(Array(10).fill('completed'));
     const hits = peer.resourceHits.slice(hitsBefore);
@@ -153,7 +166,9 @@ describe('under load: 10 runs use a 5 s token every second, on 2 workers', () =>
     const connection = made.body.connectionId as string;
     const doc = {
       trigger: { type: 'manual' },
-      nodes: [{ id: 'call', type: 'action', action: 'http.request@1', onError: 'fail', inputs: { url: peer.resourceUrl, auth: { type: 'connection', connection } } }],
+      nodes: [
+        { id: 'call', type: 'action', action: 'http.request@1', onError: 'fail', inputs: { url: peer.resourceUrl, auth: { type: 'connection', connection } } },
+      ],
       edges: [{ from: 'trigger', to: 'call' }],
     };
     const twenty = () => Promise.all([...Array(20)].map(() => runFlow(client, taskQueue, flowInput(doc, { mode: 'live', workspaceId: other.workspaceId }))));

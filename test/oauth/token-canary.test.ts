@@ -131,7 +131,12 @@ describe('OAuth tokens never leak (canary)', () => {
     });
     const document = {
       trigger: { type: 'manual' },
-      nodes: [echo('first', '/echo'), { id: 'pause', type: 'delay', duration: '3500ms' }, echo('second', '/echo'), echo('refused', '/forbidden', { onError: 'branch' })],
+      nodes: [
+        echo('first', '/echo'),
+        { id: 'pause', type: 'delay', duration: '3500ms' },
+        echo('second', '/echo'),
+        echo('refused', '/forbidden', { onError: 'branch' }),
+      ],
       edges: [
         { from: 'trigger', to: 'first' },
         { from: 'first', to: 'pause' },
@@ -166,7 +171,10 @@ describe('OAuth tokens never leak (canary)', () => {
 
     // Every token: those the provider saw, and the newest pair (stored, never sent yet).
     const row = await db.selectFrom('oauth_tokens').select('tokens').where('connection_id', '=', connectionId).executeTakeFirstOrThrow();
-    const stored = JSON.parse(await secrets.open(workspaceId, `oauth-token:${workspaceId}:${connectionId}:live`, row.tokens!, 'canary')) as { accessToken: string; refreshToken: string };
+    const stored = JSON.parse(await secrets.open(workspaceId, `oauth-token:${workspaceId}:${connectionId}:live`, row.tokens!, 'canary')) as {
+      accessToken: string;
+      refreshToken: string;
+    };
     const tokens = new Set([...peer.seenTokens, stored.accessToken, stored.refreshToken].filter((t) => t.length >= 20));
     expect(tokens.size).toBeGreaterThanOrEqual(4);
 

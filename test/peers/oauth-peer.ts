@@ -138,7 +138,8 @@ export async function startOAuthPeer(o: OAuthPeerOptions) {
         const hit: ResourceHit = { at: Date.now(), ok: false };
         if (!token) hit.reason = 'missing';
         else {
-          const found = (await provider.AccessToken.find(token, { ignoreExpiration: true })) ?? (await provider.ClientCredentials.find(token, { ignoreExpiration: true }));
+          const found =
+            (await provider.AccessToken.find(token, { ignoreExpiration: true })) ?? (await provider.ClientCredentials.find(token, { ignoreExpiration: true }));
           if (!found) hit.reason = 'unknown';
           else if (found.isExpired) hit.reason = 'expired';
           else if ('grantId' in found && found.grantId && !(await provider.Grant.find(found.grantId))) hit.reason = 'revoked';

@@ -98,7 +98,9 @@ export const request = defineAction({
       // The provider refused the token (revoked, or expired early): the next attempt refreshes first, and a dead
       // grant then makes the run wait for a reconnect.
       await ctx.connections?.rejected(input.auth.connection);
-      throw new RetryableError(`${url.origin} refused the access token of connection ${input.auth.connection} (401); it is refreshed before the next attempt`, { status: 401 });
+      throw new RetryableError(`${url.origin} refused the access token of connection ${input.auth.connection} (401); it is refreshed before the next attempt`, {
+        status: 401,
+      });
     }
     if (input.failOnErrorStatus) {
       const error = errorForStatus(res, `${input.method} ${url.origin}${url.pathname}`);

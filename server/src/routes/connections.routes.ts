@@ -56,7 +56,8 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
       path: '/api/oauth/providers/:provider/client',
       testKey: 'allowed',
       tag: 'Connections',
-      summary: "Set the workspace's OAuth client for a provider (stored as the secrets OAUTH_<PROVIDER>_CLIENT_ID/_SECRET); the generic provider also takes its URLs",
+      summary:
+        "Set the workspace's OAuth client for a provider (stored as the secrets OAUTH_<PROVIDER>_CLIENT_ID/_SECRET); the generic provider also takes its URLs",
       params: ProviderParams,
       body: z.object({
         mode: z.enum(RunModes).optional(),
@@ -69,7 +70,10 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
         const mode = modeFor(auth, body.mode);
         const provider = connections().provider(params.provider);
         if (provider.configurable && !body.config && !(await connections().genericConfig(auth.workspaceId, provider.key, mode)))
-          throw new AppError('CONNECTION_FAILED', `The ${provider.title} provider needs its URLs: send config.tokenUrl (and config.authorizeUrl for sign-in, config.issuer to check iss)`);
+          throw new AppError(
+            'CONNECTION_FAILED',
+            `The ${provider.title} provider needs its URLs: send config.tokenUrl (and config.authorizeUrl for sign-in, config.issuer to check iss)`,
+          );
         if (!provider.configurable && body.config) throw new AppError('VALIDATION_FAILED', `${provider.title}'s URLs are fixed by the catalog: send no config`);
         const names = clientSecretNames(provider.key);
         await deps.secrets.put(auth.workspaceId, names.clientId, { [mode]: body.clientId });
@@ -106,7 +110,13 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
       },
       async handler({ body, auth, req }) {
         const mode = modeFor(auth, body.mode);
-        return connect(req, auth, { providerKey: body.provider, name: body.name, connectionId: newConnectionId(), mode, ...(body.scopes ? { scopes: body.scopes } : {}) });
+        return connect(req, auth, {
+          providerKey: body.provider,
+          name: body.name,
+          connectionId: newConnectionId(),
+          mode,
+          ...(body.scopes ? { scopes: body.scopes } : {}),
+        });
       },
     }),
     defineRoute({
@@ -210,7 +220,14 @@ function connectionManagementRoutes(deps: ServerDeps): RouteDef[] {
         try {
           await connections().accessToken(auth.workspaceId, params.connectionId, mode);
           const side = (await connections().get(auth.workspaceId, params.connectionId, [mode]))?.[mode];
-          return { body: { ok: true, mode, status: side?.status ?? null, detail: `A valid access token is at hand${side?.expiresAt ? ` until ${side.expiresAt}` : ''}` } };
+          return {
+            body: {
+              ok: true,
+              mode,
+              status: side?.status ?? null,
+              detail: `A valid access token is at hand${side?.expiresAt ? ` until ${side.expiresAt}` : ''}`,
+            },
+          };
         } catch (err) {
           if (!isConnectionError(err)) throw err;
           const side = (await connections().get(auth.workspaceId, params.connectionId, [mode]))?.[mode];

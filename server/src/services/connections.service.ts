@@ -77,11 +77,19 @@ export async function providerInfos(deps: ServerDeps, workspaceId: string, req: 
 export async function connectionAnswers(deps: ServerDeps, workspaceId: string, list: ConnectionSummary[]): Promise<z.infer<typeof ConnectionAnswer>[]> {
   if (list.length === 0) return [];
   const providers = providerMap(deps.integrations);
-  const flows = await deps.db.selectFrom('flows').select(['id', 'name', 'draft']).where('workspace_id', '=', workspaceId).where('deleted_at', 'is', null).execute();
+  const flows = await deps.db
+    .selectFrom('flows')
+    .select(['id', 'name', 'draft'])
+    .where('workspace_id', '=', workspaceId)
+    .where('deleted_at', 'is', null)
+    .execute();
   const versions = await deps.db.selectFrom('flow_versions').select(['flow_id', 'snapshot']).where('workspace_id', '=', workspaceId).execute();
   return list.map((c) => {
     const quoted = JSON.stringify(c.id);
-    const ids = new Set([...flows.filter((f) => f.draft.includes(quoted)).map((f) => f.id), ...versions.filter((v) => v.snapshot.includes(quoted)).map((v) => v.flow_id)]);
+    const ids = new Set([
+      ...flows.filter((f) => f.draft.includes(quoted)).map((f) => f.id),
+      ...versions.filter((v) => v.snapshot.includes(quoted)).map((v) => v.flow_id),
+    ]);
     return {
       ...c,
       providerTitle: providers.get(c.provider)?.title ?? c.provider,
@@ -141,7 +149,6 @@ async function wrap<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-
 /** A connection as the API answers it (404 when it is not in this workspace). */
 export async function connectionAnswer(deps: ServerDeps, auth: AuthContext, id: string): Promise<z.infer<typeof ConnectionAnswer>> {
   const found = await connectionsOf(deps).get(auth.workspaceId, id, visibleModes(auth.mode));
@@ -198,7 +205,8 @@ export async function connectionProblems(
       wanted.push({ nodeId: node.id, field: 'inputs.connection', value: inputs.connection, provider: { key, title }, integration: integration.title });
     } else {
       const auth = inputs.auth as { type?: unknown; connection?: unknown } | undefined;
-      if (auth && typeof auth === 'object' && auth.type === 'connection') wanted.push({ nodeId: node.id, field: 'inputs.auth.connection', value: auth.connection, integration: integration.title });
+      if (auth && typeof auth === 'object' && auth.type === 'connection')
+        wanted.push({ nodeId: node.id, field: 'inputs.auth.connection', value: auth.connection, integration: integration.title });
     }
   }
   if (wanted.length === 0) return [];
@@ -208,7 +216,12 @@ export async function connectionProblems(
   for (const w of wanted) {
     const needs = w.provider ? `a ${w.provider.title} connection` : 'an OAuth connection';
     if (typeof w.value !== 'string' || w.value === '') {
-      problems.push({ code: 'MISSING_CONNECTION', nodeId: w.nodeId, field: w.field, message: `Node "${w.nodeId}" (${w.integration}) needs ${needs}: pick one in the step's Connection field, or connect an account under Connections` });
+      problems.push({
+        code: 'MISSING_CONNECTION',
+        nodeId: w.nodeId,
+        field: w.field,
+        message: `Node "${w.nodeId}" (${w.integration}) needs ${needs}: pick one in the step's Connection field, or connect an account under Connections`,
+      });
       continue;
     }
     const conn = found.get(w.value);
@@ -236,7 +249,12 @@ export async function connectionProblems(
  * runs again. A run that reports "waiting" just after this sweep finds the connection healthy itself (its status
  * check), so none is left behind. Returns how many runs were signalled.
  */
-export async function resumeRunsWaitingFor(deps: Pick<ServerDeps, 'db' | 'temporal' | 'logger'>, workspaceId: string, connectionId: string, mode: RunMode): Promise<number> {
+export async function resumeRunsWaitingFor(
+  deps: Pick<ServerDeps, 'db' | 'temporal' | 'logger'>,
+  workspaceId: string,
+  connectionId: string,
+  mode: RunMode,
+): Promise<number> {
   const waiting = await runsWaitingForReconnect(deps.db, { workspaceId, connectionId, mode, limit: MAX_RESUMED_RUNS });
   let signalled = 0;
   for (const run of waiting) {
