@@ -88,7 +88,10 @@ function attemptRunner(integration: IntegrationDefinition, action: ActionDefinit
     let simulated = false;
     const started = Date.now();
     try {
-      simulated = mode === 'test' && action.sandbox !== undefined && (await lacksTestKey(integration, workspaceId, deps));
+      simulated =
+        mode === 'test' &&
+        action.sandbox !== undefined &&
+        ((await lacksTestKey(integration, workspaceId, deps)) || (await lacksTestConnection(integration, parsed.data, workspaceId, deps)));
       output = simulated ? await action.sandbox!(parsed.data, ctx) : await action.run(parsed.data, ctx);
     } catch (err) {
       const failure = toFailure(err, where, attempt, scrubber);
@@ -115,6 +118,14 @@ async function lacksTestKey(integration: IntegrationDefinition, workspaceId: str
   if (required.length === 0) return false;
   const presence = await deps.secrets.presence(workspaceId, required);
   return required.some((name) => !presence.get(name)?.test);
+}
+
+/** Whether a test run of an OAuth action must use the sandbox: its connection has no test side. */
+async function lacksTestConnection(integration: IntegrationDefinition, input: unknown, workspaceId: string, deps: ActionDeps): Promise<boolean> {
+  if (integration.auth.type !== 'oauth2' || !deps.connections) return false;
+  const id = (input as { connection?: unknown }).connection;
+  if (typeof id !== 'string') return false;
+  return !(await deps.connections.findMany(workspaceId, [id])).get(id)?.modes.has('test');
 }
 
 /** The context an action (or a connection test) receives; every secret it reads is added to the scrubber. */
