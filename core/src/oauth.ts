@@ -98,11 +98,12 @@ export function refreshDueAt(issuedAt: number, expiresAt: number): number {
 }
 
 /** The generic provider's URLs and scopes, given by the workspace with its client. */
+const HttpUrl = z.url({ protocol: /^https?$/ });
 export const GenericProviderConfig = z.object({
-  authorizeUrl: z.url().optional(),
-  tokenUrl: z.url(),
-  revocationUrl: z.url().optional(),
-  issuer: z.url().optional(),
+  authorizeUrl: HttpUrl.optional(),
+  tokenUrl: HttpUrl,
+  revocationUrl: HttpUrl.optional(),
+  issuer: HttpUrl.optional(),
   scopes: z.array(z.string().min(1).max(200)).max(50).optional(),
   grant: z.enum(OAuthGrants).optional(),
 });

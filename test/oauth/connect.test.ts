@@ -168,6 +168,31 @@ describe('connect with authorization code + PKCE against a real oidc-provider', 
   });
 });
 
+describe('clear refusals before any sign-in', () => {
+  it('an unknown provider is 404; a provider without a client, or with plain-http URLs off this machine, is 422 saying what to do', async () => {
+    const unknown = await api.request('put', '/api/oauth/providers/nosuch/client', { body: { clientId: 'a', clientSecret: 'b' } });
+    expect(unknown.status).toBe(404);
+    expect((await api.request('post', '/api/connections', { body: { provider: 'nosuch', name: 'x' } })).status).toBe(404);
+    const noClient = await api.request('post', '/api/connections', { body: { provider: 'hubspot', name: 'x' } });
+    expect(noClient.status).toBe(422);
+    expect(noClient.body.error.message).toContain('OAUTH_HUBSPOT_CLIENT_ID');
+    const other = await api.createWorkspace('insecure');
+    const put = await api.request('put', '/api/oauth/providers/generic/client', {
+      key: other.keys.live,
+      body: { clientId: 'a', clientSecret: 'b', config: { authorizeUrl: 'http://idp.example.com/auth', tokenUrl: 'http://idp.example.com/token' } },
+    });
+    expect(put.status).toBe(200);
+    const insecure = await api.request('post', '/api/connections', { key: other.keys.live, body: { provider: 'generic', name: 'x' } });
+    expect(insecure.status).toBe(422);
+    expect(insecure.body.error.message).toContain('must use https');
+    const ftp = await api.request('put', '/api/oauth/providers/generic/client', {
+      key: other.keys.live,
+      body: { clientId: 'a', clientSecret: 'b', config: { tokenUrl: 'ftp://x.example/t' } },
+    });
+    expect(ftp.status).toBe(400);
+  });
+});
+
 describe('publish refuses a flow whose connection is missing or of the wrong provider', () => {
   const flowWith = async (node: Record<string, unknown>) => {
     const created = await api.request('post', '/api/flows', {

@@ -19,6 +19,7 @@ import {
   readCookie,
   SESSION_COOKIE,
   startConnection,
+  wrapErrors,
   visibleModes,
   type ConnectRequest,
 } from '../services/connections.service';
@@ -68,7 +69,7 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
       responses: { 200: { description: 'Saved', schema: OAuthProviderList }, 422: { description: 'The generic provider needs its URLs' } },
       async handler({ params, body, auth, req }) {
         const mode = modeFor(auth, body.mode);
-        const provider = connections().provider(params.provider);
+        const provider = await wrapErrors(async () => connections().provider(params.provider));
         if (provider.configurable && !body.config && !(await connections().genericConfig(auth.workspaceId, provider.key, mode)))
           throw new AppError(
             'CONNECTION_FAILED',

@@ -8,6 +8,7 @@ import { AppError } from '#core/errors';
 import { clientSecretNames, redirectUriFor } from '#core/oauth';
 import { providersOf } from '#catalog/oauth-providers';
 import { Connections, ConnectionError, newConnectionId, type ConnectionSummary } from '#store/connections';
+import { OAuthRequestError } from '#store/oauth-protocol';
 import { requireLiveKey, type AuthContext } from '../http/auth';
 import type { RouteResult } from '../http/route';
 import type { z } from 'zod';
@@ -40,6 +41,8 @@ export function visibleModes(mode: RunMode): readonly RunMode[] {
 
 /** ConnectionError → the API's error: a refused or unusable connection is 422, an unreachable provider 502. */
 export function toAppError(err: unknown): unknown {
+  // A provider misconfigured (http URLs, no authorization endpoint) or refusing: 422; unreachable: 502.
+  if (err instanceof OAuthRequestError) return new AppError(err.permanent ? 'CONNECTION_FAILED' : 'PROVIDER_UNAVAILABLE', err.message);
   if (!(err instanceof ConnectionError)) return err;
   if (err.kind === 'not-found') return new AppError('NOT_FOUND', err.message);
   if (err.kind === 'transient') return new AppError('PROVIDER_UNAVAILABLE', err.message);
@@ -141,7 +144,8 @@ export function modeFor(auth: AuthContext, asked: RunMode | undefined): RunMode 
   return asked ?? 'live';
 }
 
-async function wrap<T>(work: () => Promise<T>): Promise<T> {
+/** Runs `work`, turning connection and protocol errors into the API's errors. */
+export async function wrapErrors<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
@@ -167,7 +171,7 @@ export interface ConnectRequest {
 /** Starts (or restarts, for a reconnect) the sign-in of one side; a client-credentials side connects at once (201). */
 export async function startConnection(deps: ServerDeps, req: Request, auth: AuthContext, o: ConnectRequest): Promise<RouteResult> {
   const connections = connectionsOf(deps);
-  return wrap(async () => {
+  return wrapErrors(async () => {
     const { provider } = await connections.client(auth.workspaceId, o.providerKey, o.mode);
     if (provider.grant === 'client_credentials') {
       await connections.connectClientCredentials({ workspaceId: auth.workspaceId, ...o });
