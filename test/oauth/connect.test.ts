@@ -170,6 +170,11 @@ describe('connect with authorization code + PKCE against a real oidc-provider', 
 
 describe('clear refusals before any sign-in', () => {
   it('an unknown provider is 404; a provider without a client, or with plain-http URLs off this machine, is 422 saying what to do', async () => {
+    // Google's connect offers the scopes its integrations need (Sheets, Gmail), and the redirect URI to register.
+    const providers = await api.request('get', '/api/oauth/providers');
+    const googleInfo = providers.body.providers.find((p: { key: string }) => p.key === 'google');
+    expect(googleInfo.scopes).toEqual(expect.arrayContaining(['https://www.googleapis.com/auth/spreadsheets', 'https://www.googleapis.com/auth/gmail.send']));
+    expect(googleInfo.redirectUri).toBe(`${api.url}/api/oauth/callback`);
     const unknown = await api.request('put', '/api/oauth/providers/nosuch/client', { body: { clientId: 'a', clientSecret: 'b' } });
     expect(unknown.status).toBe(404);
     expect((await api.request('post', '/api/connections', { body: { provider: 'nosuch', name: 'x' } })).status).toBe(404);

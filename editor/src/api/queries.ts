@@ -324,11 +324,26 @@ export function usePutOAuthClient() {
 export function useConnect() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: async ({ popup, ...o }: { popup: Window | null; provider?: string; name?: string; reconnect?: string; mode?: 'live' | 'test' }) => {
+    mutationFn: async ({
+      popup,
+      ...o
+    }: {
+      popup: Window | null;
+      provider?: string;
+      name?: string;
+      scopes?: string[];
+      reconnect?: string;
+      mode?: 'live' | 'test';
+    }) => {
       try {
         const started = o.reconnect
           ? await api<ConnectStarted>('POST', `/api/connections/${o.reconnect}/reconnect`, o.mode ? { mode: o.mode } : {})
-          : await api<ConnectStarted>('POST', '/api/connections', { provider: o.provider, name: o.name, ...(o.mode ? { mode: o.mode } : {}) });
+          : await api<ConnectStarted>('POST', '/api/connections', {
+              provider: o.provider,
+              name: o.name,
+              ...(o.mode ? { mode: o.mode } : {}),
+              ...(o.scopes?.length ? { scopes: o.scopes } : {}),
+            });
         if (started.authorizeUrl && popup) popup.location.href = started.authorizeUrl;
         else popup?.close();
         return started;

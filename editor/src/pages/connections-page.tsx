@@ -79,9 +79,9 @@ export function ConnectionsPage(_props: object) {
           provider={p}
           mode={mode}
           connecting={connect.isPending}
-          onConnect={(name) => {
+          onConnect={(name, scopes) => {
             setWatching(true);
-            connect.mutate({ popup: p.grant === 'authorization_code' ? openPopup() : null, provider: p.key, name, mode });
+            connect.mutate({ popup: p.grant === 'authorization_code' ? openPopup() : null, provider: p.key, name, scopes, mode });
           }}
         />
       ))}
@@ -182,10 +182,11 @@ function ProviderCard({
   provider: OAuthProviderInfo;
   mode: Mode;
   connecting: boolean;
-  onConnect: (name: string) => void;
+  onConnect: (name: string, scopes: string[]) => void;
 }) {
   const id = useId();
   const [name, setName] = useState(`${p.title} account`);
+  const [scopes, setScopes] = useState(p.scopes.join(' '));
   const [editing, setEditing] = useState(false);
   const ready = p.client[mode];
   return (
@@ -199,11 +200,13 @@ function ProviderCard({
           className="inline-form"
           onSubmit={(e) => {
             e.preventDefault();
-            onConnect(name.trim());
+            onConnect(name.trim(), scopes.trim().split(/\s+/).filter(Boolean));
           }}
         >
           <label htmlFor={`${id}-name`}>Name</label>
           <input id={`${id}-name`} value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} />
+          <label htmlFor={`${id}-scopes`}>Scopes</label>
+          <input id={`${id}-scopes`} value={scopes} onChange={(e) => setScopes(e.target.value)} size={40} />
           <button type="submit" disabled={connecting || !name.trim()}>
             Connect {p.title}
           </button>

@@ -63,7 +63,10 @@ export async function providerInfos(deps: ServerDeps, workspaceId: string, req: 
       key: p.key,
       title: p.title,
       grant: config?.grant ?? p.grant,
-      scopes: config?.scopes ?? p.scopes,
+      // What the catalog's integrations of this provider need, so one connection serves them all (editable when connecting).
+      scopes: config?.scopes ?? [
+        ...new Set([...p.scopes, ...deps.integrations.flatMap((i) => (i.auth.type === 'oauth2' && i.auth.provider.key === p.key ? i.auth.scopes : []))]),
+      ],
       pkce: p.pkce,
       revocation: !!(config?.revocationUrl ?? p.revocationUrl),
       configurable: !!p.configurable,
