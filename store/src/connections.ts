@@ -333,8 +333,9 @@ export class Connections {
   }
 
   /**
-   * Disconnects one side (or the whole connection when `modes` has both): the provider is asked to revoke the refresh
-   * and access tokens where it has a revocation endpoint, then the tokens are deleted whatever it answered.
+   * Disconnects: the provider is asked to revoke the refresh and access tokens where it has a revocation endpoint, then
+   * the tokens are forgotten whatever it answered. With both modes the connection is deleted; with one, that side stays
+   * as `revoked` (flows keep their reference, runs that need it wait for a reconnect).
    */
   async disconnect(workspaceId: string, connectionId: string, modes: readonly RunMode[]): Promise<{ revoked: boolean; removed: boolean }> {
     const conn = await this.db
@@ -356,10 +357,27 @@ export class Connections {
       } catch {
         // Revocation is best effort: the tokens are forgotten here either way.
       }
-      await this.db.deleteFrom('oauth_tokens').where('connection_id', '=', connectionId).where('mode', '=', mode).execute();
+      await this.db
+        .updateTable('oauth_tokens')
+        .set((eb) => ({
+          status: 'revoked',
+          tokens: null,
+          expires_at: null,
+          refresh_due_at: null,
+          last_error: `Disconnected on ${nowIso()}`,
+          lease_owner: null,
+          lease_until: null,
+          version: eb('version', '+', 1),
+          updated_at: nowIso(),
+        }))
+        .where('connection_id', '=', connectionId)
+        .where('mode', '=', mode)
+        .execute();
     }
-    const left = await this.db.selectFrom('oauth_tokens').select('mode').where('connection_id', '=', connectionId).execute();
-    if (left.length === 0 && modes.length === 2) await this.db.deleteFrom('oauth_connections').where('id', '=', connectionId).execute();
+    if (modes.length === 2) {
+      await this.db.deleteFrom('oauth_tokens').where('connection_id', '=', connectionId).execute();
+      await this.db.deleteFrom('oauth_connections').where('id', '=', connectionId).execute();
+    }
     return { revoked, removed: true };
   }
 

@@ -161,9 +161,18 @@ describe('connect with authorization code + PKCE against a real oidc-provider', 
     const asTest = await api.request('get', `/api/connections/${id}`, { key: api.keys.test });
     expect(asTest.body).toMatchObject({ live: null, test: null });
     expect((await api.request('post', `/api/connections/${id}/test`, { key: api.keys.test, body: { mode: 'live' } })).status).toBe(403);
+    // Disconnecting one side revokes its tokens at the provider and leaves it `revoked` (flows keep the reference).
     const revocations = peer.counts.revocations;
-    expect((await api.request('delete', `/api/connections/${id}`)).status).toBe(204);
+    expect((await api.request('delete', `/api/connections/${id}?mode=live`)).status).toBe(204);
     expect(peer.counts.revocations - revocations).toBe(2);
+    const side = await api.request('get', `/api/connections/${id}`);
+    expect(side.body.live).toMatchObject({ status: 'revoked' });
+    expect((await api.request('post', `/api/connections/${id}/test`, { body: {} })).body).toMatchObject({ ok: false, status: 'revoked' });
+    // Reconnecting brings it back; disconnecting the whole connection removes it.
+    await connectViaPeer(api, peer, { reconnect: id });
+    expect((await api.request('get', `/api/connections/${id}`)).body.live).toMatchObject({ status: 'connected' });
+    expect((await api.request('delete', `/api/connections/${id}`)).status).toBe(204);
+    expect(peer.counts.revocations - revocations).toBe(4);
     expect((await api.request('get', `/api/connections/${id}`)).status).toBe(404);
   });
 });
