@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RunModes } from './catalog-sdk';
 import { FlowDocument } from './flow';
+import { ConnectionStatuses, OAuthGrants } from './oauth';
 import { NodeStatuses, RunStatuses } from './run';
 import { ProblemCodes } from './validate';
 
@@ -71,6 +72,8 @@ export const NodeError = z.object({
   /** `NonRetryable`, `Retryable`, `InvalidInput`, `Timeout`, `Expression`… */
   type: z.string(),
   status: z.number().int().optional(),
+  /** The OAuth connection a node waiting for a reconnect needs. */
+  connectionId: z.string().optional(),
 });
 export const RunError = NodeError.extend({ nodeId: z.string().optional() });
 
@@ -179,7 +182,7 @@ export const IntegrationSummary = z.object({
   title: z.string(),
   description: z.string(),
   category: z.string(),
-  auth: z.object({ type: z.string(), variable: z.string().optional() }),
+  auth: z.object({ type: z.string(), variable: z.string().optional(), provider: z.string().optional(), scopes: z.array(z.string()).optional() }),
   setup: z.array(SetupVariableStatus),
   actions: z.array(
     z.object({
@@ -311,3 +314,56 @@ export const CurlImportResult = z.object({
   secrets: z.array(z.object({ name: z.string(), where: z.string(), saved: z.enum(RunModes).nullable() })),
   notes: z.array(z.string()),
 });
+
+// ---- OAuth connections
+
+/** One side (live or test) of a connection. Tokens never appear in any answer. */
+export const ConnectionSide = z.object({
+  status: z.enum(ConnectionStatuses),
+  scopes: z.array(z.string()),
+  expiresAt: Timestamp.nullable(),
+  lastRefreshAt: Timestamp.nullable(),
+  refreshCount: z.number().int(),
+  lastError: z.string().nullable(),
+  connectedAt: Timestamp,
+});
+
+/** A connection: its live and test sides (a test key sees the test side only), and the flows whose draft or published version use it. */
+export const Connection = z.object({
+  id: z.string(),
+  provider: z.string(),
+  providerTitle: z.string(),
+  name: z.string(),
+  createdAt: Timestamp,
+  live: ConnectionSide.nullable(),
+  test: ConnectionSide.nullable(),
+  usedBy: z.array(z.object({ flowId: z.string(), name: z.string() })),
+});
+export const ConnectionList = z.object({ connections: z.array(Connection) });
+
+/** An OAuth provider the workspace can connect to, with the redirect URI to register and whether its client is set. */
+export const OAuthProviderInfo = z.object({
+  key: z.string(),
+  title: z.string(),
+  grant: z.enum(OAuthGrants),
+  scopes: z.array(z.string()),
+  pkce: z.boolean(),
+  revocation: z.boolean(),
+  configurable: z.boolean(),
+  redirectUri: z.string(),
+  whereToGet: z.string(),
+  clientSecrets: z.object({ clientId: z.string(), clientSecret: z.string() }),
+  client: z.object({ live: z.boolean(), test: z.boolean() }),
+});
+export const OAuthProviderList = z.object({ providers: z.array(OAuthProviderInfo) });
+
+/** POST /api/connections (and reconnect): the URL to open for an authorization-code provider, or the connection made at once (client credentials). */
+export const ConnectStarted = z.object({
+  connectionId: z.string(),
+  mode: z.enum(RunModes),
+  authorizeUrl: z.string().optional(),
+  expiresAt: Timestamp.optional(),
+  connection: Connection.optional(),
+});
+
+export const ConnectionTestResult = z.object({ ok: z.boolean(), mode: z.enum(RunModes), status: z.enum(ConnectionStatuses).nullable(), detail: z.string() });

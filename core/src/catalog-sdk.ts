@@ -1,3 +1,4 @@
+import type { OAuth2Auth } from './oauth';
 import type { WebhookSource } from './webhooks';
 import { z } from 'zod';
 
@@ -66,6 +67,11 @@ export interface ActionContext {
    * inputs carry secret *names*, and whatever is read here is scrubbed from outputs, errors and logs.
    */
   secrets: SecretReader;
+  /**
+   * The workspace's OAuth connections (the side of the run's mode). Absent outside the worker. Tokens are scrubbed
+   * like secrets.
+   */
+  connections?: ConnectionReader;
   /** A base URL that replaces the provider's default (self-hosted or compatible servers, local peers in tests). */
   endpoint?: string;
   /**
@@ -77,6 +83,17 @@ export interface ActionContext {
    * knows nothing of it reached the provider (an SMTP connection or login that failed). Absent outside the worker.
    */
   meter?: { request(): Promise<void>; notSent(): Promise<void>; usage(credits: number): void };
+}
+
+export interface ConnectionReader {
+  /**
+   * A valid access token of the connection, refreshed before it expires (one refresh at a time per connection across
+   * every worker). Throws a NonRetryableError with code `CONNECTION_NEEDS_RECONNECT` (the run waits for a reconnect)
+   * when a person must sign in again, a RetryableError when the provider could not be reached.
+   */
+  accessToken(connectionId: string): Promise<string>;
+  /** The provider refused a token this run was given (401): the next `accessToken` refreshes first. */
+  rejected(connectionId: string): Promise<void>;
 }
 
 export interface SecretReader {
@@ -195,7 +212,8 @@ export interface IntegrationDefinition {
   version: number;
   title: string;
   description: string;
-  auth: { type: 'none' } | { type: 'apiKey'; variable: string } | { type: 'oauth2' };
+  /** `oauth2(provider, { scopes })` (core/src/oauth.ts): each action's input has a `connection` field, a connection id. */
+  auth: { type: 'none' } | { type: 'apiKey'; variable: string } | OAuth2Auth;
   /** Setup variables the integration needs (secrets and settings). */
   setup?: SetupVariable[];
   actions: ActionDefinition[];

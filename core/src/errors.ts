@@ -14,6 +14,9 @@ export const ErrorCodes = {
   FLOW_INVALID: { status: 422, title: 'The flow is not valid' },
   IMPORT_INVALID: { status: 422, title: 'What was given to import cannot be imported' },
   IMPORT_TOO_LARGE: { status: 422, title: 'What was given to import is over a limit' },
+  OAUTH_CALLBACK_REFUSED: { status: 400, title: 'The sign-in was refused and nothing was stored' },
+  CONNECTION_FAILED: { status: 422, title: 'The connection could not be made or used' },
+  PROVIDER_UNAVAILABLE: { status: 502, title: 'The OAuth provider could not be reached' },
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   TEMPORAL_UNAVAILABLE: { status: 503, title: 'Temporal is unreachable' },
   MODEL_UNAVAILABLE: { status: 502, title: "The assistant's model failed" },
@@ -80,4 +83,9 @@ export const FailureTypes = {
   nonRetryable: 'NonRetryable',
   invalidInput: 'InvalidInput',
   invalidOutput: 'InvalidOutput',
+  /** An OAuth connection needs a person to sign in again: the node waits for a reconnect (waits/reconnect.wait.ts). */
+  needsReconnect: 'NeedsReconnect',
 } as const;
+
+/** The code of the NonRetryableError an action throws when its OAuth connection needs a reconnect (details: `{ connectionId }`). */
+export const CONNECTION_NEEDS_RECONNECT = 'CONNECTION_NEEDS_RECONNECT';

@@ -43,25 +43,36 @@ export interface RunFlowInput {
  * `waitingForCredits`: the workspace could not pay for the node's next API request; it runs again by itself
  * when credits are added.
  * `waitingForEvent`: a waitForWebhook node waits (on a durable timer, holding no worker) for its event or its timeout.
+ * `waitingForReconnect`: the node's OAuth connection needs a person to sign in again; it runs again when they do.
  */
-export const NodeStatuses = ['running', 'succeeded', 'failed', 'parked', 'waitingForCredits', 'waitingForEvent', 'skipped'] as const;
+export const NodeStatuses = ['running', 'succeeded', 'failed', 'parked', 'waitingForCredits', 'waitingForReconnect', 'waitingForEvent', 'skipped'] as const;
 export type NodeStatus = (typeof NodeStatuses)[number];
 
-/** `parked`: at least one node waits for a decision; `waitingForCredits`: one waits for credits (and none is parked). */
-export const RunStatuses = ['starting', 'running', 'parked', 'waitingForCredits', 'completed', 'failed', 'cancelled'] as const;
+/**
+ * `parked`: at least one node waits for a decision; `waitingForCredits`: one waits for credits (and none is parked);
+ * `waitingForReconnect`: one waits for an OAuth connection to be reconnected (and none is parked or waits for credits).
+ */
+export const RunStatuses = ['starting', 'running', 'parked', 'waitingForCredits', 'waitingForReconnect', 'completed', 'failed', 'cancelled'] as const;
 export type RunStatus = (typeof RunStatuses)[number];
 /** A run that has not ended: it can be cancelled, and its live state comes from its workflow. */
-export const LIVE_RUN_STATUSES = ['starting', 'running', 'parked', 'waitingForCredits'] as const satisfies readonly RunStatus[];
+export const LIVE_RUN_STATUSES = ['starting', 'running', 'parked', 'waitingForCredits', 'waitingForReconnect'] as const satisfies readonly RunStatus[];
 /** A run that ended. */
 export const ENDED_RUN_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
 /** Node statuses that mean "not done yet": they become `failed` when the run ends without them. */
-export const UNFINISHED_NODE_STATUSES = ['running', 'parked', 'waitingForCredits', 'waitingForEvent'] as const satisfies readonly NodeStatus[];
+export const UNFINISHED_NODE_STATUSES = [
+  'running',
+  'parked',
+  'waitingForCredits',
+  'waitingForReconnect',
+  'waitingForEvent',
+] as const satisfies readonly NodeStatus[];
 /** How people read a status (the editor's badges and filters). */
 export const StatusLabels: Record<RunStatus | NodeStatus, string> = {
   starting: 'starting',
   running: 'running',
   parked: 'parked',
   waitingForCredits: 'waiting for credits',
+  waitingForReconnect: 'waiting for reconnect',
   waitingForEvent: 'waiting for webhook',
   completed: 'completed',
   succeeded: 'succeeded',
@@ -79,6 +90,8 @@ export interface NodeError {
   /** `NonRetryable`, `Retryable`, `InvalidInput`, `Timeout`, `Expression`… */
   type: string;
   status?: number;
+  /** The OAuth connection a node waiting for a reconnect needs (the editor's Reconnect banner). */
+  connectionId?: string;
 }
 
 /** One execution of one node. Inside a forEach body the key is `loop[2].node`; elsewhere the node id. */
@@ -227,7 +240,13 @@ export interface WebhookWaitRegistration {
 /** Names shared by the workflow, the worker and the server. */
 export const RunQueries = { state: 'runState' } as const;
 /** `creditsAdded`: the workspace got credits; nodes waiting for credits run again. */
-export const RunSignals = { webhook: 'webhook', creditsAdded: 'creditsAdded' } as const;
+export const RunSignals = { webhook: 'webhook', creditsAdded: 'creditsAdded', connectionRestored: 'connectionRestored' } as const;
+/** The patch that introduced waiting for a reconnect (runs recorded before it treat NeedsReconnect as any failure). */
+export const RECONNECT_WAIT_PATCH = 'reconnect-wait-v1';
+/** The local activity a node waiting for a reconnect asks whether its connection is healthy again. */
+export const CONNECTION_STATUS_ACTIVITY = 'switchyard.connectionStatus';
+/** How often a node waiting for a reconnect checks by itself, in case a signal was missed. */
+export const RECONNECT_RECHECK_MS = 10 * 60_000;
 export const REGISTER_WEBHOOK_WAIT_ACTIVITY = 'switchyard.registerWebhookWait';
 export const RunUpdates = { decideNode: 'decideNode' } as const;
 /** The patch that introduced pausing for credits (runs recorded before it treat CreditsExhausted as any failure). */

@@ -40,6 +40,10 @@ export const ProblemCodes = {
   UNDECLARED_SECRET: 'UNDECLARED_SECRET',
   /** A literal input the action's input schema refuses (an empty Slack channel, a URL that is not one): the run would refuse it too. */
   INVALID_INPUT: 'INVALID_INPUT',
+  /** An OAuth action with no connection chosen, or one that does not exist in the workspace. */
+  MISSING_CONNECTION: 'MISSING_CONNECTION',
+  /** An OAuth action whose connection belongs to another provider. */
+  WRONG_CONNECTION: 'WRONG_CONNECTION',
 } as const;
 export type ProblemCode = keyof typeof ProblemCodes;
 

@@ -8,6 +8,7 @@ import { LoginPage } from './pages/login-page';
 import { RunPage } from './pages/run-page';
 import { RunsPage } from './pages/runs-page';
 import { SecretsPage } from './pages/secrets-page';
+import { ConnectionsPage } from './pages/connections-page';
 import { SettingsPage } from './pages/settings-page';
 import { WebhooksPage } from './pages/webhooks-page';
 import { href, useRoute, type Route } from './router';
@@ -17,6 +18,7 @@ const NAV: { label: string; route: Route; match: Route['page'][] }[] = [
   { label: 'Runs', route: { page: 'runs' }, match: ['runs', 'run'] },
   { label: 'Catalog', route: { page: 'catalog' }, match: ['catalog'] },
   { label: 'Secrets', route: { page: 'secrets' }, match: ['secrets'] },
+  { label: 'Connections', route: { page: 'connections' }, match: ['connections'] },
   { label: 'Webhooks', route: { page: 'webhooks' }, match: ['webhooks'] },
   { label: 'Credits', route: { page: 'credits' }, match: ['credits'] },
   { label: 'App Settings', route: { page: 'settings' }, match: ['settings'] },
@@ -82,6 +84,8 @@ function page(route: Route): ReactNode {
       return <CatalogPage {...(route.key ? { integrationKey: route.key } : {})} />;
     case 'secrets':
       return <SecretsPage />;
+    case 'connections':
+      return <ConnectionsPage />;
     case 'webhooks':
       return <WebhooksPage {...(route.deliveryId ? { deliveryId: route.deliveryId } : {})} />;
     case 'credits':

@@ -11,6 +11,7 @@ export type Route =
   | { page: 'run'; runId: string }
   | { page: 'catalog'; key?: string }
   | { page: 'secrets' }
+  | { page: 'connections' }
   | { page: 'webhooks'; deliveryId?: string }
   | { page: 'credits' }
   | { page: 'settings' };
@@ -30,6 +31,8 @@ export function parseRoute(hash: string): Route {
       return parts[1] ? { page: 'catalog', key: parts[1] } : { page: 'catalog' };
     case 'secrets':
       return { page: 'secrets' };
+    case 'connections':
+      return { page: 'connections' };
     case 'webhooks':
       return parts[1] === 'deliveries' && parts[2] ? { page: 'webhooks', deliveryId: parts[2] } : { page: 'webhooks' };
     case 'credits':
@@ -55,6 +58,8 @@ export function href(route: Route): string {
       return route.key ? `#/catalog/${route.key}` : '#/catalog';
     case 'secrets':
       return '#/secrets';
+    case 'connections':
+      return '#/connections';
     case 'webhooks':
       return route.deliveryId ? `#/webhooks/deliveries/${route.deliveryId}` : '#/webhooks';
     case 'credits':

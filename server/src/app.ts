@@ -25,6 +25,7 @@ import { adminRoutes } from './routes/admin.routes';
 import { assistantRoutes } from './routes/assistant.routes';
 import { integrationRoutes } from './routes/integrations.routes';
 import { secretRoutes } from './routes/secrets.routes';
+import { connectionRoutes } from './routes/connections.routes';
 import { systemRoutes } from './routes/system.routes';
 
 /** The Express app: `/api` (editor and admin), `/v1` (app-facing), and the built editor at `/`. */
@@ -72,6 +73,7 @@ export function createApp(deps: ServerDeps): Express {
     ...webhookRoutes(deps),
     ...assistantRoutes(deps),
     ...integrationRoutes(deps),
+    ...connectionRoutes(deps),
   );
   const api = express.Router();
   mountRoutes(api, routes, {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ActionInfo, CatalogIndex, IntegrationDefinition } from '#core/catalog-sdk';
 import type { SecretStore } from '#store/secrets';
+import type { Connections } from '#store/connections';
 import type { Db } from '#store/database';
 import type { AuthFailureLimits } from './http/auth-limits';
 import type { TemporalAccess } from './temporal';
@@ -12,6 +13,8 @@ export interface ServerDeps {
   catalog: CatalogIndex & { actions: ActionInfo[] };
   integrations: IntegrationDefinition[];
   secrets: SecretStore;
+  /** OAuth connections; default one built on `db`, `secrets` and the catalog's providers. */
+  connections?: Connections;
   logger: Logger;
   bodyLimit: string;
   /** `SWITCHYARD_ADMIN_TOKEN`: who may change plans and add credits (unset: nobody, the admin API answers 403). */

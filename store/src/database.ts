@@ -55,6 +55,43 @@ export interface Database {
     created_at: string;
     updated_at: string;
   };
+  oauth_connections: { id: string; workspace_id: string; provider: string; name: string; created_at: string; updated_at: string };
+  oauth_tokens: {
+    connection_id: string;
+    mode: string;
+    workspace_id: string;
+    /** One of ConnectionStatuses (core/src/oauth.ts). */
+    status: string;
+    /** Ciphertext of `{ accessToken, refreshToken?, tokenType }` (see secrets.ts `seal`); never plain text. */
+    tokens: string | null;
+    scopes: string | null;
+    expires_at: string | null;
+    refresh_due_at: string | null;
+    last_refresh_at: string | null;
+    refresh_count: number;
+    last_error: string | null;
+    /** Bumped on every token change: a refresher that lost its lease cannot overwrite newer tokens. */
+    version: number;
+    lease_owner: string | null;
+    lease_until: string | null;
+    connected_at: string;
+    updated_at: string;
+  };
+  oauth_states: {
+    state_hash: string;
+    workspace_id: string;
+    mode: string;
+    provider: string;
+    connection_id: string;
+    name: string;
+    session_hash: string;
+    redirect_uri: string;
+    /** Ciphertext of the PKCE code verifier. */
+    verifier: string;
+    expires_at: string;
+    created_at: string;
+  };
+  oauth_clients: { workspace_id: string; provider: string; mode: string; config: string; updated_at: string };
   installations: { workspace_id: string; integration: string; installed_at: string };
   workspace_settings: { workspace_id: string; backend_functions: number; updated_at: string };
   node_attempts: {

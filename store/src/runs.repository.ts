@@ -232,3 +232,34 @@ function waitsForCredits(state: string | null): boolean {
     return false;
   }
 }
+
+/**
+ * Live runs of the workspace and mode with a node waiting for a reconnect of `connectionId`, oldest first, at most
+ * `limit`: whatever the run's own status shows (a parked node or one waiting for credits outranks it).
+ */
+export async function runsWaitingForReconnect(
+  db: Db,
+  o: { workspaceId: string; connectionId: string; mode: 'live' | 'test'; limit: number },
+): Promise<{ id: string; workflowId: string }[]> {
+  const rows = await db
+    .selectFrom('runs')
+    .select(['runs.id', 'runs.workflow_id', 'runs.state'])
+    .where('runs.workspace_id', '=', o.workspaceId)
+    .where('runs.mode', '=', o.mode)
+    .where('runs.status', 'in', ['waitingForReconnect', 'waitingForCredits', 'parked'])
+    .where('runs.ended_at', 'is', null)
+    .orderBy('runs.created_at')
+    .limit(o.limit)
+    .execute();
+  const waits = (state: string | null) => {
+    if (!state) return false;
+    try {
+      return Object.values((JSON.parse(state) as RunState).nodes ?? {}).some(
+        (n) => n.status === 'waitingForReconnect' && n.error?.connectionId === o.connectionId,
+      );
+    } catch {
+      return false;
+    }
+  };
+  return rows.filter((r) => waits(r.state)).map((r) => ({ id: r.id, workflowId: r.workflow_id }));
+}

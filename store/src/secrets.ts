@@ -143,6 +143,22 @@ export class SecretStore {
     return decrypt(key, payload, valueAad(workspaceId, name, mode), `The ${mode} value of secret ${name}`).toString('utf8');
   }
 
+  /**
+   * Encrypts a value that is not a named secret (OAuth tokens, a PKCE verifier) with the workspace's data key, bound to
+   * `binding` (its AAD, e.g. `oauth-token:<ws>:<connection>:<mode>`): the same envelope as secret values.
+   */
+  async seal(workspaceId: string, binding: string, plaintext: string): Promise<string> {
+    const key = (await this.dataKey(workspaceId, true))!;
+    return encrypt(key, Buffer.from(plaintext, 'utf8'), binding);
+  }
+
+  /** Decrypts what `seal` made with the same binding; throws a DecryptionError naming `what`. */
+  async open(workspaceId: string, binding: string, payload: string, what: string): Promise<string> {
+    const key = await this.dataKey(workspaceId, false);
+    if (!key) throw new DecryptionError(`${what} cannot be decrypted: workspace ${workspaceId} has no data key`);
+    return decrypt(key, payload, binding, what).toString('utf8');
+  }
+
   /** Decrypts every stored value (startup check and rotation check); throws on the first that fails. */
   async verifyAll(): Promise<{ workspaces: number; values: number }> {
     const rows = await this.db.selectFrom('secrets').select(['workspace_id', 'name', 'live_value', 'test_value']).execute();

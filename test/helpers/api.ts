@@ -78,6 +78,8 @@ export async function startTestApi(o: {
   authFailureLimits?: AuthFailureLimits;
   /** The shortest schedule interval publish accepts (SWITCHYARD_SCHEDULE_MIN_INTERVAL); schedule tests lower it to seconds. */
   scheduleMinIntervalMs?: number;
+  /** The built editor to serve at `/` (browser tests). */
+  editorDir?: string;
 }): Promise<TestApi> {
   const adminToken = o.adminToken === null ? undefined : (o.adminToken ?? `sy_admin_${crypto.randomBytes(24).toString('hex')}`);
   const db = o.db ?? (await testDb());
@@ -103,6 +105,7 @@ export async function startTestApi(o: {
     ...(o.llm ? { llm: o.llm } : {}),
     ...(o.scheduleMinIntervalMs !== undefined ? { scheduleMinIntervalMs: o.scheduleMinIntervalMs } : {}),
     ...(adminToken !== undefined ? { adminToken } : {}),
+    ...(o.editorDir ? { editorDir: o.editorDir } : {}),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));

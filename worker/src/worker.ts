@@ -19,6 +19,10 @@ import type { SendJournal } from './credits/send-journal';
 import { createAdmitScheduledRunActivity, createMarkScheduledRunStartedActivity } from './schedules/admission';
 import { codeIntegration } from './code/code.integration';
 import { SandboxPool } from './code/sandbox-pool';
+import { Connections } from '#store/connections';
+import { CONNECTION_STATUS_ACTIVITY } from '#core/run';
+import { createConnectionStatusActivity } from './activities/connection-status';
+import { providersOf } from '#catalog/oauth-providers';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -58,7 +62,10 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
     ...(o.httpMaxConnections ? { maxConnectionsPerOrigin: o.httpMaxConnections } : {}),
     ...(metering ? { onRequest: meterRequest } : {}),
   });
-  const actionDeps = { http, logger: o.logger, secrets: o.secrets, endpoints: o.endpoints ?? {}, db: o.db };
+  // Token requests (refresh, client credentials) go through the address guard too, unmetered: they are not API requests.
+  const tokenHttp = createGuardedHttpClient({ allow: o.httpAllow });
+  const connections = new Connections(o.db, o.secrets, providersOf(o.integrations), { fetch: tokenHttp.fetch });
+  const actionDeps = { http, logger: o.logger, secrets: o.secrets, endpoints: o.endpoints ?? {}, db: o.db, connections };
   // Code steps (code.run@1) are adapted and metered like catalog actions; their sandbox threads live with the worker.
   const sandboxes = new SandboxPool();
   sandboxes.warm();
@@ -76,6 +83,7 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
       [REGISTER_WEBHOOK_WAIT_ACTIVITY]: createRegisterWebhookWaitActivity(o.db, o.webhookBufferMs ?? 10 * 60_000),
       [GRANT_ALLOWANCES_ACTIVITY]: createGrantAllowancesActivity(o.db),
       [CREDITS_BALANCE_ACTIVITY]: createCreditsBalanceActivity(o.db),
+      [CONNECTION_STATUS_ACTIVITY]: createConnectionStatusActivity(o.db),
       [ScheduleActivities.admit]: createAdmitScheduledRunActivity({ db: o.db, integrations: o.integrations, logger: o.logger }),
       [ScheduleActivities.started]: createMarkScheduledRunStartedActivity(o.db),
       ...o.extraActivities,
@@ -89,5 +97,5 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
       : {}),
     ...o.tuning,
   });
-  return Object.assign(worker, { closeHttp: () => Promise.all([http.close(), sandboxes.close()]).then(() => undefined) });
+  return Object.assign(worker, { closeHttp: () => Promise.all([http.close(), tokenHttp.close(), sandboxes.close()]).then(() => undefined) });
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { defineAction } from '#core/catalog-sdk';
 import { SecretName } from '#core/flow';
-import { NonRetryableError } from '#core/errors';
+import { NonRetryableError, RetryableError } from '#core/errors';
+import { CONNECTION_ID_PATTERN } from '#core/oauth';
 import { JsonTooDeepError, parseBoundedJson } from '#core/json-depth';
 import { errorForStatus, excerpt } from '#core/http-errors';
 
@@ -18,6 +19,8 @@ export const HttpAuth = z.discriminatedUnion('type', [
   z.object({ type: z.literal('header'), header: z.string().regex(/^[A-Za-z0-9-]{1,100}$/), secret: SecretName, prefix: z.string().max(50).optional() }),
   /** An API key sent as a query parameter (`?api_key=…`). */
   z.object({ type: z.literal('query'), param: z.string().regex(/^[A-Za-z0-9_.\[\]-]{1,100}$/), secret: SecretName }),
+  /** An OAuth connection's access token as `Authorization: Bearer …` (refreshed before it expires; see docs/oauth.md). */
+  z.object({ type: z.literal('connection'), connection: z.string().regex(CONNECTION_ID_PATTERN, 'a connection id (con_…)') }),
 ]);
 
 export const HttpRequestInput = z.object({
@@ -57,7 +60,10 @@ export const request = defineAction({
     for (const [key, value] of Object.entries(input.query)) url.searchParams.set(key, String(value));
     const headers: Record<string, string> = { ...input.headers };
     const sensitiveHeaders: string[] = [];
-    if (input.auth) {
+    if (input.auth?.type === 'connection') {
+      if (!ctx.connections) throw new NonRetryableError('OAuth connections are not available here');
+      headers.authorization = `Bearer ${await ctx.connections.accessToken(input.auth.connection)}`;
+    } else if (input.auth) {
       const value = await ctx.secrets.get(input.auth.secret);
       if (input.auth.type === 'bearer') headers.authorization = `Bearer ${value}`;
       else if (input.auth.type === 'basic') {
@@ -88,6 +94,14 @@ export const request = defineAction({
       ...(body !== undefined ? { body } : {}),
       ...(input.timeoutMs ? { timeoutMs: input.timeoutMs } : {}),
     });
+    if (res.status === 401 && input.auth?.type === 'connection') {
+      // The provider refused the token (revoked, or expired early): the next attempt refreshes first, and a dead
+      // grant then makes the run wait for a reconnect.
+      await ctx.connections?.rejected(input.auth.connection);
+      throw new RetryableError(`${url.origin} refused the access token of connection ${input.auth.connection} (401); it is refreshed before the next attempt`, {
+        status: 401,
+      });
+    }
     if (input.failOnErrorStatus) {
       const error = errorForStatus(res, `${input.method} ${url.origin}${url.pathname}`);
       if (error) throw error;

@@ -5,6 +5,7 @@ import type { TestCodeStepResult } from '#core/code';
 import { api } from './client';
 import type { ActionInfo, Flow, FlowSummary, FlowVersion, IntegrationSummary, RunDetail, RunSummary, SecretSummary } from './types';
 import type { BulkRetryFilter, BulkRetryResult, NodeDecisionRequest, NodeDecisionResult, ResetRunResult } from './types';
+import type { Connection, ConnectionTestResult, ConnectStarted, OAuthProviderInfo } from './types';
 import type {
   AssistantAnswer,
   CurlImportResult,
@@ -315,5 +316,90 @@ export function useImportCurl() {
   return useMutation({
     mutationFn: (command: string) => api<CurlImportResult>('POST', '/api/integrations/import/curl', { command }),
     onSuccess: () => void qc.invalidateQueries({ queryKey: ['secrets'] }),
+  });
+}
+
+// ---- OAuth connections
+
+/** Connections, polled every 2 s while `watching` (a sign-in pop-up is open): the status changes when the provider calls back. */
+export const useConnections = (watching = false) =>
+  useQuery({
+    queryKey: ['connections'],
+    queryFn: () => api<{ connections: Connection[] }>('GET', '/api/connections').then((r) => r.connections),
+    refetchInterval: watching ? 2000 : 30_000,
+  });
+
+export const useOAuthProviders = () =>
+  useQuery({ queryKey: ['oauth-providers'], queryFn: () => api<{ providers: OAuthProviderInfo[] }>('GET', '/api/oauth/providers').then((r) => r.providers) });
+
+export function usePutOAuthClient() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ provider, ...body }: { provider: string; clientId: string; clientSecret: string; config?: Record<string, unknown> }) =>
+      api<{ providers: OAuthProviderInfo[] }>('PUT', `/api/oauth/providers/${provider}/client`, body),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['oauth-providers'] }),
+  });
+}
+
+/**
+ * Starts a sign-in (a new connection, or a reconnect) and sends the pop-up the caller opened (synchronously, in the
+ * click: browsers block pop-ups opened after an await) to the provider. Client-credentials providers connect at once.
+ */
+export function useConnect() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async ({
+      popup,
+      ...o
+    }: {
+      popup: Window | null;
+      provider?: string;
+      name?: string;
+      scopes?: string[];
+      reconnect?: string;
+      mode?: 'live' | 'test';
+    }) => {
+      try {
+        const started = o.reconnect
+          ? await api<ConnectStarted>('POST', `/api/connections/${o.reconnect}/reconnect`, o.mode ? { mode: o.mode } : {})
+          : await api<ConnectStarted>('POST', '/api/connections', {
+              provider: o.provider,
+              name: o.name,
+              ...(o.mode ? { mode: o.mode } : {}),
+              ...(o.scopes?.length ? { scopes: o.scopes } : {}),
+            });
+        if (started.authorizeUrl && popup) popup.location.href = started.authorizeUrl;
+        else popup?.close();
+        return started;
+      } catch (err) {
+        popup?.close();
+        throw err;
+      }
+    },
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['connections'] }),
+  });
+}
+
+export function useRenameConnection() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, name }: { id: string; name: string }) => api<Connection>('PATCH', `/api/connections/${id}`, { name }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['connections'] }),
+  });
+}
+
+export function useTestConnection() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, mode }: { id: string; mode: 'live' | 'test' }) => api<ConnectionTestResult>('POST', `/api/connections/${id}/test`, { mode }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['connections'] }),
+  });
+}
+
+export function useDisconnect() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api('DELETE', `/api/connections/${id}`),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['connections'] }),
   });
 }

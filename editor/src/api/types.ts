@@ -49,3 +49,9 @@ export type ReplayResult = z.infer<typeof Api.ReplayResult>;
 export type AssistantAnswer = z.infer<typeof Api.AssistantAnswer>;
 export type CurlImportResult = z.infer<typeof Api.CurlImportResult>;
 export type OpenApiImportResult = z.infer<typeof Api.OpenApiImportResult>;
+
+export type Connection = z.infer<typeof Api.Connection>;
+export type ConnectionSide = z.infer<typeof Api.ConnectionSide>;
+export type OAuthProviderInfo = z.infer<typeof Api.OAuthProviderInfo>;
+export type ConnectStarted = z.infer<typeof Api.ConnectStarted>;
+export type ConnectionTestResult = z.infer<typeof Api.ConnectionTestResult>;

@@ -239,6 +239,11 @@ export function fieldLabel(name: string, schema?: JsonSchema): string {
 }
 
 /** String fields that hold the name of a workspace secret (never its value). */
+/** A string field that holds an OAuth connection's id (`connection`, pattern `^con_…`): the editor offers a picker. */
+export function isConnectionField(name: string, schema: JsonSchema): boolean {
+  return schema.type === 'string' && name === 'connection' && typeof schema.pattern === 'string' && schema.pattern.startsWith('^con_');
+}
+
 export function isSecretNameField(name: string, schema: JsonSchema): boolean {
   if (schema.type !== 'string' || schema.enum) return false;
   if (name === 'secret') return true;

@@ -195,6 +195,16 @@ function IntegrationDetail({ integrationKey }: { integrationKey: string }) {
         </div>
       )}
 
+      {i.auth.type === 'oauth2' && (
+        <div className="card section">
+          <h2>Connection</h2>
+          <p>
+            {i.title} acts as an account you sign in to ({i.auth.provider} OAuth{i.auth.scopes?.length ? `, scopes ${i.auth.scopes.join(' ')}` : ''}). Connect
+            it under <a href={href({ page: 'connections' })}>Connections</a>, then pick it in each step&apos;s Connection field.
+          </p>
+        </div>
+      )}
+
       <div className="card section">
         <h2>Setup variables</h2>
         {variables.length === 0 ? (

@@ -1,7 +1,7 @@
 import { useCallback, useMemo, useState } from 'react';
 import { walkNodes } from '#core/graph';
 import type { FlowSnapshot } from '#core/flow';
-import { useActions, useCancelRun, useFlows, useLiveRun, useResetRun, useStartRun, useVersion } from '../api/queries';
+import { useActions, useCancelRun, useConnect, useFlows, useLiveRun, useResetRun, useStartRun, useVersion } from '../api/queries';
 import type { ActionInfo, NodeRunState, RunDetail } from '../api/types';
 import { ErrorBox } from '../components/error-box';
 import { elapsed, formatDuration, formatTime, truncate } from '../components/format';
@@ -117,7 +117,11 @@ function RunView({ run }: { run: RunDetail }) {
           {run.mode === 'test' && <TestBadge />}
         </div>
         <div className="button-row">
-          {(run.status === 'running' || run.status === 'starting' || run.status === 'parked' || run.status === 'waitingForCredits') && (
+          {(run.status === 'running' ||
+            run.status === 'starting' ||
+            run.status === 'parked' ||
+            run.status === 'waitingForCredits' ||
+            run.status === 'waitingForReconnect') && (
             <button type="button" className="danger" onClick={onCancel} disabled={cancel.isPending}>
               {cancel.isPending ? 'Cancelling…' : 'Cancel run'}
             </button>
@@ -150,6 +154,7 @@ function RunView({ run }: { run: RunDetail }) {
           <a href={href({ page: 'credits' })}>Credits</a>) and the run goes on by itself.
         </p>
       )}
+      <ReconnectBanner run={run} />
       <ParkedBanner entries={parked} titleOf={(e) => describeNode(e.nodeId, snapshot, actionList, e).title} onReview={(s) => setPicked(s)} />
 
       <dl className="facts inline run-facts">
@@ -326,5 +331,29 @@ function StepList({ run, now, selectedKey, onSelect }: { run: RunDetail; now: nu
         </table>
       )}
     </section>
+  );
+}
+
+/** A node waits for an OAuth connection to be reconnected: say so, and offer the reconnect right here. */
+function ReconnectBanner({ run }: { run: RunDetail }) {
+  const connect = useConnect();
+  const ids = [...new Set(run.nodes.flatMap((n) => (n.status === 'waitingForReconnect' && n.error?.connectionId ? [n.error.connectionId] : [])))];
+  if (ids.length === 0) return null;
+  return (
+    <div className="notice reconnect-banner" role="alert">
+      Waiting for a reconnect: a connection this run uses needs you to sign in again. Nothing failed; the run goes on by itself once you reconnect.{' '}
+      {ids.map((id) => (
+        <button
+          key={id}
+          type="button"
+          disabled={connect.isPending}
+          onClick={() => connect.mutate({ popup: window.open('about:blank', 'switchyard-oauth', 'popup,width=520,height=700'), reconnect: id, mode: run.mode })}
+        >
+          Reconnect {id}
+        </button>
+      ))}{' '}
+      <a href={href({ page: 'connections' })}>Connections</a>
+      <ErrorBox error={connect.error} />
+    </div>
   );
 }

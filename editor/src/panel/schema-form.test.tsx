@@ -20,7 +20,12 @@ const SUGGESTIONS: Suggestion[] = [
 /** The form over a controlled inputs object, as the panel holds it; every onChange is recorded. */
 function setup(
   initial: Record<string, unknown> = {},
-  extra: { disabled?: boolean; errors?: Record<string, string[]>; SecretField?: (p: SecretFieldProps) => React.ReactNode } = {},
+  extra: {
+    disabled?: boolean;
+    errors?: Record<string, string[]>;
+    SecretField?: (p: SecretFieldProps) => React.ReactNode;
+    ConnectionField?: (p: SecretFieldProps) => React.ReactNode;
+  } = {},
 ) {
   const calls: [string, unknown][] = [];
   let current = initial;
@@ -182,7 +187,7 @@ describe('SchemaForm over http.request@1', () => {
       within(type)
         .getAllByRole('option')
         .map((o) => o.textContent),
-    ).toEqual(['Not set', 'bearer', 'basic', 'header', 'query']);
+    ).toEqual(['Not set', 'bearer', 'basic', 'header', 'query', 'connection']);
     fireEvent.change(type, { target: { value: '0' } });
     expect(calls.at(-1)).toEqual(['auth', { type: 'bearer' }]);
     fireEvent.change(within(auth).getByRole('textbox', { name: 'Secret' }), { target: { value: 'API_TOKEN' } });
@@ -205,6 +210,15 @@ describe('SchemaForm over http.request@1', () => {
     expect(seen).toContain('Secret');
     fireEvent.change(screen.getByTestId('secret'), { target: { value: 'OTHER_KEY' } });
     expect(calls.at(-1)).toEqual(['auth', { type: 'header', header: 'x-key', secret: 'OTHER_KEY' }]);
+  });
+
+  it('hands an OAuth connection field (auth type connection) to the connection picker', () => {
+    function FakeConnection(p: SecretFieldProps) {
+      return <input id={p.id} data-testid="connection" value={p.value ?? ''} onChange={(e) => p.onChange(e.target.value)} />;
+    }
+    const { calls } = setup({ auth: { type: 'connection', connection: 'con_00000000000000000000' } }, { ConnectionField: FakeConnection });
+    fireEvent.change(screen.getByTestId('connection'), { target: { value: 'con_11111111111111111111' } });
+    expect(calls.at(-1)).toEqual(['auth', { type: 'connection', connection: 'con_11111111111111111111' }]);
   });
 
   it('validates JSON in the body before committing it', () => {

@@ -20,6 +20,7 @@ import {
   mappingToExpression,
   expressionToLiteral,
   fieldLabel,
+  isConnectionField,
   isSecretNameField,
   stringIssue,
   isLongString,
@@ -61,6 +62,8 @@ export interface SchemaFormProps {
   errors?: Readonly<Record<string, readonly string[]>>;
   /** Renders string fields that hold a secret's name (`secret`, or described as a secret name). */
   SecretField?: ComponentType<SecretFieldProps>;
+  /** Renders string fields that hold an OAuth connection's id (`connection`, `con_…`). */
+  ConnectionField?: ComponentType<SecretFieldProps>;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -78,6 +81,7 @@ interface FormContextValue {
   suggestions: readonly Suggestion[];
   errors: Readonly<Record<string, readonly string[]>>;
   SecretField: ComponentType<SecretFieldProps> | undefined;
+  ConnectionField?: ComponentType<SecretFieldProps> | undefined;
 }
 
 const NO_SUGGESTIONS: readonly Suggestion[] = [];
@@ -85,14 +89,23 @@ const NO_ERRORS: Readonly<Record<string, readonly string[]>> = {};
 
 const FormContext = createContext<FormContextValue>({ root: {}, disabled: false, suggestions: NO_SUGGESTIONS, errors: NO_ERRORS, SecretField: undefined });
 
-export function SchemaForm({ schema, value, onChange, disabled = false, suggestions = NO_SUGGESTIONS, errors = NO_ERRORS, SecretField }: SchemaFormProps) {
+export function SchemaForm({
+  schema,
+  value,
+  onChange,
+  disabled = false,
+  suggestions = NO_SUGGESTIONS,
+  errors = NO_ERRORS,
+  SecretField,
+  ConnectionField,
+}: SchemaFormProps) {
   // A stable commit function lets unchanged fields skip rendering while another one is typed in.
   const latest = useRef(onChange);
   latest.current = onChange;
   const commit = useCallback((name: string, v: unknown) => latest.current(name, v), []);
   const ctx = useMemo<FormContextValue>(
-    () => ({ root: schema, disabled, suggestions, errors, SecretField }),
-    [schema, disabled, suggestions, errors, SecretField],
+    () => ({ root: schema, disabled, suggestions, errors, SecretField, ConnectionField }),
+    [schema, disabled, suggestions, errors, SecretField, ConnectionField],
   );
   const root = resolveRef(schema, schema);
   const properties = (isPlainObject(root.properties) ? root.properties : {}) as Record<string, JsonSchema>;
@@ -425,6 +438,20 @@ function ScalarControl(props: {
       );
     default: {
       const text = typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value);
+      const ConnectionField = ctx.ConnectionField;
+      if (ConnectionField && isConnectionField(props.name, schema)) {
+        return (
+          <ConnectionField
+            id={id}
+            value={text || undefined}
+            onChange={(v) => onChange(v)}
+            disabled={ctx.disabled}
+            required={required}
+            label={props.label}
+            aria-describedby={describedBy}
+          />
+        );
+      }
       const SecretField = ctx.SecretField;
       if (SecretField && isSecretNameField(props.name, schema)) {
         return (

@@ -24,6 +24,7 @@ export function statusLabel(status: CanvasStatus | undefined, finished: boolean)
   if (!status || status === 'waiting') return finished ? 'not run' : 'waiting';
   if (status === 'parked') return PARKED_LABEL;
   if (status === 'waitingForCredits') return 'waiting for credits';
+  if (status === 'waitingForReconnect') return 'waiting for reconnect';
   if (status === 'waitingForEvent') return 'waiting for webhook';
   return status;
 }

@@ -18,12 +18,13 @@ export function entriesByNode(entries: NodeRunState[]): Map<string, NodeRunState
 
 /**
  * One status for a node that ran several times: parked wins (it waits for someone), then waiting for credits,
- * then waiting for a webhook event, then running, then failed, then succeeded; all skipped is skipped.
+ * then for a reconnect, then waiting for a webhook event, then running, then failed, then succeeded; all skipped is skipped.
  */
 export function combinedStatus(entries: NodeRunState[]): CanvasStatus {
   if (entries.length === 0) return 'waiting';
   if (entries.some((e) => e.status === 'parked')) return 'parked';
   if (entries.some((e) => e.status === 'waitingForCredits')) return 'waitingForCredits';
+  if (entries.some((e) => e.status === 'waitingForReconnect')) return 'waitingForReconnect';
   if (entries.some((e) => e.status === 'waitingForEvent')) return 'waitingForEvent';
   if (entries.some((e) => e.status === 'running')) return 'running';
   if (entries.some((e) => e.status === 'failed')) return 'failed';

@@ -166,7 +166,7 @@ export function summarizeIntegration(i: IntegrationDefinition) {
     title: i.title,
     description: i.description,
     category: i.category ?? 'Other',
-    auth: i.auth,
+    auth: i.auth.type === 'oauth2' ? { type: 'oauth2', provider: i.auth.provider.key, scopes: i.auth.scopes } : i.auth,
     setup: (i.setup ?? []).map(describeVariable),
     actions: i.actions.map((a) => ({
       ref: actionRef(i, a),

@@ -16,6 +16,7 @@ import { DEFAULT_SCHEDULE_MIN_INTERVAL, scheduleProblems } from '#core/schedule'
 import { codeProblems, refuseCodeSyntaxErrors } from './code.service';
 import { actionRefsOf, catalogFor } from './imported.service';
 import { defaultSecretName, ensureInbox, syncFlowEndpoint, webhookSources } from './webhooks.service';
+import { connectionProblems } from './connections.service';
 import * as flows from '#store/flows.repository';
 
 export type FlowRow = NonNullable<Awaited<ReturnType<typeof flows.getFlow>>>;
@@ -125,7 +126,7 @@ export async function requireFlow(db: Db, workspaceId: string, flowId: string): 
  * so the editor's publish dialog show: a check added here is made everywhere.
  */
 export async function publishProblems(
-  deps: Pick<ServerDeps, 'db' | 'catalog' | 'integrations' | 'secrets' | 'scheduleMinIntervalMs'>,
+  deps: Pick<ServerDeps, 'db' | 'catalog' | 'integrations' | 'secrets' | 'scheduleMinIntervalMs' | 'connections'>,
   workspaceId: string,
   document: FlowDocument,
 ): Promise<FlowProblem[]> {
@@ -142,6 +143,8 @@ export async function publishProblems(
   const snapshot = toSnapshot(document);
   const later = [
     () => missingSetupProblems(deps.secrets, workspaceId, integrations, snapshot),
+    // OAuth actions: a connection of the right provider, named by node and field.
+    () => connectionProblems(deps, workspaceId, snapshot),
     // Free has no integrations: the problem names the plan and the nodes that use one.
     () => planProblems(db, workspaceId, snapshot, catalog),
     // Instant integrations (the generic HTTP action) need App Settings' Backend functions switch.

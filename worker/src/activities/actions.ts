@@ -2,7 +2,8 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { ActionContext, ActionDefinition, HttpClient, IntegrationDefinition, RunMode, SecretReader } from '#core/catalog-sdk';
 import { actionRef } from '#core/catalog-sdk';
-import { FailureTypes, NonRetryableError, RetryableError } from '#core/errors';
+import { CONNECTION_NEEDS_RECONNECT, FailureTypes, NonRetryableError, RetryableError } from '#core/errors';
+import { ConnectionError, type Connections } from '#store/connections';
 import type { ActionActivityInput, ActionActivityResult } from '#core/run';
 import { attemptEnded, attemptStarted, type AttemptKey } from '#store/attempts.repository';
 import type { Db } from '#store/database';
@@ -21,6 +22,8 @@ export interface ActionDeps {
   endpoints: Record<string, string>;
   /** Where every attempt is logged (start, end, error) for the run view. */
   db?: Db;
+  /** OAuth connections (`ctx.connections`); absent, actions that need one fail clearly. */
+  connections?: Connections;
 }
 
 /**
@@ -85,7 +88,10 @@ function attemptRunner(integration: IntegrationDefinition, action: ActionDefinit
     let simulated = false;
     const started = Date.now();
     try {
-      simulated = mode === 'test' && action.sandbox !== undefined && (await lacksTestKey(integration, workspaceId, deps));
+      simulated =
+        mode === 'test' &&
+        action.sandbox !== undefined &&
+        ((await lacksTestKey(integration, workspaceId, deps)) || (await lacksTestConnection(integration, parsed.data, workspaceId, deps)));
       output = simulated ? await action.sandbox!(parsed.data, ctx) : await action.run(parsed.data, ctx);
     } catch (err) {
       const failure = toFailure(err, where, attempt, scrubber);
@@ -112,6 +118,14 @@ async function lacksTestKey(integration: IntegrationDefinition, workspaceId: str
   if (required.length === 0) return false;
   const presence = await deps.secrets.presence(workspaceId, required);
   return required.some((name) => !presence.get(name)?.test);
+}
+
+/** Whether a test run of an OAuth action must use the sandbox: its connection has no test side. */
+async function lacksTestConnection(integration: IntegrationDefinition, input: unknown, workspaceId: string, deps: ActionDeps): Promise<boolean> {
+  if (integration.auth.type !== 'oauth2' || !deps.connections) return false;
+  const id = (input as { connection?: unknown }).connection;
+  if (typeof id !== 'string') return false;
+  return !(await deps.connections.findMany(workspaceId, [id])).get(id)?.modes.has('test');
 }
 
 /** The context an action (or a connection test) receives; every secret it reads is added to the scrubber. */
@@ -159,6 +173,7 @@ export function actionContext(o: {
     },
   };
   const endpoint = o.deps.endpoints[o.integration.key];
+  const connections = o.deps.connections ? connectionReader(o.deps.connections, o) : undefined;
   return {
     mode: o.mode,
     http: o.deps.http,
@@ -172,10 +187,35 @@ export function actionContext(o: {
     signal: cancellationSignal,
     run: { workspaceId: o.workspaceId, workflowId: execution.workflowId, runId: execution.runId, nodeId: o.nodeKey, attempt: info.attempt },
     secrets,
+    ...(connections ? { connections } : {}),
     // For providers reached without ctx.http (SMTP); a no-op where nothing is metered. Such a request is taken to be
     // on its way as soon as it is charged (no client tells when its bytes leave): a kill leaves it uncertain, never refunded.
     meter: meterFor(),
     ...(endpoint ? { endpoint } : {}),
+  };
+}
+
+/** `ctx.connections`: tokens of the run's mode, scrubbed like secrets; connection problems as typed action errors. */
+function connectionReader(store: Connections, o: { workspaceId: string; mode: RunMode; scrubber: Scrubber }): NonNullable<ActionContext['connections']> {
+  const given = new Map<string, string>();
+  return {
+    async accessToken(connectionId) {
+      try {
+        const token = await store.accessToken(o.workspaceId, connectionId, o.mode);
+        o.scrubber.add(`connection:${connectionId}`, token);
+        given.set(connectionId, token);
+        return token;
+      } catch (err) {
+        if (!(err instanceof ConnectionError)) throw err;
+        if (err.kind === 'transient') throw new RetryableError(err.message, { code: 'CONNECTION_UNAVAILABLE' });
+        const code = err.kind === 'needs-reconnect' ? CONNECTION_NEEDS_RECONNECT : err.kind === 'not-found' ? 'CONNECTION_MISSING' : 'CONNECTION_FAILED';
+        throw new NonRetryableError(err.message, { code, details: { connectionId } });
+      }
+    },
+    async rejected(connectionId) {
+      const token = given.get(connectionId);
+      if (token) await store.rejected(o.workspaceId, connectionId, o.mode, token);
+    },
   };
 }
 
@@ -199,11 +239,21 @@ function meterFor(): NonNullable<ActionContext['meter']> {
 export function toFailure(err: unknown, where: string, attempt: number, scrubber: Scrubber): ApplicationFailure {
   let failure: ApplicationFailure;
   if (err instanceof NonRetryableError) {
+    const reconnect = err.options.code === CONNECTION_NEEDS_RECONNECT;
     failure = ApplicationFailure.create({
-      type: FailureTypes.nonRetryable,
+      // A connection that needs a person to sign in again: the run waits for the reconnect (not a failure).
+      type: reconnect ? FailureTypes.needsReconnect : FailureTypes.nonRetryable,
       nonRetryable: true,
       message: scrubber.text(err.message),
-      details: [scrubber.deep({ attempt, status: err.options.status, code: err.options.code, ...(err.options.logs ? { logs: err.options.logs } : {}) })],
+      details: [
+        scrubber.deep({
+          attempt,
+          status: err.options.status,
+          code: err.options.code,
+          ...(reconnect ? { connectionId: (err.options.details as { connectionId?: string } | undefined)?.connectionId } : {}),
+          ...(err.options.logs ? { logs: err.options.logs } : {}),
+        }),
+      ],
     });
   } else if (err instanceof RetryableError) {
     failure = ApplicationFailure.create({

@@ -6,6 +6,7 @@ import type { FlowProblem } from '#core/validate';
 import { DurationInput, NumberInput } from '../controls';
 import { SchemaForm } from '../schema-form';
 import { SecretPicker, SetupSection } from '../secret-picker';
+import { ConnectionPicker } from '../connection-picker';
 import { DEFAULT_ACTION_RETRY, DEFAULT_ACTION_TIMEOUT } from '#core/run';
 import { inputErrors, useStableJson, type Apply, type EditorProps, type Located } from './shared';
 
@@ -49,6 +50,7 @@ export function ActionEditor({
           suggestions={suggestions}
           errors={errors}
           SecretField={SecretPicker}
+          ConnectionField={ConnectionPicker}
         />
       </section>
       <RetrySection node={node} info={info} located={located} apply={apply} disabled={disabled} />

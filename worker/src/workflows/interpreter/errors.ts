@@ -17,8 +17,13 @@ export function describeFailure(err: unknown): NodeError {
   let cause: unknown = err;
   if (err instanceof ActivityFailure && err.cause) cause = err.cause;
   if (cause instanceof ApplicationFailure) {
-    const details = (cause.details?.[0] ?? {}) as { status?: number };
-    return { message: cause.message, type: cause.type ?? 'Error', ...(details.status ? { status: details.status } : {}) };
+    const details = (cause.details?.[0] ?? {}) as { status?: number; connectionId?: string };
+    return {
+      message: cause.message,
+      type: cause.type ?? 'Error',
+      ...(details.status ? { status: details.status } : {}),
+      ...(details.connectionId ? { connectionId: details.connectionId } : {}),
+    };
   }
   if (cause instanceof Error) return { message: cause.message, type: cause.name === 'TimeoutFailure' ? 'Timeout' : cause.name };
   return { message: String(cause), type: 'Error' };

@@ -43,6 +43,8 @@ export const decideNodeUpdate = defineUpdate<{ accepted: true }, [NodeDecision]>
 export const webhookSignal = defineSignal<[WebhookSignal]>(RunSignals.webhook);
 /** The workspace got credits: nodes waiting for credits run again. */
 export const creditsAddedSignal = defineSignal(RunSignals.creditsAdded);
+/** An OAuth connection was reconnected: nodes waiting for it run again. */
+export const connectionRestoredSignal = defineSignal<[{ connectionId: string }]>(RunSignals.connectionRestored);
 
 export const LOCAL = { startToCloseTimeout: '30s', retry: { maximumInterval: '10s' } } as const;
 
@@ -58,6 +60,10 @@ export class RunContext {
   /** How many times each node waited for credits, and since when (workflow time; waits/credits.wait.ts). */
   readonly creditWaits = new Map<string, number>();
   readonly creditWaitSince = new Map<string, number>();
+  /** Reconnects signalled, by connection id; waits for a reconnect per node and since when (waits/reconnect.wait.ts). */
+  readonly reconnects = new Map<string, number>();
+  readonly reconnectWaits = new Map<string, number>();
+  readonly reconnectWaitSince = new Map<string, number>();
   /** How long a parked node or one waiting for credits waits before the run gives up (`7d`). */
   readonly giveUpAfter: string;
   private readonly record = proxyLocalActivities<{ [RECORD_RUN_ACTIVITY]: RecordRunActivity }>(LOCAL)[RECORD_RUN_ACTIVITY];
@@ -79,6 +85,7 @@ export class RunContext {
       if (delivery.waitId && !this.arrivals.has(delivery.waitId)) this.arrivals.set(delivery.waitId, delivery);
     });
     setHandler(creditsAddedSignal, () => void this.creditsAdded++);
+    setHandler(connectionRestoredSignal, ({ connectionId }) => void this.reconnects.set(connectionId, (this.reconnects.get(connectionId) ?? 0) + 1));
   }
 
   /** Deterministic in workflow code: the workflow task's start time. */
@@ -101,8 +108,8 @@ export class RunContext {
     const defaults = this.options.actionDefaults[node.action] ?? {};
     const retry = { ...DEFAULT_ACTION_RETRY, ...defaults.retry, ...node.retry };
     const decisions = this.state.nodes[key]?.decisions ?? [];
-    // Manual retries and waits for credits each start a new activity: its own id, its own attempts.
-    const tries = decisions.filter((d) => d.action === 'retry').length + (this.creditWaits.get(key) ?? 0);
+    // Manual retries, waits for credits and reconnects each start a new activity: its own id, its own attempts.
+    const tries = decisions.filter((d) => d.action === 'retry').length + (this.creditWaits.get(key) ?? 0) + (this.reconnectWaits.get(key) ?? 0);
     const activityOptions: ActivityOptions = {
       activityId: tries === 0 ? key : `${key}#${tries + 1}`,
       startToCloseTimeout: node.timeout ?? defaults.timeout ?? DEFAULT_ACTION_TIMEOUT,

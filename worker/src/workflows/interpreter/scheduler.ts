@@ -66,11 +66,12 @@ export class GraphWalk {
   }
 }
 
-/** The status a live run shows: parked while any node is parked, else waiting for credits while any node waits, else running. */
-export function liveRunStatus(nodes: Iterable<Pick<NodeRunState, 'status'>>): 'parked' | 'waitingForCredits' | 'running' {
+/** The status a live run shows: parked while any node is parked, else waiting for credits, else for a reconnect, else running. */
+export function liveRunStatus(nodes: Iterable<Pick<NodeRunState, 'status'>>): 'parked' | 'waitingForCredits' | 'waitingForReconnect' | 'running' {
   const statuses = [...nodes].map((n) => n.status);
   if (statuses.includes('parked')) return 'parked';
   if (statuses.includes('waitingForCredits')) return 'waitingForCredits';
+  if (statuses.includes('waitingForReconnect')) return 'waitingForReconnect';
   return 'running';
 }
 

@@ -2,16 +2,19 @@ import { isCancellation, patched } from '@temporalio/workflow';
 import { CREDITS_EXHAUSTED, type CreditsExhaustedDetails } from '#core/credits';
 import { hasExpressions, resolveMapping } from '#core/expressions';
 import type { ActionNode } from '#core/flow';
-import { CREDITS_PAUSE_PATCH, PARK_FAILED_NODES_PATCH, type ActionActivityResult, type NodeRunState } from '#core/run';
+import { FailureTypes } from '#core/errors';
+import { CREDITS_PAUSE_PATCH, PARK_FAILED_NODES_PATCH, RECONNECT_WAIT_PATCH, type ActionActivityResult, type NodeRunState } from '#core/run';
 import { attemptsOf, describeFailure, failureDetails, NodeFailed } from '../errors';
 import { waitForCredits } from '../waits/credits.wait';
+import { waitForReconnect } from '../waits/reconnect.wait';
 import { parkNode } from '../waits/park.wait';
 import type { NodeContext, NodeHandler, NodeOutcome } from './node-handler';
 
 /**
  * A catalog action, as one activity (its retry policy does the automatic retries). When they run out, `onError`
  * decides: `branch` takes the error edges, `fail` fails the run, `pause` (the default) parks the node until someone
- * retries (optionally with edited input), skips or aborts it. Out of credits is no failure: the node waits.
+ * retries (optionally with edited input), skips or aborts it. Out of credits, or an OAuth connection that needs a
+ * reconnect, is no failure: the node waits.
  */
 export const actionNode: NodeHandler<ActionNode> = (node, ctx) => activityStep(node, ctx);
 
@@ -30,6 +33,7 @@ export async function activityStep(
   entry.input = input;
   for (;;) {
     const creditsSeen = run.creditsAdded;
+    const reconnectsSeen = new Map(run.reconnects);
     try {
       const result = await run.runAction(node, key, argument(input));
       entry.attempts += result.attempt;
@@ -48,6 +52,11 @@ export async function activityStep(
         continue;
       }
       entry.attempts += attemptsOf(err) ?? 1;
+      // A connection that needs a person to sign in again is no failure either: the node waits for the reconnect.
+      if (error.type === FailureTypes.needsReconnect && error.connectionId && patched(RECONNECT_WAIT_PATCH)) {
+        await waitForReconnect(run, key, entry, error, error.connectionId, reconnectsSeen.get(error.connectionId) ?? 0);
+        continue;
+      }
       if (node.onError === 'branch') return { output: { error }, next: { branch: 'error' }, error };
       // Runs recorded before parking existed keep failing here, so their histories still replay.
       const onError = node.onError ?? (patched(PARK_FAILED_NODES_PATCH) ? 'pause' : 'fail');
