@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RunModes } from './catalog-sdk';
-import { FlowDocument } from './flow';
-import { NodeStatuses, RunStatuses } from './run';
+import { FlowDocument, JsonValue } from './flow';
+import { NodeStatuses, RunStatuses, TriggerTypes } from './run';
 import { ProblemCodes } from './validate';
 
 /**
@@ -120,7 +120,7 @@ export const NodeRun = z.object({
 });
 
 export const TriggerPayload = z.object({
-  type: z.enum(['event', 'manual', 'schedule', 'webhook']),
+  type: z.enum(TriggerTypes),
   name: z.string().optional(),
   id: z.string().optional(),
   deliveryId: z.string().optional(),
@@ -288,7 +288,47 @@ export const AssistantAnswer = z.discriminatedUnion('kind', [
 
 /** POST /api/integrations/import/curl: the step, the secrets it names (`saved`: which value was stored, null when none was in the command). */
 export const CurlImportResult = z.object({
-  node: z.object({ id: z.string(), type: z.literal('action'), action: z.literal('http.request@1'), label: z.string().optional(), inputs: z.record(z.string(), z.unknown()) }),
+  node: z.object({
+    id: z.string(),
+    type: z.literal('action'),
+    action: z.literal('http.request@1'),
+    label: z.string().optional(),
+    inputs: z.record(z.string(), z.unknown()),
+  }),
   secrets: z.array(z.object({ name: z.string(), where: z.string(), saved: z.enum(RunModes).nullable() })),
   notes: z.array(z.string()),
 });
+
+/** How long `POST /v1/flows/:flowKey/invoke` waits for the run's answer before it answers 202 (seconds). */
+export const InvokeWait = { defaultSeconds: 10, maxSeconds: 60 } as const;
+
+/** The input of `POST /v1/flows/:flowKey/invoke`: what the flow reads as `trigger.data`. */
+export const InvokeRequest = z.object({ input: JsonValue.default({}) }).meta({ id: 'InvokeRequest' });
+
+/** A run that answered within the wait: a respond node's output (the run may still be going), or the run's output. */
+export const InvokeResult = z
+  .object({
+    runId: z.string(),
+    /** `running` when a respond node answered and the run goes on; `completed` when it ended. */
+    status: z.enum(RunStatuses),
+    output: z.unknown().optional(),
+    /** The respond node that answered (absent: the run's end). */
+    respondedBy: z.string().optional(),
+    /** This Idempotency-Key was seen before: the same run's answer, nothing new started. */
+    duplicate: z.boolean(),
+    mode: z.enum(RunModes),
+  })
+  .meta({ id: 'InvokeResult' });
+export type InvokeResult = z.infer<typeof InvokeResult>;
+
+/** No answer within the wait: the run goes on; follow it at `links`. */
+export const InvokeAccepted = z
+  .object({
+    runId: z.string(),
+    status: z.enum(RunStatuses),
+    duplicate: z.boolean(),
+    mode: z.enum(RunModes),
+    links: z.object({ run: z.string(), events: z.string() }),
+  })
+  .meta({ id: 'InvokeAccepted' });
+export type InvokeAccepted = z.infer<typeof InvokeAccepted>;

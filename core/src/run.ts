@@ -2,7 +2,7 @@ import type { RunMode, RetryPolicy } from './catalog-sdk';
 import type { FlowSnapshot } from './flow';
 
 /** How a run can start; each is also the first part of its workflow id (core/src/names.ts), which the runs list filters by. */
-export const TriggerTypes = ['event', 'manual', 'schedule', 'webhook'] as const;
+export const TriggerTypes = ['event', 'manual', 'invoke', 'schedule', 'webhook'] as const;
 export type TriggerType = (typeof TriggerTypes)[number];
 
 /** What started a run; `data` is what expressions read as `trigger.data` (a schedule's: `{ scheduledTime, actualTime }`). */
@@ -113,6 +113,22 @@ export interface RunState {
   error?: NodeError & { nodeId?: string };
   startedAt: string;
   endedAt?: string;
+  /**
+   * Invoked runs (trigger `invoke`): the answer the app got or gets — set by the first respond node that ran (`nodeKey`),
+   * else when the run completed (the end node's output, or the output of the last node that succeeded).
+   */
+  response?: { output: unknown; nodeKey?: string; at: string };
+}
+
+/**
+ * What the `awaitAnswer` update returns to `POST /v1/flows/:flowKey/invoke` once there is something to say: the run
+ * responded (a respond node, or its end), failed, was cancelled, or parked a node for a person (`parked`).
+ */
+export interface InvokeAnswer {
+  status: RunState['status'];
+  response?: RunState['response'];
+  error?: RunState['error'];
+  parked?: { nodeKey: string; error?: NodeError };
 }
 
 /**
@@ -229,7 +245,8 @@ export const RunQueries = { state: 'runState' } as const;
 /** `creditsAdded`: the workspace got credits; nodes waiting for credits run again. */
 export const RunSignals = { webhook: 'webhook', creditsAdded: 'creditsAdded' } as const;
 export const REGISTER_WEBHOOK_WAIT_ACTIVITY = 'switchyard.registerWebhookWait';
-export const RunUpdates = { decideNode: 'decideNode' } as const;
+/** `awaitAnswer`: an invoke waits for the run's answer (see InvokeAnswer). */
+export const RunUpdates = { decideNode: 'decideNode', awaitAnswer: 'awaitAnswer' } as const;
 /** The patch that introduced pausing for credits (runs recorded before it treat CreditsExhausted as any failure). */
 export const CREDITS_PAUSE_PATCH = 'credits-pause-v1';
 /** The patch that introduced parking (runs recorded before it fail instead of parking). */

@@ -10,6 +10,7 @@ import { contentEncodingGuard, jsonBody } from './http/body';
 import { errorMiddleware } from './http/errors';
 import { mountRoutes, type RouteDef } from './http/route';
 import { eventRoutes } from './routes/events.routes';
+import { invokeRoutes } from './routes/invoke.routes';
 import { flowRoutes } from './routes/flows.routes';
 import { versionRoutes } from './routes/versions.routes';
 import { scheduleRoutes } from './routes/schedules.routes';
@@ -61,6 +62,7 @@ export function createApp(deps: ServerDeps): Express {
     ...runRoutes(deps),
     ...retryRoutes(deps),
     ...eventRoutes(deps),
+    ...invokeRoutes(deps),
     ...catalogRoutes(deps),
     ...settingsRoutes(deps),
     ...codeRoutes(deps),

@@ -19,6 +19,8 @@ export interface RouteResult {
   body?: unknown;
   /** Send `body` (a string) with this content type instead of as JSON. */
   contentType?: string;
+  /** Extra response headers (`Location`, `Retry-After`…). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -91,6 +93,7 @@ export function mountRoutes(router: Router, routes: RouteDef[], authn: Authentic
         const result = await route.handler({ params, query, body, auth, req });
         const status = result.status ?? 200;
         if (options.checkResponses) checkResponse(route, status, result);
+        if (result.headers) res.set(result.headers);
         if (result.body === undefined) res.status(status).end();
         else if (result.contentType) res.status(status).type(result.contentType).send(result.body);
         else res.status(status).json(result.body);

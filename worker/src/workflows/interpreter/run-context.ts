@@ -5,6 +5,7 @@
  */
 import {
   CancellationScope,
+  condition,
   defineQuery,
   defineSignal,
   defineUpdate,
@@ -25,6 +26,7 @@ import {
   pageOfRunState,
   type ActionActivityInput,
   type ActionActivityResult,
+  type InvokeAnswer,
   type NodeDecision,
   type RunFlowInput,
   type RunState,
@@ -38,6 +40,8 @@ import type { RecordRunActivity } from '../../activities/record-run';
 export const runStateQuery = defineQuery<RunStatePage, [RunStatePageRequest?]>(RunQueries.state);
 /** Retry, skip or abort a parked node. Refused (by the validator, before anything is recorded) unless the node is parked. */
 export const decideNodeUpdate = defineUpdate<{ accepted: true }, [NodeDecision]>(RunUpdates.decideNode);
+/** An invoke waits for the run's answer: returns when a respond node ran, the run ended, or a node parked. */
+export const awaitAnswerUpdate = defineUpdate<InvokeAnswer, []>(RunUpdates.awaitAnswer);
 /** A webhook delivery: the one that started the run (ignored here: it is the trigger), or one a waitForWebhook node waits for. */
 export const webhookSignal = defineSignal<[WebhookSignal]>(RunSignals.webhook);
 /** The workspace got credits: nodes waiting for credits run again. */
@@ -74,10 +78,30 @@ export class RunContext {
       },
       { validator: (decision) => this.validateDecision(decision) },
     );
+    setHandler(awaitAnswerUpdate, async () => {
+      await condition(() => this.answerReady());
+      return this.answer();
+    });
     setHandler(webhookSignal, (delivery) => {
       if (delivery.waitId && !this.arrivals.has(delivery.waitId)) this.arrivals.set(delivery.waitId, delivery);
     });
     setHandler(creditsAddedSignal, () => void this.creditsAdded++);
+  }
+
+  /** Whether an invoke waiting for this run has something to hear (InvokeAnswer). */
+  answerReady(): boolean {
+    return this.state.response !== undefined || ['parked', 'completed', 'failed', 'cancelled'].includes(this.state.status);
+  }
+
+  answer(): InvokeAnswer {
+    const { status, response, error } = this.state;
+    const parked = status === 'parked' ? Object.values(this.state.nodes).find((n) => n.status === 'parked') : undefined;
+    return {
+      status,
+      ...(response ? { response } : {}),
+      ...(error ? { error } : {}),
+      ...(parked ? { parked: { nodeKey: parked.key, ...(parked.error ? { error: parked.error } : {}) } } : {}),
+    };
   }
 
   /** Deterministic in workflow code: the workflow task's start time. */
