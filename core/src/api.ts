@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RunModes } from './catalog-sdk';
 import { FlowDocument, JsonValue } from './flow';
-import { NodeStatuses, RunStatuses, TriggerTypes } from './run';
+import { NodeStatuses, RunEventTypes, RunStatuses, TriggerTypes } from './run';
 import { ProblemCodes } from './validate';
 
 /**
@@ -332,3 +332,39 @@ export const InvokeAccepted = z
   })
   .meta({ id: 'InvokeAccepted' });
 export type InvokeAccepted = z.infer<typeof InvokeAccepted>;
+
+/** `GET /v1/runs/:runId`: a run as an app sees it — status, output, answer, error, cost; nodes only when asked (`?nodes=true`). */
+export const AppRun = z
+  .object({
+    id: z.string(),
+    flowId: z.string(),
+    version: z.number().int(),
+    mode: z.enum(RunModes),
+    status: z.enum(RunStatuses),
+    trigger: z.object({ type: z.enum(TriggerTypes), id: z.string().optional(), name: z.string().optional() }),
+    output: z.unknown().optional(),
+    error: RunError.optional(),
+    cost: z.object({ credits: z.number(), listCredits: z.number(), requests: z.number().int() }).optional(),
+    createdAt: Timestamp,
+    startedAt: Timestamp,
+    endedAt: Timestamp.nullable().optional(),
+    nodes: z.array(NodeRun).optional(),
+  })
+  .meta({ id: 'AppRun' });
+export type AppRun = z.infer<typeof AppRun>;
+
+/** One event of `GET /v1/runs/:runId/events` (the SSE message's `data`; its `id` is `seq`, its `event` is `type`). */
+export const RunEventSchema = z
+  .object({
+    seq: z.number().int().min(1),
+    type: z.enum(RunEventTypes),
+    at: Timestamp,
+    nodeKey: z.string().optional(),
+    nodeId: z.string().optional(),
+    nodeType: z.string().optional(),
+    status: z.string(),
+    error: RunError.optional(),
+    output: z.unknown().optional(),
+    outputOmitted: z.literal(true).optional(),
+  })
+  .meta({ id: 'RunEvent' });

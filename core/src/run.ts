@@ -118,6 +118,52 @@ export interface RunState {
    * else when the run completed (the end node's output, or the output of the last node that succeeded).
    */
   response?: { output: unknown; nodeKey?: string; at: string };
+  /** What happened, in order (`GET /v1/runs/:id/events`); each event's `seq` is its place, from 1. Runs from before it have none. */
+  events?: RunEvent[];
+}
+
+/** The kinds of a run's events: a node's status changes (`running` reads `node.started`), a respond node's answer, the end. */
+export const RunEventTypes = [
+  'run.started',
+  'node.started',
+  'node.succeeded',
+  'node.failed',
+  'node.parked',
+  'node.waitingForCredits',
+  'node.waitingForEvent',
+  'node.skipped',
+  'run.responded',
+  'run.ended',
+] as const;
+export type RunEventType = (typeof RunEventTypes)[number];
+
+/** One event of a run's log: append-only, so `seq` is a stable cursor (SSE's `Last-Event-ID`). */
+export interface RunEvent {
+  seq: number;
+  type: RunEventType;
+  at: string;
+  nodeKey?: string;
+  nodeId?: string;
+  nodeType?: string;
+  /** The node's status (node events) or the run's (run events). */
+  status: string;
+  error?: NodeError & { nodeId?: string };
+  /** `run.responded` and `run.ended`: the answer or the run's output, when it takes at most RUN_EVENT_OUTPUT_CHARS. */
+  output?: unknown;
+  outputOmitted?: true;
+}
+
+/** The largest output (JSON characters) an event carries; a larger one is left out (`outputOmitted`): read the run. */
+export const RUN_EVENT_OUTPUT_CHARS = 16 * 1024;
+
+/** The `runEvents` query: the events after `after` (a seq; 0 for all), at most `limit` (default 500). */
+export interface RunEventsRequest {
+  after?: number;
+  limit?: number;
+}
+export interface RunEventsPage {
+  status: RunState['status'];
+  events: RunEvent[];
 }
 
 /**
@@ -159,7 +205,7 @@ export interface RunStatePage extends RunState {
  * only ever added to `state.nodes`, never removed, so indexes stay valid between pages of a live run.
  */
 export function pageOfRunState(state: RunState, from = 0, budget = RUN_STATE_PAGE_CHARS): RunStatePage {
-  const { nodes, output, ...summary } = state;
+  const { nodes, output, events: _events, ...summary } = state;
   const page: RunStatePage = { ...summary, nodes: {} };
   // The frame: `"nodes":{}`, `"nextNodes":…` or `"outputOmitted":true`, commas.
   let used = JSON.stringify(summary).length + 64;
@@ -241,7 +287,7 @@ export interface WebhookWaitRegistration {
 }
 
 /** Names shared by the workflow, the worker and the server. */
-export const RunQueries = { state: 'runState' } as const;
+export const RunQueries = { state: 'runState', events: 'runEvents' } as const;
 /** `creditsAdded`: the workspace got credits; nodes waiting for credits run again. */
 export const RunSignals = { webhook: 'webhook', creditsAdded: 'creditsAdded' } as const;
 export const REGISTER_WEBHOOK_WAIT_ACTIVITY = 'switchyard.registerWebhookWait';

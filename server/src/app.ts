@@ -11,6 +11,7 @@ import { errorMiddleware } from './http/errors';
 import { mountRoutes, type RouteDef } from './http/route';
 import { eventRoutes } from './routes/events.routes';
 import { invokeRoutes } from './routes/invoke.routes';
+import { appRunRoutes } from './routes/app-runs.routes';
 import { flowRoutes } from './routes/flows.routes';
 import { versionRoutes } from './routes/versions.routes';
 import { scheduleRoutes } from './routes/schedules.routes';
@@ -63,6 +64,7 @@ export function createApp(deps: ServerDeps): Express {
     ...retryRoutes(deps),
     ...eventRoutes(deps),
     ...invokeRoutes(deps),
+    ...appRunRoutes(deps),
     ...catalogRoutes(deps),
     ...settingsRoutes(deps),
     ...codeRoutes(deps),
@@ -74,12 +76,17 @@ export function createApp(deps: ServerDeps): Express {
     ...integrationRoutes(deps),
   );
   const api = express.Router();
-  mountRoutes(api, routes, {
-    // Before any credential is checked: an address or key prefix with too many failed authentications waits (429).
-    guard: authFailureGuard(deps.authFailureLimits ?? DEFAULT_AUTH_FAILURE_LIMITS),
-    workspace: apiKeyAuthenticator(deps.db),
-    admin: (req) => requireAdmin(deps.adminToken, req),
-  }, { checkResponses: deps.checkResponses ?? false });
+  mountRoutes(
+    api,
+    routes,
+    {
+      // Before any credential is checked: an address or key prefix with too many failed authentications waits (429).
+      guard: authFailureGuard(deps.authFailureLimits ?? DEFAULT_AUTH_FAILURE_LIMITS),
+      workspace: apiKeyAuthenticator(deps.db),
+      admin: (req) => requireAdmin(deps.adminToken, req),
+    },
+    { checkResponses: deps.checkResponses ?? false },
+  );
   app.use(api);
 
   app.use(['/api', '/v1'], (req, _res, next) => next(new AppError('NOT_FOUND', `No route ${req.method} ${req.originalUrl}; see /api/openapi.json`)));

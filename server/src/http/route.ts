@@ -21,6 +21,8 @@ export interface RouteResult {
   contentType?: string;
   /** Extra response headers (`Location`, `Retry-After`…). */
   headers?: Record<string, string>;
+  /** A streamed answer (server-sent events): writes the response itself; `status` and `body` are not used. */
+  stream?: (res: Response) => Promise<void>;
 }
 
 /**
@@ -91,6 +93,10 @@ export function mountRoutes(router: Router, routes: RouteDef[], authn: Authentic
         const query = parsePart(route.query, req.query, 'query parameter');
         const body = parsePart(route.body, req.body, 'body');
         const result = await route.handler({ params, query, body, auth, req });
+        if (result.stream) {
+          await result.stream(res);
+          return;
+        }
         const status = result.status ?? 200;
         if (options.checkResponses) checkResponse(route, status, result);
         if (result.headers) res.set(result.headers);

@@ -13,7 +13,7 @@ import { RunContext } from './interpreter/run-context';
 import { defaultRunOutput, lastNodeOutput } from './interpreter/scheduler';
 import { walkGraph } from './interpreter/walk';
 
-export { awaitAnswerUpdate, creditsAddedSignal, decideNodeUpdate, runStateQuery, webhookSignal } from './interpreter/run-context';
+export { awaitAnswerUpdate, creditsAddedSignal, decideNodeUpdate, runEventsQuery, runStateQuery, webhookSignal } from './interpreter/run-context';
 
 /**
  * Runs a flow version to its end. The parts: `interpreter/scheduler.ts` (pure: ready nodes, joins, skips, run
@@ -43,7 +43,11 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
   state.endedAt = run.now();
   // A node still parked or waiting when the run ends (cancelled, or another branch failed) did not succeed.
   for (const n of Object.values(state.nodes))
-    if (n.status !== 'running' && (UNFINISHED_NODE_STATUSES as readonly string[]).includes(n.status)) n.status = 'failed';
+    if (n.status !== 'running' && (UNFINISHED_NODE_STATUSES as readonly string[]).includes(n.status)) {
+      n.status = 'failed';
+      run.noteNode(n);
+    }
+  run.emitWithOutput({ type: 'run.ended', status: state.status, ...(state.error ? { error: state.error } : {}) }, state.output);
   // Runs even when the workflow was cancelled, so the run's row never stays "running".
   if (options.record) await run.report(true);
   // An invoke waiting on the awaitAnswer update hears the end before the workflow closes (no commands: replay-safe).

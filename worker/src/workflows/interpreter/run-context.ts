@@ -28,6 +28,11 @@ import {
   type ActionActivityResult,
   type InvokeAnswer,
   type NodeDecision,
+  type NodeRunState,
+  type RunEvent,
+  type RunEventsPage,
+  type RunEventsRequest,
+  RUN_EVENT_OUTPUT_CHARS,
   type RunFlowInput,
   type RunState,
   type RunStatePage,
@@ -38,6 +43,8 @@ import type { RecordRunActivity } from '../../activities/record-run';
 
 /** The run's state, a page at a time (see pageOfRunState): a 1,000-node run's whole state does not fit in one payload. */
 export const runStateQuery = defineQuery<RunStatePage, [RunStatePageRequest?]>(RunQueries.state);
+/** The run's events after a seq (GET /v1/runs/:id/events follows a live run with it). */
+export const runEventsQuery = defineQuery<RunEventsPage, [RunEventsRequest?]>(RunQueries.events);
 /** Retry, skip or abort a parked node. Refused (by the validator, before anything is recorded) unless the node is parked. */
 export const decideNodeUpdate = defineUpdate<{ accepted: true }, [NodeDecision]>(RunUpdates.decideNode);
 /** An invoke waits for the run's answer: returns when a respond node ran, the run ended, or a node parked. */
@@ -63,12 +70,19 @@ export class RunContext {
   readonly creditWaitSince = new Map<string, number>();
   /** How long a parked node or one waiting for credits waits before the run gives up (`7d`). */
   readonly giveUpAfter: string;
+  /** The last status each node's events told (noteNode). */
+  private readonly emittedStatus = new Map<string, string>();
   private readonly record = proxyLocalActivities<{ [RECORD_RUN_ACTIVITY]: RecordRunActivity }>(LOCAL)[RECORD_RUN_ACTIVITY];
 
   constructor(options: RunFlowInput['options']) {
     this.options = options;
     this.giveUpAfter = options.giveUpAfter ?? '7d';
-    this.state = { status: 'running', mode: options.mode, nodes: {}, startedAt: this.now() };
+    this.state = { status: 'running', mode: options.mode, nodes: {}, startedAt: this.now(), events: [] };
+    this.emit({ type: 'run.started', status: 'running' });
+    setHandler(runEventsQuery, (request) => {
+      const after = Math.max(0, request?.after ?? 0);
+      return { status: this.state.status, events: (this.state.events ?? []).slice(after, after + Math.min(request?.limit ?? 500, 500)) };
+    });
     setHandler(runStateQuery, (request) => pageOfRunState(this.state, request?.nodesFrom ?? 0));
     setHandler(
       decideNodeUpdate,
@@ -86,6 +100,32 @@ export class RunContext {
       if (delivery.waitId && !this.arrivals.has(delivery.waitId)) this.arrivals.set(delivery.waitId, delivery);
     });
     setHandler(creditsAddedSignal, () => void this.creditsAdded++);
+  }
+
+  /** Appends an event to the run's log (state only: no commands, so replay is unchanged). */
+  emit(event: Omit<RunEvent, 'seq' | 'at'>): void {
+    const events = (this.state.events ??= []);
+    events.push({ seq: events.length + 1, at: this.now(), ...event });
+  }
+
+  /** Records a node's status in the event log when it changed since the last event about it; call after every status change. */
+  noteNode(entry: NodeRunState): void {
+    if (this.emittedStatus.get(entry.key) === entry.status) return;
+    this.emittedStatus.set(entry.key, entry.status);
+    this.emit({
+      type: entry.status === 'running' ? 'node.started' : `node.${entry.status}`,
+      nodeKey: entry.key,
+      nodeId: entry.nodeId,
+      nodeType: entry.type,
+      status: entry.status,
+      ...(entry.error && entry.status !== 'running' && entry.status !== 'succeeded' ? { error: entry.error } : {}),
+    });
+  }
+
+  /** `run.responded` / `run.ended` with the output when it is small enough to travel in an event. */
+  emitWithOutput(event: Omit<RunEvent, 'seq' | 'at' | 'output' | 'outputOmitted'>, output: unknown): void {
+    const fits = output === undefined || JSON.stringify(output).length <= RUN_EVENT_OUTPUT_CHARS;
+    this.emit({ ...event, ...(output === undefined ? {} : fits ? { output } : { outputOmitted: true }) });
   }
 
   /** Whether an invoke waiting for this run has something to hear (InvokeAnswer). */

@@ -9,6 +9,9 @@ import type { NodeHandler } from './node-handler';
 export const respondNode: NodeHandler<RespondNode> = async (node, { scope, run, key }) => {
   const output = node.output === undefined ? undefined : await resolveMapping(node.output, scope);
   const first = run.state.response === undefined;
-  if (first) run.state.response = { output, nodeKey: key, at: run.now() };
+  if (first) {
+    run.state.response = { output, nodeKey: key, at: run.now() };
+    run.emitWithOutput({ type: 'run.responded', nodeKey: key, nodeId: node.id, status: run.state.status }, output);
+  }
   return { output: { responded: first }, next: {} };
 };
