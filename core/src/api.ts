@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RunModes } from './catalog-sdk';
 import { FlowDocument, JsonValue } from './flow';
+import { NotificationTypes } from './notifications';
 import { NodeStatuses, RunEventTypes, RunStatuses, TriggerTypes } from './run';
 import { ProblemCodes } from './validate';
 
@@ -368,3 +369,44 @@ export const RunEventSchema = z
     outputOmitted: z.literal(true).optional(),
   })
   .meta({ id: 'RunEvent' });
+
+// ---- Notifications (docs/app-side.md)
+
+export const NotificationEndpointRequest = z.object({
+  /** Where to POST notifications: http(s), a public address (private ones are refused). */
+  url: z.url({ protocol: /^https?$/ }).max(2000),
+  /** What to send; default all of NotificationTypes. */
+  events: z.array(z.enum(NotificationTypes)).min(1).optional(),
+  description: z.string().max(500).optional(),
+});
+export const NotificationEndpoint = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    events: z.array(z.enum(NotificationTypes)),
+    description: z.string().optional(),
+    /** Test keys register test endpoints: they hear about test runs only. */
+    mode: z.enum(RunModes),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'NotificationEndpoint' });
+/** Created: with its Standard Webhooks signing secret (`whsec_…`), shown this once. */
+export const CreatedNotificationEndpoint = NotificationEndpoint.extend({ secret: z.string() });
+export const NotificationEndpointList = z.object({ endpoints: z.array(NotificationEndpoint) });
+export const NotificationDelivery = z.object({
+  id: z.string(),
+  /** The notification's id: the `webhook-id` header, the same for every attempt and replay. */
+  notificationId: z.string(),
+  type: z.string(),
+  runId: z.string().nullable(),
+  status: z.enum(['pending', 'succeeded', 'failed']),
+  attempts: z.number().int(),
+  lastError: z.string().nullable(),
+  replayOf: z.string().nullable(),
+  createdAt: Timestamp,
+  endedAt: Timestamp.nullable(),
+  attemptLog: z.array(
+    z.object({ attempt: z.number().int(), statusCode: z.number().int().nullable(), error: z.string().nullable(), durationMs: z.number().int(), at: Timestamp }),
+  ),
+});
+export const NotificationDeliveryList = z.object({ deliveries: z.array(NotificationDelivery) });

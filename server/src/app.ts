@@ -12,6 +12,7 @@ import { mountRoutes, type RouteDef } from './http/route';
 import { eventRoutes } from './routes/events.routes';
 import { invokeRoutes } from './routes/invoke.routes';
 import { appRunRoutes } from './routes/app-runs.routes';
+import { notificationRoutes } from './routes/notifications.routes';
 import { flowRoutes } from './routes/flows.routes';
 import { versionRoutes } from './routes/versions.routes';
 import { scheduleRoutes } from './routes/schedules.routes';
@@ -65,6 +66,7 @@ export function createApp(deps: ServerDeps): Express {
     ...eventRoutes(deps),
     ...invokeRoutes(deps),
     ...appRunRoutes(deps),
+    ...notificationRoutes(deps),
     ...catalogRoutes(deps),
     ...settingsRoutes(deps),
     ...codeRoutes(deps),

@@ -8,6 +8,7 @@ import * as credits from './migrations/0005-credits';
 import * as creditRefunds from './migrations/0006-credit-refunds';
 import * as creditSendChecks from './migrations/0007-credit-send-checks';
 import * as systemSettings from './migrations/0008-system-settings';
+import * as notifications from './migrations/0009-notifications';
 
 /** Migrations in order; add a file to migrations/ and list it here. Names never change once shipped. */
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0006-credit-refunds': creditRefunds,
   '0007-credit-send-checks': creditSendChecks,
   '0008-system-settings': systemSettings,
+  '0009-notifications': notifications,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
