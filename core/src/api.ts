@@ -410,3 +410,35 @@ export const NotificationDelivery = z.object({
   ),
 });
 export const NotificationDeliveryList = z.object({ deliveries: z.array(NotificationDelivery) });
+
+// ---- Publishable keys (docs/app-side.md)
+
+/** An exact web origin: scheme, host and port, no path (`https://shop.example.com`, `http://localhost:5173`). */
+export const WebOrigin = z
+  .string()
+  .max(300)
+  .regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, 'an origin such as https://shop.example.com (scheme, host and port; no path, no *)');
+export const PublishableKeyRequest = z.object({
+  allowedOrigins: z.array(WebOrigin).min(1).max(50),
+  /** Requests a minute with this key, from everywhere (default 120). */
+  perMinute: z.number().int().min(1).max(100_000).default(120),
+  /** Requests a minute with this key from one client address (default 30). */
+  perAddressPerMinute: z.number().int().min(1).max(100_000).default(30),
+  /** `test` keys start test runs. Default `live`. */
+  mode: z.enum(RunModes).default('live'),
+  description: z.string().max(500).optional(),
+});
+export const PublishableKey = z.object({
+  id: z.string(),
+  /** The first characters of the key, to recognise it. */
+  prefix: z.string(),
+  mode: z.enum(RunModes),
+  allowedOrigins: z.array(z.string()),
+  perMinute: z.number().int(),
+  perAddressPerMinute: z.number().int(),
+  description: z.string().optional(),
+  createdAt: Timestamp,
+});
+/** Created: with the key itself (`sy_pub_…`), shown this once. */
+export const CreatedPublishableKey = PublishableKey.extend({ key: z.string() });
+export const PublishableKeyList = z.object({ keys: z.array(PublishableKey) });

@@ -261,6 +261,8 @@ export const EventTrigger = z
     type: z.literal('event'),
     /** The app event name, e.g. `user.signed_up`. */
     event: z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'an event name of letters, digits and . _ : -'),
+    /** A publishable key (`sy_pub_…`, from a browser) may send this event too; otherwise only secret keys start the flow. */
+    public: z.boolean().optional(),
   })
   .strict();
 export const ManualTrigger = z.object({ type: z.literal('manual') }).strict();

@@ -7,12 +7,14 @@ import type { ServerDeps } from './deps';
 import { apiKeyAuthenticator, requireAdmin } from './http/auth';
 import { authFailureGuard, DEFAULT_AUTH_FAILURE_LIMITS } from './http/auth-limits';
 import { contentEncodingGuard, jsonBody } from './http/body';
+import { publishableGate, publishablePreflight } from './http/publishable';
 import { errorMiddleware } from './http/errors';
 import { mountRoutes, type RouteDef } from './http/route';
 import { eventRoutes } from './routes/events.routes';
 import { invokeRoutes } from './routes/invoke.routes';
 import { appRunRoutes } from './routes/app-runs.routes';
 import { notificationRoutes } from './routes/notifications.routes';
+import { publishableKeyRoutes } from './routes/publishable-keys.routes';
 import { flowRoutes } from './routes/flows.routes';
 import { versionRoutes } from './routes/versions.routes';
 import { scheduleRoutes } from './routes/schedules.routes';
@@ -50,6 +52,8 @@ export function createApp(deps: ServerDeps): Express {
     next();
   });
   app.use(contentEncodingGuard);
+  // Browsers ask before a cross-origin POST with a key: answered here for the routes a publishable key may call.
+  app.use(publishablePreflight);
   // Webhooks first: their signatures are checked over the raw body, before any JSON parsing.
   app.use(hooksRouter(deps));
   app.use(jsonBody(deps.bodyLimit));
@@ -67,6 +71,7 @@ export function createApp(deps: ServerDeps): Express {
     ...invokeRoutes(deps),
     ...appRunRoutes(deps),
     ...notificationRoutes(deps),
+    ...publishableKeyRoutes(deps),
     ...catalogRoutes(deps),
     ...settingsRoutes(deps),
     ...codeRoutes(deps),
@@ -86,6 +91,7 @@ export function createApp(deps: ServerDeps): Express {
       guard: authFailureGuard(deps.authFailureLimits ?? DEFAULT_AUTH_FAILURE_LIMITS),
       workspace: apiKeyAuthenticator(deps.db),
       admin: (req) => requireAdmin(deps.adminToken, req),
+      publishable: publishableGate(),
     },
     { checkResponses: deps.checkResponses ?? false },
   );

@@ -8,6 +8,7 @@ import { Kysely, SqliteDialect, type Generated } from 'kysely';
  * timestamps as ISO-8601 text, booleans as 0/1) so the same code runs on SQLite and PostgreSQL.
  */
 export interface Database {
+  publishable_keys: import('./publishable-keys.repository').PublishableKeyRow;
   notification_endpoints: {
     id: string;
     workspace_id: string;

@@ -9,6 +9,7 @@ import * as creditRefunds from './migrations/0006-credit-refunds';
 import * as creditSendChecks from './migrations/0007-credit-send-checks';
 import * as systemSettings from './migrations/0008-system-settings';
 import * as notifications from './migrations/0009-notifications';
+import * as publishableKeys from './migrations/0010-publishable-keys';
 
 /** Migrations in order; add a file to migrations/ and list it here. Names never change once shipped. */
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0007-credit-send-checks': creditSendChecks,
   '0008-system-settings': systemSettings,
   '0009-notifications': notifications,
+  '0010-publishable-keys': publishableKeys,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

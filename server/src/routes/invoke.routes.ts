@@ -23,6 +23,7 @@ export function invokeRoutes(deps: ServerDeps): RouteDef[] {
       method: 'post',
       path: '/v1/flows/:flowKey/invoke',
       testKey: 'allowed',
+      publishable: 'allowed',
       tag: 'App events',
       summary:
         "Invoke a published flow (trigger `invoke`) and get its answer: a respond node's output, or the run's output. Send an `Idempotency-Key` header to run it once per key",

@@ -215,7 +215,11 @@ export function integrationPrompt(i: IntegrationDefinition): string {
     '```',
     '',
   );
-  lines.push('Call it from your backend, never from a browser: the API key is a secret.', '');
+  lines.push(
+    'Call it from your backend with the secret key (sy_live_…), never from a browser. A web page uses a publishable key (sy_pub_…, POST /api/publishable-keys): ' +
+      'it may only send events and invoke flows whose trigger is marked public, from the origins you allow, within its rate limits.',
+    '',
+  );
   lines.push('## Example usage', '');
   const first = i.actions[0];
   if (first) {

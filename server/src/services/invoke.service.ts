@@ -40,6 +40,11 @@ export async function invokeFlow(deps: { db: Db; temporal: TemporalAccess; catal
     );
   const version = await getVersion(db, caller.workspaceId, flow.id, flow.published_version);
   if (!version) throw new AppError('NOT_FOUND', `Flow "${flow.name}" has no version ${flow.published_version}`);
+  if (caller.publishable && !(version.snapshot.trigger.type === 'invoke' && version.snapshot.trigger.public === true))
+    throw new AppError(
+      'FORBIDDEN',
+      `Flow "${flow.name}" is not public: a publishable key (sy_pub_…) may invoke only flows whose invoke trigger is marked public. Mark it public and publish it, or call it from your backend with a secret key.`,
+    );
   const key = r.idempotencyKey ?? crypto.randomUUID();
   const started = await startRun(db, temporal, catalog, {
     workspaceId: caller.workspaceId,

@@ -68,7 +68,7 @@ export function TriggerEditor({ trigger, apply, disabled, flowId }: { trigger: F
             aria-required
             aria-invalid={eventIssue ? true : undefined}
             aria-describedby={`${id}-event-help`}
-            onChange={(e) => set({ type: 'event', event: e.target.value })}
+            onChange={(e) => set({ ...trigger, event: e.target.value })}
           />
           <p id={`${id}-event-help`} className={eventIssue ? 'field-hint-error' : 'sf-help'}>
             {eventIssue ?? (
@@ -77,6 +77,15 @@ export function TriggerEditor({ trigger, apply, disabled, flowId }: { trigger: F
               </>
             )}
           </p>
+          <label className="sf-check">
+            <input
+              type="checkbox"
+              checked={trigger.public === true}
+              disabled={disabled}
+              onChange={(e) => set(e.target.checked ? { ...trigger, public: true } : { type: 'event', event: trigger.event })}
+            />{' '}
+            Public: a publishable key (<code>sy_pub_…</code>) may send it from a browser
+          </label>
         </div>
       )}
       {trigger.type === 'manual' && <p className="sf-help">Started by hand from the editor or through the API.</p>}
