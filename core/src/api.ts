@@ -355,20 +355,33 @@ export const AppRun = z
 export type AppRun = z.infer<typeof AppRun>;
 
 /** One event of `GET /v1/runs/:runId/events` (the SSE message's `data`; its `id` is `seq`, its `event` is `type`). */
-export const RunEventSchema = z
+export const RunEventSchema = z.object({
+  seq: z.number().int().min(1),
+  type: z.enum(RunEventTypes),
+  at: Timestamp,
+  nodeKey: z.string().optional(),
+  nodeId: z.string().optional(),
+  nodeType: z.string().optional(),
+  status: z.string(),
+  error: RunError.optional(),
+  output: z.unknown().optional(),
+  outputOmitted: z.literal(true).optional(),
+});
+
+/**
+ * One message of that stream as OpenAPI 3.1 describes an event stream (each event's `id`, `event` and `data`
+ * fields): `data` is a RunEvent as JSON, its JSON Schema given as `contentSchema`.
+ */
+export const RunEventMessage = z
   .object({
-    seq: z.number().int().min(1),
-    type: z.enum(RunEventTypes),
-    at: Timestamp,
-    nodeKey: z.string().optional(),
-    nodeId: z.string().optional(),
-    nodeType: z.string().optional(),
-    status: z.string(),
-    error: RunError.optional(),
-    output: z.unknown().optional(),
-    outputOmitted: z.literal(true).optional(),
+    id: z.string().regex(/^\d+$/),
+    event: z.enum(RunEventTypes),
+    data: z.string().meta({
+      contentMediaType: 'application/json',
+      contentSchema: (({ $schema: _dialect, ...schema }) => schema)(z.toJSONSchema(RunEventSchema, { target: 'draft-2020-12', io: 'output' })),
+    }),
   })
-  .meta({ id: 'RunEvent' });
+  .meta({ id: 'RunEventMessage' });
 
 // ---- Notifications (docs/app-side.md)
 

@@ -20,14 +20,15 @@ interface OpenApi {
 }
 
 /** The types the client uses: a name, and where its schema is in the document. */
-export const CLIENT_TYPES: { name: string; path: string; method: string; part: 'request' | number }[] = [
+export const CLIENT_TYPES: { name: string; path: string; method: string; part: 'request' | number; dataOf?: true }[] = [
   { name: 'SendEventRequest', path: '/v1/events', method: 'post', part: 'request' },
   { name: 'SendEventResult', path: '/v1/events', method: 'post', part: 202 },
   { name: 'InvokeRequest', path: '/v1/flows/{flowKey}/invoke', method: 'post', part: 'request' },
   { name: 'InvokeResult', path: '/v1/flows/{flowKey}/invoke', method: 'post', part: 200 },
   { name: 'InvokeAccepted', path: '/v1/flows/{flowKey}/invoke', method: 'post', part: 202 },
   { name: 'AppRun', path: '/v1/runs/{runId}', method: 'get', part: 200 },
-  { name: 'RunEvent', path: '/v1/runs/{runId}/events', method: 'get', part: 200 },
+  // An event stream's schema describes each message (id, event, data): the event is the `contentSchema` of its data.
+  { name: 'RunEvent', path: '/v1/runs/{runId}/events', method: 'get', part: 200, dataOf: true },
   { name: 'ErrorBody', path: '/v1/events', method: 'post', part: 400 },
 ];
 
@@ -90,8 +91,14 @@ export function generateTypes(doc: OpenApi): string {
     const schema = content ? Object.values(content)[0]?.schema : undefined;
     if (!schema) throw new Error(`The OpenAPI document gives ${t.method.toUpperCase()} ${t.path} no ${t.part} schema`);
     const ref = refName(schema);
+    const resolved = ref ? doc.components.schemas[ref]! : schema;
+    if (t.dataOf) {
+      const content = (resolved.properties as Record<string, Schema> | undefined)?.data?.contentSchema as Schema | undefined;
+      if (!content) throw new Error(`${t.method.toUpperCase()} ${t.path} documents no contentSchema for its events' data`);
+      return { name: t.name, schema: content };
+    }
     if (ref) aliases.set(ref, t.name);
-    return { name: t.name, schema: ref ? doc.components.schemas[ref]! : schema };
+    return { name: t.name, schema: resolved };
   });
   for (const { name, schema } of schemas) out.push('', `export type ${name} = ${ts(schema, '')};`);
   // Components referenced above (and by them), each once, by name.

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppRun, RunEventSchema } from '#core/api';
+import { AppRun, RunEventMessage } from '#core/api';
 import { AppError } from '#core/errors';
 import { defineRoute, type RouteDef } from '../http/route';
 import { streamRunEvents } from '../services/run-events.service';
@@ -64,7 +64,7 @@ export function appRunRoutes({ db, temporal }: ServerDeps): RouteDef[] {
       params: RunParams,
       query: EventsQuery,
       responses: {
-        200: { description: "An event stream; each message's `data` is a RunEvent", schema: RunEventSchema, contentType: 'text/event-stream' },
+        200: { description: "An event stream; each message's `data` is a RunEvent (JSON)", schema: RunEventMessage, contentType: 'text/event-stream' },
         400: { description: 'Last-Event-ID is not an event seq' },
         403: { description: 'A test key asked for a live run' },
         404: { description: 'No such run in this workspace' },

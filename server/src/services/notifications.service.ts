@@ -132,7 +132,7 @@ async function requireDeliverableUrl(url: string, allow: string[]): Promise<void
   if (allow.some((a) => a.toLowerCase() === host)) return;
   let addresses: string[];
   try {
-    addresses = net.isIP(host) ? [host] : (await dns.lookup(host, { all: true })).map((a) => a.address);
+    addresses = net.isIP(host) ? [host] : (await withTimeout(dns.lookup(host, { all: true }), DNS_TIMEOUT_MS)).map((a) => a.address);
   } catch {
     throw new AppError('VALIDATION_FAILED', `The notification URL's host "${host}" does not resolve; check the URL`);
   }
@@ -145,6 +145,15 @@ async function requireDeliverableUrl(url: string, allow: string[]): Promise<void
         { address: ip, range },
       );
   }
+}
+
+const DNS_TIMEOUT_MS = 3_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('DNS lookup timed out')), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
 }
 
 function inAllowList(ip: string, allow: string[]): boolean {

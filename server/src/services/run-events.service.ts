@@ -66,7 +66,6 @@ export async function streamRunEvents(db: Db, temporal: TemporalAccess, caller: 
     res.flushHeaders();
     let closed = false;
     res.on('close', () => (closed = true));
-    res.write('retry: 1000\n\n');
     const startedAt = Date.now();
     let lastWrite = Date.now();
     let cursor = after;
