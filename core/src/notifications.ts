@@ -4,12 +4,27 @@
  */
 
 /** What an endpoint can subscribe to. */
-export const NotificationTypes = ['run.completed', 'run.failed', 'run.parked', 'run.waitingForCredits'] as const;
+export const NotificationTypes = ['run.completed', 'run.failed', 'run.parked', 'run.waitingForCredits', 'credits.low'] as const;
 export type NotificationType = (typeof NotificationTypes)[number];
 
 /** The body of every notification (JSON), signed with Standard Webhooks: `webhook-id` is the notification's id. */
-export interface NotificationPayload {
-  type: NotificationType;
+export type NotificationPayload = RunNotificationPayload | CreditsLowPayload;
+
+/**
+ * `credits.low`: the workspace's balance fell under CREDITS_LOW_FRACTION of its plan's monthly credits; sent once per
+ * credit period (noticed when a live run ends).
+ */
+export interface CreditsLowPayload {
+  type: 'credits.low';
+  timestamp: string;
+  data: { balance: number; threshold: number; plan: string; period: string };
+}
+
+/** Under this share of the plan's monthly credits, the balance is low. */
+export const CREDITS_LOW_FRACTION = 0.1;
+
+export interface RunNotificationPayload {
+  type: Exclude<NotificationType, 'credits.low'>;
   /** When the run got there (ISO 8601). */
   timestamp: string;
   data: {

@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openAccount } from '#store/credits.repository';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { freePort } from '../helpers/ports';
 import { pollUntil } from '../helpers/processes';
@@ -18,7 +19,7 @@ const flows: Record<'ok' | 'fails' | 'parks', string> = { ok: '', fails: '', par
 interface Received {
   id: string;
   body: string;
-  payload: { type: string; data: { runId: string; status: string; output?: unknown; error?: unknown; nodeKey?: string } };
+  payload: { type: string; data: { runId: string; status: string; output?: unknown; error?: unknown; nodeKey?: string; balance?: number } };
 }
 
 /** A receiver of the app: verifies each delivery's signature with standardwebhooks (401 when it does not verify). */
@@ -174,6 +175,33 @@ describe('outgoing notifications', () => {
       await api.request('DELETE', `/api/notifications/${endpoint.id}`);
     }
   }, 120_000);
+
+  it('tells credits.low once per credit period, when a live run ends under a tenth of the plan’s monthly credits', async () => {
+    const other = await api.createWorkspace('Low on credits');
+    await openAccount(api.db, { workspaceId: other.workspaceId, plan: 'builder', credits: 500 });
+    let secret = '';
+    const receiver = await startReceiver(() => secret);
+    try {
+      const as = { key: other.keys.live };
+      const reg = await api.request('POST', '/api/notifications', { ...as, body: { url: receiver.url, events: ['credits.low'] } });
+      expect(reg.status, JSON.stringify(reg.body)).toBe(201);
+      secret = reg.body.secret;
+      const document = {
+        trigger: { type: 'invoke' },
+        nodes: [{ id: 'one', type: 'action', action: 'data.transform@1', inputs: { expression: '1' } }],
+        edges: [{ from: 'trigger', to: 'one' }],
+      };
+      const flow = await api.request('POST', '/api/flows', { ...as, body: { name: 'Any', document } });
+      expect((await api.request('POST', `/api/flows/${flow.body.id}/publish`, { ...as, body: {} })).status).toBe(201);
+      for (let i = 0; i < 2; i++) expect((await api.request('POST', `/v1/flows/${flow.body.id}/invoke`, { ...as, body: {} })).status).toBe(200);
+      const low = await pollUntil('credits.low', async () => receiver.received.find((r) => r.payload.type === 'credits.low'), 20_000);
+      expect(low.payload.data).toMatchObject({ balance: 500, threshold: 1000, plan: 'builder' });
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(new Set(receiver.received.map((r) => r.id))).toEqual(new Set([low.id]));
+    } finally {
+      await receiver.close();
+    }
+  });
 
   it('refuses an endpoint on a private, link-local or metadata address, or with credentials in the URL', async () => {
     for (const url of ['http://10.1.2.3/hook', 'http://169.254.169.254/latest/meta-data', 'http://192.168.0.10:8080/x', 'http://[fd00::1]/x']) {

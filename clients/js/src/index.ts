@@ -13,7 +13,7 @@ import { readSse } from './sse.js';
 import { verifyNotification, type HeaderSource, type NotificationPayload, type VerifyOptions } from './verify.js';
 
 export type { AppRun, ErrorBody, InvokeAccepted, InvokeResult, JsonValue, RunEvent, SendEventResult } from './generated.js';
-export { NotificationVerificationError, type NotificationPayload, type VerifyOptions } from './verify.js';
+export { NotificationVerificationError, type CreditsLowPayload, type NotificationPayload, type RunNotificationPayload, type VerifyOptions } from './verify.js';
 
 export interface ClientOptions {
   /** Where Switchyard answers, e.g. `https://switchyard.example.com`. */

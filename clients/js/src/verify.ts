@@ -3,7 +3,16 @@
  * `<webhook-id>.<webhook-timestamp>.<body>` with the endpoint's secret (`whsec_<base64>`), over the exact raw body,
  * and a timestamp within the tolerance (replays of old deliveries are refused). WebCrypto only: no dependency.
  */
-export interface NotificationPayload {
+export type NotificationPayload = RunNotificationPayload | CreditsLowPayload;
+
+/** The workspace's credits fell under a tenth of its plan's monthly credits (once per credit period). */
+export interface CreditsLowPayload {
+  type: 'credits.low';
+  timestamp: string;
+  data: { balance: number; threshold: number; plan: string; period: string };
+}
+
+export interface RunNotificationPayload {
   type: 'run.completed' | 'run.failed' | 'run.parked' | 'run.waitingForCredits';
   timestamp: string;
   data: {

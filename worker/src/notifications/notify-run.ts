@@ -6,16 +6,19 @@
  */
 import crypto from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { PlanInfos } from '#core/credits';
 import {
+  CREDITS_LOW_FRACTION,
   DELIVER_NOTIFICATION_WORKFLOW,
   notificationWorkflowId,
   type DeliverNotificationInput,
   type NotificationPayload,
   type NotificationRetry,
-  type NotificationType,
+  type RunNotificationPayload,
 } from '#core/notifications';
 import { RUN_EVENT_OUTPUT_CHARS, type RunState } from '#core/run';
 import type { Db } from '#store/database';
+import { ensureAccount } from '#store/credits.repository';
 import { endpointsFor, insertDelivery, insertNotification } from '#store/notifications.repository';
 import { getRun } from '#store/runs.repository';
 
@@ -26,7 +29,7 @@ export interface RunNotifier {
   retry: NotificationRetry;
 }
 
-const TYPE_BY_STATUS: Partial<Record<RunState['status'], { type: NotificationType; event: string }>> = {
+const TYPE_BY_STATUS: Partial<Record<RunState['status'], { type: RunNotificationPayload['type']; event: string }>> = {
   completed: { type: 'run.completed', event: 'run.ended' },
   failed: { type: 'run.failed', event: 'run.ended' },
   parked: { type: 'run.parked', event: 'node.parked' },
@@ -40,13 +43,15 @@ export async function notifyRunChange(n: RunNotifier, r: { runId: string; worksp
   if (!kind) return;
   const run = await getRun(n.db, r.workspaceId, r.runId);
   if (!run) return;
+  // A live run that ended may have spent the last credits above the threshold (test runs charge nothing).
+  if (run.mode === 'live' && (r.state.status === 'completed' || r.state.status === 'failed')) await notifyCreditsLow(n, r.workspaceId);
   const endpoints = await endpointsFor(n.db, r.workspaceId, run.mode, kind.type);
   if (endpoints.length === 0) return;
   const event = [...(r.state.events ?? [])].reverse().find((e) => e.type === kind.event);
   const id = `msg_${digest(`${r.runId}:${kind.type}:${event?.seq ?? 0}`).slice(0, 26)}`;
   const output = r.state.output;
   const fits = output === undefined || JSON.stringify(output).length <= RUN_EVENT_OUTPUT_CHARS;
-  const payload: NotificationPayload = {
+  const payload: RunNotificationPayload = {
     type: kind.type,
     timestamp: event?.at ?? r.state.endedAt ?? new Date().toISOString(),
     data: {
@@ -60,11 +65,35 @@ export async function notifyRunChange(n: RunNotifier, r: { runId: string; worksp
       ...(event?.nodeKey ? { nodeKey: event.nodeKey } : {}),
     },
   };
-  await insertNotification(n.db, { id, workspaceId: r.workspaceId, mode: run.mode, type: kind.type, runId: r.runId, payload });
-  for (const endpoint of endpoints) {
-    const deliveryId = `ndl_${digest(`${id}:${endpoint.id}`).slice(0, 24)}`;
-    await insertDelivery(n.db, { id: deliveryId, workspaceId: r.workspaceId, notificationId: id, endpointId: endpoint.id });
-    await startDelivery(n, { deliveryId, workspaceId: r.workspaceId, retry: n.retry });
+  await deliver(n, { id, workspaceId: r.workspaceId, mode: run.mode, runId: r.runId, payload, endpoints });
+}
+
+/** `credits.low`, once per credit period: the balance is under CREDITS_LOW_FRACTION of the plan's monthly credits. */
+async function notifyCreditsLow(n: RunNotifier, workspaceId: string): Promise<void> {
+  const endpoints = await endpointsFor(n.db, workspaceId, 'live', 'credits.low');
+  if (endpoints.length === 0) return;
+  const account = await ensureAccount(n.db, workspaceId);
+  const threshold = Math.floor(PlanInfos[account.plan].monthlyCredits * CREDITS_LOW_FRACTION);
+  if (threshold === 0 || account.balance >= threshold) return;
+  const payload: NotificationPayload = {
+    type: 'credits.low',
+    timestamp: new Date().toISOString(),
+    data: { balance: account.balance, threshold, plan: account.plan, period: account.period },
+  };
+  const id = `msg_${digest(`credits.low:${workspaceId}:${account.period}`).slice(0, 26)}`;
+  await deliver(n, { id, workspaceId, mode: 'live', runId: null, payload, endpoints });
+}
+
+/** Records the notification once, then one delivery (and its workflow) per endpoint. */
+async function deliver(
+  n: RunNotifier,
+  o: { id: string; workspaceId: string; mode: string; runId: string | null; payload: NotificationPayload; endpoints: { id: string }[] },
+): Promise<void> {
+  await insertNotification(n.db, { id: o.id, workspaceId: o.workspaceId, mode: o.mode, type: o.payload.type, runId: o.runId, payload: o.payload });
+  for (const endpoint of o.endpoints) {
+    const deliveryId = `ndl_${digest(`${o.id}:${endpoint.id}`).slice(0, 24)}`;
+    await insertDelivery(n.db, { id: deliveryId, workspaceId: o.workspaceId, notificationId: o.id, endpointId: endpoint.id });
+    await startDelivery(n, { deliveryId, workspaceId: o.workspaceId, retry: n.retry });
   }
 }
 
