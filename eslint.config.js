@@ -12,10 +12,12 @@ const layer = (forbidden, why) =>
 const forbid = (...names) => names;
 /** Another top folder is reached through its package.json alias (#core/flow), never by climbing out with ../../
  * (the editor has no alias: nothing but its own bench harness imports it). */
-const noClimbing = Object.values(topFolders).filter((dir) => dir !== 'editor/src').map((dir) => ({
-  group: [`../**/${dir}/**`, `../**/${dir}`],
-  message: `Import another top folder through its alias (#core/…, #store/…, #catalog, #worker/…, #server/…; package.json "imports"), not a relative path.`,
-}));
+const noClimbing = Object.values(topFolders)
+  .filter((dir) => dir !== 'editor/src')
+  .map((dir) => ({
+    group: [`../**/${dir}/**`, `../**/${dir}`],
+    message: `Import another top folder through its alias (#core/…, #store/…, #catalog, #worker/…, #server/…; package.json "imports"), not a relative path.`,
+  }));
 const layers = [
   { files: ['core/**/*.ts'], patterns: layer(forbid('store', 'catalog', 'worker', 'server', 'editor'), 'core/ imports nothing outside core/.') },
   { files: ['store/**/*.ts'], patterns: layer(forbid('catalog', 'worker', 'server', 'editor'), 'store/ imports only core/.') },
@@ -25,6 +27,14 @@ const layers = [
   {
     files: ['server/src/routes/**/*.ts'],
     patterns: layer(forbid('worker', 'editor', 'store'), 'Routes call services; services call the store (README, Adding a route).'),
+  },
+  // The app client is a package of its own: it imports nothing of the platform (its types are generated from the OpenAPI document).
+  {
+    files: ['clients/js/src/**/*.ts'],
+    patterns: layer(
+      forbid('core', 'store', 'catalog', 'worker', 'server', 'editor'),
+      'clients/js/src is standalone: fetch only, no imports from the platform.',
+    ),
   },
   { files: ['editor/src/**/*.{ts,tsx}'], patterns: layer(forbid('store', 'catalog', 'worker', 'server'), 'The editor imports only core/ and itself.') },
 ];
@@ -86,7 +96,18 @@ export default tseslint.config(
               allowTypeImports: true,
             },
             {
-              group: ['**/activities/*', '**/store/**', '**/catalog/**', '**/server/**', '**/http/*', '\\#store/**', '\\#catalog', '\\#catalog/**', '\\#server/**', '\\#worker/**'],
+              group: [
+                '**/activities/*',
+                '**/store/**',
+                '**/catalog/**',
+                '**/server/**',
+                '**/http/*',
+                '\\#store/**',
+                '\\#catalog',
+                '\\#catalog/**',
+                '\\#server/**',
+                '\\#worker/**',
+              ],
               message: 'Import activities, catalog and store code as types only (`import type`).',
               allowTypeImports: true,
             },

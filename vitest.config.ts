@@ -9,6 +9,7 @@ export default defineConfig({
       'server/**/*.test.ts',
       'store/**/*.test.ts',
       'test/**/*.test.ts',
+      'clients/js/test/**/*.test.ts',
       'editor/src/**/*.test.{ts,tsx}',
     ],
     // One real Temporal dev server and one workflow bundle for the whole run.

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { RunModes } from './catalog-sdk';
-import { FlowDocument } from './flow';
+import { FlowDocument, JsonValue } from './flow';
+import { NotificationTypes } from './notifications';
 import { ConnectionStatuses, OAuthGrants } from './oauth';
-import { NodeStatuses, RunStatuses } from './run';
+import { NodeStatuses, RunEventTypes, RunStatuses, TriggerTypes } from './run';
 import { ProblemCodes } from './validate';
 
 /**
@@ -123,7 +124,7 @@ export const NodeRun = z.object({
 });
 
 export const TriggerPayload = z.object({
-  type: z.enum(['event', 'manual', 'schedule', 'webhook']),
+  type: z.enum(TriggerTypes),
   name: z.string().optional(),
   id: z.string().optional(),
   deliveryId: z.string().optional(),
@@ -310,7 +311,13 @@ export const OpenApiImportResult = z.object({
 });
 
 export const CurlImportResult = z.object({
-  node: z.object({ id: z.string(), type: z.literal('action'), action: z.literal('http.request@1'), label: z.string().optional(), inputs: z.record(z.string(), z.unknown()) }),
+  node: z.object({
+    id: z.string(),
+    type: z.literal('action'),
+    action: z.literal('http.request@1'),
+    label: z.string().optional(),
+    inputs: z.record(z.string(), z.unknown()),
+  }),
   secrets: z.array(z.object({ name: z.string(), where: z.string(), saved: z.enum(RunModes).nullable() })),
   notes: z.array(z.string()),
 });
@@ -367,3 +374,159 @@ export const ConnectStarted = z.object({
 });
 
 export const ConnectionTestResult = z.object({ ok: z.boolean(), mode: z.enum(RunModes), status: z.enum(ConnectionStatuses).nullable(), detail: z.string() });
+
+/** How long `POST /v1/flows/:flowKey/invoke` waits for the run's answer before it answers 202 (seconds). */
+export const InvokeWait = { defaultSeconds: 10, maxSeconds: 60 } as const;
+
+/** The input of `POST /v1/flows/:flowKey/invoke`: what the flow reads as `trigger.data`. */
+export const InvokeRequest = z.object({ input: JsonValue.default({}) }).meta({ id: 'InvokeRequest' });
+
+/** A run that answered within the wait: a respond node's output (the run may still be going), or the run's output. */
+export const InvokeResult = z
+  .object({
+    runId: z.string(),
+    /** `running` when a respond node answered and the run goes on; `completed` when it ended. */
+    status: z.enum(RunStatuses),
+    output: z.unknown().optional(),
+    /** The respond node that answered (absent: the run's end). */
+    respondedBy: z.string().optional(),
+    /** This Idempotency-Key was seen before: the same run's answer, nothing new started. */
+    duplicate: z.boolean(),
+    mode: z.enum(RunModes),
+  })
+  .meta({ id: 'InvokeResult' });
+export type InvokeResult = z.infer<typeof InvokeResult>;
+
+/** No answer within the wait: the run goes on; follow it at `links`. */
+export const InvokeAccepted = z
+  .object({
+    runId: z.string(),
+    status: z.enum(RunStatuses),
+    duplicate: z.boolean(),
+    mode: z.enum(RunModes),
+    links: z.object({ run: z.string(), events: z.string() }),
+  })
+  .meta({ id: 'InvokeAccepted' });
+export type InvokeAccepted = z.infer<typeof InvokeAccepted>;
+
+/** `GET /v1/runs/:runId`: a run as an app sees it — status, output, answer, error, cost; nodes only when asked (`?nodes=true`). */
+export const AppRun = z
+  .object({
+    id: z.string(),
+    flowId: z.string(),
+    version: z.number().int(),
+    mode: z.enum(RunModes),
+    status: z.enum(RunStatuses),
+    trigger: z.object({ type: z.enum(TriggerTypes), id: z.string().optional(), name: z.string().optional() }),
+    output: z.unknown().optional(),
+    error: RunError.optional(),
+    cost: z.object({ credits: z.number(), listCredits: z.number(), requests: z.number().int() }).optional(),
+    createdAt: Timestamp,
+    startedAt: Timestamp,
+    endedAt: Timestamp.nullable().optional(),
+    nodes: z.array(NodeRun).optional(),
+  })
+  .meta({ id: 'AppRun' });
+export type AppRun = z.infer<typeof AppRun>;
+
+/** One event of `GET /v1/runs/:runId/events` (the SSE message's `data`; its `id` is `seq`, its `event` is `type`). */
+export const RunEventSchema = z.object({
+  seq: z.number().int().min(1),
+  type: z.enum(RunEventTypes),
+  at: Timestamp,
+  nodeKey: z.string().optional(),
+  nodeId: z.string().optional(),
+  nodeType: z.string().optional(),
+  status: z.string(),
+  error: RunError.optional(),
+  output: z.unknown().optional(),
+  outputOmitted: z.literal(true).optional(),
+});
+
+/**
+ * One message of that stream as OpenAPI 3.1 describes an event stream (each event's `id`, `event` and `data`
+ * fields): `data` is a RunEvent as JSON, its JSON Schema given as `contentSchema`.
+ */
+export const RunEventMessage = z
+  .object({
+    id: z.string().regex(/^\d+$/),
+    event: z.enum(RunEventTypes),
+    data: z.string().meta({
+      contentMediaType: 'application/json',
+      contentSchema: (({ $schema: _dialect, ...schema }) => schema)(z.toJSONSchema(RunEventSchema, { target: 'draft-2020-12', io: 'output' })),
+    }),
+  })
+  .meta({ id: 'RunEventMessage' });
+
+// ---- Notifications (docs/app-side.md)
+
+export const NotificationEndpointRequest = z.object({
+  /** Where to POST notifications: http(s), a public address (private ones are refused). */
+  url: z.url({ protocol: /^https?$/ }).max(2000),
+  /** What to send; default all of NotificationTypes. */
+  events: z.array(z.enum(NotificationTypes)).min(1).optional(),
+  description: z.string().max(500).optional(),
+});
+export const NotificationEndpoint = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    events: z.array(z.enum(NotificationTypes)),
+    description: z.string().optional(),
+    /** Test keys register test endpoints: they hear about test runs only. */
+    mode: z.enum(RunModes),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'NotificationEndpoint' });
+/** Created: with its Standard Webhooks signing secret (`whsec_…`), shown this once. */
+export const CreatedNotificationEndpoint = NotificationEndpoint.extend({ secret: z.string() });
+export const NotificationEndpointList = z.object({ endpoints: z.array(NotificationEndpoint) });
+export const NotificationDelivery = z.object({
+  id: z.string(),
+  /** The notification's id: the `webhook-id` header, the same for every attempt and replay. */
+  notificationId: z.string(),
+  type: z.string(),
+  runId: z.string().nullable(),
+  status: z.enum(['pending', 'succeeded', 'failed']),
+  attempts: z.number().int(),
+  lastError: z.string().nullable(),
+  replayOf: z.string().nullable(),
+  createdAt: Timestamp,
+  endedAt: Timestamp.nullable(),
+  attemptLog: z.array(
+    z.object({ attempt: z.number().int(), statusCode: z.number().int().nullable(), error: z.string().nullable(), durationMs: z.number().int(), at: Timestamp }),
+  ),
+});
+export const NotificationDeliveryList = z.object({ deliveries: z.array(NotificationDelivery) });
+
+// ---- Publishable keys (docs/app-side.md)
+
+/** An exact web origin: scheme, host and port, no path (`https://shop.example.com`, `http://localhost:5173`). */
+export const WebOrigin = z
+  .string()
+  .max(300)
+  .regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/, 'an origin such as https://shop.example.com (scheme, host and port; no path, no *)');
+export const PublishableKeyRequest = z.object({
+  allowedOrigins: z.array(WebOrigin).min(1).max(50),
+  /** Requests a minute with this key, from everywhere (default 120). */
+  perMinute: z.number().int().min(1).max(100_000).default(120),
+  /** Requests a minute with this key from one client address (default 30). */
+  perAddressPerMinute: z.number().int().min(1).max(100_000).default(30),
+  /** `test` keys start test runs. Default `live`. */
+  mode: z.enum(RunModes).default('live'),
+  description: z.string().max(500).optional(),
+});
+export const PublishableKey = z.object({
+  id: z.string(),
+  /** The first characters of the key, to recognise it. */
+  prefix: z.string(),
+  mode: z.enum(RunModes),
+  allowedOrigins: z.array(z.string()),
+  perMinute: z.number().int(),
+  perAddressPerMinute: z.number().int(),
+  description: z.string().optional(),
+  createdAt: Timestamp,
+});
+/** Created: with the key itself (`sy_pub_…`), shown this once. */
+export const CreatedPublishableKey = PublishableKey.extend({ key: z.string() });
+export const PublishableKeyList = z.object({ keys: z.array(PublishableKey) });

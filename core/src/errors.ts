@@ -9,6 +9,12 @@ export const ErrorCodes = {
   NOT_FOUND: { status: 404, title: 'Not found' },
   PAYMENT_REQUIRED: { status: 402, title: "The workspace's plan does not allow this" },
   CONFLICT: { status: 409, title: 'Conflict' },
+  /** An invoked run parked a node (its retries ran out) and waits for a person to retry, skip or abort it. */
+  RUN_PARKED: { status: 409, title: 'The run waits for a person' },
+  /** An Idempotency-Key sent again with another input. */
+  IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'The idempotency key was used with another request' },
+  /** An invoked run failed: the details name the node, its error type and its (scrubbed) message. */
+  FLOW_FAILED: { status: 502, title: 'The flow failed' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The body is sent in an encoding or charset the server does not read' },
   FLOW_INVALID: { status: 422, title: 'The flow is not valid' },

@@ -108,6 +108,19 @@ export const EndNode = z
   })
   .strict();
 
+/**
+ * Answers the app's `POST /v1/flows/:flowKey/invoke` now, with `output` (a mapping), while the run goes on (n8n's
+ * "Respond to Webhook"). Only in a flow with an `invoke` trigger; the first respond node to run answers, later ones
+ * only record `{ responded: false }`. Without one, the invoke answers with the run's output when it ends.
+ */
+export const RespondNode = z
+  .object({
+    ...NodeBase,
+    type: z.literal('respond'),
+    output: Mapping.optional(),
+  })
+  .strict();
+
 /** A payload field as a dot path, e.g. `data.object.metadata.order_id`. */
 export const FieldPath = z
   .string()
@@ -208,7 +221,7 @@ export const ForEachNode: z.ZodType<ForEachNode> = z.lazy(() =>
     .strict(),
 ) as z.ZodType<ForEachNode>;
 
-export const FlowNode = z.union([ActionNode, CodeNode, ConditionNode, SwitchNode, DelayNode, WaitForWebhookNode, EndNode, ForEachNode]);
+export const FlowNode = z.union([ActionNode, CodeNode, ConditionNode, SwitchNode, DelayNode, WaitForWebhookNode, EndNode, RespondNode, ForEachNode]);
 // The two recursive schemas get names, so JSON Schemas (editor forms, the OpenAPI document) refer to them as
 // `$defs/JsonValue` and `$defs/FlowNode`, not `__schema0`. Registered on the instances themselves (`.meta()`
 // would name a copy, and the recursion points at the original).
@@ -220,10 +233,21 @@ export type ConditionNode = z.infer<typeof ConditionNode>;
 export type SwitchNode = z.infer<typeof SwitchNode>;
 export type DelayNode = z.infer<typeof DelayNode>;
 export type EndNode = z.infer<typeof EndNode>;
+export type RespondNode = z.infer<typeof RespondNode>;
 export type WaitForWebhookNode = z.infer<typeof WaitForWebhookNode>;
-export type FlowNode = ActionNode | CodeNode | ConditionNode | SwitchNode | DelayNode | WaitForWebhookNode | EndNode | ForEachNode;
+export type FlowNode = ActionNode | CodeNode | ConditionNode | SwitchNode | DelayNode | WaitForWebhookNode | EndNode | RespondNode | ForEachNode;
 export type NodeType = FlowNode['type'];
-export const NodeTypes = ['action', 'code', 'condition', 'switch', 'delay', 'waitForWebhook', 'end', 'forEach'] as const satisfies readonly NodeType[];
+export const NodeTypes = [
+  'action',
+  'code',
+  'condition',
+  'switch',
+  'delay',
+  'waitForWebhook',
+  'end',
+  'respond',
+  'forEach',
+] as const satisfies readonly NodeType[];
 
 const FlowGraphSchema: z.ZodType<FlowGraph> = z.lazy(() =>
   z.object({
@@ -237,9 +261,22 @@ export const EventTrigger = z
     type: z.literal('event'),
     /** The app event name, e.g. `user.signed_up`. */
     event: z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/, 'an event name of letters, digits and . _ : -'),
+    /** A publishable key (`sy_pub_…`, from a browser) may send this event too; otherwise only secret keys start the flow. */
+    public: z.boolean().optional(),
   })
   .strict();
 export const ManualTrigger = z.object({ type: z.literal('manual') }).strict();
+/**
+ * The app calls the flow like a backend function: `POST /v1/flows/:flowKey/invoke` with an input (read as
+ * `trigger.data`) starts a run and answers with its output (a respond node's, the end node's, or the last node's)
+ * when it comes within the wait; docs/app-side.md. `public`: a publishable key (`sy_pub_…`) may invoke it too.
+ */
+export const InvokeTrigger = z
+  .object({
+    type: z.literal('invoke'),
+    public: z.boolean().optional(),
+  })
+  .strict();
 /** One field of a Temporal calendar spec: a value, a range `{ start, end? }` or `{ start, end, step }`, a list of those, or `'*'`. */
 const CalendarRange = <T extends z.ZodType>(value: T) =>
   z.union([value, z.object({ start: value, end: value, step: z.number().int().min(1) }).strict(), z.object({ start: value, end: value.optional() }).strict()]);
@@ -322,7 +359,7 @@ export const WebhookTrigger = z
     events: z.array(z.string().min(1).max(200)).max(100).optional(),
   })
   .strict();
-export const FlowTrigger = z.discriminatedUnion('type', [EventTrigger, ManualTrigger, ScheduleTrigger, WebhookTrigger]);
+export const FlowTrigger = z.discriminatedUnion('type', [EventTrigger, ManualTrigger, InvokeTrigger, ScheduleTrigger, WebhookTrigger]);
 export type FlowTrigger = z.infer<typeof FlowTrigger>;
 
 export const Position = z.object({ x: z.number(), y: z.number() }).strict();

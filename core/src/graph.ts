@@ -54,4 +54,5 @@ export const NodeKindLabels = {
   waitForWebhook: 'Wait for webhook',
   forEach: 'For each',
   end: 'End',
+  respond: 'Respond',
 } as const satisfies Record<FlowNode['type'] | 'trigger', string>;

@@ -21,6 +21,8 @@ export const WorkflowIds = {
   event: (o: { workspaceId: string; flowId: string; mode: RunMode; eventId: string }) => `event:${o.workspaceId}:${o.flowId}:${o.mode}:${o.eventId}`,
   /** A manual run (`POST /api/flows/:id/runs`); `runKey` is new for every request. */
   manual: (o: { flowId: string; mode: RunMode; runKey: string }) => `manual:${o.flowId}:${o.mode}:${o.runKey}`,
+  /** An app's `POST /v1/flows/:flowKey/invoke`; `key` is its Idempotency-Key header (or a new uuid): the same key, the same run. */
+  invoke: (o: { workspaceId: string; flowId: string; mode: RunMode; key: string }) => `invoke:${o.workspaceId}:${o.flowId}:${o.mode}:${o.key}`,
   /** A webhook delivery to an endpoint; `eventKey` is the provider's event id (or the body's digest). */
   webhook: (o: { endpointId: string; mode: RunMode; eventKey: string }) => `webhook:${o.endpointId}:${o.mode}:${o.eventKey}`,
   /** A fire of a flow's schedule (docs/schedules.md): once per scheduled time, so a double fire starts one run. */

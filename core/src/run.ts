@@ -2,7 +2,7 @@ import type { RunMode, RetryPolicy } from './catalog-sdk';
 import type { FlowSnapshot } from './flow';
 
 /** How a run can start; each is also the first part of its workflow id (core/src/names.ts), which the runs list filters by. */
-export const TriggerTypes = ['event', 'manual', 'schedule', 'webhook'] as const;
+export const TriggerTypes = ['event', 'manual', 'invoke', 'schedule', 'webhook'] as const;
 export type TriggerType = (typeof TriggerTypes)[number];
 
 /** What started a run; `data` is what expressions read as `trigger.data` (a schedule's: `{ scheduledTime, actualTime }`). */
@@ -126,6 +126,69 @@ export interface RunState {
   error?: NodeError & { nodeId?: string };
   startedAt: string;
   endedAt?: string;
+  /**
+   * Invoked runs (trigger `invoke`): the answer the app got or gets — set by the first respond node that ran (`nodeKey`),
+   * else when the run completed (the end node's output, or the output of the last node that succeeded).
+   */
+  response?: { output: unknown; nodeKey?: string; at: string };
+  /** What happened, in order (`GET /v1/runs/:id/events`); each event's `seq` is its place, from 1. Runs from before it have none. */
+  events?: RunEvent[];
+}
+
+/** The kinds of a run's events: a node's status changes (`running` reads `node.started`), a respond node's answer, the end. */
+export const RunEventTypes = [
+  'run.started',
+  'node.started',
+  'node.succeeded',
+  'node.failed',
+  'node.parked',
+  'node.waitingForCredits',
+  'node.waitingForEvent',
+  'node.waitingForReconnect',
+  'node.skipped',
+  'run.responded',
+  'run.ended',
+] as const;
+export type RunEventType = (typeof RunEventTypes)[number];
+
+/** One event of a run's log: append-only, so `seq` is a stable cursor (SSE's `Last-Event-ID`). */
+export interface RunEvent {
+  seq: number;
+  type: RunEventType;
+  at: string;
+  nodeKey?: string;
+  nodeId?: string;
+  nodeType?: string;
+  /** The node's status (node events) or the run's (run events). */
+  status: string;
+  error?: NodeError & { nodeId?: string };
+  /** `run.responded` and `run.ended`: the answer or the run's output, when it takes at most RUN_EVENT_OUTPUT_CHARS. */
+  output?: unknown;
+  outputOmitted?: true;
+}
+
+/** The largest output (JSON characters) an event carries; a larger one is left out (`outputOmitted`): read the run. */
+export const RUN_EVENT_OUTPUT_CHARS = 16 * 1024;
+
+/** The `runEvents` query: the events after `after` (a seq; 0 for all), at most `limit` (default 500). */
+export interface RunEventsRequest {
+  after?: number;
+  limit?: number;
+}
+export interface RunEventsPage {
+  status: RunState['status'];
+  events: RunEvent[];
+}
+
+/**
+ * What the `awaitAnswer` update returns to `POST /v1/flows/:flowKey/invoke` once there is something to say: the run
+ * responded (a respond node, or its end), failed, was cancelled, or parked a node for a person (`parked`).
+ */
+export interface InvokeAnswer {
+  status: RunState['status'];
+  response?: RunState['response'];
+  error?: RunState['error'];
+  parked?: { nodeKey: string; error?: NodeError };
 }
 
 /**
@@ -156,7 +219,7 @@ export interface RunStatePage extends RunState {
  * only ever added to `state.nodes`, never removed, so indexes stay valid between pages of a live run.
  */
 export function pageOfRunState(state: RunState, from = 0, budget = RUN_STATE_PAGE_CHARS): RunStatePage {
-  const { nodes, output, ...summary } = state;
+  const { nodes, output, events: _events, ...summary } = state;
   const page: RunStatePage = { ...summary, nodes: {} };
   // The frame: `"nodes":{}`, `"nextNodes":…` or `"outputOmitted":true`, commas.
   let used = JSON.stringify(summary).length + 64;
@@ -238,7 +301,7 @@ export interface WebhookWaitRegistration {
 }
 
 /** Names shared by the workflow, the worker and the server. */
-export const RunQueries = { state: 'runState' } as const;
+export const RunQueries = { state: 'runState', events: 'runEvents' } as const;
 /** `creditsAdded`: the workspace got credits; nodes waiting for credits run again. */
 export const RunSignals = { webhook: 'webhook', creditsAdded: 'creditsAdded', connectionRestored: 'connectionRestored' } as const;
 /** The patch that introduced waiting for a reconnect (runs recorded before it treat NeedsReconnect as any failure). */
@@ -248,7 +311,8 @@ export const CONNECTION_STATUS_ACTIVITY = 'switchyard.connectionStatus';
 /** How often a node waiting for a reconnect checks by itself, in case a signal was missed. */
 export const RECONNECT_RECHECK_MS = 10 * 60_000;
 export const REGISTER_WEBHOOK_WAIT_ACTIVITY = 'switchyard.registerWebhookWait';
-export const RunUpdates = { decideNode: 'decideNode' } as const;
+/** `awaitAnswer`: an invoke waits for the run's answer (see InvokeAnswer). */
+export const RunUpdates = { decideNode: 'decideNode', awaitAnswer: 'awaitAnswer' } as const;
 /** The patch that introduced pausing for credits (runs recorded before it treat CreditsExhausted as any failure). */
 export const CREDITS_PAUSE_PATCH = 'credits-pause-v1';
 /** The patch that introduced parking (runs recorded before it fail instead of parking). */

@@ -454,6 +454,8 @@ describe('validateFlow: every problem', () => {
       ),
     );
     collect(validateAfter([fetch('fetch', { url: 'not a url' })]));
+    // A respond node answers an invoke: under an event trigger nobody waits for it.
+    collect(validateAfter([{ id: 'ack', type: 'respond', output: { ok: true } }]));
     // MISSING_SETUP_VARIABLE needs the workspace's secrets, PLAN_REQUIRED its plan, BACKEND_FUNCTIONS_OFF its App
     // Settings, INVALID_SCHEDULE the server's minimum interval: the server adds them at publish (test/api/catalog.test.ts,
     // test/credits/credits.test.ts, test/schedules/schedules.test.ts; core/src/schedule.test.ts); so it does
@@ -480,6 +482,19 @@ describe('validateFlow: every problem', () => {
       expect(p.message.length).toBeGreaterThan(10);
       if (p.code !== 'EMPTY_FLOW') expect(p.nodeId).toEqual(expect.any(String));
     }
+  });
+});
+
+describe('respond nodes', () => {
+  it("are valid under an invoke trigger, and their output expressions are checked like an end node's", () => {
+    const doc = (output: unknown) =>
+      FlowDocument.parse({
+        trigger: { type: 'invoke' },
+        nodes: [delay('wait'), { id: 'ack', type: 'respond', output }],
+        edges: chain('trigger', 'wait', 'ack'),
+      });
+    expect(validateFlow(doc({ waited: { $expr: 'nodes.wait.delayedMs' } }), catalog)).toEqual([]);
+    expect(codes(validateFlow(doc({ x: { $expr: 'nodes.wait.nope' } }), catalog))).toEqual(['UNKNOWN_OUTPUT_FIELD']);
   });
 });
 

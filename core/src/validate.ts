@@ -36,6 +36,8 @@ export const ProblemCodes = {
   BACKEND_FUNCTIONS_OFF: 'BACKEND_FUNCTIONS_OFF',
   /** A code step that does not compile: a syntax error (with line and column), no default export, an import outside the allowed set. */
   CODE_INVALID: 'CODE_INVALID',
+  /** A respond node in a flow that is not invoked (its trigger is not `invoke`): nobody waits for its answer. */
+  RESPOND_WITHOUT_INVOKE: 'RESPOND_WITHOUT_INVOKE',
   /** A code step reads `ctx.secrets.NAME` without declaring NAME. */
   UNDECLARED_SECRET: 'UNDECLARED_SECRET',
   /** A literal input the action's input schema refuses (an empty Slack channel, a URL that is not one): the run would refuse it too. */
@@ -66,6 +68,16 @@ export function validateFlow(doc: FlowDocument, catalog: CatalogIndex): FlowProb
   const upstream = new Map<string, Set<string>>();
   checkGraph(doc, TRIGGER_ID, problems, upstream, new Set());
   for (const { node } of walkNodes(doc)) checkNode(node, catalog, all, upstream, problems);
+  if (doc.trigger.type !== 'invoke') {
+    for (const { node } of walkNodes(doc)) {
+      if (node.type !== 'respond') continue;
+      problems.push({
+        code: 'RESPOND_WITHOUT_INVOKE',
+        nodeId: node.id,
+        message: `Node "${node.id}" answers an app's invoke call, but this flow starts on its ${doc.trigger.type} trigger, where nobody waits for an answer; set the trigger to "invoke" (POST /v1/flows/<flow id>/invoke) or delete the node`,
+      });
+    }
+  }
   return problems;
 }
 
@@ -252,6 +264,7 @@ function checkNode(
       expressions.push({ expr: node.items, field: 'items' });
       break;
     case 'end':
+    case 'respond':
       for (const { expr, path } of mappingExpressions(node.output)) expressions.push({ expr, field: ['output', ...path].join('.') });
       break;
     case 'delay':
@@ -339,6 +352,8 @@ export function outputSchemaOf(node: FlowNode, catalog: CatalogIndex): JsonSchem
       return { type: 'array', items: { type: 'object' } };
     case 'end':
       return undefined;
+    case 'respond':
+      return { type: 'object', properties: { responded: { type: 'boolean' } }, additionalProperties: false };
   }
 }
 

@@ -7,9 +7,14 @@ import type { ServerDeps } from './deps';
 import { apiKeyAuthenticator, requireAdmin } from './http/auth';
 import { authFailureGuard, DEFAULT_AUTH_FAILURE_LIMITS } from './http/auth-limits';
 import { contentEncodingGuard, jsonBody } from './http/body';
+import { publishableGate, publishablePreflight } from './http/publishable';
 import { errorMiddleware } from './http/errors';
 import { mountRoutes, type RouteDef } from './http/route';
 import { eventRoutes } from './routes/events.routes';
+import { invokeRoutes } from './routes/invoke.routes';
+import { appRunRoutes } from './routes/app-runs.routes';
+import { notificationRoutes } from './routes/notifications.routes';
+import { publishableKeyRoutes } from './routes/publishable-keys.routes';
 import { flowRoutes } from './routes/flows.routes';
 import { versionRoutes } from './routes/versions.routes';
 import { scheduleRoutes } from './routes/schedules.routes';
@@ -48,6 +53,8 @@ export function createApp(deps: ServerDeps): Express {
     next();
   });
   app.use(contentEncodingGuard);
+  // Browsers ask before a cross-origin POST with a key: answered here for the routes a publishable key may call.
+  app.use(publishablePreflight);
   // Webhooks first: their signatures are checked over the raw body, before any JSON parsing.
   app.use(hooksRouter(deps));
   // An OpenAPI document may be up to 20 MB (GitHub's is 13 MB); every other body keeps the API's limit.
@@ -64,6 +71,10 @@ export function createApp(deps: ServerDeps): Express {
     ...runRoutes(deps),
     ...retryRoutes(deps),
     ...eventRoutes(deps),
+    ...invokeRoutes(deps),
+    ...appRunRoutes(deps),
+    ...notificationRoutes(deps),
+    ...publishableKeyRoutes(deps),
     ...catalogRoutes(deps),
     ...settingsRoutes(deps),
     ...codeRoutes(deps),
@@ -76,12 +87,18 @@ export function createApp(deps: ServerDeps): Express {
     ...connectionRoutes(deps),
   );
   const api = express.Router();
-  mountRoutes(api, routes, {
-    // Before any credential is checked: an address or key prefix with too many failed authentications waits (429).
-    guard: authFailureGuard(deps.authFailureLimits ?? DEFAULT_AUTH_FAILURE_LIMITS),
-    workspace: apiKeyAuthenticator(deps.db),
-    admin: (req) => requireAdmin(deps.adminToken, req),
-  }, { checkResponses: deps.checkResponses ?? false });
+  mountRoutes(
+    api,
+    routes,
+    {
+      // Before any credential is checked: an address or key prefix with too many failed authentications waits (429).
+      guard: authFailureGuard(deps.authFailureLimits ?? DEFAULT_AUTH_FAILURE_LIMITS),
+      workspace: apiKeyAuthenticator(deps.db),
+      admin: (req) => requireAdmin(deps.adminToken, req),
+      publishable: publishableGate(),
+    },
+    { checkResponses: deps.checkResponses ?? false },
+  );
   app.use(api);
 
   app.use(['/api', '/v1'], (req, _res, next) => next(new AppError('NOT_FOUND', `No route ${req.method} ${req.originalUrl}; see /api/openapi.json`)));

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ActionInfo, CatalogIndex, IntegrationDefinition } from '#core/catalog-sdk';
+import type { NotificationRetry } from '#core/notifications';
 import type { SecretStore } from '#store/secrets';
 import type { Connections } from '#store/connections';
 import type { Db } from '#store/database';
@@ -31,8 +32,10 @@ export interface ServerDeps {
   llm?: { baseUrl: string; apiKey: string; model: string };
   /** The shortest time between two fires of a flow's schedule (SWITCHYARD_SCHEDULE_MIN_INTERVAL), in ms; default 1 minute. */
   scheduleMinIntervalMs?: number;
-  /** SWITCHYARD_HTTP_ALLOW: addresses the guarded client may reach although private (OpenAPI import from a URL). */
+  /** Private addresses notification endpoints may use (SWITCHYARD_HTTP_ALLOW, as the worker's); default none. */
   httpAllow?: string[];
+  /** How replayed notification deliveries are retried (default DEFAULT_NOTIFICATION_RETRY). */
+  notificationRetry?: NotificationRetry;
   /** Built editor to serve at `/`, if present. */
   editorDir?: string;
 }

@@ -8,6 +8,35 @@ import { Kysely, SqliteDialect, type Generated } from 'kysely';
  * timestamps as ISO-8601 text, booleans as 0/1) so the same code runs on SQLite and PostgreSQL.
  */
 export interface Database {
+  publishable_keys: import('./publishable-keys.repository').PublishableKeyRow;
+  notification_endpoints: {
+    id: string;
+    workspace_id: string;
+    mode: string;
+    url: string;
+    /** JSON array of notification types. */
+    events: string;
+    description: string | null;
+    /** The workspace secret holding the endpoint's signing secret (whsec_…). */
+    secret_name: string;
+    created_at: string;
+    deleted_at: string | null;
+  };
+  notifications: { id: string; workspace_id: string; mode: string; type: string; run_id: string | null; payload: string; created_at: string };
+  notification_deliveries: {
+    id: string;
+    workspace_id: string;
+    notification_id: string;
+    endpoint_id: string;
+    /** `pending`, `succeeded`, `failed`. */
+    status: string;
+    attempts: number;
+    last_error: string | null;
+    replay_of: string | null;
+    created_at: string;
+    ended_at: string | null;
+  };
+  notification_attempts: { delivery_id: string; attempt: number; status_code: number | null; error: string | null; duration_ms: number; at: string };
   workspaces: { id: string; name: string; created_at: string };
   api_keys: { id: string; workspace_id: string; mode: string; prefix: string; hash: string; created_at: string; revoked_at: string | null };
   flows: {

@@ -10,6 +10,8 @@ import * as creditSendChecks from './migrations/0007-credit-send-checks';
 import * as systemSettings from './migrations/0008-system-settings';
 import * as importedIntegrations from './migrations/0009-imported-integrations';
 import * as oauth from './migrations/0010-oauth';
+import * as notifications from './migrations/0011-notifications';
+import * as publishableKeys from './migrations/0012-publishable-keys';
 
 /** Migrations in order; add a file to migrations/ and list it here. Names never change once shipped. */
 const migrations: Record<string, Migration> = {
@@ -23,6 +25,8 @@ const migrations: Record<string, Migration> = {
   '0008-system-settings': systemSettings,
   '0009-imported-integrations': importedIntegrations,
   '0010-oauth': oauth,
+  '0011-notifications': notifications,
+  '0012-publishable-keys': publishableKeys,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

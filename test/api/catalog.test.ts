@@ -312,6 +312,8 @@ describe('catalog, setup variables, secrets and test mode', () => {
       expect(md).toContain(heading);
     expect(md).toContain('defineAction({'); // the action's own source
     expect(md).toContain('/v1/events');
+    expect(md).toContain("import { createClient } from '@switchyard/client'");
+    expect(md).toContain('switchyard.flows.invoke(');
     expect(md).toContain('"action": "http.request@1"');
     const acmePrompt = await (await fetch(`${api.url}/api/catalog/acme/prompt`)).text();
     expect(acmePrompt).toContain('`ACME_API_KEY`: Acme API key. Create one at https://acme.example/settings/keys.');

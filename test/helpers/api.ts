@@ -80,6 +80,8 @@ export async function startTestApi(o: {
   scheduleMinIntervalMs?: number;
   /** The built editor to serve at `/` (browser tests). */
   editorDir?: string;
+  /** Private addresses notification endpoints may use (SWITCHYARD_HTTP_ALLOW); default loopback, where test receivers listen. */
+  httpAllow?: string[];
 }): Promise<TestApi> {
   const adminToken = o.adminToken === null ? undefined : (o.adminToken ?? `sy_admin_${crypto.randomBytes(24).toString('hex')}`);
   const db = o.db ?? (await testDb());
@@ -102,6 +104,7 @@ export async function startTestApi(o: {
     authFailureLimits: o.authFailureLimits ?? { perAddress: 10_000, perKey: 10_000 },
     webhookBodyLimit: o.webhookBodyLimit ?? '1mb',
     checkResponses: true,
+    httpAllow: o.httpAllow ?? ['127.0.0.1/32', '::1/128', 'localhost'],
     ...(o.llm ? { llm: o.llm } : {}),
     ...(o.scheduleMinIntervalMs !== undefined ? { scheduleMinIntervalMs: o.scheduleMinIntervalMs } : {}),
     ...(adminToken !== undefined ? { adminToken } : {}),

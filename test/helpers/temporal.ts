@@ -5,6 +5,7 @@ import pino from 'pino';
 import { inject } from 'vitest';
 import { integrations as catalogIntegrations } from '#catalog';
 import type { IntegrationDefinition } from '#core/catalog-sdk';
+import type { NotificationRetry } from '#core/notifications';
 import { masterKeyFrom } from '#store/crypto';
 import { openDatabase, type Db } from '#store/database';
 import { SecretStore } from '#store/secrets';
@@ -48,6 +49,8 @@ export async function startTestWorker(o: {
   endpoints?: Record<string, string>;
   /** A store of the test's own (e.g. one that records what is read); default: one over `db` with the test master key. */
   secrets?: SecretStore;
+  /** How notification deliveries are retried (tests shorten the 25-hour default). */
+  notificationRetry?: NotificationRetry;
 }) {
   quietRuntime();
   const taskQueue = o.taskQueue ?? `test-${crypto.randomUUID()}`;
@@ -64,6 +67,7 @@ export async function startTestWorker(o: {
     httpAllow: ['127.0.0.1/32', '::1/128', 'localhost'],
     workflowBundle: { codePath: inject('workflowBundlePath') },
     ...(o.extraActivities ? { extraActivities: o.extraActivities } : {}),
+    ...(o.notificationRetry ? { notificationRetry: o.notificationRetry } : {}),
   });
   const running = worker.run();
   return {

@@ -1,13 +1,16 @@
 import { fileURLToPath } from 'node:url';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { IntegrationDefinition } from '#core/catalog-sdk';
 import { RECORD_RUN_ACTIVITY, REGISTER_WEBHOOK_WAIT_ACTIVITY, TEST_CONNECTION_ACTIVITY } from '#core/run';
 import { ScheduleActivities } from '#core/names';
+import { DEFAULT_NOTIFICATION_RETRY, NotificationActivities, type NotificationRetry } from '#core/notifications';
 import type { SecretStore } from '#store/secrets';
 import type { Db } from '#store/database';
 import { createActionActivities } from './activities/actions';
 import { createRecordRunActivity } from './activities/record-run';
+import { createFinishNotificationActivity, createSendNotificationActivity } from './notifications/send-notification';
 import { createTestConnectionActivity } from './activities/test-connection';
 import { createRegisterWebhookWaitActivity } from './activities/webhook-waits';
 import { createGuardedHttpClient } from '#core/net/guarded-http';
@@ -50,6 +53,8 @@ export interface SwitchyardWorkerOptions {
   metering?: boolean;
   /** Where each charged request is followed until it leaves (see credits/send-journal.ts); none in most tests. */
   sendJournal?: SendJournal;
+  /** How notification deliveries are retried (default DEFAULT_NOTIFICATION_RETRY: 25 hours); tests shorten it. */
+  notificationRetry?: NotificationRetry;
   tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
 }
 
@@ -71,6 +76,14 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
   sandboxes.warm();
   // Imported integrations' operations all run as instant.call@1, which reads the stored operation.
   const integrations = [...o.integrations, codeIntegration(sandboxes), instantIntegration(o.db)];
+  // Notifications go out through their own guarded client: the same address guard, no credits metering.
+  const notificationHttp = createGuardedHttpClient({ allow: o.httpAllow });
+  const notifier = {
+    db: o.db,
+    client: new Client({ connection: o.connection, namespace: o.namespace }),
+    taskQueue: o.taskQueue,
+    retry: o.notificationRetry ?? DEFAULT_NOTIFICATION_RETRY,
+  };
   const worker = await Worker.create({
     connection: o.connection,
     namespace: o.namespace,
@@ -79,7 +92,9 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
     activities: {
       ...createActionActivities(integrations, actionDeps),
       [TEST_CONNECTION_ACTIVITY]: createTestConnectionActivity(o.integrations, actionDeps),
-      [RECORD_RUN_ACTIVITY]: createRecordRunActivity(o.db),
+      [RECORD_RUN_ACTIVITY]: createRecordRunActivity(o.db, notifier),
+      [NotificationActivities.send]: createSendNotificationActivity({ db: o.db, secrets: o.secrets, http: notificationHttp }),
+      [NotificationActivities.finish]: createFinishNotificationActivity(o.db),
       [REGISTER_WEBHOOK_WAIT_ACTIVITY]: createRegisterWebhookWaitActivity(o.db, o.webhookBufferMs ?? 10 * 60_000),
       [GRANT_ALLOWANCES_ACTIVITY]: createGrantAllowancesActivity(o.db),
       [CREDITS_BALANCE_ACTIVITY]: createCreditsBalanceActivity(o.db),
@@ -97,5 +112,5 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
       : {}),
     ...o.tuning,
   });
-  return Object.assign(worker, { closeHttp: () => Promise.all([http.close(), tokenHttp.close(), sandboxes.close()]).then(() => undefined) });
+  return Object.assign(worker, { closeHttp: () => Promise.all([http.close(), tokenHttp.close(), notificationHttp.close(), sandboxes.close()]).then(() => undefined) });
 }

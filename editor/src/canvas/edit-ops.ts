@@ -303,6 +303,7 @@ function renameNode(node: FlowNode, rename: Map<string, string>): FlowNode {
     case 'switch':
       return { ...node, id, value: renameReferences(node.value, rename) };
     case 'end':
+    case 'respond':
       return node.output === undefined ? { ...node, id } : { ...node, id, output: renameInMapping(node.output, rename) };
     case 'delay':
       return { ...node, id };

@@ -22,6 +22,7 @@ const KINDS: Record<Exclude<CanvasKind, 'action'>, { colour: string; path: strin
   waitForWebhook: { colour: '#5c7cfa', path: 'M10 14a4 4 0 1 1 4-4M14 10l4 7M6 17h12M8 10l-3 7' },
   forEach: { colour: '#7048e8', path: 'M4 12a8 8 0 0 1 14-5.3M18 3v4h-4M20 12a8 8 0 0 1-14 5.3M6 21v-4h4' },
   end: { colour: '#495057', path: 'M7 7h10v10H7z' },
+  respond: { colour: '#1971c2', path: 'M9 14 4 9l5-5M4 9h11a5 5 0 0 1 0 10h-3' },
 };
 
 export function integrationTitle(key: string): string {

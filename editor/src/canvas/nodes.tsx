@@ -140,6 +140,7 @@ export const nodeTypes = {
   delay: StepNode,
   waitForWebhook: StepNode,
   end: StepNode,
+  respond: StepNode,
   forEach: ForEachNode,
   // Every kind has its view: a kind added to the flow schema without one is a compile error here.
 } satisfies NodeTypes & Record<CanvasKind, unknown>;

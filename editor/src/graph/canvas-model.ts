@@ -64,6 +64,8 @@ export function triggerSubtitle(trigger: FlowTrigger): string {
       return trigger.cron !== undefined ? `cron ${trigger.cron}` : trigger.interval ? `every ${trigger.interval.every}` : 'calendar specs';
     case 'manual':
       return 'started by hand';
+    case 'invoke':
+      return `POST /v1/flows/…/invoke${trigger.public ? ' · public' : ''}`;
     case 'webhook':
       return `${trigger.source} webhook${trigger.events?.length ? ` · ${trigger.events.join(', ')}` : ''}`;
   }
@@ -89,6 +91,8 @@ function describe(node: FlowNode, actions: Map<string, ActionInfo>): { title: st
       return { title: node.label ?? 'For each', subtitle: node.items };
     case 'end':
       return { title: node.label ?? 'End', subtitle: 'finish the run' };
+    case 'respond':
+      return { title: node.label ?? 'Respond', subtitle: 'answer the invoke, go on' };
   }
 }
 

@@ -23,6 +23,12 @@ export function paletteGroups(actions: ActionInfo[], search = ''): PaletteGroup[
         { kind: 'trigger', title: 'Manual', description: 'Started by hand or through the API', trigger: { type: 'manual' } },
         {
           kind: 'trigger',
+          title: 'Invoke',
+          description: 'Your app calls POST /v1/flows/<id>/invoke and gets the answer',
+          trigger: { type: 'invoke' },
+        },
+        {
+          kind: 'trigger',
           title: 'Schedule',
           description: 'Runs on a schedule: a cron or an interval, in a time zone',
           trigger: { type: 'schedule', cron: '0 9 * * *' },
@@ -44,6 +50,7 @@ export function paletteGroups(actions: ActionInfo[], search = ''): PaletteGroup[
         { kind: 'logic', title: 'Wait for webhook', description: 'Pause until a matching webhook event arrives, or time out', nodeType: 'waitForWebhook' },
         { kind: 'logic', title: 'For each', description: 'Repeat steps for every item of a list', nodeType: 'forEach' },
         { kind: 'logic', title: 'End', description: 'Finish the run with an output', nodeType: 'end' },
+        { kind: 'logic', title: 'Respond', description: 'Answer the app that invoked the flow now; the run goes on', nodeType: 'respond' },
         { kind: 'logic', title: 'Code', description: 'A backend function in TypeScript or JavaScript, run in a sandbox', nodeType: 'code' },
       ],
     },
@@ -103,6 +110,8 @@ export function newNode(doc: FlowDocument, item: Exclude<PaletteItem, { kind: 't
       return { id, type: 'forEach', items: 'trigger.data.items', concurrency: 1, body: { nodes: [], edges: [] } };
     case 'end':
       return { id, type: 'end' };
+    case 'respond':
+      return { id, type: 'respond', output: { ok: true } };
     case 'code':
       return { id, type: 'code', language: 'typescript', source: CODE_STARTER, inputs: {}, secrets: [] };
   }

@@ -9,7 +9,13 @@ import { href, navigate } from '../router';
 import { RunStatuses, StatusLabels, TriggerTypes, type TriggerType } from '#core/run';
 
 const STATUSES = RunStatuses;
-const TriggerLabels: Record<TriggerType, string> = { schedule: 'A schedule', event: 'An app event', manual: 'By hand', webhook: 'A webhook' };
+const TriggerLabels: Record<TriggerType, string> = {
+  schedule: 'A schedule',
+  event: 'An app event',
+  manual: 'By hand',
+  invoke: 'An invoke call',
+  webhook: 'A webhook',
+};
 const RANGES = [
   { value: 'all', label: 'All time', ms: 0 },
   { value: 'hour', label: 'Last hour', ms: 3_600_000 },

@@ -93,6 +93,7 @@ function NodePanelBody({ nodeId, doc }: { nodeId: string; doc: FlowDocument }) {
         body = <ForEachEditor node={node} {...props} />;
         break;
       case 'end':
+      case 'respond':
         body = <EndEditor node={node} {...props} />;
         break;
     }

@@ -115,6 +115,7 @@ export const runNodeTypes = {
   delay: RunNodeView,
   waitForWebhook: RunNodeView,
   end: RunNodeView,
+  respond: RunNodeView,
   forEach: RunGroupView,
 } satisfies NodeTypes & Record<CanvasKind, unknown>;
 

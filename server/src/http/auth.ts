@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import type { RunMode } from '#core/catalog-sdk';
 import { AppError } from '#core/errors';
 import type { Db } from '#store/database';
+import { findPublishableKeyByHash } from '#store/publishable-keys.repository';
 import { findApiKeyByHash } from '#store/workspaces.repository';
 import { noteAuthFailure, presentedKey } from './auth-limits';
 
@@ -11,6 +12,21 @@ export interface AuthContext {
   /** Test keys (`sy_test_…`) start test runs. */
   mode: RunMode;
   keyId: string;
+  /** Set for a publishable key (`sy_pub_…`): a browser's key, limited to routes marked `publishable` (see publishable.ts). */
+  publishable?: PublishableKeyLimits;
+}
+
+export interface PublishableKeyLimits {
+  /** Exact origins (`https://shop.example.com`) whose pages may use the key. */
+  origins: string[];
+  perMinute: number;
+  perAddressPerMinute: number;
+}
+
+/** A new publishable key: only its hash is stored; shown once. */
+export function generatePublishableKey(): { key: string; prefix: string; hash: string } {
+  const key = `sy_pub_${crypto.randomBytes(24).toString('base64url')}`;
+  return { key, prefix: key.slice(0, 12), hash: hashApiKey(key) };
 }
 
 /** Test keys act only in test mode: they never start live runs or read or write live secrets. */
@@ -35,6 +51,19 @@ export function apiKeyAuthenticator(db: Db): (req: Request) => Promise<AuthConte
     if (!key) {
       noteAuthFailure(req, key);
       throw new AppError('UNAUTHORIZED', 'Send your workspace API key as "Authorization: Bearer sy_live_…" (or sy_test_… for test mode)');
+    }
+    if (key.startsWith('sy_pub_')) {
+      const pub = await findPublishableKeyByHash(db, hashApiKey(key));
+      if (!pub) {
+        noteAuthFailure(req, key);
+        throw new AppError('UNAUTHORIZED', 'This publishable key is not valid: it may be mistyped or revoked');
+      }
+      return {
+        workspaceId: pub.workspace_id,
+        mode: pub.mode === 'test' ? 'test' : 'live',
+        keyId: pub.id,
+        publishable: { origins: JSON.parse(pub.allowed_origins) as string[], perMinute: pub.per_minute, perAddressPerMinute: pub.per_address_per_minute },
+      };
     }
     const row = await findApiKeyByHash(db, hashApiKey(key));
     if (!row) {

@@ -40,7 +40,12 @@ describe('mountRoutes: response check', () => {
       handler: async () => ({ status: 201, body: { id: 'a', count: 1 } }),
     }),
   ];
-  const authn: Authenticators = { guard: async () => {}, workspace: async () => ({ workspaceId: 'w', mode: 'live', keyId: 'k' }), admin: () => {} };
+  const authn: Authenticators = {
+    guard: async () => {},
+    workspace: async () => ({ workspaceId: 'w', mode: 'live', keyId: 'k' }),
+    admin: () => {},
+    publishable: async () => {},
+  };
 
   beforeAll(async () => {
     const app = express();

@@ -19,8 +19,10 @@ export interface RouteResult {
   body?: unknown;
   /** Send `body` (a string) with this content type instead of as JSON. */
   contentType?: string;
-  /** Extra response headers (a Set-Cookie). */
+  /** Extra response headers (a Set-Cookie, `Location`, `Retry-After`…). */
   headers?: Record<string, string>;
+  /** A streamed answer (server-sent events): writes the response itself; `status` and `body` are not used. */
+  stream?: (res: Response) => Promise<void>;
 }
 
 /**
@@ -42,6 +44,11 @@ export interface RouteDef<P extends z.ZodType = z.ZodType, Q extends z.ZodType =
    * until it says what a test key may see (docs/architecture.md, "The test-mode wall").
    */
   testKey?: 'allowed';
+  /**
+   * `allowed`: a publishable key (`sy_pub_…`, from a browser) may call this route, from one of its origins and within
+   * its rate limits; the handler keeps it to public flows. Absent: publishable keys are refused (403).
+   */
+  publishable?: 'allowed';
   params?: P;
   query?: Q;
   body?: B;
@@ -68,6 +75,8 @@ export interface Authenticators {
   workspace(req: Request): Promise<AuthContext>;
   /** The admin token (401/403 otherwise). */
   admin(req: Request): void;
+  /** A publishable key's origin and rate limits (403, 429), and its CORS answer headers. */
+  publishable(req: Request, res: Response, auth: AuthContext): Promise<void>;
 }
 
 /**
@@ -86,11 +95,19 @@ export function mountRoutes(router: Router, routes: RouteDef[], authn: Authentic
           if (route.auth === 'admin') authn.admin(req);
           else auth = await authn.workspace(req);
         }
+        if (auth.publishable) {
+          if (route.publishable !== 'allowed') throw publishableKeyRefused(route);
+          await authn.publishable(req, res, auth);
+        }
         if (auth.mode === 'test' && route.auth !== 'none' && route.testKey !== 'allowed') throw testKeyRefused(route);
         const params = parsePart(route.params, req.params, 'path parameter');
         const query = parsePart(route.query, req.query, 'query parameter');
         const body = parsePart(route.body, req.body, 'body');
         const result = await route.handler({ params, query, body, auth, req });
+        if (result.stream) {
+          await result.stream(res);
+          return;
+        }
         const status = result.status ?? 200;
         if (options.checkResponses) checkResponse(route, status, result);
         if (result.headers) res.set(result.headers);
@@ -113,6 +130,14 @@ function checkResponse(route: RouteDef, status: number, result: RouteResult): vo
     const where = checked.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
     throw new Error(`${route.method.toUpperCase()} ${route.path} answered ${status} with a body its declared schema refuses: ${where}`);
   }
+}
+
+function publishableKeyRefused(route: RouteDef): AppError {
+  return new AppError(
+    'FORBIDDEN',
+    `A publishable key (sy_pub_…) cannot call ${route.method.toUpperCase()} ${route.path}: it may only send events (POST /v1/events) and invoke public flows (POST /v1/flows/<id>/invoke). Call this from your backend with a secret key.`,
+    { publishable: true },
+  );
 }
 
 function testKeyRefused(route: RouteDef): AppError {

@@ -18,6 +18,7 @@ export function eventRoutes(deps: ServerDeps): RouteDef[] {
       method: 'post',
       path: '/v1/events',
       testKey: 'allowed',
+      publishable: 'allowed',
       tag: 'App events',
       summary: 'Send an app event: starts every published flow triggered by it (once per event id)',
       body: AppEvent,

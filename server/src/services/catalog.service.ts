@@ -219,17 +219,32 @@ export function integrationPrompt(i: IntegrationDefinition): string {
     if (source) lines.push('Source:', '', '```ts', source.trimEnd(), '```', '');
   }
   lines.push(...codeStepSection(i));
-  lines.push('## Frontend snippet', '', 'Your app sends the event that starts the flow (use a `sy_test_…` key while testing):', '', '```ts');
   lines.push(
-    `await fetch('https://YOUR-SWITCHYARD/v1/events', {`,
-    `  method: 'POST',`,
-    `  headers: { authorization: \`Bearer \${process.env.SWITCHYARD_API_KEY}\`, 'content-type': 'application/json' },`,
-    `  body: JSON.stringify({ name: 'user.signed_up', id: crypto.randomUUID(), data: { email: 'ada@example.com' } }),`,
-    `});`,
+    '## Frontend snippet',
+    '',
+    'Your app talks to Switchyard with the typed client `@switchyard/client` (clients/js: ESM, fetch only), which calls `POST /v1/events`, ' +
+      '`POST /v1/flows/<flow id>/invoke` and `GET /v1/runs/<id>/events`. Use a `sy_test_…` key while testing.',
+    '',
+    '```ts',
+  );
+  lines.push(
+    `import { createClient } from '@switchyard/client';`,
+    ``,
+    `const switchyard = createClient({ baseUrl: 'https://YOUR-SWITCHYARD', apiKey: process.env.SWITCHYARD_API_KEY! });`,
+    `// Start every flow triggered by an app event (the id makes a resend start nothing twice):`,
+    `await switchyard.events.send('user.signed_up', { email: 'ada@example.com' }, { id: crypto.randomUUID() });`,
+    `// Or call a flow whose trigger is "invoke" and use its answer:`,
+    `const answer = await switchyard.flows.invoke('flw_YOUR_FLOW', { email: 'ada@example.com' }, { idempotencyKey: crypto.randomUUID() });`,
+    `if (answer.done) console.log(answer.output);`,
+    `else for await (const event of switchyard.runs.follow(answer.runId)) console.log(event.type, event.nodeId ?? '');`,
     '```',
     '',
   );
-  lines.push('Call it from your backend, never from a browser: the API key is a secret.', '');
+  lines.push(
+    'Call it from your backend with the secret key (sy_live_…), never from a browser. A web page uses a publishable key (sy_pub_…, POST /api/publishable-keys): ' +
+      'it may only send events and invoke flows whose trigger is marked public, from the origins you allow, within its rate limits.',
+    '',
+  );
   lines.push('## Example usage', '');
   const first = i.actions[0];
   if (first) {

@@ -23,6 +23,8 @@ import { actionRefsOf } from './imported.service';
 export interface Caller {
   workspaceId: string;
   mode: RunMode;
+  /** Set for a publishable key (`sy_pub_…`): it starts only flows whose trigger is marked public. */
+  publishable?: unknown;
 }
 
 /** The caller's run: 404 outside its workspace, 403 when a test key addresses a live run. */
@@ -63,6 +65,8 @@ export async function startEventRuns(
 ) {
   const started = [];
   for (const v of await versionsSubscribedTo(deps.db, caller.workspaceId, event.name)) {
+    // A browser's key starts only the flows that say a browser may (the event trigger's `public`).
+    if (caller.publishable && !(v.snapshot.trigger.type === 'event' && v.snapshot.trigger.public === true)) continue;
     const run = await startRun(deps.db, deps.temporal, deps.catalog, {
       workspaceId: caller.workspaceId,
       flowId: v.flow_id,

@@ -4,3 +4,4 @@ export { testConnection } from './test-connection.workflow';
 export { testCodeStep } from './test-code-step.workflow';
 export { creditsMonthlyReset } from './credits-reset.workflow';
 export { scheduledFlowRun } from './scheduled-flow.workflow';
+export { deliverNotification } from './notify.workflow';

@@ -4,16 +4,16 @@
  * Any change to the order of commands it issues breaks replay of running flows: gate such changes with
  * `patched()` and record a new history in test/replay.
  */
-import { ApplicationFailure, isCancellation } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation } from '@temporalio/workflow';
 import { TRIGGER_ID } from '#core/graph';
 import type { RunFlowInput, RunStatePage } from '#core/run';
 import { pageOfRunState, UNFINISHED_NODE_STATUSES } from '#core/run';
 import { NodeFailed } from './interpreter/errors';
 import { RunContext } from './interpreter/run-context';
-import { defaultRunOutput } from './interpreter/scheduler';
+import { defaultRunOutput, lastNodeOutput } from './interpreter/scheduler';
 import { walkGraph } from './interpreter/walk';
 
-export { creditsAddedSignal, decideNodeUpdate, runStateQuery, webhookSignal } from './interpreter/run-context';
+export { awaitAnswerUpdate, creditsAddedSignal, decideNodeUpdate, runEventsQuery, runStateQuery, webhookSignal } from './interpreter/run-context';
 
 /**
  * Runs a flow version to its end. The parts: `interpreter/scheduler.ts` (pure: ready nodes, joins, skips, run
@@ -27,8 +27,10 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
   let failure: unknown;
   try {
     const ended = await walkGraph(run, snapshot, TRIGGER_ID, { trigger, nodes: {} }, '');
-    state.output = ended ? ended.output : defaultRunOutput(state);
+    // An invoked run answers like a function: the end node's output, or the last node's (docs/app-side.md).
+    state.output = ended ? ended.output : trigger.type === 'invoke' ? lastNodeOutput(state) : defaultRunOutput(state);
     state.status = 'completed';
+    if (trigger.type === 'invoke') state.response ??= { output: state.output, at: run.now() };
   } catch (err) {
     failure = err;
     if (isCancellation(err)) state.status = 'cancelled';
@@ -41,9 +43,15 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
   state.endedAt = run.now();
   // A node still parked or waiting when the run ends (cancelled, or another branch failed) did not succeed.
   for (const n of Object.values(state.nodes))
-    if (n.status !== 'running' && (UNFINISHED_NODE_STATUSES as readonly string[]).includes(n.status)) n.status = 'failed';
+    if (n.status !== 'running' && (UNFINISHED_NODE_STATUSES as readonly string[]).includes(n.status)) {
+      n.status = 'failed';
+      run.noteNode(n);
+    }
+  run.emitWithOutput({ type: 'run.ended', status: state.status, ...(state.error ? { error: state.error } : {}) }, state.output);
   // Runs even when the workflow was cancelled, so the run's row never stays "running".
   if (options.record) await run.report(true);
+  // An invoke waiting on the awaitAnswer update hears the end before the workflow closes (no commands: replay-safe).
+  if (trigger.type === 'invoke') await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
   if (failure !== undefined) {
     if (isCancellation(failure)) throw failure;
     throw ApplicationFailure.create({ type: 'FlowFailed', message: state.error?.message ?? 'The flow failed', nonRetryable: true, details: [state.error] });

@@ -32,11 +32,20 @@ export function TriggerEditor({ trigger, apply, disabled, flowId }: { trigger: F
           disabled={disabled}
           onChange={(e) => {
             const type = e.target.value as FlowTrigger['type'];
-            set(type === 'event' ? { type, event: memory.event } : type === 'manual' ? { type } : type === 'webhook' ? memory.webhook : memory.schedule);
+            set(
+              type === 'event'
+                ? { type, event: memory.event }
+                : type === 'manual' || type === 'invoke'
+                  ? { type }
+                  : type === 'webhook'
+                    ? memory.webhook
+                    : memory.schedule,
+            );
           }}
         >
           <option value="event">An app event</option>
           <option value="manual">Manual start</option>
+          <option value="invoke">An invoke call from the app</option>
           <option value="schedule">A schedule</option>
           <option value="webhook">A webhook</option>
         </select>
@@ -59,7 +68,7 @@ export function TriggerEditor({ trigger, apply, disabled, flowId }: { trigger: F
             aria-required
             aria-invalid={eventIssue ? true : undefined}
             aria-describedby={`${id}-event-help`}
-            onChange={(e) => set({ type: 'event', event: e.target.value })}
+            onChange={(e) => set({ ...trigger, event: e.target.value })}
           />
           <p id={`${id}-event-help`} className={eventIssue ? 'field-hint-error' : 'sf-help'}>
             {eventIssue ?? (
@@ -68,9 +77,35 @@ export function TriggerEditor({ trigger, apply, disabled, flowId }: { trigger: F
               </>
             )}
           </p>
+          <label className="sf-check">
+            <input
+              type="checkbox"
+              checked={trigger.public === true}
+              disabled={disabled}
+              onChange={(e) => set(e.target.checked ? { ...trigger, public: true } : { type: 'event', event: trigger.event })}
+            />{' '}
+            Public: a publishable key (<code>sy_pub_…</code>) may send it from a browser
+          </label>
         </div>
       )}
       {trigger.type === 'manual' && <p className="sf-help">Started by hand from the editor or through the API.</p>}
+      {trigger.type === 'invoke' && (
+        <>
+          <p className="sf-help">
+            Your app calls <code>POST /v1/flows/{flowId ?? '<flow id>'}/invoke</code> with <code>{'{ "input": … }'}</code> (read as <code>trigger.data</code>)
+            and gets the run&apos;s answer: a Respond step&apos;s output, the End step&apos;s, or the last step&apos;s.
+          </p>
+          <label className="sf-check">
+            <input
+              type="checkbox"
+              checked={trigger.public === true}
+              disabled={disabled}
+              onChange={(e) => set(e.target.checked ? { type: 'invoke', public: true } : { type: 'invoke' })}
+            />{' '}
+            Public: a publishable key (<code>sy_pub_…</code>) may invoke it from a browser
+          </label>
+        </>
+      )}
       {trigger.type === 'schedule' && <ScheduleFields trigger={trigger} set={set} disabled={disabled} />}
     </>
   );

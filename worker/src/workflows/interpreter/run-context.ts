@@ -5,6 +5,7 @@
  */
 import {
   CancellationScope,
+  condition,
   defineQuery,
   defineSignal,
   defineUpdate,
@@ -26,7 +27,13 @@ import {
   pageOfRunState,
   type ActionActivityInput,
   type ActionActivityResult,
+  type InvokeAnswer,
   type NodeDecision,
+  type NodeRunState,
+  type RunEvent,
+  type RunEventsPage,
+  type RunEventsRequest,
+  RUN_EVENT_OUTPUT_CHARS,
   type RunFlowInput,
   type RunState,
   type RunStatePage,
@@ -37,8 +44,12 @@ import type { RecordRunActivity } from '../../activities/record-run';
 
 /** The run's state, a page at a time (see pageOfRunState): a 1,000-node run's whole state does not fit in one payload. */
 export const runStateQuery = defineQuery<RunStatePage, [RunStatePageRequest?]>(RunQueries.state);
+/** The run's events after a seq (GET /v1/runs/:id/events follows a live run with it). */
+export const runEventsQuery = defineQuery<RunEventsPage, [RunEventsRequest?]>(RunQueries.events);
 /** Retry, skip or abort a parked node. Refused (by the validator, before anything is recorded) unless the node is parked. */
 export const decideNodeUpdate = defineUpdate<{ accepted: true }, [NodeDecision]>(RunUpdates.decideNode);
+/** An invoke waits for the run's answer: returns when a respond node ran, the run ended, or a node parked. */
+export const awaitAnswerUpdate = defineUpdate<InvokeAnswer, []>(RunUpdates.awaitAnswer);
 /** A webhook delivery: the one that started the run (ignored here: it is the trigger), or one a waitForWebhook node waits for. */
 export const webhookSignal = defineSignal<[WebhookSignal]>(RunSignals.webhook);
 /** The workspace got credits: nodes waiting for credits run again. */
@@ -66,12 +77,19 @@ export class RunContext {
   readonly reconnectWaitSince = new Map<string, number>();
   /** How long a parked node or one waiting for credits waits before the run gives up (`7d`). */
   readonly giveUpAfter: string;
+  /** The last status each node's events told (noteNode). */
+  private readonly emittedStatus = new Map<string, string>();
   private readonly record = proxyLocalActivities<{ [RECORD_RUN_ACTIVITY]: RecordRunActivity }>(LOCAL)[RECORD_RUN_ACTIVITY];
 
   constructor(options: RunFlowInput['options']) {
     this.options = options;
     this.giveUpAfter = options.giveUpAfter ?? '7d';
-    this.state = { status: 'running', mode: options.mode, nodes: {}, startedAt: this.now() };
+    this.state = { status: 'running', mode: options.mode, nodes: {}, startedAt: this.now(), events: [] };
+    this.emit({ type: 'run.started', status: 'running' });
+    setHandler(runEventsQuery, (request) => {
+      const after = Math.max(0, request?.after ?? 0);
+      return { status: this.state.status, events: (this.state.events ?? []).slice(after, after + Math.min(request?.limit ?? 500, 500)) };
+    });
     setHandler(runStateQuery, (request) => pageOfRunState(this.state, request?.nodesFrom ?? 0));
     setHandler(
       decideNodeUpdate,
@@ -81,11 +99,57 @@ export class RunContext {
       },
       { validator: (decision) => this.validateDecision(decision) },
     );
+    setHandler(awaitAnswerUpdate, async () => {
+      await condition(() => this.answerReady());
+      return this.answer();
+    });
     setHandler(webhookSignal, (delivery) => {
       if (delivery.waitId && !this.arrivals.has(delivery.waitId)) this.arrivals.set(delivery.waitId, delivery);
     });
     setHandler(creditsAddedSignal, () => void this.creditsAdded++);
     setHandler(connectionRestoredSignal, ({ connectionId }) => void this.reconnects.set(connectionId, (this.reconnects.get(connectionId) ?? 0) + 1));
+  }
+
+  /** Appends an event to the run's log (state only: no commands, so replay is unchanged). */
+  emit(event: Omit<RunEvent, 'seq' | 'at'>): void {
+    const events = (this.state.events ??= []);
+    events.push({ seq: events.length + 1, at: this.now(), ...event });
+  }
+
+  /** Records a node's status in the event log when it changed since the last event about it; call after every status change. */
+  noteNode(entry: NodeRunState): void {
+    if (this.emittedStatus.get(entry.key) === entry.status) return;
+    this.emittedStatus.set(entry.key, entry.status);
+    this.emit({
+      type: entry.status === 'running' ? 'node.started' : `node.${entry.status}`,
+      nodeKey: entry.key,
+      nodeId: entry.nodeId,
+      nodeType: entry.type,
+      status: entry.status,
+      ...(entry.error && entry.status !== 'running' && entry.status !== 'succeeded' ? { error: entry.error } : {}),
+    });
+  }
+
+  /** `run.responded` / `run.ended` with the output when it is small enough to travel in an event. */
+  emitWithOutput(event: Omit<RunEvent, 'seq' | 'at' | 'output' | 'outputOmitted'>, output: unknown): void {
+    const fits = output === undefined || JSON.stringify(output).length <= RUN_EVENT_OUTPUT_CHARS;
+    this.emit({ ...event, ...(output === undefined ? {} : fits ? { output } : { outputOmitted: true }) });
+  }
+
+  /** Whether an invoke waiting for this run has something to hear (InvokeAnswer). */
+  answerReady(): boolean {
+    return this.state.response !== undefined || ['parked', 'completed', 'failed', 'cancelled'].includes(this.state.status);
+  }
+
+  answer(): InvokeAnswer {
+    const { status, response, error } = this.state;
+    const parked = status === 'parked' ? Object.values(this.state.nodes).find((n) => n.status === 'parked') : undefined;
+    return {
+      status,
+      ...(response ? { response } : {}),
+      ...(error ? { error } : {}),
+      ...(parked ? { parked: { nodeKey: parked.key, ...(parked.error ? { error: parked.error } : {}) } } : {}),
+    };
   }
 
   /** Deterministic in workflow code: the workflow task's start time. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowGraph, FlowNode } from '#core/flow';
-import { defaultRunOutput, GraphWalk, liveRunStatus, type Next } from './scheduler';
+import { defaultRunOutput, GraphWalk, lastNodeOutput, liveRunStatus, type Next } from './scheduler';
 
 /** Nodes of any kind: the scheduler reads only ids, edges and the branch a finished node took. */
 const node = (id: string, type: FlowNode['type'] = 'action') => ({ id, type }) as unknown as FlowNode;
@@ -296,5 +296,29 @@ describe('defaultRunOutput', () => {
       [n('a', 'succeeded', 1), n('each', 'succeeded', [2]), n('each[0].x', 'succeeded', 3), n('b', 'skipped'), n('c', 'failed')].map((x) => [x.key, x]),
     );
     expect(defaultRunOutput({ nodes } as never)).toEqual({ a: 1, each: [2] });
+  });
+});
+
+describe('lastNodeOutput (an invoked run without an end node)', () => {
+  it('is the output of the last top-level node to start that succeeded, not a respond node, not a forEach item, not a failed one', () => {
+    const n = (key: string, status: string, output?: unknown, type = 'action') => ({
+      key,
+      nodeId: key.replace(/^.*\./, ''),
+      type,
+      status,
+      attempts: 1,
+      output,
+    });
+    const nodes = Object.fromEntries(
+      [
+        n('a', 'succeeded', 1),
+        n('each', 'succeeded', [2]),
+        n('each[0].x', 'succeeded', 3),
+        n('ack', 'succeeded', { responded: true }, 'respond'),
+        n('c', 'failed'),
+      ].map((x) => [x.key, x]),
+    );
+    expect(lastNodeOutput({ nodes } as never)).toEqual([2]);
+    expect(lastNodeOutput({ nodes: {} })).toBeUndefined();
   });
 });

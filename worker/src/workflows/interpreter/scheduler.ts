@@ -75,6 +75,12 @@ export function liveRunStatus(nodes: Iterable<Pick<NodeRunState, 'status'>>): 'p
   return 'running';
 }
 
+/** An invoked run's output without an end node: the output of the last top-level node (by start) that succeeded. */
+export function lastNodeOutput(state: Pick<RunState, 'nodes'>): unknown {
+  const done = Object.values(state.nodes).filter((n) => n.status === 'succeeded' && n.key === n.nodeId && n.type !== 'respond');
+  return done.at(-1)?.output;
+}
+
 /** A run's output when no end node gave one: the output of every top-level node that succeeded. */
 export function defaultRunOutput(state: Pick<RunState, 'nodes'>): Record<string, unknown> {
   return Object.fromEntries(

@@ -33,6 +33,7 @@ export async function walkGraph(
         const key = prefix + node.id;
         if (!runs) {
           run.state.nodes[key] = { key, nodeId: node.id, type: node.type, status: 'skipped', attempts: 0 };
+          run.noteNode(run.state.nodes[key]);
           continue;
         }
         inflight++;
@@ -62,6 +63,7 @@ export async function walkGraph(
 async function executeNode(run: RunContext, node: FlowNode, key: string, scope: ExpressionScope, graph: FlowGraph): Promise<Next> {
   const entry: NodeRunState = { key, nodeId: node.id, type: node.type, status: 'running', attempts: 0, startedAt: run.now() };
   run.state.nodes[key] = entry;
+  run.noteNode(entry);
   const handler = nodeHandlers[node.type] as NodeHandler<FlowNode>;
   try {
     const outcome = await handler(node, { key, entry, scope, graph, run, walk: (g, start, s, p) => walkGraph(run, g, start, s, p) });
@@ -70,17 +72,20 @@ async function executeNode(run: RunContext, node: FlowNode, key: string, scope: 
       Object.assign(entry, { status: 'succeeded', output: outcome.output, endedAt: run.now() });
       if ('branch' in outcome.next && outcome.next.branch !== undefined) entry.branch = outcome.next.branch;
     }
+    run.noteNode(entry);
     (scope.nodes as Record<string, unknown>)[node.id] = outcome.output;
     return outcome.next;
   } catch (err) {
     if (err instanceof NodeFailed || isCancellation(err)) {
       if (err instanceof NodeFailed && (entry.status === 'running' || entry.status === 'parked'))
         Object.assign(entry, { status: 'failed', error: err.error, endedAt: run.now() });
+      run.noteNode(entry);
       throw err;
     }
     // Expression errors and bad data are the node's failure, named by node.
     const error: NodeError = { message: err instanceof Error ? err.message : String(err), type: err instanceof Error ? err.name : 'Error' };
     Object.assign(entry, { status: 'failed', error, endedAt: run.now() });
+    run.noteNode(entry);
     throw new NodeFailed(key, error);
   }
 }

@@ -70,6 +70,7 @@ export async function activityStep(
       }
       if (decision.input !== undefined) input = entry.input = decision.input;
       Object.assign(entry, { status: 'running', startedAt: run.now() });
+      run.noteNode(entry);
       delete entry.endedAt;
     }
   }

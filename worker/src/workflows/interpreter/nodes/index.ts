@@ -6,6 +6,7 @@ import { delayNode } from './delay.node';
 import { endNode } from './end.node';
 import { forEachNode } from './for-each.node';
 import type { NodeHandler } from './node-handler';
+import { respondNode } from './respond.node';
 import { switchNode } from './switch.node';
 import { waitForWebhookNode } from './wait-for-webhook.node';
 
@@ -18,5 +19,6 @@ export const nodeHandlers: { [K in FlowNode['type']]: NodeHandler<Extract<FlowNo
   delay: delayNode,
   waitForWebhook: waitForWebhookNode,
   end: endNode,
+  respond: respondNode,
   forEach: forEachNode,
 };

@@ -37,7 +37,10 @@ export const waitForWebhookNode: NodeHandler<WaitForWebhookNode> = async (node, 
   });
   if (buffered) arrivals.set(waitId, buffered);
   const entry = run.state.nodes[key];
-  if (entry && !arrivals.has(waitId)) entry.status = 'waitingForEvent';
+  if (entry && !arrivals.has(waitId)) {
+    entry.status = 'waitingForEvent';
+    run.noteNode(entry);
+  }
   const arrived = await condition(() => arrivals.has(waitId), timeoutMs);
   const delivery = arrivals.get(waitId);
   if (arrived && delivery) {

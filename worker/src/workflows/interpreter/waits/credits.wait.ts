@@ -15,6 +15,7 @@ import { liveRunStatus } from '../scheduler';
  */
 export async function waitForCredits(run: RunContext, key: string, entry: NodeRunState, error: NodeError, needed: number, seen: number): Promise<void> {
   Object.assign(entry, { status: 'waitingForCredits', error });
+  run.noteNode(entry);
   if (run.state.status !== 'parked') run.state.status = 'waitingForCredits';
   if (run.options.record) await run.report(false);
   const balanceNow = proxyLocalActivities<{ [CREDITS_BALANCE_ACTIVITY]: CreditsBalanceActivity }>(LOCAL)[CREDITS_BALANCE_ACTIVITY];
@@ -34,6 +35,7 @@ export async function waitForCredits(run: RunContext, key: string, entry: NodeRu
   }
   run.creditWaits.set(key, (run.creditWaits.get(key) ?? 0) + 1);
   Object.assign(entry, { status: 'running' });
+  run.noteNode(entry);
   delete entry.error;
   run.state.status = liveRunStatus(Object.values(run.state.nodes));
   if (run.options.record) await run.report(false);

@@ -12,6 +12,7 @@ import { liveRunStatus } from '../scheduler';
  */
 export async function parkNode(run: RunContext, key: string, entry: NodeRunState, error: NodeError): Promise<NodeDecision> {
   Object.assign(entry, { status: 'parked', error, endedAt: run.now() });
+  run.noteNode(entry);
   run.state.status = 'parked';
   if (run.options.record) await run.report(false);
   const decided = await condition(() => run.decisions.has(key), durationMs(run.giveUpAfter as `${number}d`));
