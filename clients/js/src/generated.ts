@@ -23,7 +23,7 @@ export type InvokeRequest = {
 
 export type InvokeResult = {
   runId: string;
-  status: "starting" | "running" | "parked" | "waitingForCredits" | "completed" | "failed" | "cancelled";
+  status: "starting" | "running" | "parked" | "waitingForCredits" | "waitingForReconnect" | "completed" | "failed" | "cancelled";
   output?: unknown;
   respondedBy?: string;
   duplicate: boolean;
@@ -32,7 +32,7 @@ export type InvokeResult = {
 
 export type InvokeAccepted = {
   runId: string;
-  status: "starting" | "running" | "parked" | "waitingForCredits" | "completed" | "failed" | "cancelled";
+  status: "starting" | "running" | "parked" | "waitingForCredits" | "waitingForReconnect" | "completed" | "failed" | "cancelled";
   duplicate: boolean;
   mode: "live" | "test";
   links: {
@@ -46,7 +46,7 @@ export type AppRun = {
   flowId: string;
   version: number;
   mode: "live" | "test";
-  status: "starting" | "running" | "parked" | "waitingForCredits" | "completed" | "failed" | "cancelled";
+  status: "starting" | "running" | "parked" | "waitingForCredits" | "waitingForReconnect" | "completed" | "failed" | "cancelled";
   trigger: {
     type: "event" | "manual" | "invoke" | "schedule" | "webhook";
     id?: string;
@@ -57,6 +57,7 @@ export type AppRun = {
     message: string;
     type: string;
     status?: number;
+    connectionId?: string;
     nodeId?: string;
   };
   cost?: {
@@ -71,7 +72,7 @@ export type AppRun = {
     key: string;
     nodeId: string;
     type: string;
-    status: "running" | "succeeded" | "failed" | "parked" | "waitingForCredits" | "waitingForEvent" | "skipped";
+    status: "running" | "succeeded" | "failed" | "parked" | "waitingForCredits" | "waitingForReconnect" | "waitingForEvent" | "skipped";
     input?: unknown;
     output?: unknown;
     branch?: string;
@@ -86,6 +87,7 @@ export type AppRun = {
       message: string;
       type: string;
       status?: number;
+      connectionId?: string;
     };
     startedAt?: string;
     endedAt?: string;
@@ -104,7 +106,7 @@ export type AppRun = {
 
 export type RunEvent = {
   seq: number;
-  type: "run.started" | "node.started" | "node.succeeded" | "node.failed" | "node.parked" | "node.waitingForCredits" | "node.waitingForEvent" | "node.skipped" | "run.responded" | "run.ended";
+  type: "run.started" | "node.started" | "node.succeeded" | "node.failed" | "node.parked" | "node.waitingForCredits" | "node.waitingForEvent" | "node.waitingForReconnect" | "node.skipped" | "run.responded" | "run.ended";
   at: string;
   nodeKey?: string;
   nodeId?: string;
@@ -114,6 +116,7 @@ export type RunEvent = {
     message: string;
     type: string;
     status?: number;
+    connectionId?: string;
     nodeId?: string;
   };
   output?: unknown;
@@ -122,7 +125,7 @@ export type RunEvent = {
 
 export type ErrorBody = {
   error: {
-    code: "VALIDATION_FAILED" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "PAYMENT_REQUIRED" | "CONFLICT" | "RUN_PARKED" | "IDEMPOTENCY_KEY_REUSED" | "FLOW_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "FLOW_INVALID" | "IMPORT_INVALID" | "RATE_LIMITED" | "TEMPORAL_UNAVAILABLE" | "MODEL_UNAVAILABLE" | "INTERNAL";
+    code: "VALIDATION_FAILED" | "UNAUTHORIZED" | "FORBIDDEN" | "NOT_FOUND" | "PAYMENT_REQUIRED" | "CONFLICT" | "RUN_PARKED" | "IDEMPOTENCY_KEY_REUSED" | "FLOW_FAILED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "FLOW_INVALID" | "IMPORT_INVALID" | "IMPORT_TOO_LARGE" | "OAUTH_CALLBACK_REFUSED" | "CONNECTION_FAILED" | "PROVIDER_UNAVAILABLE" | "RATE_LIMITED" | "TEMPORAL_UNAVAILABLE" | "MODEL_UNAVAILABLE" | "INTERNAL";
     message: string;
     details?: unknown;
   };
