@@ -48,7 +48,8 @@ describe('OpenAPI import', () => {
       if (hit.method === 'POST' && hit.path === '/repos/octo-org/hello-world/issues') return { status: 201, body: { number: 4, html_url: 'https://github.com/octo-org/hello-world/issues/4' } };
       return { body: { ok: true } };
     });
-    api = await startTestApi({ taskQueue });
+    // No private address allowed on the API's side: a document URL on this machine must be refused like any other.
+    api = await startTestApi({ taskQueue, httpAllow: [] });
     worker = await startTestWorker({ db: api.db, taskQueue });
   }, 60_000);
   afterAll(async () => {

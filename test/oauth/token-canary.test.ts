@@ -62,7 +62,17 @@ describe('OAuth tokens never leak (canary)', () => {
     await setBackendFunctions(db, workspaceId, true);
     secrets = new SecretStore(db, masterKeyFrom(crypto.randomBytes(32), 'oauth canary master key'));
     temporal = connectTemporal({ address: inject('temporalAddress'), namespace: 'default', taskQueue });
-    const app = createApp({ db, temporal, catalog, integrations, secrets, logger: logger.child({ name: 'server' }), bodyLimit: '1mb' });
+    // The provider runs on this machine: its address is allowed, as SWITCHYARD_HTTP_ALLOW would allow it.
+    const app = createApp({
+      db,
+      temporal,
+      catalog,
+      integrations,
+      secrets,
+      logger: logger.child({ name: 'server' }),
+      bodyLimit: '1mb',
+      httpAllow: ['127.0.0.1/32'],
+    });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

@@ -66,7 +66,11 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
         clientSecret: z.string().min(1).max(4000),
         config: GenericProviderConfig.optional(),
       }),
-      responses: { 200: { description: 'Saved', schema: OAuthProviderList }, 422: { description: 'The generic provider needs its URLs' } },
+      responses: {
+        200: { description: 'Saved', schema: OAuthProviderList },
+        404: { description: 'No such OAuth provider in the catalog' },
+        422: { description: 'The generic provider needs its URLs' },
+      },
       async handler({ params, body, auth, req }) {
         const mode = modeFor(auth, body.mode);
         const provider = await wrapErrors(async () => connections().provider(params.provider));
@@ -106,6 +110,7 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
       responses: {
         200: { description: 'Open authorizeUrl in the browser; the provider redirects back to /api/oauth/callback', schema: ConnectStarted },
         201: { description: 'Connected (client credentials)', schema: ConnectStarted },
+        404: { description: 'No such OAuth provider in the catalog' },
         422: { description: "The provider's client is not set, or it refused" },
         502: { description: 'The provider could not be reached' },
       },

@@ -13,6 +13,7 @@ import { requireLiveKey, type AuthContext } from '../http/auth';
 import type { RouteResult } from '../http/route';
 import type { z } from 'zod';
 import type { ServerDeps } from '../deps';
+import { createGuardedHttpClient } from '#core/net/guarded-http';
 import { RunSignals } from '#core/run';
 import { runsWaitingForReconnect } from '#store/runs.repository';
 import { MAX_RESUMED_RUNS } from './credits.service';
@@ -21,11 +22,17 @@ export const providerMap = providersOf;
 
 let shared: WeakMap<object, Connections> | undefined;
 /** The deps' Connections, or one made for them once (tests and tools that pass no `connections`). */
-export function connectionsOf(deps: Pick<ServerDeps, 'db' | 'secrets' | 'integrations' | 'connections'>): Connections {
+export function connectionsOf(deps: Pick<ServerDeps, 'db' | 'secrets' | 'integrations' | 'connections' | 'httpAllow'>): Connections {
   if (deps.connections) return deps.connections;
   shared ??= new WeakMap();
   let made = shared.get(deps.db);
-  if (!made) shared.set(deps.db, (made = new Connections(deps.db, deps.secrets, providerMap(deps.integrations))));
+  if (!made) {
+    // Code exchange, refresh and revocation go through the address guard, as the worker's token requests do: a
+    // provider URL a workspace configures cannot reach this machine's network (SWITCHYARD_HTTP_ALLOW lifts it).
+    const http = createGuardedHttpClient({ allow: deps.httpAllow ?? [], timeoutMs: 20_000 });
+    made = new Connections(deps.db, deps.secrets, providerMap(deps.integrations), { fetch: http.fetch });
+    shared.set(deps.db, made);
+  }
   return made;
 }
 
