@@ -204,6 +204,17 @@ describe('clear refusals before any sign-in', () => {
       body: { clientId: 'a', clientSecret: 'b', config: { tokenUrl: 'ftp://x.example/t' } },
     });
     expect(ftp.status).toBe(400);
+    // A token URL on a private or metadata address: the API server's own token request is refused by the address guard.
+    for (const tokenUrl of ['https://169.254.169.254/latest/api/token', 'https://10.1.2.3/oauth/token']) {
+      const ssrf = await api.request('put', '/api/oauth/providers/generic/client', {
+        key: other.keys.live,
+        body: { clientId: 'a', clientSecret: 'b', config: { tokenUrl, grant: 'client_credentials' } },
+      });
+      expect(ssrf.status).toBe(200);
+      const refused = await api.request('post', '/api/connections', { key: other.keys.live, body: { provider: 'generic', name: 'metadata' } });
+      expect([422, 502], JSON.stringify(refused.body)).toContain(refused.status);
+      expect(refused.body.error.message, tokenUrl).toMatch(/private|blocked|not allowed|link-local|metadata/i);
+    }
   });
 });
 
