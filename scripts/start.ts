@@ -120,7 +120,17 @@ async function main(): Promise<void> {
 
   const apiUrl = `http://${config.HOST}:${config.PORT}`;
   startChild('server', 'server/src/main.ts', env);
-  await waitFor('the API server', async () => (await fetch(`${apiUrl}/api/health`)).status < 500, 60_000);
+  // Switchyard's own health answer (`{ ok, database, temporal }`): another server on the port (one that took it first)
+  // must not pass for it.
+  await waitFor(
+    'the API server',
+    async () => {
+      const res = await fetch(`${apiUrl}/api/health`);
+      const body = (await res.json().catch(() => null)) as { database?: unknown } | null;
+      return res.status < 500 && body?.database !== undefined;
+    },
+    60_000,
+  );
   let workerReady = false;
   startChild('worker', 'worker/src/main.ts', env, (message) => {
     if ((message as { type?: string }).type === 'ready') workerReady = true;

@@ -4,7 +4,7 @@
  */
 
 /** What an endpoint can subscribe to. */
-export const NotificationTypes = ['run.completed', 'run.failed', 'run.parked', 'run.waitingForCredits', 'credits.low'] as const;
+export const NotificationTypes = ['run.completed', 'run.failed', 'run.parked', 'run.waitingForCredits', 'run.waitingForReconnect', 'credits.low'] as const;
 export type NotificationType = (typeof NotificationTypes)[number];
 
 /** The body of every notification (JSON), signed with Standard Webhooks: `webhook-id` is the notification's id. */

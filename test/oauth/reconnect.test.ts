@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { startTestApi, type TestApi } from '../helpers/api';
@@ -52,6 +54,21 @@ const callingFlow = (connection: string, pause: string) => ({
 describe('runs that hit a dead connection wait for a reconnect', () => {
   it('invalid_grant parks 3 running runs as waiting for reconnect; reconnecting resumes all 3, which complete', { timeout: 90_000 }, async () => {
     const connection = await connectViaPeer(api, peer, { name: 'will be revoked' });
+    // The app is told, too: a notification endpoint for runs that wait for a reconnect.
+    const notified: { type: string; data: { runId: string; nodeKey?: string; status: string } }[] = [];
+    const receiver = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        notified.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const endpoint = await api.request('post', '/api/notifications', {
+      body: { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`, events: ['run.waitingForReconnect'] },
+    });
+    expect(endpoint.status, JSON.stringify(endpoint.body)).toBe(201);
     const flow = await api.request('post', '/api/flows', { body: { name: 'calls with a connection', document: callingFlow(connection, '3s') } });
     expect(flow.status).toBe(201);
     expect((await api.request('post', `/api/flows/${flow.body.id}/publish`, { body: {} })).status).toBe(201);
@@ -72,6 +89,11 @@ describe('runs that hit a dead connection wait for a reconnect', () => {
       const node = (run.body.nodes as { nodeId: string; status: string; error?: { connectionId?: string; type: string } }[]).find((n) => n.nodeId === 'call')!;
       expect(node).toMatchObject({ status: 'waitingForReconnect', error: { connectionId: connection, type: 'NeedsReconnect' } });
     }
+    await until('3 run.waitingForReconnect notifications', async () => notified, (n) => n.length >= 3);
+    expect(notified.map((n) => [n.type, n.data.runId, n.data.nodeKey, n.data.status]).sort()).toEqual(
+      runIds.map((id) => ['run.waitingForReconnect', id, 'call', 'waitingForReconnect']).sort(),
+    );
+    receiver.close();
     const list = await api.request('get', '/api/runs?status=waitingForReconnect');
     expect(list.body.runs.map((r: { id: string }) => r.id).sort()).toEqual([...runIds].sort());
     const conn = await api.request('get', `/api/connections/${connection}`);

@@ -13,7 +13,7 @@ export interface CreditsLowPayload {
 }
 
 export interface RunNotificationPayload {
-  type: 'run.completed' | 'run.failed' | 'run.parked' | 'run.waitingForCredits';
+  type: 'run.completed' | 'run.failed' | 'run.parked' | 'run.waitingForCredits' | 'run.waitingForReconnect';
   timestamp: string;
   data: {
     runId: string;

@@ -34,6 +34,7 @@ const TYPE_BY_STATUS: Partial<Record<RunState['status'], { type: RunNotification
   failed: { type: 'run.failed', event: 'run.ended' },
   parked: { type: 'run.parked', event: 'node.parked' },
   waitingForCredits: { type: 'run.waitingForCredits', event: 'node.waitingForCredits' },
+  waitingForReconnect: { type: 'run.waitingForReconnect', event: 'node.waitingForReconnect' },
 };
 
 const digest = (text: string) => crypto.createHash('sha256').update(text).digest('hex');

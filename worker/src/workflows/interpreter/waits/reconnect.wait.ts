@@ -15,6 +15,7 @@ import { liveRunStatus } from '../scheduler';
  */
 export async function waitForReconnect(run: RunContext, key: string, entry: NodeRunState, error: NodeError, connectionId: string, seen: number): Promise<void> {
   Object.assign(entry, { status: 'waitingForReconnect', error });
+  run.noteNode(entry);
   run.state.status = liveRunStatus(Object.values(run.state.nodes));
   if (run.options.record) await run.report(false);
   const statusNow = proxyLocalActivities<{ [CONNECTION_STATUS_ACTIVITY]: ConnectionStatusActivity }>(LOCAL)[CONNECTION_STATUS_ACTIVITY];
@@ -31,6 +32,7 @@ export async function waitForReconnect(run: RunContext, key: string, entry: Node
   }
   run.reconnectWaits.set(key, (run.reconnectWaits.get(key) ?? 0) + 1);
   Object.assign(entry, { status: 'running' });
+  run.noteNode(entry);
   delete entry.error;
   run.state.status = liveRunStatus(Object.values(run.state.nodes));
   if (run.options.record) await run.report(false);
