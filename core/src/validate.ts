@@ -201,53 +201,7 @@ function checkNode(
   const expressions: { expr: string; field: string }[] = [];
   switch (node.type) {
     case 'action': {
-      const info = catalog.getAction(node.action);
-      if (!info) {
-        problems.push({
-          code: 'UNKNOWN_ACTION',
-          nodeId: node.id,
-          field: 'action',
-          message: `Node "${node.id}" uses "${node.action}", which is not in the catalog; pick an action from the palette`,
-        });
-      } else {
-        const props = (info.inputSchema.properties ?? {}) as Record<string, JsonSchema>;
-        for (const name of (info.inputSchema.required ?? []) as string[]) {
-          if (!(name in node.inputs))
-            problems.push({
-              code: 'MISSING_INPUT',
-              nodeId: node.id,
-              field: `inputs.${name}`,
-              message: `Node "${node.id}" (${info.title}) needs the input "${name}"`,
-            });
-        }
-        // zod's input-side JSON Schema of a plain z.object() omits `additionalProperties` (extra keys are
-        // stripped before the action sees them), so only an explicit schema or `true` admits other inputs.
-        const extra = info.inputSchema.additionalProperties;
-        if (info.inputSchema.type === 'object' && (extra === undefined || extra === false)) {
-          for (const name of Object.keys(node.inputs)) {
-            if (!(name in props))
-              problems.push({
-                code: 'UNKNOWN_INPUT',
-                nodeId: node.id,
-                field: `inputs.${name}`,
-                message: `Node "${node.id}" (${info.title}) has no input "${name}"; it takes ${Object.keys(props).join(', ') || 'none'}`,
-              });
-          }
-        }
-        // Literal values are checked now against the schema the run checks them with (expressions when they run).
-        for (const [name, value] of Object.entries(node.inputs)) {
-          const schema = props[name];
-          if (!schema || hasExpressions(value)) continue;
-          const issue = literalIssue(schema, literalValue(value));
-          if (issue)
-            problems.push({
-              code: 'INVALID_INPUT',
-              nodeId: node.id,
-              field: `inputs.${[name, ...issue.path].join('.')}`,
-              message: `Node "${node.id}" (${info.title}): "${[name, ...issue.path].join('.')}" ${issue.message}`,
-            });
-        }
-      }
+      checkActionInputs(node, catalog, problems);
       for (const { expr, path } of mappingExpressions(node.inputs)) expressions.push({ expr, field: `inputs.${path.join('.')}` });
       break;
     }
@@ -382,6 +336,57 @@ function missingOutputField(schema: JsonSchema | undefined, path: string[]): { p
     current = next;
   }
   return undefined;
+}
+
+/** An action node against its catalog entry: the action exists, required inputs are there, no unknown ones, literals valid. */
+function checkActionInputs(node: Extract<FlowNode, { type: 'action' }>, catalog: CatalogIndex, problems: FlowProblem[]): void {
+  const info = catalog.getAction(node.action);
+  if (!info) {
+    problems.push({
+      code: 'UNKNOWN_ACTION',
+      nodeId: node.id,
+      field: 'action',
+      message: `Node "${node.id}" uses "${node.action}", which is not in the catalog; pick an action from the palette`,
+    });
+  } else {
+    const props = (info.inputSchema.properties ?? {}) as Record<string, JsonSchema>;
+    for (const name of (info.inputSchema.required ?? []) as string[]) {
+      if (!(name in node.inputs))
+        problems.push({
+          code: 'MISSING_INPUT',
+          nodeId: node.id,
+          field: `inputs.${name}`,
+          message: `Node "${node.id}" (${info.title}) needs the input "${name}"`,
+        });
+    }
+    // zod's input-side JSON Schema of a plain z.object() omits `additionalProperties` (extra keys are
+    // stripped before the action sees them), so only an explicit schema or `true` admits other inputs.
+    const extra = info.inputSchema.additionalProperties;
+    if (info.inputSchema.type === 'object' && (extra === undefined || extra === false)) {
+      for (const name of Object.keys(node.inputs)) {
+        if (!(name in props))
+          problems.push({
+            code: 'UNKNOWN_INPUT',
+            nodeId: node.id,
+            field: `inputs.${name}`,
+            message: `Node "${node.id}" (${info.title}) has no input "${name}"; it takes ${Object.keys(props).join(', ') || 'none'}`,
+          });
+      }
+    }
+    // Literal values are checked now against the schema the run checks them with (expressions when they run).
+    for (const [name, value] of Object.entries(node.inputs)) {
+      const schema = props[name];
+      if (!schema || hasExpressions(value)) continue;
+      const issue = literalIssue(schema, literalValue(value));
+      if (issue)
+        problems.push({
+          code: 'INVALID_INPUT',
+          nodeId: node.id,
+          field: `inputs.${[name, ...issue.path].join('.')}`,
+          message: `Node "${node.id}" (${info.title}): "${[name, ...issue.path].join('.')}" ${issue.message}`,
+        });
+    }
+  }
 }
 
 const literalSchemas = new WeakMap<JsonSchema, z.ZodType | null>();
