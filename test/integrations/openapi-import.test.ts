@@ -340,7 +340,8 @@ describe('OpenAPI import', () => {
           { pointer: '/paths/~1items~1{id}/get', message: expect.stringMatching(/\{id\}/) },
         ]),
       );
-      for (const bad of ['not: [valid', '[1, 2]', '{"openapi": "4.0.0", "paths": {}}', '{"swagger": "1.2"}']) {
+      const deep = `{"openapi":"3.0.0","info":{"title":"T"},"x":${'{"a":'.repeat(5000)}{}${'}'.repeat(5000)}}`;
+      for (const bad of ['not: [valid', '[1, 2]', '{"openapi": "4.0.0", "paths": {}}', '{"swagger": "1.2"}', deep, `a: ${'['.repeat(5000)}`]) {
         const r = await importing({ document: bad });
         expect(r.status, bad).toBe(422);
         expect(r.body.error.details.problems.length, bad).toBeGreaterThan(0);

@@ -13,6 +13,7 @@ import { dereference, MissingPointerError } from '@readme/openapi-parser';
 import swagger2openapi from 'swagger2openapi';
 import { parse as parseYaml } from 'yaml';
 import { AppError } from '#core/errors';
+import { MAX_JSON_DEPTH } from '#core/json-depth';
 import type { JsonSchema } from '#core/catalog-sdk';
 import {
   ImportedKey,
@@ -65,8 +66,25 @@ export function parseDocumentText(text: string): Obj {
   } catch (err) {
     throw invalid(`The document is neither JSON nor YAML that parses: ${(err as Error).message.split('\n')[0]}`, [{ pointer: '', message: (err as Error).message.split('\n')[0]! }]);
   }
+  if (depthOf(doc) > MAX_JSON_DEPTH) {
+    throw invalid(`The document is nested deeper than ${MAX_JSON_DEPTH} levels, which no API description needs`, [{ pointer: '', message: 'too deep' }]);
+  }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw invalid('The document is not an object: an OpenAPI document is a JSON or YAML object', [{ pointer: '', message: 'not an object' }]);
   return doc as Obj;
+}
+
+/** How deep a parsed value nests (iteratively: a hostile document must not overflow the stack here). */
+function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (!v || typeof v !== 'object') continue;
+    max = Math.max(max, d);
+    if (max > MAX_JSON_DEPTH) return max;
+    for (const child of Object.values(v)) if (child && typeof child === 'object') stack.push([child, d + 1]);
+  }
+  return max;
 }
 
 /** The number of operations in `paths` (before any dereferencing, so the limit is checked cheaply). */
