@@ -56,6 +56,25 @@ export const PublishResult = z.object({
   warnings: z.array(FlowProblem).optional(),
 });
 
+/** POST /api/flows/:id/check: what the publish dialog shows before the button is pressed. */
+export const PublishCheck = z.object({
+  problems: z.array(FlowProblem),
+  estimate: z.object({
+    credits: z.number(),
+    nodes: z.array(z.object({ nodeId: z.string(), action: z.string(), pricing: z.string(), credits: z.number(), perItemOf: z.string().optional() })),
+    notes: z.array(z.string()),
+    balance: z.number(),
+    plan: z.string(),
+  }),
+  publishedVersion: z.number().int().nullable(),
+  changes: z.object({
+    trigger: z.array(z.string()),
+    nodes: z.array(z.object({ nodeId: z.string(), change: z.enum(['added', 'removed', 'changed']), fields: z.array(z.string()).optional() })),
+    edges: z.object({ added: z.array(z.string()), removed: z.array(z.string()) }),
+    same: z.boolean(),
+  }),
+});
+
 export const FlowVersion = z.object({
   version: z.number().int(),
   note: z.string().nullable(),

@@ -28,6 +28,8 @@ export const ProblemCodes = {
   UNKNOWN_OUTPUT_FIELD: 'UNKNOWN_OUTPUT_FIELD',
   EMPTY_FLOW: 'EMPTY_FLOW',
   MISSING_SETUP_VARIABLE: 'MISSING_SETUP_VARIABLE',
+  /** A required setup variable with a test value and no live one: test runs work, live runs would stop, so publishing is refused. */
+  SETUP_TEST_ONLY: 'SETUP_TEST_ONLY',
   /** A schedule trigger Temporal could not run as asked: bad cron, unknown zone, end before start, too short an interval. */
   INVALID_SCHEDULE: 'INVALID_SCHEDULE',
   /** The workspace's plan does not include integrations (Free): "Builder plan required". */

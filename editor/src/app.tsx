@@ -83,7 +83,13 @@ function page(route: Route): ReactNode {
     case 'catalog':
       return <CatalogPage {...(route.key ? { integrationKey: route.key } : {})} />;
     case 'secrets':
-      return <SecretsPage />;
+      return (
+        <SecretsPage
+          key={`${route.name ?? ''}:${route.mode ?? ''}`}
+          {...(route.name ? { name: route.name } : {})}
+          {...(route.mode ? { mode: route.mode } : {})}
+        />
+      );
     case 'connections':
       return <ConnectionsPage />;
     case 'webhooks':

@@ -10,7 +10,7 @@ export type Route =
   | { page: 'runs'; flowId?: string }
   | { page: 'run'; runId: string }
   | { page: 'catalog'; key?: string }
-  | { page: 'secrets' }
+  | { page: 'secrets'; /** Opens this secret's value form (the add form, named, when it does not exist yet). */ name?: string; mode?: 'live' | 'test' }
   | { page: 'connections' }
   | { page: 'webhooks'; deliveryId?: string }
   | { page: 'credits' }
@@ -29,8 +29,11 @@ export function parseRoute(hash: string): Route {
       return params.get('flow') ? { page: 'runs', flowId: params.get('flow')! } : { page: 'runs' };
     case 'catalog':
       return parts[1] ? { page: 'catalog', key: parts[1] } : { page: 'catalog' };
-    case 'secrets':
-      return { page: 'secrets' };
+    case 'secrets': {
+      const name = params.get('name');
+      const mode = params.get('mode');
+      return { page: 'secrets', ...(name ? { name } : {}), ...(mode === 'live' || mode === 'test' ? { mode } : {}) };
+    }
     case 'connections':
       return { page: 'connections' };
     case 'webhooks':
@@ -56,8 +59,10 @@ export function href(route: Route): string {
       return `#/runs/${route.runId}`;
     case 'catalog':
       return route.key ? `#/catalog/${route.key}` : '#/catalog';
-    case 'secrets':
-      return '#/secrets';
+    case 'secrets': {
+      const q = new URLSearchParams({ ...(route.name ? { name: route.name } : {}), ...(route.mode ? { mode: route.mode } : {}) }).toString();
+      return q ? `#/secrets?${q}` : '#/secrets';
+    }
     case 'connections':
       return '#/connections';
     case 'webhooks':

@@ -217,6 +217,22 @@ describe('catalog, setup variables, secrets and test mode', () => {
     expect(scheduleRefused.body.error.details.problems).toEqual([expect.objectContaining({ code: 'INVALID_SCHEDULE', field: 'trigger.timezone' })]);
     expect((await api.request('GET', `/api/flows/${scheduled.body.id}/estimate`)).body.problems).toEqual(scheduleRefused.body.error.details.problems);
 
+    // A test value only: test runs would work, live runs would stop at the node, so publishing (which is live) is refused.
+    const testOnly = await api.request('PUT', '/api/secrets/ACME_API_KEY', { body: { test: testKey } });
+    expect(testOnly.status).toBe(200);
+    const stillRefused = await api.request('POST', `/api/flows/${created.body.id}/publish`, { body: {} });
+    expect(stillRefused.status).toBe(422);
+    expect(stillRefused.body.error.details.problems).toEqual([
+      expect.objectContaining({ code: 'SETUP_TEST_ONLY', nodeId: 'ping', field: 'setup.ACME_API_KEY', message: expect.stringMatching(/only a test value.*live runs/) }),
+    ]);
+    // The publish dialog's check, for a document that is not even saved, says the same, with the cost and the changes.
+    const unsaved = acmeFlow('acme.signup');
+    const check = await api.request('POST', `/api/flows/${created.body.id}/check`, { body: { document: unsaved } });
+    expect(check.status).toBe(200);
+    expect(check.body.problems).toEqual(stillRefused.body.error.details.problems);
+    expect(check.body).toMatchObject({ publishedVersion: null, estimate: { credits: 1, nodes: [{ nodeId: 'ping', credits: 1 }] } });
+    await api.request('PUT', '/api/secrets/ACME_API_KEY', { body: { test: null } });
+
     const saved = await api.request('PUT', '/api/secrets/ACME_API_KEY', { body: { live: liveKey } });
     expect(saved.status).toBe(200);
     expect(saved.body).toEqual({ name: 'ACME_API_KEY', live: { last4: `…${liveKey.slice(-4)}` }, test: null, updatedAt: expect.any(String) });

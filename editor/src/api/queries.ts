@@ -3,7 +3,7 @@ import type { FlowDocument } from '#core/flow';
 import type { FlowOperation } from '#core/operations';
 import type { TestCodeStepResult } from '#core/code';
 import { api } from './client';
-import type { ActionInfo, Flow, FlowSummary, FlowVersion, IntegrationSummary, RunDetail, RunSummary, SecretSummary } from './types';
+import type { ActionInfo, Flow, FlowSummary, FlowVersion, IntegrationSummary, PublishCheck, RunDetail, RunSummary, SecretSummary } from './types';
 import type { BulkRetryFilter, BulkRetryResult, NodeDecisionRequest, NodeDecisionResult, ResetRunResult } from './types';
 import type { Connection, ConnectionTestResult, ConnectStarted, OAuthProviderInfo } from './types';
 import type {
@@ -54,6 +54,17 @@ export function useSaveFlow(flowId: string) {
       qc.setQueryData(['flow', flowId], flow);
       void qc.invalidateQueries({ queryKey: ['flows'] });
     },
+  });
+}
+
+/** POST /api/flows/:id/check for the document on screen: problems, estimate and changes (refetched when it changes). */
+export function usePublishCheck(flowId: string, doc: FlowDocument | null) {
+  return useQuery({
+    queryKey: ['publish-check', flowId, doc],
+    queryFn: () => api<PublishCheck>('POST', `/api/flows/${flowId}/check`, { document: doc }),
+    enabled: doc !== null,
+    staleTime: 0,
+    gcTime: 0,
   });
 }
 

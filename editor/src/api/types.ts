@@ -16,6 +16,7 @@ export type FlowSummary = z.infer<typeof Api.FlowSummary>;
 export type Flow = z.infer<typeof Api.Flow>;
 export type FlowVersion = z.infer<typeof Api.FlowVersion>;
 export type PublishResult = z.infer<typeof Api.PublishResult>;
+export type PublishCheck = z.infer<typeof Api.PublishCheck>;
 
 export type RunSummary = z.infer<typeof Api.RunSummary>;
 export type RunDetail = z.infer<typeof Api.RunDetail>;

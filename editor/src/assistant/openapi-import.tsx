@@ -58,7 +58,9 @@ export function OpenApiImport({ onClose }: { onClose: () => void }) {
 
   const shown = useMemo(() => {
     const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
-    return (preview?.operations ?? []).filter((o) => words.every((w) => `${o.key} ${o.title} ${o.method} ${o.path} ${o.tags.join(' ')}`.toLowerCase().includes(w)));
+    return (preview?.operations ?? []).filter((o) =>
+      words.every((w) => `${o.key} ${o.title} ${o.method} ${o.path} ${o.tags.join(' ')}`.toLowerCase().includes(w)),
+    );
   }, [preview, filter]);
   const ready = source === 'url' ? url.trim() !== '' : text.trim() !== '';
 
@@ -77,7 +79,14 @@ export function OpenApiImport({ onClose }: { onClose: () => void }) {
       <form onSubmit={(e) => void onPreview(e)}>
         <div className="chips" role="radiogroup" aria-label="Where the document comes from">
           {(['paste', 'file', 'url'] as const).map((s) => (
-            <button key={s} type="button" role="radio" aria-checked={source === s} className={`chip${source === s ? ' active' : ''}`} onClick={() => setSource(s)}>
+            <button
+              key={s}
+              type="button"
+              role="radio"
+              aria-checked={source === s}
+              className={`chip${source === s ? ' active' : ''}`}
+              onClick={() => setSource(s)}
+            >
               {s === 'paste' ? 'Paste' : s === 'file' ? 'Upload a file' : 'From a URL'}
             </button>
           ))}

@@ -4,6 +4,7 @@ import { TRIGGER_ID } from '#core/flow';
 import type { FlowOperation } from '#core/operations';
 import { newNode, type PaletteItem } from '../graph/palette';
 import { useEditor } from '../store/editor-store';
+import { focusFieldSoon } from './problems';
 import { BODY_TOP, copyNodes, duplicateOperations, layoutOperations, pasteOperations, type Clipboard, type Point } from './edit-ops';
 import { NODE_H, NODE_W, type SyEdge, type SyNode } from './reconcile';
 import { showToast } from './toast';
@@ -27,6 +28,8 @@ export interface CanvasCommands {
   fit(): void;
   /** Selects a node and centres the view on it. */
   focusNode(id: string): void;
+  /** Selects a step and focuses one of its fields (`inputs.channel`) in the side panel: where a problem is fixed. */
+  focusField(id: string, field?: string): void;
 }
 
 const state = () => useEditor.getState();
@@ -36,6 +39,15 @@ export function useCanvasCommands(): CanvasCommands {
   const rf = useReactFlow<SyNode, SyEdge>();
   const storeApi = useStoreApi<SyNode, SyEdge>();
   return useMemo<CanvasCommands>(() => {
+    const focusNode = (id: string) => {
+      state().select([id]);
+      const n = rf.getInternalNode(id);
+      if (!n) return;
+      const { x, y } = n.internals.positionAbsolute;
+      const w = n.measured.width ?? NODE_W;
+      const h = n.measured.height ?? NODE_H;
+      void rf.setCenter(x + w / 2, y + h / 2, { zoom: Math.max(rf.getZoom(), 0.9), duration: 300 });
+    };
     const run = (ops: FlowOperation[]): boolean => {
       if (ops.length === 0) return true;
       const error = state().apply(ops);
@@ -155,14 +167,10 @@ export function useCanvasCommands(): CanvasCommands {
         if (run(ops)) setTimeout(() => void rf.fitView({ padding: 0.2, duration: 300, maxZoom: 1 }), 50);
       },
       fit: () => void rf.fitView({ padding: 0.2, duration: 300, maxZoom: 1 }),
-      focusNode(id) {
-        state().select([id]);
-        const n = rf.getInternalNode(id);
-        if (!n) return;
-        const { x, y } = n.internals.positionAbsolute;
-        const w = n.measured.width ?? NODE_W;
-        const h = n.measured.height ?? NODE_H;
-        void rf.setCenter(x + w / 2, y + h / 2, { zoom: Math.max(rf.getZoom(), 0.9), duration: 300 });
+      focusNode,
+      focusField(id, field) {
+        focusNode(id);
+        focusFieldSoon(field);
       },
     };
   }, [rf, storeApi]);

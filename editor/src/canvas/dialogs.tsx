@@ -1,9 +1,10 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import type { FlowProblem } from '#core/validate';
-import { usePublish, useStartRun, useVersion } from '../api/queries';
+import { usePublish, usePublishCheck, useStartRun, useVersion } from '../api/queries';
+import { ApiError } from '../api/client';
 import { useEditor } from '../store/editor-store';
 import type { FlowDocument } from '#core/flow';
-import type { PublishResult } from '../api/types';
+import type { PublishCheck, PublishResult } from '../api/types';
 import { EndpointUrls } from '../components/endpoint-urls';
 import { ErrorBox } from '../components/error-box';
 import { navigate } from '../router';
@@ -58,7 +59,6 @@ function PublishedWebhook({ webhook }: { webhook: NonNullable<PublishResult['web
 
 export function PublishDialog({
   flowId,
-  problems,
   dirty,
   save,
   onSelectProblem,
@@ -66,19 +66,23 @@ export function PublishDialog({
   onClose,
 }: {
   flowId: string;
-  problems: FlowProblem[];
   dirty: boolean;
   /** Saves the draft first (the server publishes the saved draft); false when saving failed. */
   save: () => Promise<boolean>;
-  onSelectProblem: (nodeId: string) => void;
+  /** Selects the node and focuses the field a problem is in. */
+  onSelectProblem: (nodeId: string, field?: string) => void;
   onPublished: (version: number) => void;
   onClose: () => void;
 }) {
   const publish = usePublish(flowId);
+  // Checked from the flow on screen, saved or not: the same checks publish makes, the estimate and the changes.
+  const doc = useEditor((st) => st.doc);
+  const check = usePublishCheck(flowId, doc);
   const [note, setNote] = useState('');
   const [published, setPublished] = useState<PublishResult | null>(null);
   const [saveFailed, setSaveFailed] = useState(false);
   const noteId = useId();
+  const problems = check.data?.problems ?? [];
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
@@ -120,48 +124,92 @@ export function PublishDialog({
     );
   }
 
-  if (problems.length > 0) {
-    return (
-      <Dialog title="Publish" onClose={onClose}>
-        <p>
-          The flow has {problems.length} problem{problems.length === 1 ? '' : 's'}; fix {problems.length === 1 ? 'it' : 'them'} before publishing.
-        </p>
-        <ProblemList
-          problems={problems}
-          onSelect={(id) => {
-            onClose();
-            onSelectProblem(id);
-          }}
-        />
-        <div className="sy-dialog-actions">
-          <button type="button" onClick={onClose} autoFocus>
-            Close
-          </button>
-        </div>
-      </Dialog>
-    );
-  }
-
+  // The publish's own refusal repeats the check's problems: shown once, as the list.
+  const publishError = publish.error instanceof ApiError && publish.error.code === 'FLOW_INVALID' ? null : publish.error;
+  const refused =
+    publish.error instanceof ApiError && publish.error.code === 'FLOW_INVALID' ? ((publish.error.details as { problems?: FlowProblem[] })?.problems ?? []) : [];
+  const shown = refused.length > 0 ? refused : problems;
   return (
     <Dialog title="Publish" onClose={onClose}>
       <form onSubmit={onSubmit}>
-        <p className="sy-muted">Publishing freezes the draft as a new version; runs and app events use the newest version.</p>
-        {dirty && <p className="sy-muted">Your unsaved changes are saved first.</p>}
-        <CostEstimateLine flowId={flowId} />
-        <label htmlFor={noteId}>Note (optional)</label>
-        <textarea id={noteId} rows={3} value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} placeholder="What changed?" autoFocus />
+        {!check.data && !check.error && (
+          <p className="sy-muted" role="status">
+            Checking the flow…
+          </p>
+        )}
+        <ErrorBox error={check.error} />
+        {check.data && shown.length > 0 && (
+          <section aria-label="Problems" className="sy-publish-problems">
+            <p>
+              <strong>
+                {shown.length} problem{shown.length === 1 ? '' : 's'}
+              </strong>{' '}
+              to fix before publishing:
+            </p>
+            <ProblemList
+              problems={shown}
+              onSelect={(id, field) => {
+                onClose();
+                onSelectProblem(id, field);
+              }}
+            />
+          </section>
+        )}
+        {check.data && (
+          <>
+            <CostEstimateLine estimate={check.data.estimate} />
+            <ChangesList check={check.data} />
+          </>
+        )}
+        {check.data && shown.length === 0 && (
+          <>
+            <p className="sy-muted">Publishing freezes the flow on screen as a new version; runs and app events use the newest version.</p>
+            {dirty && <p className="sy-muted">Your unsaved changes are saved first.</p>}
+            <label htmlFor={noteId}>Note (optional)</label>
+            <textarea id={noteId} rows={3} value={note} maxLength={2000} onChange={(e) => setNote(e.target.value)} placeholder="What changed?" autoFocus />
+          </>
+        )}
         {saveFailed && <p className="error">The draft could not be saved, so nothing was published.</p>}
-        <ErrorBox error={publish.error} />
+        <ErrorBox error={publishError} />
         <div className="sy-dialog-actions">
-          <button type="button" onClick={onClose}>
-            Cancel
+          <button type="button" onClick={onClose} autoFocus={shown.length > 0}>
+            {shown.length > 0 ? 'Close' : 'Cancel'}
           </button>
-          <button type="submit" className="primary" disabled={publish.isPending}>
-            {publish.isPending ? 'Publishing…' : 'Publish'}
-          </button>
+          {shown.length === 0 && (
+            <button type="submit" className="primary" disabled={publish.isPending || !check.data}>
+              {publish.isPending ? 'Publishing…' : 'Publish'}
+            </button>
+          )}
         </div>
       </form>
     </Dialog>
+  );
+}
+
+/** What publishing changes from the published version: the trigger, steps added, removed or changed (which settings), connections. */
+function ChangesList({ check }: { check: PublishCheck }) {
+  const { changes, publishedVersion } = check;
+  if (publishedVersion === null) return <p className="sy-muted">First publish: this becomes version 1.</p>;
+  if (changes.same) return <p className="sy-muted">Nothing changed since version {publishedVersion}: publishing makes an identical version.</p>;
+  return (
+    <section aria-label={`Changes from version ${publishedVersion}`} className="sy-publish-changes">
+      <h3>Changes from version {publishedVersion}</h3>
+      <ul>
+        {changes.trigger.length > 0 && <li>Trigger: {changes.trigger.join(', ')}</li>}
+        {changes.nodes.map((n) => (
+          <li key={n.nodeId}>
+            <code>{n.nodeId}</code> {n.change}
+            {n.fields && n.fields.length > 0 ? `: ${n.fields.join(', ')}` : ''}
+          </li>
+        ))}
+        {changes.edges.added.map((e) => (
+          <li key={`+${e}`}>Connection added: {e}</li>
+        ))}
+        {changes.edges.removed.map((e) => (
+          <li key={`-${e}`}>Connection removed: {e}</li>
+        ))}
+      </ul>
+    </section>
   );
 }
 
@@ -192,7 +240,8 @@ export function RunDialog({
   const published = useVersion(flowId, version === undefined && publishedVersion !== null ? publishedVersion : undefined);
   const doc = useEditor((st) => st.doc);
   // The flow on screen (saved or not) against the version this run uses; positions on the canvas do not count.
-  const differs = version === undefined && target !== null && (dirty || (published.data?.snapshot !== undefined && doc !== null && !sameFlow(doc, published.data.snapshot)));
+  const differs =
+    version === undefined && target !== null && (dirty || (published.data?.snapshot !== undefined && doc !== null && !sameFlow(doc, published.data.snapshot)));
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();

@@ -196,9 +196,9 @@ export function EditorToolbar({
           {(close) => (
             <ProblemList
               problems={problems}
-              onSelect={(id) => {
+              onSelect={(id, field) => {
                 close();
-                commands.focusNode(id);
+                commands.focusField(id, field);
               }}
             />
           )}

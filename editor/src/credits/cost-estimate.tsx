@@ -1,21 +1,24 @@
-import { useCostEstimate } from './credits-api';
+import type { PublishCheck } from '../api/types';
 
-/** One line in the publish dialog: what a run of the draft costs, and the balance. */
-export function CostEstimateLine({ flowId }: { flowId: string }) {
-  const estimate = useCostEstimate(flowId);
-  if (!estimate.data) return null;
-  const e = estimate.data;
+/** The publish dialog's cost of one run of the flow on screen: the total, each action's price, and the balance. */
+export function CostEstimateLine({ estimate: e }: { estimate: PublishCheck['estimate'] }) {
   return (
-    <div className="cost-estimate" aria-label="Cost estimate">
+    <section className="cost-estimate" aria-label="Cost estimate">
       <p>
         Each run costs about <strong>{e.credits}</strong> credit{e.credits === 1 ? '' : 's'} (balance {e.balance}).
       </p>
+      {e.nodes.length > 0 && (
+        <ul className="sy-estimate-nodes">
+          {e.nodes.map((n) => (
+            <li key={n.nodeId}>
+              <code>{n.nodeId}</code> {n.credits} credit{n.credits === 1 ? '' : 's'}
+              {n.pricing === 'usage' ? ' or more (by tokens)' : ''}
+              {n.perItemOf ? ` per item of ${n.perItemOf}` : ''}
+            </li>
+          ))}
+        </ul>
+      )}
       {e.notes.length > 0 && <p className="sy-muted small">{e.notes.join('; ')}.</p>}
-      {e.problems.map((p, i) => (
-        <p key={i} className="error">
-          {p.message}
-        </p>
-      ))}
-    </div>
+    </section>
   );
 }

@@ -31,20 +31,7 @@ export interface CreditUsage {
   byRun: (UsageRow & { runId: string | null; workflowId: string; flowId: string | null })[];
 }
 
-/** GET /api/flows/:id/estimate: what one run of the draft costs. */
-export interface CostEstimate {
-  credits: number;
-  nodes: { nodeId: string; action: string; pricing: string; credits: number; perItemOf?: string }[];
-  notes: string[];
-  balance: number;
-  plan: string;
-  problems: { code: string; message: string; nodeId?: string }[];
-}
-
 export const useCredits = () => useQuery({ queryKey: ['credits'], queryFn: () => api<CreditAccount>('GET', '/api/credits'), refetchInterval: 5000 });
 
 export const useCreditUsage = (from: string) =>
   useQuery({ queryKey: ['credits', 'usage', from], queryFn: () => api<CreditUsage>('GET', `/api/credits/usage?from=${encodeURIComponent(from)}`) });
-
-export const useCostEstimate = (flowId: string) =>
-  useQuery({ queryKey: ['estimate', flowId], queryFn: () => api<CostEstimate>('GET', `/api/flows/${flowId}/estimate`) });

@@ -9,7 +9,12 @@ const doc = FlowDocument.parse({
   nodes: [
     { id: 'my-fetch', type: 'action', action: 'http.request@1', inputs: { url: 'https://example.com' } },
     { id: 'check', type: 'condition', condition: 'true' },
-    { id: 'loop', type: 'forEach', items: 'trigger.data.items', body: { nodes: [{ id: 'inner', type: 'action', action: 'data.transform@1', inputs: { expression: '1' } }], edges: [{ from: 'loop', to: 'inner' }] } },
+    {
+      id: 'loop',
+      type: 'forEach',
+      items: 'trigger.data.items',
+      body: { nodes: [{ id: 'inner', type: 'action', action: 'data.transform@1', inputs: { expression: '1' } }], edges: [{ from: 'loop', to: 'inner' }] },
+    },
     { id: 'sibling', type: 'action', action: 'data.transform@1', inputs: { expression: '1' } },
   ],
   edges: [

@@ -131,7 +131,8 @@ function IntegrationDetail({ integrationKey }: { integrationKey: string }) {
   const prompt = useQuery({
     queryKey: ['integration-prompt', integrationKey],
     // An imported integration's prompt is the workspace's own (it needs the workspace key).
-    queryFn: () => api<string>('GET', integrationKey.startsWith('x-') ? `/api/integrations/imported/${integrationKey}/prompt` : `/api/catalog/${integrationKey}/prompt`),
+    queryFn: () =>
+      api<string>('GET', integrationKey.startsWith('x-') ? `/api/integrations/imported/${integrationKey}/prompt` : `/api/catalog/${integrationKey}/prompt`),
     staleTime: 60_000,
   });
   const install = useMutation({

@@ -154,10 +154,9 @@ function Workspace({
       {dialog === 'publish' && (
         <PublishDialog
           flowId={flowId}
-          problems={problems}
           dirty={dirty}
           save={save}
-          onSelectProblem={commands.focusNode}
+          onSelectProblem={commands.focusField}
           onPublished={(v) => showToast(`Published v${v}`, 'info')}
           onClose={() => setDialog(null)}
         />
@@ -210,7 +209,7 @@ function SidePanel({ commands, problemsCount }: { commands: CanvasCommands; prob
         <h2>
           Problems <span className="sy-count">{problemsCount}</span>
         </h2>
-        <ProblemList problems={problems} onSelect={commands.focusNode} />
+        <ProblemList problems={problems} onSelect={commands.focusField} />
       </aside>
     </div>
   );

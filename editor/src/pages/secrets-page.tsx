@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { useDeleteSecret, usePutSecret, useSecrets } from '../api/queries';
 import type { SecretSummary } from '../api/types';
 import { ErrorBox } from '../components/error-box';
@@ -9,11 +9,19 @@ import { SECRET_NAME_PATTERN as SECRET_NAME } from '#core/names';
 type Mode = 'live' | 'test';
 
 /** Workspace secrets: names and which values are set (never the values), an add form and per-value actions. */
-export function SecretsPage(_props: object) {
+export function SecretsPage({ name: wanted, mode: wantedMode }: { name?: string; mode?: Mode }) {
   const secrets = useSecrets();
   const remove = useDeleteSecret();
   const put = usePutSecret();
   const [editing, setEditing] = useState<{ name: string; mode: Mode } | null>(null);
+  // A link that names a secret (from a publish problem, the Catalog, a step's setup) opens its value form once loaded.
+  const [opened, setOpened] = useState(false);
+  useEffect(() => {
+    if (opened || !wanted || !secrets.data) return;
+    setOpened(true);
+    if (secrets.data.some((s) => s.name === wanted)) setEditing({ name: wanted, mode: wantedMode ?? 'live' });
+  }, [opened, wanted, wantedMode, secrets.data]);
+  const wantedIsNew = wanted !== undefined && secrets.data !== undefined && !secrets.data.some((s) => s.name === wanted);
 
   const removeValue = (s: SecretSummary, mode: Mode) => {
     const other = mode === 'live' ? s.test : s.live;
@@ -38,7 +46,7 @@ export function SecretsPage(_props: object) {
         change a value, replace it.
       </p>
 
-      <AddSecretForm existing={new Set(secrets.data?.map((s) => s.name))} />
+      <AddSecretForm key={wantedIsNew ? wanted : ''} existing={new Set(secrets.data?.map((s) => s.name))} initialName={wantedIsNew ? wanted : ''} />
 
       <ErrorBox error={secrets.error ?? remove.error ?? put.error} />
       {!secrets.data && !secrets.error && <p className="muted">Loading secrets…</p>}
@@ -151,10 +159,10 @@ function ReplaceValueForm({ name, mode, replacing, onDone }: { name: string; mod
   );
 }
 
-function AddSecretForm({ existing }: { existing: Set<string> }) {
+function AddSecretForm({ existing, initialName }: { existing: Set<string>; initialName: string }) {
   const id = useId();
   const put = usePutSecret();
-  const [name, setName] = useState('');
+  const [name, setName] = useState(initialName);
   const [live, setLive] = useState('');
   const [test, setTest] = useState('');
   const [touched, setTouched] = useState(false);

@@ -252,7 +252,7 @@ function Field(props: FieldProps) {
         <UnionBody schema={schema} value={literal} onChange={onChange} path={path} depth={depth} label={label} name={props.name} required={required} id={id} />
       );
     return (
-      <fieldset className={`sf-group sf-${kind}`} aria-describedby={describedBy}>
+      <fieldset className={`sf-group sf-${kind}`} aria-describedby={describedBy} data-field={path}>
         <legend>
           <span className={props.hideLabel ? 'sr-only' : undefined}>{labelText}</span>
           {fx}
@@ -267,7 +267,7 @@ function Field(props: FieldProps) {
   if (!exprMode && kind === 'boolean') {
     const effective = typeof literal === 'boolean' ? literal : schema.default === true;
     return (
-      <div className="sf-field sf-boolean">
+      <div className="sf-field sf-boolean" data-field={path}>
         <div className="sf-head">
           <input
             id={id}
@@ -331,7 +331,7 @@ function Field(props: FieldProps) {
     />
   );
   return (
-    <div className={`sf-field sf-${exprMode ? 'expr' : kind}`}>
+    <div className={`sf-field sf-${exprMode ? 'expr' : kind}`} data-field={path}>
       {props.hideLabel ? (
         <>
           <label htmlFor={id} className="sr-only">

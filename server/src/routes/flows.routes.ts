@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { Flow, FlowList, PublishResult } from '#core/api';
+import { Flow, FlowList, PublishCheck, PublishResult } from '#core/api';
 import { FlowDocument } from '#core/flow';
 import type { FlowOperation } from '#core/operations';
 import { defineRoute, type RouteDef } from '../http/route';
-import { createFlow, deleteFlow, listFlows, presentFlow, publishFlow, requireFlow, unpublishFlow, updateDraft } from '../services/flows.service';
+import { checkPublish, createFlow, deleteFlow, listFlows, presentFlow, publishFlow, requireFlow, unpublishFlow, updateDraft } from '../services/flows.service';
 import type { ServerDeps } from '../deps';
 
 export const FlowParams = z.object({ flowId: z.string().min(1).max(64) });
@@ -18,6 +18,7 @@ const UpdateFlowBody = z.object({
     .optional(),
 });
 const PublishBody = z.object({ note: z.string().max(2000).optional() });
+const CheckBody = z.object({ document: FlowDocument });
 
 export function flowRoutes(deps: ServerDeps): RouteDef[] {
   const { db } = deps;
@@ -90,6 +91,24 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       async handler({ params, auth }) {
         await deleteFlow(deps, auth.workspaceId, params.flowId);
         return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/flows/:flowId/check',
+      testKey: 'allowed',
+      tag: 'Flows',
+      summary:
+        "Before publishing the document on screen (saved or not): publish's problems, one run's cost per node, and what changes from the published version",
+      params: FlowParams,
+      body: CheckBody,
+      responses: {
+        200: { description: 'Problems (empty: publish would succeed), estimate and changes', schema: PublishCheck },
+        400: { description: 'The document does not parse' },
+        404: { description: 'No such flow' },
+      },
+      async handler({ params, body, auth }) {
+        return { body: await checkPublish(deps, auth.workspaceId, params.flowId, body.document) };
       },
     }),
     defineRoute({

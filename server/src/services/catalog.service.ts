@@ -112,8 +112,9 @@ function describeVariable(v: SetupVariable) {
 }
 
 /**
- * Required setup variables that the flow's integrations still lack (no live and no test value), one
- * problem per variable and node, saying where to get it.
+ * Required setup variables that the flow's integrations still lack, one problem per variable, naming the nodes and
+ * saying where to get it. Publishing is live: a variable with only a test value is a problem too (SETUP_TEST_ONLY):
+ * test runs would work and every live run would stop at the node.
  */
 export async function missingSetupProblems(
   secrets: SecretStore,
@@ -138,15 +139,25 @@ export async function missingSetupProblems(
   const presence = await secrets.presence(workspaceId, names);
   const problems: FlowProblem[] = [];
   for (const use of uses.values()) {
+    const usedBy = use.nodeIds.map((id) => `"${id}"`).join(', ');
     for (const v of use.variables) {
       const p = presence.get(v.name);
-      if (p?.live || p?.test) continue;
-      problems.push({
-        code: 'MISSING_SETUP_VARIABLE',
-        nodeId: use.nodeIds[0]!,
-        field: `setup.${v.name}`,
-        message: `${use.title} needs the setup variable ${v.name} (${v.description}), used by ${use.nodeIds.map((id) => `"${id}"`).join(', ')}. ${v.whereToGet} Add it under Secrets.`,
-      });
+      if (p?.live) continue;
+      problems.push(
+        p?.test
+          ? {
+              code: 'SETUP_TEST_ONLY',
+              nodeId: use.nodeIds[0]!,
+              field: `setup.${v.name}`,
+              message: `${v.name} has only a test value: test runs work, but live runs of ${usedBy} would stop. Set its live value under Secrets before publishing. ${v.whereToGet}`,
+            }
+          : {
+              code: 'MISSING_SETUP_VARIABLE',
+              nodeId: use.nodeIds[0]!,
+              field: `setup.${v.name}`,
+              message: `${use.title} needs the setup variable ${v.name} (${v.description}), used by ${usedBy}. ${v.whereToGet} Add it under Secrets.`,
+            },
+      );
     }
   }
   return problems;

@@ -41,13 +41,22 @@ export async function codeProblems(secrets: SecretStore, workspaceId: string, do
   const presence = await secrets.presence(workspaceId, [...new Set(declared.map((d) => d.name))]);
   for (const { node, name } of declared) {
     const p = presence.get(name);
-    if (p?.live || p?.test) continue;
-    problems.push({
-      code: 'MISSING_SETUP_VARIABLE',
-      nodeId: node.id,
-      field: `secrets.${name}`,
-      message: `Node "${node.id}" declares the secret ${name}, which has no value in this workspace: add it under Secrets`,
-    });
+    if (p?.live) continue;
+    problems.push(
+      p?.test
+        ? {
+            code: 'SETUP_TEST_ONLY',
+            nodeId: node.id,
+            field: `secrets.${name}`,
+            message: `Node "${node.id}" declares the secret ${name}, which has only a test value: live runs would stop. Set its live value under Secrets before publishing`,
+          }
+        : {
+            code: 'MISSING_SETUP_VARIABLE',
+            nodeId: node.id,
+            field: `secrets.${name}`,
+            message: `Node "${node.id}" declares the secret ${name}, which has no value in this workspace: add it under Secrets`,
+          },
+    );
   }
   return problems;
 }

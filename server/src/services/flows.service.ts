@@ -8,7 +8,8 @@ import { validateFlow } from '#core/validate';
 import type { Db } from '#store/database';
 import type { ServerDeps } from '../deps';
 import { missingSetupProblems } from './catalog.service';
-import { planProblems } from './credits.service';
+import { estimateDraft, planProblems } from './credits.service';
+import { diffFlows } from '#core/flow-diff';
 import { backendFunctionsProblems } from './settings.service';
 import { removeFlowSchedules, upsertFlowSchedules } from './schedules.service';
 import { durationMs } from '#core/graph';
@@ -155,6 +156,26 @@ export async function publishProblems(
     if (found.length > 0) return found;
   }
   return [];
+}
+
+/**
+ * What the publish dialog shows before anything is saved, for the document on screen: every problem publish would
+ * refuse it for (the same checks), what one run costs (the estimate the metering follows, per node), and what changes
+ * from the published version.
+ */
+export async function checkPublish(deps: Parameters<typeof publishProblems>[0], workspaceId: string, flowId: string, document: FlowDocument) {
+  const row = await requireFlow(deps.db, workspaceId, flowId);
+  const problems = await publishProblems(deps, workspaceId, document);
+  const snapshot = toSnapshot(document);
+  const { catalog } = await catalogFor(deps, workspaceId, actionRefsOf(document));
+  const { problems: _, ...estimate } = await estimateDraft(deps.db, catalog, workspaceId, snapshot, []);
+  const published = row.published_version !== null ? await flows.getVersion(deps.db, workspaceId, flowId, row.published_version) : undefined;
+  return {
+    problems,
+    estimate,
+    publishedVersion: row.published_version,
+    changes: diffFlows(published?.snapshot, snapshot),
+  };
 }
 
 /**
