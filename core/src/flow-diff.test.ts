@@ -12,7 +12,10 @@ const base: FlowSnapshot = {
       id: 'each',
       type: 'forEach',
       items: 'trigger.data.items',
-      body: { nodes: [{ id: 'inner', type: 'action', action: 'http.request@1', inputs: { url: 'https://b.example' } }], edges: [{ from: 'each', to: 'inner' }] },
+      body: {
+        nodes: [{ id: 'inner', type: 'action', action: 'http.request@1', inputs: { url: 'https://b.example' } }],
+        edges: [{ from: 'each', to: 'inner' }],
+      },
     },
   ],
   edges: [

@@ -223,7 +223,12 @@ describe('catalog, setup variables, secrets and test mode', () => {
     const stillRefused = await api.request('POST', `/api/flows/${created.body.id}/publish`, { body: {} });
     expect(stillRefused.status).toBe(422);
     expect(stillRefused.body.error.details.problems).toEqual([
-      expect.objectContaining({ code: 'SETUP_TEST_ONLY', nodeId: 'ping', field: 'setup.ACME_API_KEY', message: expect.stringMatching(/only a test value.*live runs/) }),
+      expect.objectContaining({
+        code: 'SETUP_TEST_ONLY',
+        nodeId: 'ping',
+        field: 'setup.ACME_API_KEY',
+        message: expect.stringMatching(/only a test value.*live runs/),
+      }),
     ]);
     // The publish dialog's check, for a document that is not even saved, says the same, with the cost and the changes.
     const unsaved = acmeFlow('acme.signup');
