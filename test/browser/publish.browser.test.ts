@@ -1,0 +1,105 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startBrowserStack, type BrowserStack } from '../helpers/browser';
+
+/**
+ * Publishing through the browser: the dialog checks the flow on screen before anything is sent, with the same
+ * checks publish makes. An empty Slack channel is refused with a button that focuses the field; a secret with only a
+ * test value refuses publishing with a link to its live value; the cost estimate follows unsaved edits.
+ */
+describe('the publish dialog, in a browser', () => {
+  let s: BrowserStack;
+  let flowId: string;
+
+  beforeAll(async () => {
+    s = await startBrowserStack({ shots: 'publish' });
+    const created = await s.call('POST', '/api/flows', {
+      name: 'Tell sales',
+      document: {
+        trigger: { type: 'event', event: 'deal.won' },
+        nodes: [{ id: 'notify', type: 'action', action: 'slack.post-message@1', inputs: {} }],
+        edges: [{ from: 'trigger', to: 'notify' }],
+        layout: { trigger: { x: 0, y: 0 }, notify: { x: 0, y: 160 } },
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    flowId = created.body.id;
+    await s.signIn();
+  }, 150_000);
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') await s?.shot(`failed-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+    expect(s?.problems.splice(0) ?? [], 'the page logged errors').toEqual([]);
+  });
+
+  afterAll(async () => {
+    await s?.stop();
+  }, 40_000);
+
+  const openPublish = async () => {
+    await s.page.locator('.sy-toolbar').getByRole('button', { name: 'Publish', exact: true }).click();
+    const dialog = s.page.getByRole('dialog', { name: 'Publish' });
+    await dialog.getByLabel('Cost estimate').waitFor();
+    return dialog;
+  };
+
+  it('an empty Slack channel is refused before publishing, and its problem focuses the Channel field', async () => {
+    const { page } = s;
+    await page.goto(`${s.base}/#/flows/${flowId}`);
+    await page.locator('.react-flow__node[data-id="notify"]').waitFor();
+    const dialog = await openPublish();
+    const problems = dialog.getByRole('region', { name: 'Problems' });
+    await problems.getByText(/channel/i).first().waitFor();
+    expect(await dialog.getByRole('button', { name: 'Publish', exact: true }).count()).toBe(0);
+    await s.shot('01-problems');
+    await problems.getByRole('button', { name: /channel/i }).first().click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.waitForFunction(() => document.activeElement?.closest('[data-field="channel"]') != null);
+    await page.keyboard.type('#sales');
+    await page.locator('aside.np').getByRole('textbox', { name: 'Text', exact: true }).fill('A deal was won');
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.locator('.sy-save-state', { hasText: /^Saved$/ }).waitFor();
+  }, 60_000);
+
+  it('a secret with only a test value refuses publishing, with a link to set its live value; with it, the flow publishes', async () => {
+    const { page } = s;
+    expect((await s.call('PUT', '/api/secrets/SLACK_BOT_TOKEN', { test: `xoxb-test-${Date.now()}` })).status).toBe(200);
+    const dialog = await openPublish();
+    const problems = dialog.getByRole('region', { name: 'Problems' });
+    await problems.getByText(/SLACK_BOT_TOKEN has only a test value/).waitFor();
+    expect(await dialog.getByRole('button', { name: 'Publish', exact: true }).count()).toBe(0);
+    await s.shot('02-test-only-secret');
+    await problems.getByRole('link', { name: 'Set SLACK_BOT_TOKEN in Secrets' }).click();
+    await page.getByRole('heading', { name: 'Secrets', level: 1 }).waitFor();
+    // The live value's form is open and focused.
+    const live = page.getByLabel(/live value of SLACK_BOT_TOKEN/);
+    await expect.poll(() => live.evaluate((el) => el === document.activeElement)).toBe(true);
+    await live.fill(`xoxb-live-${Date.now()}`);
+    await live.press('Enter');
+    await page.getByRole('button', { name: 'Replace the live value of SLACK_BOT_TOKEN' }).waitFor();
+
+    await page.goto(`${s.base}/#/flows/${flowId}`);
+    await page.locator('.react-flow__node[data-id="notify"]').waitFor();
+    const ready = await openPublish();
+    await ready.getByText('First publish: this becomes version 1.').waitFor();
+    await ready.getByRole('button', { name: 'Publish', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Published' }).getByText('Published v1.').waitFor();
+    await page.getByRole('dialog', { name: 'Published' }).getByRole('button', { name: 'Close' }).click();
+  }, 60_000);
+
+  it('the estimate and the changes follow the flow on screen, unsaved', async () => {
+    const { page } = s;
+    const first = await openPublish();
+    await first.getByText(/Each run costs about 1 credit\b/).waitFor();
+    await first.getByText('Nothing changed since version 1', { exact: false }).waitFor();
+    await first.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('navigation', { name: 'Steps' }).getByRole('button', { name: /^HTTP request\b/ }).click();
+    await page.locator('.react-flow__node[data-id="http_request"]').waitFor();
+    const second = await openPublish();
+    await second.getByText(/Each run costs about 2 credits/).waitFor();
+    await second.getByRole('region', { name: 'Changes from version 1' }).getByText(/http_request\s*added/).waitFor();
+    await s.shot('03-estimate-unsaved');
+    await second.getByRole('button', { name: 'Close' }).click();
+    // Nothing was saved to get there.
+    await page.locator('.sy-save-state', { hasText: /Unsaved/ }).waitFor();
+  }, 60_000);
+});
