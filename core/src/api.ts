@@ -75,6 +75,27 @@ export const PublishCheck = z.object({
   }),
 });
 
+/** POST /api/flows/:id/nodes/:nodeId/test: one action step run once in test mode against sample data. */
+export const TestStepAnswer = z.union([
+  z.object({
+    ok: z.literal(true),
+    nodeId: z.string(),
+    input: JsonValue.optional(),
+    output: JsonValue.optional(),
+    simulated: z.boolean(),
+    credits: z.number(),
+    ms: z.number(),
+  }),
+  z.object({
+    ok: z.literal(false),
+    nodeId: z.string(),
+    input: JsonValue.optional(),
+    error: z.object({ message: z.string(), type: z.string().optional() }),
+    credits: z.number(),
+    ms: z.number(),
+  }),
+]);
+
 export const FlowVersion = z.object({
   version: z.number().int(),
   note: z.string().nullable(),

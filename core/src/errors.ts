@@ -18,6 +18,8 @@ export const ErrorCodes = {
   PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The body is sent in an encoding or charset the server does not read' },
   FLOW_INVALID: { status: 422, title: 'The flow is not valid' },
+  /** Test this step: the step is not an action, its action is unknown, or its expressions fail on the sample data. */
+  STEP_NOT_TESTABLE: { status: 422, title: 'The step cannot be tested as it is' },
   IMPORT_INVALID: { status: 422, title: 'What was given to import cannot be imported' },
   IMPORT_TOO_LARGE: { status: 422, title: 'What was given to import is over a limit' },
   OAUTH_CALLBACK_REFUSED: { status: 400, title: 'The sign-in was refused and nothing was stored' },

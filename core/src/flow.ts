@@ -366,6 +366,12 @@ export const Position = z.object({ x: z.number(), y: z.number() }).strict();
 export const Layout = z.record(z.string(), Position);
 export type Layout = z.infer<typeof Layout>;
 
+/** Pinned samples are for trying steps, not storage: 512 KB of JSON at most, all nodes together. */
+export const MAX_PINNED_BYTES = 512 * 1024;
+const PinnedData = z.record(z.string().min(1).max(64), JsonValue).refine((pinned) => JSON.stringify(pinned).length <= MAX_PINNED_BYTES, {
+  message: `Pinned sample data is limited to ${MAX_PINNED_BYTES / 1024} KB in all; pin a smaller sample (a few items of a list)`,
+});
+
 export const FlowDocument = z
   .object({
     schemaVersion: z.literal(SCHEMA_VERSION).default(SCHEMA_VERSION),
@@ -374,14 +380,19 @@ export const FlowDocument = z
     edges: z.array(FlowEdge).max(5000),
     /** Editor coordinates by node id; never read by the worker. */
     layout: Layout.default({}),
+    /**
+     * Sample data pinned in the editor, by node id (`trigger`: the trigger's `data`): what "Test this step" and
+     * expression previews read instead of a real run's. Never published, never read by a run.
+     */
+    pinned: PinnedData.optional(),
   })
   .strict();
 export type FlowDocument = z.infer<typeof FlowDocument>;
 
-/** What a run receives: the document without layout, frozen at publish time. */
-export type FlowSnapshot = Omit<FlowDocument, 'layout'>;
+/** What a run receives: the document without layout or pinned samples, frozen at publish time. */
+export type FlowSnapshot = Omit<FlowDocument, 'layout' | 'pinned'>;
 
 export function toSnapshot(doc: FlowDocument): FlowSnapshot {
-  const { layout: _layout, ...snapshot } = doc;
+  const { layout: _layout, pinned: _pinned, ...snapshot } = doc;
   return snapshot;
 }

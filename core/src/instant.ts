@@ -224,7 +224,10 @@ const descriptions = new WeakMap<ImportedIntegration, Map<string, ActionInfo | u
  * The catalog with a workspace's imported integrations added. Their actions are described when first asked for
  * (GitHub's document has over 1,000), from specs that never change once stored.
  */
-export function withImported<C extends CatalogIndex & { actions: ActionInfo[] }>(base: C, imported: ImportedIntegration[]): CatalogIndex & { actions: ActionInfo[] } {
+export function withImported<C extends CatalogIndex & { actions: ActionInfo[] }>(
+  base: C,
+  imported: ImportedIntegration[],
+): CatalogIndex & { actions: ActionInfo[] } {
   if (imported.length === 0) return base;
   const byKey = new Map(imported.map((i) => [`${i.spec.key}@${i.version}`, i]));
   const getAction = (ref: string): ActionInfo | undefined => {

@@ -14,7 +14,9 @@ export type FlowOperation =
   | { type: 'connect'; edge: FlowEdge; parentId?: string }
   | { type: 'disconnect'; edge: FlowEdge; parentId?: string }
   | { type: 'moveNode'; nodeId: string; position: { x: number; y: number } }
-  | { type: 'setTrigger'; trigger: FlowTrigger };
+  | { type: 'setTrigger'; trigger: FlowTrigger }
+  /** Pins sample data for a node (`trigger`: the trigger's data) for Test this step and previews; without `data`, unpins it. */
+  | { type: 'pinData'; nodeId: string; data?: unknown };
 
 /** Any node fields but `id` and `type`; the result is checked when the document is parsed. */
 export type NodePatch = Record<string, unknown>;
@@ -39,7 +41,8 @@ export function applyOperation(doc: FlowDocument, op: FlowOperation): FlowDocume
         nodes: g.nodes.filter((n) => n.id !== op.nodeId).map((n) => (n.type === 'forEach' ? { ...n, body: strip(n.body) } : n)),
         edges: g.edges.filter((e) => e.from !== op.nodeId && e.to !== op.nodeId),
       });
-      return { ...doc, ...strip(doc), layout };
+      const pinned = doc.pinned && Object.fromEntries(Object.entries(doc.pinned).filter(([id]) => !gone.has(id)));
+      return { ...doc, ...strip(doc), layout, ...(pinned ? { pinned } : {}) };
     }
     case 'updateNode':
       requireNode(doc, op.nodeId);
@@ -69,6 +72,16 @@ export function applyOperation(doc: FlowDocument, op: FlowOperation): FlowDocume
       return { ...doc, layout: { ...doc.layout, [op.nodeId]: op.position } };
     case 'setTrigger':
       return { ...doc, trigger: op.trigger };
+    case 'pinData': {
+      if (op.nodeId !== TRIGGER_ID) requireNode(doc, op.nodeId);
+      const { [op.nodeId]: _old, ...rest } = doc.pinned ?? {};
+      const pinned = op.data === undefined ? rest : { ...rest, [op.nodeId]: op.data };
+      if (Object.keys(pinned).length === 0) {
+        const { pinned: _gone, ...withoutPins } = doc;
+        return withoutPins;
+      }
+      return { ...doc, pinned };
+    }
     default:
       throw new OperationError(`Unknown operation "${(op as { type?: unknown }).type}"; see FlowOperation for the operations there are`);
   }

@@ -48,10 +48,16 @@ describe('the publish dialog, in a browser', () => {
     await page.locator('.react-flow__node[data-id="notify"]').waitFor();
     const dialog = await openPublish();
     const problems = dialog.getByRole('region', { name: 'Problems' });
-    await problems.getByText(/channel/i).first().waitFor();
+    await problems
+      .getByText(/channel/i)
+      .first()
+      .waitFor();
     expect(await dialog.getByRole('button', { name: 'Publish', exact: true }).count()).toBe(0);
     await s.shot('01-problems');
-    await problems.getByRole('button', { name: /channel/i }).first().click();
+    await problems
+      .getByRole('button', { name: /channel/i })
+      .first()
+      .click();
     await dialog.waitFor({ state: 'detached' });
     await page.waitForFunction(() => document.activeElement?.closest('[data-field="channel"]') != null);
     await page.keyboard.type('#sales');
@@ -92,11 +98,17 @@ describe('the publish dialog, in a browser', () => {
     await first.getByText(/Each run costs about 1 credit\b/).waitFor();
     await first.getByText('Nothing changed since version 1', { exact: false }).waitFor();
     await first.getByRole('button', { name: 'Cancel' }).click();
-    await page.getByRole('navigation', { name: 'Steps' }).getByRole('button', { name: /^HTTP request\b/ }).click();
+    await page
+      .getByRole('navigation', { name: 'Steps' })
+      .getByRole('button', { name: /^HTTP request\b/ })
+      .click();
     await page.locator('.react-flow__node[data-id="http_request"]').waitFor();
     const second = await openPublish();
     await second.getByText(/Each run costs about 2 credits/).waitFor();
-    await second.getByRole('region', { name: 'Changes from version 1' }).getByText(/http_request\s*added/).waitFor();
+    await second
+      .getByRole('region', { name: 'Changes from version 1' })
+      .getByText(/http_request\s*added/)
+      .waitFor();
     await s.shot('03-estimate-unsaved');
     await second.getByRole('button', { name: 'Close' }).click();
     // Nothing was saved to get there.

@@ -69,7 +69,16 @@ export async function startBrowserStack(o: { shots: string; env?: Record<string,
       app.waitForOutput(/everything is up/, 120_000),
       chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--headless=new', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+        args: [
+          '--no-sandbox',
+          '--headless=new',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+          '--disable-dev-shm-usage',
+        ],
         timeout: WAIT,
       }),
     ]);

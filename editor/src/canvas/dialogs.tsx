@@ -3,7 +3,8 @@ import type { FlowProblem } from '#core/validate';
 import { usePublish, usePublishCheck, useStartRun, useVersion } from '../api/queries';
 import { ApiError } from '../api/client';
 import { useEditor } from '../store/editor-store';
-import type { FlowDocument } from '#core/flow';
+import { toSnapshot } from '#core/flow';
+import { diffFlows } from '#core/flow-diff';
 import type { PublishCheck, PublishResult } from '../api/types';
 import { EndpointUrls } from '../components/endpoint-urls';
 import { ErrorBox } from '../components/error-box';
@@ -241,7 +242,11 @@ export function RunDialog({
   const doc = useEditor((st) => st.doc);
   // The flow on screen (saved or not) against the version this run uses; positions on the canvas do not count.
   const differs =
-    version === undefined && target !== null && (dirty || (published.data?.snapshot !== undefined && doc !== null && !sameFlow(doc, published.data.snapshot)));
+    version === undefined &&
+    target !== null &&
+    published.data?.snapshot !== undefined &&
+    doc !== null &&
+    !diffFlows(published.data.snapshot, toSnapshot(doc)).same;
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault();
@@ -314,10 +319,4 @@ export function RunDialog({
       </form>
     </Dialog>
   );
-}
-
-/** Whether two flows are the same but for canvas positions. */
-function sameFlow(a: FlowDocument, b: Omit<FlowDocument, 'layout'>): boolean {
-  const strip = (d: Omit<FlowDocument, 'layout'> & { layout?: unknown }) => JSON.stringify({ ...d, layout: undefined });
-  return strip(a) === strip(b);
 }

@@ -56,7 +56,10 @@ function invalid(message: string, problems: ImportProblem[]): AppError {
 export function parseDocumentText(text: string): Obj {
   const bytes = Buffer.byteLength(text);
   if (bytes > OPENAPI_MAX_BYTES) {
-    throw new AppError('IMPORT_TOO_LARGE', `The document is ${(bytes / 1024 / 1024).toFixed(1)} MB; the limit is 20 MB. Import a smaller document, or one split by tag.`);
+    throw new AppError(
+      'IMPORT_TOO_LARGE',
+      `The document is ${(bytes / 1024 / 1024).toFixed(1)} MB; the limit is 20 MB. Import a smaller document, or one split by tag.`,
+    );
   }
   let doc: unknown;
   const trimmed = text.trimStart();
@@ -64,12 +67,15 @@ export function parseDocumentText(text: string): Obj {
     // maxAliasCount bounds YAML alias expansion ("billion laughs").
     doc = trimmed.startsWith('{') ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 1000, uniqueKeys: false });
   } catch (err) {
-    throw invalid(`The document is neither JSON nor YAML that parses: ${(err as Error).message.split('\n')[0]}`, [{ pointer: '', message: (err as Error).message.split('\n')[0]! }]);
+    throw invalid(`The document is neither JSON nor YAML that parses: ${(err as Error).message.split('\n')[0]}`, [
+      { pointer: '', message: (err as Error).message.split('\n')[0]! },
+    ]);
   }
   if (depthOf(doc) > MAX_JSON_DEPTH) {
     throw invalid(`The document is nested deeper than ${MAX_JSON_DEPTH} levels, which no API description needs`, [{ pointer: '', message: 'too deep' }]);
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw invalid('The document is not an object: an OpenAPI document is a JSON or YAML object', [{ pointer: '', message: 'not an object' }]);
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc))
+    throw invalid('The document is not an object: an OpenAPI document is a JSON or YAML object', [{ pointer: '', message: 'not an object' }]);
   return doc as Obj;
 }
 
@@ -101,7 +107,8 @@ export async function importOpenApi(input: Obj, options: OpenApiImportOptions = 
   let doc = input;
   let source: string;
   if (typeof doc.swagger === 'string') {
-    if (doc.swagger !== '2.0') throw invalid(`Swagger ${doc.swagger} is not supported: import Swagger 2.0 or OpenAPI 3.x`, [{ pointer: '/swagger', message: 'unsupported version' }]);
+    if (doc.swagger !== '2.0')
+      throw invalid(`Swagger ${doc.swagger} is not supported: import Swagger 2.0 or OpenAPI 3.x`, [{ pointer: '/swagger', message: 'unsupported version' }]);
     source = 'Swagger 2.0';
     checkOperationCount(doc);
     try {
@@ -112,7 +119,9 @@ export async function importOpenApi(input: Obj, options: OpenApiImportOptions = 
   } else if (typeof doc.openapi === 'string' && /^3\.[01]\.\d+$/.test(doc.openapi)) {
     source = `OpenAPI ${doc.openapi}`;
   } else {
-    throw invalid('Not an OpenAPI document: "openapi" must be 3.0.x or 3.1.x (or "swagger": "2.0")', [{ pointer: doc.openapi ? '/openapi' : '', message: 'missing or unsupported version' }]);
+    throw invalid('Not an OpenAPI document: "openapi" must be 3.0.x or 3.1.x (or "swagger": "2.0")', [
+      { pointer: doc.openapi ? '/openapi' : '', message: 'missing or unsupported version' },
+    ]);
   }
   checkOperationCount(doc);
   const openapi31 = typeof doc.openapi === 'string' && doc.openapi.startsWith('3.1');
@@ -133,7 +142,10 @@ export async function importOpenApi(input: Obj, options: OpenApiImportOptions = 
 function checkOperationCount(doc: Obj): void {
   const n = countOperations(doc);
   if (n > OPENAPI_MAX_OPERATIONS) {
-    throw new AppError('IMPORT_TOO_LARGE', `The document has ${n} operations; the limit is ${OPENAPI_MAX_OPERATIONS}. Import a smaller document, or one split by tag.`);
+    throw new AppError(
+      'IMPORT_TOO_LARGE',
+      `The document has ${n} operations; the limit is ${OPENAPI_MAX_OPERATIONS}. Import a smaller document, or one split by tag.`,
+    );
   }
 }
 
@@ -194,7 +206,10 @@ class Extractor {
     }
     if (operations.length === 0 && this.problems.length === 0) this.problem('/paths', 'the document has no operations to import');
     if (this.problems.length > 0) {
-      throw invalid(`The document cannot be imported: ${this.problems.length} problem${this.problems.length === 1 ? '' : 's'}, first at "${this.problems[0]!.pointer || '/'}": ${this.problems[0]!.message}`, this.problems);
+      throw invalid(
+        `The document cannot be imported: ${this.problems.length} problem${this.problems.length === 1 ? '' : 's'}, first at "${this.problems[0]!.pointer || '/'}": ${this.problems[0]!.message}`,
+        this.problems,
+      );
     }
     // Keep only the named schemas the kept operations reach (all of them unless some operations were left out).
     const used = this.options.operations ? reachableDefs(this.components, operations) : this.closure(this.refs);
@@ -212,7 +227,10 @@ class Extractor {
       setup,
       components: Object.fromEntries(used.map((n) => [n, this.components[n]!])),
       operations,
-      links: typeof externalDocs?.url === 'string' ? [{ title: typeof externalDocs.description === 'string' ? externalDocs.description : 'Documentation', url: externalDocs.url }] : [],
+      links:
+        typeof externalDocs?.url === 'string'
+          ? [{ title: typeof externalDocs.description === 'string' ? externalDocs.description : 'Documentation', url: externalDocs.url }]
+          : [],
     };
   }
 
@@ -247,7 +265,8 @@ class Extractor {
     let declared = ((this.doc.components as Obj | undefined)?.securitySchemes ?? {}) as Record<string, Obj>;
     let documentSecurity = this.doc.security;
     const auth = this.options.auth;
-    if (auth && Object.keys(declared).length > 0) this.problem('/components/securitySchemes', 'the document declares its authentication; "auth" is only for documents that do not');
+    if (auth && Object.keys(declared).length > 0)
+      this.problem('/components/securitySchemes', 'the document declares its authentication; "auth" is only for documents that do not');
     if (auth && Object.keys(declared).length === 0) {
       declared = { imported: auth.type === 'apiKey' ? { type: 'apiKey', in: auth.in, name: auth.name } : { type: 'http', scheme: auth.type } };
       documentSecurity = [{ imported: [] }];
@@ -269,16 +288,40 @@ class Extractor {
         }
         const variable = apiKeys === 1 ? `${prefix}_API_KEY` : `${prefix}_${suffix}`;
         schemes[name] = { type: 'apiKey', in: s.in as 'header' | 'query' | 'cookie', param: s.name, variable };
-        setup.push({ name: variable, description: `API key sent in the ${s.in} "${s.name}".`, whereToGet: `From ${prefix.toLowerCase()}'s dashboard or docs.${described}`, required, secret: true });
+        setup.push({
+          name: variable,
+          description: `API key sent in the ${s.in} "${s.name}".`,
+          whereToGet: `From ${prefix.toLowerCase()}'s dashboard or docs.${described}`,
+          required,
+          secret: true,
+        });
       } else if (s?.type === 'http' && String(s.scheme).toLowerCase() === 'bearer') {
         const variable = `${prefix}_TOKEN`;
         schemes[name] = { type: 'bearer', variable };
-        setup.push({ name: variable, description: `Bearer token (Authorization: Bearer …)${s.bearerFormat ? `, ${String(s.bearerFormat)}` : ''}.`, whereToGet: `From ${prefix.toLowerCase()}'s dashboard or docs.${described}`, required, secret: true });
+        setup.push({
+          name: variable,
+          description: `Bearer token (Authorization: Bearer …)${s.bearerFormat ? `, ${String(s.bearerFormat)}` : ''}.`,
+          whereToGet: `From ${prefix.toLowerCase()}'s dashboard or docs.${described}`,
+          required,
+          secret: true,
+        });
       } else if (s?.type === 'http' && String(s.scheme).toLowerCase() === 'basic') {
         schemes[name] = { type: 'basic', usernameVariable: `${prefix}_USERNAME`, passwordVariable: `${prefix}_PASSWORD` };
         setup.push(
-          { name: `${prefix}_USERNAME`, description: 'User name for HTTP Basic authentication.', whereToGet: `Your account's user name.${described}`, required, secret: true },
-          { name: `${prefix}_PASSWORD`, description: 'Password for HTTP Basic authentication.', whereToGet: `Your account's password or API secret.${described}`, required, secret: true },
+          {
+            name: `${prefix}_USERNAME`,
+            description: 'User name for HTTP Basic authentication.',
+            whereToGet: `Your account's user name.${described}`,
+            required,
+            secret: true,
+          },
+          {
+            name: `${prefix}_PASSWORD`,
+            description: 'Password for HTTP Basic authentication.',
+            whereToGet: `Your account's password or API secret.${described}`,
+            required,
+            secret: true,
+          },
         );
       } else if (s?.type === 'oauth2' || s?.type === 'openIdConnect') {
         const flows = Object.keys((s.flows ?? {}) as Obj);
@@ -290,7 +333,8 @@ class Extractor {
         this.problem(pointer, `unknown security scheme type "${String(s?.type)}"`);
       }
     }
-    for (const alternative of security) for (const n of alternative) if (!declared[n]) this.problem('/security', `names the scheme "${n}", which components.securitySchemes does not declare`);
+    for (const alternative of security)
+      for (const n of alternative) if (!declared[n]) this.problem('/security', `names the scheme "${n}", which components.securitySchemes does not declare`);
     return { schemes, setup, security };
   }
 
@@ -328,7 +372,8 @@ class Extractor {
         // An operation's parameter overrides a path-level one of the same name and location.
         const params = [...shared.filter((s) => !own.some((o) => o.name === s.name && o.in === s.in)), ...own];
         for (const name of path.match(/\{[^}]+\}/g)?.map((m) => m.slice(1, -1)) ?? []) {
-          if (!params.some((p) => p.in === 'path' && p.name === name)) this.problem(pointer, `the path names {${name}} but no path parameter "${name}" is declared`);
+          if (!params.some((p) => p.in === 'path' && p.name === name))
+            this.problem(pointer, `the path names {${name}} but no path parameter "${name}" is declared`);
         }
         const operationId = typeof op.operationId === 'string' ? op.operationId : undefined;
         let key = slug(operationId ?? `${method}-${path}`).slice(0, 80) || method;
@@ -375,7 +420,8 @@ class Extractor {
     value.forEach((p: Obj, i) => {
       const at = `${pointer}/${i}`;
       if (!p || typeof p !== 'object' || typeof p.name !== 'string' || !p.name) return this.problem(at, 'a parameter needs a "name"');
-      if (!['path', 'query', 'header', 'cookie'].includes(String(p.in))) return this.problem(`${at}/in`, `"in" must be path, query, header or cookie (got ${JSON.stringify(p.in)})`);
+      if (!['path', 'query', 'header', 'cookie'].includes(String(p.in)))
+        return this.problem(`${at}/in`, `"in" must be path, query, header or cookie (got ${JSON.stringify(p.in)})`);
       if (p.in === 'path' && p.required !== true) this.problem(`${at}/required`, `path parameter "${p.name}" must be required`);
       // A parameter's schema, or the schema of its only content type.
       const content = p.content as Record<string, Obj> | undefined;
@@ -496,7 +542,19 @@ const BOUNDS = [
   ['minimum', 'exclusiveMinimum'],
   ['maximum', 'exclusiveMaximum'],
 ] as const;
-const SUBSCHEMAS = new Set(['items', 'additionalProperties', 'not', 'contains', 'propertyNames', 'if', 'then', 'else', 'unevaluatedProperties', 'unevaluatedItems', 'additionalItems']);
+const SUBSCHEMAS = new Set([
+  'items',
+  'additionalProperties',
+  'not',
+  'contains',
+  'propertyNames',
+  'if',
+  'then',
+  'else',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+  'additionalItems',
+]);
 const SUBSCHEMA_LISTS = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems', 'items']);
 const SUBSCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
 

@@ -38,7 +38,8 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
       path: '/api/catalog/actions',
       testKey: 'allowed',
       tag: 'Catalog',
-      summary: "Every catalog action with its input and output JSON Schema (for editor forms), and the actions of the workspace's imported integrations (newest versions)",
+      summary:
+        "Every catalog action with its input and output JSON Schema (for editor forms), and the actions of the workspace's imported integrations (newest versions)",
       responses: { 200: { description: 'Actions', schema: z.object({ actions: z.array(ActionInfo) }) } },
       async handler({ auth }) {
         return { body: { actions: await workspaceActions(deps, auth.workspaceId) } };

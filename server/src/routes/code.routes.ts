@@ -19,7 +19,12 @@ const TestStepBody = z.object({
 const CheckBody = z.object({ source: CodeNode.shape.source, language: z.enum(CodeLanguages).default('typescript') });
 const CheckResult = z.object({
   diagnostics: z.array(
-    z.object({ message: z.string(), line: z.number().int().optional(), column: z.number().int().optional(), severity: z.enum(['error', 'warning']).optional() }),
+    z.object({
+      message: z.string(),
+      line: z.number().int().optional(),
+      column: z.number().int().optional(),
+      severity: z.enum(['error', 'warning']).optional(),
+    }),
   ),
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { Flow, FlowList, PublishCheck, PublishResult } from '#core/api';
+import { Flow, FlowList, PublishCheck, PublishResult, TestStepAnswer } from '#core/api';
+import { testStep } from '../services/test-step.service';
 import { FlowDocument } from '#core/flow';
 import type { FlowOperation } from '#core/operations';
 import { defineRoute, type RouteDef } from '../http/route';
@@ -19,6 +20,7 @@ const UpdateFlowBody = z.object({
 });
 const PublishBody = z.object({ note: z.string().max(2000).optional() });
 const CheckBody = z.object({ document: FlowDocument });
+const TestStepBody = z.object({ document: FlowDocument, outputs: z.record(z.string(), z.unknown()).optional() });
 
 export function flowRoutes(deps: ServerDeps): RouteDef[] {
   const { db } = deps;
@@ -109,6 +111,27 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       },
       async handler({ params, body, auth }) {
         return { body: await checkPublish(deps, auth.workspaceId, params.flowId, body.document) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/flows/:flowId/nodes/:nodeId/test',
+      testKey: 'allowed',
+      tag: 'Flows',
+      summary:
+        'Test this step: run one action step of the document on screen once, in test mode, against its pinned samples and upstream outputs; answers the input it resolved, the output or error, and the credits at list price',
+      params: FlowParams.extend({ nodeId: z.string().min(1).max(64) }),
+      body: TestStepBody,
+      responses: {
+        200: { description: 'The step ran: `ok` with its output, or not with its error (a failed step is an answer, not an error)', schema: TestStepAnswer },
+        402: { description: "The workspace's plan does not include integrations" },
+        404: { description: 'No such flow, or no such step in the document' },
+        403: { description: "App Settings' Backend functions are off (an instant integration)" },
+        422: { description: 'Not an action step, an unknown action, or an expression that fails on the sample data' },
+        503: { description: 'Temporal is unreachable' },
+      },
+      async handler({ params, body, auth }) {
+        return { body: await testStep(deps, auth.workspaceId, params.flowId, { document: body.document, nodeId: params.nodeId, outputs: body.outputs }) };
       },
     }),
     defineRoute({

@@ -23,7 +23,10 @@ export function integrationRoutes(deps: ServerDeps): RouteDef[] {
       tag: 'Integrations',
       summary: 'Import an OpenAPI (3.0, 3.1) or Swagger 2.0 document as the next version of a workspace integration (instant): one action per operation',
       body: z.object({
-        document: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional().describe('The document: its JSON or YAML text, or the JSON object'),
+        document: z
+          .union([z.string().min(1), z.record(z.string(), z.unknown())])
+          .optional()
+          .describe('The document: its JSON or YAML text, or the JSON object'),
         url: z.string().max(2000).optional().describe('Where to fetch it instead (through the guarded client: private addresses are refused)'),
         key: z.string().max(64).optional().describe('The integration key, `x-…`; default from the server host or the title'),
         operations: z.array(z.string().max(200)).max(2000).optional().describe('Keep only these operations (action keys or operationIds)'),

@@ -13,7 +13,11 @@ import { importOpenApi, parseDocumentText, type ImportAuth } from '../integratio
 type CatalogDeps = Pick<ServerDeps, 'db' | 'catalog' | 'integrations'>;
 
 /** The catalog as this workspace sees it: the ready-made integrations plus the imported versions `refs` pin. */
-export async function catalogFor(deps: CatalogDeps, workspaceId: string, refs: Iterable<string>): Promise<{ catalog: CatalogIndex & { actions: ActionInfo[] }; integrations: IntegrationDefinition[] }> {
+export async function catalogFor(
+  deps: CatalogDeps,
+  workspaceId: string,
+  refs: Iterable<string>,
+): Promise<{ catalog: CatalogIndex & { actions: ActionInfo[] }; integrations: IntegrationDefinition[] }> {
   const imported = await importedForRefs(deps.db, workspaceId, refs);
   if (imported.length === 0) return { catalog: deps.catalog, integrations: deps.integrations };
   return { catalog: withImported(deps.catalog, imported), integrations: [...deps.integrations, ...imported.map(asDefinition)] };
@@ -59,8 +63,13 @@ export interface OpenApiImportRequest {
  * workspace integration. With `preview`, nothing is stored: the answer lists what would be imported, so a person can
  * pick the operations to keep.
  */
-export async function importOpenApiDocument(deps: Pick<ServerDeps, 'db' | 'httpAllow'>, caller: { workspaceId: string; mode: RunMode }, request: OpenApiImportRequest) {
-  if ((request.document === undefined) === (request.url === undefined)) throw new AppError('VALIDATION_FAILED', 'Give the document (its JSON or YAML text, or the JSON object) or its url, not both');
+export async function importOpenApiDocument(
+  deps: Pick<ServerDeps, 'db' | 'httpAllow'>,
+  caller: { workspaceId: string; mode: RunMode },
+  request: OpenApiImportRequest,
+) {
+  if ((request.document === undefined) === (request.url === undefined))
+    throw new AppError('VALIDATION_FAILED', 'Give the document (its JSON or YAML text, or the JSON object) or its url, not both');
   const text = request.url !== undefined ? await fetchDocument(request.url, deps.httpAllow) : request.document;
   const parsed = typeof text === 'string' ? parseDocumentText(text) : structuredClone(text!);
   const spec = await importOpenApi(parsed, { key: request.key, operations: request.operations, auth: request.auth });
@@ -69,11 +78,15 @@ export async function importOpenApiDocument(deps: Pick<ServerDeps, 'db' | 'httpA
   const stored = request.preview ? undefined : await insertImportedVersion(deps.db, caller.workspaceId, spec);
   const version = stored?.version ?? (previous?.version ?? 0) + 1;
   const notes: string[] = [];
-  if (!settings.backendFunctions) notes.push('Instant integrations run only with Backend functions on: turn them on in App Settings before publishing a flow that uses this one.');
+  if (!settings.backendFunctions)
+    notes.push('Instant integrations run only with Backend functions on: turn them on in App Settings before publishing a flow that uses this one.');
   const oauth = Object.entries(spec.schemes).filter(([, s]) => s.type === 'oauth2');
   if (oauth.length > 0)
-    notes.push(`The document also offers OAuth 2 (${oauth.map(([n]) => n).join(', ')}): a connection requirement, usable once OAuth connections exist; until then the other schemes are used.`);
-  if (Object.keys(spec.schemes).length === 0) notes.push('The document declares no authentication. If the API needs it, import again with "auth" (bearer, basic or an API key).');
+    notes.push(
+      `The document also offers OAuth 2 (${oauth.map(([n]) => n).join(', ')}): a connection requirement, usable once OAuth connections exist; until then the other schemes are used.`,
+    );
+  if (Object.keys(spec.schemes).length === 0)
+    notes.push('The document declares no authentication. If the API needs it, import again with "auth" (bearer, basic or an API key).');
   if (previous) notes.push(`Version ${version} of ${spec.key}: flows that use version ${previous.version} keep it until you change their steps.`);
   return {
     key: spec.key,
@@ -105,17 +118,24 @@ async function fetchDocument(url: string, allow: string[] | undefined): Promise<
   } catch {
     throw new AppError('VALIDATION_FAILED', `"${url.slice(0, 200)}" is not a URL`);
   }
-  if (!['http:', 'https:'].includes(parsed.protocol)) throw new AppError('VALIDATION_FAILED', `Only http and https URLs can be fetched (got ${parsed.protocol})`);
+  if (!['http:', 'https:'].includes(parsed.protocol))
+    throw new AppError('VALIDATION_FAILED', `Only http and https URLs can be fetched (got ${parsed.protocol})`);
   const http = createGuardedHttpClient({ allow: allow ?? [], maxResponseBytes: 20 * 1024 * 1024 + 1, timeoutMs: 30_000 });
   try {
     const res = await http.request({ url: parsed.toString(), headers: { accept: 'application/json, application/yaml;q=0.9, */*;q=0.5' } });
-    if (res.status >= 400) throw new AppError('IMPORT_INVALID', `Fetching ${parsed.origin}${parsed.pathname} answered ${res.status}`, { problems: [{ pointer: '', message: `HTTP ${res.status}` }] });
+    if (res.status >= 400)
+      throw new AppError('IMPORT_INVALID', `Fetching ${parsed.origin}${parsed.pathname} answered ${res.status}`, {
+        problems: [{ pointer: '', message: `HTTP ${res.status}` }],
+      });
     return res.text();
   } catch (err) {
     if (err instanceof AppError) throw err;
     const message = (err as Error).message;
-    if (/too large|exceeds/i.test(message)) throw new AppError('IMPORT_TOO_LARGE', `The document at ${parsed.origin}${parsed.pathname} is over 20 MB, the limit`);
-    throw new AppError('IMPORT_INVALID', `The document at ${parsed.origin}${parsed.pathname} cannot be fetched: ${message}`, { problems: [{ pointer: '', message }] });
+    if (/too large|exceeds/i.test(message))
+      throw new AppError('IMPORT_TOO_LARGE', `The document at ${parsed.origin}${parsed.pathname} is over 20 MB, the limit`);
+    throw new AppError('IMPORT_INVALID', `The document at ${parsed.origin}${parsed.pathname} cannot be fetched: ${message}`, {
+      problems: [{ pointer: '', message }],
+    });
   } finally {
     await http.close();
   }
@@ -153,7 +173,11 @@ export function summarizeImported(i: ImportedIntegration) {
 
 export async function requireImported(deps: Pick<ServerDeps, 'db'>, workspaceId: string, key: string, version?: number): Promise<ImportedIntegration> {
   const i = await getImported(deps.db, workspaceId, key, version);
-  if (!i) throw new AppError('NOT_FOUND', `There is no imported integration "${key}"${version ? ` version ${version}` : ''} in this workspace; import it from its OpenAPI document`);
+  if (!i)
+    throw new AppError(
+      'NOT_FOUND',
+      `There is no imported integration "${key}"${version ? ` version ${version}` : ''} in this workspace; import it from its OpenAPI document`,
+    );
   return i;
 }
 
@@ -193,7 +217,16 @@ export function importedPrompt(i: ImportedIntegration): string {
       'A flow node that uses this integration:',
       '',
       '```json',
-      JSON.stringify({ id: `${spec.key.replace(/^x-/, '').replace(/-/g, '_')}_step`, type: 'action', action: importedActionRef(spec, version, first), inputs: exampleInput(i, first) }, null, 2),
+      JSON.stringify(
+        {
+          id: `${spec.key.replace(/^x-/, '').replace(/-/g, '_')}_step`,
+          type: 'action',
+          action: importedActionRef(spec, version, first),
+          inputs: exampleInput(i, first),
+        },
+        null,
+        2,
+      ),
       '```',
       '',
     );
