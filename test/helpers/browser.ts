@@ -4,6 +4,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import type { ApiBody } from './api';
 import { freePort } from './ports';
 import { repoRoot, spawnTs, type Spawned } from './processes';
 
@@ -23,7 +24,7 @@ export interface BrowserStack {
   /** A screenshot of the viewport into test-artifacts/screenshots/<folder>/<name>.png. */
   shot(name: string): Promise<void>;
   /** A JSON API call with the live key (or the one given). */
-  call(method: string, p: string, body?: unknown, key?: string): Promise<{ status: number; body: any }>;
+  call(method: string, p: string, body?: unknown, key?: string): Promise<{ status: number; body: ApiBody }>;
   /** Signs in with the live key and waits for the flow list. */
   signIn(key?: string): Promise<void>;
   stop(): Promise<void>;
@@ -113,7 +114,7 @@ export async function startBrowserStack(o: { shots: string; env?: Record<string,
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined } as { status: number; body: any };
+    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined } as { status: number; body: ApiBody };
   };
   return {
     base,
