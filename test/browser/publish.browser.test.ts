@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserStack, type BrowserStack } from '../helpers/browser';
+import { startHttpPeer } from '../helpers/http-peer';
 
 /**
  * Publishing through the browser: the dialog checks the flow on screen before anything is sent, with the same
@@ -9,8 +10,10 @@ import { startBrowserStack, type BrowserStack } from '../helpers/browser';
 describe('the publish dialog, in a browser', () => {
   let s: BrowserStack;
   let flowId: string;
+  let peer: Awaited<ReturnType<typeof startHttpPeer>>;
 
   beforeAll(async () => {
+    peer = await startHttpPeer((hit) => (hit.path.startsWith('/orders/') ? { body: { id: hit.path.split('/')[2], total: 4200 } } : { status: 404, body: {} }));
     s = await startBrowserStack({ shots: 'publish' });
     const created = await s.call('POST', '/api/flows', {
       name: 'Tell sales',
@@ -33,6 +36,7 @@ describe('the publish dialog, in a browser', () => {
 
   afterAll(async () => {
     await s?.stop();
+    await peer?.close();
   }, 40_000);
 
   const openPublish = async () => {
@@ -114,4 +118,45 @@ describe('the publish dialog, in a browser', () => {
     // Nothing was saved to get there.
     await page.locator('.sy-save-state', { hasText: /Unsaved/ }).waitFor();
   }, 60_000);
+
+  it('Test this step runs the HTTP step against a local server with the pinned trigger sample, shows its output and pins it; previews read the samples', async () => {
+    const { page } = s;
+    const panel = page.locator('aside.np');
+    // The HTTP action is an instant integration: it needs App Settings' Backend functions switch, in tests as in runs.
+    expect((await s.call('PATCH', '/api/settings', { backendFunctions: true })).status).toBe(200);
+    // The trigger's sample data, pinned.
+    await page.locator('.react-flow__node[data-id="trigger"] .sy-node-title').click();
+    await panel.getByLabel('Sample trigger data (JSON)').fill('{ "orderId": "ord_42" }');
+    await panel.getByRole('button', { name: 'Pin sample data' }).click();
+    await panel.getByText('Pinned.', { exact: true }).waitFor();
+
+    // The HTTP step's URL as an expression over it: the preview shows its value before anything runs.
+    await page.locator('.react-flow__node[data-id="http_request"] .sy-node-title').click();
+    await panel.locator('h2', { hasText: 'http_request' }).waitFor();
+    await panel.getByRole('button', { name: 'fx: use an expression for URL' }).click();
+    const url = panel.getByRole('combobox', { name: /URL/ });
+    await url.fill(`"${peer.url}/orders/" & trigger.data.orderId`);
+    await panel.locator('.expr-preview', { hasText: `"${peer.url}/orders/ord_42"` }).waitFor();
+
+    // Autocomplete knows the trigger's fields from the sample.
+    await url.fill('trigger.data.');
+    await panel.getByRole('option', { name: /trigger\.data\.orderId/ }).waitFor();
+    await url.fill(`"${peer.url}/orders/" & trigger.data.orderId`);
+
+    const before = peer.hits.length;
+    await panel.getByRole('button', { name: 'Test this step' }).click();
+    const result = panel.getByLabel('Test result');
+    await result.getByText('succeeded').waitFor();
+    await result.getByText('"ord_42"').first().waitFor();
+    expect(peer.hits.slice(before).map((h) => h.path)).toEqual(['/orders/ord_42']);
+    await s.shot('04-test-step');
+    await result.getByRole('button', { name: 'Pin this output' }).click();
+    await panel.getByLabel('Pinned output', { exact: true }).waitFor();
+
+    // Pinned samples are saved with the draft.
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.locator('.sy-save-state', { hasText: /^Saved$/ }).waitFor();
+    const draft = await s.call('GET', `/api/flows/${flowId}`);
+    expect(draft.body.document.pinned).toMatchObject({ trigger: { orderId: 'ord_42' }, http_request: { status: 200, body: { id: 'ord_42', total: 4200 } } });
+  }, 90_000);
 });

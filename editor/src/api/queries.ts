@@ -3,7 +3,18 @@ import type { FlowDocument } from '#core/flow';
 import type { FlowOperation } from '#core/operations';
 import type { TestCodeStepResult } from '#core/code';
 import { api } from './client';
-import type { ActionInfo, Flow, FlowSummary, FlowVersion, IntegrationSummary, PublishCheck, RunDetail, RunSummary, SecretSummary } from './types';
+import type {
+  ActionInfo,
+  Flow,
+  FlowSummary,
+  FlowVersion,
+  IntegrationSummary,
+  PublishCheck,
+  TestStepAnswer,
+  RunDetail,
+  RunSummary,
+  SecretSummary,
+} from './types';
 import type { BulkRetryFilter, BulkRetryResult, NodeDecisionRequest, NodeDecisionResult, ResetRunResult } from './types';
 import type { Connection, ConnectionTestResult, ConnectStarted, OAuthProviderInfo } from './types';
 import type {
@@ -132,6 +143,14 @@ export const useIntegration = (key: string) =>
   useQuery({ queryKey: ['integration', key], queryFn: () => api<IntegrationSummary>('GET', `/api/catalog/${key}`) });
 
 /** "Test this step" of a code step (POST /api/code/test): one execution in test mode. */
+/** POST /api/flows/:id/nodes/:nodeId/test: one action step of the document on screen, once, in test mode. */
+export function useTestStep(flowId: string) {
+  return useMutation({
+    mutationFn: (body: { nodeId: string; document: FlowDocument; outputs: Record<string, unknown> }) =>
+      api<TestStepAnswer>('POST', `/api/flows/${flowId}/nodes/${encodeURIComponent(body.nodeId)}/test`, { document: body.document, outputs: body.outputs }),
+  });
+}
+
 export function useTestCodeStep() {
   return useMutation({
     mutationFn: (body: { nodeId: string; source: string; language: string; input: unknown; secrets: string[]; limits?: object }) =>

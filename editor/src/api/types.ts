@@ -17,6 +17,7 @@ export type Flow = z.infer<typeof Api.Flow>;
 export type FlowVersion = z.infer<typeof Api.FlowVersion>;
 export type PublishResult = z.infer<typeof Api.PublishResult>;
 export type PublishCheck = z.infer<typeof Api.PublishCheck>;
+export type TestStepAnswer = z.infer<typeof Api.TestStepAnswer>;
 
 export type RunSummary = z.infer<typeof Api.RunSummary>;
 export type RunDetail = z.infer<typeof Api.RunDetail>;

@@ -15,12 +15,22 @@ export interface Suggestion {
  * What an expression in `nodeId` may read: the trigger, the outputs of nodes that run before it (by
  * their output schemas), and `item`/`index` inside a forEach body. Used by the expression autocomplete.
  */
-export function expressionSuggestions(doc: FlowDocument, nodeId: string, actions: ActionInfo[], maxDepth = 3): Suggestion[] {
+export function expressionSuggestions(
+  doc: FlowDocument,
+  nodeId: string,
+  actions: ActionInfo[],
+  maxDepth = 3,
+  samples: Readonly<Record<string, unknown>> = {},
+): Suggestion[] {
   const catalog = { getAction: (ref: string) => actions.find((a) => a.ref === ref) };
+  // Pinned samples win over test outputs, as they do when a step is tested.
+  const sampleOf = (id: string): unknown => doc.pinned?.[id] ?? samples[id];
   const out: Suggestion[] = [
     { path: 'trigger.data', type: 'object', description: 'the data the trigger carried' },
     { path: 'trigger.id', type: 'string', description: 'the event id' },
   ];
+  // The trigger's fields, from its sample data.
+  walkSample(sampleOf(TRIGGER_ID), 'trigger.data', maxDepth, out);
   for (const upstreamId of upstreamOf(doc, nodeId)) {
     const node = findNode(doc, upstreamId);
     if (!node) continue;
@@ -28,6 +38,8 @@ export function expressionSuggestions(doc: FlowDocument, nodeId: string, actions
     const base = `nodes.${segment(upstreamId)}`;
     out.push({ path: base, type: typeOf(schema), description: `output of ${upstreamId}` });
     walkSchema(schema, base, maxDepth, out);
+    // What a schema leaves open (an HTTP response's body), a sample fills in.
+    walkSample(sampleOf(upstreamId), base, maxDepth, out);
   }
   const inLoop = [...walkNodes(doc)].find((w) => w.node.id === nodeId)?.parent;
   if (inLoop)
@@ -36,6 +48,20 @@ export function expressionSuggestions(doc: FlowDocument, nodeId: string, actions
       { path: 'index', type: 'number', description: 'the position of the item, from 0' },
     );
   return out;
+}
+
+/** Paths of a sample value (objects' keys; an array's first item stands for all), skipping those already suggested. */
+function walkSample(value: unknown, prefix: string, depth: number, out: Suggestion[]): void {
+  if (depth === 0 || value === null || typeof value !== 'object') return;
+  const item = Array.isArray(value) ? value[0] : value;
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return;
+  const known = new Set(out.map((s) => s.path));
+  for (const [name, child] of Object.entries(item as Record<string, unknown>).slice(0, 100)) {
+    const path = `${prefix}${Array.isArray(value) ? '[0]' : ''}.${segment(name)}`;
+    if (!known.has(path))
+      out.push({ path, type: child === null ? 'null' : Array.isArray(child) ? 'array' : typeof child, description: 'from the sample data' });
+    walkSample(child, path, depth - 1, out);
+  }
 }
 
 /** A path step as JSONata reads it: names that are not identifiers (`my-node`) are quoted with backticks. */

@@ -1,6 +1,7 @@
 import { useDeferredValue, useId, useLayoutEffect, useMemo, useRef, useState, type ChangeEvent, type KeyboardEvent } from 'react';
 import { checkExpressionSyntax, ExpressionError } from '#core/expressions';
 import type { Suggestion } from '../graph/suggestions';
+import { ExpressionPreview } from './expression-preview';
 
 /**
  * A JSONata expression field with autocomplete over what the node may read (`expressionSuggestions`).
@@ -201,10 +202,12 @@ export function ExpressionInput(props: ExpressionInputProps) {
             ))}
         </ul>
       </div>
-      {error && (
+      {error ? (
         <p id={errorId} className="expr-error" aria-live="polite">
           {error}
         </p>
+      ) : (
+        <ExpressionPreview source={value} id={`${id}-preview`} />
       )}
     </div>
   );

@@ -229,7 +229,7 @@ describe('NodePanel', () => {
     cleanup();
 
     show('each');
-    fireEvent.click(screen.getByRole('button', { name: 'Use an expression for Data' }));
+    fireEvent.click(screen.getByRole('button', { name: 'fx: use an expression for Data' }));
     const data = screen.getByRole('combobox', { name: 'Data' });
     fireEvent.keyDown(data, { key: ' ', ctrlKey: true });
     const paths = screen.getAllByRole('option').map((o) => o.querySelector('.expr-path')?.textContent);

@@ -1,4 +1,7 @@
-import { useCallback, useId, useMemo, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useMemo, useState, type ReactNode } from 'react';
+import type { ExpressionScope } from '#core/expressions';
+import { sampleScope } from '#core/test-step';
+import { PreviewScope } from './expression-preview';
 import type { FlowDocument, FlowNode } from '#core/flow';
 import { NodeKindLabels, TRIGGER_ID, walkNodes } from '#core/graph';
 import type { FlowProblem } from '#core/validate';
@@ -52,7 +55,11 @@ function NodePanelBody({ nodeId, doc }: { nodeId: string; doc: FlowDocument }) {
   const located = isTrigger ? undefined : locate(doc, nodeId);
   const nodeProblems = useStableJson(problems.filter((p) => (isTrigger ? p.nodeId === undefined : p.nodeId === nodeId)));
   const exists = located !== undefined;
-  const suggestions = useStableJson(useMemo(() => (exists ? expressionSuggestions(doc, nodeId, actions) : []), [doc, nodeId, actions, exists]));
+  const testOutputs = useEditor((s) => s.testOutputs);
+  const suggestions = useStableJson(
+    useMemo(() => (exists ? expressionSuggestions(doc, nodeId, actions, 3, testOutputs) : []), [doc, nodeId, actions, exists, testOutputs]),
+  );
+  const previewScope = usePreviewScope(doc, nodeId, testOutputs);
 
   if (!isTrigger && !located) {
     return (
@@ -122,10 +129,29 @@ function NodePanelBody({ nodeId, doc }: { nodeId: string; doc: FlowDocument }) {
       {/* A disabled fieldset also disables every control inside it, whatever its own props say. */}
       <fieldset className="np-body" disabled={readOnly}>
         <legend className="sr-only">Settings of {nodeId}</legend>
-        {body}
+        <PreviewScope.Provider value={previewScope}>{body}</PreviewScope.Provider>
       </fieldset>
     </aside>
   );
+}
+
+/** The sample scope for this step's expression previews, once there is any sample (pinned, or a step tested). */
+function usePreviewScope(doc: FlowDocument, nodeId: string, testOutputs: Record<string, unknown>): ExpressionScope | undefined {
+  const [scope, setScope] = useState<ExpressionScope | undefined>(undefined);
+  const pinned = doc.pinned;
+  const trigger = doc.trigger;
+  useEffect(() => {
+    if (Object.keys(pinned ?? {}).length === 0 && Object.keys(testOutputs).length === 0) {
+      setScope(undefined);
+      return;
+    }
+    let current = true;
+    void sampleScope({ ...useEditor.getState().doc!, pinned, trigger }, nodeId, testOutputs).then((s) => current && setScope(s));
+    return () => {
+      current = false;
+    };
+  }, [pinned, trigger, nodeId, testOutputs]);
+  return scope;
 }
 
 function LabelField({ node, apply, disabled }: { node: FlowNode; apply: Apply; disabled: boolean }) {

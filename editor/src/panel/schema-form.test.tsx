@@ -106,7 +106,7 @@ describe('SchemaForm over http.request@1', () => {
     expect(screen.getByRole('textbox', { name: 'Body' }).tagName).toBe('TEXTAREA');
     // Every field has its fx toggle.
     for (const name of ['URL', 'Method', 'Headers', 'Query', 'Body', 'Fail on error status', 'Auth', 'Timeout (ms)'])
-      expect(screen.getByRole('button', { name: `Use an expression for ${name}` })).toBeTruthy();
+      expect(screen.getByRole('button', { name: `fx: use an expression for ${name}` })).toBeTruthy();
   });
 
   it('shows the method enum as a select with its default', () => {
@@ -233,7 +233,7 @@ describe('SchemaForm over http.request@1', () => {
 
   it('switches a field to an expression and back', () => {
     const { calls } = setup({ url: 'https://api.example.com' });
-    const fx = screen.getByRole('button', { name: 'Use an expression for URL' });
+    const fx = screen.getByRole('button', { name: 'fx: use an expression for URL' });
     expect(fx.getAttribute('aria-pressed')).toBe('false');
     fireEvent.click(fx);
     expect(calls.at(-1)).toEqual(['url', { $expr: '"https://api.example.com"' }]);
@@ -252,9 +252,9 @@ describe('SchemaForm over http.request@1', () => {
 
   it('switches an empty nested field to an expression', () => {
     const { calls } = setup({ auth: { type: 'bearer', secret: 'A' } });
-    fireEvent.click(screen.getByRole('button', { name: 'Use an expression for Secret' }));
+    fireEvent.click(screen.getByRole('button', { name: 'fx: use an expression for Secret' }));
     expect(calls.at(-1)).toEqual(['auth', { type: 'bearer', secret: { $expr: '"A"' } }]);
-    fireEvent.click(screen.getByRole('button', { name: 'Use an expression for Timeout (ms)' }));
+    fireEvent.click(screen.getByRole('button', { name: 'fx: use an expression for Timeout (ms)' }));
     expect(calls.at(-1)).toEqual(['timeoutMs', { $expr: '' }]);
   });
 

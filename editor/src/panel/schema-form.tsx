@@ -194,7 +194,7 @@ function FxToggle({ pressed, label, onClick, disabled }: { pressed: boolean; lab
       type="button"
       className="sf-fx"
       aria-pressed={pressed}
-      aria-label={`Use an expression for ${label}`}
+      aria-label={`fx: use an expression for ${label}`}
       title={pressed ? 'Using an expression; press for a fixed value' : 'Use an expression'}
       disabled={disabled}
       onClick={onClick}

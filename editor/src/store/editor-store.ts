@@ -20,8 +20,13 @@ export interface EditorState {
   selection: string[];
   /** A change the assistant proposes: shown on the canvas, marked, until it is accepted (one undo step) or rejected. */
   proposal: Proposal | null;
-  /** Unsaved changes since load or the last save. */
+  /** Unsaved changes since load or the last save (undoing back to the saved document clears it). */
   dirty: boolean;
+  /** The document and name as last loaded or saved: what `dirty` compares against. */
+  saved: { doc: FlowDocument | null; name: string };
+  /** Outputs of "Test this step" by node id (this session only): upstream data for later tests and expression previews. */
+  testOutputs: Record<string, unknown>;
+  setTestOutput(nodeId: string, output: unknown): void;
   readOnly: boolean;
   load(flow: { id: string; name: string; document: FlowDocument }, actions: ActionInfo[], readOnly?: boolean): void;
   /** Applies operations as one undo step; returns the error message if an operation is impossible. */
@@ -34,6 +39,11 @@ export interface EditorState {
   propose(doc: FlowDocument, changes: { added: string[]; changed: string[]; removed: string[] }): void;
   acceptProposal(): void;
   rejectProposal(): void;
+}
+
+/** Unsaved: the document or the name differ from what was last loaded or saved (by reference: documents are immutable). */
+function isDirty(state: { saved: EditorState['saved']; name: string }, doc: FlowDocument): boolean {
+  return doc !== state.saved.doc || state.name !== state.saved.name;
 }
 
 export interface Proposal {
@@ -66,6 +76,11 @@ export const useEditor = create<EditorState>((set, get) => ({
   selection: [],
   proposal: null,
   dirty: false,
+  saved: { doc: null, name: '' },
+  testOutputs: {},
+  setTestOutput(nodeId, output) {
+    set({ testOutputs: { ...get().testOutputs, [nodeId]: output } });
+  },
   readOnly: false,
   load(flow, actions, readOnly = false) {
     lastEdit = { key: undefined, at: 0 };
@@ -80,6 +95,8 @@ export const useEditor = create<EditorState>((set, get) => ({
       selection: [],
       proposal: null,
       dirty: false,
+      saved: { doc: flow.document, name: flow.name },
+      testOutputs: {},
       readOnly,
     });
   },
@@ -110,23 +127,30 @@ export const useEditor = create<EditorState>((set, get) => ({
     const { past, doc, future, actions } = get();
     const previous = past.at(-1);
     if (!previous || !doc) return;
-    set({ doc: previous, past: past.slice(0, -1), future: [doc, ...future], dirty: true, problems: validateFlow(previous, index(actions)) });
+    set({
+      doc: previous,
+      past: past.slice(0, -1),
+      future: [doc, ...future],
+      dirty: isDirty(get(), previous),
+      problems: validateFlow(previous, index(actions)),
+    });
   },
   redo() {
     lastEdit = { key: undefined, at: 0 };
     const { past, doc, future, actions } = get();
     const next = future[0];
     if (!next || !doc) return;
-    set({ doc: next, past: [...past, doc], future: future.slice(1), dirty: true, problems: validateFlow(next, index(actions)) });
+    set({ doc: next, past: [...past, doc], future: future.slice(1), dirty: isDirty(get(), next), problems: validateFlow(next, index(actions)) });
   },
   select(ids) {
     set({ selection: ids });
   },
   rename(name) {
-    set({ name, dirty: true });
+    const { saved, doc } = get();
+    set({ name, dirty: doc !== saved.doc || name !== saved.name });
   },
   markSaved() {
-    set({ dirty: false });
+    set({ dirty: false, saved: { doc: get().doc, name: get().name } });
   },
   propose(doc, changes) {
     const marks: Proposal['marks'] = {};

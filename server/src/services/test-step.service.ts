@@ -1,10 +1,10 @@
 import { AppError } from '#core/errors';
-import { ExpressionError, evaluateExpression, hasExpressions, resolveMapping, type ExpressionScope } from '#core/expressions';
+import { ExpressionError, hasExpressions, resolveMapping } from '#core/expressions';
 import { TRIGGER_ID, walkNodes, type FlowDocument, type FlowSnapshot } from '#core/flow';
 import { INSTANT_CALL_ACTION, isImportedRef } from '#core/instant';
 import { actionDefaultsOf } from '#core/run-admission';
 import { DEFAULT_ACTION_TIMEOUT } from '#core/run';
-import { TEST_STEP_WORKFLOW, type TestStepInput, type TestStepResult } from '#core/test-step';
+import { sampleScope, TEST_STEP_WORKFLOW, type TestStepInput, type TestStepResult } from '#core/test-step';
 import { runCost } from '#store/credits.repository';
 import type { ServerDeps } from '../deps';
 import { requirePlanForRun } from './credits.service';
@@ -18,23 +18,6 @@ export interface TestStepRequest {
   nodeId: string;
   /** Upstream nodes' outputs from earlier tests; pinned samples win over them. */
   outputs?: Record<string, unknown> | undefined;
-}
-
-/** The sample scope expressions read: the trigger's pinned data, upstream outputs, and in a forEach body its first item. */
-export async function sampleScope(document: FlowDocument, nodeId: string, outputs: Record<string, unknown> = {}): Promise<ExpressionScope> {
-  const pinned = document.pinned ?? {};
-  const { [TRIGGER_ID]: triggerData, ...pinnedNodes } = pinned;
-  const trigger = document.trigger;
-  const scope: ExpressionScope = {
-    trigger: { type: trigger.type, ...(trigger.type === 'event' ? { name: trigger.event } : {}), data: triggerData ?? {} },
-    nodes: { ...outputs, ...pinnedNodes },
-  };
-  const parent = [...walkNodes(document)].find((w) => w.node.id === nodeId)?.parent;
-  if (parent) {
-    const items = pinned[parent.id] ?? (await evaluateExpression(parent.items, scope).catch(() => undefined));
-    if (Array.isArray(items) && items.length > 0) Object.assign(scope, { item: items[0], index: 0 });
-  }
-  return scope;
 }
 
 /**

@@ -7,6 +7,7 @@ import { DurationInput, NumberInput } from '../controls';
 import { SchemaForm } from '../schema-form';
 import { SecretPicker, SetupSection } from '../secret-picker';
 import { ConnectionPicker } from '../connection-picker';
+import { TestStepSection } from '../test-step';
 import { DEFAULT_ACTION_RETRY, DEFAULT_ACTION_TIMEOUT } from '#core/run';
 import { inputErrors, useStableJson, type Apply, type EditorProps, type Located } from './shared';
 
@@ -53,6 +54,7 @@ export function ActionEditor({
           ConnectionField={ConnectionPicker}
         />
       </section>
+      <TestStepSection node={node} apply={apply} disabled={disabled} />
       <RetrySection node={node} info={info} located={located} apply={apply} disabled={disabled} />
     </>
   );

@@ -1,4 +1,5 @@
 import { useId, useState } from 'react';
+import { TriggerSample } from '../trigger-sample';
 import type { FlowTrigger } from '#core/flow';
 import { WebhookTriggerFields } from '../webhook-fields';
 import { ScheduleFields } from './schedule-fields';
@@ -107,6 +108,7 @@ export function TriggerEditor({ trigger, apply, disabled, flowId }: { trigger: F
         </>
       )}
       {trigger.type === 'schedule' && <ScheduleFields trigger={trigger} set={set} disabled={disabled} />}
+      <TriggerSample apply={apply} disabled={disabled} flowId={flowId} />
     </>
   );
 }
