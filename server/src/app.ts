@@ -16,6 +16,7 @@ import { appRunRoutes } from './routes/app-runs.routes';
 import { notificationRoutes } from './routes/notifications.routes';
 import { publishableKeyRoutes } from './routes/publishable-keys.routes';
 import { flowRoutes } from './routes/flows.routes';
+import { publishRoutes } from './routes/publish.routes';
 import { versionRoutes } from './routes/versions.routes';
 import { scheduleRoutes } from './routes/schedules.routes';
 import { hooksRouter } from './routes/hooks.routes';
@@ -66,6 +67,7 @@ export function createApp(deps: ServerDeps): Express {
   routes.push(
     ...systemRoutes(deps, all),
     ...flowRoutes(deps),
+    ...publishRoutes(deps),
     ...versionRoutes(deps),
     ...scheduleRoutes(deps),
     ...runRoutes(deps),

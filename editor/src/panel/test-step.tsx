@@ -35,7 +35,7 @@ export function TestStepSection({ node, apply, disabled }: { node: ActionNode; a
     <section className="np-section step-test" aria-labelledby={`${id}-title`}>
       <h3 id={`${id}-title`}>Test this step</h3>
       <p className="sf-help">Runs once in test mode (test secret values, or the sandbox), reading the trigger&apos;s sample data and the steps before it.</p>
-      <button type="button" onClick={run} disabled={test.isPending || !flowId}>
+      <button type="button" onClick={run} disabled={disabled || test.isPending || !flowId}>
         {test.isPending ? 'Testing…' : 'Test this step'}
       </button>
       {test.isError && <ErrorBox error={test.error} />}
