@@ -29,6 +29,9 @@ export const FlowSummary = z.object({
   publishedVersion: z.number().int().nullable(),
   trigger: z.string().nullable(),
   event: z.string().nullable(),
+  /** Published, then disabled (unpublished): its trigger starts nothing until it is enabled. */
+  unpublished: z.boolean(),
+  tags: z.array(z.string()),
   updatedAt: Timestamp,
 });
 export const FlowList = z.object({ flows: z.array(FlowSummary) });
@@ -38,8 +41,9 @@ export const Flow = z.object({
   name: z.string(),
   document: FlowDocument,
   publishedVersion: z.number().int().nullable(),
-  /** Published once, then unpublished: nothing starts it (no events, webhook or schedule) until it is published again. */
+  /** Published once, then disabled (unpublished): nothing starts it (no events, webhook or schedule) until it is enabled. */
   unpublished: z.boolean(),
+  tags: z.array(z.string()),
   problems: z.array(FlowProblem),
   createdAt: Timestamp,
   updatedAt: Timestamp,

@@ -17,6 +17,7 @@ import { notificationRoutes } from './routes/notifications.routes';
 import { publishableKeyRoutes } from './routes/publishable-keys.routes';
 import { flowRoutes } from './routes/flows.routes';
 import { publishRoutes } from './routes/publish.routes';
+import { flowLifecycleRoutes } from './routes/flow-lifecycle.routes';
 import { versionRoutes } from './routes/versions.routes';
 import { scheduleRoutes } from './routes/schedules.routes';
 import { hooksRouter } from './routes/hooks.routes';
@@ -66,6 +67,7 @@ export function createApp(deps: ServerDeps): Express {
   const all = () => routes;
   routes.push(
     ...systemRoutes(deps, all),
+    ...flowLifecycleRoutes(deps),
     ...flowRoutes(deps),
     ...publishRoutes(deps),
     ...versionRoutes(deps),

@@ -53,6 +53,8 @@ export interface Database {
     created_at: string;
     updated_at: string;
     deleted_at: string | null;
+    /** JSON array of tag strings (the flow list's filter). */
+    tags: string;
   };
   flow_versions: { id: string; flow_id: string; workspace_id: string; version: number; snapshot: string; note: string | null; published_at: string };
   runs: {

@@ -1,11 +1,12 @@
 import type { FlowSnapshot } from '#core/flow';
 import type { Db } from './database';
 import { nowIso } from './database';
+import { sql } from 'kysely';
 import { newId } from './ids';
 
 /** Every query names the workspace, so one workspace can never read another's flows. */
 
-export async function insertFlow(db: Db, flow: { workspaceId: string; name: string; draft: unknown }) {
+export async function insertFlow(db: Db, flow: { workspaceId: string; name: string; draft: unknown; tags?: string[] }) {
   const now = nowIso();
   const row = {
     id: newId('flw'),
@@ -18,6 +19,7 @@ export async function insertFlow(db: Db, flow: { workspaceId: string; name: stri
     created_at: now,
     updated_at: now,
     deleted_at: null,
+    tags: JSON.stringify(flow.tags ?? []),
   };
   await db.insertInto('flows').values(row).execute();
   return row;
@@ -27,17 +29,74 @@ export async function getFlow(db: Db, workspaceId: string, id: string) {
   return db.selectFrom('flows').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
 }
 
-export async function listFlows(db: Db, workspaceId: string, page: { limit: number; offset: number }) {
-  return db
-    .selectFrom('flows')
-    .selectAll()
+/** The flow list's filters: words in the name (case-insensitive), one tag. */
+export interface FlowFilter {
+  limit: number;
+  offset: number;
+  q?: string | undefined;
+  tag?: string | undefined;
+}
+
+export async function listFlows(db: Db, workspaceId: string, page: FlowFilter) {
+  let query = db.selectFrom('flows').selectAll().where('workspace_id', '=', workspaceId).where('deleted_at', 'is', null);
+  for (const word of page.q?.toLowerCase().split(/\s+/).filter(Boolean) ?? [])
+    query = query.where(sql<boolean>`lower(name) like ${`%${escapeLike(word)}%`} escape '\\'`);
+  // Tags are a small JSON array of strings: its text holds `"tag"` exactly when the array does.
+  if (page.tag) query = query.where(sql<boolean>`tags like ${`%${escapeLike(JSON.stringify(page.tag))}%`} escape '\\'`);
+  return query.orderBy('created_at', 'desc').orderBy('id').limit(page.limit).offset(page.offset).execute();
+}
+
+/** `%` and `_` match themselves (the LIKE escape is `\\`). */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** Every tag in use in the workspace, for the flow list's filter. */
+export async function listTags(db: Db, workspaceId: string): Promise<string[]> {
+  const rows = await db.selectFrom('flows').select('tags').where('workspace_id', '=', workspaceId).where('deleted_at', 'is', null).execute();
+  return [...new Set(rows.flatMap((r) => JSON.parse(r.tags) as string[]))].sort();
+}
+
+export async function setTags(db: Db, workspaceId: string, id: string, tags: string[]) {
+  const result = await db
+    .updateTable('flows')
+    .set({ tags: JSON.stringify(tags), updated_at: nowIso() })
     .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
     .where('deleted_at', 'is', null)
-    .orderBy('created_at', 'desc')
-    .orderBy('id')
-    .limit(page.limit)
-    .offset(page.offset)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Enables a disabled (unpublished) flow again: its trigger, as its newest published version has it, starts it again. */
+export async function enableFlow(db: Db, workspaceId: string, id: string, trigger: { type: string; event: string | null }) {
+  const result = await db
+    .updateTable('flows')
+    .set({ trigger_type: trigger.type, trigger_event: trigger.event, updated_at: nowIso() })
+    .where('workspace_id', '=', workspaceId)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .where('published_version', 'is not', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Disabled flows (published, then unpublished) whose newest version starts on this app event: what an event ignores. */
+export async function disabledFlowsFor(db: Db, workspaceId: string, eventName: string) {
+  const rows = await db
+    .selectFrom('flows')
+    .innerJoin('flow_versions', (j) => j.onRef('flow_versions.flow_id', '=', 'flows.id').onRef('flow_versions.version', '=', 'flows.published_version'))
+    .select(['flows.id as flow_id', 'flow_versions.snapshot'])
+    .where('flows.workspace_id', '=', workspaceId)
+    .where('flows.trigger_type', 'is', null)
+    .where('flows.deleted_at', 'is', null)
     .execute();
+  return rows
+    .filter((r) => {
+      const trigger = (JSON.parse(r.snapshot) as FlowSnapshot).trigger;
+      return trigger.type === 'event' && trigger.event === eventName;
+    })
+    .map((r) => r.flow_id);
 }
 
 export async function updateFlow(db: Db, workspaceId: string, id: string, patch: { name?: string; draft?: unknown }) {

@@ -19,7 +19,15 @@ export async function insertImportedVersion(db: Db, workspaceId: string, spec: I
     try {
       await db
         .insertInto('imported_integrations')
-        .values({ workspace_id: workspaceId, key: spec.key, version, title: spec.title, operations: spec.operations.length, spec: JSON.stringify(spec), created_at: createdAt })
+        .values({
+          workspace_id: workspaceId,
+          key: spec.key,
+          version,
+          title: spec.title,
+          operations: spec.operations.length,
+          spec: JSON.stringify(spec),
+          created_at: createdAt,
+        })
         .execute();
       return { key: spec.key, version, spec, createdAt };
     } catch (err) {

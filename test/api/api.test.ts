@@ -227,7 +227,16 @@ describe('flows CRUD', () => {
 
     const list = await api.request('GET', '/api/flows?limit=200');
     expect(list.status).toBe(200);
-    expect(list.body.flows).toContainEqual({ id, name: 'Greeter', publishedVersion: null, trigger: null, event: null, updatedAt: expect.stringMatching(ISO) });
+    expect(list.body.flows).toContainEqual({
+      id,
+      name: 'Greeter',
+      publishedVersion: null,
+      trigger: null,
+      event: null,
+      unpublished: false,
+      tags: [],
+      updatedAt: expect.stringMatching(ISO),
+    });
 
     // Rename only: the document stays.
     const renamed = await api.request('PATCH', `/api/flows/${id}`, { body: { name: 'Greeter 2' } });

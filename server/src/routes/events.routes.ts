@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
+import { disabledFlowsFor } from '#store/flows.repository';
 import { EventTrigger, JsonValue } from '#core/flow';
 import { defineRoute, type RouteDef } from '../http/route';
 import { startEventRuns } from '../services/runs.service';
@@ -24,8 +25,12 @@ export function eventRoutes(deps: ServerDeps): RouteDef[] {
       body: AppEvent,
       responses: {
         202: {
-          description: 'Accepted; `runs` lists the run of each subscribed flow (empty when none)',
-          schema: z.object({ eventId: z.string(), runs: z.array(z.object({ flowId: z.string(), runId: z.string(), duplicate: z.boolean() })) }),
+          description: 'Accepted; `runs` lists the run of each subscribed flow (empty when none); `ignored` the disabled flows it would have started',
+          schema: z.object({
+            eventId: z.string(),
+            runs: z.array(z.object({ flowId: z.string(), runId: z.string(), duplicate: z.boolean() })),
+            ignored: z.array(z.object({ flowId: z.string(), reason: z.literal('disabled') })).optional(),
+          }),
         },
         400: { description: 'Invalid event' },
         401: { description: 'Missing or wrong API key' },
@@ -36,7 +41,10 @@ export function eventRoutes(deps: ServerDeps): RouteDef[] {
       async handler({ body, auth }) {
         const eventId = body.id ?? crypto.randomUUID();
         const runs = await startEventRuns(deps, auth, { name: body.name, id: eventId, data: body.data });
-        return { status: 202, body: { eventId, runs } };
+        // A disabled flow is not started, and the app is told so: the event was received, not lost.
+        const ignored = (await disabledFlowsFor(deps.db, auth.workspaceId, body.name)).map((flowId) => ({ flowId, reason: 'disabled' as const }));
+        if (ignored.length > 0) deps.logger.info({ event: body.name, eventId, ignored }, 'app event ignored by disabled flows');
+        return { status: 202, body: { eventId, runs, ...(ignored.length > 0 ? { ignored } : {}) } };
       },
     }),
   ];

@@ -7,7 +7,12 @@ import { createFlow, deleteFlow, listFlows, presentFlow, requireFlow, updateDraf
 import type { ServerDeps } from '../deps';
 
 export const FlowParams = z.object({ flowId: z.string().min(1).max(64) });
-const Page = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), offset: z.coerce.number().int().min(0).default(0) });
+const Page = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+  q: z.string().max(200).optional().describe('Words in the name'),
+  tag: z.string().max(32).optional().describe('Only flows with this tag'),
+});
 const CreateFlowBody = z.object({ name: z.string().min(1).max(200), document: FlowDocument });
 const UpdateFlowBody = z.object({
   name: z.string().min(1).max(200).optional(),

@@ -56,6 +56,8 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
         const flow = await requireFlow(db, auth.workspaceId, params.flowId);
         const versionNumber = body.version ?? flow.published_version;
         if (!versionNumber) throw new AppError('CONFLICT', `Flow "${flow.name}" has no published version yet; publish it first`);
+        if (flow.published_version !== null && flow.trigger_type === null)
+          throw new AppError('CONFLICT', `Flow "${flow.name}" is disabled: nothing starts it until it is enabled (POST /api/flows/${flow.id}/enable)`);
         const version = await requireVersion(db, auth.workspaceId, flow.id, versionNumber);
         const runKey = crypto.randomUUID();
         const mode = body.mode ?? auth.mode;

@@ -32,6 +32,7 @@ export async function presentFlow(deps: Pick<ServerDeps, 'db' | 'catalog' | 'int
     document,
     publishedVersion: row.published_version,
     unpublished: row.published_version !== null && row.trigger_type === null,
+    tags: JSON.parse(row.tags) as string[],
     /** Problems of the draft; a draft may be saved with problems but not published. */
     problems: validateFlow(document, catalog),
     createdAt: row.created_at,
@@ -46,7 +47,7 @@ export async function createFlow(deps: Pick<ServerDeps, 'db' | 'catalog' | 'inte
 }
 
 /** The workspace's flows, newest first, without their documents. */
-export async function listFlows(db: Db, workspaceId: string, page: { limit: number; offset: number }) {
+export async function listFlows(db: Db, workspaceId: string, page: flows.FlowFilter) {
   const rows = await flows.listFlows(db, workspaceId, page);
   return rows.map((r) => ({
     id: r.id,
@@ -54,6 +55,8 @@ export async function listFlows(db: Db, workspaceId: string, page: { limit: numb
     publishedVersion: r.published_version,
     trigger: r.trigger_type,
     event: r.trigger_event,
+    unpublished: r.published_version !== null && r.trigger_type === null,
+    tags: JSON.parse(r.tags) as string[],
     updatedAt: r.updated_at,
   }));
 }

@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { Flow, FlowProblem } from '#core/api';
+import { defineRoute, type RouteDef } from '../http/route';
+import { listTags } from '#store/flows.repository';
+import { duplicateFlow, enableFlow, exportFlow, FlowExport, importFlow, restoreVersion, setFlowTags, Tag } from '../services/flow-lifecycle.service';
+import type { ServerDeps } from '../deps';
+import { FlowParams } from './flows.routes';
+
+/** A flow's life after its first draft: duplicate, restore a version, disable and enable, tags, export and import. */
+export function flowLifecycleRoutes(deps: ServerDeps): RouteDef[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/api/flows/:flowId/duplicate',
+      testKey: 'allowed',
+      tag: 'Flows',
+      summary: 'Duplicate a flow: a new unpublished flow with a copy of the draft, named "<name> (copy)"',
+      params: FlowParams,
+      responses: { 201: { description: 'The copy', schema: Flow }, 404: { description: 'No such flow' } },
+      async handler({ params, auth }) {
+        return { status: 201, body: await duplicateFlow(deps, auth.workspaceId, params.flowId) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/flows/:flowId/versions/:version/restore',
+      testKey: 'allowed',
+      tag: 'Flows',
+      summary: 'Restore a published version as the draft (nothing is published until you publish it)',
+      params: FlowParams.extend({ version: z.coerce.number().int().min(1) }),
+      responses: { 200: { description: 'The flow, its draft now the version', schema: Flow }, 404: { description: 'No such flow or version' } },
+      async handler({ params, auth }) {
+        return { body: await restoreVersion(deps, auth.workspaceId, params.flowId, params.version) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/flows/:flowId/enable',
+      tag: 'Flows',
+      summary: 'Enable a disabled (unpublished) flow: its newest published version starts on its trigger again',
+      params: FlowParams,
+      responses: {
+        200: { description: 'Enabled', schema: Flow },
+        404: { description: 'No such flow' },
+        409: { description: 'The flow was never published' },
+        503: { description: "Temporal is unreachable: a schedule trigger's schedule could not be written, nothing changed" },
+      },
+      async handler({ params, auth }) {
+        return { body: await enableFlow(deps, auth.workspaceId, params.flowId) };
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/flows/:flowId/tags',
+      testKey: 'allowed',
+      tag: 'Flows',
+      summary: "Replace a flow's tags",
+      params: FlowParams,
+      body: z.object({ tags: z.array(Tag).max(20) }),
+      responses: {
+        200: { description: 'The flow with its tags', schema: Flow },
+        400: { description: 'A tag that is not one' },
+        404: { description: 'No such flow' },
+      },
+      async handler({ params, body, auth }) {
+        return { body: await setFlowTags(deps, auth.workspaceId, params.flowId, body.tags) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/flow-tags',
+      testKey: 'allowed',
+      tag: 'Flows',
+      summary: 'Every tag in use in the workspace (the flow list filter)',
+      responses: { 200: { description: 'Tags, sorted', schema: z.object({ tags: z.array(z.string()) }) } },
+      async handler({ auth }) {
+        return { body: { tags: await listTags(deps.db, auth.workspaceId) } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/flows/:flowId/export',
+      testKey: 'allowed',
+      tag: 'Flows',
+      summary: 'Export a flow as a file: its draft, tags and the integrations and secret names it needs (never a secret value or pinned sample)',
+      params: FlowParams,
+      responses: { 200: { description: 'The flow file', schema: FlowExport }, 404: { description: 'No such flow' } },
+      async handler({ params, auth }) {
+        return { body: await exportFlow(deps, auth.workspaceId, params.flowId) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/flows/import',
+      testKey: 'allowed',
+      tag: 'Flows',
+      summary: 'Import a flow file as a new unpublished flow; reports the actions, secrets and problems it has in this workspace',
+      body: z.unknown(),
+      responses: {
+        201: {
+          description: 'The new flow, what this workspace lacks for it, and its problems',
+          schema: z.object({ flow: Flow, missing: z.object({ actions: z.array(z.string()), secrets: z.array(z.string()) }), problems: z.array(FlowProblem) }),
+        },
+        400: { description: 'The file is a flow file, but its document is not valid (field by field)' },
+        422: { description: 'Not a Switchyard flow file, or a code step with a syntax error' },
+      },
+      async handler({ body, auth }) {
+        return { status: 201, body: await importFlow(deps, auth.workspaceId, body) };
+      },
+    }),
+  ];
+}
