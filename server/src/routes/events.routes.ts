@@ -1,9 +1,8 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
-import { disabledFlowsFor } from '#store/flows.repository';
 import { EventTrigger, JsonValue } from '#core/flow';
 import { defineRoute, type RouteDef } from '../http/route';
-import { startEventRuns } from '../services/runs.service';
+import { ignoredByDisabledFlows, startEventRuns } from '../services/runs.service';
 import type { ServerDeps } from '../deps';
 
 const AppEvent = z.object({
@@ -42,7 +41,7 @@ export function eventRoutes(deps: ServerDeps): RouteDef[] {
         const eventId = body.id ?? crypto.randomUUID();
         const runs = await startEventRuns(deps, auth, { name: body.name, id: eventId, data: body.data });
         // A disabled flow is not started, and the app is told so: the event was received, not lost.
-        const ignored = (await disabledFlowsFor(deps.db, auth.workspaceId, body.name)).map((flowId) => ({ flowId, reason: 'disabled' as const }));
+        const ignored = await ignoredByDisabledFlows(deps.db, auth.workspaceId, body.name);
         if (ignored.length > 0) deps.logger.info({ event: body.name, eventId, ignored }, 'app event ignored by disabled flows');
         return { status: 202, body: { eventId, runs, ...(ignored.length > 0 ? { ignored } : {}) } };
       },

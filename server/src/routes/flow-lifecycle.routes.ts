@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { Flow, FlowProblem } from '#core/api';
 import { defineRoute, type RouteDef } from '../http/route';
-import { listTags } from '#store/flows.repository';
-import { duplicateFlow, enableFlow, exportFlow, FlowExport, importFlow, restoreVersion, setFlowTags, Tag } from '../services/flow-lifecycle.service';
+import { duplicateFlow, enableFlow, exportFlow, FlowExport, flowTags, importFlow, restoreVersion, setFlowTags, Tag } from '../services/flow-lifecycle.service';
 import type { ServerDeps } from '../deps';
 import { FlowParams } from './flows.routes';
 
@@ -74,7 +73,7 @@ export function flowLifecycleRoutes(deps: ServerDeps): RouteDef[] {
       summary: 'Every tag in use in the workspace (the flow list filter)',
       responses: { 200: { description: 'Tags, sorted', schema: z.object({ tags: z.array(z.string()) }) } },
       async handler({ auth }) {
-        return { body: { tags: await listTags(deps.db, auth.workspaceId) } };
+        return { body: { tags: await flowTags(deps.db, auth.workspaceId) } };
       },
     }),
     defineRoute({

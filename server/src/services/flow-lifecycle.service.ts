@@ -5,6 +5,7 @@ import { FlowDocument, walkNodes, type FlowSnapshot } from '#core/flow';
 import { validateFlow } from '#core/validate';
 import { validationError } from '#core/validation-error';
 import * as flows from '#store/flows.repository';
+import type { Db } from '#store/database';
 import type { ServerDeps } from '../deps';
 import { refuseCodeSyntaxErrors } from './code.service';
 import { presentFlow, requireFlow, requireVersion } from './flows.service';
@@ -69,6 +70,11 @@ export async function enableFlow(deps: Pick<ServerDeps, 'db' | 'temporal' | 'log
   });
   await syncFlowEndpoint(deps, workspaceId, flowId, snapshot.trigger);
   return presentFlow(deps, workspaceId, await requireFlow(deps.db, workspaceId, flowId));
+}
+
+/** Every tag in use in the workspace. */
+export function flowTags(db: Db, workspaceId: string) {
+  return flows.listTags(db, workspaceId);
 }
 
 export async function setFlowTags(deps: Deps, workspaceId: string, flowId: string, tags: string[]) {

@@ -6,7 +6,7 @@ import { AppError } from '#core/errors';
 import type { FlowSnapshot } from '#core/flow';
 import { actionDefaultsOf, runInputTooLarge } from '#core/run-admission';
 import { RUN_FLOW_WORKFLOW, WorkflowIds } from '#core/names';
-import { versionsSubscribedTo } from '#store/flows.repository';
+import { disabledFlowsFor, versionsSubscribedTo } from '#store/flows.repository';
 import { LIVE_RUN_STATUSES, UNFINISHED_NODE_STATUSES, type NodeError, type RunFlowInput, type RunOptions, type RunState, type TriggerPayload } from '#core/run';
 import type { Logger } from 'pino';
 import type { Db } from '#store/database';
@@ -79,6 +79,11 @@ export async function startEventRuns(
     started.push({ flowId: v.flow_id, runId: run.runId, duplicate: !run.created });
   }
   return started;
+}
+
+/** The disabled flows an app event would have started: said in the event's answer, so nothing is silently lost. */
+export async function ignoredByDisabledFlows(db: Db, workspaceId: string, eventName: string) {
+  return (await disabledFlowsFor(db, workspaceId, eventName)).map((flowId) => ({ flowId, reason: 'disabled' as const }));
 }
 
 export interface StartRunRequest {
