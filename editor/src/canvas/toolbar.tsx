@@ -1,9 +1,9 @@
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { useVersions } from '../api/queries';
 import { href } from '../router';
 import { useEditor } from '../store/editor-store';
 import type { CanvasCommands } from './commands';
 import { ProblemList } from './problems';
+import { Popover } from '../components/popover';
 
 const ICONS = {
   undo: 'M9 14 4 9l5-5M4 9h10a6 6 0 0 1 0 12h-3',
@@ -27,54 +27,6 @@ function Icon({ name }: { name: keyof typeof ICONS }) {
     >
       <path d={ICONS[name]} />
     </svg>
-  );
-}
-
-/** A button that shows a panel under it; Escape or a click elsewhere closes it. */
-function Popover({
-  button,
-  buttonClass,
-  label,
-  children,
-}: {
-  button: ReactNode;
-  buttonClass?: string;
-  label: string;
-  children: (close: () => void) => ReactNode;
-}) {
-  const [open, setOpen] = useState(false);
-  const wrap = useRef<HTMLDivElement>(null);
-  const btn = useRef<HTMLButtonElement>(null);
-  const panelId = useId();
-  useEffect(() => {
-    if (!open) return;
-    const onDown = (e: MouseEvent) => {
-      if (!wrap.current?.contains(e.target as Node)) setOpen(false);
-    };
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') {
-        setOpen(false);
-        btn.current?.focus();
-      }
-    };
-    document.addEventListener('mousedown', onDown);
-    document.addEventListener('keydown', onKey);
-    return () => {
-      document.removeEventListener('mousedown', onDown);
-      document.removeEventListener('keydown', onKey);
-    };
-  }, [open]);
-  return (
-    <div className="sy-popover-wrap" ref={wrap}>
-      <button ref={btn} type="button" className={buttonClass} aria-expanded={open} aria-controls={panelId} onClick={() => setOpen((o) => !o)}>
-        {button}
-      </button>
-      {open && (
-        <div className="sy-popover" id={panelId} role="region" aria-label={label}>
-          {children(() => setOpen(false))}
-        </div>
-      )}
-    </div>
   );
 }
 

@@ -16,7 +16,11 @@ import { ScheduleStatus } from '../schedules/schedule-status';
 import { ErrorBox } from '../components/error-box';
 import { autoLayout } from '../graph/layout';
 import { NodePanel } from '../panel/node-panel';
-import { href } from '../router';
+import { href, navigate } from '../router';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { api } from '../api/client';
+import type { Flow } from '../api/types';
+import { ConfirmDialog } from '../components/dialog';
 import { useEditor } from '../store/editor-store';
 
 /**
@@ -123,7 +127,7 @@ function Workspace({
     <div className={`editor-page${readOnly ? ' read-only' : ''}`}>
       {version !== undefined && (
         <div className="sy-banner" role="status">
-          Version {version} (read-only) — <a href={href({ page: 'flow', flowId })}>back to draft</a>
+          Version {version} (read-only) — <a href={href({ page: 'flow', flowId })}>back to draft</a> <RestoreVersion flowId={flowId} version={version} />
         </div>
       )}
       {version === undefined && publishedVersion !== null && <PublishedSchedule flowId={flowId} publishedVersion={publishedVersion} />}
@@ -242,4 +246,36 @@ function useLeaveGuard(active: boolean) {
 function PublishedSchedule({ flowId, publishedVersion }: { flowId: string; publishedVersion: number }) {
   const published = useVersion(flowId, publishedVersion);
   return published.data?.snapshot?.trigger.type === 'schedule' ? <ScheduleStatus flowId={flowId} /> : null;
+}
+
+/** Restores the version on screen as the draft (after asking: the draft is replaced), then opens the draft. */
+function RestoreVersion({ flowId, version }: { flowId: string; version: number }) {
+  const qc = useQueryClient();
+  const [asking, setAsking] = useState(false);
+  const restore = useMutation({
+    mutationFn: () => api<Flow>('POST', `/api/flows/${flowId}/versions/${version}/restore`),
+    onSuccess: async () => {
+      await qc.invalidateQueries({ queryKey: ['flow', flowId] });
+      navigate({ page: 'flow', flowId });
+    },
+  });
+  return (
+    <>
+      <button type="button" className="link-button" onClick={() => setAsking(true)}>
+        Restore as the draft
+      </button>
+      {asking && (
+        <ConfirmDialog
+          title={`Restore version ${version}?`}
+          confirm="Restore as the draft"
+          busy={restore.isPending}
+          onConfirm={() => restore.mutate()}
+          onClose={() => setAsking(false)}
+        >
+          <p>The draft is replaced by version {version}. Nothing is published until you publish it; the published version keeps running.</p>
+          <ErrorBox error={restore.error} />
+        </ConfirmDialog>
+      )}
+    </>
+  );
 }
