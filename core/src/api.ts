@@ -238,14 +238,18 @@ export const IntegrationSummary = z.object({
       sideEffects: z.boolean(),
       idempotent: z.boolean(),
       hasSandbox: z.boolean(),
+      example: JsonValue.optional(),
     }),
   ),
   examplePrompts: z.array(z.string()),
   docs: z.array(z.object({ title: z.string(), url: z.string() })),
   testConnection: z.boolean(),
+  /** When it was installed by hand, or else first published in a flow; null: neither. */
   installedAt: Timestamp.nullable(),
+  /** How many published flows use one of its actions (an integration a published flow uses is installed). */
+  usedByFlows: z.number().int(),
   setupStatus: z.array(SetupVariableStatus).optional(),
-  /** An instant integration imported into this workspace from an OpenAPI document (its key starts with `x-`). */
+  /** An instant integration: the generic HTTP action, or one imported from an OpenAPI document (its key starts with `x-`). It needs Backend functions on. */
   instant: z.boolean().optional(),
 });
 

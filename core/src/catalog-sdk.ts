@@ -145,6 +145,11 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
   input: I;
   output: O;
   /**
+   * A real, valid input (literal values, as a builder would fill the form): the integration's page and prompt show it
+   * as the example usage, and catalog/examples.test.ts requires one for every catalog action and checks it against `input`.
+   */
+  example?: z.input<I>;
+  /**
    * Fixed credits per call, charged once per attempt when it sends its first request (0: the action calls
    * no outside service, and the Free plan may use it). Default: 1 credit per outbound API request.
    */
@@ -276,6 +281,8 @@ export interface ActionInfo {
   timeout?: string;
   /** How the action is charged: `free` (no outside call), `fixed` (`credits` per call), `perRequest`, `usage` (by tokens). */
   pricing?: { kind: 'free' | 'fixed' | 'perRequest' | 'usage'; credits?: number };
+  /** A valid input, as the action's example usage (ActionDefinition.example). */
+  example?: unknown;
 }
 
 export type JsonSchema = { [key: string]: unknown };
@@ -300,6 +307,7 @@ export function describeAction(integration: IntegrationDefinition, action: Actio
     ...(action.retry ? { retry: action.retry } : {}),
     ...(action.timeout ? { timeout: action.timeout } : {}),
     pricing: actionPricing(action),
+    ...(action.example !== undefined ? { example: action.example } : {}),
   };
 }
 

@@ -229,3 +229,15 @@ export async function unpublishFlow(db: Db, workspaceId: string, id: string) {
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
 }
+
+/** The newest published version of each flow of the workspace that is not deleted (disabled ones included): what it uses. */
+export async function publishedSnapshots(db: Db, workspaceId: string) {
+  const rows = await db
+    .selectFrom('flows')
+    .innerJoin('flow_versions', (j) => j.onRef('flow_versions.flow_id', '=', 'flows.id').onRef('flow_versions.version', '=', 'flows.published_version'))
+    .select(['flows.id as flow_id', 'flow_versions.snapshot', 'flow_versions.published_at'])
+    .where('flows.workspace_id', '=', workspaceId)
+    .where('flows.deleted_at', 'is', null)
+    .execute();
+  return rows.map((r) => ({ flowId: r.flow_id, publishedAt: r.published_at, snapshot: JSON.parse(r.snapshot) as FlowSnapshot }));
+}

@@ -122,16 +122,16 @@ describe('catalog, setup variables, secrets and test mode', () => {
     expect((await api.request('GET', '/api/catalog/nope')).status).toBe(404);
   });
 
-  it('installing lists what is still missing and switches backend functions on', async () => {
+  it('installing lists what is still missing, and leaves the Backend functions switch as it is', async () => {
     expect((await api.request('GET', '/api/settings')).body.backendFunctions).toBe(false);
     const installed = await api.request('POST', '/api/catalog/acme/install');
     expect(installed.status).toBe(200);
     expect(installed.body).toMatchObject({
       key: 'acme',
-      backendFunctions: true,
+      backendFunctions: false,
       missing: [{ name: 'ACME_API_KEY', whereToGet: expect.stringContaining('https://acme.example') }],
     });
-    expect((await api.request('GET', '/api/settings')).body.backendFunctions).toBe(true);
+    expect((await api.request('GET', '/api/settings')).body.backendFunctions).toBe(false);
     const detail = await api.request('GET', '/api/catalog/acme');
     expect(detail.body.installedAt).toEqual(expect.any(String));
     expect(detail.body.setupStatus).toEqual([expect.objectContaining({ name: 'ACME_API_KEY', live: false, test: false })]);

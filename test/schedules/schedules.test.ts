@@ -281,7 +281,10 @@ describe('operations', () => {
     );
     await sleep(2000);
     // The same one run (its status moves on meanwhile: compared by id).
-    expect((await scheduledAfter(pausedAt)).map((r) => r.id), 'still paused after Run now').toEqual(manual.map((r) => r.id));
+    expect(
+      (await scheduledAfter(pausedAt)).map((r) => r.id),
+      'still paused after Run now',
+    ).toEqual(manual.map((r) => r.id));
     const atResume = new Date().toISOString();
 
     const resumed = ok(await api.request('POST', `/api/flows/${flowId}/schedules/live/resume`, { body: { note: 'back' } }));

@@ -21,6 +21,7 @@ export const transform = defineAction({
   keywords: ['transform', 'reshape', 'compute', 'calculate', 'format', 'map', 'convert', 'extract'],
   description: 'Reshapes data with a JSONata expression (data-only: no code runs).',
   input: TransformInput,
+  example: { data: { firstName: 'Ada', plan: 'pro' }, expression: '"Welcome, " & data.firstName' },
   output: TransformOutput,
   credits: 0,
   timeout: '10s',

@@ -53,6 +53,7 @@ export const sendEmail = defineAction({
   keywords: ['email', 'mail', 'e-mail', 'send email', 'smtp', 'inbox'],
   description: 'Sends an email through your SMTP server (text and/or HTML, cc, bcc, reply-to).',
   input: SendEmailInput,
+  example: { to: 'ada@example.com', subject: 'Welcome to Acme', text: 'Thanks for signing up, Ada.' },
   output: SendEmailOutput,
   sideEffects: true,
   // SMTP has no idempotency key: a retry after a lost "250 OK" can deliver twice. The Message-ID is

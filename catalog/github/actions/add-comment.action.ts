@@ -25,6 +25,7 @@ export const addComment = defineAction({
   keywords: ['comment', 'reply on the issue', 'github comment', 'comment on the issue', 'comment on the pull request'],
   description: 'Adds a comment to a GitHub issue or pull request.',
   input: AddCommentInput,
+  example: { owner: 'acme', repo: 'website', issueNumber: 42, body: 'Deployed to production in build 1.4.2.' },
   output: AddCommentOutput,
   sideEffects: true,
   // No idempotency key in GitHub's REST API: a retry after a lost answer can comment twice.

@@ -40,6 +40,7 @@ export const createIssue = defineAction({
   keywords: ['issue', 'github issue', 'ticket', 'bug report', 'open an issue', 'file an issue', 'create an issue'],
   description: 'Opens an issue in a GitHub repository, with optional labels and assignees.',
   input: CreateIssueInput,
+  example: { owner: 'acme', repo: 'website', title: 'Checkout fails for EUR orders', body: 'Seen on order ord_1042.', labels: ['bug'] },
   output: CreateIssueOutput,
   sideEffects: true,
   // GitHub's REST API takes no idempotency key: a retry after a lost answer can open a second issue.

@@ -58,6 +58,12 @@ export const sendMessage = defineAction({
   description: 'Sends an email from the connected Gmail account.',
   keywords: ['gmail'],
   input: SendMessageInput,
+  example: {
+    connection: 'con_0123456789abcdefghij',
+    to: 'ada@example.com',
+    subject: 'Your invoice',
+    text: 'Your invoice for May is attached to your account.',
+  },
   output: SendMessageOutput,
   sideEffects: true,
   async run(input, ctx) {

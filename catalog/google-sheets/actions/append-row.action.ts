@@ -30,6 +30,12 @@ export const appendRow = defineAction({
   description: 'Adds a row after the last row of a table in a Google Sheet.',
   keywords: ['google sheet', 'spreadsheet', 'add a row to the sheet'],
   input: AppendRowInput,
+  example: {
+    connection: 'con_0123456789abcdefghij',
+    spreadsheetId: '1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms',
+    range: 'Signups!A:C',
+    values: ['Ada Lovelace', 'ada@example.com', 'pro'],
+  },
   output: AppendRowOutput,
   sideEffects: true,
   async run(input, ctx) {

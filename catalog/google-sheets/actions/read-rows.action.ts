@@ -24,6 +24,7 @@ export const readRows = defineAction({
   description: 'Reads the rows of a range of a Google Sheet.',
   keywords: ['google sheet', 'spreadsheet', 'read the sheet'],
   input: ReadRowsInput,
+  example: { connection: 'con_0123456789abcdefghij', spreadsheetId: '1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms', range: 'Signups!A2:C100' },
   output: ReadRowsOutput,
   async run(input, ctx) {
     const api = await sheetsClient(ctx, input.connection);

@@ -52,6 +52,7 @@ export const request = defineAction({
   keywords: ['http', 'request', 'call', 'webhook', 'api', 'post to', 'get', 'url', 'endpoint', 'fetch'],
   description: 'Calls any HTTP API and returns its status, headers and body.',
   input: HttpRequestInput,
+  example: { url: 'https://api.example.com/v1/users/42', method: 'GET', headers: { accept: 'application/json' } },
   output: HttpRequestOutput,
   sideEffects: true,
   timeout: '60s',

@@ -86,6 +86,14 @@ export const chatCompletion = defineAction({
   ],
   description: 'Sends a conversation to an OpenAI (or OpenAI-compatible) chat model and returns its reply, optionally as JSON following a schema.',
   input: ChatCompletionInput,
+  example: {
+    model: 'gpt-4o-mini',
+    messages: [
+      { role: 'system', content: 'Answer in one sentence.' },
+      { role: 'user', content: 'Summarise this support ticket: the export button does nothing.' },
+    ],
+    maxTokens: 200,
+  },
   output: ChatCompletionOutput,
   // Generating text changes nothing at the provider; a retry only costs tokens again.
   sideEffects: false,

@@ -52,6 +52,7 @@ export const sendEmail = defineAction({
   keywords: ['email', 'mail', 'e-mail', 'send email', 'resend', 'inbox'],
   description: 'Sends an email with Resend (HTML and/or text, cc, bcc, reply-to, tags).',
   input: SendEmailInput,
+  example: { from: 'Acme <hello@acme.example>', to: 'ada@example.com', subject: 'Welcome to Acme', html: '<p>Thanks for signing up, Ada.</p>' },
   output: SendEmailOutput,
   sideEffects: true,
   // Resend keeps the answer of an Idempotency-Key for 24 hours: a retry returns the first email's id.

@@ -34,6 +34,7 @@ export const postMessage = defineAction({
   keywords: ['slack', 'post', 'message', 'channel', 'notify', 'announce', 'alert', 'ping', 'tell', '#'],
   description: 'Posts a message (text, optionally Block Kit blocks) to a Slack channel or thread as the app.',
   input: PostMessageInput,
+  example: { channel: '#sales', text: 'New pro signup: Ada Lovelace (ada@example.com)' },
   output: PostMessageOutput,
   sideEffects: true,
   // Slack's chat.postMessage takes no idempotency key: a retry after a lost answer can post twice.

@@ -30,6 +30,7 @@ export const updateMessage = defineAction({
   keywords: ['update the message', 'edit the message', 'update the slack message', 'change the message'],
   description: 'Replaces the text (and blocks) of a message the app posted earlier, e.g. to show a status change.',
   input: UpdateMessageInput,
+  example: { channel: 'C0123456789', ts: '1712345678.000100', text: 'Payment received: invoice in_1042 is paid' },
   output: UpdateMessageOutput,
   sideEffects: true,
   // Setting a message to the same content twice gives the same result.

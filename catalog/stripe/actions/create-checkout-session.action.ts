@@ -48,6 +48,12 @@ export const createCheckoutSession = defineAction({
   keywords: ['checkout', 'checkout session', 'checkout page', 'payment page', 'charge'],
   description: 'Creates a Stripe Checkout session and returns the hosted payment page URL to send the customer to.',
   input: CreateCheckoutSessionInput,
+  example: {
+    lineItems: [{ name: 'Pro plan', unitAmount: 1900, currency: 'usd', quantity: 1, recurring: { interval: 'month' } }],
+    mode: 'subscription',
+    successUrl: 'https://acme.example/welcome',
+    cancelUrl: 'https://acme.example/pricing',
+  },
   output: CreateCheckoutSessionOutput,
   sideEffects: true,
   idempotent: true,

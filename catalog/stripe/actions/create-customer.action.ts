@@ -30,6 +30,7 @@ export const createCustomer = defineAction({
   keywords: ['customer', 'stripe customer', 'create a customer', 'add a customer', 'add them to stripe', 'add to stripe'],
   description: 'Creates a Stripe customer to attach payments, checkout sessions and subscriptions to.',
   input: CreateCustomerInput,
+  example: { email: 'ada@example.com', name: 'Ada Lovelace', metadata: { userId: 'usr_42' } },
   output: CreateCustomerOutput,
   sideEffects: true,
   idempotent: true,

@@ -30,6 +30,7 @@ export const createPaymentLink = defineAction({
   keywords: ['payment link', 'pay link', 'link to pay'],
   description: 'Creates a shareable Stripe payment link for one or more items priced inline.',
   input: CreatePaymentLinkInput,
+  example: { lineItems: [{ name: 'Workshop ticket', unitAmount: 4900, currency: 'usd', quantity: 1 }] },
   output: CreatePaymentLinkOutput,
   sideEffects: true,
   idempotent: true,

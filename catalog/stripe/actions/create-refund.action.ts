@@ -43,6 +43,7 @@ export const createRefund = defineAction({
   keywords: ['refund', 'money back', 'reimburse'],
   description: 'Refunds a payment in full or in part. Retries reuse the same idempotency key, so a payment is never refunded twice.',
   input: CreateRefundInput,
+  example: { paymentIntentId: 'pi_3MtwBwLkdIwHu7ix28a3tqPa', reason: 'requested_by_customer' },
   output: CreateRefundOutput,
   sideEffects: true,
   idempotent: true,

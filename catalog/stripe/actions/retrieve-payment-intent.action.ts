@@ -35,6 +35,7 @@ export const retrievePaymentIntent = defineAction({
   keywords: ['payment intent', 'look up the payment', 'retrieve the payment', 'fetch the payment', 'get the payment'],
   description: 'Reads a PaymentIntent: its status, amounts, customer and latest charge.',
   input: RetrievePaymentIntentInput,
+  example: { paymentIntentId: 'pi_3MtwBwLkdIwHu7ix28a3tqPa' },
   output: RetrievePaymentIntentOutput,
   async run(input, ctx) {
     const pi = await callStripe(ctx, `retrieve the payment intent ${input.paymentIntentId}`, (stripe) => stripe.paymentIntents.retrieve(input.paymentIntentId));

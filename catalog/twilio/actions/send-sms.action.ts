@@ -32,6 +32,7 @@ export const sendSms = defineAction({
   keywords: ['sms', 'text message', 'text', 'phone', 'twilio', 'mobile'],
   description: 'Sends a text message with Twilio from one of your numbers (or TWILIO_FROM_NUMBER).',
   input: SendSmsInput,
+  example: { to: '+15005550006', body: 'Your Acme code is 481516' },
   output: SendSmsOutput,
   sideEffects: true,
   // Twilio's Messages API takes no idempotency key: a retry after a lost answer can send twice.

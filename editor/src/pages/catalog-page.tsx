@@ -2,13 +2,14 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useId, useRef, useState } from 'react';
 import type { TestConnectionResult } from '#core/run';
 import { api } from '../api/client';
-import { useCatalog, useIntegration, usePutSecret } from '../api/queries';
+import { useCatalog, useCreateFlow, useIntegration, usePutSecret } from '../api/queries';
 import type { IntegrationSummary, SetupVariableStatus } from '../api/types';
 import { CopyButton } from '../components/copy-button';
 import { ErrorBox } from '../components/error-box';
 import { formatTime } from '../components/format';
 import { Markdown, renderInline } from '../components/markdown';
-import { href } from '../router';
+import { href, navigate } from '../router';
+import { ConfirmDialog } from '../components/dialog';
 import { OpenApiImport } from '../assistant/openapi-import';
 
 /** The catalog of ready-made integrations (`#/catalog`), or one integration (`#/catalog/<key>`). */
@@ -172,7 +173,7 @@ function IntegrationDetail({ integrationKey }: { integrationKey: string }) {
             {i.instant ? <span className="pill">Instant · version {i.version}</span> : <span className="pill subtle">{i.category}</span>}
             {i.installedAt ? (
               <span className="pill ok" title={`Installed ${formatTime(i.installedAt)}`}>
-                Installed
+                Installed{i.usedByFlows > 0 ? ` · used by ${i.usedByFlows} published flow${i.usedByFlows === 1 ? '' : 's'}` : ''}
               </span>
             ) : (
               <span className="pill">Not installed</span>
@@ -189,7 +190,7 @@ function IntegrationDetail({ integrationKey }: { integrationKey: string }) {
       <ErrorBox error={install.error} />
       {install.data && (
         <div className="notice ok" role="status">
-          <strong>{i.title} is installed.</strong> Backend functions are now on for this workspace.{' '}
+          <strong>{i.title} is installed.</strong>{' '}
           {missing.length === 0
             ? 'Every required setup variable is set.'
             : `Still missing: ${missing.map((v) => v.name).join(', ')}. Add ${missing.length === 1 ? 'it' : 'them'} below.`}
@@ -221,6 +222,7 @@ function IntegrationDetail({ integrationKey }: { integrationKey: string }) {
         )}
       </div>
 
+      {i.instant && <BackendFunctionsNotice title={i.title} />}
       {i.testConnection && <TestConnection integrationKey={i.key} title={i.title} />}
 
       <div className="card section">
@@ -237,6 +239,7 @@ function IntegrationDetail({ integrationKey }: { integrationKey: string }) {
                 )}
               </div>
               <div className="muted">{a.description}</div>
+              {a.example !== undefined && <ActionExample integration={i.title} action={a} />}
             </li>
           ))}
         </ul>
@@ -279,6 +282,14 @@ function IntegrationDetail({ integrationKey }: { integrationKey: string }) {
 
 function VariableStatus({ v }: { v: SetupVariableStatus }) {
   if (!v.live && !v.test) return <span className={`pill ${v.required ? 'bad' : ''}`}>{v.required ? 'missing' : 'not set (optional)'}</span>;
+  // A test value alone: test runs work, live runs would stop at the step (and publishing is refused).
+  if (v.test && !v.live && v.required)
+    return (
+      <span className="variable-status">
+        <span className="pill warn">test only</span>
+        <span className="muted small">live runs would stop: add the live value</span>
+      </span>
+    );
   return (
     <span className="variable-status">
       {v.live ? <span className="pill ok">✓ live</span> : <span className="pill">no live value</span>}
@@ -446,6 +457,73 @@ function TestConnection({ integrationKey, title }: { integrationKey: string; tit
         )}
       </div>
       <ErrorBox error={check.error} />
+    </div>
+  );
+}
+
+/** An action's example input (valid for its schema) and a button that starts a new flow with the action filled in. */
+function ActionExample({ integration, action }: { integration: string; action: IntegrationSummary['actions'][number] }) {
+  const create = useCreateFlow();
+  const use = async () => {
+    const stepId = action.key.replace(/-/g, '_');
+    const flow = await create.mutateAsync({
+      name: `${integration}: ${action.title}`,
+      document: {
+        schemaVersion: 1,
+        trigger: { type: 'manual' },
+        nodes: [{ id: stepId, type: 'action', action: action.ref, inputs: action.example as Record<string, unknown> }],
+        edges: [{ from: 'trigger', to: stepId }],
+        layout: { trigger: { x: 0, y: 0 }, [stepId]: { x: 0, y: 160 } },
+      },
+    });
+    navigate({ page: 'flow', flowId: flow.id });
+  };
+  return (
+    <details className="action-example">
+      <summary>Example usage</summary>
+      <pre tabIndex={0}>{JSON.stringify({ action: action.ref, inputs: action.example }, null, 2)}</pre>
+      <button type="button" onClick={() => void use()} disabled={create.isPending} aria-label={`Use in a flow: ${action.title}`}>
+        Use in a flow
+      </button>
+      <ErrorBox error={create.error} />
+    </details>
+  );
+}
+
+/** Instant integrations need App Settings' Backend functions switch: said here, and turned on only when asked to. */
+function BackendFunctionsNotice({ title }: { title: string }) {
+  const qc = useQueryClient();
+  const settings = useQuery({ queryKey: ['settings'], queryFn: () => api<{ backendFunctions: boolean }>('GET', '/api/settings') });
+  const [asking, setAsking] = useState(false);
+  const turnOn = useMutation({
+    mutationFn: () => api('PATCH', '/api/settings', { backendFunctions: true }),
+    onSuccess: () => {
+      setAsking(false);
+      void qc.invalidateQueries({ queryKey: ['settings'] });
+    },
+  });
+  if (!settings.data || settings.data.backendFunctions) return null;
+  return (
+    <div className="notice warn" role="status">
+      {title} is an instant integration: its actions run only with Backend functions on, and they are off in this workspace.{' '}
+      <button type="button" className="link-button" onClick={() => setAsking(true)}>
+        Turn on Backend functions…
+      </button>
+      {asking && (
+        <ConfirmDialog
+          title="Turn on Backend functions?"
+          confirm="Turn on"
+          busy={turnOn.isPending}
+          onConfirm={() => turnOn.mutate()}
+          onClose={() => setAsking(false)}
+        >
+          <p>
+            Every flow in this workspace may then use instant integrations (HTTP requests to any allowed address, imported APIs) and code steps. You can turn
+            them off again under App Settings.
+          </p>
+          <ErrorBox error={turnOn.error} />
+        </ConfirmDialog>
+      )}
     </div>
   );
 }

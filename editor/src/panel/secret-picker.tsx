@@ -1,5 +1,6 @@
 import { useId, useState, type ReactNode } from 'react';
 import { useIntegration, usePutSecret, useSecrets } from '../api/queries';
+import { href } from '../router';
 import { ErrorBox } from '../components/error-box';
 import type { SecretFieldProps } from './schema-form';
 
@@ -183,24 +184,32 @@ export function SetupSection({ integration }: { integration: string }) {
       <ul className="setup-list">
         {variables.map((v) => {
           const missing = !v.live && !v.test;
+          const testOnly = v.test && !v.live && v.required;
           return (
-            <li key={v.name} className={missing ? 'missing' : 'ok'}>
+            <li key={v.name} className={missing ? 'missing' : testOnly ? 'test-only' : 'ok'}>
               <div>
                 <code>{v.name}</code>
                 {!v.required && <span className="sf-help"> (optional)</span>}
                 <span className="setup-status">
                   {v.live && <span className="status succeeded">✓ live</span>}
                   {v.test && <span className="status succeeded">✓ test</span>}
+                  {testOnly && <span className="status warn">test only</span>}
                   {missing && <span className={v.required ? 'status failed' : 'status'}>missing</span>}
                 </span>
               </div>
               <p className="sf-help">{v.description}</p>
+              {testOnly && <p className="sf-help">Test runs work; live runs would stop here, and publishing is refused until it has a live value.</p>}
               {missing && <p className="sf-help">{linkify(v.whereToGet)}</p>}
+              {(missing || !v.live || !v.test) && (
+                <a href={href({ page: 'secrets', name: v.name, mode: v.live ? 'test' : 'live' })}>
+                  Set the {v.live ? 'test' : 'live'} value of {v.name}
+                </a>
+              )}
             </li>
           );
         })}
       </ul>
-      <a href="#/secrets">Manage secrets</a>
+      <a href={href({ page: 'secrets' })}>All secrets</a>
     </section>
   );
 }

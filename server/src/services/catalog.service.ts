@@ -7,7 +7,9 @@ import { AppError } from '#core/errors';
 import { walkNodes, type FlowSnapshot } from '#core/flow';
 import type { FlowProblem } from '#core/validate';
 import type { SecretStore } from '#store/secrets';
-import { getSettings, installIntegration, listInstallations, setBackendFunctions } from '#store/settings.repository';
+import { getSettings, installIntegration, listInstallations } from '#store/settings.repository';
+import { publishedSnapshots } from '#store/flows.repository';
+import type { Db } from '#store/database';
 import type { ServerDeps } from '../deps';
 import { secretsRead } from './code.service';
 import { importedSchemas, requireImported, summarizeImported } from './imported.service';
@@ -23,6 +25,7 @@ export async function searchCatalog(
   query: { q?: string | undefined; category?: string | undefined },
 ) {
   const installed = await listInstallations(deps.db, workspaceId);
+  const used = await publishedUse(deps.db, workspaceId);
   const words = query.q?.toLowerCase().split(/\s+/).filter(Boolean) ?? [];
   const matches = deps.integrations.filter((i) => {
     if (query.category && (i.category ?? 'Other') !== query.category) return false;
@@ -37,8 +40,8 @@ export async function searchCatalog(
   });
   return {
     integrations: [
-      ...matches.map((i) => ({ ...summarizeIntegration(i), installedAt: installed.get(i.key) ?? null })),
-      ...imported.map((i) => ({ ...summarizeImported(i), installedAt: i.createdAt })),
+      ...matches.map((i) => ({ ...summarizeIntegration(i), ...installation(i.key, installed, used) })),
+      ...imported.map((i) => ({ ...summarizeImported(i), installedAt: i.createdAt, usedByFlows: used.get(i.spec.key)?.flows ?? 0 })),
     ],
     webhookSources: webhookSourceSummaries(deps.integrations),
   };
@@ -55,6 +58,7 @@ export async function integrationDetail(deps: Pick<ServerDeps, 'db' | 'integrati
     return {
       ...summarizeImported(imported),
       installedAt: imported.createdAt,
+      usedByFlows: (await publishedUse(deps.db, workspaceId)).get(imported.spec.key)?.flows ?? 0,
       setupStatus: imported.spec.setup.map((v) => ({ ...v, live: presence.get(v.name)?.live ?? false, test: presence.get(v.name)?.test ?? false })),
       schemas: importedSchemas(imported),
     };
@@ -63,17 +67,19 @@ export async function integrationDetail(deps: Pick<ServerDeps, 'db' | 'integrati
   const installed = await listInstallations(deps.db, workspaceId);
   return {
     ...summarizeIntegration(integration),
-    installedAt: installed.get(integration.key) ?? null,
+    ...installation(integration.key, installed, await publishedUse(deps.db, workspaceId)),
     setupStatus: await setupStatus(deps.secrets, workspaceId, integration),
     schemas: deps.catalog.actions.filter((a) => a.integration === integration.key),
   };
 }
 
-/** Installs an integration: a ready-made one brings its backend functions with it; an instant one needs the switch turned on. */
+/**
+ * Installs an integration (it shows as installed and its setup is listed). App Settings' Backend functions switch is
+ * left as it is: a ready-made integration does not need it, and an instant one asks the user to turn it on.
+ */
 export async function install(deps: Pick<ServerDeps, 'db' | 'integrations' | 'secrets'>, workspaceId: string, key: string) {
   const integration = requireIntegration(deps.integrations, key);
   const { installedAt } = await installIntegration(deps.db, workspaceId, integration.key);
-  if (!integration.instant) await setBackendFunctions(deps.db, workspaceId, true);
   const status = await setupStatus(deps.secrets, workspaceId, integration);
   return {
     key: integration.key,
@@ -163,6 +169,24 @@ export async function missingSetupProblems(
   return problems;
 }
 
+/** Integrations the workspace's published flows use: how many flows, and since when (the earliest publish). */
+async function publishedUse(db: Db, workspaceId: string): Promise<Map<string, { flows: number; since: string }>> {
+  const use = new Map<string, { flows: number; since: string }>();
+  for (const v of await publishedSnapshots(db, workspaceId)) {
+    const keys = new Set([...walkNodes(v.snapshot)].flatMap(({ node }) => (node.type === 'action' ? [node.action.split('.')[0]!.replace(/@\d+$/, '')] : [])));
+    for (const key of keys) {
+      const entry = use.get(key);
+      use.set(key, { flows: (entry?.flows ?? 0) + 1, since: entry && entry.since < v.publishedAt ? entry.since : v.publishedAt });
+    }
+  }
+  return use;
+}
+
+/** Installed by hand, or used by a published flow (then since its first publish). */
+function installation(key: string, installed: Map<string, string>, used: Map<string, { flows: number; since: string }>) {
+  return { installedAt: installed.get(key) ?? used.get(key)?.since ?? null, usedByFlows: used.get(key)?.flows ?? 0 };
+}
+
 /** The webhook sources the catalog verifies (read-only: what the editor offers for webhook triggers and inboxes). */
 export function webhookSourceSummaries(integrations: IntegrationDefinition[]) {
   return integrations.flatMap((i) =>
@@ -177,6 +201,7 @@ export function summarizeIntegration(i: IntegrationDefinition) {
     title: i.title,
     description: i.description,
     category: i.category ?? 'Other',
+    ...(i.instant ? { instant: true } : {}),
     auth: i.auth.type === 'oauth2' ? { type: 'oauth2', provider: i.auth.provider.key, scopes: i.auth.scopes } : i.auth,
     setup: (i.setup ?? []).map(describeVariable),
     actions: i.actions.map((a) => ({
@@ -187,6 +212,7 @@ export function summarizeIntegration(i: IntegrationDefinition) {
       sideEffects: a.sideEffects ?? false,
       idempotent: a.idempotent ?? false,
       hasSandbox: a.sandbox !== undefined,
+      ...(a.example !== undefined ? { example: a.example } : {}),
     })),
     examplePrompts: i.examplePrompts ?? [],
     docs: i.docs ?? [],
@@ -257,13 +283,21 @@ export function integrationPrompt(i: IntegrationDefinition): string {
     '',
   );
   lines.push('## Example usage', '');
-  const first = i.actions[0];
-  if (first) {
+  for (const action of i.actions) {
     lines.push(
-      'A flow node that uses this integration:',
+      `A flow node that ${action.title.charAt(0).toLowerCase()}${action.title.slice(1)} (\`${actionRef(i, action)}\`):`,
       '',
       '```json',
-      JSON.stringify({ id: `${i.key}_step`, type: 'action', action: actionRef(i, first), inputs: exampleInputs(first.input) }, null, 2),
+      JSON.stringify(
+        {
+          id: `${i.key}_${action.key}`.replace(/-/g, '_'),
+          type: 'action',
+          action: actionRef(i, action),
+          inputs: action.example ?? exampleInputs(action.input),
+        },
+        null,
+        2,
+      ),
       '```',
       '',
     );

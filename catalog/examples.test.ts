@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { actionRef } from '#core/catalog-sdk';
+import { integrations } from './index';
+
+/**
+ * Every catalog action carries an example input (the integration's page and prompt show it as its example usage), and
+ * every example is one the action itself accepts: parsed by its own input schema, as a run parses it.
+ */
+describe('catalog examples', () => {
+  const actions = integrations.flatMap((i) => i.actions.map((a) => ({ ref: actionRef(i, a), action: a })));
+
+  it.each(actions.map((a) => [a.ref, a] as const))('%s has an example its input schema accepts', (_ref, { action }) => {
+    expect(action.example, 'an example input (ActionDefinition.example)').toBeDefined();
+    const parsed = action.input.safeParse(action.example);
+    expect(parsed.success, parsed.success ? '' : JSON.stringify(parsed.error.issues)).toBe(true);
+    expect(Object.keys(action.example as object).length, 'an empty example shows nothing').toBeGreaterThan(0);
+  });
+});
