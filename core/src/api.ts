@@ -65,7 +65,9 @@ export const PublishCheck = z.object({
   problems: z.array(FlowProblem),
   estimate: z.object({
     credits: z.number(),
-    nodes: z.array(z.object({ nodeId: z.string(), action: z.string(), pricing: z.string(), credits: z.number(), perItemOf: z.string().optional() })),
+    nodes: z.array(
+      z.object({ nodeId: z.string(), action: z.string(), pricing: z.string(), credits: z.number(), perItemOf: z.string().optional(), times: z.number().optional() }),
+    ),
     notes: z.array(z.string()),
     balance: z.number(),
     plan: z.string(),

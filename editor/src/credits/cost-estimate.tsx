@@ -13,7 +13,7 @@ export function CostEstimateLine({ estimate: e }: { estimate: PublishCheck['esti
             <li key={n.nodeId}>
               <code>{n.nodeId}</code> {n.credits} credit{n.credits === 1 ? '' : 's'}
               {n.pricing === 'usage' ? ' or more (by tokens)' : ''}
-              {n.perItemOf ? ` per item of ${n.perItemOf}` : ''}
+              {n.perItemOf ? (n.times !== undefined ? ` × ${n.times} (the sample's items of ${n.perItemOf})` : ` per item of ${n.perItemOf}`) : ''}
             </li>
           ))}
         </ul>

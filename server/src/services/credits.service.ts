@@ -65,33 +65,55 @@ export async function resumeWaitingRuns(db: Db, temporal: TemporalAccess, worksp
 }
 
 /**
- * A cost estimate for one run of a flow, before publishing: per action node its price (fixed, per
- * request, or by tokens). Loops multiply by their item count, which is known only at run time.
+ * A cost estimate for one run of a flow, before publishing: per action node its price (fixed, per request, or by
+ * tokens), assuming every step runs. A forEach multiplies its body by its item count: known from `itemCounts` (the
+ * sample data's items, see checkPublish), else counted once.
  */
-export function estimateFlow(snapshot: FlowSnapshot, catalog: CatalogIndex) {
+export function estimateFlow(snapshot: FlowSnapshot, catalog: CatalogIndex, itemCounts: ReadonlyMap<string, number> = new Map()) {
   const nodes = [];
   let min = 0;
   let perRequest = 0;
   let usage = 0;
-  let inLoop = false;
+  let unknownLoops = false;
   let codeSteps = 0;
+  const parentOf = new Map<string, string>();
+  for (const { node, parent } of walkNodes(snapshot)) if (parent) parentOf.set(node.id, parent.id);
+  // Times a node runs in one run: the product of its enclosing loops' item counts (1 where not known).
+  const timesOf = (id: string): { times: number; known: boolean } => {
+    let times = 1;
+    let known = true;
+    for (let p = parentOf.get(id); p !== undefined; p = parentOf.get(p)) {
+      const count = itemCounts.get(p);
+      if (count === undefined) known = false;
+      else times *= count;
+    }
+    return { times, known };
+  };
   for (const { node, parent } of walkNodes(snapshot)) {
-    const parentId = parent?.id;
     if (node.type === 'code') codeSteps++;
     if (node.type !== 'action') continue;
     const info = catalog.getAction(node.action);
     const pricing = info?.pricing ?? { kind: 'perRequest' as const, credits: 1 };
     const credits = pricing.kind === 'free' ? 0 : pricing.kind === 'fixed' ? (pricing.credits ?? 1) : 1;
-    if (parentId) inLoop = true;
-    min += credits;
+    const { times, known } = timesOf(node.id);
+    if (!known) unknownLoops = true;
+    min += credits * times;
     if (pricing.kind === 'perRequest') perRequest++;
     if (pricing.kind === 'usage') usage++;
-    nodes.push({ nodeId: node.id, action: node.action, pricing: pricing.kind, credits, ...(parentId ? { perItemOf: parentId } : {}) });
+    nodes.push({
+      nodeId: node.id,
+      action: node.action,
+      pricing: pricing.kind,
+      credits,
+      ...(parent ? { perItemOf: parent.id, ...(known ? { times } : {}) } : {}),
+    });
   }
   const notes: string[] = [];
-  if (perRequest > 0) notes.push('1 credit per API request: the estimate counts one request per action; retries that send a request cost again');
+  if (perRequest > 0)
+    notes.push('1 credit per API request: the estimate counts one request per action and every step running; retries that send a request cost again');
   if (usage > 0) notes.push('AI actions are charged by the tokens they use (at least 1 credit per call)');
-  if (inLoop) notes.push('nodes inside a forEach cost once per item');
+  if (unknownLoops) notes.push('nodes inside a forEach cost once per item: pin sample data to count its items');
+  else if (parentOf.size > 0) notes.push('forEach items counted from the sample data');
   if (codeSteps > 0) notes.push('code steps cost 1 credit per ctx.fetch request they make, which the estimate cannot count');
   return { credits: min, nodes, notes };
 }
@@ -116,9 +138,16 @@ export async function usageOf(db: Db, caller: { workspaceId: string; mode: 'live
 }
 
 /** What one run of a flow's draft costs, the balance, and what would refuse its publishing (`problems`, given). */
-export async function estimateDraft(db: Db, catalog: CatalogIndex, workspaceId: string, snapshot: FlowSnapshot, problems: FlowProblem[]) {
+export async function estimateDraft(
+  db: Db,
+  catalog: CatalogIndex,
+  workspaceId: string,
+  snapshot: FlowSnapshot,
+  problems: FlowProblem[],
+  itemCounts?: ReadonlyMap<string, number>,
+) {
   const account = await credits.ensureAccount(db, workspaceId);
-  return { ...estimateFlow(snapshot, catalog), balance: account.balance, plan: account.plan, problems };
+  return { ...estimateFlow(snapshot, catalog, itemCounts), balance: account.balance, plan: account.plan, problems };
 }
 
 /** Admin: changes a workspace's plan; runs waiting for credits resume when the new plan funds them. */

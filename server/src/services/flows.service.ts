@@ -10,6 +10,8 @@ import type { ServerDeps } from '../deps';
 import { missingSetupProblems } from './catalog.service';
 import { estimateDraft, planProblems } from './credits.service';
 import { diffFlows } from '#core/flow-diff';
+import { sampleScope } from '#core/test-step';
+import { evaluateExpression } from '#core/expressions';
 import { backendFunctionsProblems } from './settings.service';
 import { removeFlowSchedules, upsertFlowSchedules } from './schedules.service';
 import { durationMs } from '#core/graph';
@@ -171,7 +173,7 @@ export async function checkPublish(deps: Parameters<typeof publishProblems>[0], 
   const problems = await publishProblems(deps, workspaceId, document);
   const snapshot = toSnapshot(document);
   const { catalog } = await catalogFor(deps, workspaceId, actionRefsOf(document));
-  const { problems: _, ...estimate } = await estimateDraft(deps.db, catalog, workspaceId, snapshot, []);
+  const { problems: _, ...estimate } = await estimateDraft(deps.db, catalog, workspaceId, snapshot, [], await sampleItemCounts(document));
   const published = row.published_version !== null ? await flows.getVersion(deps.db, workspaceId, flowId, row.published_version) : undefined;
   return {
     problems,
@@ -179,6 +181,19 @@ export async function checkPublish(deps: Parameters<typeof publishProblems>[0], 
     publishedVersion: row.published_version,
     changes: diffFlows(published?.snapshot, snapshot),
   };
+}
+
+/** Each forEach's item count on the draft's pinned sample data (a loop whose items do not evaluate to a list is left out). */
+async function sampleItemCounts(document: FlowDocument): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  if (!document.pinned) return counts;
+  for (const { node } of walkNodes(document)) {
+    if (node.type !== 'forEach') continue;
+    const scope = await sampleScope(document, node.id);
+    const items = await evaluateExpression(node.items, scope).catch(() => undefined);
+    if (Array.isArray(items)) counts.set(node.id, items.length);
+  }
+  return counts;
 }
 
 /**
