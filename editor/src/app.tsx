@@ -12,6 +12,7 @@ import { ConnectionsPage } from './pages/connections-page';
 import { SettingsPage } from './pages/settings-page';
 import { WebhooksPage } from './pages/webhooks-page';
 import { href, useRoute, type Route } from './router';
+import { ThemeToggle } from './components/theme';
 
 const NAV: { label: string; route: Route; match: Route['page'][] }[] = [
   { label: 'Flows', route: { page: 'flows' }, match: ['flows', 'flow'] },
@@ -50,6 +51,7 @@ export function App() {
             </a>
           ))}
         </nav>
+        <ThemeToggle />
         <span className="mode-badge" title="The mode of your API key">
           {key.startsWith('sy_test_') ? 'Test mode' : 'Live'}
         </span>

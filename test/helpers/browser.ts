@@ -33,7 +33,12 @@ export interface BrowserStack {
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const WAIT = 30_000;
 
-export async function startBrowserStack(o: { shots: string; env?: Record<string, string> }): Promise<BrowserStack> {
+export async function startBrowserStack(o: {
+  shots: string;
+  env?: Record<string, string>;
+  /** Lets the test inject scripts (axe-core) past the editor's Content-Security-Policy. */
+  bypassCSP?: boolean;
+}): Promise<BrowserStack> {
   expect(fs.existsSync(CHROMIUM), `Chromium is not at ${CHROMIUM} (CI installs Debian's chromium; set CHROMIUM_PATH)`).toBe(true);
   if (!fs.existsSync(path.join(repoRoot, 'editor', 'dist', 'index.html'))) {
     const build = spawnSync('npx', ['vite', 'build', 'editor'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
@@ -92,7 +97,7 @@ export async function startBrowserStack(o: { shots: string; env?: Record<string,
   }
   const liveKey = (await app.waitForOutput(/live: (sy_live_\S+)/, 1000))[1]!;
   const testKey = (await app.waitForOutput(/test: (sy_test_\S+)/, 1000))[1]!;
-  const context = await browser!.newContext({ viewport: { width: 1440, height: 900 } });
+  const context = await browser!.newContext({ viewport: { width: 1440, height: 900 }, bypassCSP: o.bypassCSP ?? false });
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT);
   page.setDefaultNavigationTimeout(WAIT);

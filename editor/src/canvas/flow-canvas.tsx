@@ -23,6 +23,7 @@ import { useCallback, useMemo, useRef, useState, type DragEvent } from 'react';
 import type { NodeRunState } from '#core/run';
 import { toCanvas } from '../graph/canvas-model';
 import { PALETTE_MIME, type PaletteItem } from '../graph/palette';
+import { useResolvedTheme } from '../components/theme';
 import { useEditor } from '../store/editor-store';
 import { useCanvasCommands } from './commands';
 import { connectOperation, deleteOperations, moveOperations, parentsOf, withBodyPositions, type EdgeRef } from './edit-ops';
@@ -53,6 +54,7 @@ const LOCAL_CHANGES = new Set(['position', 'dimensions', 'select']);
  * operations on drag stop. Every edit is an operation applied through the store.
  */
 export function FlowCanvas({ runNodes }: { runNodes?: NodeRunState[] }) {
+  const theme = useResolvedTheme();
   const proposal = useEditor((s) => s.proposal);
   const edited = useEditor((s) => s.doc);
   // While the assistant proposes a change, the canvas shows the proposal, its new and changed steps marked.
@@ -196,6 +198,7 @@ export function FlowCanvas({ runNodes }: { runNodes?: NodeRunState[] }) {
   return (
     <div className="sy-canvas" data-testid="flow-canvas">
       <ReactFlow<SyNode, SyEdge>
+        colorMode={theme}
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}

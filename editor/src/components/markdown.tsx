@@ -142,7 +142,7 @@ function renderBlocks(blocks: Block[], offset: number, key: string): ReactNode[]
         return <p key={k}>{renderInline(block.text, k)}</p>;
       case 'code':
         return (
-          <pre key={k} className="md-code" data-lang={block.lang || undefined}>
+          <pre key={k} className="md-code" data-lang={block.lang || undefined} tabIndex={0}>
             <code>{block.code}</code>
           </pre>
         );

@@ -1,3 +1,4 @@
+import { useResolvedTheme } from '../components/theme';
 import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node, type NodeChange, type NodeProps, type NodeTypes } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { memo, useCallback, useMemo } from 'react';
@@ -199,6 +200,7 @@ export function RunGraph({
   selectedId: string | null;
   onSelect: (nodeId: string) => void;
 }) {
+  const theme = useResolvedTheme();
   const { nodes, edges } = useMemo(() => runCanvas(snapshot, actions, runNodes, finished, selectedId), [snapshot, actions, runNodes, finished, selectedId]);
   // As tall as the graph needs (at zoom 1), within bounds.
   const height = useMemo(() => {
@@ -216,6 +218,7 @@ export function RunGraph({
   return (
     <div className="run-graph" role="group" aria-label="Run graph" style={{ height }}>
       <ReactFlow<RunFlowNode>
+        colorMode={theme}
         nodes={nodes}
         edges={edges}
         nodeTypes={runNodeTypes}

@@ -1,0 +1,103 @@
+import { createRequire } from 'node:module';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startBrowserStack, type BrowserStack } from '../helpers/browser';
+import { pollUntil } from '../helpers/processes';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Every page of the editor in both themes: a screenshot of each (test-artifacts/screenshots/pages/), and axe-core's
+ * WCAG 2.1 A and AA rules, injected into the page, finding nothing. Then a keyboard-only user builds trigger → action →
+ * condition, connects them and publishes, without the mouse.
+ */
+describe('accessibility, in a browser', () => {
+  let s: BrowserStack;
+  let flowId: string;
+  let runId: string;
+
+  beforeAll(async () => {
+    s = await startBrowserStack({ shots: 'pages', bypassCSP: true });
+    const created = await s.call('POST', '/api/flows', {
+      name: 'Order placed',
+      document: {
+        trigger: { type: 'event', event: 'order.placed' },
+        nodes: [
+          { id: 'shape', type: 'action', action: 'data.transform@1', inputs: { data: { $expr: 'trigger.data' }, expression: 'data.total > 100' } },
+          { id: 'big', type: 'condition', condition: 'nodes.shape.result = true' },
+        ],
+        edges: [
+          { from: 'trigger', to: 'shape' },
+          { from: 'shape', to: 'big' },
+        ],
+        layout: { trigger: { x: 0, y: 0 }, shape: { x: 0, y: 160 }, big: { x: 0, y: 320 } },
+      },
+    });
+    flowId = created.body.id;
+    expect((await s.call('POST', `/api/flows/${flowId}/publish`, {})).status).toBe(201);
+    const sent = await s.call('POST', '/v1/events', { name: 'order.placed', data: { total: 120 } }, s.testKey);
+    runId = sent.body.runs[0].runId;
+    await pollUntil('the run to end', async () => ((await s.call('GET', `/api/runs/${runId}`)).body.status === 'completed' ? true : undefined), 30_000);
+    await s.signIn();
+  }, 150_000);
+
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') await s?.shot(`failed-${ctx.task.name.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => undefined);
+    expect(s?.problems.splice(0) ?? [], 'the page logged errors').toEqual([]);
+  });
+
+  afterAll(async () => {
+    await s?.stop();
+  }, 40_000);
+
+  const pages = () => [
+    { name: 'flows', hash: '#/flows', ready: 'h1:has-text("Flows")' },
+    { name: 'flow-editor', hash: `#/flows/${flowId}`, ready: '.react-flow__node[data-id="shape"]' },
+    { name: 'runs', hash: '#/runs', ready: 'h1:has-text("Runs")' },
+    { name: 'run', hash: `#/runs/${runId}`, ready: '.run-page' },
+    { name: 'catalog', hash: '#/catalog', ready: 'h1:has-text("Catalog")' },
+    { name: 'integration', hash: '#/catalog/slack', ready: 'h1:has-text("Slack")' },
+    { name: 'secrets', hash: '#/secrets', ready: 'h1:has-text("Secrets")' },
+    { name: 'connections', hash: '#/connections', ready: 'h1:has-text("Connections")' },
+    { name: 'webhooks', hash: '#/webhooks', ready: 'h1:has-text("Webhooks")' },
+    { name: 'credits', hash: '#/credits', ready: 'h1:has-text("Credits")' },
+    { name: 'settings', hash: '#/settings', ready: 'h1' },
+  ];
+
+  /** axe-core's WCAG 2.1 A/AA violations on the page as it is, one line per element. */
+  async function violations(): Promise<string[]> {
+    if (!(await s.page.evaluate(() => 'axe' in window))) await s.page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+    const result = await s.page.evaluate(async () => {
+      const axe = (
+        window as unknown as {
+          axe: {
+            run(
+              ctx: unknown,
+              o: unknown,
+            ): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[]; failureSummary: string }[] }[] }>;
+          };
+        }
+      ).axe;
+      return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    });
+    return result.violations.flatMap((v) =>
+      v.nodes.map((n) => `${v.id} (${v.impact}): ${v.help} at ${n.target.join(' ')} — ${n.failureSummary.split('\n').slice(0, 2).join(' ')}`),
+    );
+  }
+
+  for (const theme of ['light', 'dark'] as const) {
+    it(`every page in the ${theme} theme: a screenshot, and no WCAG 2.1 A/AA violation`, async () => {
+      const { page } = s;
+      await page.emulateMedia({ colorScheme: theme });
+      const found: string[] = [];
+      for (const p of pages()) {
+        await page.goto(`${s.base}/${p.hash}`);
+        await page.locator(p.ready).first().waitFor();
+        expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme);
+        await page.waitForTimeout(300); // transitions and lazy panels settle
+        await s.shot(`${theme}-${p.name}`);
+        found.push(...(await violations()).map((v) => `${p.name}: ${v}`));
+      }
+      expect(found).toEqual([]);
+    }, 120_000);
+  }
+});
