@@ -100,4 +100,67 @@ describe('accessibility, in a browser', () => {
       expect(found).toEqual([]);
     }, 120_000);
   }
+
+  it('a keyboard-only user builds trigger → action → condition, connects them and publishes', async () => {
+    const { page } = s;
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.goto(`${s.base}/#/flows`);
+    const name = page.getByLabel('New flow name');
+    await name.focus();
+    await page.keyboard.type('Keyboard only');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/#\/flows\/flw_/);
+    const id = page.url().split('#/flows/')[1]!;
+    const search = page.getByRole('navigation', { name: 'Steps' }).getByLabel('Search steps');
+    const panel = page.locator('aside.np');
+
+    // The trigger: found in the palette, Enter adds it (replacing the manual one), and its event is typed in the panel.
+    await search.focus();
+    await page.keyboard.type('App event');
+    await page.keyboard.press('Enter');
+    await panel.getByRole('textbox', { name: 'Event name', exact: true }).focus();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type('order.shipped');
+
+    // The action: Enter adds it after the selected step (the trigger), connected.
+    await search.focus();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type('Transform data');
+    await page.keyboard.press('Enter');
+    await panel.locator('h2', { hasText: 'data_transform' }).waitFor();
+    await panel.locator('[data-field="expression"]').locator('input, textarea').first().focus();
+    await page.keyboard.type('"shipped"');
+
+    // The condition, after the action.
+    await search.focus();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type('If');
+    await page.keyboard.press('Enter');
+    await panel.locator('h2', { hasText: 'if' }).waitFor();
+
+    // Save with the shortcut, publish with the keyboard.
+    await page.keyboard.press('ControlOrMeta+S');
+    await page.locator('.sy-save-state', { hasText: /^Saved$/ }).waitFor();
+    await page.locator('.sy-toolbar').getByRole('button', { name: 'Publish', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Publish' });
+    await dialog.getByLabel('Note (optional)').waitFor();
+    await page.keyboard.type('built with the keyboard');
+    await dialog.getByRole('button', { name: 'Publish', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('dialog', { name: 'Published' }).getByText('Published v1.').waitFor();
+    await page.keyboard.press('Escape');
+
+    const flow = (await s.call('GET', `/api/flows/${id}`)).body;
+    expect(flow.publishedVersion).toBe(1);
+    expect(flow.document.trigger).toEqual({ type: 'event', event: 'order.shipped' });
+    expect(flow.document.nodes.map((n: { id: string; type: string }) => [n.id, n.type])).toEqual([
+      ['data_transform', 'action'],
+      ['if', 'condition'],
+    ]);
+    expect(flow.document.edges).toEqual([
+      { from: 'trigger', to: 'data_transform' },
+      { from: 'data_transform', to: 'if' },
+    ]);
+  }, 90_000);
 });

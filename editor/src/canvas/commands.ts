@@ -1,6 +1,6 @@
 import { useReactFlow, useStoreApi } from '@xyflow/react';
 import { useEffect, useMemo } from 'react';
-import { TRIGGER_ID } from '#core/flow';
+import { allowedBranches, TRIGGER_ID, type FlowDocument, type FlowEdge } from '#core/flow';
 import type { FlowOperation } from '#core/operations';
 import { newNode, type PaletteItem } from '../graph/palette';
 import { useEditor } from '../store/editor-store';
@@ -21,6 +21,8 @@ export interface CanvasCommands {
   addItemAtCentre(item: PaletteItem): void;
   copy(): void;
   paste(): void;
+  /** Selects the trigger and every top-level step. */
+  selectAll(): void;
   duplicate(): void;
   undo(): void;
   redo(): void;
@@ -33,6 +35,29 @@ export interface CanvasCommands {
 }
 
 const state = () => useEditor.getState();
+
+/** Where the pointer last was over the canvas (screen coordinates), for pasting there; null once it leaves. */
+let pointer: { x: number; y: number } | null = null;
+if (typeof window !== 'undefined') {
+  window.addEventListener('pointermove', (e) => {
+    const over = e.target instanceof Element && e.target.closest('.react-flow__pane, .react-flow__node') !== null;
+    pointer = over ? { x: e.clientX, y: e.clientY } : null;
+  });
+}
+
+/**
+ * The edge that connects a new step after `from`: the first branch of `from` that has no edge yet (`true` before
+ * `false`, a switch's cases in order), or its plain exit. None when every branch is taken.
+ */
+export function nextEdge(doc: FlowDocument, from: string, to: string): FlowEdge | undefined {
+  const node = from === TRIGGER_ID ? undefined : doc.nodes.find((n) => n.id === from);
+  if (from !== TRIGGER_ID && !node) return undefined;
+  const branches = node ? allowedBranches(node).filter((b) => b !== 'error') : [undefined];
+  const used = new Set(doc.edges.filter((e) => e.from === from).map((e) => e.branch));
+  if (branches.includes(undefined)) return { from, to };
+  const free = branches.find((b) => !used.has(b));
+  return free === undefined ? undefined : { from, to, branch: free };
+}
 
 /** Editing commands shared by the canvas, the palette, the toolbar and the keyboard (inside a ReactFlowProvider). */
 export function useCanvasCommands(): CanvasCommands {
@@ -70,7 +95,7 @@ export function useCanvasCommands(): CanvasCommands {
       return found;
     };
 
-    const addItem = (item: PaletteItem, point: Point) => {
+    const addItem = (item: PaletteItem, point: Point, connectFrom?: string) => {
       const { doc, actions, readOnly } = state();
       if (!doc || readOnly) return;
       if (item.kind === 'trigger') {
@@ -90,7 +115,9 @@ export function useCanvasCommands(): CanvasCommands {
             position: { x: Math.round(Math.max(12, point.x - group.x - NODE_W / 2)), y: Math.round(Math.max(BODY_TOP, point.y - group.y - NODE_H / 2)) },
           }
         : { type: 'addNode', node, position: { x: Math.round(point.x - NODE_W / 2), y: Math.round(point.y - NODE_H / 2) } };
-      if (run([op])) state().select([node.id]);
+      // Added from the keyboard while one step is selected: connected after it, in the same undo step.
+      const edge = connectFrom && !group ? nextEdge(doc, connectFrom, node.id) : undefined;
+      if (run(edge ? [op, { type: 'connect', edge }] : [op])) state().select([node.id]);
     };
 
     const centre = (): Point => {
@@ -100,10 +127,11 @@ export function useCanvasCommands(): CanvasCommands {
       return rf.screenToFlowPosition({ x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 });
     };
 
-    const paste = (clip: Clipboard, offset: number) => {
+    const paste = (clip: Clipboard, offset: number) => pasteAt(clip, { x: offset, y: offset });
+    const pasteAt = (clip: Clipboard, offset: Point) => {
       const doc = state().doc;
       if (!doc || state().readOnly) return false;
-      const { ops, ids } = pasteOperations(doc, clip, { x: offset, y: offset });
+      const { ops, ids } = pasteOperations(doc, clip, offset);
       if (ops.length > 0 && run(ops)) {
         state().select(ids);
         return true;
@@ -115,8 +143,18 @@ export function useCanvasCommands(): CanvasCommands {
       run,
       addItem,
       addItemAtCentre(item) {
-        // Keyboard additions land in the middle of the view, moved down until they overlap nothing.
-        const c = centre();
+        // With one top-level step selected, the new one goes under it and is connected after it (keyboard users can
+        // build a flow without dragging a handle).
+        const { selection, doc } = state();
+        const from = selection.length === 1 && item.kind !== 'trigger' ? selection[0] : undefined;
+        const anchor = from !== undefined && doc && (from === TRIGGER_ID || doc.nodes.some((n) => n.id === from)) ? rf.getInternalNode(from) : undefined;
+        // Keyboard additions land in the middle of the view (or under the selected step), moved down until they overlap nothing.
+        const c = anchor
+          ? {
+              x: anchor.internals.positionAbsolute.x + (anchor.measured.width ?? NODE_W) / 2,
+              y: anchor.internals.positionAbsolute.y + (anchor.measured.height ?? NODE_H) + 60 + NODE_H / 2,
+            }
+          : centre();
         const rects = rf
           .getNodes()
           .filter((n) => !n.parentId)
@@ -130,7 +168,8 @@ export function useCanvasCommands(): CanvasCommands {
           );
         let p = c;
         for (let i = 0; i < 50 && overlaps(p); i++) p = { x: c.x, y: p.y + 40 };
-        addItem(item, p);
+        addItem(item, p, anchor ? from : undefined);
+        if (anchor) setTimeout(() => focusNode(state().selection[0] ?? from!), 50);
       },
       copy() {
         const { doc, selection } = state();
@@ -142,7 +181,17 @@ export function useCanvasCommands(): CanvasCommands {
       paste() {
         if (!clipboard) return;
         clipboard.pastes += 1;
-        paste(clipboard.clip, 40 * clipboard.pastes);
+        // At the pointer when it is over the canvas (the copied steps' top-left corner lands there); else offset.
+        const tops = clipboard.clip.nodes.flatMap((n) => (n.position && !n.parentId ? [n.position] : []));
+        if (pointer && tops.length > 0) {
+          const at = rf.screenToFlowPosition(pointer);
+          const min = { x: Math.min(...tops.map((p) => p.x)), y: Math.min(...tops.map((p) => p.y)) };
+          pasteAt(clipboard.clip, { x: Math.round(at.x - min.x), y: Math.round(at.y - min.y) });
+        } else paste(clipboard.clip, 40 * clipboard.pastes);
+      },
+      selectAll() {
+        const { doc } = state();
+        if (doc) state().select([TRIGGER_ID, ...doc.nodes.map((n) => n.id)]);
       },
       duplicate() {
         const { doc, selection, readOnly } = state();
@@ -183,7 +232,8 @@ function isEditable(target: EventTarget | null): boolean {
 
 /**
  * Keyboard: Ctrl/Cmd+S saves (everywhere); while focus is not in a text field: Ctrl/Cmd+Z undo,
- * Ctrl/Cmd+Shift+Z and Ctrl+Y redo, Ctrl/Cmd+D duplicate, Ctrl/Cmd+C / V copy and paste.
+ * Ctrl/Cmd+Shift+Z and Ctrl+Y redo, Ctrl/Cmd+D duplicate, Ctrl/Cmd+C / V copy and paste (at the pointer), Ctrl/Cmd+A
+ * select all.
  * (Delete/Backspace are React Flow's `deleteKeyCode`.)
  */
 export function useEditorShortcuts(commands: CanvasCommands, save: () => void, readOnly: boolean): void {
@@ -216,6 +266,9 @@ export function useEditorShortcuts(commands: CanvasCommands, save: () => void, r
       } else if (key === 'v' && !e.shiftKey) {
         e.preventDefault();
         commands.paste();
+      } else if (key === 'a' && !e.shiftKey) {
+        e.preventDefault();
+        commands.selectAll();
       }
     };
     window.addEventListener('keydown', onKey);

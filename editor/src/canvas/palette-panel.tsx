@@ -33,8 +33,21 @@ export const PalettePanel = memo(function PalettePanel({ actions, onAdd }: { act
         <label htmlFor={searchId} className="sr-only">
           Search steps
         </label>
-        <input id={searchId} type="search" placeholder="Search steps…" value={search} onChange={(e) => setSearch(e.target.value)} />
-        <p className="sy-palette-hint">Drag onto the canvas, or press Enter to add.</p>
+        <input
+          id={searchId}
+          type="search"
+          placeholder="Search steps…"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          onKeyDown={(e) => {
+            // Enter adds the first match, as the hint says.
+            const first = groups[0]?.items[0];
+            if (e.key !== 'Enter' || !first) return;
+            e.preventDefault();
+            onAdd(first);
+          }}
+        />
+        <p className="sy-palette-hint">Drag onto the canvas, or press Enter to add (after the selected step).</p>
       </div>
       <div className="sy-palette-groups">
         {groups.length === 0 && <p className="sy-muted">Nothing matches “{search}”.</p>}

@@ -3,7 +3,8 @@ import type { ExpressionScope } from '#core/expressions';
 import { sampleScope } from '#core/test-step';
 import { PreviewScope } from './expression-preview';
 import type { FlowDocument, FlowNode } from '#core/flow';
-import { NodeKindLabels, TRIGGER_ID, walkNodes } from '#core/graph';
+import { allowedBranches, NodeKindLabels, TRIGGER_ID, walkNodes } from '#core/graph';
+import { findNode } from '#core/operations';
 import type { FlowProblem } from '#core/validate';
 import { expressionSuggestions } from '../graph/suggestions';
 import { useEditor } from '../store/editor-store';
@@ -130,6 +131,7 @@ function NodePanelBody({ nodeId, doc }: { nodeId: string; doc: FlowDocument }) {
       <fieldset className="np-body" disabled={readOnly}>
         <legend className="sr-only">Settings of {nodeId}</legend>
         <PreviewScope.Provider value={previewScope}>{body}</PreviewScope.Provider>
+        {!readOnly && <ConnectSection doc={doc} nodeId={nodeId} apply={apply} parentId={located?.parentId} />}
       </fieldset>
     </aside>
   );
@@ -152,6 +154,77 @@ function usePreviewScope(doc: FlowDocument, nodeId: string, testOutputs: Record<
     };
   }, [pinned, trigger, nodeId, testOutputs]);
   return scope;
+}
+
+/**
+ * "Connect to…": an edge from this step to another of the same graph, chosen from a list (the keyboard's way to draw
+ * an edge), with the branch where the step has several; and its outgoing edges, each removable.
+ */
+function ConnectSection({ doc, nodeId, apply, parentId }: { doc: FlowDocument; nodeId: string; apply: Apply; parentId: string | undefined }) {
+  const id = useId();
+  const graph = parentId ? (findNode(doc, parentId) as Extract<FlowNode, { type: 'forEach' }>).body : doc;
+  const node = nodeId === TRIGGER_ID ? undefined : findNode(doc, nodeId);
+  const branches = node ? allowedBranches(node) : [undefined];
+  const outgoing = graph.edges.filter((e) => e.from === nodeId);
+  const targets = graph.nodes.filter((n) => n.id !== nodeId);
+  const [to, setTo] = useState('');
+  const [branch, setBranch] = useState<string>(branches[0] ?? '');
+  if (targets.length === 0 && outgoing.length === 0) return null;
+  const target = to || targets[0]?.id || '';
+  const connect = () => {
+    if (!target) return;
+    apply([{ type: 'connect', edge: { from: nodeId, to: target, ...(branch ? { branch } : {}) }, ...(parentId ? { parentId } : {}) }]);
+  };
+  return (
+    <section className="np-section np-connect" aria-labelledby={`${id}-title`}>
+      <h3 id={`${id}-title`}>Connections</h3>
+      {outgoing.length > 0 && (
+        <ul className="np-edges">
+          {outgoing.map((e) => (
+            <li key={`${e.to}:${e.branch ?? ''}`}>
+              → <code>{e.to}</code>
+              {e.branch ? ` (${e.branch})` : ''}{' '}
+              <button
+                type="button"
+                className="link-button"
+                aria-label={`Disconnect ${nodeId} from ${e.to}${e.branch ? ` (${e.branch})` : ''}`}
+                onClick={() => apply([{ type: 'disconnect', edge: e, ...(parentId ? { parentId } : {}) }])}
+              >
+                Disconnect
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {targets.length > 0 && (
+        <div className="sf-row">
+          <label htmlFor={`${id}-to`}>Connect to</label>
+          <select id={`${id}-to`} value={target} onChange={(e) => setTo(e.target.value)}>
+            {targets.map((n) => (
+              <option key={n.id} value={n.id}>
+                {n.label ? `${n.label} (${n.id})` : n.id}
+              </option>
+            ))}
+          </select>
+          {branches.length > 1 && (
+            <>
+              <label htmlFor={`${id}-branch`}>on</label>
+              <select id={`${id}-branch`} value={branch} onChange={(e) => setBranch(e.target.value)}>
+                {branches.map((b) => (
+                  <option key={b ?? ''} value={b ?? ''}>
+                    {b ?? 'next'}
+                  </option>
+                ))}
+              </select>
+            </>
+          )}
+          <button type="button" onClick={connect}>
+            Connect
+          </button>
+        </div>
+      )}
+    </section>
+  );
 }
 
 function LabelField({ node, apply, disabled }: { node: FlowNode; apply: Apply; disabled: boolean }) {
