@@ -161,7 +161,7 @@ async function main(): Promise<void> {
     const startWorker = async (codePath: string): Promise<string> => {
       const taskQueue = `bench-${crypto.randomUUID()}`;
       const worker = await createSwitchyardWorker({
-    secrets: ephemeralSecretStore(db),
+        secrets: ephemeralSecretStore(db),
         connection: workerConnection,
         namespace: 'default',
         taskQueue,

@@ -52,8 +52,12 @@ for (let r = 0; r < rounds; r++) {
   ratios.push(a.ms / b.ms);
 }
 const spec = await ours();
-console.log(`GitHub's document: ${(text.length / 1e6).toFixed(1)} MB, ${spec.operations.length} operations, ${rounds} rounds${gc ? '' : ' (run with --expose-gc for memory figures)'}`);
+console.log(
+  `GitHub's document: ${(text.length / 1e6).toFixed(1)} MB, ${spec.operations.length} operations, ${rounds} rounds${gc ? '' : ' (run with --expose-gc for memory figures)'}`,
+);
 console.log(`import       median ${median(imports.map((x) => x.ms)).toFixed(0)} ms, heap retained +${median(imports.map((x) => x.heapMb)).toFixed(0)} MB`);
-console.log(`dereference  median ${median(derefs.map((x) => x.ms)).toFixed(0)} ms, heap retained +${median(derefs.map((x) => x.heapMb)).toFixed(0)} MB (baseline: the parser alone)`);
+console.log(
+  `dereference  median ${median(derefs.map((x) => x.ms)).toFixed(0)} ms, heap retained +${median(derefs.map((x) => x.heapMb)).toFixed(0)} MB (baseline: the parser alone)`,
+);
 console.log(`ratio import/dereference: median ${median(ratios).toFixed(2)}× (target ≤ 1.5×); per round ${ratios.map((r) => r.toFixed(2)).join(', ')}`);
 console.log(`stored spec: ${(JSON.stringify(spec).length / 1e6).toFixed(1)} MB of JSON`);

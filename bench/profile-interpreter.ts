@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     const connection = await Connection.connect({ address: server.address });
     const taskQueue = `prof-${crypto.randomUUID()}`;
     const worker = await createSwitchyardWorker({
-    secrets: ephemeralSecretStore(db),
+      secrets: ephemeralSecretStore(db),
       connection: workerConnection,
       namespace: 'default',
       taskQueue,

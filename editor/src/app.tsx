@@ -1,18 +1,21 @@
-import { useState, type ReactNode } from 'react';
+import { lazy, Suspense, useState, type ReactNode } from 'react';
 import { getApiKey, setApiKey } from './api/client';
-import { CatalogPage } from './pages/catalog-page';
-import { CreditsPage } from './pages/credits-page';
-import { FlowEditorPage } from './pages/flow-editor-page';
 import { FlowsPage } from './pages/flows-page';
 import { LoginPage } from './pages/login-page';
-import { RunPage } from './pages/run-page';
-import { RunsPage } from './pages/runs-page';
-import { SecretsPage } from './pages/secrets-page';
-import { ConnectionsPage } from './pages/connections-page';
-import { SettingsPage } from './pages/settings-page';
-import { WebhooksPage } from './pages/webhooks-page';
 import { href, useRoute, type Route } from './router';
 import { ThemeToggle } from './components/theme';
+
+// Pages other than the flow list load when first opened: the canvas, code editor and run view are not part of the
+// JavaScript the first page needs (bench/editor-bundle: the flow list's initial transfer).
+const CatalogPage = lazy(() => import('./pages/catalog-page').then((m) => ({ default: m.CatalogPage })));
+const CreditsPage = lazy(() => import('./pages/credits-page').then((m) => ({ default: m.CreditsPage })));
+const FlowEditorPage = lazy(() => import('./pages/flow-editor-page').then((m) => ({ default: m.FlowEditorPage })));
+const RunPage = lazy(() => import('./pages/run-page').then((m) => ({ default: m.RunPage })));
+const RunsPage = lazy(() => import('./pages/runs-page').then((m) => ({ default: m.RunsPage })));
+const SecretsPage = lazy(() => import('./pages/secrets-page').then((m) => ({ default: m.SecretsPage })));
+const ConnectionsPage = lazy(() => import('./pages/connections-page').then((m) => ({ default: m.ConnectionsPage })));
+const SettingsPage = lazy(() => import('./pages/settings-page').then((m) => ({ default: m.SettingsPage })));
+const WebhooksPage = lazy(() => import('./pages/webhooks-page').then((m) => ({ default: m.WebhooksPage })));
 
 const NAV: { label: string; route: Route; match: Route['page'][] }[] = [
   { label: 'Flows', route: { page: 'flows' }, match: ['flows', 'flow'] },
@@ -65,7 +68,17 @@ export function App() {
           Sign out
         </button>
       </header>
-      <main className="content">{page(route)}</main>
+      <main className="content">
+        <Suspense
+          fallback={
+            <p className="muted" role="status">
+              Loading…
+            </p>
+          }
+        >
+          {page(route)}
+        </Suspense>
+      </main>
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
+import { editorStatic } from './http/editor-static';
 import helmet from 'helmet';
 import { AppError } from '#core/errors';
 import type { ServerDeps } from './deps';
@@ -107,7 +108,7 @@ export function createApp(deps: ServerDeps): Express {
 
   app.use(['/api', '/v1'], (req, _res, next) => next(new AppError('NOT_FOUND', `No route ${req.method} ${req.originalUrl}; see /api/openapi.json`)));
   if (deps.editorDir && fs.existsSync(path.join(deps.editorDir, 'index.html'))) {
-    app.use(express.static(deps.editorDir, { index: 'index.html', maxAge: '1h' }));
+    app.use(editorStatic(deps.editorDir));
     app.get(/^\/(?!api|v1|hooks).*/, (_req, res) => res.sendFile(path.join(deps.editorDir!, 'index.html')));
   } else {
     app.get('/', (_req, res) =>
