@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import express from 'express';
 import { chromium } from 'playwright-core';
-import { editorStatic } from '../server/src/http/editor-static';
+import { editorStatic } from '#server/http/editor-static';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'editor', 'dist');
