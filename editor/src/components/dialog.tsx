@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 
 /** A modal `<dialog>` labelled by its heading; Escape or a click on the backdrop closes it. */
 export function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
@@ -81,4 +81,38 @@ export function ConfirmDialog({
       </div>
     </Dialog>
   );
+}
+
+export interface ConfirmOptions {
+  title: string;
+  message: string;
+  confirm: string;
+  danger?: boolean;
+}
+
+/**
+ * An in-app `confirm()`: `ask(options)` shows a ConfirmDialog and resolves true when confirmed, false when cancelled
+ * or dismissed. Render `dialog` where the component renders.
+ */
+export function useConfirm(): { dialog: ReactNode; ask: (o: ConfirmOptions) => Promise<boolean> } {
+  const [pending, setPending] = useState<{ o: ConfirmOptions; resolve: (ok: boolean) => void } | null>(null);
+  const ask = useCallback((o: ConfirmOptions) => new Promise<boolean>((resolve) => setPending({ o, resolve })), []);
+  const end = (ok: boolean) => {
+    pending?.resolve(ok);
+    setPending(null);
+  };
+  const dialog = pending ? (
+    <ConfirmDialog
+      title={pending.o.title}
+      confirm={pending.o.confirm}
+      danger={pending.o.danger ?? false}
+      onConfirm={() => end(true)}
+      onClose={() => end(false)}
+    >
+      {pending.o.message.split('\n\n').map((para, i) => (
+        <p key={i}>{para}</p>
+      ))}
+    </ConfirmDialog>
+  ) : null;
+  return { dialog, ask };
 }

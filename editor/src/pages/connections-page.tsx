@@ -1,3 +1,4 @@
+import { useConfirm } from '../components/dialog';
 import { useId, useState } from 'react';
 import { useConnect, useConnections, useDisconnect, useOAuthProviders, usePutOAuthClient, useRenameConnection, useTestConnection } from '../api/queries';
 import type { Connection, ConnectionSide, ConnectionTestResult, OAuthProviderInfo } from '../api/types';
@@ -106,9 +107,11 @@ function ConnectionRow({ connection: c, mode, onReconnect }: { connection: Conne
   const test = useTestConnection();
   const disconnect = useDisconnect();
   const [result, setResult] = useState<ConnectionTestResult | null>(null);
+  const confirmation = useConfirm();
   return (
     <tr data-connection={c.id}>
       <td>
+        {confirmation.dialog}
         <strong>{c.name}</strong>{' '}
         <button
           type="button"
@@ -154,10 +157,15 @@ function ConnectionRow({ connection: c, mode, onReconnect }: { connection: Conne
           type="button"
           className="danger"
           disabled={disconnect.isPending}
-          onClick={() => {
+          onClick={async () => {
             const flows = c.usedBy.length ? ` ${c.usedBy.length} flow(s) use it and will wait for a reconnect.` : '';
-            if (window.confirm(`Disconnect ${c.name}? Its tokens are revoked at the provider where it allows it, then forgotten.${flows}`))
-              disconnect.mutate(c.id);
+            const ok = await confirmation.ask({
+              title: `Disconnect ${c.name}?`,
+              message: `Its tokens are revoked at the provider where it allows it, then forgotten.${flows}`,
+              confirm: 'Disconnect',
+              danger: true,
+            });
+            if (ok) disconnect.mutate(c.id);
           }}
         >
           Disconnect

@@ -20,7 +20,7 @@ import { href, navigate } from '../router';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { api } from '../api/client';
 import type { Flow } from '../api/types';
-import { ConfirmDialog } from '../components/dialog';
+import { ConfirmDialog, useConfirm, type ConfirmOptions } from '../components/dialog';
 import { useEditor } from '../store/editor-store';
 
 /**
@@ -121,10 +121,12 @@ function Workspace({
   const saveNow = useCallback(() => void save(), [save]);
 
   useEditorShortcuts(commands, saveNow, readOnly);
-  useLeaveGuard(dirty && !readOnly);
+  const leaving = useConfirm();
+  useLeaveGuard(dirty && !readOnly, leaving.ask);
 
   return (
     <div className={`editor-page${readOnly ? ' read-only' : ''}`}>
+      {leaving.dialog}
       {version !== undefined && (
         <div className="sy-banner" role="status">
           Version {version} (read-only) — <a href={href({ page: 'flow', flowId })}>back to draft</a> <RestoreVersion flowId={flowId} version={version} />
@@ -219,8 +221,11 @@ function SidePanel({ commands, problemsCount }: { commands: CanvasCommands; prob
   );
 }
 
-/** Warns before leaving with unsaved changes: closing the tab, reloading, or following a link in the app. */
-function useLeaveGuard(active: boolean) {
+/**
+ * Warns before leaving with unsaved changes: closing the tab or reloading (the browser's own prompt), or following a
+ * link in the app (an in-app confirmation; the link is followed when the user leaves anyway).
+ */
+function useLeaveGuard(active: boolean, ask: (o: ConfirmOptions) => Promise<boolean>) {
   useEffect(() => {
     if (!active) return;
     const onBeforeUnload = (e: BeforeUnloadEvent) => {
@@ -230,8 +235,14 @@ function useLeaveGuard(active: boolean) {
     const onClick = (e: MouseEvent) => {
       if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
       const link = (e.target as Element | null)?.closest?.('a[href^="#"]');
-      if (!link || link.getAttribute('href') === window.location.hash) return;
-      if (!window.confirm('This flow has unsaved changes. Leave without saving?')) e.preventDefault();
+      const target = link?.getAttribute('href');
+      if (!target || target === window.location.hash) return;
+      e.preventDefault();
+      void ask({ title: 'Leave without saving?', message: 'This flow has unsaved changes; they are lost if you leave.', confirm: 'Leave', danger: true }).then(
+        (leave) => {
+          if (leave) window.location.hash = target;
+        },
+      );
     };
     window.addEventListener('beforeunload', onBeforeUnload);
     document.addEventListener('click', onClick, true);
@@ -239,7 +250,7 @@ function useLeaveGuard(active: boolean) {
       window.removeEventListener('beforeunload', onBeforeUnload);
       document.removeEventListener('click', onClick, true);
     };
-  }, [active]);
+  }, [active, ask]);
 }
 
 /** The schedule line, when the published version starts on a schedule (schedules/schedule-status.tsx). */

@@ -3,6 +3,7 @@ import { walkNodes } from '#core/graph';
 import type { FlowSnapshot } from '#core/flow';
 import { useActions, useCancelRun, useConnect, useFlows, useLiveRun, useResetRun, useStartRun, useVersion } from '../api/queries';
 import type { ActionInfo, NodeRunState, RunDetail } from '../api/types';
+import { useConfirm } from '../components/dialog';
 import { ErrorBox } from '../components/error-box';
 import { elapsed, formatDuration, formatTime, truncate } from '../components/format';
 import { JsonView } from '../components/json-view';
@@ -73,15 +74,23 @@ function RunView({ run }: { run: RunDetail }) {
   const onSelectNode = useCallback((nodeId: string) => setPicked((p) => (p?.nodeId === nodeId ? p : { nodeId })), []);
   const byNode = useMemo(() => entriesByNode(run.nodes), [run.nodes]);
 
-  const onCancel = () => {
-    if (window.confirm(`Cancel run ${run.id}? Steps already done stay done; the run stops before its next step.`)) cancel.mutate(run.id);
+  const confirmation = useConfirm();
+  const onCancel = async () => {
+    const ok = await confirmation.ask({
+      title: `Cancel run ${run.id}?`,
+      message: 'Steps already done stay done; the run stops before its next step.',
+      confirm: 'Cancel the run',
+      danger: true,
+    });
+    if (ok) cancel.mutate(run.id);
   };
-  const onReset = () => {
-    const question =
-      `Retry run ${run.id} from its failed step?\n\n` +
-      'The failed step runs again, and so does anything that was scheduled after it. ' +
-      'Steps that completed keep their results and do not run again.';
-    if (window.confirm(question)) reset.mutate();
+  const onReset = async () => {
+    const ok = await confirmation.ask({
+      title: `Retry run ${run.id} from its failed step?`,
+      message: 'The failed step runs again, and so does anything that was scheduled after it. Steps that completed keep their results and do not run again.',
+      confirm: 'Retry from the failed step',
+    });
+    if (ok) reset.mutate();
   };
   const onRunAgain = async () => {
     const started = await again.mutateAsync({ input: run.trigger.data ?? {}, mode: run.mode, version: run.version });
@@ -92,6 +101,7 @@ function RunView({ run }: { run: RunDetail }) {
 
   return (
     <section className="run-page">
+      {confirmation.dialog}
       <p className="crumbs">
         <a href={href({ page: 'runs' })}>Runs</a> / <a href={href({ page: 'runs', flowId: run.flowId })}>{flowName ?? run.flowId}</a>
       </p>
@@ -122,14 +132,14 @@ function RunView({ run }: { run: RunDetail }) {
             run.status === 'parked' ||
             run.status === 'waitingForCredits' ||
             run.status === 'waitingForReconnect') && (
-            <button type="button" className="danger" onClick={onCancel} disabled={cancel.isPending}>
+            <button type="button" className="danger" onClick={() => void onCancel()} disabled={cancel.isPending}>
               {cancel.isPending ? 'Cancelling…' : 'Cancel run'}
             </button>
           )}
           {run.status === 'failed' && (
             <button
               type="button"
-              onClick={onReset}
+              onClick={() => void onReset()}
               disabled={reset.isPending}
               title="Run the failed step again, and what was scheduled after it; completed steps keep their results"
             >

@@ -1,3 +1,4 @@
+import { useConfirm } from '../components/dialog';
 import { useId, useState } from 'react';
 import { useBulkRetry, useFlows, useRuns, type RunFilters } from '../api/queries';
 import type { BulkRetryFilter } from '../api/types';
@@ -57,7 +58,8 @@ export function RunsPage({ flowId }: { flowId?: string }) {
   // The outcome shown is the one for the filters on screen.
   const bulkShown = !!bulkFilter && JSON.stringify(bulk.variables) === JSON.stringify(bulkFilter);
   const bulkResult = bulkShown ? bulk.data : undefined;
-  const onRetryAll = () => {
+  const confirmation = useConfirm();
+  const onRetryAll = async () => {
     if (!bulkFilter) return;
     const scope = [
       flowId ? `of ${flowName.get(flowId) ?? flowId}` : '',
@@ -69,9 +71,12 @@ export function RunsPage({ flowId }: { flowId?: string }) {
       bulkFilter.status === 'parked'
         ? 'Each parked step runs again with its input as it is.'
         : 'Each run is retried from its failed step: that step and anything scheduled after it run again; completed steps keep their results.';
-    if (window.confirm(`Retry every ${bulkFilter.status} run${scope ? ` ${scope}` : ''} (live and test, up to 100, newest first)?\n\n${what}`)) {
-      bulk.mutate(bulkFilter);
-    }
+    const ok = await confirmation.ask({
+      title: `Retry every ${bulkFilter.status} run${scope ? ` ${scope}` : ''}?`,
+      message: `Live and test runs, up to 100, newest first.\n\n${what}`,
+      confirm: 'Retry them',
+    });
+    if (ok) bulk.mutate(bulkFilter);
   };
 
   const chooseRange = (value: Range) => {
@@ -81,6 +86,7 @@ export function RunsPage({ flowId }: { flowId?: string }) {
 
   return (
     <section>
+      {confirmation.dialog}
       <div className="page-head">
         <h1>Runs</h1>
         <span className="muted refresh-note" title={`The list refreshes every ${REFRESH_MS / 1000} seconds`}>

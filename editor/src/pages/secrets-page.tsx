@@ -1,3 +1,4 @@
+import { useConfirm } from '../components/dialog';
 import { useEffect, useId, useState } from 'react';
 import { useDeleteSecret, usePutSecret, useSecrets } from '../api/queries';
 import type { SecretSummary } from '../api/types';
@@ -23,18 +24,26 @@ export function SecretsPage({ name: wanted, mode: wantedMode }: { name?: string;
   }, [opened, wanted, wantedMode, secrets.data]);
   const wantedIsNew = wanted !== undefined && secrets.data !== undefined && !secrets.data.some((s) => s.name === wanted);
 
-  const removeValue = (s: SecretSummary, mode: Mode) => {
+  const confirmation = useConfirm();
+  const removeValue = async (s: SecretSummary, mode: Mode) => {
     const other = mode === 'live' ? s.test : s.live;
-    const note = other ? '' : ` It is the only value: ${s.name} will stay with no value until you set one.`;
-    if (window.confirm(`Remove the ${mode} value of ${s.name}?${note}`)) put.mutate({ name: s.name, [mode]: null });
+    const note = other ? '' : `It is the only value: ${s.name} will stay with no value until you set one.`;
+    if (await confirmation.ask({ title: `Remove the ${mode} value of ${s.name}?`, message: note || 'The other value stays.', confirm: 'Remove', danger: true }))
+      put.mutate({ name: s.name, [mode]: null });
   };
-  const deleteSecret = (s: SecretSummary) => {
-    if (window.confirm(`Delete the secret ${s.name} (its live and test values)? Flows that use it stop working until it is added again.`))
-      remove.mutate(s.name);
+  const deleteSecret = async (s: SecretSummary) => {
+    const ok = await confirmation.ask({
+      title: `Delete the secret ${s.name}?`,
+      message: 'Its live and test values go. Flows that use it stop working until it is added again.',
+      confirm: 'Delete secret',
+      danger: true,
+    });
+    if (ok) remove.mutate(s.name);
   };
 
   return (
     <section className="secrets-page">
+      {confirmation.dialog}
       <div className="page-head">
         <div>
           <h1>Secrets</h1>

@@ -129,8 +129,8 @@ describe('WebhooksPage', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Create inbox' }));
     await waitFor(() => expect(calls).toContainEqual({ method: 'POST', url: '/api/webhooks/inboxes', body: { source: 'stripe' } }));
 
-    vi.spyOn(window, 'confirm').mockReturnValue(true);
     fireEvent.click(screen.getByRole('button', { name: 'Disable github inbox' }));
+    fireEvent.click(within(await screen.findByRole('dialog', { name: /Disable the github inbox/ })).getByRole('button', { name: 'Disable' }));
     await waitFor(() => expect(calls.some((c) => c.method === 'DELETE' && c.url === '/api/webhooks/endpoints/whe_2')).toBe(true));
   });
 

@@ -1,3 +1,4 @@
+import { useConfirm } from '../components/dialog';
 import { useId, useState } from 'react';
 import {
   useCreateInbox,
@@ -85,16 +86,23 @@ function EndpointsSection({ endpoints, error }: { endpoints: WebhookEndpoint[] |
   const flows = useFlows();
   const disable = useDisableEndpoint();
   const flowName = new Map(flows.data?.map((f) => [f.id, f.name]));
-  const onDisable = (e: WebhookEndpoint) => {
+  const confirmation = useConfirm();
+  const onDisable = async (e: WebhookEndpoint) => {
     const what =
       e.kind === 'inbox' ? `the ${e.source} inbox (runs waiting for its events will time out)` : `the endpoint of ${flowName.get(e.flowId ?? '') ?? e.flowId}`;
-    if (window.confirm(`Disable ${what}? Its URLs answer 410 from now on. Publishing the flow again (or creating the inbox again) gives it back.`))
-      disable.mutate(e.id);
+    const ok = await confirmation.ask({
+      title: `Disable ${what}?`,
+      message: 'Its URLs answer 410 from now on. Publishing the flow again (or creating the inbox again) gives it back.',
+      confirm: 'Disable',
+      danger: true,
+    });
+    if (ok) disable.mutate(e.id);
   };
   const visible = endpoints?.filter((e) => !e.disabledAt) ?? [];
   const disabledCount = (endpoints?.length ?? 0) - visible.length;
   return (
     <section className="card webhook-endpoints" aria-labelledby={headingId}>
+      {confirmation.dialog}
       <h2 id={headingId}>Endpoints</h2>
       <ErrorBox error={error ?? disable.error} />
       {!endpoints && !error && <p className="muted">Loading endpoints…</p>}

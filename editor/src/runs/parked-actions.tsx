@@ -1,3 +1,4 @@
+import { useConfirm } from '../components/dialog';
 import { useId, useState } from 'react';
 import { useDecideNode } from '../api/queries';
 import type { NodeDecisionRequest, NodeRunState } from '../api/types';
@@ -56,10 +57,16 @@ export function ParkedActions({ runId, entry, onDecided }: { runId: string; entr
     if (!parsed.ok) return setInvalid({ field: 'output', message: parsed.error });
     send({ nodeKey: entry.key, action: 'skip', output: parsed.value });
   };
-  const onAbort = () => {
+  const confirmation = useConfirm();
+  const onAbort = async () => {
     const why = reason.trim();
-    const question = `Abort run ${runId} at ${entry.key}? The run stops and fails at this step${why ? ` (reason: "${why}")` : ''}. This cannot be undone.`;
-    if (!window.confirm(question)) return;
+    const ok = await confirmation.ask({
+      title: `Abort run ${runId} at ${entry.key}?`,
+      message: `The run stops and fails at this step${why ? ` (reason: "${why}")` : ''}. This cannot be undone.`,
+      confirm: 'Abort the run',
+      danger: true,
+    });
+    if (!ok) return;
     send({ nodeKey: entry.key, action: 'abort', ...(why ? { reason: why } : {}) });
   };
   const problem = (field: 'input' | 'output') =>
@@ -71,6 +78,7 @@ export function ParkedActions({ runId, entry, onDecided }: { runId: string; entr
 
   return (
     <section className="parked-actions" aria-labelledby={`${ids}-title`}>
+      {confirmation.dialog}
       <h3 id={`${ids}-title`}>Waiting for you</h3>
       <p className="muted">
         This step failed{entry.attempts > 0 ? ` after ${entry.attempts} attempt${entry.attempts === 1 ? '' : 's'}` : ''} and is parked; the rest of the run goes
@@ -131,7 +139,7 @@ export function ParkedActions({ runId, entry, onDecided }: { runId: string; entr
       <div className="parked-action">
         <label htmlFor={`${ids}-reason`}>Reason (optional)</label>
         <input id={`${ids}-reason`} type="text" maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} disabled={busy} />
-        <button type="button" className="danger" onClick={onAbort} disabled={busy}>
+        <button type="button" className="danger" onClick={() => void onAbort()} disabled={busy}>
           Abort run
         </button>
       </div>

@@ -289,16 +289,20 @@ describe('RunPage with a parked node', () => {
   });
 
   it('Abort run asks first, then posts the reason', async () => {
-    const confirm = vi.spyOn(window, 'confirm').mockReturnValueOnce(false).mockReturnValueOnce(true);
     renderPage();
     const details = await waitFor(() => panel());
     fireEvent.change(within(details).getByRole('textbox', { name: 'Reason (optional)' }), { target: { value: 'Order was deleted' } });
     fireEvent.click(within(details).getByRole('button', { name: 'Abort run' }));
-    expect(confirm).toHaveBeenCalledTimes(1);
+    // An in-app confirmation, declined first.
+    const asked = await screen.findByRole('dialog', { name: /Abort run run_7/ });
+    fireEvent.click(within(asked).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     expect(posts()).toHaveLength(0); // declined
     fireEvent.click(within(details).getByRole('button', { name: 'Abort run' }));
+    const again = await screen.findByRole('dialog', { name: /Abort run run_7/ });
+    expect(again.textContent).toContain('Order was deleted');
+    fireEvent.click(within(again).getByRole('button', { name: 'Abort the run' }));
     await waitFor(() => expect(posts()).toHaveLength(1));
-    expect(confirm.mock.calls[1]![0]).toContain('Order was deleted');
     expect(posts()[0]).toEqual({ method: 'POST', url: '/api/runs/run_7/nodes/loop%5B1%5D.fetch/abort', body: { reason: 'Order was deleted' } });
   });
 
@@ -354,13 +358,12 @@ describe('RunPage with a parked node', () => {
 describe('RunPage with a failed run', () => {
   it('offers "Retry from failed step": confirms what re-runs, posts /reset, then polls the running run', async () => {
     run = failedRun();
-    const confirm = vi.spyOn(window, 'confirm').mockReturnValue(true);
     renderPage();
     fireEvent.click(await screen.findByRole('button', { name: 'Retry from failed step' }));
-    expect(confirm).toHaveBeenCalledTimes(1);
-    const question = confirm.mock.calls[0]![0]!;
-    expect(question).toContain('The failed step runs again, and so does anything that was scheduled after it');
-    expect(question).toContain('Steps that completed keep their results');
+    const asked = await screen.findByRole('dialog', { name: /Retry run run_7 from its failed step/ });
+    expect(asked.textContent).toContain('The failed step runs again, and so does anything that was scheduled after it');
+    expect(asked.textContent).toContain('Steps that completed keep their results');
+    fireEvent.click(within(asked).getByRole('button', { name: 'Retry from the failed step' }));
     await waitFor(() => expect(posts()).toEqual([{ method: 'POST', url: '/api/runs/run_7/reset' }]));
 
     // The run is running again: the button goes, and the page polls again.
@@ -373,9 +376,9 @@ describe('RunPage with a failed run', () => {
   it('shows why a reset was refused', async () => {
     run = failedRun();
     postAnswer = { status: 409, body: { error: { code: 'CONFLICT', message: 'Run "run_7" did not fail in an action, so there is no step to retry from' } } };
-    vi.spyOn(window, 'confirm').mockReturnValue(true);
     renderPage();
     fireEvent.click(await screen.findByRole('button', { name: 'Retry from failed step' }));
+    fireEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Retry from the failed step' }));
     expect(await screen.findByText(/no step to retry from/)).toBeTruthy();
   });
 

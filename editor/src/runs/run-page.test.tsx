@@ -222,10 +222,9 @@ describe('RunPage', () => {
       nodes: [{ key: 'loop', nodeId: 'loop', type: 'forEach', status: 'running', attempts: 0, startedAt: at(10) }],
     };
     delete run.error;
-    const confirm = vi.spyOn(window, 'confirm').mockReturnValue(true);
     renderPage();
     fireEvent.click(await screen.findByRole('button', { name: 'Cancel run' }));
-    expect(confirm).toHaveBeenCalled();
+    fireEvent.click(within(await screen.findByRole('dialog', { name: /Cancel run run_42/ })).getByRole('button', { name: 'Cancel the run' }));
     await waitFor(() => expect(calls.some((c) => c.method === 'POST' && c.url === '/api/runs/run_42/cancel')).toBe(true));
     expect(screen.queryByRole('complementary')).toBeNull(); // nothing failed: no node selected
   });

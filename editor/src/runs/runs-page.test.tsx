@@ -101,18 +101,19 @@ describe('RunsPage', () => {
   });
 
   it('"Retry all" asks first, posts the current filter and reports the outcome', async () => {
-    const confirm = vi.spyOn(window, 'confirm').mockReturnValueOnce(false).mockReturnValue(true);
     renderPage('flw_1');
     await screen.findByRole('link', { name: 'run_1' });
     choose('Status', 'parked');
     choose('Started', 'hour');
     const before = Date.now();
     fireEvent.click(screen.getByRole('button', { name: 'Retry all' }));
-    expect(confirm).toHaveBeenCalledTimes(1);
+    fireEvent.click(within(await screen.findByRole('dialog')).getByRole('button', { name: 'Cancel' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     expect(calls.some((c) => c.method === 'POST')).toBe(false); // declined
 
     fireEvent.click(screen.getByRole('button', { name: 'Retry all' }));
-    expect(confirm.mock.calls[1]![0]).toMatch(/Retry every parked run of Order paid started in the last hour/);
+    const asked = await screen.findByRole('dialog', { name: /Retry every parked run of Order paid started in the last hour/ });
+    fireEvent.click(within(asked).getByRole('button', { name: 'Retry them' }));
     await waitFor(() => expect(calls.filter((c) => c.method === 'POST')).toHaveLength(1));
     const post = calls.find((c) => c.method === 'POST')!;
     expect(post.url).toBe('/api/runs/bulk-retry');
