@@ -4,7 +4,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { AppError } from '#core/errors';
 import type { ServerDeps } from './deps';
-import { apiKeyAuthenticator, requireAdmin } from './http/auth';
+import { personAuthenticator, requireAdmin, workspaceAuthenticator } from './http/auth';
 import { authFailureGuard, DEFAULT_AUTH_FAILURE_LIMITS } from './http/auth-limits';
 import { contentEncodingGuard, jsonBody } from './http/body';
 import { publishableGate, publishablePreflight } from './http/publishable';
@@ -32,6 +32,11 @@ import { integrationRoutes } from './routes/integrations.routes';
 import { secretRoutes } from './routes/secrets.routes';
 import { connectionRoutes } from './routes/connections.routes';
 import { systemRoutes } from './routes/system.routes';
+import { authRoutes } from './routes/auth.routes';
+import { memberRoutes } from './routes/members.routes';
+import { apiKeyRoutes } from './routes/api-keys.routes';
+import { auditRoutes } from './routes/audit.routes';
+import { DEFAULT_PEOPLE_CONFIG, People } from './services/people.service';
 
 /** The Express app: `/api` (editor and admin), `/v1` (app-facing), and the built editor at `/`. */
 export function createApp(deps: ServerDeps): Express {
@@ -61,6 +66,9 @@ export function createApp(deps: ServerDeps): Express {
   app.use('/api/integrations/import/openapi', jsonBody('21mb'));
   app.use(jsonBody(deps.bodyLimit));
 
+  const peopleConfig = deps.people ?? DEFAULT_PEOPLE_CONFIG;
+  const sessions = { ...peopleConfig.session, ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}) };
+  const people = new People(deps.db, { ...peopleConfig, session: sessions }, deps.publicUrl);
   const routes: RouteDef[] = [];
   const all = () => routes;
   routes.push(
@@ -85,6 +93,10 @@ export function createApp(deps: ServerDeps): Express {
     ...assistantRoutes(deps),
     ...integrationRoutes(deps),
     ...connectionRoutes(deps),
+    ...authRoutes(deps, people),
+    ...memberRoutes(deps, people),
+    ...apiKeyRoutes(deps, people),
+    ...auditRoutes(deps),
   );
   const api = express.Router();
   mountRoutes(
@@ -93,7 +105,8 @@ export function createApp(deps: ServerDeps): Express {
     {
       // Before any credential is checked: an address or key prefix with too many failed authentications waits (429).
       guard: authFailureGuard(deps.authFailureLimits ?? DEFAULT_AUTH_FAILURE_LIMITS),
-      workspace: apiKeyAuthenticator(deps.db),
+      workspace: workspaceAuthenticator(deps.db, sessions),
+      person: personAuthenticator(deps.db, sessions),
       admin: (req) => requireAdmin(deps.adminToken, req),
       publishable: publishableGate(),
     },

@@ -19,6 +19,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/catalog',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Catalog',
       summary: 'List and search ready-made integrations',
@@ -36,6 +37,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/catalog/actions',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Catalog',
       summary: "Every catalog action with its input and output JSON Schema (for editor forms), and the actions of the workspace's imported integrations (newest versions)",
@@ -47,6 +49,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/catalog/:key',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Catalog',
       summary: 'One integration: its actions, setup variables and what this workspace still needs',
@@ -62,6 +65,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/catalog/:key/prompt',
+      scope: 'workspace:read',
       tag: 'Catalog',
       summary: 'The integration prompt as Markdown: overview, setup variables, backend function code, frontend snippet, example usage, documentation',
       auth: 'none',
@@ -74,6 +78,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/catalog/:key/install',
+      scope: 'flows:write',
       tag: 'Catalog',
       summary:
         'Install an integration into the workspace: a ready-made one switches backend functions on (an instant one, the generic HTTP action, does not); lists the setup variables still missing',
@@ -92,6 +97,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/catalog/:key/test-connection',
+      scope: 'connections:write',
       testKey: 'allowed',
       tag: 'Catalog',
       summary: "Check the workspace's credentials for an integration with a cheap provider call (runs in the worker)",

@@ -44,6 +44,7 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/oauth/providers',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Connections',
       summary: 'OAuth providers: the redirect URI to register, and whether the workspace set its client id and secret',
@@ -55,6 +56,7 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'put',
       path: '/api/oauth/providers/:provider/client',
+      scope: 'connections:write',
       testKey: 'allowed',
       tag: 'Connections',
       summary:
@@ -90,6 +92,7 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/connections',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Connections',
       summary: 'List connections with the status of their live and test sides (a test key sees test sides only)',
@@ -103,6 +106,7 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/connections',
+      scope: 'connections:write',
       testKey: 'allowed',
       tag: 'Connections',
       summary: 'Connect an account: answers the URL to open (sign-in with PKCE), or the connection itself for client-credentials providers',
@@ -128,6 +132,7 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/connections/:connectionId/reconnect',
+      scope: 'connections:write',
       testKey: 'allowed',
       tag: 'Connections',
       summary: 'Sign in again (or connect the other mode): the same connection id, so flows and waiting runs keep it',
@@ -186,6 +191,7 @@ function connectionManagementRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/connections/:connectionId',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Connections',
       summary: 'One connection with its status',
@@ -198,6 +204,7 @@ function connectionManagementRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'patch',
       path: '/api/connections/:connectionId',
+      scope: 'connections:write',
       testKey: 'allowed',
       tag: 'Connections',
       summary: 'Rename a connection (flows reference it by id, so none changes)',
@@ -214,6 +221,7 @@ function connectionManagementRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/connections/:connectionId/test',
+      scope: 'connections:write',
       testKey: 'allowed',
       tag: 'Connections',
       summary: 'Check a side of a connection: a valid access token is at hand (refreshed if due)',
@@ -244,6 +252,7 @@ function connectionManagementRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'delete',
       path: '/api/connections/:connectionId',
+      scope: 'connections:write',
       testKey: 'allowed',
       tag: 'Connections',
       summary: 'Disconnect: tokens are revoked at the provider where it supports RFC 7009, then forgotten (?mode= one side; a test key only the test side)',

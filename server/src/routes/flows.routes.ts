@@ -25,6 +25,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/flows',
+      scope: 'flows:write',
       testKey: 'allowed',
       tag: 'Flows',
       summary: 'Create a flow (saved as a draft)',
@@ -41,6 +42,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/flows',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Flows',
       summary: 'List flows',
@@ -53,6 +55,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/flows/:flowId',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Flows',
       summary: 'Read a flow with its draft and its problems',
@@ -65,6 +68,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'patch',
       path: '/api/flows/:flowId',
+      scope: 'flows:write',
       testKey: 'allowed',
       tag: 'Flows',
       summary: 'Update the draft: rename, replace the document, or apply edit operations',
@@ -83,6 +87,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'delete',
       path: '/api/flows/:flowId',
+      scope: 'flows:write',
       tag: 'Flows',
       summary: 'Delete a flow (it stops receiving events; its versions and runs stay readable)',
       params: FlowParams,
@@ -95,6 +100,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/flows/:flowId/publish',
+      scope: 'flows:publish',
       tag: 'Flows',
       summary: 'Publish the draft as a new immutable version',
       params: FlowParams,
@@ -112,6 +118,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/flows/:flowId/unpublish',
+      scope: 'flows:publish',
       tag: 'Flows',
       summary: 'Unpublish: the trigger no longer starts the flow and its schedules are deleted (versions and runs stay)',
       params: FlowParams,

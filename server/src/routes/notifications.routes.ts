@@ -12,6 +12,7 @@ export function notificationRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/notifications',
+      scope: 'settings:write',
       testKey: 'allowed',
       tag: 'Notifications',
       summary: 'Register an endpoint of your app for run notifications (signed with Standard Webhooks); answers its signing secret once',
@@ -27,6 +28,7 @@ export function notificationRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/notifications',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Notifications',
       summary: "The workspace's notification endpoints (of the key's mode)",
@@ -38,6 +40,7 @@ export function notificationRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'delete',
       path: '/api/notifications/:endpointId',
+      scope: 'settings:write',
       testKey: 'allowed',
       tag: 'Notifications',
       summary: 'Remove a notification endpoint (deliveries under way stop at their next attempt)',
@@ -51,6 +54,7 @@ export function notificationRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/notifications/:endpointId/deliveries',
+      scope: 'runs:read',
       testKey: 'allowed',
       tag: 'Notifications',
       summary: "An endpoint's deliveries, newest first, each with its attempts (status code, error, time)",
@@ -64,6 +68,7 @@ export function notificationRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/notifications/deliveries/:deliveryId/replay',
+      scope: 'runs:operate',
       testKey: 'allowed',
       tag: 'Notifications',
       summary: 'Send a notification again: a new delivery with the same webhook-id (receivers deduplicate by it)',

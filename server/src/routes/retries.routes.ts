@@ -14,6 +14,7 @@ export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/runs/:runId/nodes/:nodeKey/retry',
+      scope: 'runs:operate',
       testKey: 'allowed',
       tag: 'Runs',
       summary: 'Retry a parked node, as it is or with edited input (secrets are read again, so a fixed secret takes effect)',
@@ -38,6 +39,7 @@ export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/runs/:runId/nodes/:nodeKey/skip',
+      scope: 'runs:operate',
       testKey: 'allowed',
       tag: 'Runs',
       summary: 'Skip a parked node: later nodes read the given output as its output',
@@ -62,6 +64,7 @@ export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/runs/:runId/nodes/:nodeKey/abort',
+      scope: 'runs:operate',
       testKey: 'allowed',
       tag: 'Runs',
       summary: 'Abort the run at a parked node: the run fails with the reason',
@@ -86,6 +89,7 @@ export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/runs/:runId/reset',
+      scope: 'runs:operate',
       testKey: 'allowed',
       tag: 'Runs',
       summary: 'Retry a failed run from its failed step: completed steps keep their results and do not run again',
@@ -103,6 +107,7 @@ export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/runs/bulk-retry',
+      scope: 'runs:operate',
       testKey: 'allowed',
       tag: 'Runs',
       summary: 'Retry every parked or failed run that matches (by flow, error type and time range); reports each outcome',

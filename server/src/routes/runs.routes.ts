@@ -38,6 +38,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/flows/:flowId/runs',
+      scope: 'runs:operate',
       testKey: 'allowed',
       tag: 'Runs',
       summary: 'Start a manual run of a published version',
@@ -74,6 +75,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/runs',
+      scope: 'runs:read',
       testKey: 'allowed',
       tag: 'Runs',
       summary: 'List runs, newest first, filtered by flow, status, mode, trigger and time',
@@ -86,6 +88,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/runs/:runId',
+      scope: 'runs:read',
       testKey: 'allowed',
       tag: 'Runs',
       summary: 'A run with per-node status, input, output, attempts, errors and timing',
@@ -105,6 +108,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/runs/:runId/cancel',
+      scope: 'runs:operate',
       testKey: 'allowed',
       tag: 'Runs',
       summary: 'Cancel a running run',

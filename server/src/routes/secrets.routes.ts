@@ -23,6 +23,7 @@ export function secretRoutes({ secrets }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/secrets',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Secrets',
       summary: 'List secrets (never their values)',
@@ -34,6 +35,7 @@ export function secretRoutes({ secrets }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'put',
       path: '/api/secrets/:name',
+      scope: 'secrets:write',
       testKey: 'allowed',
       tag: 'Secrets',
       summary: 'Create or update a secret: its live and/or test value',
@@ -53,6 +55,7 @@ export function secretRoutes({ secrets }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'delete',
       path: '/api/secrets/:name',
+      scope: 'secrets:write',
       tag: 'Secrets',
       summary: 'Delete a secret (both values)',
       params: SecretParams,

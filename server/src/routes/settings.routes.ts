@@ -11,6 +11,7 @@ export function settingsRoutes({ db }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/settings',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'App Settings',
       summary: 'App Settings: whether backend functions are on',
@@ -22,6 +23,7 @@ export function settingsRoutes({ db }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'patch',
       path: '/api/settings',
+      scope: 'settings:write',
       tag: 'App Settings',
       summary: 'Switch backend functions on or off (instant integrations and code steps need them)',
       body: z.object({ backendFunctions: z.boolean() }),

@@ -34,6 +34,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/webhooks/endpoints',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Webhooks',
       summary: "The workspace's webhook endpoints with their live and test URLs",
@@ -50,6 +51,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/webhooks/inboxes',
+      scope: 'flows:write',
       tag: 'Webhooks',
       summary: "Create or update the workspace's inbox for a source (events that waitForWebhook nodes wait for)",
       body: InboxBody,
@@ -69,6 +71,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'delete',
       path: '/api/webhooks/endpoints/:id',
+      scope: 'flows:write',
       tag: 'Webhooks',
       summary: 'Disable an endpoint: its URLs answer 410 from now on',
       params: IdParams,
@@ -81,6 +84,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/webhooks/deliveries',
+      scope: 'runs:read',
       testKey: 'allowed',
       tag: 'Webhooks',
       summary: 'The delivery log, newest first: verification, dedupe and where each delivery went (`status=unmatched`: events no run waited for)',
@@ -98,6 +102,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/webhooks/deliveries/:id',
+      scope: 'runs:read',
       testKey: 'allowed',
       tag: 'Webhooks',
       summary: 'One delivery with its headers (signatures removed) and body',
@@ -113,6 +118,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/webhooks/deliveries/:id/replay',
+      scope: 'runs:operate',
       testKey: 'allowed',
       tag: 'Webhooks',
       summary: "Deliver a stored delivery again: a flow's trigger starts a new run; an inbox event is matched to waiting runs again",
