@@ -98,6 +98,8 @@ export function createApp(deps: ServerDeps): Express {
     ...apiKeyRoutes(deps, people),
     ...auditRoutes(deps),
   );
+  // The route table, for tests that walk every route (the authorization matrix).
+  app.locals.routes = routes;
   const api = express.Router();
   mountRoutes(
     api,

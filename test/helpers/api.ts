@@ -6,6 +6,7 @@ import { inject } from 'vitest';
 import { catalog, integrations } from '#catalog';
 import { catalogIndex, type IntegrationDefinition, type RunMode } from '#core/catalog-sdk';
 import { createApp } from '#server/app';
+import type { RouteDef } from '#server/http/route';
 import { ensureWorkspace } from '#server/bootstrap';
 import { setBackendFunctions } from '#store/settings.repository';
 import { generateApiKey } from '#server/http/auth';
@@ -53,6 +54,8 @@ export interface TestApi {
   /** `SWITCHYARD_ADMIN_TOKEN` of this API (random per test API), or undefined when started with `adminToken: null`. */
   adminToken: string | undefined;
   request(method: string, path: string, options?: RequestOptions): Promise<ApiResponse>;
+  /** Every route the API mounts (its route table). */
+  routes: RouteDef[];
   /** Another workspace with its own live and test keys, in the same database (for isolation tests). */
   createWorkspace(name?: string): Promise<WorkspaceKeys>;
   close(): Promise<void>;
@@ -135,6 +138,7 @@ export async function startTestApi(o: {
     secrets,
     workspaceId: bootstrap.workspaceId,
     keys,
+    routes: app.locals.routes as RouteDef[],
     adminToken,
     async request(method, path, opts = {}) {
       const headers: Record<string, string> = {};

@@ -65,7 +65,6 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/catalog/:key/prompt',
-      scope: 'workspace:read',
       tag: 'Catalog',
       summary: 'The integration prompt as Markdown: overview, setup variables, backend function code, frontend snippet, example usage, documentation',
       auth: 'none',

@@ -24,6 +24,7 @@ import {
   type ConnectRequest,
 } from '../services/connections.service';
 import type { ServerDeps } from '../deps';
+import { audit } from '../services/audit.service';
 
 const ConnectionParams = z.object({ connectionId: z.string().regex(CONNECTION_ID_PATTERN, 'a connection id: con_ and 20 letters or digits') });
 const ProviderParams = z.object({ provider: z.string().regex(PROVIDER_KEY_PATTERN, 'a provider key such as google or generic') });
@@ -86,6 +87,7 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
         await deps.secrets.put(auth.workspaceId, names.clientId, { [mode]: body.clientId });
         await deps.secrets.put(auth.workspaceId, names.clientSecret, { [mode]: body.clientSecret });
         if (body.config) await connections().setGenericConfig(auth.workspaceId, provider.key, mode, body.config);
+        await audit(deps.db, auth, req, 'oauth_client.set', { target: provider.key, details: { provider: provider.key, mode, secrets: [names.clientId, names.clientSecret] } });
         return { body: { providers: await providerInfos(deps, auth.workspaceId, req) } };
       },
     }),
@@ -120,13 +122,16 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
       },
       async handler({ body, auth, req }) {
         const mode = modeFor(auth, body.mode);
-        return connect(req, auth, {
+        const connectionId = newConnectionId();
+        const started = await connect(req, auth, {
           providerKey: body.provider,
           name: body.name,
-          connectionId: newConnectionId(),
+          connectionId,
           mode,
           ...(body.scopes ? { scopes: body.scopes } : {}),
         });
+        await audit(deps.db, auth, req, 'connection.created', { target: connectionId, details: { provider: body.provider, name: body.name, mode } });
+        return started;
       },
     }),
     defineRoute({
@@ -147,6 +152,7 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
       async handler({ params, body, auth, req }) {
         const mode = modeFor(auth, body.mode);
         const existing = await answer(auth, params.connectionId);
+        await audit(deps.db, auth, req, 'connection.reconnected', { target: existing.id, details: { provider: existing.provider, name: existing.name, mode } });
         return connect(req, auth, { providerKey: existing.provider, name: existing.name, connectionId: existing.id, mode });
       },
     }),
@@ -211,10 +217,11 @@ function connectionManagementRoutes(deps: ServerDeps): RouteDef[] {
       params: ConnectionParams,
       body: z.object({ name: Name }),
       responses: { 200: { description: 'Renamed', schema: Connection } },
-      async handler({ params, body, auth }) {
+      async handler({ params, body, auth, req }) {
         if (!(await connections().get(auth.workspaceId, params.connectionId, visibleModes(auth.mode))))
           throw new AppError('NOT_FOUND', `There is no connection "${params.connectionId}" in this workspace`);
         await connections().rename(auth.workspaceId, params.connectionId, body.name);
+        await audit(deps.db, auth, req, 'connection.changed', { target: params.connectionId, details: { name: body.name } });
         return { body: await answer(auth, params.connectionId) };
       },
     }),
@@ -259,10 +266,11 @@ function connectionManagementRoutes(deps: ServerDeps): RouteDef[] {
       params: ConnectionParams,
       query: z.object({ mode: z.enum(RunModes).optional() }),
       responses: { 204: { description: 'Disconnected' } },
-      async handler({ params, query, auth }) {
+      async handler({ params, query, auth, req }) {
         await answer(auth, params.connectionId);
         const modes: RunMode[] = auth.mode === 'test' ? [modeFor(auth, query.mode)] : query.mode ? [query.mode] : ['live', 'test'];
         await connections().disconnect(auth.workspaceId, params.connectionId, modes);
+        await audit(deps.db, auth, req, 'connection.deleted', { target: params.connectionId, details: { modes } });
         return { status: 204 };
       },
     }),

@@ -5,6 +5,7 @@ import type { FlowOperation } from '#core/operations';
 import { defineRoute, type RouteDef } from '../http/route';
 import { createFlow, deleteFlow, listFlows, presentFlow, publishFlow, requireFlow, unpublishFlow, updateDraft } from '../services/flows.service';
 import type { ServerDeps } from '../deps';
+import { audit } from '../services/audit.service';
 
 export const FlowParams = z.object({ flowId: z.string().min(1).max(64) });
 const Page = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), offset: z.coerce.number().int().min(0).default(0) });
@@ -92,8 +93,9 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       summary: 'Delete a flow (it stops receiving events; its versions and runs stay readable)',
       params: FlowParams,
       responses: { 204: { description: 'Deleted' }, 404: { description: 'No such flow' } },
-      async handler({ params, auth }) {
+      async handler({ params, auth, req }) {
         await deleteFlow(deps, auth.workspaceId, params.flowId);
+        await audit(deps.db, auth, req, 'flow.deleted', { target: params.flowId });
         return { status: 204 };
       },
     }),
@@ -111,8 +113,10 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
         422: { description: 'The flow is invalid: every problem, by node' },
         503: { description: "Temporal is unreachable: a schedule trigger's schedule could not be written, nothing was published" },
       },
-      async handler({ params, body, auth }) {
-        return { status: 201, body: await publishFlow(deps, auth.workspaceId, params.flowId, body.note) };
+      async handler({ params, body, auth, req }) {
+        const published = await publishFlow(deps, auth.workspaceId, params.flowId, body.note);
+        await audit(deps.db, auth, req, 'flow.published', { target: params.flowId, details: { flowId: params.flowId, version: published.version, ...(body.note ? { note: body.note } : {}) } });
+        return { status: 201, body: published };
       },
     }),
     defineRoute({
@@ -127,8 +131,10 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
         404: { description: 'No such flow' },
         409: { description: 'The flow was never published' },
       },
-      async handler({ params, auth }) {
-        return { body: await unpublishFlow(deps, auth.workspaceId, params.flowId) };
+      async handler({ params, auth, req }) {
+        const result = await unpublishFlow(deps, auth.workspaceId, params.flowId);
+        await audit(deps.db, auth, req, 'flow.unpublished', { target: params.flowId });
+        return { body: result };
       },
     }),
   ];

@@ -3,6 +3,7 @@ import { CreatedNotificationEndpoint, NotificationDeliveryList, NotificationEndp
 import { defineRoute, type RouteDef } from '../http/route';
 import { createEndpoint, deleteEndpoint, listDeliveries, listEndpoints, replayDelivery } from '../services/notifications.service';
 import type { ServerDeps } from '../deps';
+import { audit } from '../services/audit.service';
 
 const EndpointParams = z.object({ endpointId: z.string().min(1).max(64) });
 
@@ -79,8 +80,10 @@ export function notificationRoutes(deps: ServerDeps): RouteDef[] {
         409: { description: 'The delivery is still being attempted' },
         503: { description: 'Temporal is unreachable' },
       },
-      async handler({ params, auth }) {
-        return { status: 202, body: await replayDelivery(deps, auth, params.deliveryId) };
+      async handler({ params, auth, req }) {
+        const result = await replayDelivery(deps, auth, params.deliveryId);
+        await audit(deps.db, auth, req, 'delivery.replayed', { target: params.deliveryId, details: { kind: 'notification', deliveryId: params.deliveryId } });
+        return { status: 202, body: result };
       },
     }),
   ];

@@ -5,6 +5,9 @@ import { defineRoute, type RouteDef } from '../http/route';
 import { bulkRetry, decideNode, resetRun } from '../services/retries.service';
 import type { ServerDeps } from '../deps';
 import { RunParams } from './runs.routes';
+import { audit } from '../services/audit.service';
+import { changedPaths } from '#core/json-diff';
+import { getRun } from '#store/runs.repository';
 
 const NodeParams = RunParams.extend({ nodeKey: z.string().min(1).max(300) });
 
@@ -26,14 +29,19 @@ export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
         409: { description: 'The node is not parked' },
         503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },
-      async handler({ params, body, auth }) {
-        return {
-          body: await decideNode(db, temporal, auth, params.runId, {
-            nodeKey: params.nodeKey,
-            action: 'retry',
-            ...(body.input !== undefined ? { input: body.input } : {}),
-          }),
-        };
+      async handler({ params, body, auth, req }) {
+        // Read before the decision: the edited fields are recorded by path (never their values) against the parked input.
+        const before = body.input !== undefined ? (await getRun(db, auth.workspaceId, params.runId))?.state?.nodes?.[params.nodeKey]?.input : undefined;
+        const decided = await decideNode(db, temporal, auth, params.runId, {
+          nodeKey: params.nodeKey,
+          action: 'retry',
+          ...(body.input !== undefined ? { input: body.input } : {}),
+        });
+        await audit(db, auth, req, 'run.retried', {
+          target: `${params.runId} / ${params.nodeKey}`,
+          details: { runId: params.runId, nodeKey: params.nodeKey, inputEdited: body.input !== undefined, ...(body.input !== undefined ? { changedFields: changedPaths(before, body.input) } : {}) },
+        });
+        return { body: decided };
       },
     }),
     defineRoute({
@@ -51,14 +59,17 @@ export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
         409: { description: 'The node is not parked' },
         503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },
-      async handler({ params, body, auth }) {
-        return {
-          body: await decideNode(db, temporal, auth, params.runId, {
-            nodeKey: params.nodeKey,
-            action: 'skip',
-            ...(body.output !== undefined ? { output: body.output } : {}),
-          }),
-        };
+      async handler({ params, body, auth, req }) {
+        const decided = await decideNode(db, temporal, auth, params.runId, {
+          nodeKey: params.nodeKey,
+          action: 'skip',
+          ...(body.output !== undefined ? { output: body.output } : {}),
+        });
+        await audit(db, auth, req, 'run.skipped', {
+          target: `${params.runId} / ${params.nodeKey}`,
+          details: { runId: params.runId, nodeKey: params.nodeKey, outputGiven: body.output !== undefined },
+        });
+        return { body: decided };
       },
     }),
     defineRoute({
@@ -76,14 +87,17 @@ export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
         409: { description: 'The node is not parked' },
         503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },
-      async handler({ params, body, auth }) {
-        return {
-          body: await decideNode(db, temporal, auth, params.runId, {
-            nodeKey: params.nodeKey,
-            action: 'abort',
-            ...(body.reason ? { reason: body.reason } : {}),
-          }),
-        };
+      async handler({ params, body, auth, req }) {
+        const decided = await decideNode(db, temporal, auth, params.runId, {
+          nodeKey: params.nodeKey,
+          action: 'abort',
+          ...(body.reason ? { reason: body.reason } : {}),
+        });
+        await audit(db, auth, req, 'run.aborted', {
+          target: `${params.runId} / ${params.nodeKey}`,
+          details: { runId: params.runId, nodeKey: params.nodeKey, ...(body.reason ? { reason: body.reason } : {}) },
+        });
+        return { body: decided };
       },
     }),
     defineRoute({
@@ -100,8 +114,10 @@ export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
         409: { description: 'The run has not failed, or did not fail in a step' },
         503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },
-      async handler({ params, auth }) {
-        return { body: await resetRun(db, temporal, auth, params.runId) };
+      async handler({ params, auth, req }) {
+        const result = await resetRun(db, temporal, auth, params.runId);
+        await audit(db, auth, req, 'run.reset', { target: params.runId, details: { runId: params.runId, resetToEventId: result.resetToEventId } });
+        return { body: result };
       },
     }),
     defineRoute({
@@ -118,8 +134,10 @@ export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
           schema: BulkRetryResult,
         },
       },
-      async handler({ body, auth }) {
-        return { body: await bulkRetry(db, temporal, auth, body) };
+      async handler({ body, auth, req }) {
+        const result = await bulkRetry(db, temporal, auth, body);
+        await audit(db, auth, req, 'runs.bulk_retried', { details: { filter: body, matched: result.matched, retried: result.retried, runIds: result.results.map((r) => r.runId) } });
+        return { body: result };
       },
     }),
   ];

@@ -6,6 +6,7 @@ import { defineRoute, type RouteDef } from '../http/route';
 import { deliveryDetail, disableEndpoint, listDeliveries, listEndpoints, requireReplayable } from '../services/deliveries.service';
 import { ensureInbox, presentEndpoint, replayDelivery } from '../services/webhooks.service';
 import type { ServerDeps } from '../deps';
+import { audit } from '../services/audit.service';
 
 const InboxBody = z.object({
   source: z.enum(WebhookSourceIds),
@@ -130,9 +131,11 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
         409: { description: 'The delivery failed verification, or its flow is no longer published' },
         503: { description: 'Temporal is unreachable' },
       },
-      async handler({ auth, params }) {
+      async handler({ auth, params, req }) {
         await requireReplayable(db, auth, params.id);
-        return { body: await replayDelivery(deps, auth.workspaceId, params.id) };
+        const result = await replayDelivery(deps, auth.workspaceId, params.id);
+        await audit(db, auth, req, 'delivery.replayed', { target: params.id, details: { kind: 'webhook', deliveryId: params.id } });
+        return { body: result };
       },
     }),
   ];
