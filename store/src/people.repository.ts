@@ -17,7 +17,10 @@ export async function findUser(db: Db, userId: string) {
 }
 
 export async function countUsers(db: Db): Promise<number> {
-  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -140,7 +143,14 @@ export async function findLiveSession(db: Db, tokenHash: string) {
   return db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
-    .select(['sessions.id as id', 'sessions.user_id as userId', 'sessions.expires_at as expiresAt', 'sessions.last_seen_at as lastSeenAt', 'users.email as email', 'users.name as name'])
+    .select([
+      'sessions.id as id',
+      'sessions.user_id as userId',
+      'sessions.expires_at as expiresAt',
+      'sessions.last_seen_at as lastSeenAt',
+      'users.email as email',
+      'users.name as name',
+    ])
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.revoked_at', 'is', null)
     .where('sessions.expires_at', '>', nowIso())
@@ -254,7 +264,10 @@ export async function revokeInvitation(db: Db, workspaceId: string, invitationId
 // Password resets
 
 export async function insertPasswordReset(db: Db, r: { tokenHash: string; userId: string; expiresAt: string }) {
-  await db.insertInto('password_resets').values({ token_hash: r.tokenHash, user_id: r.userId, created_at: nowIso(), expires_at: r.expiresAt, used_at: null }).execute();
+  await db
+    .insertInto('password_resets')
+    .values({ token_hash: r.tokenHash, user_id: r.userId, created_at: nowIso(), expires_at: r.expiresAt, used_at: null })
+    .execute();
 }
 
 /** Uses a reset token once; returns its person, or undefined when it is unknown, used or expired. */

@@ -118,7 +118,17 @@ const MATRIX: Record<string, Need> = {
 /** The roles, written out: owner everything; editor all but members, keys and audit; operator runs; viewer reads. */
 const ROLES: Record<Role, Scope[]> = {
   owner: [...Scopes],
-  editor: ['events:write', 'workspace:read', 'runs:read', 'runs:operate', 'flows:write', 'flows:publish', 'secrets:write', 'connections:write', 'settings:write'],
+  editor: [
+    'events:write',
+    'workspace:read',
+    'runs:read',
+    'runs:operate',
+    'flows:write',
+    'flows:publish',
+    'secrets:write',
+    'connections:write',
+    'settings:write',
+  ],
   operator: ['events:write', 'workspace:read', 'runs:read', 'runs:operate'],
   viewer: ['workspace:read', 'runs:read'],
 };
@@ -150,7 +160,8 @@ type Outcome = 'pass' | 'unauthenticated' | 'forbidden' | 'not-a-member';
 function outcomeOf(res: ApiResponse): Outcome {
   if (res.status === 401) return 'unauthenticated';
   const details = res.body?.error?.details;
-  if (res.status === 403 && (details?.scope || details?.testKey || details?.csrf || /API keys cannot call it|admin API/.test(res.body?.error?.message ?? ''))) return 'forbidden';
+  if (res.status === 403 && (details?.scope || details?.testKey || details?.csrf || /API keys cannot call it|admin API/.test(res.body?.error?.message ?? '')))
+    return 'forbidden';
   if (res.status === 404 && /^No workspace /.test(res.body?.error?.message ?? '')) return 'not-a-member';
   return 'pass';
 }
@@ -174,17 +185,30 @@ beforeAll(async () => {
   const other = await api.createWorkspace('Someone else');
   // An owner of another workspace, asking for this one.
   const stranger = await signUpPerson(api, { role: 'owner', workspaceId: other.workspaceId });
-  people.otherWorkspace = { ...stranger, workspaceId: api.workspaceId, request: (m, p, o = {}) => stranger.request(m, p, { ...o, headers: { 'x-switchyard-workspace': api.workspaceId, ...o.headers } }) };
+  people.otherWorkspace = {
+    ...stranger,
+    workspaceId: api.workspaceId,
+    request: (m, p, o = {}) => stranger.request(m, p, { ...o, headers: { 'x-switchyard-workspace': api.workspaceId, ...o.headers } }),
+  };
   for (const scope of Scopes) {
     keysWith.set(scope, await addKey(api.workspaceId, 'live', [scope]));
-    keysWithout.set(scope, await addKey(api.workspaceId, 'live', Scopes.filter((s) => s !== scope)));
+    keysWithout.set(
+      scope,
+      await addKey(
+        api.workspaceId,
+        'live',
+        Scopes.filter((s) => s !== scope),
+      ),
+    );
   }
   testKey = await addKey(api.workspaceId, 'test', ALL_SCOPES);
 }, 60_000);
 afterAll(async () => api?.close());
 
 function samplePath(path: string): string {
-  return path.replace(/:(\w+)/g, (_m, name: string) => (name === 'mode' ? 'test' : name === 'version' ? '1' : name === 'workspaceId' ? 'ws_matrix' : `matrix_${name}`));
+  return path.replace(/:(\w+)/g, (_m, name: string) =>
+    name === 'mode' ? 'test' : name === 'version' ? '1' : name === 'workspaceId' ? 'ws_matrix' : `matrix_${name}`,
+  );
 }
 
 function call(route: RouteDef, as: { key?: string | null; person?: TestPerson }): Promise<ApiResponse> {
@@ -211,7 +235,10 @@ describe('authorization matrix', () => {
     const mismatches: string[] = [];
     const check = (route: RouteDef, who: string, expected: Outcome, res: ApiResponse) => {
       const got = outcomeOf(res);
-      if (got !== expected) mismatches.push(`${routeKey(route)} as ${who}: expected ${expected}, got ${got} (${res.status} ${JSON.stringify(res.body?.error ?? '').slice(0, 160)})`);
+      if (got !== expected)
+        mismatches.push(
+          `${routeKey(route)} as ${who}: expected ${expected}, got ${got} (${res.status} ${JSON.stringify(res.body?.error ?? '').slice(0, 160)})`,
+        );
     };
     // Signing out ends the caller's session: those routes go last.
     const routes = [...api.routes].sort((a, b) => Number(a.path === '/api/auth/signout') - Number(b.path === '/api/auth/signout'));
@@ -245,7 +272,8 @@ describe('authorization matrix', () => {
         check(route, `live key without ${need}`, 'forbidden', await call(route, { key: keysWithout.get(need)! }));
       }
       // A test key with every scope: only routes that allow test keys.
-      const testExpected: Outcome = need === 'none' ? 'pass' : need === 'person' || need === 'admin' ? 'forbidden' : route.testKey === 'allowed' ? 'pass' : 'forbidden';
+      const testExpected: Outcome =
+        need === 'none' ? 'pass' : need === 'person' || need === 'admin' ? 'forbidden' : route.testKey === 'allowed' ? 'pass' : 'forbidden';
       check(route, 'test key', testExpected, await call(route, { key: testKey }));
       cells += 5;
     }

@@ -103,7 +103,9 @@ export function mountRoutes(router: Router, routes: RouteDef[], authn: Authentic
       throw new Error(`${route.method.toUpperCase()} ${route.path} needs a workspace credential but declares no scope (RouteDef.scope, core/src/access.ts)`);
     }
     if (!isWorkspaceRoute(route) && route.scope) {
-      throw new Error(`${route.method.toUpperCase()} ${route.path} declares scope ${route.scope}, but its auth is '${route.auth}': scopes apply to workspace routes only`);
+      throw new Error(
+        `${route.method.toUpperCase()} ${route.path} declares scope ${route.scope}, but its auth is '${route.auth}': scopes apply to workspace routes only`,
+      );
     }
     router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       try {

@@ -57,7 +57,12 @@ export async function sessionFromRequest(db: Db, o: SessionOptions, req: Request
 }
 
 /** Starts a session: returns its cookie header and CSRF token. */
-export async function startSession(db: Db, o: SessionOptions, req: Request, userId: string): Promise<{ setCookie: string; csrfToken: string; sessionId: string }> {
+export async function startSession(
+  db: Db,
+  o: SessionOptions,
+  req: Request,
+  userId: string,
+): Promise<{ setCookie: string; csrfToken: string; sessionId: string }> {
   const token = newToken();
   const row = await insertSession(db, {
     tokenHash: hashToken(token),

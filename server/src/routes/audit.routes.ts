@@ -13,7 +13,8 @@ export function auditRoutes({ db }: ServerDeps): RouteDef[] {
       path: '/api/audit',
       scope: 'audit:read',
       tag: 'Audit',
-      summary: "The workspace's audit log, newest first: sign-ins of its members, member, role and key changes, secret names, publishes, run operations, connections",
+      summary:
+        "The workspace's audit log, newest first: sign-ins of its members, member, role and key changes, secret names, publishes, run operations, connections",
       query: z.object({
         limit: z.coerce.number().int().min(1).max(500).default(100),
         /** `next` of the previous page: entries before this time. */

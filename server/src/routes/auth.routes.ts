@@ -40,7 +40,8 @@ export function authRoutes(deps: ServerDeps, people: People): RouteDef[] {
       path: '/api/auth/signin',
       auth: 'none',
       tag: 'People',
-      summary: 'Sign in to the editor: sets the session cookie (HttpOnly, SameSite=Strict, Secure behind TLS); wrong passwords are rate limited and lock the account',
+      summary:
+        'Sign in to the editor: sets the session cookie (HttpOnly, SameSite=Strict, Secure behind TLS); wrong passwords are rate limited and lock the account',
       body: SignInRequest,
       responses: {
         200: { description: 'Signed in (Set-Cookie: the session)', schema: SessionInfo },
@@ -117,7 +118,7 @@ export function authRoutes(deps: ServerDeps, people: People): RouteDef[] {
       path: '/api/invitations/accept',
       auth: 'person',
       tag: 'People',
-      summary: "Accept an invitation link: join its workspace with its role (an invitation never lowers a role you have)",
+      summary: 'Accept an invitation link: join its workspace with its role (an invitation never lowers a role you have)',
       body: AcceptInvitationRequest,
       responses: {
         200: { description: 'Joined', schema: WorkspaceMembership },
@@ -131,4 +132,3 @@ export function authRoutes(deps: ServerDeps, people: People): RouteDef[] {
     }),
   ];
 }
-

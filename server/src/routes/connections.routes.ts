@@ -36,10 +36,19 @@ const ModeBody = z.object({ mode: z.enum(RunModes).optional() });
  * OAuth connections. Tokens never appear in an answer, a URL Switchyard makes or a log; the authorization's `state`
  * is single-use and bound to the browser session that started it (a cookie), and its PKCE verifier stays on the server.
  */
+type ConnectAction = 'connection.created' | 'connection.reconnected';
+
+/** Starts (or restarts) a connection and records it in the audit log. */
+async function connectRecorded(deps: ServerDeps, req: Request, auth: AuthContext, o: ConnectRequest, action: ConnectAction) {
+  const started = await startConnection(deps, req, auth, o);
+  await audit(deps.db, auth, req, action, { target: o.connectionId, details: { provider: o.providerKey, name: o.name, mode: o.mode } });
+  return started;
+}
+
 export function connectionRoutes(deps: ServerDeps): RouteDef[] {
   const connections = () => connectionsOf(deps);
   const answer = (auth: AuthContext, id: string) => connectionAnswer(deps, auth, id);
-  const connect = (req: Request, auth: AuthContext, o: ConnectRequest) => startConnection(deps, req, auth, o);
+  const connect = (req: Request, auth: AuthContext, o: ConnectRequest, action: ConnectAction) => connectRecorded(deps, req, auth, o, action);
 
   return [
     defineRoute({
@@ -87,7 +96,10 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
         await deps.secrets.put(auth.workspaceId, names.clientId, { [mode]: body.clientId });
         await deps.secrets.put(auth.workspaceId, names.clientSecret, { [mode]: body.clientSecret });
         if (body.config) await connections().setGenericConfig(auth.workspaceId, provider.key, mode, body.config);
-        await audit(deps.db, auth, req, 'oauth_client.set', { target: provider.key, details: { provider: provider.key, mode, secrets: [names.clientId, names.clientSecret] } });
+        await audit(deps.db, auth, req, 'oauth_client.set', {
+          target: provider.key,
+          details: { provider: provider.key, mode, secrets: [names.clientId, names.clientSecret] },
+        });
         return { body: { providers: await providerInfos(deps, auth.workspaceId, req) } };
       },
     }),
@@ -122,16 +134,12 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
       },
       async handler({ body, auth, req }) {
         const mode = modeFor(auth, body.mode);
-        const connectionId = newConnectionId();
-        const started = await connect(req, auth, {
-          providerKey: body.provider,
-          name: body.name,
-          connectionId,
-          mode,
-          ...(body.scopes ? { scopes: body.scopes } : {}),
-        });
-        await audit(deps.db, auth, req, 'connection.created', { target: connectionId, details: { provider: body.provider, name: body.name, mode } });
-        return started;
+        return connect(
+          req,
+          auth,
+          { providerKey: body.provider, name: body.name, connectionId: newConnectionId(), mode, ...(body.scopes ? { scopes: body.scopes } : {}) },
+          'connection.created',
+        );
       },
     }),
     defineRoute({
@@ -152,8 +160,7 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
       async handler({ params, body, auth, req }) {
         const mode = modeFor(auth, body.mode);
         const existing = await answer(auth, params.connectionId);
-        await audit(deps.db, auth, req, 'connection.reconnected', { target: existing.id, details: { provider: existing.provider, name: existing.name, mode } });
-        return connect(req, auth, { providerKey: existing.provider, name: existing.name, connectionId: existing.id, mode });
+        return connect(req, auth, { providerKey: existing.provider, name: existing.name, connectionId: existing.id, mode }, 'connection.reconnected');
       },
     }),
     ...connectionManagementRoutes(deps),

@@ -115,7 +115,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
       },
       async handler({ params, body, auth, req }) {
         const published = await publishFlow(deps, auth.workspaceId, params.flowId, body.note);
-        await audit(deps.db, auth, req, 'flow.published', { target: params.flowId, details: { flowId: params.flowId, version: published.version, ...(body.note ? { note: body.note } : {}) } });
+        await audit(deps.db, auth, req, 'flow.published', { target: params.flowId, details: { version: published.version, note: body.note ?? null } });
         return { status: 201, body: published };
       },
     }),

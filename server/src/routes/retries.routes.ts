@@ -2,12 +2,10 @@ import { z } from 'zod';
 import { BulkRetryRequest, BulkRetryResult, NodeDecisionResult, ResetRunResult } from '#core/api';
 import { JsonValue } from '#core/flow';
 import { defineRoute, type RouteDef } from '../http/route';
-import { bulkRetry, decideNode, resetRun } from '../services/retries.service';
+import { bulkRetry, decideNodeRecorded, resetRun } from '../services/retries.service';
 import type { ServerDeps } from '../deps';
 import { RunParams } from './runs.routes';
 import { audit } from '../services/audit.service';
-import { changedPaths } from '#core/json-diff';
-import { getRun } from '#store/runs.repository';
 
 const NodeParams = RunParams.extend({ nodeKey: z.string().min(1).max(300) });
 
@@ -30,18 +28,8 @@ export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
         503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },
       async handler({ params, body, auth, req }) {
-        // Read before the decision: the edited fields are recorded by path (never their values) against the parked input.
-        const before = body.input !== undefined ? (await getRun(db, auth.workspaceId, params.runId))?.state?.nodes?.[params.nodeKey]?.input : undefined;
-        const decided = await decideNode(db, temporal, auth, params.runId, {
-          nodeKey: params.nodeKey,
-          action: 'retry',
-          ...(body.input !== undefined ? { input: body.input } : {}),
-        });
-        await audit(db, auth, req, 'run.retried', {
-          target: `${params.runId} / ${params.nodeKey}`,
-          details: { runId: params.runId, nodeKey: params.nodeKey, inputEdited: body.input !== undefined, ...(body.input !== undefined ? { changedFields: changedPaths(before, body.input) } : {}) },
-        });
-        return { body: decided };
+        const decision = { nodeKey: params.nodeKey, action: 'retry' as const, ...(body.input !== undefined ? { input: body.input } : {}) };
+        return { body: await decideNodeRecorded(db, temporal, auth, req, params.runId, decision) };
       },
     }),
     defineRoute({
@@ -60,16 +48,8 @@ export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
         503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },
       async handler({ params, body, auth, req }) {
-        const decided = await decideNode(db, temporal, auth, params.runId, {
-          nodeKey: params.nodeKey,
-          action: 'skip',
-          ...(body.output !== undefined ? { output: body.output } : {}),
-        });
-        await audit(db, auth, req, 'run.skipped', {
-          target: `${params.runId} / ${params.nodeKey}`,
-          details: { runId: params.runId, nodeKey: params.nodeKey, outputGiven: body.output !== undefined },
-        });
-        return { body: decided };
+        const decision = { nodeKey: params.nodeKey, action: 'skip' as const, ...(body.output !== undefined ? { output: body.output } : {}) };
+        return { body: await decideNodeRecorded(db, temporal, auth, req, params.runId, decision) };
       },
     }),
     defineRoute({
@@ -88,16 +68,8 @@ export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
         503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },
       async handler({ params, body, auth, req }) {
-        const decided = await decideNode(db, temporal, auth, params.runId, {
-          nodeKey: params.nodeKey,
-          action: 'abort',
-          ...(body.reason ? { reason: body.reason } : {}),
-        });
-        await audit(db, auth, req, 'run.aborted', {
-          target: `${params.runId} / ${params.nodeKey}`,
-          details: { runId: params.runId, nodeKey: params.nodeKey, ...(body.reason ? { reason: body.reason } : {}) },
-        });
-        return { body: decided };
+        const decision = { nodeKey: params.nodeKey, action: 'abort' as const, ...(body.reason ? { reason: body.reason } : {}) };
+        return { body: await decideNodeRecorded(db, temporal, auth, req, params.runId, decision) };
       },
     }),
     defineRoute({
@@ -136,7 +108,9 @@ export function retryRoutes({ db, temporal }: ServerDeps): RouteDef[] {
       },
       async handler({ body, auth, req }) {
         const result = await bulkRetry(db, temporal, auth, body);
-        await audit(db, auth, req, 'runs.bulk_retried', { details: { filter: body, matched: result.matched, retried: result.retried, runIds: result.results.map((r) => r.runId) } });
+        await audit(db, auth, req, 'runs.bulk_retried', {
+          details: { filter: body, matched: result.matched, retried: result.retried, runIds: result.results.map((r) => r.runId) },
+        });
         return { body: result };
       },
     }),

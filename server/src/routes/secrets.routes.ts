@@ -54,7 +54,11 @@ export function secretRoutes({ secrets, db }: ServerDeps): RouteDef[] {
         const change = (v: string | null | undefined) => (v === undefined ? undefined : v === null ? 'removed' : 'set');
         await audit(db, auth, req, 'secret.set', {
           target: params.name,
-          details: { name: params.name, ...(body.live !== undefined ? { live: change(body.live) } : {}), ...(body.test !== undefined ? { test: change(body.test) } : {}) },
+          details: {
+            name: params.name,
+            ...(body.live !== undefined ? { live: change(body.live) } : {}),
+            ...(body.test !== undefined ? { test: change(body.test) } : {}),
+          },
         });
         return { body: saved };
       },

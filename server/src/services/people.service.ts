@@ -91,7 +91,8 @@ export class People {
 
   async signUp(req: Request, o: { email: string; name: string; password: string; invitation?: string | undefined }) {
     const invitation = o.invitation ? await findOpenInvitation(this.db, hashToken(o.invitation)) : undefined;
-    if (o.invitation && !invitation) throw new AppError('NOT_FOUND', 'This invitation link is not valid: it may have expired, been used or been revoked. Ask for a new one.');
+    if (o.invitation && !invitation)
+      throw new AppError('NOT_FOUND', 'This invitation link is not valid: it may have expired, been used or been revoked. Ask for a new one.');
     if (!invitation && this.config.signup !== 'open') {
       throw new AppError(
         'FORBIDDEN',
@@ -102,7 +103,10 @@ export class People {
       throw new AppError('FORBIDDEN', `This invitation is for ${invitation.email}; sign up with that address or ask for another invitation`);
     }
     if (await findUserByEmail(this.db, o.email)) {
-      throw new AppError('CONFLICT', `There is already an account for ${o.email}: sign in instead (a forgotten password is reset with \`npm run people -- reset-password ${o.email}\`)`);
+      throw new AppError(
+        'CONFLICT',
+        `There is already an account for ${o.email}: sign in instead (a forgotten password is reset with \`npm run people -- reset-password ${o.email}\`)`,
+      );
     }
     const user = await insertUser(this.db, { email: o.email, name: o.name, passwordHash: await hashPassword(o.password) });
     const actor: AuthContext = personActor(user.id, user.email);
@@ -156,13 +160,21 @@ export class People {
     const user = await findUserByEmail(this.db, email.toLowerCase());
     if (!user) throw new AppError('NOT_FOUND', `No account for ${email}`);
     const token = newToken();
-    await insertPasswordReset(this.db, { tokenHash: hashToken(token), userId: user.id, expiresAt: new Date(Date.now() + this.config.resetTtlMs).toISOString() });
+    await insertPasswordReset(this.db, {
+      tokenHash: hashToken(token),
+      userId: user.id,
+      expiresAt: new Date(Date.now() + this.config.resetTtlMs).toISOString(),
+    });
     return `${baseUrl.replace(/\/$/, '')}/reset-password?token=${token}`;
   }
 
   async resetPassword(req: Request, token: string, password: string): Promise<void> {
     const userId = await usePasswordReset(this.db, hashToken(token));
-    if (!userId) throw new AppError('NOT_FOUND', 'This reset link is not valid: it may have expired or been used. Print a new one with `npm run people -- reset-password <email>`.');
+    if (!userId)
+      throw new AppError(
+        'NOT_FOUND',
+        'This reset link is not valid: it may have expired or been used. Print a new one with `npm run people -- reset-password <email>`.',
+      );
     await setPassword(this.db, userId, await hashPassword(password));
     // Whoever had the old password is signed out everywhere.
     await revokeUserSessions(this.db, userId);
@@ -208,7 +220,8 @@ export class People {
   }
 
   async revokeInvitation(req: Request, auth: AuthContext, invitationId: string): Promise<void> {
-    if (!(await revokeInvitation(this.db, auth.workspaceId, invitationId))) throw new AppError('NOT_FOUND', `No open invitation ${invitationId} in this workspace`);
+    if (!(await revokeInvitation(this.db, auth.workspaceId, invitationId)))
+      throw new AppError('NOT_FOUND', `No open invitation ${invitationId} in this workspace`);
     await audit(this.db, auth, req, 'invitation.revoked', { target: invitationId });
   }
 
@@ -231,7 +244,11 @@ export class People {
     // An invitation never lowers a role someone already has.
     const role = existing ? strongest(Role.parse(existing.role), Role.parse(invitation.role)) : Role.parse(invitation.role);
     await addMembership(this.db, invitation.workspace_id, auth.actor.id, role);
-    await audit(this.db, auth, req, 'member.joined', { workspaceId: invitation.workspace_id, target: auth.actor.label, details: { role, invitationId: invitation.id } });
+    await audit(this.db, auth, req, 'member.joined', {
+      workspaceId: invitation.workspace_id,
+      target: auth.actor.label,
+      details: { role, invitationId: invitation.id },
+    });
     return role;
   }
 

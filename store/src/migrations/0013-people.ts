@@ -115,7 +115,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['audit_log', 'password_resets', 'invitations', 'sessions', 'memberships', 'users']) await db.schema.dropTable(table).ifExists().execute();
+  for (const table of ['audit_log', 'password_resets', 'invitations', 'sessions', 'memberships', 'users'])
+    await db.schema.dropTable(table).ifExists().execute();
   await db.schema.dropIndex('api_keys_by_workspace').ifExists().execute();
   for (const column of ['name', 'scopes', 'last_used_at', 'created_by']) await db.schema.alterTable('api_keys').dropColumn(column).execute();
 }
