@@ -1,3 +1,4 @@
+import { ALL_SCOPES } from '#core/access';
 import type { Role } from '#core/access';
 import { addMembership } from '#store/people.repository';
 import type { ApiBody, ApiResponse, TestApi } from './api';
@@ -63,4 +64,42 @@ export function personFrom(api: TestApi, p: Omit<TestPerson, 'request'>): TestPe
       return cookieRequest(api, p.cookie, method, path, { ...(o.body !== undefined ? { body: o.body } : {}), headers });
     },
   };
+}
+
+/** What `npm start` printed on a first start, and owner keys made with it (for tests that act as the owner). */
+export interface ClaimedFirstStart {
+  /** The printed app keys (events:write + runs:read). */
+  app: { live: string; test: string };
+  /** Owner-equivalent keys (every scope) the owner created after signing up with the printed link. */
+  owner: { live: string; test: string };
+  ownerEmail: string;
+  ownerPassword: string;
+}
+
+/**
+ * Reads the keys and the owner's sign-up link a first `npm start` printed (`output`), signs the owner up with the link
+ * over HTTP at `base`, and creates a live and a test key with every scope, as an owner would in the API keys page.
+ */
+export async function claimFirstStart(waitForOutput: (re: RegExp, ms: number) => Promise<RegExpMatchArray>, base: string): Promise<ClaimedFirstStart> {
+  const app = { live: (await waitForOutput(/live: (sy_live_\S+)/, 1000))[1]!, test: (await waitForOutput(/test: (sy_test_\S+)/, 1000))[1]! };
+  const invite = (await waitForOutput(/\/signup\?invite=([A-Za-z0-9_-]+)/, 1000))[1]!;
+  const ownerEmail = 'owner@example.com';
+  const signup = await fetch(`${base}/api/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: ownerEmail, name: 'Owner', password: TEST_PASSWORD, invitation: invite }),
+  });
+  if (signup.status !== 201) throw new Error(`the owner's sign-up answered ${signup.status}: ${await signup.text()}`);
+  const session = (await signup.json()) as { csrfToken: string };
+  const cookie = sessionCookieOf(signup);
+  const key = async (mode: 'live' | 'test') => {
+    const res = await fetch(`${base}/api/keys`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': session.csrfToken },
+      body: JSON.stringify({ name: `owner ${mode} key`, mode, scopes: [...ALL_SCOPES] }),
+    });
+    if (res.status !== 201) throw new Error(`creating the owner's ${mode} key answered ${res.status}: ${await res.text()}`);
+    return ((await res.json()) as { key: string }).key;
+  };
+  return { app, owner: { live: await key('live'), test: await key('test') }, ownerEmail, ownerPassword: TEST_PASSWORD };
 }
