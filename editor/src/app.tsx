@@ -1,17 +1,24 @@
-import { useState, type ReactNode } from 'react';
-import { getApiKey, setApiKey } from './api/client';
+import { useQueryClient } from '@tanstack/react-query';
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { getApiKey, rememberedWorkspace, setApiKey, setSession } from './api/client';
+import { acceptInvitation, loadSession, signOut } from './api/people';
+import type { SessionInfo } from './api/types';
 import { CatalogPage } from './pages/catalog-page';
 import { CreditsPage } from './pages/credits-page';
 import { FlowEditorPage } from './pages/flow-editor-page';
 import { FlowsPage } from './pages/flows-page';
-import { LoginPage } from './pages/login-page';
 import { RunPage } from './pages/run-page';
 import { RunsPage } from './pages/runs-page';
 import { SecretsPage } from './pages/secrets-page';
 import { ConnectionsPage } from './pages/connections-page';
 import { SettingsPage } from './pages/settings-page';
 import { WebhooksPage } from './pages/webhooks-page';
-import { href, useRoute, type Route } from './router';
+import { ApiKeysPage } from './people/api-keys-page';
+import { AuditPage } from './people/audit-page';
+import { AuthPage, authLink, leaveAuthLink } from './people/auth-page';
+import { MembersPage } from './people/members-page';
+import { WorkspaceSwitcher } from './people/workspace-switcher';
+import { href, navigate, useRoute, type Route } from './router';
 
 const NAV: { label: string; route: Route; match: Route['page'][] }[] = [
   { label: 'Flows', route: { page: 'flows' }, match: ['flows', 'flow'] },
@@ -24,19 +31,56 @@ const NAV: { label: string; route: Route; match: Route['page'][] }[] = [
   { label: 'App Settings', route: { page: 'settings' }, match: ['settings'] },
 ];
 
+/** Pages of the workspace's people: Members for everyone; API keys and Audit for owners. */
+const PEOPLE_NAV: { label: string; route: Route; ownerOnly: boolean }[] = [
+  { label: 'Members', route: { page: 'members' }, ownerOnly: false },
+  { label: 'API keys', route: { page: 'keys' }, ownerOnly: true },
+  { label: 'Audit', route: { page: 'audit' }, ownerOnly: true },
+];
+
 export function App() {
   const [key, setKey] = useState(getApiKey());
+  /** undefined while the session is being read; null when nobody is signed in. */
+  const [session, setSessionInfo] = useState<SessionInfo | null | undefined>(key ? null : undefined);
+  const [workspaceId, setWorkspaceId] = useState<string | null>(null);
+  const queryClient = useQueryClient();
   const route = useRoute();
-  if (!key) {
+
+  const applySession = useCallback((s: SessionInfo | null, prefer?: string) => {
+    const ids = s?.workspaces.map((w) => w.id) ?? [];
+    const chosen = [prefer, rememberedWorkspace()].find((id) => id && ids.includes(id)) ?? ids[0] ?? null;
+    setSession(s ? { csrfToken: s.csrfToken, workspaceId: chosen } : null);
+    setWorkspaceId(chosen);
+    setSessionInfo(s);
+  }, []);
+
+  useEffect(() => {
+    if (key) return;
+    loadSession().then(
+      (s) => applySession(s),
+      () => applySession(null),
+    );
+  }, [key, applySession]);
+
+  if (!key && session === undefined) return <p className="muted">Loading…</p>;
+  if (!key && !session) {
     return (
-      <LoginPage
-        onLogin={(k) => {
+      <AuthPage
+        onSignedIn={(s) => applySession(s)}
+        onApiKey={(k) => {
           setApiKey(k);
           setKey(k);
         }}
       />
     );
   }
+  const current = session?.workspaces.find((w) => w.id === workspaceId);
+  const switchTo = (id: string) => {
+    applySession(session!, id);
+    queryClient.clear();
+    navigate({ page: 'flows' });
+  };
+  const invite = session ? authLink() : undefined;
   return (
     <div className="app">
       <header className="topbar">
@@ -49,26 +93,87 @@ export function App() {
               {item.label}
             </a>
           ))}
+          {session &&
+            PEOPLE_NAV.filter((item) => !item.ownerOnly || current?.role === 'owner').map((item) => (
+              <a key={item.label} href={href(item.route)} className={route.page === item.route.page ? 'active' : undefined}>
+                {item.label}
+              </a>
+            ))}
         </nav>
-        <span className="mode-badge" title="The mode of your API key">
-          {key.startsWith('sy_test_') ? 'Test mode' : 'Live'}
-        </span>
+        {session ? (
+          <>
+            <WorkspaceSwitcher
+              workspaces={session.workspaces}
+              current={workspaceId}
+              onSwitch={switchTo}
+              onCreated={(ws) => {
+                applySession({ ...session, workspaces: [...session.workspaces, ws] }, ws.id);
+                queryClient.clear();
+                navigate({ page: 'flows' });
+              }}
+            />
+            <span className="mode-badge" title={`Signed in as ${session.user.email}`}>
+              {current?.role ?? 'no workspace'}
+            </span>
+          </>
+        ) : (
+          <span className="mode-badge" title="The mode of your API key">
+            {key!.startsWith('sy_test_') ? 'Test mode' : 'Live'}
+          </span>
+        )}
         <button
           className="link"
           onClick={() => {
+            if (session) void signOut().finally(() => applySession(null));
             setApiKey(null);
             setKey(null);
+            queryClient.clear();
           }}
         >
           Sign out
         </button>
       </header>
-      <main className="content">{page(route)}</main>
+      <main className="content">
+        {invite?.mode === 'signup' && invite.invite && (
+          <JoinInvitation
+            token={invite.invite}
+            onJoined={(ws) => {
+              leaveAuthLink();
+              applySession({ ...session!, workspaces: [...session!.workspaces.filter((w) => w.id !== ws.id), ws] }, ws.id);
+              queryClient.clear();
+            }}
+          />
+        )}
+        {session && session.workspaces.length === 0 ? (
+          <p className="empty">You are not in a workspace yet: create one with “New workspace”, or open an invitation link.</p>
+        ) : (
+          page(route, current?.role === 'owner')
+        )}
+      </main>
     </div>
   );
 }
 
-function page(route: Route): ReactNode {
+/** A signed-in person opened an invitation link: join its workspace. */
+function JoinInvitation({ token, onJoined }: { token: string; onJoined: (ws: SessionInfo['workspaces'][number]) => void }) {
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <div className="notice">
+      You opened an invitation link.{' '}
+      <button onClick={() => acceptInvitation(token).then(onJoined, (err: unknown) => setError(err instanceof Error ? err.message : String(err)))}>
+        Join the workspace
+      </button>
+      {error && (
+        <span role="alert" className="error">
+          {' '}
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+function page(route: Route, owner: boolean): ReactNode {
   switch (route.page) {
     case 'flows':
       return <FlowsPage />;
@@ -92,5 +197,11 @@ function page(route: Route): ReactNode {
       return <CreditsPage />;
     case 'settings':
       return <SettingsPage />;
+    case 'members':
+      return <MembersPage canManage={owner} />;
+    case 'keys':
+      return <ApiKeysPage />;
+    case 'audit':
+      return <AuditPage />;
   }
 }
