@@ -86,11 +86,13 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Cookie-authenticated writes must carry the session's CSRF token in `X-CSRF-Token`, and an `Origin`, when the browser
- * sends one, must be this server's: a form on another site posts neither. API keys need no token (a browser never
+ * sends one, must be this server's (its Host, or SWITCHYARD_PUBLIC_URL's host): a form on another site posts neither. API keys need no token (a browser never
  * attaches them by itself).
  */
-export function checkCsrf(req: Request, person: SignedInPerson): void {
+export function checkCsrf(req: Request, person: SignedInPerson, publicUrl?: string): void {
   if (SAFE_METHODS.has(req.method)) return;
+  // Behind a proxy the Host header may be the proxy's view: the public URL's host is this server too.
+  const ownHosts = [req.get('host'), publicUrl ? new URL(publicUrl).host : undefined];
   const origin = req.get('origin');
   if (origin !== undefined && origin !== 'null') {
     let host: string | undefined;
@@ -99,7 +101,7 @@ export function checkCsrf(req: Request, person: SignedInPerson): void {
     } catch {
       host = undefined;
     }
-    if (host !== req.get('host')) {
+    if (!host || !ownHosts.includes(host)) {
       throw new AppError('FORBIDDEN', `Cross-site request refused: a page on ${origin} cannot act with your Switchyard session`, { csrf: true });
     }
   } else if (origin === 'null') {
