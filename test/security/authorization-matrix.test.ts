@@ -23,6 +23,7 @@ const MATRIX: Record<string, Need> = {
   'POST /api/auth/signin': 'none',
   'POST /api/auth/reset-password': 'none',
   'GET /api/oauth/callback': 'none',
+  'GET /api/auth/current': 'none',
   'GET /api/auth/session': 'person',
   'POST /api/auth/signout': 'person',
   'GET /api/workspaces': 'person',

@@ -5,12 +5,11 @@ import type { ApiKeySummary, AuditEntry, CreatedApiKey, CreatedInvitation, Membe
 
 /** Sign-in, sign-up and the workspace's people, keys and audit log (docs/people-and-roles.md). */
 
-/** The current session, or null when nobody is signed in (401). */
+/** The current session, or null when nobody is signed in (asked without a 401, which a browser would log as an error). */
 export async function loadSession(): Promise<SessionInfo | null> {
-  const res = await fetch('/api/auth/session', { credentials: 'same-origin' });
-  if (res.status === 401) return null;
+  const res = await fetch('/api/auth/current', { credentials: 'same-origin' });
   if (!res.ok) throw new Error(`The server answered ${res.status} for the session`);
-  return (await res.json()) as SessionInfo;
+  return ((await res.json()) as { session: SessionInfo | null }).session;
 }
 
 export const signIn = (email: string, password: string) => api<SessionInfo>('POST', '/api/auth/signin', { email, password });

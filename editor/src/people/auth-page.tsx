@@ -126,7 +126,7 @@ export function AuthPage({ onSignedIn, onApiKey }: { onSignedIn: (s: SessionInfo
         )}
       </form>
       {mode === 'signin' && (
-        <form onSubmit={openWithKey} className="card" aria-label="Open with an API key">
+        <form onSubmit={openWithKey} className="card" aria-label="Developer access">
           <p className="muted small">
             For scripts and development: open the editor with a workspace API key instead (it needs the scopes of the pages you use).
           </p>

@@ -9,7 +9,8 @@ import {
   WorkspaceList,
   WorkspaceMembership,
 } from '#core/api';
-import { clearSessionCookie } from '../http/sessions';
+import { z } from 'zod';
+import { clearSessionCookie, sessionFromRequest } from '../http/sessions';
 import { defineRoute, type RouteDef } from '../http/route';
 import type { ServerDeps } from '../deps';
 import type { People } from '../services/people.service';
@@ -64,6 +65,18 @@ export function authRoutes(deps: ServerDeps, people: People): RouteDef[] {
       async handler({ body, req }) {
         await people.resetPassword(req, body.token, body.password);
         return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/auth/current',
+      auth: 'none',
+      tag: 'People',
+      summary: 'Whether this browser is signed in: the session (as GET /api/auth/session gives it), or null; never a 401',
+      responses: { 200: { description: 'The session, or null', schema: z.object({ session: SessionInfo.nullable() }) } },
+      async handler({ req }) {
+        const person = await sessionFromRequest(deps.db, people.config.session, req);
+        return { body: { session: person ? await people.sessionInfo(person.userId, person.csrfToken) : null } };
       },
     }),
     defineRoute({
