@@ -34,6 +34,7 @@ import { connectionRoutes } from './routes/connections.routes';
 import { systemRoutes } from './routes/system.routes';
 import { authRoutes } from './routes/auth.routes';
 import { memberRoutes } from './routes/members.routes';
+import { workspaceRoutes } from './routes/workspaces.routes';
 import { apiKeyRoutes } from './routes/api-keys.routes';
 import { auditRoutes } from './routes/audit.routes';
 import { DEFAULT_PEOPLE_CONFIG, People } from './services/people.service';
@@ -94,6 +95,7 @@ export function createApp(deps: ServerDeps): Express {
     ...integrationRoutes(deps),
     ...connectionRoutes(deps),
     ...authRoutes(deps, people),
+    ...workspaceRoutes(deps, people),
     ...memberRoutes(deps, people),
     ...apiKeyRoutes(deps, people),
     ...auditRoutes(deps),
