@@ -92,6 +92,10 @@ export const Config = z.object({
     .string()
     .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '15m'")
     .default('15m'),
+  /** OpenID Connect sign-in: the identity provider's issuer URL, and this install's client there (redirect URI: <public URL>/api/auth/oidc/callback). */
+  SWITCHYARD_OIDC_ISSUER: z.url().optional(),
+  SWITCHYARD_OIDC_CLIENT_ID: z.string().optional(),
+  SWITCHYARD_OIDC_CLIENT_SECRET: z.string().optional(),
   /** How long audit log entries are kept. */
   SWITCHYARD_AUDIT_RETENTION: z
     .string()

@@ -38,6 +38,8 @@ import { workspaceRoutes } from './routes/workspaces.routes';
 import { apiKeyRoutes } from './routes/api-keys.routes';
 import { auditRoutes } from './routes/audit.routes';
 import { DEFAULT_PEOPLE_CONFIG, People } from './services/people.service';
+import { OidcSignIn } from './services/oidc.service';
+import { oidcRoutes } from './routes/oidc.routes';
 
 /** The Express app: `/api` (editor and admin), `/v1` (app-facing), and the built editor at `/`. */
 export function createApp(deps: ServerDeps): Express {
@@ -70,6 +72,7 @@ export function createApp(deps: ServerDeps): Express {
   const peopleConfig = deps.people ?? DEFAULT_PEOPLE_CONFIG;
   const sessions = { ...peopleConfig.session, ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}) };
   const people = new People(deps.db, { ...peopleConfig, session: sessions }, deps.publicUrl);
+  const oidc = deps.oidc ? new OidcSignIn(deps.db, people, deps.oidc, deps.publicUrl) : undefined;
   const routes: RouteDef[] = [];
   const all = () => routes;
   routes.push(
@@ -95,6 +98,7 @@ export function createApp(deps: ServerDeps): Express {
     ...integrationRoutes(deps),
     ...connectionRoutes(deps),
     ...authRoutes(deps, people),
+    ...oidcRoutes(deps, oidc),
     ...workspaceRoutes(deps, people),
     ...memberRoutes(deps, people),
     ...apiKeyRoutes(deps, people),

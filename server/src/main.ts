@@ -64,6 +64,16 @@ async function main(): Promise<void> {
     scheduleMinIntervalMs: durationMs(config.SWITCHYARD_SCHEDULE_MIN_INTERVAL as `${number}m`),
     ...(publicUrl ? { publicUrl } : {}),
     editorDir,
+    ...(config.SWITCHYARD_OIDC_ISSUER && config.SWITCHYARD_OIDC_CLIENT_ID
+      ? {
+          oidc: {
+            issuer: config.SWITCHYARD_OIDC_ISSUER,
+            clientId: config.SWITCHYARD_OIDC_CLIENT_ID,
+            clientSecret: config.SWITCHYARD_OIDC_CLIENT_SECRET ?? '',
+            allowHttp: config.SWITCHYARD_OIDC_ISSUER.startsWith('http:'),
+          },
+        }
+      : {}),
     people: {
       ...DEFAULT_PEOPLE_CONFIG,
       session: { ttlMs: durationMs(config.SWITCHYARD_SESSION_TTL as `${number}d`) },

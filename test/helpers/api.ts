@@ -13,6 +13,7 @@ import { generateApiKey } from '#server/http/auth';
 import type { AuthFailureLimits } from '#server/http/auth-limits';
 import { connectTemporal, type TemporalAccess } from '#server/temporal';
 import { DEFAULT_PEOPLE_CONFIG, type PeopleConfig } from '#server/services/people.service';
+import type { OidcConfig } from '#server/services/oidc.service';
 import type { Db } from '#store/database';
 import { SecretStore } from '#store/secrets';
 import { createWorkspace, insertApiKey } from '#store/workspaces.repository';
@@ -91,6 +92,8 @@ export async function startTestApi(o: {
   people?: Partial<PeopleConfig>;
   /** SWITCHYARD_PUBLIC_URL (an https one makes session cookies Secure). */
   publicUrl?: string;
+  /** OpenID Connect sign-in. */
+  oidc?: OidcConfig;
 }): Promise<TestApi> {
   const adminToken = o.adminToken === null ? undefined : (o.adminToken ?? `sy_admin_${crypto.randomBytes(24).toString('hex')}`);
   const db = o.db ?? (await testDb());
@@ -119,6 +122,7 @@ export async function startTestApi(o: {
     ...(adminToken !== undefined ? { adminToken } : {}),
     ...(o.editorDir ? { editorDir: o.editorDir } : {}),
     ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+    ...(o.oidc ? { oidc: o.oidc } : {}),
     people: { ...DEFAULT_PEOPLE_CONFIG, signup: 'open', ...o.people },
   });
   const server = await new Promise<Server>((resolve, reject) => {

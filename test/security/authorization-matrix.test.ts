@@ -24,6 +24,8 @@ const MATRIX: Record<string, Need> = {
   'POST /api/auth/reset-password': 'none',
   'GET /api/oauth/callback': 'none',
   'GET /api/auth/current': 'none',
+  'GET /api/auth/oidc/start': 'none',
+  'GET /api/auth/oidc/callback': 'none',
   'GET /api/auth/session': 'person',
   'POST /api/auth/signout': 'person',
   'GET /api/workspaces': 'person',

@@ -21,7 +21,7 @@ export interface RouteResult {
   /** Send `body` (a string) with this content type instead of as JSON. */
   contentType?: string;
   /** Extra response headers (a Set-Cookie, `Location`, `Retry-After`…). */
-  headers?: Record<string, string>;
+  headers?: Record<string, string | string[]>;
   /** A streamed answer (server-sent events): writes the response itself; `status` and `body` are not used. */
   stream?: (res: Response) => Promise<void>;
 }

@@ -236,6 +236,11 @@ export class People {
     return { id: invitation.workspace_id, name: invitation.workspace_name, role };
   }
 
+  /** A person who just signed up elsewhere (OpenID Connect) joins with an invitation. */
+  async joinWithInvitation(req: Request, userId: string, email: string, invitation: { id: string; workspace_id: string; role: string }): Promise<RoleT> {
+    return this.join(req, personActor(userId, email), invitation);
+  }
+
   private async join(req: Request, auth: AuthContext, invitation: { id: string; workspace_id: string; role: string }): Promise<RoleT> {
     if (!(await acceptInvitation(this.db, invitation.workspace_id, invitation.id, auth.actor.id))) {
       throw new AppError('CONFLICT', 'This invitation was just used by someone else');
