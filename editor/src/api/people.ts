@@ -9,8 +9,14 @@ import type { ApiKeySummary, AuditEntry, CreatedApiKey, CreatedInvitation, Membe
 export async function loadSession(): Promise<SessionInfo | null> {
   const res = await fetch('/api/auth/current', { credentials: 'same-origin' });
   if (!res.ok) throw new Error(`The server answered ${res.status} for the session`);
-  return ((await res.json()) as { session: SessionInfo | null }).session;
+  const body = (await res.json()) as { session: SessionInfo | null; oidc: boolean };
+  oidcAvailable = body.oidc;
+  return body.session;
 }
+
+let oidcAvailable = false;
+/** Whether the install signs people in through an identity provider (known after loadSession). */
+export const singleSignOn = () => oidcAvailable;
 
 export const signIn = (email: string, password: string) => api<SessionInfo>('POST', '/api/auth/signin', { email, password });
 export const signUp = (o: { email: string; name: string; password: string; invitation?: string }) => api<SessionInfo>('POST', '/api/auth/signup', o);

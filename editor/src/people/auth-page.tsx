@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { ApiError } from '../api/client';
-import { resetPassword, signIn, signUp } from '../api/people';
+import { resetPassword, signIn, signUp, singleSignOn } from '../api/people';
 import type { SessionInfo } from '../api/types';
 
 type Mode = 'signin' | 'signup' | 'reset';
@@ -109,6 +109,11 @@ export function AuthPage({ onSignedIn, onApiKey }: { onSignedIn: (s: SessionInfo
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'One moment…' : mode === 'signin' ? 'Sign in' : mode === 'signup' ? 'Create account' : 'Set password'}
         </button>
+        {mode !== 'reset' && singleSignOn() && (
+          <p>
+            <a href={`/api/auth/oidc/start${link.invite ? `?invite=${encodeURIComponent(link.invite)}` : ''}`}>Continue with your identity provider</a>
+          </p>
+        )}
         {mode === 'signin' ? (
           <p className="muted small">
             New here? Use the invitation link you were sent, or{' '}

@@ -63,10 +63,15 @@ export function authRoutes(deps: ServerDeps, people: People): RouteDef[] {
       auth: 'none',
       tag: 'People',
       summary: 'Whether this browser is signed in: the session (as GET /api/auth/session gives it), or null; never a 401',
-      responses: { 200: { description: 'The session, or null', schema: z.object({ session: SessionInfo.nullable() }) } },
+      responses: {
+        200: {
+          description: 'The session, or null; `oidc`: whether sign-in through the identity provider is set up',
+          schema: z.object({ session: SessionInfo.nullable(), oidc: z.boolean() }),
+        },
+      },
       async handler({ req }) {
         const person = await sessionFromRequest(deps.db, people.config.session, req);
-        return { body: { session: person ? await people.sessionInfo(person.userId, person.csrfToken) : null } };
+        return { body: { session: person ? await people.sessionInfo(person.userId, person.csrfToken) : null, oidc: deps.oidc !== undefined } };
       },
     }),
     defineRoute({
