@@ -31,8 +31,6 @@ describe.skipIf(!mustRun)('schemathesis against a real Switchyard (skipped local
   let dataDir: string;
   let base: string;
   let key: string;
-  /** The owner's editor session, for the routes of a signed-in person (`session` scheme, with its CSRF token). */
-  let session: { token: string; csrfToken: string };
   const adminToken = `sy_admin_${Math.random().toString(36).slice(2)}${Date.now()}`;
 
   beforeAll(async () => {
@@ -58,9 +56,7 @@ describe.skipIf(!mustRun)('schemathesis against a real Switchyard (skipped local
     });
     await app.waitForOutput(/everything is up/, 150_000);
     // The printed key is an app key (events:write + runs:read); the fuzzer acts as the owner, with an owner key.
-    const claimed = await claimFirstStart(app.waitForOutput, `http://127.0.0.1:${port}`);
-    key = claimed.owner.live;
-    session = claimed.session;
+    key = (await claimFirstStart(app.waitForOutput, `http://127.0.0.1:${port}`)).owner.live;
   }, 180_000);
 
   afterAll(() => {
@@ -71,7 +67,7 @@ describe.skipIf(!mustRun)('schemathesis against a real Switchyard (skipped local
   it('finds no 5xx, no undocumented status, no schema or content-type violation, no unresolvable reference', async () => {
     expect(installed, `schemathesis is not installed at ${SCHEMATHESIS}: run bash scripts/setup-test-tools.sh`).toBe(true);
     const config = path.join(dataDir, 'schemathesis.toml');
-    fs.writeFileSync(config, configToml(await seed(base, key, dataDir), key, adminToken, session));
+    fs.writeFileSync(config, configToml(await seed(base, key, dataDir), key, adminToken));
     const args = [
       '--config-file',
       config,
@@ -157,20 +153,16 @@ async function seed(base: string, key: string, dataDir: string) {
 }
 
 /**
- * The run's configuration: each security scheme's credentials (the live key; the admin token for the admin API; the
- * owner's session cookie for the routes of a signed-in person, with its CSRF token as a header),
+ * The run's configuration: each security scheme's credentials (the live key; the admin token for the admin API),
  * and the seeded ids offered for path parameters most of the time (the rest stays random, to reach the 404s).
  * PATCH and DELETE of a flow get no real id: an edited flow could then be published and run with any URL.
  */
-function configToml(ids: Awaited<ReturnType<typeof seed>>, key: string, adminToken: string, session: { token: string; csrfToken: string }): string {
+function configToml(ids: Awaited<ReturnType<typeof seed>>, key: string, adminToken: string): string {
   const list = (values: string[]) => `[${values.map((v) => JSON.stringify(v)).join(', ')}]`;
   const bind = (param: string, dictionary: string) => `"path.${param}" = { dictionary = "${dictionary}", probability = 0.7 }`;
   return [
-    // The session's writes need its CSRF token; API keys ignore the header.
-    `headers = { "X-CSRF-Token" = ${JSON.stringify(session.csrfToken)} }`,
     `[auth.openapi.apiKey]\nbearer = ${JSON.stringify(key)}`,
     `[auth.openapi.adminToken]\nbearer = ${JSON.stringify(adminToken)}`,
-    `[auth.openapi.session]\napi_key = ${JSON.stringify(session.token)}`,
     ...Object.entries(ids).map(([name, values]) => `[dictionaries.${name}]\nvalues = ${list(values)}`),
     [
       '[parameters]',

@@ -74,8 +74,6 @@ export interface ClaimedFirstStart {
   owner: { live: string; test: string };
   ownerEmail: string;
   ownerPassword: string;
-  /** The owner's session: the cookie's token and its CSRF token. */
-  session: { token: string; csrfToken: string };
 }
 
 /**
@@ -103,11 +101,5 @@ export async function claimFirstStart(waitForOutput: (re: RegExp, ms: number) =>
     if (res.status !== 201) throw new Error(`creating the owner's ${mode} key answered ${res.status}: ${await res.text()}`);
     return ((await res.json()) as { key: string }).key;
   };
-  return {
-    app,
-    owner: { live: await key('live'), test: await key('test') },
-    ownerEmail,
-    ownerPassword: TEST_PASSWORD,
-    session: { token: cookie.slice('sy_session='.length), csrfToken: session.csrfToken },
-  };
+  return { app, owner: { live: await key('live'), test: await key('test') }, ownerEmail, ownerPassword: TEST_PASSWORD };
 }
