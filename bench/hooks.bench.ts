@@ -9,6 +9,7 @@
  * that goes first alternates, and no worker runs (both sides only hand work to Temporal). Prints requests/s,
  * p50/p99 latency and errors per side, and the median ratio Switchyard / minimal (target ≥ 0.8, 0 errors).
  */
+import { ALL_SCOPES } from '#core/access';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Server } from 'node:http';
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
     await migrateToLatest(db);
     const secrets = new SecretStore(db, masterKeyFrom(crypto.randomBytes(32), 'bench'));
     const temporal = connectTemporal({ address: server.address, namespace: 'default', taskQueue: TASK_QUEUE });
-    const { workspaceId } = await ensureWorkspace(db);
+    const { workspaceId } = await ensureWorkspace(db, ALL_SCOPES);
     const secret = `whsec_${crypto.randomBytes(24).toString('hex')}`;
     await secrets.put(workspaceId, 'STRIPE_WEBHOOK_SECRET', { live: secret });
 

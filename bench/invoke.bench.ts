@@ -9,6 +9,7 @@
  * every one starts a run. Concurrency 1 and 20; the side that goes first alternates each round. Prints p50/p99 of
  * the round trip per side and concurrency (medians over rounds) and errors.
  */
+import { ALL_SCOPES } from '#core/access';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Server } from 'node:http';
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
     await migrateToLatest(db);
     const secrets = new SecretStore(db, masterKeyFrom(crypto.randomBytes(32), 'bench'));
     const temporal = connectTemporal({ address: server.address, namespace: 'default', taskQueue: TASK_QUEUE });
-    const { workspaceId, keys } = await ensureWorkspace(db);
+    const { workspaceId, keys } = await ensureWorkspace(db, ALL_SCOPES);
     const key = keys!.live;
     const step = {
       id: 'shape',

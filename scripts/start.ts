@@ -138,7 +138,7 @@ async function main(): Promise<void> {
   await waitFor('the worker', async () => workerReady, 120_000);
 
   say('everything is up:');
-  say(`  Editor      ${apiUrl}/`);
+  say(`  Editor      ${apiUrl}/  (sign in; the owner's first sign-up link is printed above on first start, or: npm run people -- owner-link)`);
   say(`  API         ${apiUrl}/api  (reference: ${apiUrl}/api/openapi.json)`);
   say(`  App events  POST ${apiUrl}/v1/events`);
   if (temporalUi) say(`  Temporal UI ${temporalUi}`);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Email, Password, PASSWORD_MAX, Role, Scope } from './access';
 import { RunModes } from './catalog-sdk';
 import { FlowDocument, JsonValue } from './flow';
 import { NotificationTypes } from './notifications';
@@ -66,7 +67,14 @@ export const PublishCheck = z.object({
   estimate: z.object({
     credits: z.number(),
     nodes: z.array(
-      z.object({ nodeId: z.string(), action: z.string(), pricing: z.string(), credits: z.number(), perItemOf: z.string().optional(), times: z.number().optional() }),
+      z.object({
+        nodeId: z.string(),
+        action: z.string(),
+        pricing: z.string(),
+        credits: z.number(),
+        perItemOf: z.string().optional(),
+        times: z.number().optional(),
+      }),
     ),
     notes: z.array(z.string()),
     balance: z.number(),
@@ -580,3 +588,63 @@ export const PublishableKey = z.object({
 /** Created: with the key itself (`sy_pub_…`), shown this once. */
 export const CreatedPublishableKey = PublishableKey.extend({ key: z.string() });
 export const PublishableKeyList = z.object({ keys: z.array(PublishableKey) });
+
+// ---- People, roles and scoped keys (docs/people-and-roles.md)
+
+export const WorkspaceMembership = z.object({ id: z.string(), name: z.string(), role: Role });
+/** The signed-in person: who, their workspaces and the CSRF token their writes must send in `X-CSRF-Token`. */
+export const SessionInfo = z.object({
+  user: z.object({ id: z.string(), email: z.string(), name: z.string() }),
+  workspaces: z.array(WorkspaceMembership),
+  csrfToken: z.string(),
+  sessionExpiresAt: Timestamp.optional(),
+});
+export const SignUpRequest = z.object({
+  email: Email,
+  name: z.string().trim().min(1).max(200),
+  password: Password,
+  /** The token of an invitation link (`…/signup?invite=<token>`): joins its workspace with its role. */
+  invitation: z.string().min(10).max(200).optional(),
+});
+export const SignInRequest = z.object({ email: Email, password: z.string().min(1).max(PASSWORD_MAX) });
+export const PasswordResetRequest = z.object({ token: z.string().min(10).max(200), password: Password });
+export const SignOutRequest = z.object({ everywhere: z.boolean().default(false) });
+export const WorkspaceCreateRequest = z.object({ name: z.string().trim().min(1).max(200) });
+export const WorkspaceList = z.object({ workspaces: z.array(WorkspaceMembership) });
+export const Member = z.object({ userId: z.string(), email: z.string(), name: z.string(), role: Role, joinedAt: Timestamp });
+export const PendingInvitation = z.object({ id: z.string(), role: Role, email: z.string().nullable(), createdAt: Timestamp, expiresAt: Timestamp });
+export const MemberList = z.object({ members: z.array(Member), invitations: z.array(PendingInvitation) });
+export const RoleChange = z.object({ role: Role });
+export const InvitationRequest = z.object({ role: Role, email: Email.optional() });
+/** Created: the link to hand to the person (shown this once; only its hash is stored). */
+export const CreatedInvitation = PendingInvitation.extend({ token: z.string(), url: z.string() });
+export const AcceptInvitationRequest = z.object({ token: z.string().min(10).max(200) });
+export const ApiKeyRequest = z.object({
+  name: z.string().trim().min(1).max(200),
+  /** `test` keys start test runs and stay behind the test-mode wall. */
+  mode: z.enum(RunModes).default('live'),
+  scopes: z.array(Scope).min(1).max(Scope.options.length),
+});
+export const ApiKeySummary = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  mode: z.enum(RunModes),
+  prefix: z.string(),
+  scopes: z.array(Scope),
+  createdAt: Timestamp,
+  lastUsedAt: Timestamp.nullable(),
+  revokedAt: Timestamp.nullable(),
+});
+export const CreatedApiKey = ApiKeySummary.extend({ key: z.string() });
+export const ApiKeyList = z.object({ keys: z.array(ApiKeySummary) });
+export const AuditEntry = z.object({
+  id: z.string(),
+  at: Timestamp,
+  actor: z.object({ type: z.enum(['user', 'key', 'admin', 'system', 'anonymous']), id: z.string().nullable(), label: z.string().nullable() }),
+  action: z.string(),
+  target: z.string().nullable(),
+  /** What changed: names, modes, roles, field paths; never a secret value. */
+  details: z.record(z.string(), JsonValue),
+  address: z.string().nullable(),
+});
+export const AuditList = z.object({ entries: z.array(AuditEntry), next: z.string().optional() });

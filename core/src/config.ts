@@ -77,6 +77,30 @@ export const Config = z.object({
     .string()
     .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '30d'")
     .default('30d'),
+  /** A signed-in person's session ends after this long without a request (sliding). */
+  SWITCHYARD_SESSION_TTL: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '7d'")
+    .default('7d'),
+  /** `invite` (default): people sign up with an invitation link only (the first owner's is printed on first start); `open`: anyone may sign up. */
+  SWITCHYARD_SIGNUP: z.enum(['invite', 'open']).default('invite'),
+  /** Failed sign-ins allowed per client address per minute; then 429. */
+  SWITCHYARD_SIGNIN_FAILURES_PER_ADDRESS: z.coerce.number().int().min(1).default(10),
+  /** Wrong passwords in a row that lock an account for SWITCHYARD_SIGNIN_LOCK_FOR. */
+  SWITCHYARD_SIGNIN_LOCK_AFTER: z.coerce.number().int().min(1).default(5),
+  SWITCHYARD_SIGNIN_LOCK_FOR: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '15m'")
+    .default('15m'),
+  /** OpenID Connect sign-in: the identity provider's issuer URL, and this install's client there (redirect URI: <public URL>/api/auth/oidc/callback). */
+  SWITCHYARD_OIDC_ISSUER: z.url().optional(),
+  SWITCHYARD_OIDC_CLIENT_ID: z.string().optional(),
+  SWITCHYARD_OIDC_CLIENT_SECRET: z.string().optional(),
+  /** How long audit log entries are kept. */
+  SWITCHYARD_AUDIT_RETENTION: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '400d'")
+    .default('400d'),
 });
 export type Config = z.infer<typeof Config> & { databaseUrl: string };
 

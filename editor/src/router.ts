@@ -14,7 +14,10 @@ export type Route =
   | { page: 'connections' }
   | { page: 'webhooks'; deliveryId?: string }
   | { page: 'credits' }
-  | { page: 'settings' };
+  | { page: 'settings' }
+  | { page: 'members' }
+  | { page: 'keys' }
+  | { page: 'audit' };
 
 export function parseRoute(hash: string): Route {
   const [path = '', query = ''] = hash.replace(/^#/, '').split('?');
@@ -42,6 +45,12 @@ export function parseRoute(hash: string): Route {
       return { page: 'credits' };
     case 'settings':
       return { page: 'settings' };
+    case 'members':
+      return { page: 'members' };
+    case 'keys':
+      return { page: 'keys' };
+    case 'audit':
+      return { page: 'audit' };
     default:
       return { page: 'flows' };
   }
@@ -71,6 +80,12 @@ export function href(route: Route): string {
       return '#/credits';
     case 'settings':
       return '#/settings';
+    case 'members':
+      return '#/members';
+    case 'keys':
+      return '#/keys';
+    case 'audit':
+      return '#/audit';
   }
 }
 

@@ -5,7 +5,7 @@ import { editorStatic } from './http/editor-static';
 import helmet from 'helmet';
 import { AppError } from '#core/errors';
 import type { ServerDeps } from './deps';
-import { apiKeyAuthenticator, requireAdmin } from './http/auth';
+import { personAuthenticator, requireAdmin, workspaceAuthenticator } from './http/auth';
 import { authFailureGuard, DEFAULT_AUTH_FAILURE_LIMITS } from './http/auth-limits';
 import { contentEncodingGuard, jsonBody } from './http/body';
 import { publishableGate, publishablePreflight } from './http/publishable';
@@ -35,6 +35,14 @@ import { integrationRoutes } from './routes/integrations.routes';
 import { secretRoutes } from './routes/secrets.routes';
 import { connectionRoutes } from './routes/connections.routes';
 import { systemRoutes } from './routes/system.routes';
+import { authRoutes } from './routes/auth.routes';
+import { memberRoutes } from './routes/members.routes';
+import { workspaceRoutes } from './routes/workspaces.routes';
+import { apiKeyRoutes } from './routes/api-keys.routes';
+import { auditRoutes } from './routes/audit.routes';
+import { DEFAULT_PEOPLE_CONFIG, People } from './services/people.service';
+import { OidcSignIn } from './services/oidc.service';
+import { oidcRoutes } from './routes/oidc.routes';
 
 /** The Express app: `/api` (editor and admin), `/v1` (app-facing), and the built editor at `/`. */
 export function createApp(deps: ServerDeps): Express {
@@ -64,6 +72,10 @@ export function createApp(deps: ServerDeps): Express {
   app.use('/api/integrations/import/openapi', jsonBody('21mb'));
   app.use(jsonBody(deps.bodyLimit));
 
+  const peopleConfig = deps.people ?? DEFAULT_PEOPLE_CONFIG;
+  const sessions = { ...peopleConfig.session, ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}) };
+  const people = new People(deps.db, { ...peopleConfig, session: sessions }, deps.publicUrl);
+  const oidc = deps.oidc ? new OidcSignIn(deps.db, people, deps.oidc, deps.publicUrl) : undefined;
   const routes: RouteDef[] = [];
   const all = () => routes;
   routes.push(
@@ -90,7 +102,15 @@ export function createApp(deps: ServerDeps): Express {
     ...assistantRoutes(deps),
     ...integrationRoutes(deps),
     ...connectionRoutes(deps),
+    ...authRoutes(deps, people),
+    ...oidcRoutes(deps, oidc),
+    ...workspaceRoutes(deps, people),
+    ...memberRoutes(deps, people),
+    ...apiKeyRoutes(deps, people),
+    ...auditRoutes(deps),
   );
+  // The route table, for tests that walk every route (the authorization matrix).
+  app.locals.routes = routes;
   const api = express.Router();
   mountRoutes(
     api,
@@ -98,7 +118,8 @@ export function createApp(deps: ServerDeps): Express {
     {
       // Before any credential is checked: an address or key prefix with too many failed authentications waits (429).
       guard: authFailureGuard(deps.authFailureLimits ?? DEFAULT_AUTH_FAILURE_LIMITS),
-      workspace: apiKeyAuthenticator(deps.db),
+      workspace: workspaceAuthenticator(deps.db, sessions),
+      person: personAuthenticator(deps.db, sessions),
       admin: (req) => requireAdmin(deps.adminToken, req),
       publishable: publishableGate(),
     },

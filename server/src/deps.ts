@@ -5,6 +5,8 @@ import type { SecretStore } from '#store/secrets';
 import type { Connections } from '#store/connections';
 import type { Db } from '#store/database';
 import type { AuthFailureLimits } from './http/auth-limits';
+import type { PeopleConfig } from './services/people.service';
+import type { OidcConfig } from './services/oidc.service';
 import type { TemporalAccess } from './temporal';
 
 /** What routes and services need, injected once at start (tests pass their own). */
@@ -36,6 +38,10 @@ export interface ServerDeps {
   httpAllow?: string[];
   /** How replayed notification deliveries are retried (default DEFAULT_NOTIFICATION_RETRY). */
   notificationRetry?: NotificationRetry;
+  /** OpenID Connect sign-in (SWITCHYARD_OIDC_*); unset: its routes answer 404. */
+  oidc?: OidcConfig;
+  /** Sessions, sign-up and sign-in limits (default DEFAULT_PEOPLE_CONFIG). */
+  people?: PeopleConfig;
   /** Built editor to serve at `/`, if present. */
   editorDir?: string;
 }

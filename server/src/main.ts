@@ -9,7 +9,9 @@ import { loadMasterKey } from '#store/crypto';
 import { migrateToLatest } from '#store/migrate';
 import { SecretStore } from '#store/secrets';
 import { createApp } from './app';
-import { ensureWorkspace } from './bootstrap';
+import { firstStart } from './bootstrap';
+import { DEFAULT_PEOPLE_CONFIG } from './services/people.service';
+import { startAuditRetention } from './services/audit.service';
 import { startStoppedRunSweep } from './services/runs.service';
 import { startWebhookRetention } from './services/webhooks.service';
 import { connectTemporal } from './temporal';
@@ -24,10 +26,20 @@ async function main(): Promise<void> {
   const secrets = new SecretStore(db, loadMasterKey(config, config.DATA_DIR));
   // Fails at start, naming the secret, if the master key is wrong or a stored value was altered.
   await secrets.verifyAll();
-  const { keys } = await ensureWorkspace(db);
-  if (keys) {
-    // Shown once: only hashes are stored.
-    console.log(`\n  Workspace created. Your API keys (shown once, store them now):\n    live: ${keys.live}\n    test: ${keys.test}\n`);
+  const publicUrl = config.SWITCHYARD_PUBLIC_URL?.replace(/\/$/, '');
+  const baseUrl = publicUrl ?? `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
+  const start = await firstStart(db);
+  if (start.appKeys) {
+    // Shown once: only hashes are stored. These are app keys (events:write + runs:read), not owner keys.
+    console.log(
+      `\n  Workspace created. Keys for your app's backend (events:write + runs:read; shown once, store them now):\n    live: ${start.appKeys.live}\n    test: ${start.appKeys.test}\n`,
+    );
+  }
+  if (start.ownerInvitation) {
+    console.log(
+      `  Nobody has an account yet. Create the owner's account (one-time link, valid 7 days):\n    ${baseUrl}/signup?invite=${start.ownerInvitation}\n` +
+        `  Then sign in at ${baseUrl}/ to draw flows, invite people and create API keys with other scopes.\n`,
+    );
   }
   const temporal = connectTemporal({
     address: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`,
@@ -50,8 +62,26 @@ async function main(): Promise<void> {
       ? { llm: { baseUrl: config.SWITCHYARD_LLM_BASE_URL, apiKey: config.SWITCHYARD_LLM_API_KEY ?? '', model: config.SWITCHYARD_LLM_MODEL } }
       : {}),
     scheduleMinIntervalMs: durationMs(config.SWITCHYARD_SCHEDULE_MIN_INTERVAL as `${number}m`),
-    ...(config.SWITCHYARD_PUBLIC_URL ? { publicUrl: config.SWITCHYARD_PUBLIC_URL.replace(/\/$/, '') } : {}),
+    ...(publicUrl ? { publicUrl } : {}),
     editorDir,
+    ...(config.SWITCHYARD_OIDC_ISSUER && config.SWITCHYARD_OIDC_CLIENT_ID
+      ? {
+          oidc: {
+            issuer: config.SWITCHYARD_OIDC_ISSUER,
+            clientId: config.SWITCHYARD_OIDC_CLIENT_ID,
+            clientSecret: config.SWITCHYARD_OIDC_CLIENT_SECRET ?? '',
+            allowHttp: config.SWITCHYARD_OIDC_ISSUER.startsWith('http:'),
+          },
+        }
+      : {}),
+    people: {
+      ...DEFAULT_PEOPLE_CONFIG,
+      session: { ttlMs: durationMs(config.SWITCHYARD_SESSION_TTL as `${number}d`) },
+      signup: config.SWITCHYARD_SIGNUP,
+      signinFailuresPerAddress: config.SWITCHYARD_SIGNIN_FAILURES_PER_ADDRESS,
+      lockAfter: config.SWITCHYARD_SIGNIN_LOCK_AFTER,
+      lockMs: durationMs(config.SWITCHYARD_SIGNIN_LOCK_FOR as `${number}m`),
+    },
     httpAllow: config.SWITCHYARD_HTTP_ALLOW.split(',')
       .map((s) => s.trim())
       .filter(Boolean),
@@ -59,12 +89,14 @@ async function main(): Promise<void> {
   });
   const stopRetention = startWebhookRetention({ db, logger, retentionMs: durationMs(config.WEBHOOK_RETENTION as `${number}d`) });
   const stopSweep = startStoppedRunSweep({ db, temporal, logger });
+  const stopAudit = startAuditRetention({ db, logger, retentionMs: durationMs(config.SWITCHYARD_AUDIT_RETENTION as `${number}d`) });
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'API server listening');
   });
   const stop = () => {
     stopRetention();
     stopSweep();
+    stopAudit();
     server.close(async () => {
       await temporal.close();
       await db.destroy();

@@ -38,7 +38,68 @@ export interface Database {
   };
   notification_attempts: { delivery_id: string; attempt: number; status_code: number | null; error: string | null; duration_ms: number; at: string };
   workspaces: { id: string; name: string; created_at: string };
-  api_keys: { id: string; workspace_id: string; mode: string; prefix: string; hash: string; created_at: string; revoked_at: string | null };
+  api_keys: {
+    id: string;
+    workspace_id: string;
+    mode: string;
+    prefix: string;
+    hash: string;
+    created_at: string;
+    revoked_at: string | null;
+    name: string | null;
+    /** JSON array of scopes (core/src/access.ts). */
+    scopes: string | null;
+    last_used_at: string | null;
+    created_by: string | null;
+  };
+  users: {
+    id: string;
+    email: string;
+    name: string;
+    password_hash: string | null;
+    failed_signins: number;
+    locked_until: string | null;
+    created_at: string;
+    password_changed_at: string | null;
+  };
+  memberships: { workspace_id: string; user_id: string; role: string; created_at: string };
+  sessions: {
+    id: string;
+    token_hash: string;
+    user_id: string;
+    created_at: string;
+    expires_at: string;
+    last_seen_at: string;
+    revoked_at: string | null;
+    user_agent: string | null;
+  };
+  invitations: {
+    id: string;
+    token_hash: string;
+    workspace_id: string;
+    role: string;
+    email: string | null;
+    created_by: string | null;
+    created_at: string;
+    expires_at: string;
+    accepted_at: string | null;
+    accepted_by: string | null;
+    revoked_at: string | null;
+  };
+  password_resets: { token_hash: string; user_id: string; created_at: string; expires_at: string; used_at: string | null };
+  audit_log: {
+    id: string;
+    workspace_id: string | null;
+    at: string;
+    actor_type: string;
+    actor_id: string | null;
+    actor_label: string | null;
+    subject_user_id: string | null;
+    action: string;
+    target: string | null;
+    details: string;
+    address: string | null;
+  };
   flows: {
     id: string;
     workspace_id: string;

@@ -12,6 +12,7 @@ import * as importedIntegrations from './migrations/0009-imported-integrations';
 import * as oauth from './migrations/0010-oauth';
 import * as notifications from './migrations/0011-notifications';
 import * as publishableKeys from './migrations/0012-publishable-keys';
+import * as people from './migrations/0013-people';
 import * as flowTags from './migrations/0015-flow-tags';
 
 /** Migrations in order; add a file to migrations/ and list it here. Names never change once shipped. */
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0010-oauth': oauth,
   '0011-notifications': notifications,
   '0012-publishable-keys': publishableKeys,
+  '0013-people': people,
   '0015-flow-tags': flowTags,
 };
 

@@ -8,6 +8,7 @@ import { firstWorkspace } from '#store/workspaces.repository';
 import { callApi } from '../helpers/api';
 import { freePort } from '../helpers/ports';
 import { pollUntil, repoRoot, spawnTs, type Spawned } from '../helpers/processes';
+import { claimFirstStart } from '../helpers/people';
 
 /**
  * schemathesis (PyPI, pinned in scripts/setup-test-tools.sh) fuzzes the whole API from /api/openapi.json against
@@ -50,10 +51,12 @@ describe.skipIf(!mustRun)('schemathesis against a real Switchyard (skipped local
       SWITCHYARD_AUTH_FAILURES_PER_ADDRESS: '1000000',
       SWITCHYARD_CHECK_RESPONSES: '1',
       SWITCHYARD_AUTH_FAILURES_PER_KEY: '1000000',
+      SWITCHYARD_SIGNIN_FAILURES_PER_ADDRESS: '1000000',
       LOG_LEVEL: 'warn',
     });
     await app.waitForOutput(/everything is up/, 150_000);
-    key = (await app.waitForOutput(/live: (sy_live_\S+)/, 1000))[1]!;
+    // The printed key is an app key (events:write + runs:read); the fuzzer acts as the owner, with an owner key.
+    key = (await claimFirstStart(app.waitForOutput, `http://127.0.0.1:${port}`)).owner.live;
   }, 180_000);
 
   afterAll(() => {

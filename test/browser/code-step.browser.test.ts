@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpPeer } from '../helpers/http-peer';
 import { freePort } from '../helpers/ports';
 import { repoRoot, spawnTs, type Spawned } from '../helpers/processes';
+import { claimFirstStart } from '../helpers/people';
 
 /**
  * A code step through the browser only (after switching Backend functions on): `npm start`, a new flow with an App
@@ -86,8 +87,8 @@ describe('a code step in the browser', () => {
     if (started.status === 'fulfilled') browser = started.value;
     if (up.status === 'rejected') throw up.reason;
     if (started.status === 'rejected') throw started.reason;
-    liveKey = (await app.waitForOutput(/live: (sy_live_\S+)/, 1000))[1]!;
-    testKey = (await app.waitForOutput(/test: (sy_test_\S+)/, 1000))[1]!;
+    // The printed keys are app keys (events:write + runs:read): the owner signs up with the printed link and makes owner keys.
+    ({ live: liveKey, test: testKey } = (await claimFirstStart(app.waitForOutput, base)).owner);
     const context = await browser!.newContext({ viewport: { width: 1440, height: 1000 } });
     page = await context.newPage();
     page.setDefaultTimeout(WAIT);

@@ -10,6 +10,7 @@ import { startHttpPeer } from '../helpers/http-peer';
 import { startSlackPeer } from '../peers/slack-peer';
 import { freePort } from '../helpers/ports';
 import { pollUntil, repoRoot, spawnTs, type Spawned } from '../helpers/processes';
+import { claimFirstStart } from '../helpers/people';
 
 const require = createRequire(import.meta.url);
 
@@ -94,8 +95,8 @@ describe('the editor in a browser, end to end', () => {
     if (started.status === 'fulfilled') browser = started.value;
     if (up.status === 'rejected') throw up.reason;
     if (started.status === 'rejected') throw started.reason;
-    liveKey = (await app.waitForOutput(/live: (sy_live_\S+)/, 1000))[1]!;
-    testKey = (await app.waitForOutput(/test: (sy_test_\S+)/, 1000))[1]!;
+    // The printed keys are app keys (events:write + runs:read): the owner signs up with the printed link and makes owner keys.
+    ({ live: liveKey, test: testKey } = (await claimFirstStart(app.waitForOutput, base)).owner);
 
     const context = await browser!.newContext({ viewport: { width: 1440, height: 900 } });
     page = await context.newPage();

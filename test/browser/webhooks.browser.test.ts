@@ -6,6 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/ports';
 import { repoRoot, spawnTs, type Spawned } from '../helpers/processes';
+import { claimFirstStart } from '../helpers/people';
 
 /**
  * The Webhooks page in a browser: a flow with a public webhook trigger is published through the API and a
@@ -73,7 +74,8 @@ describe('the Webhooks page in a browser', () => {
     if (started.status === 'fulfilled') browser = started.value;
     if (up.status === 'rejected') throw up.reason;
     if (started.status === 'rejected') throw started.reason;
-    liveKey = (await app.waitForOutput(/live: (sy_live_\S+)/, 1000))[1]!;
+    // The printed keys are app keys (events:write + runs:read): the owner signs up with the printed link and makes an owner key.
+    liveKey = (await claimFirstStart(app.waitForOutput, base)).owner.live;
 
     page = await (await browser!.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
     page.setDefaultTimeout(WAIT);

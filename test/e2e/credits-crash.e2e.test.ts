@@ -1,3 +1,4 @@
+import { ALL_SCOPES } from '#core/access';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Server } from 'node:http';
@@ -74,7 +75,7 @@ describe('metering is exact across worker kills', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-credits-crash-'));
     db = openDatabase(path.join(dir, 'switchyard.db'));
     await migrateToLatest(db);
-    const boot = await ensureWorkspace(db);
+    const boot = await ensureWorkspace(db, ALL_SCOPES);
     key = boot.keys!.live;
     workspaceId = boot.workspaceId;
     await setBackendFunctions(db, workspaceId, true); // the flows use the generic HTTP action

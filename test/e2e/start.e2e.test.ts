@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveTemporalCli } from '../../scripts/lib/temporal-dev-server';
 import { startHttpPeer } from '../helpers/http-peer';
 import { freePort } from '../helpers/ports';
+import { ALL_SCOPES } from '#core/access';
 import { callApi } from '../helpers/api';
 import { pollUntil, spawnTs, type Spawned } from '../helpers/processes';
 
@@ -20,6 +21,8 @@ describe('npm start, end to end', () => {
   let api: string;
   let temporalAddress: string;
   let key: string;
+  /** The key printed on first start: an app's key (events:write + runs:read), not an owner key. */
+  let appKey: string;
   let peer: Awaited<ReturnType<typeof startHttpPeer>>;
   const ports = { api: 0, temporal: 0, ui: 0 };
 
@@ -47,7 +50,25 @@ describe('npm start, end to end', () => {
       LOG_LEVEL: 'warn',
     });
     await app.waitForOutput(/everything is up/, 150_000);
-    key = (await app.waitForOutput(/live: (sy_live_\S+)/, 1000))[1]!;
+    appKey = (await app.waitForOutput(/live: (sy_live_\S+)/, 1000))[1]!;
+    // The owner signs up with the printed one-time link, then makes an owner key for this test's API calls.
+    const invite = (await app.waitForOutput(/\/signup\?invite=([A-Za-z0-9_-]+)/, 1000))[1]!;
+    const signup = await fetch(`${api}/api/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'owner@example.com', name: 'Owner', password: 'a long enough password', invitation: invite }),
+    });
+    expect(signup.status).toBe(201);
+    const session = (await signup.json()) as { csrfToken: string; workspaces: { id: string; role: string }[] };
+    expect(session.workspaces).toEqual([expect.objectContaining({ role: 'owner' })]);
+    const cookie = /sy_session=[^;]+/.exec(signup.headers.get('set-cookie') ?? '')![0];
+    const created = await fetch(`${api}/api/keys`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': session.csrfToken },
+      body: JSON.stringify({ name: 'e2e owner key', scopes: [...ALL_SCOPES] }),
+    });
+    expect(created.status).toBe(201);
+    key = ((await created.json()) as { key: string }).key;
   }, 180_000);
 
   afterAll(async () => {
@@ -57,6 +78,19 @@ describe('npm start, end to end', () => {
   });
 
   const call = (method: string, p: string, body?: unknown) => callApi(api, key, method, p, body);
+
+  it("prints an app key that sends events and reads runs but cannot publish, and the owner's sign-up link (used once)", async () => {
+    expect(app.output()).toMatch(/Keys for your app's backend \(events:write \+ runs:read/);
+    const sent = await callApi(api, appKey, 'POST', '/v1/events', { name: 'nothing.listens', data: {} });
+    expect(sent.status).toBe(202);
+    expect((await callApi(api, appKey, 'GET', '/api/runs')).status).toBe(200);
+    const flows = await callApi(api, key, 'GET', '/api/flows');
+    expect(flows.status).toBe(200);
+    const publish = await callApi(api, appKey, 'POST', '/api/flows/any/publish', {});
+    expect(publish.status).toBe(403);
+    expect(publish.body.error.details).toEqual({ scope: 'flows:publish' });
+    expect((await callApi(api, appKey, 'POST', '/api/flows', { name: 'x', document: { trigger: { type: 'manual' }, nodes: [], edges: [] } })).status).toBe(403);
+  });
 
   it('prints the URLs and serves the API', async () => {
     expect(app.output()).toContain(`http://127.0.0.1:${ports.api}/`);

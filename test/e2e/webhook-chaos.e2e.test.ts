@@ -1,3 +1,4 @@
+import { ALL_SCOPES } from '#core/access';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,7 +65,7 @@ describe('webhook deliveries survive worker and API crashes', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-hook-chaos-'));
     db = openDatabase(path.join(dir, 'switchyard.db'));
     await migrateToLatest(db);
-    key = (await ensureWorkspace(db)).keys!.live;
+    key = (await ensureWorkspace(db, ALL_SCOPES)).keys!.live;
     port = await freePort();
   }, 60_000);
 

@@ -1,3 +1,4 @@
+import { ALL_SCOPES } from '#core/access';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Server } from 'node:http';
@@ -52,7 +53,7 @@ describe('a run survives kill -9 of its worker', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-crash-'));
     db = openDatabase(path.join(dir, 'switchyard.db'));
     await migrateToLatest(db);
-    const boot = await ensureWorkspace(db);
+    const boot = await ensureWorkspace(db, ALL_SCOPES);
     key = boot.keys!.live;
     await setBackendFunctions(db, boot.workspaceId, true); // the flow uses the generic HTTP action
     temporal = connectTemporal({ address: inject('temporalAddress'), namespace: 'default', taskQueue });

@@ -1,3 +1,4 @@
+import { ALL_SCOPES } from '#core/access';
 import crypto from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -5,11 +6,14 @@ import { inject } from 'vitest';
 import { catalog, integrations } from '#catalog';
 import { catalogIndex, type IntegrationDefinition, type RunMode } from '#core/catalog-sdk';
 import { createApp } from '#server/app';
+import type { RouteDef } from '#server/http/route';
 import { ensureWorkspace } from '#server/bootstrap';
 import { setBackendFunctions } from '#store/settings.repository';
 import { generateApiKey } from '#server/http/auth';
 import type { AuthFailureLimits } from '#server/http/auth-limits';
 import { connectTemporal, type TemporalAccess } from '#server/temporal';
+import { DEFAULT_PEOPLE_CONFIG, type PeopleConfig } from '#server/services/people.service';
+import type { OidcConfig } from '#server/services/oidc.service';
 import type { Db } from '#store/database';
 import { SecretStore } from '#store/secrets';
 import { createWorkspace, insertApiKey } from '#store/workspaces.repository';
@@ -51,6 +55,8 @@ export interface TestApi {
   /** `SWITCHYARD_ADMIN_TOKEN` of this API (random per test API), or undefined when started with `adminToken: null`. */
   adminToken: string | undefined;
   request(method: string, path: string, options?: RequestOptions): Promise<ApiResponse>;
+  /** Every route the API mounts (its route table). */
+  routes: RouteDef[];
   /** Another workspace with its own live and test keys, in the same database (for isolation tests). */
   createWorkspace(name?: string): Promise<WorkspaceKeys>;
   close(): Promise<void>;
@@ -82,6 +88,12 @@ export async function startTestApi(o: {
   editorDir?: string;
   /** Private addresses notification endpoints may use (SWITCHYARD_HTTP_ALLOW); default loopback, where test receivers listen. */
   httpAllow?: string[];
+  /** Sessions and sign-in limits (default: open sign-up, the production limits). */
+  people?: Partial<PeopleConfig>;
+  /** SWITCHYARD_PUBLIC_URL (an https one makes session cookies Secure). */
+  publicUrl?: string;
+  /** OpenID Connect sign-in. */
+  oidc?: OidcConfig;
 }): Promise<TestApi> {
   const adminToken = o.adminToken === null ? undefined : (o.adminToken ?? `sy_admin_${crypto.randomBytes(24).toString('hex')}`);
   const db = o.db ?? (await testDb());
@@ -109,13 +121,16 @@ export async function startTestApi(o: {
     ...(o.scheduleMinIntervalMs !== undefined ? { scheduleMinIntervalMs: o.scheduleMinIntervalMs } : {}),
     ...(adminToken !== undefined ? { adminToken } : {}),
     ...(o.editorDir ? { editorDir: o.editorDir } : {}),
+    ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+    ...(o.oidc ? { oidc: o.oidc } : {}),
+    people: { ...DEFAULT_PEOPLE_CONFIG, signup: 'open', ...o.people },
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const bootstrap = await ensureWorkspace(db);
+  const bootstrap = await ensureWorkspace(db, ALL_SCOPES);
   if (!bootstrap.keys) throw new Error('startTestApi needs a fresh database: ensureWorkspace returned no keys');
   const keys = bootstrap.keys;
   if (o.backendFunctions !== false) await setBackendFunctions(db, bootstrap.workspaceId, true);
@@ -127,6 +142,7 @@ export async function startTestApi(o: {
     secrets,
     workspaceId: bootstrap.workspaceId,
     keys,
+    routes: app.locals.routes as RouteDef[],
     adminToken,
     async request(method, path, opts = {}) {
       const headers: Record<string, string> = {};
@@ -147,8 +163,9 @@ export async function startTestApi(o: {
       const ws = await createWorkspace(db, name);
       const live = generateApiKey('live' satisfies RunMode);
       const test = generateApiKey('test' satisfies RunMode);
-      await insertApiKey(db, { workspaceId: ws.id, mode: 'live', prefix: live.prefix, hash: live.hash });
-      await insertApiKey(db, { workspaceId: ws.id, mode: 'test', prefix: test.prefix, hash: test.hash });
+      // Owner-equivalent keys, as the bootstrap workspace's: the tests of other features act as full owners.
+      await insertApiKey(db, { workspaceId: ws.id, mode: 'live', prefix: live.prefix, hash: live.hash, scopes: ALL_SCOPES });
+      await insertApiKey(db, { workspaceId: ws.id, mode: 'test', prefix: test.prefix, hash: test.hash, scopes: ALL_SCOPES });
       if (o.backendFunctions !== false) await setBackendFunctions(db, ws.id, true);
       return { workspaceId: ws.id, keys: { live: live.key, test: test.key } };
     },

@@ -1,3 +1,4 @@
+import { ALL_SCOPES } from '#core/access';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Server } from 'node:http';
@@ -56,7 +57,7 @@ describe('OAuth tokens never leak (canary)', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-oauth-canary-'));
     db = openDatabase(path.join(dir, 'switchyard.db'));
     await migrateToLatest(db);
-    const boot = await ensureWorkspace(db);
+    const boot = await ensureWorkspace(db, ALL_SCOPES);
     keys = boot.keys!;
     workspaceId = boot.workspaceId;
     await setBackendFunctions(db, workspaceId, true);

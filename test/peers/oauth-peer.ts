@@ -12,6 +12,8 @@ export interface OAuthPeerOptions {
   accessTokenTtl?: number;
   /** Client-credentials token lifetime in seconds. Default 5. */
   clientCredentialsTtl?: number;
+  /** Serve OpenID Connect sign-in too: the `email` and `profile` scopes, and ID tokens with the account's email (`<account>@example.com`, verified). */
+  identity?: { account: string; emailVerified?: boolean };
 }
 
 export interface ResourceHit {
@@ -83,7 +85,12 @@ export async function startOAuthPeer(o: OAuthPeerOptions) {
     rotateRefreshToken: true,
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    findAccount: async (_ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    findAccount: async (_ctx, sub) => ({
+      accountId: sub,
+      claims: async () =>
+        o.identity ? { sub, email: `${sub}@example.com`, email_verified: o.identity.emailVerified ?? true, name: `Person ${sub}` } : { sub },
+    }),
+    ...(o.identity ? { claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] } } : {}),
     cookies: { keys: ['oauth-peer-cookie-key-for-tests-only'] },
     renderError: async (ctx, out) => {
       ctx.type = 'text/plain';
@@ -115,12 +122,13 @@ export async function startOAuthPeer(o: OAuthPeerOptions) {
       if (req.method === 'POST' && url.pathname === '/token/revocation') counts.revocations++;
       if (url.pathname.startsWith('/interaction/')) {
         const details = await provider.interactionDetails(req, res);
-        const grant = new provider.Grant({ accountId: 'alice', clientId: String(details.params.client_id) });
+        const account = o.identity?.account ?? 'alice';
+        const grant = new provider.Grant({ accountId: account, clientId: String(details.params.client_id) });
         grant.addOIDCScope('openid');
         if (details.params.scope) grant.addOIDCScope(String(details.params.scope));
         const grantId = await grant.save();
         grantIds.push(grantId);
-        await provider.interactionFinished(req, res, { login: { accountId: 'alice' }, consent: { grantId } }, { mergeWithLastSubmission: false });
+        await provider.interactionFinished(req, res, { login: { accountId: account }, consent: { grantId } }, { mergeWithLastSubmission: false });
         return;
       }
       if (url.pathname === '/echo' || url.pathname === '/forbidden') {

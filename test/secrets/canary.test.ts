@@ -1,3 +1,4 @@
+import { ALL_SCOPES } from '#core/access';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Server } from 'node:http';
@@ -78,7 +79,7 @@ describe('secrets never leak (canary)', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-canary-'));
     db = openDatabase(path.join(dir, 'switchyard.db'));
     await migrateToLatest(db);
-    const boot = await ensureWorkspace(db);
+    const boot = await ensureWorkspace(db, ALL_SCOPES);
     keys = boot.keys!;
     await setBackendFunctions(db, boot.workspaceId, true); // the flow uses the generic HTTP action
     const secrets = new SecretStore(db, masterKeyFrom(crypto.randomBytes(32), 'canary master key'));

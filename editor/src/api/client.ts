@@ -1,8 +1,24 @@
 /**
- * The one place the editor talks to the API. The workspace API key is kept in this browser's local
- * storage (the API key is what authenticates `/api`; a session login comes later).
+ * The one place the editor talks to the API. People sign in with an email and a password: the session is an HttpOnly
+ * cookie the browser sends by itself; writes add the session's CSRF token, and every call names the workspace in use.
+ * (An API key pasted on the sign-in page, kept in local storage, still works for scripts and the older browser tests;
+ * docs/people-and-roles.md.)
  */
 const KEY_STORAGE = 'switchyard.apiKey';
+const WORKSPACE_STORAGE = 'switchyard.workspace';
+
+/** The signed-in person's CSRF token and current workspace; null when signed out (or using an API key). */
+let session: { csrfToken: string; workspaceId: string | null } | null = null;
+
+export function setSession(s: { csrfToken: string; workspaceId: string | null } | null): void {
+  session = s;
+  if (s?.workspaceId) localStorage.setItem(WORKSPACE_STORAGE, s.workspaceId);
+}
+
+/** The workspace chosen last in this browser (the switcher's choice survives a reload). */
+export function rememberedWorkspace(): string | null {
+  return localStorage.getItem(WORKSPACE_STORAGE);
+}
 
 export class ApiError extends Error {
   constructor(
@@ -26,9 +42,16 @@ export function setApiKey(key: string | null): void {
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const key = getApiKey();
+  const headers: Record<string, string> = body !== undefined ? { 'content-type': 'application/json' } : {};
+  if (key) headers.authorization = `Bearer ${key}`;
+  else if (session) {
+    if (method !== 'GET') headers['x-csrf-token'] = session.csrfToken;
+    if (session.workspaceId) headers['x-switchyard-workspace'] = session.workspaceId;
+  }
   const res = await fetch(path, {
     method,
-    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    credentials: 'same-origin',
+    headers,
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();

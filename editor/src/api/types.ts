@@ -57,3 +57,12 @@ export type ConnectionSide = z.infer<typeof Api.ConnectionSide>;
 export type OAuthProviderInfo = z.infer<typeof Api.OAuthProviderInfo>;
 export type ConnectStarted = z.infer<typeof Api.ConnectStarted>;
 export type ConnectionTestResult = z.infer<typeof Api.ConnectionTestResult>;
+
+// People, roles and scoped keys
+export type SessionInfo = z.infer<typeof Api.SessionInfo>;
+export type WorkspaceMembership = z.infer<typeof Api.WorkspaceMembership>;
+export type MemberList = z.infer<typeof Api.MemberList>;
+export type CreatedInvitation = z.infer<typeof Api.CreatedInvitation>;
+export type ApiKeySummary = z.infer<typeof Api.ApiKeySummary>;
+export type CreatedApiKey = z.infer<typeof Api.CreatedApiKey>;
+export type AuditEntry = z.infer<typeof Api.AuditEntry>;

@@ -80,6 +80,15 @@ function BackendFunctions() {
 
 function ApiKeys() {
   const key = getApiKey() ?? '';
+  if (!key)
+    return (
+      <div className="card section">
+        <h2>Workspace API keys</h2>
+        <p>
+          Owners create keys with a name, a mode and scopes on the <a href="#/keys">API keys</a> page.
+        </p>
+      </div>
+    );
   const kind = key.startsWith('sy_test_') ? 'test' : key.startsWith('sy_live_') ? 'live' : 'unknown';
   return (
     <div className="card section">

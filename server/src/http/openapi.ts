@@ -18,7 +18,14 @@ export function openApiDocument(routes: RouteDef[]) {
     paths[path][route.method] = {
       summary: route.summary,
       tags: [route.tag],
-      ...(route.auth === 'none' ? { security: [] } : route.auth === 'admin' ? { security: [{ adminToken: [] }] } : {}),
+      ...(route.auth === 'none'
+        ? { security: [] }
+        : route.auth === 'admin'
+          ? { security: [{ adminToken: [] }] }
+          : route.auth === 'person'
+            ? { security: [{ session: [] }] }
+            : {}),
+      ...(route.scope ? { 'x-scope': route.scope } : {}),
       ...(parameters.length ? { parameters } : {}),
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: components.add(route.body, 'input') } } } } : {}),
       responses: responsesOf(route, components),
@@ -31,7 +38,9 @@ export function openApiDocument(routes: RouteDef[]) {
       title: 'Switchyard API',
       version: '0.1.0',
       description:
-        'Flows, runs and app events. Authenticate with `Authorization: Bearer <workspace API key>`. ' +
+        'Flows, runs and app events. Authenticate with `Authorization: Bearer <workspace API key>` (its scopes must include ' +
+        "the operation's `x-scope`), or, from the editor, with the session cookie plus `X-CSRF-Token` on writes and " +
+        '`X-Switchyard-Workspace` naming the workspace. ' +
         'Every error answer is `{ error: { code, message, details? } }` (the `Error` schema).',
     },
     components: {
@@ -39,9 +48,10 @@ export function openApiDocument(routes: RouteDef[]) {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'Workspace API key: sy_live_… or sy_test_…' },
         adminToken: { type: 'http', scheme: 'bearer', description: 'SWITCHYARD_ADMIN_TOKEN (the admin API is off when it is unset)' },
+        session: { type: 'apiKey', in: 'cookie', name: 'sy_session', description: "The editor's session (sign in with POST /api/auth/signin)" },
       },
     },
-    security: [{ apiKey: [] }],
+    security: [{ apiKey: [] }, { session: [] }],
     paths,
   };
 }

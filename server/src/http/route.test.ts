@@ -42,7 +42,8 @@ describe('mountRoutes: response check', () => {
   ];
   const authn: Authenticators = {
     guard: async () => {},
-    workspace: async () => ({ workspaceId: 'w', mode: 'live', keyId: 'k' }),
+    workspace: async () => ({ workspaceId: 'w', mode: 'live', keyId: 'k', scopes: [], actor: { type: 'key', id: 'k', label: 'k' } }),
+    person: async () => ({ workspaceId: '', mode: 'live', keyId: '', scopes: [], actor: { type: 'user', id: 'u', label: 'u' } }),
     admin: () => {},
     publishable: async () => {},
   };

@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { AppError } from '#core/errors';
 import { validationError } from '#core/validation-error';
+import type { Scope } from '#core/access';
 import type { AuthContext } from './auth';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -20,7 +21,7 @@ export interface RouteResult {
   /** Send `body` (a string) with this content type instead of as JSON. */
   contentType?: string;
   /** Extra response headers (a Set-Cookie, `Location`, `Retry-After`…). */
-  headers?: Record<string, string>;
+  headers?: Record<string, string | string[]>;
   /** A streamed answer (server-sent events): writes the response itself; `status` and `body` are not used. */
   stream?: (res: Response) => Promise<void>;
 }
@@ -36,8 +37,17 @@ export interface RouteDef<P extends z.ZodType = z.ZodType, Q extends z.ZodType =
   path: string;
   summary: string;
   tag: string;
-  /** `workspace` (API key, default), `admin` (SWITCHYARD_ADMIN_TOKEN) or `none` (health, docs). */
-  auth?: 'workspace' | 'admin' | 'none';
+  /**
+   * `workspace` (default): an API key, or a signed-in person acting in one of their workspaces; `person`: a signed-in
+   * person whatever the workspace (their session, their workspaces); `admin` (SWITCHYARD_ADMIN_TOKEN); `none` (health,
+   * docs, sign-in).
+   */
+  auth?: 'workspace' | 'person' | 'admin' | 'none';
+  /**
+   * What a `workspace` route needs (core/src/access.ts): a key must carry this scope, a person's role must grant it.
+   * Required for every workspace route: `mountRoutes` refuses to mount one without it.
+   */
+  scope?: Scope;
   /**
    * `allowed`: a test key (`sy_test_…`) may call this route, and the handler keeps it to test data (test runs,
    * test secrets, test deliveries). Absent: live keys only, so a new route stays behind the test-mode wall
@@ -71,8 +81,10 @@ export function defineRoute<P extends z.ZodType = z.ZodObject, Q extends z.ZodTy
 export interface Authenticators {
   /** Runs first, before any credential is checked: refuses a caller with too many failed authentications (429). */
   guard(req: Request, res: Response): Promise<void>;
-  /** A workspace API key → its workspace and mode (401 otherwise). */
+  /** A workspace API key or a person's session → the workspace, mode and scopes (401 otherwise). */
   workspace(req: Request): Promise<AuthContext>;
+  /** A signed-in person's session (401 otherwise; 403 for an API key). */
+  person(req: Request): Promise<AuthContext>;
   /** The admin token (401/403 otherwise). */
   admin(req: Request): void;
   /** A publishable key's origin and rate limits (403, 429), and its CORS answer headers. */
@@ -87,12 +99,21 @@ export interface Authenticators {
  */
 export function mountRoutes(router: Router, routes: RouteDef[], authn: Authenticators, options: { checkResponses?: boolean } = {}): void {
   for (const route of routes) {
+    if (isWorkspaceRoute(route) && !route.scope) {
+      throw new Error(`${route.method.toUpperCase()} ${route.path} needs a workspace credential but declares no scope (RouteDef.scope, core/src/access.ts)`);
+    }
+    if (!isWorkspaceRoute(route) && route.scope) {
+      throw new Error(
+        `${route.method.toUpperCase()} ${route.path} declares scope ${route.scope}, but its auth is '${route.auth}': scopes apply to workspace routes only`,
+      );
+    }
     router[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       try {
         let auth = anonymous;
         if (route.auth !== 'none') {
           await authn.guard(req, res);
           if (route.auth === 'admin') authn.admin(req);
+          else if (route.auth === 'person') auth = await authn.person(req);
           else auth = await authn.workspace(req);
         }
         if (auth.publishable) {
@@ -100,6 +121,7 @@ export function mountRoutes(router: Router, routes: RouteDef[], authn: Authentic
           await authn.publishable(req, res, auth);
         }
         if (auth.mode === 'test' && route.auth !== 'none' && route.testKey !== 'allowed') throw testKeyRefused(route);
+        if (isWorkspaceRoute(route) && !auth.scopes.includes(route.scope!)) throw scopeRefused(route, auth);
         const params = parsePart(route.params, req.params, 'path parameter');
         const query = parsePart(route.query, req.query, 'query parameter');
         const body = parsePart(route.body, req.body, 'body');
@@ -132,6 +154,19 @@ function checkResponse(route: RouteDef, status: number, result: RouteResult): vo
   }
 }
 
+/** Routes that act in a workspace and so declare a scope. */
+export function isWorkspaceRoute(route: RouteDef): boolean {
+  return route.auth === undefined || route.auth === 'workspace';
+}
+
+function scopeRefused(route: RouteDef, auth: AuthContext): AppError {
+  const what = `${route.method.toUpperCase()} ${route.path} (${route.summary})`;
+  const message = auth.person
+    ? `Your role in this workspace (${auth.person.role}) does not allow ${what}: it needs ${route.scope}. Ask an owner for another role.`
+    : `This API key does not allow ${what}: it needs the scope ${route.scope}. An owner can create a key with it (API keys page).`;
+  return new AppError('FORBIDDEN', message, { scope: route.scope });
+}
+
 function publishableKeyRefused(route: RouteDef): AppError {
   return new AppError(
     'FORBIDDEN',
@@ -148,7 +183,7 @@ function testKeyRefused(route: RouteDef): AppError {
   );
 }
 
-const anonymous: AuthContext = { workspaceId: '', mode: 'live', keyId: '' };
+const anonymous: AuthContext = { workspaceId: '', mode: 'live', keyId: '', scopes: [], actor: { type: 'anonymous', id: '', label: 'anonymous' } };
 
 function parsePart(schema: z.ZodType | undefined, value: unknown, where: string): unknown {
   if (!schema) return value;

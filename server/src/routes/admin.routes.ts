@@ -4,6 +4,11 @@ import { defineRoute, type RouteDef } from '../http/route';
 import type { ServerDeps } from '../deps';
 import { accountOf, addWorkspaceCredits, changeWorkspacePlan, requireWorkspace } from '../services/credits.service';
 import { Account } from './credits.routes';
+import { audit } from '../services/audit.service';
+import type { AuthContext } from '../http/auth';
+
+/** The admin token's holder, as the audit log names it. */
+const ADMIN: AuthContext = { workspaceId: '', mode: 'live', keyId: '', scopes: [], actor: { type: 'admin', id: 'admin', label: 'SWITCHYARD_ADMIN_TOKEN' } };
 
 const WorkspaceParams = z.object({ workspaceId: z.string().min(1).max(64) });
 const AccountAfterChange = Account.extend({ resumedRuns: z.number().int() });
@@ -44,8 +49,10 @@ export function adminRoutes({ db, temporal }: ServerDeps): RouteDef[] {
         404: { description: 'No such workspace' },
         503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },
-      async handler({ params, body }) {
-        return { body: await changeWorkspacePlan(db, temporal, params.workspaceId, body.plan) };
+      async handler({ params, body, req }) {
+        const result = await changeWorkspacePlan(db, temporal, params.workspaceId, body.plan);
+        await audit(db, ADMIN, req, 'plan.changed', { workspaceId: params.workspaceId, details: { plan: body.plan } });
+        return { body: result };
       },
     }),
     defineRoute({
@@ -67,8 +74,10 @@ export function adminRoutes({ db, temporal }: ServerDeps): RouteDef[] {
         404: { description: 'No such workspace' },
         503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },
-      async handler({ params, body }) {
-        return { body: await addWorkspaceCredits(db, temporal, params.workspaceId, body) };
+      async handler({ params, body, req }) {
+        const result = await addWorkspaceCredits(db, temporal, params.workspaceId, body);
+        await audit(db, ADMIN, req, 'credits.granted', { workspaceId: params.workspaceId, details: { ...body } });
+        return { body: result };
       },
     }),
   ];

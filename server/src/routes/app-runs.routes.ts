@@ -23,6 +23,7 @@ export function appRunRoutes({ db, temporal }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/v1/runs/:runId',
+      scope: 'runs:read',
       testKey: 'allowed',
       tag: 'App events',
       summary: 'A run as an app sees it: status, output, error and cost (nodes with ?nodes=true)',
@@ -57,6 +58,7 @@ export function appRunRoutes({ db, temporal }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/v1/runs/:runId/events',
+      scope: 'runs:read',
       testKey: 'allowed',
       tag: 'App events',
       summary:

@@ -18,6 +18,7 @@ export function assistantRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/assistant',
+      scope: 'flows:write',
       testKey: 'allowed',
       tag: 'Assistant',
       summary: 'Turn a prompt into a flow draft (or revise the flow being edited): a draft with what is missing, one question, or why not',

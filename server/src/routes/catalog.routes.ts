@@ -19,6 +19,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/catalog',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Catalog',
       summary: 'List and search ready-made integrations',
@@ -36,6 +37,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/catalog/actions',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Catalog',
       summary:
@@ -48,6 +50,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/catalog/:key',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Catalog',
       summary: 'One integration: its actions, setup variables and what this workspace still needs',
@@ -75,6 +78,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/catalog/:key/install',
+      scope: 'flows:write',
       tag: 'Catalog',
       summary:
         'Install an integration into the workspace: a ready-made one switches backend functions on (an instant one, the generic HTTP action, does not); lists the setup variables still missing',
@@ -93,6 +97,7 @@ export function catalogRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/catalog/:key/test-connection',
+      scope: 'connections:write',
       testKey: 'allowed',
       tag: 'Catalog',
       summary: "Check the workspace's credentials for an integration with a cheap provider call (runs in the worker)",

@@ -36,6 +36,7 @@ export function codeRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/code/check',
+      scope: 'flows:write',
       testKey: 'allowed',
       tag: 'Code steps',
       summary: "Compile a code step's source as publish does: syntax errors (line, column), no default export, imports outside the allowed set",
@@ -48,6 +49,7 @@ export function codeRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/code/test',
+      scope: 'flows:write',
       testKey: 'allowed',
       tag: 'Code steps',
       summary: 'Test this step: run a code step once in test mode (test secrets, no live credits) with sample input; answers output, logs, error and credits',

@@ -24,6 +24,7 @@ import {
   type ConnectRequest,
 } from '../services/connections.service';
 import type { ServerDeps } from '../deps';
+import { audit } from '../services/audit.service';
 
 const ConnectionParams = z.object({ connectionId: z.string().regex(CONNECTION_ID_PATTERN, 'a connection id: con_ and 20 letters or digits') });
 const ProviderParams = z.object({ provider: z.string().regex(PROVIDER_KEY_PATTERN, 'a provider key such as google or generic') });
@@ -35,15 +36,25 @@ const ModeBody = z.object({ mode: z.enum(RunModes).optional() });
  * OAuth connections. Tokens never appear in an answer, a URL Switchyard makes or a log; the authorization's `state`
  * is single-use and bound to the browser session that started it (a cookie), and its PKCE verifier stays on the server.
  */
+type ConnectAction = 'connection.created' | 'connection.reconnected';
+
+/** Starts (or restarts) a connection and records it in the audit log. */
+async function connectRecorded(deps: ServerDeps, req: Request, auth: AuthContext, o: ConnectRequest, action: ConnectAction) {
+  const started = await startConnection(deps, req, auth, o);
+  await audit(deps.db, auth, req, action, { target: o.connectionId, details: { provider: o.providerKey, name: o.name, mode: o.mode } });
+  return started;
+}
+
 export function connectionRoutes(deps: ServerDeps): RouteDef[] {
   const connections = () => connectionsOf(deps);
   const answer = (auth: AuthContext, id: string) => connectionAnswer(deps, auth, id);
-  const connect = (req: Request, auth: AuthContext, o: ConnectRequest) => startConnection(deps, req, auth, o);
+  const connect = (req: Request, auth: AuthContext, o: ConnectRequest, action: ConnectAction) => connectRecorded(deps, req, auth, o, action);
 
   return [
     defineRoute({
       method: 'get',
       path: '/api/oauth/providers',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Connections',
       summary: 'OAuth providers: the redirect URI to register, and whether the workspace set its client id and secret',
@@ -55,6 +66,7 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'put',
       path: '/api/oauth/providers/:provider/client',
+      scope: 'connections:write',
       testKey: 'allowed',
       tag: 'Connections',
       summary:
@@ -84,12 +96,17 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
         await deps.secrets.put(auth.workspaceId, names.clientId, { [mode]: body.clientId });
         await deps.secrets.put(auth.workspaceId, names.clientSecret, { [mode]: body.clientSecret });
         if (body.config) await connections().setGenericConfig(auth.workspaceId, provider.key, mode, body.config);
+        await audit(deps.db, auth, req, 'oauth_client.set', {
+          target: provider.key,
+          details: { provider: provider.key, mode, secrets: [names.clientId, names.clientSecret] },
+        });
         return { body: { providers: await providerInfos(deps, auth.workspaceId, req) } };
       },
     }),
     defineRoute({
       method: 'get',
       path: '/api/connections',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Connections',
       summary: 'List connections with the status of their live and test sides (a test key sees test sides only)',
@@ -103,6 +120,7 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/connections',
+      scope: 'connections:write',
       testKey: 'allowed',
       tag: 'Connections',
       summary: 'Connect an account: answers the URL to open (sign-in with PKCE), or the connection itself for client-credentials providers',
@@ -116,18 +134,18 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
       },
       async handler({ body, auth, req }) {
         const mode = modeFor(auth, body.mode);
-        return connect(req, auth, {
-          providerKey: body.provider,
-          name: body.name,
-          connectionId: newConnectionId(),
-          mode,
-          ...(body.scopes ? { scopes: body.scopes } : {}),
-        });
+        return connect(
+          req,
+          auth,
+          { providerKey: body.provider, name: body.name, connectionId: newConnectionId(), mode, ...(body.scopes ? { scopes: body.scopes } : {}) },
+          'connection.created',
+        );
       },
     }),
     defineRoute({
       method: 'post',
       path: '/api/connections/:connectionId/reconnect',
+      scope: 'connections:write',
       testKey: 'allowed',
       tag: 'Connections',
       summary: 'Sign in again (or connect the other mode): the same connection id, so flows and waiting runs keep it',
@@ -142,7 +160,7 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
       async handler({ params, body, auth, req }) {
         const mode = modeFor(auth, body.mode);
         const existing = await answer(auth, params.connectionId);
-        return connect(req, auth, { providerKey: existing.provider, name: existing.name, connectionId: existing.id, mode });
+        return connect(req, auth, { providerKey: existing.provider, name: existing.name, connectionId: existing.id, mode }, 'connection.reconnected');
       },
     }),
     ...connectionManagementRoutes(deps),
@@ -186,6 +204,7 @@ function connectionManagementRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/connections/:connectionId',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Connections',
       summary: 'One connection with its status',
@@ -198,22 +217,25 @@ function connectionManagementRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'patch',
       path: '/api/connections/:connectionId',
+      scope: 'connections:write',
       testKey: 'allowed',
       tag: 'Connections',
       summary: 'Rename a connection (flows reference it by id, so none changes)',
       params: ConnectionParams,
       body: z.object({ name: Name }),
       responses: { 200: { description: 'Renamed', schema: Connection } },
-      async handler({ params, body, auth }) {
+      async handler({ params, body, auth, req }) {
         if (!(await connections().get(auth.workspaceId, params.connectionId, visibleModes(auth.mode))))
           throw new AppError('NOT_FOUND', `There is no connection "${params.connectionId}" in this workspace`);
         await connections().rename(auth.workspaceId, params.connectionId, body.name);
+        await audit(deps.db, auth, req, 'connection.changed', { target: params.connectionId, details: { name: body.name } });
         return { body: await answer(auth, params.connectionId) };
       },
     }),
     defineRoute({
       method: 'post',
       path: '/api/connections/:connectionId/test',
+      scope: 'connections:write',
       testKey: 'allowed',
       tag: 'Connections',
       summary: 'Check a side of a connection: a valid access token is at hand (refreshed if due)',
@@ -244,16 +266,18 @@ function connectionManagementRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'delete',
       path: '/api/connections/:connectionId',
+      scope: 'connections:write',
       testKey: 'allowed',
       tag: 'Connections',
       summary: 'Disconnect: tokens are revoked at the provider where it supports RFC 7009, then forgotten (?mode= one side; a test key only the test side)',
       params: ConnectionParams,
       query: z.object({ mode: z.enum(RunModes).optional() }),
       responses: { 204: { description: 'Disconnected' } },
-      async handler({ params, query, auth }) {
+      async handler({ params, query, auth, req }) {
         await answer(auth, params.connectionId);
         const modes: RunMode[] = auth.mode === 'test' ? [modeFor(auth, query.mode)] : query.mode ? [query.mode] : ['live', 'test'];
         await connections().disconnect(auth.workspaceId, params.connectionId, modes);
+        await audit(deps.db, auth, req, 'connection.deleted', { target: params.connectionId, details: { modes } });
         return { status: 204 };
       },
     }),

@@ -31,6 +31,7 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/credits',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Credits',
       summary: "The workspace's plan and credit balance",
@@ -42,6 +43,7 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/credits/usage',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Credits',
       summary: 'Credits used, by day, integration, flow and run (live charges and test usage at list price)',
@@ -66,6 +68,7 @@ export function creditRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/flows/:flowId/estimate',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Credits',
       summary: "What one run of the flow's draft costs, and whether the workspace's plan and App Settings allow it",

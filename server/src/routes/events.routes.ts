@@ -17,6 +17,7 @@ export function eventRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/v1/events',
+      scope: 'events:write',
       testKey: 'allowed',
       publishable: 'allowed',
       tag: 'App events',

@@ -3,6 +3,7 @@ import { Flow, FlowProblem } from '#core/api';
 import { defineRoute, type RouteDef } from '../http/route';
 import { duplicateFlow, enableFlow, exportFlow, FlowExport, flowTags, importFlow, restoreVersion, setFlowTags, Tag } from '../services/flow-lifecycle.service';
 import type { ServerDeps } from '../deps';
+import { audit } from '../services/audit.service';
 import { FlowParams } from './flows.routes';
 
 /** A flow's life after its first draft: duplicate, restore a version, disable and enable, tags, export and import. */
@@ -11,6 +12,7 @@ export function flowLifecycleRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/flows/:flowId/duplicate',
+      scope: 'flows:write',
       testKey: 'allowed',
       tag: 'Flows',
       summary: 'Duplicate a flow: a new unpublished flow with a copy of the draft, named "<name> (copy)"',
@@ -23,18 +25,22 @@ export function flowLifecycleRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/flows/:flowId/versions/:version/restore',
+      scope: 'flows:write',
       testKey: 'allowed',
       tag: 'Flows',
       summary: 'Restore a published version as the draft (nothing is published until you publish it)',
       params: FlowParams.extend({ version: z.coerce.number().int().min(1) }),
       responses: { 200: { description: 'The flow, its draft now the version', schema: Flow }, 404: { description: 'No such flow or version' } },
-      async handler({ params, auth }) {
-        return { body: await restoreVersion(deps, auth.workspaceId, params.flowId, params.version) };
+      async handler({ params, auth, req }) {
+        const flow = await restoreVersion(deps, auth.workspaceId, params.flowId, params.version);
+        await audit(deps.db, auth, req, 'flow.version_restored', { target: params.flowId, details: { version: params.version } });
+        return { body: flow };
       },
     }),
     defineRoute({
       method: 'post',
       path: '/api/flows/:flowId/enable',
+      scope: 'flows:publish',
       tag: 'Flows',
       summary: 'Enable a disabled (unpublished) flow: its newest published version starts on its trigger again',
       params: FlowParams,
@@ -44,13 +50,16 @@ export function flowLifecycleRoutes(deps: ServerDeps): RouteDef[] {
         409: { description: 'The flow was never published' },
         503: { description: "Temporal is unreachable: a schedule trigger's schedule could not be written, nothing changed" },
       },
-      async handler({ params, auth }) {
-        return { body: await enableFlow(deps, auth.workspaceId, params.flowId) };
+      async handler({ params, auth, req }) {
+        const flow = await enableFlow(deps, auth.workspaceId, params.flowId);
+        await audit(deps.db, auth, req, 'flow.enabled', { target: params.flowId });
+        return { body: flow };
       },
     }),
     defineRoute({
       method: 'put',
       path: '/api/flows/:flowId/tags',
+      scope: 'flows:write',
       testKey: 'allowed',
       tag: 'Flows',
       summary: "Replace a flow's tags",
@@ -68,6 +77,7 @@ export function flowLifecycleRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/flow-tags',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Flows',
       summary: 'Every tag in use in the workspace (the flow list filter)',
@@ -79,6 +89,7 @@ export function flowLifecycleRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/flows/:flowId/export',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Flows',
       summary: 'Export a flow as a file: its draft, tags and the integrations and secret names it needs (never a secret value or pinned sample)',
@@ -91,6 +102,7 @@ export function flowLifecycleRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/flows/import',
+      scope: 'flows:write',
       testKey: 'allowed',
       tag: 'Flows',
       summary: 'Import a flow file as a new unpublished flow; reports the actions, secrets and problems it has in this workspace',

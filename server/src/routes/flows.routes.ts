@@ -5,6 +5,7 @@ import type { FlowOperation } from '#core/operations';
 import { defineRoute, type RouteDef } from '../http/route';
 import { createFlow, deleteFlow, listFlows, presentFlow, requireFlow, updateDraft } from '../services/flows.service';
 import type { ServerDeps } from '../deps';
+import { audit } from '../services/audit.service';
 
 export const FlowParams = z.object({ flowId: z.string().min(1).max(64) });
 const Page = z.object({
@@ -29,6 +30,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/flows',
+      scope: 'flows:write',
       testKey: 'allowed',
       tag: 'Flows',
       summary: 'Create a flow (saved as a draft)',
@@ -45,6 +47,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/flows',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Flows',
       summary: 'List flows',
@@ -57,6 +60,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/flows/:flowId',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Flows',
       summary: 'Read a flow with its draft and its problems',
@@ -69,6 +73,7 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'patch',
       path: '/api/flows/:flowId',
+      scope: 'flows:write',
       testKey: 'allowed',
       tag: 'Flows',
       summary: 'Update the draft: rename, replace the document, or apply edit operations',
@@ -87,12 +92,14 @@ export function flowRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'delete',
       path: '/api/flows/:flowId',
+      scope: 'flows:write',
       tag: 'Flows',
       summary: 'Delete a flow (it stops receiving events; its versions and runs stay readable)',
       params: FlowParams,
       responses: { 204: { description: 'Deleted' }, 404: { description: 'No such flow' } },
-      async handler({ params, auth }) {
+      async handler({ params, auth, req }) {
         await deleteFlow(deps, auth.workspaceId, params.flowId);
+        await audit(deps.db, auth, req, 'flow.deleted', { target: params.flowId });
         return { status: 204 };
       },
     }),

@@ -20,6 +20,7 @@ export function integrationRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/integrations/import/openapi',
+      scope: 'flows:write',
       tag: 'Integrations',
       summary: 'Import an OpenAPI (3.0, 3.1) or Swagger 2.0 document as the next version of a workspace integration (instant): one action per operation',
       body: z.object({
@@ -44,6 +45,7 @@ export function integrationRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/integrations/imported',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Integrations',
       summary: 'The integrations imported into this workspace (newest version of each)',
@@ -55,6 +57,7 @@ export function integrationRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/integrations/imported/:key/prompt',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Integrations',
       summary: "An imported integration's Integration Prompt as Markdown: overview, setup variables, an example request per action, example usage, links",
@@ -68,6 +71,7 @@ export function integrationRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/integrations/import/curl',
+      scope: 'flows:write',
       testKey: 'allowed',
       tag: 'Integrations',
       summary: 'Turn a cURL command line into an HTTP request step; credentials found in it become workspace secrets',

@@ -22,6 +22,7 @@ export function invokeRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/v1/flows/:flowKey/invoke',
+      scope: 'events:write',
       testKey: 'allowed',
       publishable: 'allowed',
       tag: 'App events',

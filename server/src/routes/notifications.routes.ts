@@ -3,6 +3,7 @@ import { CreatedNotificationEndpoint, NotificationDeliveryList, NotificationEndp
 import { defineRoute, type RouteDef } from '../http/route';
 import { createEndpoint, deleteEndpoint, listDeliveries, listEndpoints, replayDelivery } from '../services/notifications.service';
 import type { ServerDeps } from '../deps';
+import { audit } from '../services/audit.service';
 
 const EndpointParams = z.object({ endpointId: z.string().min(1).max(64) });
 
@@ -12,6 +13,7 @@ export function notificationRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/notifications',
+      scope: 'settings:write',
       testKey: 'allowed',
       tag: 'Notifications',
       summary: 'Register an endpoint of your app for run notifications (signed with Standard Webhooks); answers its signing secret once',
@@ -27,6 +29,7 @@ export function notificationRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/notifications',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Notifications',
       summary: "The workspace's notification endpoints (of the key's mode)",
@@ -38,6 +41,7 @@ export function notificationRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'delete',
       path: '/api/notifications/:endpointId',
+      scope: 'settings:write',
       testKey: 'allowed',
       tag: 'Notifications',
       summary: 'Remove a notification endpoint (deliveries under way stop at their next attempt)',
@@ -51,6 +55,7 @@ export function notificationRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/notifications/:endpointId/deliveries',
+      scope: 'runs:read',
       testKey: 'allowed',
       tag: 'Notifications',
       summary: "An endpoint's deliveries, newest first, each with its attempts (status code, error, time)",
@@ -64,6 +69,7 @@ export function notificationRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/notifications/deliveries/:deliveryId/replay',
+      scope: 'runs:operate',
       testKey: 'allowed',
       tag: 'Notifications',
       summary: 'Send a notification again: a new delivery with the same webhook-id (receivers deduplicate by it)',
@@ -74,8 +80,10 @@ export function notificationRoutes(deps: ServerDeps): RouteDef[] {
         409: { description: 'The delivery is still being attempted' },
         503: { description: 'Temporal is unreachable' },
       },
-      async handler({ params, auth }) {
-        return { status: 202, body: await replayDelivery(deps, auth, params.deliveryId) };
+      async handler({ params, auth, req }) {
+        const result = await replayDelivery(deps, auth, params.deliveryId);
+        await audit(deps.db, auth, req, 'delivery.replayed', { target: params.deliveryId, details: { kind: 'notification', deliveryId: params.deliveryId } });
+        return { status: 202, body: result };
       },
     }),
   ];

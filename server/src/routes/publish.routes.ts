@@ -5,6 +5,7 @@ import { defineRoute, type RouteDef } from '../http/route';
 import { checkPublish, publishFlow, unpublishFlow } from '../services/flows.service';
 import { testStep } from '../services/test-step.service';
 import type { ServerDeps } from '../deps';
+import { audit } from '../services/audit.service';
 import { FlowParams } from './flows.routes';
 
 const PublishBody = z.object({ note: z.string().max(2000).optional() });
@@ -17,6 +18,7 @@ export function publishRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/flows/:flowId/check',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Flows',
       summary:
@@ -35,6 +37,7 @@ export function publishRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/flows/:flowId/publish',
+      scope: 'flows:publish',
       tag: 'Flows',
       summary: 'Publish the draft as a new immutable version',
       params: FlowParams,
@@ -45,13 +48,16 @@ export function publishRoutes(deps: ServerDeps): RouteDef[] {
         422: { description: 'The flow is invalid: every problem, by node' },
         503: { description: "Temporal is unreachable: a schedule trigger's schedule could not be written, nothing was published" },
       },
-      async handler({ params, body, auth }) {
-        return { status: 201, body: await publishFlow(deps, auth.workspaceId, params.flowId, body.note) };
+      async handler({ params, body, auth, req }) {
+        const published = await publishFlow(deps, auth.workspaceId, params.flowId, body.note);
+        await audit(deps.db, auth, req, 'flow.published', { target: params.flowId, details: { version: published.version, note: body.note ?? null } });
+        return { status: 201, body: published };
       },
     }),
     defineRoute({
       method: 'post',
       path: '/api/flows/:flowId/unpublish',
+      scope: 'flows:publish',
       tag: 'Flows',
       summary: 'Unpublish: the trigger no longer starts the flow and its schedules are deleted (versions and runs stay)',
       params: FlowParams,
@@ -60,13 +66,16 @@ export function publishRoutes(deps: ServerDeps): RouteDef[] {
         404: { description: 'No such flow' },
         409: { description: 'The flow was never published' },
       },
-      async handler({ params, auth }) {
-        return { body: await unpublishFlow(deps, auth.workspaceId, params.flowId) };
+      async handler({ params, auth, req }) {
+        const result = await unpublishFlow(deps, auth.workspaceId, params.flowId);
+        await audit(deps.db, auth, req, 'flow.unpublished', { target: params.flowId });
+        return { body: result };
       },
     }),
     defineRoute({
       method: 'post',
       path: '/api/flows/:flowId/nodes/:nodeId/test',
+      scope: 'flows:write',
       testKey: 'allowed',
       tag: 'Flows',
       summary:

@@ -10,6 +10,7 @@ export function publishableKeyRoutes({ db }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/publishable-keys',
+      scope: 'keys:manage',
       tag: 'Publishable keys',
       summary:
         'Create a publishable key (sy_pub_…) for browsers: it may only send events and invoke public flows, from its allowed origins, within its rate limits',
@@ -25,6 +26,7 @@ export function publishableKeyRoutes({ db }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/publishable-keys',
+      scope: 'keys:manage',
       tag: 'Publishable keys',
       summary: "The workspace's publishable keys (without the keys themselves)",
       responses: { 200: { description: 'Keys', schema: PublishableKeyList } },
@@ -35,6 +37,7 @@ export function publishableKeyRoutes({ db }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'delete',
       path: '/api/publishable-keys/:keyId',
+      scope: 'keys:manage',
       tag: 'Publishable keys',
       summary: 'Revoke a publishable key: it is refused at once',
       params: z.object({ keyId: z.string().min(1).max(64) }),

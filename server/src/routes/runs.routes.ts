@@ -11,6 +11,7 @@ import { defineRoute, type RouteDef } from '../http/route';
 import { requireFlow, requireVersion } from '../services/flows.service';
 import { cancelRun, listRunSummaries, runDetail, startRun } from '../services/runs.service';
 import type { ServerDeps } from '../deps';
+import { audit } from '../services/audit.service';
 
 const StartRunBody = z.object({
   /** What the run sees as `trigger.data`. */
@@ -38,6 +39,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/flows/:flowId/runs',
+      scope: 'runs:operate',
       testKey: 'allowed',
       tag: 'Runs',
       summary: 'Start a manual run of a published version',
@@ -51,7 +53,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
         409: { description: 'The flow has never been published' },
         503: { description: 'Temporal is unreachable; nothing was started' },
       },
-      async handler({ params, body, auth }) {
+      async handler({ params, body, auth, req }) {
         if (body.mode === 'live') requireLiveKey(auth, 'start a live run');
         const flow = await requireFlow(db, auth.workspaceId, params.flowId);
         const versionNumber = body.version ?? flow.published_version;
@@ -70,12 +72,14 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
           mode,
           workflowId: WorkflowIds.manual({ flowId: flow.id, mode, runKey }),
         });
+        await audit(db, auth, req, 'run.started', { target: started.runId, details: { flowId: flow.id, version: version.version, mode } });
         return { status: 201, body: { runId: started.runId, workflowId: started.workflowId, version: version.version } };
       },
     }),
     defineRoute({
       method: 'get',
       path: '/api/runs',
+      scope: 'runs:read',
       testKey: 'allowed',
       tag: 'Runs',
       summary: 'List runs, newest first, filtered by flow, status, mode, trigger and time',
@@ -88,6 +92,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/runs/:runId',
+      scope: 'runs:read',
       testKey: 'allowed',
       tag: 'Runs',
       summary: 'A run with per-node status, input, output, attempts, errors and timing',
@@ -107,6 +112,7 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/runs/:runId/cancel',
+      scope: 'runs:operate',
       testKey: 'allowed',
       tag: 'Runs',
       summary: 'Cancel a running run',
@@ -121,8 +127,10 @@ export function runRoutes({ db, temporal, catalog }: ServerDeps): RouteDef[] {
         409: { description: 'The run is not running' },
         503: { description: 'Temporal is unreachable; nothing was done: try again' },
       },
-      async handler({ params, auth }) {
-        return { status: 202, body: await cancelRun(db, temporal, auth, params.runId) };
+      async handler({ params, auth, req }) {
+        const result = await cancelRun(db, temporal, auth, params.runId);
+        await audit(db, auth, req, 'run.cancelled', { target: params.runId, details: { runId: params.runId } });
+        return { status: 202, body: result };
       },
     }),
   ];

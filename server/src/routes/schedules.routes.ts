@@ -33,6 +33,7 @@ export function scheduleRoutes(deps: ServerDeps): RouteDef[] {
     method: 'post' as const,
     path: `/api/flows/:flowId/schedules/:mode/${path}`,
     testKey: 'allowed' as const,
+    scope: 'runs:operate' as const,
     tag: 'Schedules',
     summary,
     params: ScheduleParams,
@@ -41,6 +42,7 @@ export function scheduleRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/flows/:flowId/schedules/:mode',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Schedules',
       summary: "Read a flow's schedule: paused or active, the next 10 fire times, the recent fires and their runs",
@@ -113,6 +115,7 @@ export function scheduleRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'put',
       path: '/api/flows/:flowId/schedules/test',
+      scope: 'flows:write',
       testKey: 'allowed',
       tag: 'Schedules',
       summary: 'Create (or update) the test schedule: test runs on the published schedule trigger',
@@ -130,6 +133,7 @@ export function scheduleRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'delete',
       path: '/api/flows/:flowId/schedules/test',
+      scope: 'flows:write',
       testKey: 'allowed',
       tag: 'Schedules',
       summary: 'Delete the test schedule',

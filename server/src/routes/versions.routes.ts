@@ -11,6 +11,7 @@ export function versionRoutes({ db }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/flows/:flowId/versions',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Flows',
       summary: 'List published versions, newest first',
@@ -23,6 +24,7 @@ export function versionRoutes({ db }: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/flows/:flowId/versions/:version',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Flows',
       summary: 'Read one published version (read-only snapshot)',

@@ -6,6 +6,7 @@ import { defineRoute, type RouteDef } from '../http/route';
 import { deliveryDetail, disableEndpoint, listDeliveries, listEndpoints, requireReplayable } from '../services/deliveries.service';
 import { ensureInbox, presentEndpoint, replayDelivery } from '../services/webhooks.service';
 import type { ServerDeps } from '../deps';
+import { audit } from '../services/audit.service';
 
 const InboxBody = z.object({
   source: z.enum(WebhookSourceIds),
@@ -34,6 +35,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/webhooks/endpoints',
+      scope: 'workspace:read',
       testKey: 'allowed',
       tag: 'Webhooks',
       summary: "The workspace's webhook endpoints with their live and test URLs",
@@ -50,6 +52,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/webhooks/inboxes',
+      scope: 'flows:write',
       tag: 'Webhooks',
       summary: "Create or update the workspace's inbox for a source (events that waitForWebhook nodes wait for)",
       body: InboxBody,
@@ -69,6 +72,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'delete',
       path: '/api/webhooks/endpoints/:id',
+      scope: 'flows:write',
       tag: 'Webhooks',
       summary: 'Disable an endpoint: its URLs answer 410 from now on',
       params: IdParams,
@@ -81,6 +85,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/webhooks/deliveries',
+      scope: 'runs:read',
       testKey: 'allowed',
       tag: 'Webhooks',
       summary: 'The delivery log, newest first: verification, dedupe and where each delivery went (`status=unmatched`: events no run waited for)',
@@ -98,6 +103,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'get',
       path: '/api/webhooks/deliveries/:id',
+      scope: 'runs:read',
       testKey: 'allowed',
       tag: 'Webhooks',
       summary: 'One delivery with its headers (signatures removed) and body',
@@ -113,6 +119,7 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
     defineRoute({
       method: 'post',
       path: '/api/webhooks/deliveries/:id/replay',
+      scope: 'runs:operate',
       testKey: 'allowed',
       tag: 'Webhooks',
       summary: "Deliver a stored delivery again: a flow's trigger starts a new run; an inbox event is matched to waiting runs again",
@@ -124,9 +131,11 @@ export function webhookRoutes(deps: ServerDeps): RouteDef[] {
         409: { description: 'The delivery failed verification, or its flow is no longer published' },
         503: { description: 'Temporal is unreachable' },
       },
-      async handler({ auth, params }) {
+      async handler({ auth, params, req }) {
         await requireReplayable(db, auth, params.id);
-        return { body: await replayDelivery(deps, auth.workspaceId, params.id) };
+        const result = await replayDelivery(deps, auth.workspaceId, params.id);
+        await audit(db, auth, req, 'delivery.replayed', { target: params.id, details: { kind: 'webhook', deliveryId: params.id } });
+        return { body: result };
       },
     }),
   ];

@@ -5,6 +5,10 @@ import { RunUpdates, type NodeDecision, type RunStatus } from '#core/run';
 import type { Db } from '#store/database';
 import * as runs from '#store/runs.repository';
 import type { TemporalAccess } from '../temporal';
+import type { Request } from 'express';
+import { changedPaths } from '#core/json-diff';
+import type { AuthContext } from '../http/auth';
+import { audit } from './audit.service';
 import { requireRun, type Caller } from './runs.service';
 
 /**
@@ -31,6 +35,28 @@ export async function decideNode(db: Db, temporal: TemporalAccess, caller: Calle
     throw err;
   }
   return { runId, nodeKey: decision.nodeKey, action: decision.action, accepted: true };
+}
+
+/**
+ * `decideNode` for a person or key, recorded in the audit log. A retry with edited input records which fields changed
+ * against the parked node's input (paths only: an input may hold a credential typed into it).
+ */
+export async function decideNodeRecorded(db: Db, temporal: TemporalAccess, auth: AuthContext, req: Request, runId: string, decision: NodeDecision) {
+  const edited = decision.action === 'retry' && decision.input !== undefined;
+  const before = edited ? (await runs.getRun(db, auth.workspaceId, runId))?.state?.nodes?.[decision.nodeKey]?.input : undefined;
+  const result = await decideNode(db, temporal, auth, runId, decision);
+  const action = decision.action === 'retry' ? 'run.retried' : decision.action === 'skip' ? 'run.skipped' : 'run.aborted';
+  await audit(db, auth, req, action, {
+    target: `${runId} / ${decision.nodeKey}`,
+    details: {
+      runId,
+      nodeKey: decision.nodeKey,
+      ...(decision.action === 'retry' ? { inputEdited: edited, ...(edited ? { changedFields: changedPaths(before, decision.input) } : {}) } : {}),
+      ...(decision.action === 'skip' ? { outputGiven: decision.output !== undefined } : {}),
+      ...(decision.action === 'abort' && decision.reason ? { reason: decision.reason } : {}),
+    },
+  });
+  return result;
 }
 
 /**
