@@ -6,6 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { ApiBody } from './api';
 import { freePort } from './ports';
+import { claimFirstStart } from './people';
 import { repoRoot, spawnTs, type Spawned } from './processes';
 
 /**
@@ -95,8 +96,8 @@ export async function startBrowserStack(o: {
     await stop();
     throw err;
   }
-  const liveKey = (await app.waitForOutput(/live: (sy_live_\S+)/, 1000))[1]!;
-  const testKey = (await app.waitForOutput(/test: (sy_test_\S+)/, 1000))[1]!;
+  // The printed keys are app keys (events:write + runs:read): the owner signs up with the printed link and makes owner keys.
+  const { live: liveKey, test: testKey } = (await claimFirstStart(app.waitForOutput, base)).owner;
   const context = await browser!.newContext({ viewport: { width: 1440, height: 900 }, bypassCSP: o.bypassCSP ?? false });
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT);
