@@ -61,6 +61,9 @@ describe('accessibility, in a browser', () => {
     { name: 'webhooks', hash: '#/webhooks', ready: 'h1:has-text("Webhooks")' },
     { name: 'credits', hash: '#/credits', ready: 'h1:has-text("Credits")' },
     { name: 'settings', hash: '#/settings', ready: 'h1' },
+    { name: 'members', hash: '#/members', ready: 'h1' },
+    { name: 'api-keys', hash: '#/keys', ready: 'h1' },
+    { name: 'audit', hash: '#/audit', ready: 'h1' },
   ];
 
   /** axe-core's WCAG 2.1 A/AA violations on the page as it is, one line per element. */
