@@ -267,6 +267,14 @@ export interface ActionActivityInput {
   idempotencySuffix?: string;
 }
 
+/**
+ * The status a person sees for a node: a node skipped by hand (a parked node someone decided to skip) reads
+ * `skipped`, though the run carries on from it as from a success (its output is the one given).
+ */
+export function shownStatus(entry: Pick<NodeRunState, 'status' | 'decisions'>): NodeRunState['status'] {
+  return entry.status === 'succeeded' && entry.decisions?.at(-1)?.action === 'skip' ? 'skipped' : entry.status;
+}
+
 /** What someone decides for a parked node (API: /api/runs/:id/nodes/:key/{retry,skip,abort}). */
 export type NodeDecision =
   | { nodeKey: string; action: 'retry'; /** Replaces the node's input for this and later attempts. */ input?: unknown }

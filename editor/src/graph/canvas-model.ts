@@ -2,6 +2,7 @@
  * Flow document ⇄ canvas model. Pure: no React import, so it is tested without a DOM and shared by the
  * editor and the read-only run view. Node `data` is plain JSON (no callbacks), as the house style asks.
  */
+import { shownStatus } from '#core/run';
 import type { ActionInfo } from '#core/catalog-sdk';
 import { allowedBranches, TRIGGER_ID, walkNodes, type FlowDocument, type FlowNode, type FlowTrigger } from '#core/flow';
 import type { NodeRunState } from '#core/run';
@@ -140,7 +141,7 @@ export function toCanvas(doc: FlowDocument, o: CanvasOptions): { nodes: CanvasNo
     const run = runByNode.get(node.id);
     const runInfo = o.runNodes
       ? {
-          status: (run?.status ?? 'waiting') as CanvasStatus,
+          status: (run ? shownStatus(run) : 'waiting') as CanvasStatus,
           ...(run ? { attempts: run.attempts } : {}),
           ...(run?.error ? { error: run.error.message } : {}),
           ...(run?.simulated ? { simulated: true } : {}),

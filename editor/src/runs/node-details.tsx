@@ -1,3 +1,4 @@
+import { shownStatus } from '#core/run';
 import { useId } from 'react';
 import type { AttemptRecord, NodeRunState } from '../api/types';
 import { elapsed, formatDuration, formatTime } from '../components/format';
@@ -92,9 +93,9 @@ export function NodeDetails({
                   onClick={() => onSelect({ nodeId, key: e.key })}
                   title={e.key}
                 >
-                  <span className={`dot ${e.status}`} aria-hidden="true" />
+                  <span className={`dot ${shownStatus(e)}`} aria-hidden="true" />
                   {iterationLabel(e.key)}
-                  <span className="sr-only">, {e.status}</span>
+                  <span className="sr-only">, {shownStatus(e)}</span>
                 </button>
               </li>
             ))}
@@ -133,7 +134,8 @@ function EntryDetails({ entry, now, runId, onDecided }: { entry: NodeRunState; n
         )}
         <dt>Status</dt>
         <dd>
-          <StatusBadge status={entry.status} />
+          <StatusBadge status={shownStatus(entry)} />
+          {shownStatus(entry) !== entry.status && <span className="muted small"> by hand</span>}
           {entry.simulated && (
             <span className="tag-simulated" title="Test mode without a test key: the output came from the integration's sandbox">
               simulated
@@ -267,7 +269,7 @@ function Iterations({
                     </button>
                   </td>
                   <td>
-                    <StatusBadge status={e.status} />
+                    <StatusBadge status={shownStatus(e)} />
                   </td>
                   <td>{e.type === 'action' ? e.attempts : '—'}</td>
                   <td>{formatDuration(elapsed(e.startedAt, e.endedAt, now))}</td>

@@ -14,3 +14,12 @@ describe('combinedStatus', () => {
     expect(combinedStatus([])).toBe('waiting');
   });
 });
+
+describe('a node skipped by hand', () => {
+  it('shows as skipped, not succeeded (the run goes on from it with the output given)', () => {
+    const skipped = { ...entry('succeeded'), decisions: [{ action: 'skip' as const, at: '2026-12-05T08:00:00.000Z' }] };
+    expect(combinedStatus([skipped])).toBe('skipped');
+    const retried = { ...entry('succeeded'), decisions: [{ action: 'retry' as const, at: '2026-12-05T08:00:00.000Z' }] };
+    expect(combinedStatus([retried])).toBe('succeeded');
+  });
+});

@@ -5,6 +5,7 @@
 import type { NodeRunState } from '../api/types';
 import type { CanvasStatus } from '../graph/canvas-model';
 import { NodeKindLabels } from '#core/graph';
+import { shownStatus } from '#core/run';
 
 export const FINISHED_RUN = ['completed', 'failed', 'cancelled'] as const;
 export const isFinished = (status: string) => (FINISHED_RUN as readonly string[]).includes(status);
@@ -20,8 +21,9 @@ export function entriesByNode(entries: NodeRunState[]): Map<string, NodeRunState
  * One status for a node that ran several times: parked wins (it waits for someone), then waiting for credits,
  * then for a reconnect, then waiting for a webhook event, then running, then failed, then succeeded; all skipped is skipped.
  */
-export function combinedStatus(entries: NodeRunState[]): CanvasStatus {
-  if (entries.length === 0) return 'waiting';
+export function combinedStatus(all: NodeRunState[]): CanvasStatus {
+  if (all.length === 0) return 'waiting';
+  const entries = all.map((e) => ({ ...e, status: shownStatus(e) }));
   if (entries.some((e) => e.status === 'parked')) return 'parked';
   if (entries.some((e) => e.status === 'waitingForCredits')) return 'waitingForCredits';
   if (entries.some((e) => e.status === 'waitingForReconnect')) return 'waitingForReconnect';
