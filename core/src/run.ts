@@ -30,6 +30,13 @@ export interface RunOptions {
   record: boolean;
   /** How long a parked node waits for a decision, or a node for credits, before the run gives up. Default `'7d'`. */
   giveUpAfter?: string;
+  /**
+   * The run continues as new once its history has this many events (default RUN_HISTORY_EVENT_LIMIT); tests and
+   * benchmarks lower it. Temporal warns at 10,240 events and fails a workflow at 51,200.
+   */
+  historyEventLimit?: number;
+  /** Items per child workflow of a big forEach (default FOR_EACH_BATCH_ITEMS). */
+  forEachBatchItems?: number;
 }
 
 export interface RunFlowInput {
@@ -265,6 +272,11 @@ export interface ActionActivityInput {
   nodeKey: string;
   /** Set after a retry with edited input, so the provider sees a new request (`edit1`, `edit2`…). */
   idempotencySuffix?: string;
+  /**
+   * The run's workflow id, when the activity is issued by one of the run's loop batches (a child workflow): the attempt
+   * log, the idempotency key and the blobs belong to the run, not to the batch.
+   */
+  runWorkflowId?: string;
 }
 
 /** What someone decides for a parked node (API: /api/runs/:id/nodes/:key/{retry,skip,abort}). */

@@ -11,6 +11,8 @@ import type { SecretStore } from '#store/secrets';
 import { currentMeter, meterRequest } from '../credits/metering';
 import type { RequestTicket } from '#core/net/guarded-http';
 import { Scrubber } from './scrub';
+import type { BlobStore } from '#store/blobs';
+import { hydrateBlobs, offloadIfLarge } from './blobs';
 
 export type ActionActivity = (input: ActionActivityInput) => Promise<ActionActivityResult>;
 
@@ -24,6 +26,8 @@ export interface ActionDeps {
   db?: Db;
   /** OAuth connections (`ctx.connections`); absent, actions that need one fail clearly. */
   connections?: Connections;
+  /** Where large inputs are read from and large outputs go (references in history); absent: values stay inline. */
+  blobs?: BlobStore;
 }
 
 /**
@@ -48,7 +52,7 @@ function adapt(integration: IntegrationDefinition, action: ActionDefinition, dep
     const { info } = Context.current();
     const key: AttemptKey = {
       workspaceId: args.workspaceId,
-      workflowId: info.workflowExecution?.workflowId ?? info.activityId,
+      workflowId: args.runWorkflowId ?? info.workflowExecution?.workflowId ?? info.activityId,
       nodeKey: args.nodeKey,
       activityId: info.activityId,
       attempt: info.attempt,
@@ -68,11 +72,14 @@ function adapt(integration: IntegrationDefinition, action: ActionDefinition, dep
 }
 
 function attemptRunner(integration: IntegrationDefinition, action: ActionDefinition, deps: ActionDeps, ref: string): ActionActivity {
-  return async ({ input, mode, workspaceId, nodeKey, idempotencySuffix }) => {
+  return async ({ input: given, mode, workspaceId, nodeKey, idempotencySuffix, runWorkflowId }) => {
     const { info } = Context.current();
     const attempt = info.attempt;
     const where = `${ref} (node "${nodeKey}")`;
     const scrubber = new Scrubber();
+    const workflowId = runWorkflowId ?? info.workflowExecution?.workflowId ?? info.activityId;
+    // Input that reads into a large value carries its reference: the value is loaded here, never in the workflow.
+    const input = deps.blobs ? await hydrateBlobs(deps.blobs, workspaceId, given) : given;
     const parsed = action.input.safeParse(input);
     if (!parsed.success) {
       const fields = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
@@ -83,7 +90,17 @@ function attemptRunner(integration: IntegrationDefinition, action: ActionDefinit
         details: [{ attempt }],
       });
     }
-    const ctx = actionContext({ integration, deps, mode, workspaceId, nodeKey, scrubber, ref, ...(idempotencySuffix ? { idempotencySuffix } : {}) });
+    const ctx = actionContext({
+      integration,
+      deps,
+      mode,
+      workspaceId,
+      nodeKey,
+      scrubber,
+      ref,
+      ...(idempotencySuffix ? { idempotencySuffix } : {}),
+      ...(runWorkflowId ? { runWorkflowId } : {}),
+    });
     let output: unknown;
     let simulated = false;
     const started = Date.now();
@@ -108,7 +125,9 @@ function attemptRunner(integration: IntegrationDefinition, action: ActionDefinit
         details: [{ attempt }],
       });
     }
-    return { output: scrubber.deep(checked.data), attempt, ...(simulated ? { simulated } : {}) };
+    // A large output leaves as a reference: Temporal's history and payload limits never see it.
+    const stored = await offloadIfLarge(deps.blobs, { workspaceId, workflowId }, scrubber.deep(checked.data));
+    return { output: stored, attempt, ...(simulated ? { simulated } : {}) };
   };
 }
 
@@ -136,11 +155,15 @@ export function actionContext(o: {
   workspaceId: string;
   nodeKey: string;
   idempotencySuffix?: string;
+  /** The run's workflow id when a loop batch (child workflow) runs the action. */
+  runWorkflowId?: string;
   scrubber: Scrubber;
   ref: string;
 }): ActionContext {
   const { info, cancellationSignal } = Context.current();
-  const execution = info.workflowExecution ?? { workflowId: info.activityId, runId: '' };
+  const own = info.workflowExecution ?? { workflowId: info.activityId, runId: '' };
+  // Keys and logs name the run, also when one of its loop batches runs the action (same key after a kill and a redo).
+  const execution = o.runWorkflowId ? { ...own, workflowId: o.runWorkflowId } : own;
   const log = o.deps.logger.child({ action: o.ref, workflowId: execution.workflowId, nodeKey: o.nodeKey, attempt: info.attempt });
   const scrubbed = (fields?: Record<string, unknown>) => o.scrubber.deep(fields ?? {});
   const secrets: SecretReader = {

@@ -24,6 +24,7 @@ export { awaitAnswerUpdate, creditsAddedSignal, decideNodeUpdate, runEventsQuery
 export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Promise<RunStatePage> {
   const run = new RunContext(options);
   const { state } = run;
+  run.noteValue(trigger.data);
   let failure: unknown;
   try {
     const ended = await walkGraph(run, snapshot, TRIGGER_ID, { trigger, nodes: {} }, '');

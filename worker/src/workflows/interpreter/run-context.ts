@@ -16,6 +16,8 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { ActionNode } from '#core/flow';
+import { BlobActivities, containsBlobRef, type BlobEvaluateInput } from '#core/blobs';
+import { resolveMapping, type ExpressionScope } from '#core/expressions';
 import { INSTANT_CALL_ACTION, isImportedRef } from '#core/instant';
 import {
   DEFAULT_ACTION_RETRY,
@@ -80,9 +82,18 @@ export class RunContext {
   /** The last status each node's events told (noteNode). */
   private readonly emittedStatus = new Map<string, string>();
   private readonly record = proxyLocalActivities<{ [RECORD_RUN_ACTIVITY]: RecordRunActivity }>(LOCAL)[RECORD_RUN_ACTIVITY];
+  private readonly evaluateWithBlobs = proxyLocalActivities<{ [BlobActivities.evaluate]: (i: BlobEvaluateInput) => Promise<unknown> }>(LOCAL)[
+    BlobActivities.evaluate
+  ];
+  /** Whether some value the run's expressions may read is a blob reference (then they are evaluated in the worker). */
+  blobsSeen: boolean;
+  /** The run's workflow id: this workflow's, or the run's when this is one of its loop batches. */
+  readonly runWorkflowId: string;
 
-  constructor(options: RunFlowInput['options']) {
+  constructor(options: RunFlowInput['options'], o: { runWorkflowId?: string; blobsSeen?: boolean } = {}) {
     this.options = options;
+    this.runWorkflowId = o.runWorkflowId ?? workflowInfo().workflowId;
+    this.blobsSeen = o.blobsSeen ?? false;
     this.giveUpAfter = options.giveUpAfter ?? '7d';
     this.state = { status: 'running', mode: options.mode, nodes: {}, startedAt: this.now(), events: [] };
     this.emit({ type: 'run.started', status: 'running' });
@@ -108,6 +119,21 @@ export class RunContext {
     });
     setHandler(creditsAddedSignal, () => void this.creditsAdded++);
     setHandler(connectionRestoredSignal, ({ connectionId }) => void this.reconnects.set(connectionId, (this.reconnects.get(connectionId) ?? 0) + 1));
+  }
+
+  /** Notes a node's output (or the trigger): once one holds a blob reference, expressions are evaluated in the worker. */
+  noteValue(value: unknown): void {
+    if (!this.blobsSeen && containsBlobRef(value)) this.blobsSeen = true;
+  }
+
+  /**
+   * Resolves a mapping (or one `{ $expr }`) over the scope. Without blob references in sight this runs here, as it always
+   * did (no command: replay unchanged); with them, in a local activity that loads the blobs, so blob bytes never
+   * enter the workflow sandbox or its history (a large result comes back as a reference too).
+   */
+  async resolve(mapping: unknown, scope: ExpressionScope): Promise<unknown> {
+    if (!this.blobsSeen) return resolveMapping(mapping, scope);
+    return this.evaluateWithBlobs({ workspaceId: this.options.workspaceId, workflowId: this.runWorkflowId, mapping, scope: { ...scope } });
   }
 
   /** Appends an event to the run's log (state only: no commands, so replay is unchanged). */
@@ -196,6 +222,7 @@ export class RunContext {
       workspaceId,
       nodeKey: key,
       ...(edits > 0 ? { idempotencySuffix: `edit${edits}` } : {}),
+      ...(this.runWorkflowId !== workflowInfo().workflowId ? { runWorkflowId: this.runWorkflowId } : {}),
     });
   }
 

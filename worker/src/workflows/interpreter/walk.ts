@@ -73,6 +73,7 @@ async function executeNode(run: RunContext, node: FlowNode, key: string, scope: 
       if ('branch' in outcome.next && outcome.next.branch !== undefined) entry.branch = outcome.next.branch;
     }
     run.noteNode(entry);
+    run.noteValue(outcome.output);
     (scope.nodes as Record<string, unknown>)[node.id] = outcome.output;
     return outcome.next;
   } catch (err) {
