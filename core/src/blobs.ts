@@ -72,7 +72,18 @@ export const BlobActivities = {
   evaluate: 'switchyard.blobs.evaluate',
   /** Joins a big loop's batch outputs (each a list, inline or a blob) into one list, stored as a blob when large. */
   joinLists: 'switchyard.blobs.joinLists',
+  /** Items `from`…`from + count` of a stored list (a big loop's batch reads its own). */
+  slice: 'switchyard.blobs.slice',
+  /** The workspace's limits of big runs (WorkspaceLimits). */
+  limits: 'switchyard.limits',
 } as const;
+
+export interface BlobSliceInput {
+  workspaceId: string;
+  ref: BlobRef;
+  from: number;
+  count: number;
+}
 
 /** What `switchyard.blobs.evaluate` gets: a mapping (or one `{ $expr }`) and the scope it reads. */
 export interface BlobEvaluateInput {

@@ -106,7 +106,7 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
       [GRANT_ALLOWANCES_ACTIVITY]: createGrantAllowancesActivity(o.db),
       [CREDITS_BALANCE_ACTIVITY]: createCreditsBalanceActivity(o.db),
       [CONNECTION_STATUS_ACTIVITY]: createConnectionStatusActivity(o.db),
-      ...createBlobActivities(blobs),
+      ...createBlobActivities(blobs, o.db),
       [ScheduleActivities.admit]: createAdmitScheduledRunActivity({ db: o.db, integrations: o.integrations, logger: o.logger }),
       [ScheduleActivities.started]: createMarkScheduledRunStartedActivity(o.db),
       ...o.extraActivities,

@@ -1,6 +1,7 @@
-import { BLOB_INLINE_LIMIT_BYTES, BlobActivities, containsBlobRef, isBlobRef, replaceBlobRefs, type BlobEvaluateInput, type BlobJoinInput } from '#core/blobs';
+import { BLOB_INLINE_LIMIT_BYTES, BlobActivities, containsBlobRef, isBlobRef, replaceBlobRefs, type BlobEvaluateInput, type BlobJoinInput, type BlobSliceInput, type WorkspaceLimits } from '#core/blobs';
 import { resolveMapping } from '#core/expressions';
-import type { BlobStore } from '#store/blobs';
+import { workspaceLimits, type BlobStore } from '#store/blobs';
+import type { Db } from '#store/database';
 
 /** Replaces every blob reference inside `value` by the stored value (the activity side of "expressions read into blobs"). */
 export function hydrateBlobs(blobs: BlobStore, workspaceId: string, value: unknown): Promise<unknown> {
@@ -26,7 +27,7 @@ export async function offloadIfLarge(blobs: BlobStore | undefined, o: { workspac
 }
 
 /** Local activities of the interpreter that read or write blobs; the workflow sandbox never sees blob bytes. */
-export function createBlobActivities(blobs: BlobStore) {
+export function createBlobActivities(blobs: BlobStore, db: Db) {
   return {
     /** Resolves a mapping over a scope holding blob references: loads them here, evaluates, offloads a large result. */
     [BlobActivities.evaluate]: async ({ workspaceId, workflowId, mapping, scope }: BlobEvaluateInput): Promise<unknown> => {
@@ -38,5 +39,11 @@ export function createBlobActivities(blobs: BlobStore) {
       const lists = (await hydrateBlobs(blobs, workspaceId, parts)) as unknown[][];
       return offloadIfLarge(blobs, { workspaceId, workflowId }, lists.flat());
     },
+    [BlobActivities.slice]: async ({ workspaceId, ref, from, count }: BlobSliceInput): Promise<unknown[]> => {
+      const list = await blobs.getJson(workspaceId, ref.$blob.key);
+      if (!Array.isArray(list)) throw new Error(`Blob ${ref.$blob.key} holds no list, so a forEach cannot run over it`);
+      return list.slice(from, from + count);
+    },
+    [BlobActivities.limits]: ({ workspaceId }: { workspaceId: string }): Promise<WorkspaceLimits> => workspaceLimits(db, workspaceId),
   };
 }

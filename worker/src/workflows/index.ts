@@ -5,3 +5,4 @@ export { testCodeStep } from './test-code-step.workflow';
 export { creditsMonthlyReset } from './credits-reset.workflow';
 export { scheduledFlowRun } from './scheduled-flow.workflow';
 export { deliverNotification } from './notify.workflow';
+export { runFlowItems } from './run-items.workflow';
