@@ -156,12 +156,12 @@ export class RunContext {
     for (const id of this.activeBatches) void send(getExternalWorkflowHandle(id)).catch(() => undefined);
   }
 
-  /** In a loop batch: tells the run when an item node starts waiting (parked, credits, reconnect) and when it stops. */
+  /** In a loop batch: tells the run when an item node starts waiting (parked, credits, reconnect), and how it goes on. */
   private tellParent(entry: NodeRunState): void {
-    const waiting = WAITING_STATUSES.includes(entry.status);
-    if (!waiting && !this.reportedWaiting.has(entry.key)) return;
-    if (waiting) this.reportedWaiting.add(entry.key);
-    else this.reportedWaiting.delete(entry.key);
+    // From its first wait on, the run hears every change of the node until it ends (running again, then its end).
+    if (!WAITING_STATUSES.includes(entry.status) && !this.reportedWaiting.has(entry.key)) return;
+    if (['succeeded', 'failed', 'skipped'].includes(entry.status)) this.reportedWaiting.delete(entry.key);
+    else this.reportedWaiting.add(entry.key);
     const { input: _input, output: _output, ...slim } = entry;
     void getExternalWorkflowHandle(this.parentWorkflowId!)
       .signal(itemNodeSignal, { entry: slim, batchWorkflowId: workflowInfo().workflowId })
