@@ -43,6 +43,18 @@ export interface RunFlowInput {
   snapshot: FlowSnapshot;
   trigger: TriggerPayload;
   options: RunOptions;
+  /** Set when the run continued as new (its history had grown long): where it was. Absent at the start. */
+  resume?: RunResume;
+}
+
+/** What a run carries into its next Temporal run when it continues as new: nothing is running at that moment. */
+export interface RunResume {
+  state: RunState;
+  /** What expressions read as `nodes` (the outputs of the top-level nodes so far). */
+  scopeNodes: Record<string, unknown>;
+  /** The walk's progress: nodes started (all finished) and decided edges, by index in the snapshot's edges. */
+  walk: { started: string[]; decided: [number, boolean][] };
+  blobsSeen: boolean;
 }
 
 /**
@@ -140,6 +152,8 @@ export interface RunState {
    * else when the run completed (the end node's output, or the output of the last node that succeeded).
    */
   response?: { output: unknown; nodeKey?: string; at: string };
+  /** How many times the run continued as new (one run to people; several Temporal runs of the same workflow id). */
+  continuedAsNew?: number;
   /** What happened, in order (`GET /v1/runs/:id/events`); each event's `seq` is its place, from 1. Runs from before it have none. */
   events?: RunEvent[];
 }

@@ -45,3 +45,12 @@ export async function workflowTreeEventCounts(client: Client, workflowId: string
   }
   return out;
 }
+
+/** Every Temporal run of a workflow id (a run that continued as new has several), oldest first, with its event count. */
+export async function historiesOfWorkflow(client: Client, workflowId: string): Promise<{ runId: string; events: number }[]> {
+  const out: { runId: string; events: number; start: number }[] = [];
+  for await (const w of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    out.push({ runId: w.runId, events: await historyEventCount(client, workflowId, w.runId), start: w.startTime.getTime() });
+  }
+  return out.sort((a, b) => a.start - b.start).map(({ runId, events }) => ({ runId, events }));
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBlobRef, type BlobRef } from '#core/blobs';
-import { RunQueries, RunUpdates, type RunFlowInput, type RunState } from '#core/run';
+import { RunQueries, RunUpdates, type RunEventsPage, type RunFlowInput, type RunState } from '#core/run';
 import { BlobStore, FileBlobBackend, setWorkspaceLimits } from '#store/blobs';
 import type { Db } from '#store/database';
 import { SecretStore } from '#store/secrets';
@@ -8,7 +8,7 @@ import { expectRunError, flowInput, newWorkflowId, runFlow, startFlowRunner, typ
 import { startHttpPeer } from '../helpers/http-peer';
 import { testDb, testMasterKey } from '../helpers/temporal';
 import { createWorkspaces } from '../helpers/workspaces';
-import { historyPayloadSizes, workflowTreeEventCounts } from '../helpers/history';
+import { historiesOfWorkflow, historyPayloadSizes, workflowTreeEventCounts } from '../helpers/history';
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
@@ -194,3 +194,37 @@ describe('long loops', () => {
     expect(error.message).toMatch(/150 items, over this workspace's limit of 120 items per loop \(maxLoopItems\)/);
   });
 });
+
+describe('long graphs', () => {
+  it('a run whose history reaches its limit continues as new, carrying its state: one run, every node, outputs read across', async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `n${i}`);
+    const doc = {
+      trigger: { type: 'manual' },
+      nodes: ids.map((id, i) => ({
+        id,
+        type: 'action',
+        action: 'data.transform@1',
+        inputs: i === 0 ? { expression: '1' } : { data: { $expr: `nodes.${ids[i - 1]}.result` }, expression: 'data + 1' },
+      })),
+      edges: ids.map((id, i) => ({ from: i === 0 ? 'trigger' : ids[i - 1]!, to: id })),
+    };
+    const workflowId = newWorkflowId();
+    const run = input(doc);
+    run.options.historyEventLimit = 60;
+    const state = await runFlow(runner.client, runner.taskQueue, run, { workflowId });
+    expect(state.status).toBe('completed');
+    expect(Object.keys(state.nodes)).toEqual(ids);
+    expect(state.nodes.n39!.output).toEqual({ result: 40 });
+    expect(state.continuedAsNew).toBeGreaterThanOrEqual(2);
+    // The event log is continuous: one run.started, every node once started and once succeeded, one run.ended.
+    const { events } = await runner.client.workflow.getHandle(workflowId).query<RunEventsPage>(RunQueries.events, { after: 0 });
+    expect(events.filter((e) => e.type === 'run.started')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'node.succeeded').map((e) => e.nodeKey)).toEqual(ids);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    const runs = await historiesOfWorkflow(runner.client, workflowId);
+    expect(runs.length).toBe((state.continuedAsNew ?? 0) + 1);
+    // Each Temporal run stops near the limit (it drains the node running when the limit is reached).
+    expect(Math.max(...runs.map((r) => r.events))).toBeLessThan(80);
+  });
+});
+

@@ -10,6 +10,7 @@ import {
   defineSignal,
   defineUpdate,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -43,6 +44,8 @@ import {
   type RunStatePageRequest,
   type WebhookSignal,
   ItemSignals,
+  CONTINUE_AS_NEW_PATCH,
+  RUN_HISTORY_EVENT_LIMIT,
 } from '#core/run';
 import { liveRunStatus } from './scheduler';
 import type { RecordRunActivity } from '../../activities/record-run';
@@ -108,14 +111,23 @@ export class RunContext {
   /** The run's workflow id: this workflow's, or the run's when this is one of its loop batches. */
   readonly runWorkflowId: string;
 
-  constructor(options: RunFlowInput['options'], o: { runWorkflowId?: string; blobsSeen?: boolean; parentWorkflowId?: string } = {}) {
+  constructor(
+    options: RunFlowInput['options'],
+    o: { runWorkflowId?: string; blobsSeen?: boolean; parentWorkflowId?: string; resumed?: RunState } = {},
+  ) {
     this.options = options;
     this.parentWorkflowId = o.parentWorkflowId;
     this.runWorkflowId = o.runWorkflowId ?? workflowInfo().workflowId;
     this.blobsSeen = o.blobsSeen ?? false;
     this.giveUpAfter = options.giveUpAfter ?? '7d';
-    this.state = { status: 'running', mode: options.mode, nodes: {}, startedAt: this.now(), events: [] };
-    this.emit({ type: 'run.started', status: 'running' });
+    if (o.resumed) {
+      // Continued as new: the same run goes on, its state and event log whole (no second run.started).
+      this.state = o.resumed;
+      for (const n of Object.values(this.state.nodes)) this.emittedStatus.set(n.key, n.status);
+    } else {
+      this.state = { status: 'running', mode: options.mode, nodes: {}, startedAt: this.now(), events: [] };
+      this.emit({ type: 'run.started', status: 'running' });
+    }
     setHandler(runEventsQuery, (request) => {
       const after = Math.max(0, request?.after ?? 0);
       return { status: this.state.status, events: (this.state.events ?? []).slice(after, after + Math.min(request?.limit ?? 500, 500)) };
@@ -149,6 +161,15 @@ export class RunContext {
     });
     setHandler(itemNodeSignal, ({ entry, batchWorkflowId }) => this.mirrorItem(entry, batchWorkflowId));
     setHandler(itemDecisionSignal, (decision) => void this.decisions.set(decision.nodeKey, decision));
+  }
+
+  /**
+   * Whether the run should continue as new: its history reached the limit (RunOptions.historyEventLimit, default
+   * RUN_HISTORY_EVENT_LIMIT). patched() only once the limit is reached, so shorter runs record no marker and runs from
+   * before it replay unchanged.
+   */
+  continueAsNewDue(): boolean {
+    return workflowInfo().historyLength >= (this.options.historyEventLimit ?? RUN_HISTORY_EVENT_LIMIT) && patched(CONTINUE_AS_NEW_PATCH);
   }
 
   /** Signals every running loop batch (a signal per batch: only runs with big loops issue these commands). */
