@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBlobRef, type BlobRef } from '#core/blobs';
-import { RunQueries, RunUpdates, type RunEventsPage, type RunFlowInput, type RunState } from '#core/run';
+import { RunQueries, RunUpdates, type RunEventsPage, type RunEventsRequest, type RunFlowInput, type RunState } from '#core/run';
 import { BlobStore, FileBlobBackend, setWorkspaceLimits } from '#store/blobs';
 import type { Db } from '#store/database';
 import { SecretStore } from '#store/secrets';
@@ -217,7 +217,7 @@ describe('long graphs', () => {
     expect(state.nodes.n39!.output).toEqual({ result: 40 });
     expect(state.continuedAsNew).toBeGreaterThanOrEqual(2);
     // The event log is continuous: one run.started, every node once started and once succeeded, one run.ended.
-    const { events } = await runner.client.workflow.getHandle(workflowId).query<RunEventsPage>(RunQueries.events, { after: 0 });
+    const { events } = await runner.client.workflow.getHandle(workflowId).query<RunEventsPage, [RunEventsRequest]>(RunQueries.events, { after: 0 });
     expect(events.filter((e) => e.type === 'run.started')).toHaveLength(1);
     expect(events.filter((e) => e.type === 'node.succeeded').map((e) => e.nodeKey)).toEqual(ids);
     expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
