@@ -25,15 +25,19 @@ import { startHttpPeer } from '../helpers/http-peer';
 import { pollUntil, spawnTs, type Spawned } from '../helpers/processes';
 
 /**
- * A big loop survives `kill -9` of its worker (docs/big-runs.md): ITEMS items, each a data step and one HTTP call
- * carrying the step's idempotency key, run in child-workflow batches by a worker process. The worker is killed once a
- * third of the items reached the provider; a new worker finishes the run. The provider (which, like Stripe, answers a
- * repeated key with its first answer and does nothing again) sees every item done exactly once, and the run's
- * credits equal the requests it received. Runs ~1–2 minutes on a 2-core machine; the worker's memory is printed.
+ * Big loops end to end (docs/big-runs.md), through the API and a worker process: each item is a data step and one HTTP
+ * call carrying the step's idempotency key, run in child-workflow batches.
+ *
+ * 1. BIG_ITEMS (10,000) items complete; every item's output is retrievable; no history reaches 10,240 events; the
+ *    worker's memory is sampled and printed. SLOW: about 2.5 minutes on a 2-core machine (149 s measured).
+ * 2. CRASH_ITEMS (2,000) items, the worker killed (`kill -9`) once a third reached the provider; a new worker finishes
+ *    the run. The provider (which, like Stripe, answers a repeated key with its first answer and does nothing again)
+ *    sees every item done exactly once, and the run's credits equal the requests it received. About 1.5 minutes.
  */
-const ITEMS = 2_000;
+const BIG_ITEMS = 10_000;
+const CRASH_ITEMS = 2_000;
 
-describe('a big loop survives kill -9 of its worker', () => {
+describe('big loops through the API and a worker process', () => {
   const taskQueue = `big-loop-crash-${crypto.randomUUID()}`;
   let dir: string;
   let db: Db;
@@ -125,19 +129,18 @@ describe('a big loop survives kill -9 of its worker', () => {
 
   const call = (method: string, p: string, body?: unknown) => callApi(api, key, method, p, body);
 
-  it(`${ITEMS} items, worker killed a third of the way: every item done once, credits = requests received`, async () => {
-    const started = Date.now();
-    const first = await startWorker();
+  /** Publishes a loop flow on `event` and sends the event: the run's id. */
+  const startLoop = async (event: string, items: number, concurrency: number): Promise<string> => {
     const created = await call('POST', '/api/flows', {
-      name: 'Big loop',
+      name: `Big loop ${event}`,
       document: {
-        trigger: { type: 'event', event: 'import.requested' },
+        trigger: { type: 'event', event },
         nodes: [
           {
             id: 'each',
             type: 'forEach',
-            items: `[1..${ITEMS}]`,
-            concurrency: 40,
+            items: `[1..${items}]`,
+            concurrency,
             body: {
               nodes: [
                 { id: 'shape', type: 'action', action: 'data.transform@1', inputs: { data: { $expr: 'item' }, expression: '{ "order": data }' } },
@@ -160,47 +163,96 @@ describe('a big loop survives kill -9 of its worker', () => {
     });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     expect((await call('POST', `/api/flows/${created.body.id}/publish`, {})).status).toBe(201);
-    const sent = await call('POST', '/v1/events', { name: 'import.requested', id: 'import-1', data: {} });
-    const runId = (sent.body.runs as { runId: string }[])[0]!.runId;
+    const sent = await call('POST', '/v1/events', { name: event, id: `${event}-1`, data: {} });
+    return (sent.body.runs as { runId: string }[])[0]!.runId;
+  };
 
-    const sampler = setInterval(() => {
+  const completed = (runId: string, timeoutMs: number) =>
+    pollUntil(
+      'the run to complete',
+      async () => {
+        const r = await call('GET', `/api/runs/${runId}`);
+        return ['completed', 'failed'].includes(r.body.status as string) ? r.body : undefined;
+      },
+      timeoutMs,
+      1000,
+    );
+
+  /** Every item's output, from the stored list of the forEach node's output. */
+  const itemOutputs = async (run: Record<string, unknown>) => {
+    const each = (run.nodes as { nodeId: string; output?: unknown; progress?: unknown }[]).find((n) => n.nodeId === 'each')!;
+    expect(isBlobRef(each.output)).toBe(true);
+    const blobs = new BlobStore(db, secrets, new FileBlobBackend(path.join(dir, 'blobs')));
+    const outputs = (await blobs.getJson(workspaceId, (each.output as BlobRef).$blob.key)) as { call: { body: { order: { order: number } } } }[];
+    return { progress: each.progress, orders: outputs.map((o) => o.call.body.order.order) };
+  };
+
+  const sampleMemory = () =>
+    setInterval(() => {
       const live = workers.at(-1)?.proc;
       const rss = live?.pid && live.exitCode === null ? rssMiB(live.pid) : undefined;
       if (rss) rssSamples.push(rss);
     }, 500);
+
+  it(`${BIG_ITEMS} items complete; every output retrievable; no history reaches 10,240 events; worker memory recorded (SLOW: ~2.5 min)`, async () => {
+    const started = Date.now();
+    await startWorker();
+    rssSamples.length = 0;
+    const sampler = sampleMemory();
     try {
-      await pollUntil('a third of the items to reach the provider', async () => (done.size >= ITEMS / 3 ? true : undefined), 180_000, 50);
+      const runId = await startLoop('import.big', BIG_ITEMS, 100);
+      const run = await completed(runId, 400_000);
+      expect(run.status).toBe('completed');
+      const ms = Date.now() - started;
+      const { progress, orders } = await itemOutputs(run);
+      expect(progress).toMatchObject({ done: BIG_ITEMS, total: BIG_ITEMS });
+      expect(orders).toEqual(Array.from({ length: BIG_ITEMS }, (_, i) => i + 1));
+      const histories = await workflowTreeEventCounts(client, run.workflowId as string);
+      expect(Math.max(...histories.map((h) => h.events))).toBeLessThan(10_240);
+      const rss = { first: rssSamples[0], max: Math.max(...rssSamples), last: rssSamples.at(-1) };
+      console.log(
+        `big loop: ${BIG_ITEMS} items in ${ms} ms (${(ms / BIG_ITEMS).toFixed(1)} ms/item); histories ${histories.length} ` +
+          `(run ${histories[0]!.events} events, batches max ${Math.max(...histories.slice(1).map((h) => h.events))}); worker RSS MiB ${JSON.stringify(rss)}`,
+      );
+      // Bounded: the worker does not hold the run's items (a generous bound; the figure is printed and in docs/big-runs.md).
+      expect(rss.max).toBeLessThan(1_500);
+    } finally {
+      clearInterval(sampler);
+      workers.at(-1)?.signalGroup('SIGTERM');
+      await workers.at(-1)?.exited;
+    }
+  }, 480_000);
+
+  it(`${CRASH_ITEMS} items, worker killed a third of the way: every item done once, credits = requests received (~1.5 min)`, async () => {
+    const ITEMS = CRASH_ITEMS;
+    const started = Date.now();
+    const first = await startWorker();
+    const doneBefore = done.size;
+    const runId = await startLoop('import.crash', ITEMS, 40);
+
+    rssSamples.length = 0;
+    const sampler = sampleMemory();
+    try {
+      await pollUntil('a third of the items to reach the provider', async () => (done.size - doneBefore >= ITEMS / 3 ? true : undefined), 180_000, 50);
       first.proc.kill('SIGKILL');
       expect(await first.exited).toBe(null);
-      const killedAt = done.size;
+      const killedAt = done.size - doneBefore;
       await startWorker();
-      const run = await pollUntil(
-        'the run to complete',
-        async () => {
-          const r = await call('GET', `/api/runs/${runId}`);
-          return ['completed', 'failed'].includes(r.body.status as string) ? r.body : undefined;
-        },
-        240_000,
-        500,
-      );
+      const run = await completed(runId, 240_000);
       expect(run.status).toBe('completed');
       const ms = Date.now() - started;
       // Exactly once from the provider's view: every item's key arrived, and each was done once.
       const workflowId = run.workflowId as string;
       const keys = Array.from({ length: ITEMS }, (_, i) => `${workflowId}:each[${i}].call`);
       expect(keys.filter((k) => !done.has(k))).toEqual([]);
-      expect(done.size).toBe(ITEMS);
-      const requests = [...arrivals.values()].reduce((a, b) => a + b, 0);
+      expect([...done.keys()].filter((k) => k.startsWith(`${workflowId}:`))).toHaveLength(ITEMS);
+      const requests = keys.reduce((n, k) => n + (arrivals.get(k) ?? 0), 0);
       // Credits: one per request the provider received (repeats after the kill included), none for requests that never left.
       const charges = (await chargesOf(db, [workflowId])).filter((c) => c.request_index !== null).length;
       expect(charges).toBe(requests);
-      // Every item's output, from the stored list.
-      const each = (run.nodes as { nodeId: string; output?: unknown; progress?: unknown }[]).find((n) => n.nodeId === 'each')!;
-      expect(each.progress).toMatchObject({ done: ITEMS, total: ITEMS });
-      expect(isBlobRef(each.output)).toBe(true);
-      const blobs = new BlobStore(db, secrets, new FileBlobBackend(path.join(dir, 'blobs')));
-      const outputs = (await blobs.getJson(workspaceId, (each.output as BlobRef).$blob.key)) as { call: { body: { order: { order: number } } } }[];
-      expect(outputs.map((o) => o.call.body.order.order)).toEqual(Array.from({ length: ITEMS }, (_, i) => i + 1));
+      const { progress, orders } = await itemOutputs(run);
+      expect(progress).toMatchObject({ done: ITEMS, total: ITEMS });
+      expect(orders).toEqual(Array.from({ length: ITEMS }, (_, i) => i + 1));
       const histories = await workflowTreeEventCounts(client, workflowId);
       expect(Math.max(...histories.map((h) => h.events))).toBeLessThan(10_240);
       console.log(
@@ -210,5 +262,5 @@ describe('a big loop survives kill -9 of its worker', () => {
     } finally {
       clearInterval(sampler);
     }
-  }, 420_000);
+  }, 360_000);
 });
