@@ -72,6 +72,13 @@ export const Config = z.object({
     .string()
     .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '1m'")
     .default('1m'),
+  /** How long runs' stored values (blobs: large outputs, big loops' outputs) are kept; older ones are deleted. */
+  RUN_DATA_RETENTION: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '30d'")
+    .default('30d'),
+  /** Where blobs are stored: `file` (under DATA_DIR/blobs). */
+  BLOB_STORE: z.enum(['file']).default('file'),
   /** How long webhook deliveries (bodies included) and finished waits are kept in the delivery log. */
   WEBHOOK_RETENTION: z
     .string()

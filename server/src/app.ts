@@ -24,6 +24,7 @@ import { catalogRoutes } from './routes/catalog.routes';
 import { creditRoutes } from './routes/credits.routes';
 import { retryRoutes } from './routes/retries.routes';
 import { runRoutes } from './routes/runs.routes';
+import { blobRoutes } from './routes/blobs.routes';
 import { settingsRoutes } from './routes/settings.routes';
 import { codeRoutes } from './routes/code.routes';
 import { adminRoutes } from './routes/admin.routes';
@@ -69,6 +70,7 @@ export function createApp(deps: ServerDeps): Express {
     ...versionRoutes(deps),
     ...scheduleRoutes(deps),
     ...runRoutes(deps),
+    ...blobRoutes(deps),
     ...retryRoutes(deps),
     ...eventRoutes(deps),
     ...invokeRoutes(deps),

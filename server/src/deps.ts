@@ -4,6 +4,7 @@ import type { NotificationRetry } from '#core/notifications';
 import type { SecretStore } from '#store/secrets';
 import type { Connections } from '#store/connections';
 import type { Db } from '#store/database';
+import type { BlobStore } from '#store/blobs';
 import type { AuthFailureLimits } from './http/auth-limits';
 import type { TemporalAccess } from './temporal';
 
@@ -36,6 +37,8 @@ export interface ServerDeps {
   httpAllow?: string[];
   /** How replayed notification deliveries are retried (default DEFAULT_NOTIFICATION_RETRY). */
   notificationRetry?: NotificationRetry;
+  /** Runs' stored values (large outputs): the run view's size, preview and download. Absent: those routes answer 404. */
+  blobs?: BlobStore;
   /** Built editor to serve at `/`, if present. */
   editorDir?: string;
 }

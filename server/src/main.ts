@@ -8,6 +8,8 @@ import { openDatabase } from '#store/database';
 import { loadMasterKey } from '#store/crypto';
 import { migrateToLatest } from '#store/migrate';
 import { SecretStore } from '#store/secrets';
+import { BlobStore, FileBlobBackend } from '#store/blobs';
+import { startBlobRetention } from './services/blobs.service';
 import { createApp } from './app';
 import { ensureWorkspace } from './bootstrap';
 import { startStoppedRunSweep } from './services/runs.service';
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
   });
+  const blobs = new BlobStore(db, secrets, new FileBlobBackend(path.join(config.DATA_DIR, 'blobs')));
   const editorDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../editor/dist');
   const app = createApp({
     db,
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
     scheduleMinIntervalMs: durationMs(config.SWITCHYARD_SCHEDULE_MIN_INTERVAL as `${number}m`),
     ...(config.SWITCHYARD_PUBLIC_URL ? { publicUrl: config.SWITCHYARD_PUBLIC_URL.replace(/\/$/, '') } : {}),
     editorDir,
+    blobs,
     httpAllow: config.SWITCHYARD_HTTP_ALLOW.split(',')
       .map((s) => s.trim())
       .filter(Boolean),
@@ -59,12 +63,14 @@ async function main(): Promise<void> {
   });
   const stopRetention = startWebhookRetention({ db, logger, retentionMs: durationMs(config.WEBHOOK_RETENTION as `${number}d`) });
   const stopSweep = startStoppedRunSweep({ db, temporal, logger });
+  const stopBlobRetention = startBlobRetention({ blobs, logger, retentionMs: durationMs(config.RUN_DATA_RETENTION as `${number}d`) });
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'API server listening');
   });
   const stop = () => {
     stopRetention();
     stopSweep();
+    stopBlobRetention();
     server.close(async () => {
       await temporal.close();
       await db.destroy();

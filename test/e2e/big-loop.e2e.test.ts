@@ -103,7 +103,8 @@ describe('big loops through the API and a worker process', () => {
     connection = await Connection.connect({ address: inject('temporalAddress') });
     client = new Client({ connection });
     secrets = new SecretStore(db, loadMasterKey({}, dir));
-    const app = createApp({ db, temporal, catalog, integrations, secrets, logger: pino({ level: 'silent' }), bodyLimit: '1mb' });
+    const blobs = new BlobStore(db, secrets, new FileBlobBackend(path.join(dir, 'blobs')));
+    const app = createApp({ db, temporal, catalog, integrations, secrets, blobs, logger: pino({ level: 'silent' }), bodyLimit: '1mb', checkResponses: true });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -253,6 +254,17 @@ describe('big loops through the API and a worker process', () => {
       const { progress, orders } = await itemOutputs(run);
       expect(progress).toMatchObject({ done: ITEMS, total: ITEMS });
       expect(orders).toEqual(Array.from({ length: ITEMS }, (_, i) => i + 1));
+      // The run view's stored value: size and preview, then the download, whole.
+      const ref = (run.nodes as { nodeId: string; output: BlobRef }[]).find((n) => n.nodeId === 'each')!.output;
+      const info = await call('GET', `/api/runs/${runId}/blobs/${ref.$blob.key}`);
+      expect(info.status).toBe(200);
+      expect(info.body).toMatchObject({ key: ref.$blob.key, size: ref.$blob.size, mediaType: 'application/json' });
+      expect(info.body.preview.startsWith('[{"shape":')).toBe(true);
+      const download = await fetch(`${api}${info.body.downloadUrl as string}`, { headers: { authorization: `Bearer ${key}` } });
+      expect(download.status).toBe(200);
+      expect(download.headers.get('content-disposition')).toContain('attachment');
+      expect(((await download.json()) as unknown[]).length).toBe(ITEMS);
+      expect((await call('GET', `/api/runs/${runId}/blobs/blob_${'0'.repeat(32)}`)).status).toBe(404);
       const histories = await workflowTreeEventCounts(client, workflowId);
       expect(Math.max(...histories.map((h) => h.events))).toBeLessThan(10_240);
       console.log(
