@@ -53,7 +53,11 @@ export function blobRoutes({ db, blobs }: ServerDeps): RouteDef[] {
       summary: "Download a run's stored value, whole",
       params: BlobParams,
       responses: {
-        200: { description: 'The value, with its media type', contentType: 'application/octet-stream' },
+        200: {
+          description: 'The value, whole, as an attachment with its own media type (`application/json` for JSON values)',
+          schema: z.string().meta({ format: 'binary' }),
+          contentType: 'application/octet-stream',
+        },
         404: { description: 'No such run, or no such value in it' },
       },
       async handler({ params, auth }) {
