@@ -3,6 +3,7 @@ import type { AttemptRecord, NodeRunState } from '../api/types';
 import { elapsed, formatDuration, formatTime } from '../components/format';
 import { JsonView } from '../components/json-view';
 import { StatusBadge } from '../components/status-badge';
+import { ValueView } from './blob-view';
 import { DecisionHistory, ParkedActions } from './parked-actions';
 import { iterationEntries, iterationLabel, iterationPath, KIND_LABEL } from './run-model';
 
@@ -209,8 +210,8 @@ function EntryDetails({ entry, now, runId, onDecided }: { entry: NodeRunState; n
       {entry.decisions && <DecisionHistory decisions={entry.decisions} />}
       {entry.status !== 'skipped' && (
         <>
-          {(entry.type === 'action' || entry.input !== undefined) && <JsonView label="Input" value={entry.input} empty="No input recorded" />}
-          <JsonView label="Output" value={entry.output} empty={entry.status === 'running' ? 'Not yet' : 'No output'} />
+          {(entry.type === 'action' || entry.input !== undefined) && <ValueView label="Input" value={entry.input} empty="No input recorded" runId={runId} />}
+          <ValueView label="Output" value={entry.output} empty={entry.status === 'running' ? 'Not yet' : 'No output'} runId={runId} />
           {entry.logs && (
             <section className="node-logs" aria-label="Logs">
               <h4>Logs</h4>
