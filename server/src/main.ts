@@ -8,7 +8,8 @@ import { openDatabase } from '#store/database';
 import { loadMasterKey } from '#store/crypto';
 import { migrateToLatest } from '#store/migrate';
 import { SecretStore } from '#store/secrets';
-import { BlobStore, FileBlobBackend } from '#store/blobs';
+import { BlobStore } from '#store/blobs';
+import { blobBackendFromConfig } from '#store/blobs-s3';
 import { startBlobRetention } from './services/blobs.service';
 import { createApp } from './app';
 import { ensureWorkspace } from './bootstrap';
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
   });
-  const blobs = new BlobStore(db, secrets, new FileBlobBackend(path.join(config.DATA_DIR, 'blobs')));
+  const blobs = new BlobStore(db, secrets, blobBackendFromConfig(config));
   const editorDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../editor/dist');
   const app = createApp({
     db,
