@@ -85,7 +85,8 @@ async function main(): Promise<void> {
       workflows++;
       total += events.length;
       max = Math.max(max, events.length);
-      for (const e of events) if (e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId) queue.push(e.startChildWorkflowExecutionInitiatedEventAttributes.workflowId);
+      for (const e of events)
+        if (e.startChildWorkflowExecutionInitiatedEventAttributes?.workflowId) queue.push(e.startChildWorkflowExecutionInitiatedEventAttributes.workflowId);
     }
     return { total, max, workflows, top };
   };
@@ -103,7 +104,16 @@ async function main(): Promise<void> {
   const runInput = (doc: unknown): RunFlowInput => ({
     snapshot: toSnapshot(FlowDocument.parse(doc)),
     trigger: { type: 'manual', data: {} },
-    options: { runId: `run_${crypto.randomUUID()}`, workspaceId, flowId: 'flw_bench', version: 1, mode: 'live', actionDefaults: {}, record: false, forEachBatchItems: BATCH },
+    options: {
+      runId: `run_${crypto.randomUUID()}`,
+      workspaceId,
+      flowId: 'flw_bench',
+      version: 1,
+      mode: 'live',
+      actionDefaults: {},
+      record: false,
+      forEachBatchItems: BATCH,
+    },
   });
   const loopDoc = (n: number) => ({
     trigger: { type: 'manual' },
@@ -131,8 +141,12 @@ async function main(): Promise<void> {
     await client.workflow.execute('runFlow', { args: [runInput(loopDoc(150))], taskQueue, workflowId: `warm-${crypto.randomUUID()}` });
     await client.workflow.execute('handLoop', { args: [150, BATCH, CONCURRENCY], taskQueue, workflowId: `warm-${crypto.randomUUID()}` });
     for (const n of SIZES) {
-      const hand = await measure(`hand-loop-${n}`, (workflowId) => client.workflow.execute('handLoop', { args: [n, BATCH, CONCURRENCY], taskQueue, workflowId }));
-      const interp = await measure(`interp-loop-${n}`, (workflowId) => client.workflow.execute('runFlow', { args: [runInput(loopDoc(n))], taskQueue, workflowId }));
+      const hand = await measure(`hand-loop-${n}`, (workflowId) =>
+        client.workflow.execute('handLoop', { args: [n, BATCH, CONCURRENCY], taskQueue, workflowId }),
+      );
+      const interp = await measure(`interp-loop-${n}`, (workflowId) =>
+        client.workflow.execute('runFlow', { args: [runInput(loopDoc(n))], taskQueue, workflowId }),
+      );
       for (const [side, m] of [
         ['hand-written', hand],
         ['interpreter', interp],
@@ -146,10 +160,18 @@ async function main(): Promise<void> {
       console.log(rows.slice(-3).join('\n'));
     }
     const handG = await measure(`hand-graph-${GRAPH}`, (workflowId) => client.workflow.execute('handLinear', { args: [GRAPH], taskQueue, workflowId }));
-    const interpG = await measure(`interp-graph-${GRAPH}`, (workflowId) => client.workflow.execute('runFlow', { args: [runInput(graphDoc)], taskQueue, workflowId }));
-    rows.push(`| graph ${GRAPH} | hand-written | 1 | ${handG.top} | ${handG.max} | ${handG.total} | ${(handG.total / GRAPH).toFixed(2)} | ${(handG.cpuMs / GRAPH).toFixed(2)} | ${(handG.wallMs / 1000).toFixed(1)} |`);
-    rows.push(`| graph ${GRAPH} | interpreter | 1 | ${interpG.top} | ${interpG.max} | ${interpG.total} | ${(interpG.total / GRAPH).toFixed(2)} | ${(interpG.cpuMs / GRAPH).toFixed(2)} | ${(interpG.wallMs / 1000).toFixed(1)} |`);
-    rows.push(`| graph ${GRAPH} | **ratio** | | | | | **${(interpG.total / handG.total).toFixed(3)}×** | **${(interpG.cpuMs / handG.cpuMs).toFixed(2)}×** | ${(interpG.wallMs / handG.wallMs).toFixed(2)}× |`);
+    const interpG = await measure(`interp-graph-${GRAPH}`, (workflowId) =>
+      client.workflow.execute('runFlow', { args: [runInput(graphDoc)], taskQueue, workflowId }),
+    );
+    rows.push(
+      `| graph ${GRAPH} | hand-written | 1 | ${handG.top} | ${handG.max} | ${handG.total} | ${(handG.total / GRAPH).toFixed(2)} | ${(handG.cpuMs / GRAPH).toFixed(2)} | ${(handG.wallMs / 1000).toFixed(1)} |`,
+    );
+    rows.push(
+      `| graph ${GRAPH} | interpreter | 1 | ${interpG.top} | ${interpG.max} | ${interpG.total} | ${(interpG.total / GRAPH).toFixed(2)} | ${(interpG.cpuMs / GRAPH).toFixed(2)} | ${(interpG.wallMs / 1000).toFixed(1)} |`,
+    );
+    rows.push(
+      `| graph ${GRAPH} | **ratio** | | | | | **${(interpG.total / handG.total).toFixed(3)}×** | **${(interpG.cpuMs / handG.cpuMs).toFixed(2)}×** | ${(interpG.wallMs / handG.wallMs).toFixed(2)}× |`,
+    );
     console.log(
       `\nnproc ${os.cpus().length}; concurrency ${CONCURRENCY}; batch ${BATCH}\n\n| shape | side | workflows | run's events | max events in one history | events (all) | events/item | CPU ms/item | wall s |\n|---|---|---|---|---|---|---|---|---|\n${rows.join('\n')}`,
     );

@@ -119,9 +119,18 @@ export class BlobStore {
     await this.backend.put(`${o.workspaceId}/${key}`, sealed);
     await this.db
       .insertInto('blobs')
-      .values({ key, workspace_id: o.workspaceId, workflow_id: o.workflowId, size: o.bytes.length, media_type: o.mediaType, name: o.name ?? null, created_at: nowIso() })
+      .values({
+        key,
+        workspace_id: o.workspaceId,
+        workflow_id: o.workflowId,
+        size: o.bytes.length,
+        media_type: o.mediaType,
+        name: o.name ?? null,
+        created_at: nowIso(),
+      })
       .execute();
-    const preview = o.preview ?? (o.mediaType.includes('json') || o.mediaType.startsWith('text/') ? o.bytes.subarray(0, BLOB_PREVIEW_CHARS * 2).toString('utf8') : '');
+    const preview =
+      o.preview ?? (o.mediaType.includes('json') || o.mediaType.startsWith('text/') ? o.bytes.subarray(0, BLOB_PREVIEW_CHARS * 2).toString('utf8') : '');
     return { $blob: { key, size: o.bytes.length, mediaType: o.mediaType, preview: preview.slice(0, BLOB_PREVIEW_CHARS) } };
   }
 

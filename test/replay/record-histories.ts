@@ -111,10 +111,13 @@ async function main(only: string[]): Promise<void> {
         };
         write(flow.name, history);
         // A run that continued as new: its first Temporal run too (it ends in ContinuedAsNew; the file above is the last).
-        if (flow.historyEventLimit !== undefined) write(`${flow.name}-first`, await client.workflow.getHandle(flow.name, handle.firstExecutionRunId).fetchHistory());
+        if (flow.historyEventLimit !== undefined)
+          write(`${flow.name}-first`, await client.workflow.getHandle(flow.name, handle.firstExecutionRunId).fetchHistory());
         // A big loop: the first batch's own history (runFlowItems).
         if (flow.forEachBatchItems !== undefined) {
-          const started = history.events?.find((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)?.startChildWorkflowExecutionInitiatedEventAttributes;
+          const started = history.events?.find(
+            (e) => e.startChildWorkflowExecutionInitiatedEventAttributes,
+          )?.startChildWorkflowExecutionInitiatedEventAttributes;
           if (!started?.workflowId) throw new Error(`Golden flow "${flow.name}" started no batch`);
           write(`${flow.name}-batch`, await client.workflow.getHandle(started.workflowId).fetchHistory());
         }

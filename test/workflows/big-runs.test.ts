@@ -146,7 +146,10 @@ describe('long loops', () => {
     const output = state.nodes.each!.output as BlobRef;
     expect(isBlobRef(output)).toBe(true);
     expect(output.$blob.length).toBe(1000);
-    const outputs = (await blobs.getJson(ws.big, output.$blob.key)) as { shape: { result: { n: number } }; call: { body: { ok: boolean; n: { double: number } } } }[];
+    const outputs = (await blobs.getJson(ws.big, output.$blob.key)) as {
+      shape: { result: { n: number } };
+      call: { body: { ok: boolean; n: { double: number } } };
+    }[];
     expect(outputs).toHaveLength(1000);
     outputs.forEach((o, i) => {
       expect(o.shape.result.n).toBe(i + 1);
@@ -227,4 +230,3 @@ describe('long graphs', () => {
     expect(Math.max(...runs.map((r) => r.events))).toBeLessThan(80);
   });
 });
-

@@ -120,5 +120,7 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
       : {}),
     ...o.tuning,
   });
-  return Object.assign(worker, { closeHttp: () => Promise.all([http.close(), tokenHttp.close(), notificationHttp.close(), sandboxes.close()]).then(() => undefined) });
+  return Object.assign(worker, {
+    closeHttp: () => Promise.all([http.close(), tokenHttp.close(), notificationHttp.close(), sandboxes.close()]).then(() => undefined),
+  });
 }

@@ -8,7 +8,9 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const ref = { $blob: { key: `blob_${'a'.repeat(32)}`, size: 5_242_880, mediaType: 'application/json', preview: '{"status":200,"body":{"items":[', length: undefined } };
+const ref = {
+  $blob: { key: `blob_${'a'.repeat(32)}`, size: 5_242_880, mediaType: 'application/json', preview: '{"status":200,"body":{"items":[', length: undefined },
+};
 
 describe('a stored value in the run view', () => {
   it('shows its size, media type and preview, not the reference', () => {

@@ -181,7 +181,10 @@ export function actionContext(o: {
     },
     async setting(name) {
       // A plain setting (a base URL): not scrubbed, and a test run without a test value uses the live one.
-      return (await o.deps.secrets.resolve(o.workspaceId, name, o.mode)) ?? (o.mode === 'test' ? await o.deps.secrets.resolve(o.workspaceId, name, 'live') : undefined);
+      return (
+        (await o.deps.secrets.resolve(o.workspaceId, name, o.mode)) ??
+        (o.mode === 'test' ? await o.deps.secrets.resolve(o.workspaceId, name, 'live') : undefined)
+      );
     },
     async get(name) {
       const value = await secrets.find(name);

@@ -1,4 +1,14 @@
-import { BLOB_INLINE_LIMIT_BYTES, BlobActivities, containsBlobRef, isBlobRef, replaceBlobRefs, type BlobEvaluateInput, type BlobJoinInput, type BlobSliceInput, type WorkspaceLimits } from '#core/blobs';
+import {
+  BLOB_INLINE_LIMIT_BYTES,
+  BlobActivities,
+  containsBlobRef,
+  isBlobRef,
+  replaceBlobRefs,
+  type BlobEvaluateInput,
+  type BlobJoinInput,
+  type BlobSliceInput,
+  type WorkspaceLimits,
+} from '#core/blobs';
 import { resolveMapping } from '#core/expressions';
 import { workspaceLimits, type BlobStore } from '#store/blobs';
 import type { Db } from '#store/database';

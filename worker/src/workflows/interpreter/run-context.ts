@@ -65,7 +65,7 @@ export const creditsAddedSignal = defineSignal(RunSignals.creditsAdded);
 /** An OAuth connection was reconnected: nodes waiting for it run again. */
 export const connectionRestoredSignal = defineSignal<[{ connectionId: string }]>(RunSignals.connectionRestored);
 
- /** A loop batch tells the run that one of its item nodes parked, waits, or went on (the run shows it, and takes decisions for it). */
+/** A loop batch tells the run that one of its item nodes parked, waits, or went on (the run shows it, and takes decisions for it). */
 export const itemNodeSignal = defineSignal<[{ entry: NodeRunState; batchWorkflowId: string }]>(ItemSignals.node);
 /** The run hands a decision for a parked item node on to the batch that runs the item. */
 export const itemDecisionSignal = defineSignal<[NodeDecision]>(ItemSignals.decision);
@@ -111,10 +111,7 @@ export class RunContext {
   /** The run's workflow id: this workflow's, or the run's when this is one of its loop batches. */
   readonly runWorkflowId: string;
 
-  constructor(
-    options: RunFlowInput['options'],
-    o: { runWorkflowId?: string; blobsSeen?: boolean; parentWorkflowId?: string; resumed?: RunState } = {},
-  ) {
+  constructor(options: RunFlowInput['options'], o: { runWorkflowId?: string; blobsSeen?: boolean; parentWorkflowId?: string; resumed?: RunState } = {}) {
     this.options = options;
     this.parentWorkflowId = o.parentWorkflowId;
     this.runWorkflowId = o.runWorkflowId ?? workflowInfo().workflowId;
@@ -292,7 +289,10 @@ export class RunContext {
     };
     // An imported integration's action runs as instant.call@1, told which operation (the worker reads it).
     const imported = isImportedRef(node.action);
-    const activity = proxyActivities<Record<string, (i: ActionActivityInput) => Promise<ActionActivityResult>>>(activityOptions)[imported ? INSTANT_CALL_ACTION : node.action]!;
+    const activity =
+      proxyActivities<Record<string, (i: ActionActivityInput) => Promise<ActionActivityResult>>>(activityOptions)[
+        imported ? INSTANT_CALL_ACTION : node.action
+      ]!;
     // Edited input is a different request: it gets its own idempotency key (a provider would refuse the old one).
     const edits = decisions.filter((d) => d.action === 'retry' && d.editedInput).length;
     const { mode, workspaceId } = this.options;

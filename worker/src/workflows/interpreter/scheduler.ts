@@ -50,7 +50,10 @@ export class GraphWalk {
 
   /** Where the walk is, as plain data (a run that continues as new carries it; nothing may be running then). */
   snapshot(): WalkSnapshot {
-    return { started: [...this.started], decided: this.graph.edges.flatMap((e, i) => (this.decided.has(e) ? [[i, this.decided.get(e)!] as [number, boolean]] : [])) };
+    return {
+      started: [...this.started],
+      decided: this.graph.edges.flatMap((e, i) => (this.decided.has(e) ? [[i, this.decided.get(e)!] as [number, boolean]] : [])),
+    };
   }
 
   /** Every node that became ready, in the order to start them; a skip decides its edges at once, which may ready more. */

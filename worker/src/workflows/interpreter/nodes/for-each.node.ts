@@ -17,7 +17,9 @@ export const forEachNode: NodeHandler<ForEachNode> = async (node, ctx) => {
   // A list too large to travel inline (a stored blob) can only be run in batches, each loading its own slice.
   const stored = isBlobRef(items) && typeof items.$blob.length === 'number';
   if (!Array.isArray(items) && !stored) {
-    throw new Error(`forEach "${node.id}": items must be a list, but the expression gave ${items === undefined ? 'nothing' : isBlobRef(items) ? 'a stored value that is not a list' : typeof items}`);
+    throw new Error(
+      `forEach "${node.id}": items must be a list, but the expression gave ${items === undefined ? 'nothing' : isBlobRef(items) ? 'a stored value that is not a list' : typeof items}`,
+    );
   }
   const count = Array.isArray(items) ? items.length : (items as { $blob: { length: number } }).$blob.length;
   // Runs recorded before batches existed ran every item inline: patched() keeps them replaying down that path.
