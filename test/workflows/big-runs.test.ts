@@ -135,6 +135,29 @@ describe('large payloads', () => {
   });
 });
 
+describe('limits', () => {
+  it('an output over the workspace blob size limit fails its node at once, naming the limit', async () => {
+    await setWorkspaceLimits(db, ws.small, { maxBlobBytes: 1024 * 1024 });
+    const error = await expectRunError(
+      runFlow(
+        runner.client,
+        runner.taskQueue,
+        input(
+          {
+            trigger: { type: 'manual' },
+            nodes: [{ id: 'big', type: 'action', action: 'http.request@1', inputs: { url: `${peer.url}/big` }, retry: fastRetry, onError: 'fail' }],
+            edges: [{ from: 'trigger', to: 'big' }],
+          },
+          ws.small,
+        ),
+      ),
+    );
+    expect(error).toMatchObject({ nodeId: 'big', type: 'LimitExceeded' });
+    expect(error.message).toMatch(/http\.request@1 \(node "big"\): The value is \d+ bytes, over this workspace's blob size limit \(maxBlobBytes = 1048576\)/);
+    await setWorkspaceLimits(db, ws.small, {});
+  });
+});
+
 describe('long loops', () => {
   it('a forEach over 1,000 items (a data step and an HTTP call each) runs in child-workflow batches; every output is retrievable; no history is long', async () => {
     const workflowId = newWorkflowId();

@@ -11,7 +11,8 @@ import type { SecretStore } from '#store/secrets';
 import { currentMeter, meterRequest } from '../credits/metering';
 import type { RequestTicket } from '#core/net/guarded-http';
 import { Scrubber } from './scrub';
-import type { BlobStore } from '#store/blobs';
+import { LimitExceededError, type BlobStore } from '#store/blobs';
+import { LIMIT_EXCEEDED } from '#core/blobs';
 import { hydrateBlobs, offloadIfLarge } from './blobs';
 
 export type ActionActivity = (input: ActionActivityInput) => Promise<ActionActivityResult>;
@@ -126,7 +127,20 @@ function attemptRunner(integration: IntegrationDefinition, action: ActionDefinit
       });
     }
     // A large output leaves as a reference: Temporal's history and payload limits never see it.
-    const stored = await offloadIfLarge(deps.blobs, { workspaceId, workflowId }, scrubber.deep(checked.data));
+    let stored: unknown;
+    try {
+      stored = await offloadIfLarge(deps.blobs, { workspaceId, workflowId }, scrubber.deep(checked.data));
+    } catch (err) {
+      // Over a workspace limit: retrying cannot help; the message names the limit.
+      if (err instanceof LimitExceededError)
+        throw ApplicationFailure.create({
+          type: LIMIT_EXCEEDED,
+          nonRetryable: true,
+          message: `${where}: ${err.message}`,
+          details: [{ attempt, limit: err.limit }],
+        });
+      throw err;
+    }
     return { output: stored, attempt, ...(simulated ? { simulated } : {}) };
   };
 }
