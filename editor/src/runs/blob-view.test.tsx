@@ -35,3 +35,32 @@ describe('a stored value in the run view', () => {
     expect(screen.getByText(/"ok": true/)).toBeTruthy();
   });
 });
+
+describe('a big loop in the run view', () => {
+  it('shows how many items are done, in how many batches', async () => {
+    const { NodeDetails } = await import('./node-details');
+    const entry = {
+      key: 'each',
+      nodeId: 'each',
+      type: 'forEach',
+      status: 'running' as const,
+      attempts: 0,
+      progress: { done: 1200, total: 10000, batches: 50 },
+    };
+    render(
+      <NodeDetails
+        nodeId="each"
+        title="each"
+        kind="forEach"
+        entries={[entry]}
+        allEntries={[entry]}
+        selectedKey={undefined}
+        finished={false}
+        now={Date.now()}
+        onSelect={() => undefined}
+        onClose={() => undefined}
+      />,
+    );
+    expect(screen.getByText('1,200 of 10,000 done, in 50 batches')).toBeTruthy();
+  });
+});

@@ -147,6 +147,14 @@ function EntryDetails({ entry, now, runId, onDecided }: { entry: NodeRunState; n
             <dd>{entry.attempts}</dd>
           </>
         )}
+        {entry.progress && (
+          <>
+            <dt>Items</dt>
+            <dd>
+              {entry.progress.done.toLocaleString('en-US')} of {entry.progress.total.toLocaleString('en-US')} done, in {entry.progress.batches} batches
+            </dd>
+          </>
+        )}
         <dt>Started</dt>
         <dd>{formatTime(entry.startedAt)}</dd>
         <dt>Ended</dt>
