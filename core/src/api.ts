@@ -125,6 +125,13 @@ export const NodeRun = z.object({
   progress: z.object({ done: z.number().int(), total: z.number().int(), batches: z.number().int() }).optional(),
 });
 
+/** `POST /v1/files`: the stored file, as flows take it (an input mapped to it, e.g. an audio file to transcribe). */
+export const UploadedFile = z.object({
+  file: z.object({
+    $blob: z.object({ key: z.string(), size: z.number().int(), mediaType: z.string(), preview: z.string(), name: z.string().optional() }),
+  }),
+});
+
 /** A stored value of a run (docs/big-runs.md): a node output or input over 128 KiB, a big loop's outputs. */
 export const BlobInfo = z.object({
   key: z.string(),

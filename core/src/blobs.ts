@@ -21,6 +21,8 @@ export interface BlobRef {
     preview: string;
     /** Items, when the value is a list (a forEach can run over it without loading it). */
     length?: number;
+    /** A file's name (`POST /v1/files`, an attachment). */
+    name?: string;
   };
 }
 
@@ -115,6 +117,33 @@ export const DEFAULT_WORKSPACE_LIMITS: WorkspaceLimits = {
   maxBlobBytes: 256 * 1024 * 1024,
   maxStorageBytes: 10 * 1024 * 1024 * 1024,
 };
+
+/**
+ * What `POST /v1/files` accepts (the `Content-Type` of the upload): audio for transcription, images, documents, data.
+ * A file is a blob with a name and a media type other than JSON: activities do not load it into an action's input
+ * (only JSON values are); an action reads it when it needs the bytes.
+ */
+export const FILE_MEDIA_TYPES = [
+  'audio/wav',
+  'audio/x-wav',
+  'audio/mpeg',
+  'audio/mp4',
+  'audio/webm',
+  'audio/ogg',
+  'audio/flac',
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'application/pdf',
+  'text/plain',
+  'text/csv',
+  'application/zip',
+  'application/octet-stream',
+] as const;
+
+/** A file name as stored and sent on (no path, no control characters). */
+export const FILE_NAME_PATTERN = /^[^/\\\x00-\x1f]{1,200}$/;
 
 /** The error type of a refused blob or loop (a limit reached): not retryable, names the limit. */
 export const LIMIT_EXCEEDED = 'LimitExceeded';

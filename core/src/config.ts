@@ -77,6 +77,8 @@ export const Config = z.object({
     .string()
     .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '30d'")
     .default('30d'),
+  /** Largest file `POST /v1/files` accepts (the workspace's maxBlobBytes and total storage apply too). */
+  FILE_UPLOAD_LIMIT: z.string().default('25mb'),
   /** Where blobs are stored: `file` (under DATA_DIR/blobs, one machine) or `s3` (S3-compatible storage, BLOB_S3_*). */
   BLOB_STORE: z.enum(['file', 's3']).default('file'),
   /** The bucket (BLOB_STORE=s3); credentials come from the AWS SDK's usual chain (AWS_ACCESS_KEY_ID…, a profile, a role). */

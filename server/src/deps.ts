@@ -39,6 +39,8 @@ export interface ServerDeps {
   notificationRetry?: NotificationRetry;
   /** Runs' stored values (large outputs): the run view's size, preview and download. Absent: those routes answer 404. */
   blobs?: BlobStore;
+  /** Largest `POST /v1/files` upload (FILE_UPLOAD_LIMIT, default `25mb`). */
+  fileUploadLimit?: string;
   /** Built editor to serve at `/`, if present. */
   editorDir?: string;
 }

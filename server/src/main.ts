@@ -57,6 +57,7 @@ async function main(): Promise<void> {
     ...(config.SWITCHYARD_PUBLIC_URL ? { publicUrl: config.SWITCHYARD_PUBLIC_URL.replace(/\/$/, '') } : {}),
     editorDir,
     blobs,
+    fileUploadLimit: config.FILE_UPLOAD_LIMIT,
     httpAllow: config.SWITCHYARD_HTTP_ALLOW.split(',')
       .map((s) => s.trim())
       .filter(Boolean),

@@ -12,6 +12,7 @@ import type { AuthFailureLimits } from '#server/http/auth-limits';
 import { connectTemporal, type TemporalAccess } from '#server/temporal';
 import type { Db } from '#store/database';
 import { SecretStore } from '#store/secrets';
+import type { BlobStore } from '#store/blobs';
 import { createWorkspace, insertApiKey } from '#store/workspaces.repository';
 import { silentLogger, testDb, testMasterKey } from './temporal';
 
@@ -82,6 +83,9 @@ export async function startTestApi(o: {
   editorDir?: string;
   /** Private addresses notification endpoints may use (SWITCHYARD_HTTP_ALLOW); default loopback, where test receivers listen. */
   httpAllow?: string[];
+  /** The blob store (stored run values, uploaded files); default none (those routes answer 404). */
+  blobs?: BlobStore;
+  fileUploadLimit?: string;
 }): Promise<TestApi> {
   const adminToken = o.adminToken === null ? undefined : (o.adminToken ?? `sy_admin_${crypto.randomBytes(24).toString('hex')}`);
   const db = o.db ?? (await testDb());
@@ -109,6 +113,8 @@ export async function startTestApi(o: {
     ...(o.scheduleMinIntervalMs !== undefined ? { scheduleMinIntervalMs: o.scheduleMinIntervalMs } : {}),
     ...(adminToken !== undefined ? { adminToken } : {}),
     ...(o.editorDir ? { editorDir: o.editorDir } : {}),
+    ...(o.blobs ? { blobs: o.blobs } : {}),
+    ...(o.fileUploadLimit ? { fileUploadLimit: o.fileUploadLimit } : {}),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));

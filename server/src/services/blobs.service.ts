@@ -1,5 +1,18 @@
 import type { Logger } from 'pino';
-import type { BlobStore } from '#store/blobs';
+import type { BlobRef } from '#core/blobs';
+import { AppError } from '#core/errors';
+import { LimitExceededError, type BlobStore } from '#store/blobs';
+
+/** Stores an uploaded file of a workspace (POST /v1/files); over a workspace limit: 413 naming the limit, nothing stored. */
+export async function uploadFile(blobs: BlobStore, workspaceId: string, file: { bytes: Buffer; mediaType: string; name: string }): Promise<BlobRef> {
+  try {
+    const ref = await blobs.putBytes({ workspaceId, workflowId: `upload:${workspaceId}`, ...file });
+    return { $blob: { ...ref.$blob, name: file.name } };
+  } catch (err) {
+    if (err instanceof LimitExceededError) throw new AppError('PAYLOAD_TOO_LARGE', err.message, { limit: err.limit });
+    throw err;
+  }
+}
 
 /**
  * Keeps runs' stored values to their retention (RUN_DATA_RETENTION, default 30 days): deletes older blobs once a

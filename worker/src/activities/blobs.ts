@@ -13,11 +13,13 @@ import { resolveMapping } from '#core/expressions';
 import { workspaceLimits, type BlobStore } from '#store/blobs';
 import type { Db } from '#store/database';
 
-/** Replaces every blob reference inside `value` by the stored value (the activity side of "expressions read into blobs"). */
+/** Replaces every JSON blob reference inside `value` by the stored value (the activity side of "expressions read into blobs"). */
 export function hydrateBlobs(blobs: BlobStore, workspaceId: string, value: unknown): Promise<unknown> {
   if (!containsBlobRef(value)) return Promise.resolve(value);
   const cache = new Map<string, Promise<unknown>>();
   return replaceBlobRefs(value, (ref) => {
+    // A file (audio, an image…) stays a reference: the action that needs its bytes reads them.
+    if (!ref.$blob.mediaType.includes('json')) return Promise.resolve(ref);
     let loaded = cache.get(ref.$blob.key);
     if (!loaded) cache.set(ref.$blob.key, (loaded = blobs.getJson(workspaceId, ref.$blob.key)));
     return loaded;
