@@ -5,6 +5,8 @@
 #   stripe-mock   Stripe's own API mock (Go), used by catalog/stripe tests    -> .tools/go-bin/stripe-mock
 #   schemathesis  OpenAPI fuzzer (PyPI), run by test/api/schemathesis.test.ts -> .tools/schemathesis/bin/schemathesis
 #                 (a venv; its dependencies pinned by scripts/schemathesis-constraints.txt)
+#   moto          S3-compatible server (PyPI), the blob store's S3 peer in store/src/blobs-s3.test.ts
+#                 -> .tools/moto/bin/moto_server (a venv; dependencies pinned by scripts/moto-constraints.txt)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,6 +17,9 @@ STRIPE_MOCK_VERSION="v0.203.0"
 
 SCHEMATHESIS_VERSION="4.32.5"
 SCHEMATHESIS_VENV="$ROOT/.tools/schemathesis"
+
+MOTO_VERSION="5.2.5"
+MOTO_VENV="$ROOT/.tools/moto"
 
 log() { printf '[setup-test-tools] %s\n' "$*"; }
 
@@ -62,6 +67,25 @@ install_schemathesis() {
   log "installed $("$bin" --version)"
 }
 
+install_moto() {
+  local bin="$MOTO_VENV/bin/moto_server"
+  if [[ -x "$bin" ]] && [[ "$("$MOTO_VENV/bin/pip" show moto 2>/dev/null | awk '$1 == "Version:" { print $2 }')" == "$MOTO_VERSION" ]]; then
+    log "moto $MOTO_VERSION already installed at $bin"
+    return
+  fi
+  if ! python3 -m venv --help >/dev/null 2>&1; then
+    log "error: python3 with the venv module is needed for moto $MOTO_VERSION (Debian: apt-get install python3-venv)" >&2
+    exit 1
+  fi
+  log "installing moto[s3,server]==$MOTO_VERSION from PyPI into $MOTO_VENV ($(python3 --version))"
+  rm -rf "$MOTO_VENV"
+  python3 -m venv "$MOTO_VENV"
+  "$MOTO_VENV/bin/pip" install --quiet --disable-pip-version-check \
+    --constraint "$ROOT/scripts/moto-constraints.txt" "moto[s3,server]==$MOTO_VERSION"
+  log "installed $bin"
+}
+
 install_schemathesis
+install_moto
 install_stripe_mock
 log "done"

@@ -175,6 +175,28 @@ export const NodeRun = z.object({
   /** A code step's `ctx.log` lines (bounded, scrubbed). */
   logs: z.array(z.string()).optional(),
   attemptLog: z.array(AttemptRecord).optional(),
+  /** A forEach run in batches (child workflows): items done of the total. */
+  progress: z.object({ done: z.number().int(), total: z.number().int(), batches: z.number().int() }).optional(),
+});
+
+/** `POST /v1/files`: the stored file, as flows take it (an input mapped to it, e.g. an audio file to transcribe). */
+export const UploadedFile = z.object({
+  file: z.object({
+    $blob: z.object({ key: z.string(), size: z.number().int(), mediaType: z.string(), preview: z.string(), name: z.string().optional() }),
+  }),
+});
+
+/** A stored value of a run (docs/big-runs.md): a node output or input over 128 KiB, a big loop's outputs. */
+export const BlobInfo = z.object({
+  key: z.string(),
+  /** Bytes of the value (its JSON, UTF-8, for JSON values). */
+  size: z.number().int(),
+  mediaType: z.string(),
+  /** The start of the value (up to 4 KiB of text; empty for binary values). */
+  preview: z.string(),
+  createdAt: Timestamp,
+  /** Where to download the whole value (same authentication). */
+  downloadUrl: z.string(),
 });
 
 export const TriggerPayload = z.object({

@@ -72,6 +72,24 @@ export const Config = z.object({
     .string()
     .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '1m'")
     .default('1m'),
+  /** How long runs' stored values (blobs: large outputs, big loops' outputs) are kept; older ones are deleted. */
+  RUN_DATA_RETENTION: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '30d'")
+    .default('30d'),
+  /** Largest file `POST /v1/files` accepts (the workspace's maxBlobBytes and total storage apply too). */
+  FILE_UPLOAD_LIMIT: z.string().default('25mb'),
+  /** Where blobs are stored: `file` (under DATA_DIR/blobs, one machine) or `s3` (S3-compatible storage, BLOB_S3_*). */
+  BLOB_STORE: z.enum(['file', 's3']).default('file'),
+  /** The bucket (BLOB_STORE=s3); credentials come from the AWS SDK's usual chain (AWS_ACCESS_KEY_ID…, a profile, a role). */
+  BLOB_S3_BUCKET: z.string().min(3).optional(),
+  /** A compatible server's URL (MinIO, Ceph, R2…); unset: AWS. */
+  BLOB_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  BLOB_S3_REGION: z.string().default('us-east-1'),
+  /** Prefix of every object key (several installations sharing one bucket). */
+  BLOB_S3_PREFIX: z.string().default(''),
+  /** `1`: path-style URLs, which most compatible servers need. */
+  BLOB_S3_FORCE_PATH_STYLE: z.enum(['0', '1']).default('0'),
   /** How long webhook deliveries (bodies included) and finished waits are kept in the delivery log. */
   WEBHOOK_RETENTION: z
     .string()
@@ -114,5 +132,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
+  if (result.data.BLOB_STORE === 's3' && !result.data.BLOB_S3_BUCKET)
+    throw new ConfigError('Invalid configuration:\n  BLOB_S3_BUCKET: required when BLOB_STORE=s3 (the bucket that holds run data)');
   return { ...result.data, databaseUrl: result.data.DATABASE_URL ?? `${result.data.DATA_DIR}/switchyard.db` };
 }

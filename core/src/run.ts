@@ -30,12 +30,31 @@ export interface RunOptions {
   record: boolean;
   /** How long a parked node waits for a decision, or a node for credits, before the run gives up. Default `'7d'`. */
   giveUpAfter?: string;
+  /**
+   * The run continues as new once its history has this many events (default RUN_HISTORY_EVENT_LIMIT); tests and
+   * benchmarks lower it. Temporal warns at 10,240 events and fails a workflow at 51,200.
+   */
+  historyEventLimit?: number;
+  /** Items per child workflow of a big forEach (default FOR_EACH_BATCH_ITEMS). */
+  forEachBatchItems?: number;
 }
 
 export interface RunFlowInput {
   snapshot: FlowSnapshot;
   trigger: TriggerPayload;
   options: RunOptions;
+  /** Set when the run continued as new (its history had grown long): where it was. Absent at the start. */
+  resume?: RunResume;
+}
+
+/** What a run carries into its next Temporal run when it continues as new: nothing is running at that moment. */
+export interface RunResume {
+  state: RunState;
+  /** What expressions read as `nodes` (the outputs of the top-level nodes so far). */
+  scopeNodes: Record<string, unknown>;
+  /** The walk's progress: nodes started (all finished) and decided edges, by index in the snapshot's edges. */
+  walk: { started: string[]; decided: [number, boolean][] };
+  blobsSeen: boolean;
 }
 
 /**
@@ -116,6 +135,8 @@ export interface NodeRunState {
   endedAt?: string;
   /** Input and output left out of a page of the live state (too large); the `runs` row has them once the run ended. */
   dataOmitted?: true;
+  /** A forEach run in batches (child workflows): items done of the total. */
+  progress?: { done: number; total: number; batches: number };
 }
 
 export interface RunState {
@@ -131,6 +152,8 @@ export interface RunState {
    * else when the run completed (the end node's output, or the output of the last node that succeeded).
    */
   response?: { output: unknown; nodeKey?: string; at: string };
+  /** How many times the run continued as new (one run to people; several Temporal runs of the same workflow id). */
+  continuedAsNew?: number;
   /** What happened, in order (`GET /v1/runs/:id/events`); each event's `seq` is its place, from 1. Runs from before it have none. */
   events?: RunEvent[];
 }
@@ -265,6 +288,11 @@ export interface ActionActivityInput {
   nodeKey: string;
   /** Set after a retry with edited input, so the provider sees a new request (`edit1`, `edit2`…). */
   idempotencySuffix?: string;
+  /**
+   * The run's workflow id, when the activity is issued by one of the run's loop batches (a child workflow): the attempt
+   * log, the idempotency key and the blobs belong to the run, not to the batch.
+   */
+  runWorkflowId?: string;
 }
 
 /**
@@ -326,6 +354,33 @@ export const CREDITS_PAUSE_PATCH = 'credits-pause-v1';
 /** The patch that introduced parking (runs recorded before it fail instead of parking). */
 export const PARK_FAILED_NODES_PATCH = 'park-failed-nodes-v1';
 export const RECORD_RUN_ACTIVITY = 'switchyard.recordRun';
+/**
+ * The patch that runs a forEach over more than FOR_EACH_INLINE_ITEMS items in batches of child workflows
+ * (`runFlowItems`); runs recorded before it run every item in the run's own history.
+ */
+export const FOR_EACH_BATCHES_PATCH = 'for-each-child-batches-v1';
+/** A forEach over at most this many items runs them in the run's own workflow (as before batches existed). */
+export const FOR_EACH_INLINE_ITEMS = 100;
+/** Most items per child workflow of a big forEach; fewer when the body has many nodes (see batchSize). */
+export const FOR_EACH_BATCH_ITEMS = 200;
+/** History events a batch aims to stay under (Temporal warns at 10,240). */
+export const BATCH_HISTORY_EVENT_BUDGET = 5_000;
+/** The patch that lets runFlow continue as new before its history gets long (RUN_HISTORY_EVENT_LIMIT). */
+export const CONTINUE_AS_NEW_PATCH = 'run-continue-as-new-v1';
+/** runFlow continues as new after this many history events (RunOptions.historyEventLimit lowers it). */
+export const RUN_HISTORY_EVENT_LIMIT = 8_000;
+/** The workflow type of a big forEach's batch. */
+export const RUN_ITEMS_WORKFLOW = 'runFlowItems';
+/** A loop item's node changed status (parked, waiting, resumed): the batch tells the run, which shows it. */
+export const ItemSignals = { node: 'itemNode', decision: 'itemDecision' } as const;
+
+/**
+ * Items per batch for a body of `bodyNodes` nodes: each item's node costs about six history events (its activity's
+ * three, a workflow task's three), and a batch stays under BATCH_HISTORY_EVENT_BUDGET.
+ */
+export function batchSize(bodyNodes: number, max = FOR_EACH_BATCH_ITEMS): number {
+  return Math.max(1, Math.min(max, Math.floor(BATCH_HISTORY_EVENT_BUDGET / (6 * Math.max(1, bodyNodes)))));
+}
 export const TEST_CONNECTION_ACTIVITY = 'switchyard.testConnection';
 
 export interface TestConnectionInput {

@@ -27,6 +27,8 @@ import { catalogRoutes } from './routes/catalog.routes';
 import { creditRoutes } from './routes/credits.routes';
 import { retryRoutes } from './routes/retries.routes';
 import { runRoutes } from './routes/runs.routes';
+import { blobRoutes } from './routes/blobs.routes';
+import { fileRoutes } from './routes/files.routes';
 import { settingsRoutes } from './routes/settings.routes';
 import { codeRoutes } from './routes/code.routes';
 import { adminRoutes } from './routes/admin.routes';
@@ -70,6 +72,8 @@ export function createApp(deps: ServerDeps): Express {
   app.use(hooksRouter(deps));
   // An OpenAPI document may be up to 20 MB (GitHub's is 13 MB); every other body keeps the API's limit.
   app.use('/api/integrations/import/openapi', jsonBody('21mb'));
+  // Uploads are raw bytes in their own media type (an audio file, a PDF), up to their own limit.
+  app.use('/v1/files', express.raw({ type: () => true, limit: deps.fileUploadLimit ?? '25mb' }));
   app.use(jsonBody(deps.bodyLimit));
 
   const peopleConfig = deps.people ?? DEFAULT_PEOPLE_CONFIG;
@@ -86,6 +90,8 @@ export function createApp(deps: ServerDeps): Express {
     ...versionRoutes(deps),
     ...scheduleRoutes(deps),
     ...runRoutes(deps),
+    ...blobRoutes(deps),
+    ...fileRoutes(deps),
     ...retryRoutes(deps),
     ...eventRoutes(deps),
     ...invokeRoutes(deps),

@@ -4,6 +4,7 @@ import type { NotificationRetry } from '#core/notifications';
 import type { SecretStore } from '#store/secrets';
 import type { Connections } from '#store/connections';
 import type { Db } from '#store/database';
+import type { BlobStore } from '#store/blobs';
 import type { AuthFailureLimits } from './http/auth-limits';
 import type { PeopleConfig } from './services/people.service';
 import type { OidcConfig } from './services/oidc.service';
@@ -42,6 +43,10 @@ export interface ServerDeps {
   oidc?: OidcConfig;
   /** Sessions, sign-up and sign-in limits (default DEFAULT_PEOPLE_CONFIG). */
   people?: PeopleConfig;
+  /** Runs' stored values (large outputs): the run view's size, preview and download. Absent: those routes answer 404. */
+  blobs?: BlobStore;
+  /** Largest `POST /v1/files` upload (FILE_UPLOAD_LIMIT, default `25mb`). */
+  fileUploadLimit?: string;
   /** Built editor to serve at `/`, if present. */
   editorDir?: string;
 }

@@ -8,6 +8,9 @@ import { openDatabase } from '#store/database';
 import { loadMasterKey } from '#store/crypto';
 import { migrateToLatest } from '#store/migrate';
 import { SecretStore } from '#store/secrets';
+import { BlobStore } from '#store/blobs';
+import { blobBackendFromConfig } from '#store/blobs-s3';
+import { startBlobRetention } from './services/blobs.service';
 import { createApp } from './app';
 import { firstStart } from './bootstrap';
 import { DEFAULT_PEOPLE_CONFIG } from './services/people.service';
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
   });
+  const blobs = new BlobStore(db, secrets, blobBackendFromConfig(config));
   const editorDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../editor/dist');
   const app = createApp({
     db,
@@ -82,6 +86,8 @@ async function main(): Promise<void> {
       lockAfter: config.SWITCHYARD_SIGNIN_LOCK_AFTER,
       lockMs: durationMs(config.SWITCHYARD_SIGNIN_LOCK_FOR as `${number}m`),
     },
+    blobs,
+    fileUploadLimit: config.FILE_UPLOAD_LIMIT,
     httpAllow: config.SWITCHYARD_HTTP_ALLOW.split(',')
       .map((s) => s.trim())
       .filter(Boolean),
@@ -90,6 +96,7 @@ async function main(): Promise<void> {
   const stopRetention = startWebhookRetention({ db, logger, retentionMs: durationMs(config.WEBHOOK_RETENTION as `${number}d`) });
   const stopSweep = startStoppedRunSweep({ db, temporal, logger });
   const stopAudit = startAuditRetention({ db, logger, retentionMs: durationMs(config.SWITCHYARD_AUDIT_RETENTION as `${number}d`) });
+  const stopBlobRetention = startBlobRetention({ blobs, logger, retentionMs: durationMs(config.RUN_DATA_RETENTION as `${number}d`) });
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'API server listening');
   });
@@ -97,6 +104,7 @@ async function main(): Promise<void> {
     stopRetention();
     stopSweep();
     stopAudit();
+    stopBlobRetention();
     server.close(async () => {
       await temporal.close();
       await db.destroy();

@@ -76,3 +76,27 @@ export function decrypt(key: Buffer, payload: string, aad: string, what: string)
     throw new DecryptionError(`${what} cannot be decrypted: the key is wrong or the stored value was altered`);
   }
 }
+
+/**
+ * Binary AES-256-GCM for large values (blobs): `iv (12) | tag (16) | ciphertext`, bound to `aad` like `encrypt`.
+ * No base64: a 5 MB blob stays 5 MB on disk.
+ */
+export function encryptBytes(key: Buffer, plaintext: Buffer, aad: string): Buffer {
+  const iv = crypto.randomBytes(12);
+  const cipher = crypto.createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(aad));
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), ciphertext]);
+}
+
+export function decryptBytes(key: Buffer, sealed: Buffer, aad: string, what: string): Buffer {
+  if (sealed.length < 28) throw new DecryptionError(`${what} is too short to be an encrypted blob`);
+  try {
+    const decipher = crypto.createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
+    decipher.setAAD(Buffer.from(aad));
+    decipher.setAuthTag(sealed.subarray(12, 28));
+    return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
+  } catch {
+    throw new DecryptionError(`${what} cannot be decrypted: the key is wrong or the stored value was altered`);
+  }
+}

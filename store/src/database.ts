@@ -288,6 +288,16 @@ export interface Database {
     /** Of a live charge: the part the top-up bucket paid (the rest came from the allowance); a refund puts it back there. */
     from_topup: number | null;
   };
+  /** Large run values stored outside the database (store/src/blobs.ts); the bytes are in the blob backend. */
+  blobs: { key: string; workspace_id: string; workflow_id: string; size: number; media_type: string; name: string | null; created_at: string };
+  /** Per-workspace limits of big runs; a null column (or no row): the default (core/src/blobs.ts). */
+  workspace_limits: {
+    workspace_id: string;
+    max_loop_items: number | null;
+    max_blob_bytes: number | null;
+    max_storage_bytes: number | null;
+    updated_at: string;
+  };
   schema_migrations?: { name: Generated<string> };
 }
 

@@ -13,6 +13,7 @@ import * as oauth from './migrations/0010-oauth';
 import * as notifications from './migrations/0011-notifications';
 import * as publishableKeys from './migrations/0012-publishable-keys';
 import * as people from './migrations/0013-people';
+import * as blobs from './migrations/0014-blobs';
 import * as flowTags from './migrations/0015-flow-tags';
 
 /** Migrations in order; add a file to migrations/ and list it here. Names never change once shipped. */
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '0011-notifications': notifications,
   '0012-publishable-keys': publishableKeys,
   '0013-people': people,
+  '0014-blobs': blobs,
   '0015-flow-tags': flowTags,
 };
 
@@ -37,7 +39,8 @@ const provider: MigrationProvider = { getMigrations: async () => migrations };
 
 /** Brings the schema up to date; throws with the failing migration's name. */
 export async function migrateToLatest(db: Db): Promise<void> {
-  const migrator = new Migrator({ db, provider });
+  // Unordered: migration numbers are reserved per piece of work, so a lower number may land after a higher one (0013 after 0014).
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -45,6 +48,7 @@ export async function migrateToLatest(db: Db): Promise<void> {
 
 /** Migrations not applied yet, by name (reads only: creates no table). */
 export async function pendingMigrations(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
+  // Unordered: migration numbers are reserved per piece of work, so a lower number may land after a higher one (0013 after 0014).
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
   return (await migrator.getMigrations()).filter((m) => m.executedAt === undefined).map((m) => m.name);
 }

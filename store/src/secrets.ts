@@ -1,5 +1,5 @@
 import type { RunMode } from '#core/catalog-sdk';
-import { decrypt, DecryptionError, encrypt, masterKeyFrom, type MasterKey } from './crypto';
+import { decrypt, decryptBytes, DecryptionError, encrypt, encryptBytes, masterKeyFrom, type MasterKey } from './crypto';
 import crypto from 'node:crypto';
 import type { Db } from './database';
 import { nowIso } from './database';
@@ -157,6 +157,19 @@ export class SecretStore {
     const key = await this.dataKey(workspaceId, false);
     if (!key) throw new DecryptionError(`${what} cannot be decrypted: workspace ${workspaceId} has no data key`);
     return decrypt(key, payload, binding, what).toString('utf8');
+  }
+
+  /** Binary `seal` for large values (blobs): the workspace's data key, bound to `binding`. */
+  async sealBytes(workspaceId: string, binding: string, plaintext: Buffer): Promise<Buffer> {
+    const key = (await this.dataKey(workspaceId, true))!;
+    return encryptBytes(key, plaintext, binding);
+  }
+
+  /** Decrypts what `sealBytes` made with the same binding; throws a DecryptionError naming `what`. */
+  async openBytes(workspaceId: string, binding: string, sealed: Buffer, what: string): Promise<Buffer> {
+    const key = await this.dataKey(workspaceId, false);
+    if (!key) throw new DecryptionError(`${what} cannot be decrypted: workspace ${workspaceId} has no data key`);
+    return decryptBytes(key, sealed, binding, what);
   }
 
   /** Decrypts every stored value (startup check and rotation check); throws on the first that fails. */

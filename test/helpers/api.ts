@@ -16,6 +16,7 @@ import { DEFAULT_PEOPLE_CONFIG, type PeopleConfig } from '#server/services/peopl
 import type { OidcConfig } from '#server/services/oidc.service';
 import type { Db } from '#store/database';
 import { SecretStore } from '#store/secrets';
+import type { BlobStore } from '#store/blobs';
 import { createWorkspace, insertApiKey } from '#store/workspaces.repository';
 import { silentLogger, testDb, testMasterKey } from './temporal';
 
@@ -94,6 +95,9 @@ export async function startTestApi(o: {
   publicUrl?: string;
   /** OpenID Connect sign-in. */
   oidc?: OidcConfig;
+  /** The blob store (stored run values, uploaded files); default none (those routes answer 404). */
+  blobs?: BlobStore;
+  fileUploadLimit?: string;
 }): Promise<TestApi> {
   const adminToken = o.adminToken === null ? undefined : (o.adminToken ?? `sy_admin_${crypto.randomBytes(24).toString('hex')}`);
   const db = o.db ?? (await testDb());
@@ -124,6 +128,8 @@ export async function startTestApi(o: {
     ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
     ...(o.oidc ? { oidc: o.oidc } : {}),
     people: { ...DEFAULT_PEOPLE_CONFIG, signup: 'open', ...o.people },
+    ...(o.blobs ? { blobs: o.blobs } : {}),
+    ...(o.fileUploadLimit ? { fileUploadLimit: o.fileUploadLimit } : {}),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));

@@ -9,6 +9,7 @@ import type { NotificationRetry } from '#core/notifications';
 import { masterKeyFrom } from '#store/crypto';
 import { openDatabase, type Db } from '#store/database';
 import { SecretStore } from '#store/secrets';
+import type { BlobStore } from '#store/blobs';
 import { migrateToLatest } from '#store/migrate';
 import { createSwitchyardWorker } from '#worker/worker';
 
@@ -51,6 +52,8 @@ export async function startTestWorker(o: {
   secrets?: SecretStore;
   /** How notification deliveries are retried (tests shorten the 25-hour default). */
   notificationRetry?: NotificationRetry;
+  /** The blob store of the test's own (to read what runs stored); default: files in a temporary folder. */
+  blobs?: BlobStore;
 }) {
   quietRuntime();
   const taskQueue = o.taskQueue ?? `test-${crypto.randomUUID()}`;
@@ -68,6 +71,7 @@ export async function startTestWorker(o: {
     workflowBundle: { codePath: inject('workflowBundlePath') },
     ...(o.extraActivities ? { extraActivities: o.extraActivities } : {}),
     ...(o.notificationRetry ? { notificationRetry: o.notificationRetry } : {}),
+    ...(o.blobs ? { blobs: o.blobs } : {}),
   });
   const running = worker.run();
   return {

@@ -31,6 +31,10 @@ export interface GoldenFlow {
   credits?: { start: number; add: number; waitForNode: string };
   /** `options.giveUpAfter` of the run (how long a parked node, or one waiting for credits, waits). */
   giveUpAfter?: string;
+  /** `options.historyEventLimit`: the run continues as new; the recorder also writes its first run as `<name>-first.json`. */
+  historyEventLimit?: number;
+  /** `options.forEachBatchItems`: a big loop's batch size; the recorder also writes the first batch as `<name>-batch.json`. */
+  forEachBatchItems?: number;
 }
 
 /** Answers of the local HTTP peer the recorder starts; `flaky` answers 503 twice, then 200; `locked` answers 401 until the recorder opens it. */
@@ -138,6 +142,45 @@ export function goldenFlows(peer: string): GoldenFlow[] {
           { from: 'before', to: 'wait' },
           { from: 'wait', to: 'after' },
         ],
+      },
+    },
+    {
+      // 110 items (over the 100 run inline): two batches of 55 as child workflows (runFlowItems), joined.
+      name: 'for-each-batches',
+      expected: 'completed',
+      data: {},
+      forEachBatchItems: 55,
+      doc: {
+        trigger: { type: 'manual' },
+        nodes: [
+          {
+            id: 'each',
+            type: 'forEach',
+            items: '[1..110]',
+            concurrency: 10,
+            body: { nodes: [{ id: 'double', ...transform('data * 2', { $expr: 'item' }) }], edges: [{ from: 'each', to: 'double' }] },
+          },
+          { id: 'after', ...transform('$count(data)', { $expr: 'nodes.each' }) },
+        ],
+        edges: [
+          { from: 'trigger', to: 'each' },
+          { from: 'each', to: 'after' },
+        ],
+      },
+    },
+    {
+      // Twelve transforms in a row with a 30-event history limit: the run continues as new twice or more.
+      name: 'continue-as-new',
+      expected: 'completed',
+      data: {},
+      historyEventLimit: 30,
+      doc: {
+        trigger: { type: 'manual' },
+        nodes: Array.from({ length: 12 }, (_, i) => ({
+          id: `s${i}`,
+          ...(i === 0 ? transform('1') : transform('data + 1', { $expr: `nodes.s${i - 1}.result` })),
+        })),
+        edges: Array.from({ length: 12 }, (_, i) => ({ from: i === 0 ? 'trigger' : `s${i - 1}`, to: `s${i}` })),
       },
     },
     {
@@ -395,6 +438,8 @@ export function goldenInput(flow: GoldenFlow): RunFlowInput {
       actionDefaults: {},
       record: flow.record ?? false,
       ...(flow.giveUpAfter !== undefined ? { giveUpAfter: flow.giveUpAfter } : {}),
+      ...(flow.historyEventLimit !== undefined ? { historyEventLimit: flow.historyEventLimit } : {}),
+      ...(flow.forEachBatchItems !== undefined ? { forEachBatchItems: flow.forEachBatchItems } : {}),
     },
   };
 }

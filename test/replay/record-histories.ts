@@ -104,9 +104,23 @@ async function main(only: string[]): Promise<void> {
         );
         if (outcome !== flow.expected) throw new Error(`Golden flow "${flow.name}" ended ${outcome}, expected ${flow.expected}: not recording it`);
         const history = await handle.fetchHistory();
-        const file = path.join(HISTORIES_DIR, `${flow.name}.json`);
-        fs.writeFileSync(file, historyToJSONText(history) + '\n');
-        console.log(`${flow.name}: ${outcome}, ${history.events?.length ?? 0} events → ${path.relative(process.cwd(), file)}`);
+        const write = (name: string, h: typeof history) => {
+          const file = path.join(HISTORIES_DIR, `${name}.json`);
+          fs.writeFileSync(file, historyToJSONText(h) + '\n');
+          console.log(`${name}: ${outcome}, ${h.events?.length ?? 0} events → ${path.relative(process.cwd(), file)}`);
+        };
+        write(flow.name, history);
+        // A run that continued as new: its first Temporal run too (it ends in ContinuedAsNew; the file above is the last).
+        if (flow.historyEventLimit !== undefined)
+          write(`${flow.name}-first`, await client.workflow.getHandle(flow.name, handle.firstExecutionRunId).fetchHistory());
+        // A big loop: the first batch's own history (runFlowItems).
+        if (flow.forEachBatchItems !== undefined) {
+          const started = history.events?.find(
+            (e) => e.startChildWorkflowExecutionInitiatedEventAttributes,
+          )?.startChildWorkflowExecutionInitiatedEventAttributes;
+          if (!started?.workflowId) throw new Error(`Golden flow "${flow.name}" started no batch`);
+          write(`${flow.name}-batch`, await client.workflow.getHandle(started.workflowId).fetchHistory());
+        }
       }
     } finally {
       await connection.close();

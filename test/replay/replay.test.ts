@@ -45,6 +45,8 @@ describe('replay of recorded runFlow histories', () => {
     expect(names).toEqual(expect.arrayContaining(golden));
     // A scheduled fire (scheduledFlowRun) and its run (runFlow with a schedule trigger): record-scheduled-history.ts.
     expect(names).toEqual(expect.arrayContaining(['scheduled-run', 'scheduled-run-flow']));
+    // A big loop's first batch (runFlowItems) and the first Temporal run of a run that continued as new.
+    expect(names).toEqual(expect.arrayContaining(['for-each-batches-batch', 'continue-as-new-first']));
 
     const results: { workflowId: string; error?: string }[] = [];
     const replay = Worker.runReplayHistories(

@@ -9,6 +9,8 @@ import { openDatabase } from '#store/database';
 import { loadMasterKey } from '#store/crypto';
 import { migrateToLatest } from '#store/migrate';
 import { SecretStore } from '#store/secrets';
+import { BlobStore } from '#store/blobs';
+import { blobBackendFromConfig } from '#store/blobs-s3';
 import { parseAllowList } from '#core/net/guarded-http';
 import { ensureCreditsSchedule } from './credits/schedule';
 import { reconcileFlowSchedules } from './schedules/reconcile';
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
     ...(config.SWITCHYARD_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.SWITCHYARD_WORKFLOW_BUNDLE } } : {}),
     webhookBufferMs: durationMs(config.WEBHOOK_BUFFER_WINDOW as `${number}m`),
     sendJournal,
+    blobs: new BlobStore(db, secrets, blobBackendFromConfig(config)),
   });
   // The monthly credits reset and the flows' schedules; a failure here must not keep the worker from running flows.
   const scheduleConnection = await Connection.connect({ address });

@@ -26,6 +26,10 @@ import { Connections } from '#store/connections';
 import { CONNECTION_STATUS_ACTIVITY } from '#core/run';
 import { createConnectionStatusActivity } from './activities/connection-status';
 import { providersOf } from '#catalog/oauth-providers';
+import os from 'node:os';
+import path from 'node:path';
+import { BlobStore, FileBlobBackend } from '#store/blobs';
+import { createBlobActivities } from './activities/blobs';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -55,6 +59,8 @@ export interface SwitchyardWorkerOptions {
   sendJournal?: SendJournal;
   /** How notification deliveries are retried (default DEFAULT_NOTIFICATION_RETRY: 25 hours); tests shorten it. */
   notificationRetry?: NotificationRetry;
+  /** Where large values go (references in history); default: files under a temporary folder of this process (tests). */
+  blobs?: BlobStore;
   tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
 }
 
@@ -70,7 +76,8 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
   // Token requests (refresh, client credentials) go through the address guard too, unmetered: they are not API requests.
   const tokenHttp = createGuardedHttpClient({ allow: o.httpAllow });
   const connections = new Connections(o.db, o.secrets, providersOf(o.integrations), { fetch: tokenHttp.fetch });
-  const actionDeps = { http, logger: o.logger, secrets: o.secrets, endpoints: o.endpoints ?? {}, db: o.db, connections };
+  const blobs = o.blobs ?? new BlobStore(o.db, o.secrets, new FileBlobBackend(path.join(os.tmpdir(), `switchyard-blobs-${process.pid}`)));
+  const actionDeps = { http, logger: o.logger, secrets: o.secrets, endpoints: o.endpoints ?? {}, db: o.db, connections, blobs };
   // Code steps (code.run@1) are adapted and metered like catalog actions; their sandbox threads live with the worker.
   const sandboxes = new SandboxPool();
   sandboxes.warm();
@@ -99,6 +106,7 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
       [GRANT_ALLOWANCES_ACTIVITY]: createGrantAllowancesActivity(o.db),
       [CREDITS_BALANCE_ACTIVITY]: createCreditsBalanceActivity(o.db),
       [CONNECTION_STATUS_ACTIVITY]: createConnectionStatusActivity(o.db),
+      ...createBlobActivities(blobs, o.db),
       [ScheduleActivities.admit]: createAdmitScheduledRunActivity({ db: o.db, integrations: o.integrations, logger: o.logger }),
       [ScheduleActivities.started]: createMarkScheduledRunStartedActivity(o.db),
       ...o.extraActivities,
@@ -112,5 +120,7 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
       : {}),
     ...o.tuning,
   });
-  return Object.assign(worker, { closeHttp: () => Promise.all([http.close(), tokenHttp.close(), notificationHttp.close(), sandboxes.close()]).then(() => undefined) });
+  return Object.assign(worker, {
+    closeHttp: () => Promise.all([http.close(), tokenHttp.close(), notificationHttp.close(), sandboxes.close()]).then(() => undefined),
+  });
 }

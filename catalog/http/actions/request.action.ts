@@ -34,6 +34,14 @@ export const HttpRequestInput = z.object({
   failOnErrorStatus: z.boolean().default(true),
   auth: HttpAuth.optional(),
   timeoutMs: z.number().int().min(100).max(300_000).optional(),
+  /**
+   * Sends the step's idempotency key (stable across retries, worker crashes and redone loop batches) in this header,
+   * e.g. `Idempotency-Key`, so an API that deduplicates by it never applies one step twice.
+   */
+  idempotencyHeader: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,100}$/)
+    .optional(),
 });
 export type HttpRequestInput = z.infer<typeof HttpRequestInput>;
 
@@ -60,6 +68,7 @@ export const request = defineAction({
     const url = new URL(input.url);
     for (const [key, value] of Object.entries(input.query)) url.searchParams.set(key, String(value));
     const headers: Record<string, string> = { ...input.headers };
+    if (input.idempotencyHeader) headers[input.idempotencyHeader.toLowerCase()] = ctx.idempotencyKey;
     const sensitiveHeaders: string[] = [];
     if (input.auth?.type === 'connection') {
       if (!ctx.connections) throw new NonRetryableError('OAuth connections are not available here');

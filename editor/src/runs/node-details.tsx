@@ -4,6 +4,7 @@ import type { AttemptRecord, NodeRunState } from '../api/types';
 import { elapsed, formatDuration, formatTime } from '../components/format';
 import { JsonView } from '../components/json-view';
 import { StatusBadge } from '../components/status-badge';
+import { ValueView } from './blob-view';
 import { DecisionHistory, ParkedActions } from './parked-actions';
 import { iterationEntries, iterationLabel, iterationPath, KIND_LABEL } from './run-model';
 
@@ -148,6 +149,14 @@ function EntryDetails({ entry, now, runId, onDecided }: { entry: NodeRunState; n
             <dd>{entry.attempts}</dd>
           </>
         )}
+        {entry.progress && (
+          <>
+            <dt>Items</dt>
+            <dd>
+              {entry.progress.done.toLocaleString('en-US')} of {entry.progress.total.toLocaleString('en-US')} done, in {entry.progress.batches} batches
+            </dd>
+          </>
+        )}
         <dt>Started</dt>
         <dd>{formatTime(entry.startedAt)}</dd>
         <dt>Ended</dt>
@@ -211,8 +220,8 @@ function EntryDetails({ entry, now, runId, onDecided }: { entry: NodeRunState; n
       {entry.decisions && <DecisionHistory decisions={entry.decisions} />}
       {entry.status !== 'skipped' && (
         <>
-          {(entry.type === 'action' || entry.input !== undefined) && <JsonView label="Input" value={entry.input} empty="No input recorded" />}
-          <JsonView label="Output" value={entry.output} empty={entry.status === 'running' ? 'Not yet' : 'No output'} />
+          {(entry.type === 'action' || entry.input !== undefined) && <ValueView label="Input" value={entry.input} empty="No input recorded" runId={runId} />}
+          <ValueView label="Output" value={entry.output} empty={entry.status === 'running' ? 'Not yet' : 'No output'} runId={runId} />
           {entry.logs && (
             <section className="node-logs" aria-label="Logs">
               <h4>Logs</h4>

@@ -72,11 +72,23 @@ export async function resetRun(db: Db, temporal: TemporalAccess, caller: Caller,
   const handle = temporal.client.workflow.getHandle(row.workflow_id);
   const history = await temporal.call(() => handle.fetchHistory());
   const events = history.events ?? [];
-  // The last activity that failed, and the workflow task that scheduled it.
-  const failed = [...events].reverse().find((e) => e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes);
-  const scheduledId = Number(failed?.activityTaskFailedEventAttributes?.scheduledEventId ?? failed?.activityTaskTimedOutEventAttributes?.scheduledEventId ?? 0);
+  // The last activity that failed, or (a big loop's item failed in its batch) the last batch that failed, and the
+  // workflow task that scheduled it: the batch runs again, the batches before it keep their results.
+  const failed = [...events]
+    .reverse()
+    .find((e) => e.activityTaskFailedEventAttributes || e.activityTaskTimedOutEventAttributes || e.childWorkflowExecutionFailedEventAttributes);
+  const scheduledId = Number(
+    failed?.activityTaskFailedEventAttributes?.scheduledEventId ??
+      failed?.activityTaskTimedOutEventAttributes?.scheduledEventId ??
+      failed?.childWorkflowExecutionFailedEventAttributes?.initiatedEventId ??
+      0,
+  );
   const scheduled = events.find((e) => Number(e.eventId) === scheduledId);
-  const resetTo = Number(scheduled?.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId ?? 0);
+  const resetTo = Number(
+    scheduled?.activityTaskScheduledEventAttributes?.workflowTaskCompletedEventId ??
+      scheduled?.startChildWorkflowExecutionInitiatedEventAttributes?.workflowTaskCompletedEventId ??
+      0,
+  );
   if (!resetTo) throw new AppError('CONFLICT', `Run "${runId}" did not fail in an action, so there is no step to retry from; start a new run instead`);
   const description = await temporal.call(() => handle.describe());
   // Reopen the row first: the reset run may finish (and record its end) before the reset call returns.

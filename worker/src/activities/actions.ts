@@ -11,6 +11,9 @@ import type { SecretStore } from '#store/secrets';
 import { currentMeter, meterRequest } from '../credits/metering';
 import type { RequestTicket } from '#core/net/guarded-http';
 import { Scrubber } from './scrub';
+import { LimitExceededError, type BlobStore } from '#store/blobs';
+import { LIMIT_EXCEEDED } from '#core/blobs';
+import { hydrateBlobs, offloadIfLarge } from './blobs';
 
 export type ActionActivity = (input: ActionActivityInput) => Promise<ActionActivityResult>;
 
@@ -24,6 +27,8 @@ export interface ActionDeps {
   db?: Db;
   /** OAuth connections (`ctx.connections`); absent, actions that need one fail clearly. */
   connections?: Connections;
+  /** Where large inputs are read from and large outputs go (references in history); absent: values stay inline. */
+  blobs?: BlobStore;
 }
 
 /**
@@ -48,7 +53,7 @@ function adapt(integration: IntegrationDefinition, action: ActionDefinition, dep
     const { info } = Context.current();
     const key: AttemptKey = {
       workspaceId: args.workspaceId,
-      workflowId: info.workflowExecution?.workflowId ?? info.activityId,
+      workflowId: args.runWorkflowId ?? info.workflowExecution?.workflowId ?? info.activityId,
       nodeKey: args.nodeKey,
       activityId: info.activityId,
       attempt: info.attempt,
@@ -68,11 +73,14 @@ function adapt(integration: IntegrationDefinition, action: ActionDefinition, dep
 }
 
 function attemptRunner(integration: IntegrationDefinition, action: ActionDefinition, deps: ActionDeps, ref: string): ActionActivity {
-  return async ({ input, mode, workspaceId, nodeKey, idempotencySuffix }) => {
+  return async ({ input: given, mode, workspaceId, nodeKey, idempotencySuffix, runWorkflowId }) => {
     const { info } = Context.current();
     const attempt = info.attempt;
     const where = `${ref} (node "${nodeKey}")`;
     const scrubber = new Scrubber();
+    const workflowId = runWorkflowId ?? info.workflowExecution?.workflowId ?? info.activityId;
+    // Input that reads into a large value carries its reference: the value is loaded here, never in the workflow.
+    const input = deps.blobs ? await hydrateBlobs(deps.blobs, workspaceId, given) : given;
     const parsed = action.input.safeParse(input);
     if (!parsed.success) {
       const fields = parsed.error.issues.map((i) => `${i.path.join('.') || '(input)'}: ${i.message}`).join('; ');
@@ -83,7 +91,17 @@ function attemptRunner(integration: IntegrationDefinition, action: ActionDefinit
         details: [{ attempt }],
       });
     }
-    const ctx = actionContext({ integration, deps, mode, workspaceId, nodeKey, scrubber, ref, ...(idempotencySuffix ? { idempotencySuffix } : {}) });
+    const ctx = actionContext({
+      integration,
+      deps,
+      mode,
+      workspaceId,
+      nodeKey,
+      scrubber,
+      ref,
+      ...(idempotencySuffix ? { idempotencySuffix } : {}),
+      ...(runWorkflowId ? { runWorkflowId } : {}),
+    });
     let output: unknown;
     let simulated = false;
     const started = Date.now();
@@ -108,7 +126,22 @@ function attemptRunner(integration: IntegrationDefinition, action: ActionDefinit
         details: [{ attempt }],
       });
     }
-    return { output: scrubber.deep(checked.data), attempt, ...(simulated ? { simulated } : {}) };
+    // A large output leaves as a reference: Temporal's history and payload limits never see it.
+    let stored: unknown;
+    try {
+      stored = await offloadIfLarge(deps.blobs, { workspaceId, workflowId }, scrubber.deep(checked.data));
+    } catch (err) {
+      // Over a workspace limit: retrying cannot help; the message names the limit.
+      if (err instanceof LimitExceededError)
+        throw ApplicationFailure.create({
+          type: LIMIT_EXCEEDED,
+          nonRetryable: true,
+          message: `${where}: ${err.message}`,
+          details: [{ attempt, limit: err.limit }],
+        });
+      throw err;
+    }
+    return { output: stored, attempt, ...(simulated ? { simulated } : {}) };
   };
 }
 
@@ -136,11 +169,15 @@ export function actionContext(o: {
   workspaceId: string;
   nodeKey: string;
   idempotencySuffix?: string;
+  /** The run's workflow id when a loop batch (child workflow) runs the action. */
+  runWorkflowId?: string;
   scrubber: Scrubber;
   ref: string;
 }): ActionContext {
   const { info, cancellationSignal } = Context.current();
-  const execution = info.workflowExecution ?? { workflowId: info.activityId, runId: '' };
+  const own = info.workflowExecution ?? { workflowId: info.activityId, runId: '' };
+  // Keys and logs name the run, also when one of its loop batches runs the action (same key after a kill and a redo).
+  const execution = o.runWorkflowId ? { ...own, workflowId: o.runWorkflowId } : own;
   const log = o.deps.logger.child({ action: o.ref, workflowId: execution.workflowId, nodeKey: o.nodeKey, attempt: info.attempt });
   const scrubbed = (fields?: Record<string, unknown>) => o.scrubber.deep(fields ?? {});
   const secrets: SecretReader = {
@@ -158,7 +195,10 @@ export function actionContext(o: {
     },
     async setting(name) {
       // A plain setting (a base URL): not scrubbed, and a test run without a test value uses the live one.
-      return (await o.deps.secrets.resolve(o.workspaceId, name, o.mode)) ?? (o.mode === 'test' ? await o.deps.secrets.resolve(o.workspaceId, name, 'live') : undefined);
+      return (
+        (await o.deps.secrets.resolve(o.workspaceId, name, o.mode)) ??
+        (o.mode === 'test' ? await o.deps.secrets.resolve(o.workspaceId, name, 'live') : undefined)
+      );
     },
     async get(name) {
       const value = await secrets.find(name);

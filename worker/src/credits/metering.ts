@@ -207,7 +207,8 @@ export function meteringInterceptor(o: { db: Db; integrations: IntegrationDefini
           ...priced,
           ref: info.activityType,
           namespace: info.workflowNamespace ?? 'default',
-          workflowId: info.workflowExecution.workflowId,
+          // A big loop's batch charges for the run (the run's credits and reconciliation group by its workflow id).
+          workflowId: (input.args[0] as ActionActivityInput | undefined)?.runWorkflowId ?? info.workflowExecution.workflowId,
           runId: info.workflowExecution.runId,
           activityId: info.activityId,
           attempt: info.attempt,

@@ -6,3 +6,4 @@ export { testActionStep } from './test-step.workflow';
 export { creditsMonthlyReset } from './credits-reset.workflow';
 export { scheduledFlowRun } from './scheduled-flow.workflow';
 export { deliverNotification } from './notify.workflow';
+export { runFlowItems } from './run-items.workflow';

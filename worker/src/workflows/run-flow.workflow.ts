@@ -4,14 +4,14 @@
  * Any change to the order of commands it issues breaks replay of running flows: gate such changes with
  * `patched()` and record a new history in test/replay.
  */
-import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation } from '@temporalio/workflow';
+import { allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, isCancellation } from '@temporalio/workflow';
 import { TRIGGER_ID } from '#core/graph';
 import type { RunFlowInput, RunStatePage } from '#core/run';
 import { pageOfRunState, UNFINISHED_NODE_STATUSES } from '#core/run';
 import { NodeFailed } from './interpreter/errors';
 import { RunContext } from './interpreter/run-context';
 import { defaultRunOutput, lastNodeOutput } from './interpreter/scheduler';
-import { walkGraph } from './interpreter/walk';
+import { ContinueRun, walkGraph } from './interpreter/walk';
 
 export { awaitAnswerUpdate, creditsAddedSignal, decideNodeUpdate, runEventsQuery, runStateQuery, webhookSignal } from './interpreter/run-context';
 
@@ -21,17 +21,22 @@ export { awaitAnswerUpdate, creditsAddedSignal, decideNodeUpdate, runEventsQuery
  * `interpreter/run-context.ts` (state, queries, updates, signals, parking, credits). Returns the first page of the
  * final state (the whole state when it fits); the `runs` row keeps it whole.
  */
-export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Promise<RunStatePage> {
-  const run = new RunContext(options);
+export async function runFlow({ snapshot, trigger, options, resume }: RunFlowInput): Promise<RunStatePage> {
+  const run = new RunContext(options, { ...(resume ? { resumed: resume.state, blobsSeen: resume.blobsSeen } : {}) });
   const { state } = run;
+  run.noteValue(trigger.data);
+  const scope = { trigger, nodes: resume?.scopeNodes ?? {} };
   let failure: unknown;
   try {
-    const ended = await walkGraph(run, snapshot, TRIGGER_ID, { trigger, nodes: {} }, '');
+    // An invoked run is waited on by an update (awaitAnswer) that a new run would not know: it never continues as new.
+    const top = trigger.type === 'invoke' ? undefined : { restore: resume?.walk };
+    const ended = await walkGraph(run, snapshot, TRIGGER_ID, scope, '', top);
     // An invoked run answers like a function: the end node's output, or the last node's (docs/app-side.md).
     state.output = ended ? ended.output : trigger.type === 'invoke' ? lastNodeOutput(state) : defaultRunOutput(state);
     state.status = 'completed';
     if (trigger.type === 'invoke') state.response ??= { output: state.output, at: run.now() };
   } catch (err) {
+    if (err instanceof ContinueRun) return continueRun(run, { snapshot, trigger, options }, scope.nodes, err);
     failure = err;
     if (isCancellation(err)) state.status = 'cancelled';
     else {
@@ -58,4 +63,16 @@ export async function runFlow({ snapshot, trigger, options }: RunFlowInput): Pro
   }
   // The local activity above got the whole state (its input never enters the history); the result is one payload.
   return pageOfRunState(state);
+}
+
+/**
+ * The run's history is long and nothing is running: the same run goes on in a new Temporal run of the same workflow id,
+ * with its state, event log, outputs and walk (one run to the API and the editor; node keys, and so attempt log and
+ * idempotency keys, unchanged). Handlers still at work finish first, so no signal or update is lost.
+ */
+async function continueRun(run: RunContext, input: RunFlowInput, scopeNodes: Record<string, unknown>, at: ContinueRun): Promise<never> {
+  run.state.continuedAsNew = (run.state.continuedAsNew ?? 0) + 1;
+  if (input.options.record) await run.report(false);
+  await condition(allHandlersFinished);
+  return continueAsNew<typeof runFlow>({ ...input, resume: { state: run.state, scopeNodes, walk: at.walk, blobsSeen: run.blobsSeen } });
 }

@@ -9,6 +9,8 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -16,6 +18,8 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { ActionNode } from '#core/flow';
+import { BlobActivities, containsBlobRef, type BlobEvaluateInput } from '#core/blobs';
+import { resolveMapping, type ExpressionScope } from '#core/expressions';
 import { INSTANT_CALL_ACTION, isImportedRef } from '#core/instant';
 import {
   DEFAULT_ACTION_RETRY,
@@ -39,7 +43,11 @@ import {
   type RunStatePage,
   type RunStatePageRequest,
   type WebhookSignal,
+  ItemSignals,
+  CONTINUE_AS_NEW_PATCH,
+  RUN_HISTORY_EVENT_LIMIT,
 } from '#core/run';
+import { liveRunStatus } from './scheduler';
 import type { RecordRunActivity } from '../../activities/record-run';
 
 /** The run's state, a page at a time (see pageOfRunState): a 1,000-node run's whole state does not fit in one payload. */
@@ -56,6 +64,14 @@ export const webhookSignal = defineSignal<[WebhookSignal]>(RunSignals.webhook);
 export const creditsAddedSignal = defineSignal(RunSignals.creditsAdded);
 /** An OAuth connection was reconnected: nodes waiting for it run again. */
 export const connectionRestoredSignal = defineSignal<[{ connectionId: string }]>(RunSignals.connectionRestored);
+
+/** A loop batch tells the run that one of its item nodes parked, waits, or went on (the run shows it, and takes decisions for it). */
+export const itemNodeSignal = defineSignal<[{ entry: NodeRunState; batchWorkflowId: string }]>(ItemSignals.node);
+/** The run hands a decision for a parked item node on to the batch that runs the item. */
+export const itemDecisionSignal = defineSignal<[NodeDecision]>(ItemSignals.decision);
+
+/** Node statuses a loop batch reports to its run (and the run shows) while an item waits for someone or something. */
+const WAITING_STATUSES: readonly string[] = ['parked', 'waitingForCredits', 'waitingForReconnect'];
 
 export const LOCAL = { startToCloseTimeout: '30s', retry: { maximumInterval: '10s' } } as const;
 
@@ -77,15 +93,38 @@ export class RunContext {
   readonly reconnectWaitSince = new Map<string, number>();
   /** How long a parked node or one waiting for credits waits before the run gives up (`7d`). */
   readonly giveUpAfter: string;
+  /** Loop batches (child workflows) running now: credits and reconnect signals are passed on to them. */
+  readonly activeBatches = new Set<string>();
+  /** Item nodes of loop batches that told the run they wait: the batch that runs each (decisions go there). */
+  readonly itemOwners = new Map<string, string>();
+  /** Set in a loop batch: the run's workflow, told when an item node starts or stops waiting. */
+  private readonly parentWorkflowId: string | undefined;
+  private readonly reportedWaiting = new Set<string>();
   /** The last status each node's events told (noteNode). */
   private readonly emittedStatus = new Map<string, string>();
   private readonly record = proxyLocalActivities<{ [RECORD_RUN_ACTIVITY]: RecordRunActivity }>(LOCAL)[RECORD_RUN_ACTIVITY];
+  private readonly evaluateWithBlobs = proxyLocalActivities<{ [BlobActivities.evaluate]: (i: BlobEvaluateInput) => Promise<unknown> }>(LOCAL)[
+    BlobActivities.evaluate
+  ];
+  /** Whether some value the run's expressions may read is a blob reference (then they are evaluated in the worker). */
+  blobsSeen: boolean;
+  /** The run's workflow id: this workflow's, or the run's when this is one of its loop batches. */
+  readonly runWorkflowId: string;
 
-  constructor(options: RunFlowInput['options']) {
+  constructor(options: RunFlowInput['options'], o: { runWorkflowId?: string; blobsSeen?: boolean; parentWorkflowId?: string; resumed?: RunState } = {}) {
     this.options = options;
+    this.parentWorkflowId = o.parentWorkflowId;
+    this.runWorkflowId = o.runWorkflowId ?? workflowInfo().workflowId;
+    this.blobsSeen = o.blobsSeen ?? false;
     this.giveUpAfter = options.giveUpAfter ?? '7d';
-    this.state = { status: 'running', mode: options.mode, nodes: {}, startedAt: this.now(), events: [] };
-    this.emit({ type: 'run.started', status: 'running' });
+    if (o.resumed) {
+      // Continued as new: the same run goes on, its state and event log whole (no second run.started).
+      this.state = o.resumed;
+      for (const n of Object.values(this.state.nodes)) this.emittedStatus.set(n.key, n.status);
+    } else {
+      this.state = { status: 'running', mode: options.mode, nodes: {}, startedAt: this.now(), events: [] };
+      this.emit({ type: 'run.started', status: 'running' });
+    }
     setHandler(runEventsQuery, (request) => {
       const after = Math.max(0, request?.after ?? 0);
       return { status: this.state.status, events: (this.state.events ?? []).slice(after, after + Math.min(request?.limit ?? 500, 500)) };
@@ -93,8 +132,11 @@ export class RunContext {
     setHandler(runStateQuery, (request) => pageOfRunState(this.state, request?.nodesFrom ?? 0));
     setHandler(
       decideNodeUpdate,
-      (decision) => {
+      async (decision) => {
         this.decisions.set(decision.nodeKey, decision);
+        // An item of a big loop waits in its batch: the decision goes there (the run's entry mirrors the item's).
+        const owner = this.itemOwners.get(decision.nodeKey);
+        if (owner) await getExternalWorkflowHandle(owner).signal(itemDecisionSignal, decision);
         return { accepted: true };
       },
       { validator: (decision) => this.validateDecision(decision) },
@@ -106,8 +148,68 @@ export class RunContext {
     setHandler(webhookSignal, (delivery) => {
       if (delivery.waitId && !this.arrivals.has(delivery.waitId)) this.arrivals.set(delivery.waitId, delivery);
     });
-    setHandler(creditsAddedSignal, () => void this.creditsAdded++);
-    setHandler(connectionRestoredSignal, ({ connectionId }) => void this.reconnects.set(connectionId, (this.reconnects.get(connectionId) ?? 0) + 1));
+    setHandler(creditsAddedSignal, () => {
+      this.creditsAdded++;
+      this.tellBatches((h) => h.signal(creditsAddedSignal));
+    });
+    setHandler(connectionRestoredSignal, ({ connectionId }) => {
+      this.reconnects.set(connectionId, (this.reconnects.get(connectionId) ?? 0) + 1);
+      this.tellBatches((h) => h.signal(connectionRestoredSignal, { connectionId }));
+    });
+    setHandler(itemNodeSignal, ({ entry, batchWorkflowId }) => this.mirrorItem(entry, batchWorkflowId));
+    setHandler(itemDecisionSignal, (decision) => void this.decisions.set(decision.nodeKey, decision));
+  }
+
+  /**
+   * Whether the run should continue as new: its history reached the limit (RunOptions.historyEventLimit, default
+   * RUN_HISTORY_EVENT_LIMIT). patched() only once the limit is reached, so shorter runs record no marker and runs from
+   * before it replay unchanged.
+   */
+  continueAsNewDue(): boolean {
+    return workflowInfo().historyLength >= (this.options.historyEventLimit ?? RUN_HISTORY_EVENT_LIMIT) && patched(CONTINUE_AS_NEW_PATCH);
+  }
+
+  /** Signals every running loop batch (a signal per batch: only runs with big loops issue these commands). */
+  private tellBatches(send: (handle: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>): void {
+    for (const id of this.activeBatches) void send(getExternalWorkflowHandle(id)).catch(() => undefined);
+  }
+
+  /** In a loop batch: tells the run when an item node starts waiting (parked, credits, reconnect), and how it goes on. */
+  private tellParent(entry: NodeRunState): void {
+    // From its first wait on, the run hears every change of the node until it ends (running again, then its end).
+    if (!WAITING_STATUSES.includes(entry.status) && !this.reportedWaiting.has(entry.key)) return;
+    if (['succeeded', 'failed', 'skipped'].includes(entry.status)) this.reportedWaiting.delete(entry.key);
+    else this.reportedWaiting.add(entry.key);
+    const { input: _input, output: _output, ...slim } = entry;
+    void getExternalWorkflowHandle(this.parentWorkflowId!)
+      .signal(itemNodeSignal, { entry: slim, batchWorkflowId: workflowInfo().workflowId })
+      .catch(() => undefined);
+  }
+
+  /** In the run: shows a loop item's node that waits (or went on) as one of the run's nodes, so it can be decided on. */
+  private mirrorItem(entry: NodeRunState, batchWorkflowId: string): void {
+    this.itemOwners.set(entry.key, batchWorkflowId);
+    this.state.nodes[entry.key] = entry;
+    if (entry.status !== 'parked') this.decisions.delete(entry.key);
+    this.noteNode(entry);
+    if (this.state.status !== 'completed' && this.state.status !== 'failed' && this.state.status !== 'cancelled')
+      this.state.status = liveRunStatus(Object.values(this.state.nodes));
+    if (this.options.record) void this.report(false);
+  }
+
+  /** Notes a node's output (or the trigger): once one holds a blob reference, expressions are evaluated in the worker. */
+  noteValue(value: unknown): void {
+    if (!this.blobsSeen && containsBlobRef(value)) this.blobsSeen = true;
+  }
+
+  /**
+   * Resolves a mapping (or one `{ $expr }`) over the scope. Without blob references in sight this runs here, as it always
+   * did (no command: replay unchanged); with them, in a local activity that loads the blobs, so blob bytes never
+   * enter the workflow sandbox or its history (a large result comes back as a reference too).
+   */
+  async resolve(mapping: unknown, scope: ExpressionScope): Promise<unknown> {
+    if (!this.blobsSeen) return resolveMapping(mapping, scope);
+    return this.evaluateWithBlobs({ workspaceId: this.options.workspaceId, workflowId: this.runWorkflowId, mapping, scope: { ...scope } });
   }
 
   /** Appends an event to the run's log (state only: no commands, so replay is unchanged). */
@@ -119,6 +221,7 @@ export class RunContext {
   /** Records a node's status in the event log when it changed since the last event about it; call after every status change. */
   noteNode(entry: NodeRunState): void {
     if (this.emittedStatus.get(entry.key) === entry.status) return;
+    if (this.parentWorkflowId) this.tellParent(entry);
     this.emittedStatus.set(entry.key, entry.status);
     this.emit({
       type: entry.status === 'running' ? 'node.started' : `node.${entry.status}`,
@@ -186,7 +289,10 @@ export class RunContext {
     };
     // An imported integration's action runs as instant.call@1, told which operation (the worker reads it).
     const imported = isImportedRef(node.action);
-    const activity = proxyActivities<Record<string, (i: ActionActivityInput) => Promise<ActionActivityResult>>>(activityOptions)[imported ? INSTANT_CALL_ACTION : node.action]!;
+    const activity =
+      proxyActivities<Record<string, (i: ActionActivityInput) => Promise<ActionActivityResult>>>(activityOptions)[
+        imported ? INSTANT_CALL_ACTION : node.action
+      ]!;
     // Edited input is a different request: it gets its own idempotency key (a provider would refuse the old one).
     const edits = decisions.filter((d) => d.action === 'retry' && d.editedInput).length;
     const { mode, workspaceId } = this.options;
@@ -196,6 +302,7 @@ export class RunContext {
       workspaceId,
       nodeKey: key,
       ...(edits > 0 ? { idempotencySuffix: `edit${edits}` } : {}),
+      ...(this.runWorkflowId !== workflowInfo().workflowId ? { runWorkflowId: this.runWorkflowId } : {}),
     });
   }
 

@@ -8,6 +8,12 @@ import type { NodeRunState, RunState } from '#core/run';
 /** Where a node sends the run next: the edges of `branch` (or the plain edges), or `end`, which stops its graph. */
 export type Next = { branch?: string } | { end: true; output: unknown };
 
+/** A walk's progress as data: the nodes started (all finished) and the decided edges by index in `graph.edges`. */
+export interface WalkSnapshot {
+  started: string[];
+  decided: [number, boolean][];
+}
+
 /** A node whose incoming edges are all decided: run it (at least one was taken) or skip it (all are dead). */
 export interface Step {
   node: FlowNode;
@@ -28,9 +34,26 @@ export class GraphWalk {
   constructor(
     private readonly graph: FlowGraph,
     startId: string,
+    restore?: WalkSnapshot,
   ) {
     for (const edge of graph.edges) this.incoming.set(edge.to, [...(this.incoming.get(edge.to) ?? []), edge]);
-    for (const edge of graph.edges) if (edge.from === startId) this.decided.set(edge, true);
+    if (restore) {
+      for (const id of restore.started) this.started.add(id);
+      for (const [index, taken] of restore.decided) this.decided.set(graph.edges[index]!, taken);
+    } else for (const edge of graph.edges) if (edge.from === startId) this.decided.set(edge, true);
+  }
+
+  /** Whether every node was started (run or skipped). */
+  allStarted(): boolean {
+    return this.graph.nodes.every((n) => this.started.has(n.id));
+  }
+
+  /** Where the walk is, as plain data (a run that continues as new carries it; nothing may be running then). */
+  snapshot(): WalkSnapshot {
+    return {
+      started: [...this.started],
+      decided: this.graph.edges.flatMap((e, i) => (this.decided.has(e) ? [[i, this.decided.get(e)!] as [number, boolean]] : [])),
+    };
   }
 
   /** Every node that became ready, in the order to start them; a skip decides its edges at once, which may ready more. */

@@ -7,7 +7,12 @@ import { NodeFailed } from './errors';
 import { nodeHandlers } from './nodes';
 import type { NodeHandler } from './nodes/node-handler';
 import type { RunContext } from './run-context';
-import { GraphWalk, type Next } from './scheduler';
+import { GraphWalk, type Next, type WalkSnapshot } from './scheduler';
+
+/** Thrown by the run's top-level walk once its history is long and nothing runs: the run continues as new from `walk`. */
+export class ContinueRun {
+  constructor(readonly walk: WalkSnapshot) {}
+}
 
 /**
  * Walks one graph from its start until no node is running: the run's graph, or a forEach body for one item.
@@ -19,8 +24,12 @@ export async function walkGraph(
   startId: string,
   scope: ExpressionScope,
   prefix: string,
+  /** The run's own graph: may continue as new (`restore`: where the previous run of it stopped). */
+  top?: { restore?: WalkSnapshot | undefined },
 ): Promise<{ output: unknown } | undefined> {
-  const walk = new GraphWalk(graph, startId);
+  const walk = new GraphWalk(graph, startId, top?.restore);
+  // Draining: the history is long; start nothing new, and continue as new once what runs has finished.
+  let draining = false;
   // Finished nodes queue up here; one waiter per turn (cheaper than racing every in-flight promise).
   const finished: { id: string; next: Next }[] = [];
   let inflight = 0;
@@ -28,7 +37,7 @@ export async function walkGraph(
   let wake: (() => void) | undefined;
   let ended: { output: unknown } | undefined;
   for (;;) {
-    if (!ended) {
+    if (!ended && !draining) {
       for (const { node, run: runs } of walk.nextSteps()) {
         const key = prefix + node.id;
         if (!runs) {
@@ -49,13 +58,17 @@ export async function walkGraph(
         );
       }
     }
-    if (ended || inflight === 0) return ended;
+    if (ended || inflight === 0) {
+      if (draining && !ended && !walk.allStarted()) throw new ContinueRun(walk.snapshot());
+      return ended;
+    }
     while (finished.length === 0 && !failure) await new Promise<void>((resolve) => (wake = resolve));
     if (failure) throw failure.error;
     const { id, next } = finished.shift()!;
     inflight--;
     if ('end' in next) ended = { output: next.output };
     else walk.finished(id, next);
+    if (top && !draining && run.continueAsNewDue()) draining = true;
   }
 }
 
@@ -73,6 +86,7 @@ async function executeNode(run: RunContext, node: FlowNode, key: string, scope: 
       if ('branch' in outcome.next && outcome.next.branch !== undefined) entry.branch = outcome.next.branch;
     }
     run.noteNode(entry);
+    run.noteValue(outcome.output);
     (scope.nodes as Record<string, unknown>)[node.id] = outcome.output;
     return outcome.next;
   } catch (err) {

@@ -1,6 +1,6 @@
 import { isCancellation, patched } from '@temporalio/workflow';
 import { CREDITS_EXHAUSTED, type CreditsExhaustedDetails } from '#core/credits';
-import { hasExpressions, resolveMapping } from '#core/expressions';
+import { hasExpressions } from '#core/expressions';
 import type { ActionNode } from '#core/flow';
 import { FailureTypes } from '#core/errors';
 import { CREDITS_PAUSE_PATCH, PARK_FAILED_NODES_PATCH, RECONNECT_WAIT_PATCH, type ActionActivityResult, type NodeRunState } from '#core/run';
@@ -29,7 +29,7 @@ export async function activityStep(
   received: (result: ActionActivityResult, entry: NodeRunState) => unknown = (result) => result.output,
   failed: (err: unknown, entry: NodeRunState) => void = () => undefined,
 ): Promise<NodeOutcome> {
-  let input = hasExpressions(node.inputs) ? await resolveMapping(node.inputs, scope) : node.inputs;
+  let input = hasExpressions(node.inputs) ? await run.resolve(node.inputs, scope) : node.inputs;
   entry.input = input;
   for (;;) {
     const creditsSeen = run.creditsAdded;

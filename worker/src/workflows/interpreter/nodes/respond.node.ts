@@ -1,4 +1,3 @@
-import { resolveMapping } from '#core/expressions';
 import type { RespondNode } from '#core/flow';
 import type { NodeHandler } from './node-handler';
 
@@ -7,7 +6,7 @@ import type { NodeHandler } from './node-handler';
  * to run answers; a later one only records that it did not (`responded: false`).
  */
 export const respondNode: NodeHandler<RespondNode> = async (node, { scope, run, key }) => {
-  const output = node.output === undefined ? undefined : await resolveMapping(node.output, scope);
+  const output = node.output === undefined ? undefined : await run.resolve(node.output, scope);
   const first = run.state.response === undefined;
   if (first) {
     run.state.response = { output, nodeKey: key, at: run.now() };

@@ -1,5 +1,4 @@
 import { condition, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import { resolveMapping } from '#core/expressions';
 import type { WaitForWebhookNode } from '#core/flow';
 import { durationMs } from '#core/graph';
 import { REGISTER_WEBHOOK_WAIT_ACTIVITY } from '#core/run';
@@ -13,7 +12,7 @@ import type { NodeHandler } from './node-handler';
  * time the `timeout` edges are taken, or the node fails when it has none.
  */
 export const waitForWebhookNode: NodeHandler<WaitForWebhookNode> = async (node, { key, scope, graph, run }) => {
-  const matchValue = node.match ? await resolveMapping(node.match.equals, scope) : undefined;
+  const matchValue = node.match ? await run.resolve(node.match.equals, scope) : undefined;
   // Switchyard's run id, not Temporal's: it survives a reset (retry from the failed step), so a replayed wait keeps its id.
   const { workflowId } = workflowInfo();
   const { options, arrivals } = run;
