@@ -31,6 +31,9 @@ export class ApiError extends Error {
   }
 }
 
+/** The code of an ApiError when the request never got an answer (the server is down or unreachable). */
+export const UNREACHABLE = 'UNREACHABLE';
+
 export function getApiKey(): string | null {
   return localStorage.getItem(KEY_STORAGE);
 }
@@ -48,12 +51,22 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     if (method !== 'GET') headers['x-csrf-token'] = session.csrfToken;
     if (session.workspaceId) headers['x-switchyard-workspace'] = session.workspaceId;
   }
-  const res = await fetch(path, {
-    method,
-    credentials: 'same-origin',
-    headers,
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch {
+    // The network failed (the server is down or restarting): said as such, never a raw "Failed to fetch".
+    throw new ApiError(
+      0,
+      UNREACHABLE,
+      "Switchyard's server is not answering. It may be restarting or stopped (is `npm start` running?); try again in a moment.",
+    );
+  }
   const text = await res.text();
   const data = text && res.headers.get('content-type')?.includes('json') ? (JSON.parse(text) as unknown) : text;
   if (!res.ok) {

@@ -90,7 +90,8 @@ export function RunsPage({ flowId }: { flowId?: string }) {
       <div className="page-head">
         <h1>Runs</h1>
         <span className="muted refresh-note" title={`The list refreshes every ${REFRESH_MS / 1000} seconds`}>
-          <span className={`live-dot${runs.isFetching ? ' busy' : ''}`} aria-hidden="true" /> Live: refreshes every {REFRESH_MS / 1000} s
+          <span className={`live-dot${runs.isError ? ' off' : runs.isFetching ? ' busy' : ''}`} aria-hidden="true" />{' '}
+          {runs.isError ? 'Not refreshing: the server does not answer' : `Live: refreshes every ${REFRESH_MS / 1000} s`}
         </span>
       </div>
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter runs">

@@ -67,6 +67,7 @@ describe('schema helpers', () => {
       query: 'record',
       body: 'any',
       failOnErrorStatus: 'boolean',
+      idempotencyHeader: 'string',
       auth: 'union',
       timeoutMs: 'integer',
     });
