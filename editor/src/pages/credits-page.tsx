@@ -1,4 +1,5 @@
 import { useMemo, type ReactNode } from 'react';
+import { useFlows } from '../api/queries';
 import { ErrorBox } from '../components/error-box';
 import { href } from '../router';
 import { useCreditUsage, useCredits, type UsageRow } from '../credits/credits-api';
@@ -8,6 +9,9 @@ export function CreditsPage(_props: object) {
   const from = useMemo(() => new Date(Date.now() - 30 * 24 * 3600_000).toISOString(), []);
   const account = useCredits();
   const usage = useCreditUsage(from);
+  // Flows by name (a deleted flow keeps its id).
+  const flows = useFlows();
+  const flowName = new Map(flows.data?.map((f) => [f.id, f.name]));
   const a = account.data;
   const u = usage.data;
   return (
@@ -49,7 +53,7 @@ export function CreditsPage(_props: object) {
           <UsageTable
             title="By flow"
             rows={u.byFlow}
-            label={(r) => (r.flowId ? <a href={href({ page: 'flow', flowId: r.flowId })}>{r.flowId}</a> : 'outside a flow')}
+            label={(r) => (r.flowId ? <a href={href({ page: 'flow', flowId: r.flowId })}>{flowName.get(r.flowId) ?? r.flowId}</a> : 'outside a flow')}
           />
           <UsageTable
             title="Recent runs"
