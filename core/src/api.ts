@@ -279,7 +279,7 @@ export const IntegrationSummary = z.object({
   /** When it was installed by hand, or else first published in a flow; null: neither. */
   installedAt: Timestamp.nullable(),
   /** How many published flows use one of its actions (an integration a published flow uses is installed). */
-  usedByFlows: z.number().int(),
+  usedByFlows: z.number().int().optional(),
   setupStatus: z.array(SetupVariableStatus).optional(),
   /** An instant integration: the generic HTTP action, or one imported from an OpenAPI document (its key starts with `x-`). It needs Backend functions on. */
   instant: z.boolean().optional(),

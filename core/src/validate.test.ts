@@ -466,6 +466,7 @@ describe('validateFlow: every problem', () => {
           (c) =>
             ![
               'MISSING_SETUP_VARIABLE',
+              'SETUP_TEST_ONLY',
               'INVALID_SCHEDULE',
               'PLAN_REQUIRED',
               'BACKEND_FUNCTIONS_OFF',

@@ -90,9 +90,10 @@ describe('OpenAPI import', () => {
     expect(prompt.body).toContain('POST https://api.github.com/repos/<owner>/<repo>/issues');
     expect(prompt.body).toContain('Authorization: Bearer $GITHUB_TOKEN');
 
-    // Test runs reach the local server: the base URL and the token have test values.
-    await api.secrets.put(api.workspaceId, 'GITHUB_BASE_URL', { test: peer.url });
-    await api.secrets.put(api.workspaceId, 'GITHUB_TOKEN', { test: token });
+    // Test runs reach the local server: the base URL and the token have test values. Publishing is live, so they
+    // have live values too (a test value alone refuses publishing: SETUP_TEST_ONLY).
+    await api.secrets.put(api.workspaceId, 'GITHUB_BASE_URL', { test: peer.url, live: 'https://api.github.invalid' });
+    await api.secrets.put(api.workspaceId, 'GITHUB_TOKEN', { test: token, live: `live-${token}` });
     const flow = await api.request('POST', '/api/flows', {
       body: {
         name: 'File an issue',

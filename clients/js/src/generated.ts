@@ -105,6 +105,11 @@ export type AppRun = {
       startedAt: string;
       endedAt: string | null;
     })[];
+    progress?: {
+      done: number;
+      total: number;
+      batches: number;
+    };
   })[];
 };
 

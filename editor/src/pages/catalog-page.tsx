@@ -173,7 +173,7 @@ function IntegrationDetail({ integrationKey }: { integrationKey: string }) {
             {i.instant ? <span className="pill">Instant · version {i.version}</span> : <span className="pill subtle">{i.category}</span>}
             {i.installedAt ? (
               <span className="pill ok" title={`Installed ${formatTime(i.installedAt)}`}>
-                Installed{i.usedByFlows > 0 ? ` · used by ${i.usedByFlows} published flow${i.usedByFlows === 1 ? '' : 's'}` : ''}
+                Installed{(i.usedByFlows ?? 0) > 0 ? ` · used by ${i.usedByFlows} published flow${i.usedByFlows === 1 ? '' : 's'}` : ''}
               </span>
             ) : (
               <span className="pill">Not installed</span>
