@@ -150,6 +150,8 @@ export const StartedRun = z.object({ runId: z.string(), workflowId: z.string(), 
 /** One attempt of an action node, as the worker logged it. */
 export const AttemptRecord = z.object({
   activityId: z.string(),
+  /** Set for an attempt made before the run was reset (retry from the failed step): before reset 1, 2… */
+  beforeReset: z.number().int().optional(),
   attempt: z.number().int(),
   status: z.string(),
   error: z.string().nullable(),

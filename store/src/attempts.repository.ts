@@ -13,7 +13,38 @@ export interface AttemptKey {
   attempt: number;
 }
 
+/** The suffix an attempt's activity id gets when a reset runs its activity again: `fetch~reset1` (before reset 1). */
+export const RESET_MARK = '~reset';
+
+/**
+ * Records an attempt as started. The same activity and attempt number starting again after it had ended means the run
+ * was reset (retry from the failed step) and runs it again: the earlier attempt is kept, its activity id marked
+ * `~resetN`, so the log shows every attempt across resets.
+ */
 export async function attemptStarted(db: Db, a: AttemptKey): Promise<void> {
+  const previous = await db
+    .selectFrom('node_attempts')
+    .select(['ended_at'])
+    .where('workflow_id', '=', a.workflowId)
+    .where('activity_id', '=', a.activityId)
+    .where('attempt', '=', a.attempt)
+    .executeTakeFirst();
+  if (previous?.ended_at) {
+    const resets = await db
+      .selectFrom('node_attempts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('workflow_id', '=', a.workflowId)
+      .where('activity_id', 'like', `${a.activityId}${RESET_MARK}%`)
+      .where('attempt', '=', a.attempt)
+      .executeTakeFirst();
+    await db
+      .updateTable('node_attempts')
+      .set({ activity_id: `${a.activityId}${RESET_MARK}${Number(resets?.n ?? 0) + 1}` })
+      .where('workflow_id', '=', a.workflowId)
+      .where('activity_id', '=', a.activityId)
+      .where('attempt', '=', a.attempt)
+      .execute();
+  }
   await db
     .insertInto('node_attempts')
     .values({

@@ -349,6 +349,12 @@ describe('retries: automatic, parked, decided, reset, in bulk', () => {
     expect(node(done, 'first').output).toMatchObject({ body: { path: '/first' } });
     // Earlier nodes kept their results: still one request each; the failed node's server got its new one.
     expect([server.hitsTo('/first').length, server.hitsTo('/second').length, server.hitsTo('/fragile').length]).toEqual([1, 1, 2]);
+    // Every attempt stays in the log across the reset, the earlier one marked as before it.
+    expect(node(done, 'fragile').attemptLog).toEqual([
+      expect.objectContaining({ activityId: 'fragile', beforeReset: 1, attempt: 1, status: 'failed', error: expect.stringContaining('400') }),
+      expect.objectContaining({ activityId: 'fragile', attempt: 1, status: 'succeeded' }),
+    ]);
+    expect(node(done, 'fragile').attemptLog[1].beforeReset).toBeUndefined();
     // The database row ends completed too (the run reported its end after the reset).
     await waitForRuns(flowId, 'completed', 1, 10_000);
     expect(await listRuns(`flowId=${flowId}&status=failed`)).toEqual([]);

@@ -99,6 +99,7 @@ export type AppRun = {
     logs?: string[];
     attemptLog?: ({
       activityId: string;
+      beforeReset?: number;
       attempt: number;
       status: string;
       error: string | null;

@@ -185,8 +185,9 @@ function EntryDetails({ entry, now, runId, onDecided }: { entry: NodeRunState; n
             </thead>
             <tbody>
               {attemptLog.map((a) => (
-                <tr key={`${a.activityId}:${a.attempt}`}>
+                <tr key={`${a.activityId}:${a.beforeReset ?? 0}:${a.attempt}`} className={a.beforeReset ? 'before-reset' : undefined}>
                   <td>
+                    {a.beforeReset ? `before reset ${a.beforeReset}, ` : ''}
                     {a.activityId.includes('#') ? `retry ${a.activityId.split('#')[1]}, ` : ''}
                     {a.attempt}
                   </td>

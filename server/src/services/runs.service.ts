@@ -10,7 +10,7 @@ import { disabledFlowsFor, versionsSubscribedTo } from '#store/flows.repository'
 import { LIVE_RUN_STATUSES, UNFINISHED_NODE_STATUSES, type NodeError, type RunFlowInput, type RunOptions, type RunState, type TriggerPayload } from '#core/run';
 import type { Logger } from 'pino';
 import type { Db } from '#store/database';
-import { attemptsOfRun } from '#store/attempts.repository';
+import { attemptsOfRun, RESET_MARK } from '#store/attempts.repository';
 import { runCost } from '#store/credits.repository';
 import * as runs from '#store/runs.repository';
 import type { TemporalAccess } from '../temporal';
@@ -195,11 +195,21 @@ export async function runDetail(db: Db, temporal: TemporalAccess, caller: Caller
   // Every attempt of every action node (Temporal keeps only the last failure of an activity).
   const attemptLog = new Map<
     string,
-    { activityId: string; attempt: number; status: string; error: string | null; startedAt: string; endedAt: string | null }[]
+    { activityId: string; beforeReset?: number; attempt: number; status: string; error: string | null; startedAt: string; endedAt: string | null }[]
   >();
   for (const a of await attemptsOfRun(db, workspaceId, row.workflow_id)) {
     const list = attemptLog.get(a.node_key) ?? [];
-    list.push({ activityId: a.activity_id, attempt: a.attempt, status: a.status, error: a.error, startedAt: a.started_at, endedAt: a.ended_at });
+    // An attempt from before a reset keeps its own row (attempts.repository: `~resetN`).
+    const [activityId, reset] = a.activity_id.split(RESET_MARK);
+    list.push({
+      activityId: activityId!,
+      ...(reset ? { beforeReset: Number(reset) } : {}),
+      attempt: a.attempt,
+      status: a.status,
+      error: a.error,
+      startedAt: a.started_at,
+      endedAt: a.ended_at,
+    });
     attemptLog.set(a.node_key, list);
   }
   return {
