@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startBrowserStack, type BrowserStack } from '../helpers/browser';
 import { startHttpPeer } from '../helpers/http-peer';
+import { startSlackPeer } from '../peers/slack-peer';
 
 /**
  * Publishing through the browser: the dialog checks the flow on screen before anything is sent, with the same
@@ -11,10 +12,13 @@ describe('the publish dialog, in a browser', () => {
   let s: BrowserStack;
   let flowId: string;
   let peer: Awaited<ReturnType<typeof startHttpPeer>>;
+  let slack: Awaited<ReturnType<typeof startSlackPeer>>;
+  const slackTestToken = `xoxb-test-${Date.now()}`;
 
   beforeAll(async () => {
+    slack = await startSlackPeer({ tokens: [slackTestToken], channels: { C0SALES001: 'sales' } });
     peer = await startHttpPeer((hit) => (hit.path.startsWith('/orders/') ? { body: { id: hit.path.split('/')[2], total: 4200 } } : { status: 404, body: {} }));
-    s = await startBrowserStack({ shots: 'publish' });
+    s = await startBrowserStack({ shots: 'publish', env: { SWITCHYARD_PROVIDER_ENDPOINTS: JSON.stringify({ slack: slack.apiUrl }) } });
     const created = await s.call('POST', '/api/flows', {
       name: 'Tell sales',
       document: {
@@ -37,6 +41,7 @@ describe('the publish dialog, in a browser', () => {
   afterAll(async () => {
     await s?.stop();
     await peer?.close();
+    await slack?.close();
   }, 40_000);
 
   const openPublish = async () => {
@@ -72,13 +77,21 @@ describe('the publish dialog, in a browser', () => {
 
   it('a secret with only a test value refuses publishing, with a link to set its live value; with it, the flow publishes', async () => {
     const { page } = s;
-    expect((await s.call('PUT', '/api/secrets/SLACK_BOT_TOKEN', { test: `xoxb-test-${Date.now()}` })).status).toBe(200);
+    expect((await s.call('PUT', '/api/secrets/SLACK_BOT_TOKEN', { test: slackTestToken })).status).toBe(200);
     const dialog = await openPublish();
     const problems = dialog.getByRole('region', { name: 'Problems' });
     await problems.getByText(/SLACK_BOT_TOKEN has only a test value/).waitFor();
     expect(await dialog.getByRole('button', { name: 'Publish', exact: true }).count()).toBe(0);
     await s.shot('02-test-only-secret');
-    await problems.getByRole('link', { name: 'Set SLACK_BOT_TOKEN in Secrets' }).click();
+    // The test value is enough to try the step in test mode: Test this step posts to the (local) Slack with it.
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await page.locator('.react-flow__node[data-id="notify"] .sy-node-title').click();
+    const panel = page.locator('aside.np');
+    await panel.getByRole('button', { name: 'Test this step' }).click();
+    await panel.getByLabel('Test result').getByText('succeeded').waitFor();
+    expect([...slack.messages.values()]).toEqual([expect.objectContaining({ channel: 'C0SALES001', text: 'A deal was won' })]);
+    const again = await openPublish();
+    await again.getByRole('region', { name: 'Problems' }).getByRole('link', { name: 'Set SLACK_BOT_TOKEN in Secrets' }).click();
     await page.getByRole('heading', { name: 'Secrets', level: 1 }).waitFor();
     // The live value's form is open and focused.
     const live = page.getByLabel(/live value of SLACK_BOT_TOKEN/);
