@@ -39,6 +39,20 @@ export const githubWebhook: WebhookSource = {
         repo: 'repository.name',
         author: 'sender.login',
       },
+      example: {
+        action: 'opened',
+        issue: {
+          number: 42,
+          title: 'Checkout fails for EUR orders',
+          body: 'Seen on order ord_1042.',
+          state: 'open',
+          html_url: 'https://github.com/acme/website/issues/42',
+          user: { login: 'octocat' },
+          labels: [{ name: 'bug' }],
+        },
+        repository: { name: 'website', full_name: 'acme/website', owner: { login: 'acme' } },
+        sender: { login: 'octocat' },
+      },
     },
     {
       type: 'pull_request',

@@ -37,6 +37,20 @@ export const slackWebhook: WebhookSource = {
       title: 'The app was mentioned',
       keywords: ['mentioned', 'mentions the bot', 'mentions the app', 'someone mentions', 'is mentioned in slack'],
       fields: { text: 'event.text', channel: 'event.channel', user: 'event.user', ts: 'event.ts' },
+      example: {
+        type: 'event_callback',
+        team_id: 'T0EXAMPLE1',
+        api_app_id: 'A0EXAMPLE1',
+        event_id: 'Ev0EXAMPLE1',
+        event_time: 1733390000,
+        event: {
+          type: 'app_mention',
+          user: 'U0EXAMPLE1',
+          text: '<@U0APPBOT1> what is the status of order ord_1042?',
+          channel: 'C0SALES001',
+          ts: '1733390000.000100',
+        },
+      },
     },
     {
       type: 'message',

@@ -52,6 +52,28 @@ export const stripeWebhook: WebhookSource = {
         id: 'data.object.id',
         customer: 'data.object.customer',
       },
+      example: {
+        id: 'evt_3QExample0001',
+        object: 'event',
+        api_version: '2024-06-20',
+        created: 1733390000,
+        livemode: false,
+        type: 'payment_intent.succeeded',
+        data: {
+          object: {
+            id: 'pi_3QExample0001',
+            object: 'payment_intent',
+            amount: 2000,
+            amount_received: 2000,
+            currency: 'usd',
+            status: 'succeeded',
+            customer: 'cus_QExample0001',
+            receipt_email: 'ada@example.com',
+            description: 'Order ord_1042',
+            metadata: { orderId: 'ord_1042' },
+          },
+        },
+      },
     },
     {
       type: 'payment_intent.payment_failed',

@@ -304,6 +304,8 @@ export const WebhookSourceInfo = z.object({
   /** The workspace secret that holds the signing secret by default, e.g. STRIPE_WEBHOOK_SECRET. */
   secretVariable: z.string(),
   whereToGet: z.string(),
+  /** Example payloads of its common events (the editor's sample data for a webhook trigger). */
+  examples: z.array(z.object({ type: z.string(), title: z.string(), payload: JsonValue })).optional(),
 });
 
 /** GET /api/webhooks/endpoints: one per webhook-triggered flow (`trigger`), one inbox per source (`inbox`). */

@@ -80,4 +80,9 @@ export interface WebhookEventInfo {
   keywords: string[];
   /** Expressions (over `trigger.data`) of fields a flow commonly maps: `email`, `name`, `amount`, `id`… */
   fields?: Record<string, string>;
+  /**
+   * A payload of this event in the provider's documented shape (made-up ids and people): the editor's sample data for
+   * a webhook trigger. Each `fields` expression reads a value from it (catalog/webhooks/verifiers.test.ts checks).
+   */
+  example?: Record<string, unknown>;
 }

@@ -34,7 +34,16 @@ afterAll(async () => {
 
 type Peer = Awaited<ReturnType<typeof startHttpPeer>>;
 type NodeJson = { id: string } & Record<string, unknown>;
-type RunNode = { key: string; nodeId: string; status: string; attempts: number; output?: ApiBody; error?: ApiBody; decisions?: { action: string }[] };
+type RunNode = {
+  key: string;
+  nodeId: string;
+  status: string;
+  attempts: number;
+  output?: ApiBody;
+  error?: ApiBody;
+  decisions?: { action: string }[];
+  attemptLog?: ApiBody;
+};
 
 async function peer(route: Route): Promise<Peer> {
   const p = await startHttpPeer(route);

@@ -31,6 +31,21 @@ const DOC: FlowDocument = {
 };
 
 const API: Record<string, unknown> = {
+  '/api/catalog': {
+    integrations: [],
+    webhookSources: [
+      {
+        id: 'stripe',
+        title: 'Stripe',
+        integration: 'stripe',
+        secretVariable: 'STRIPE_WEBHOOK_SECRET',
+        whereToGet: 'Stripe dashboard',
+        examples: [
+          { type: 'payment_intent.succeeded', title: 'A payment succeeded', payload: { type: 'payment_intent.succeeded', data: { object: { amount: 2000 } } } },
+        ],
+      },
+    ],
+  },
   '/api/secrets': { secrets: [{ name: 'API_TOKEN', live: { last4: 'abcd' }, test: null, updatedAt: '' }] },
   '/api/catalog/http': {
     key: 'http',
@@ -250,5 +265,19 @@ describe('NodePanel', () => {
       }
       cleanup();
     }
+  });
+
+  it("pins a webhook source's example event as the trigger's sample data, and previews expressions against it", async () => {
+    useEditor.getState().apply([{ type: 'setTrigger', trigger: { type: 'webhook', source: 'stripe' } }]);
+    show('trigger');
+    fireEvent.click(await screen.findByRole('button', { name: 'Use this example' }));
+    expect(doc().pinned?.trigger).toEqual({ type: 'payment_intent.succeeded', data: { object: { amount: 2000 } } });
+    cleanup();
+    // A later step's expression shows its value against the pinned sample.
+    useEditor
+      .getState()
+      .apply([{ type: 'updateInput', nodeId: 'fetch', input: 'url', value: { $expr: '"https://api.example.com/" & trigger.data.data.object.amount' } }]);
+    show('fetch');
+    await screen.findByText('"https://api.example.com/2000"');
   });
 });

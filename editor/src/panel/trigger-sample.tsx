@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import { TRIGGER_ID } from '#core/flow';
 import { api } from '../api/client';
+import { useWebhookSources } from '../api/queries';
 import type { RunDetail, RunSummary } from '../api/types';
 import { useEditor } from '../store/editor-store';
 import type { Apply } from './forms/shared';
@@ -12,6 +13,11 @@ import type { Apply } from './forms/shared';
 export function TriggerSample({ apply, disabled, flowId }: { apply: Apply; disabled: boolean; flowId: string | null }) {
   const id = useId();
   const pinned = useEditor((s) => s.doc?.pinned?.[TRIGGER_ID]);
+  const trigger = useEditor((s) => s.doc?.trigger);
+  const sources = useWebhookSources();
+  // A webhook trigger's provider documents its events: their example payloads are ready-made samples.
+  const examples = trigger?.type === 'webhook' ? (sources.data?.find((w) => w.id === trigger.source)?.examples ?? []) : [];
+  const [example, setExample] = useState(0);
   const [text, setText] = useState(() => JSON.stringify(pinned ?? {}, null, 2));
   const [problem, setProblem] = useState<string | undefined>();
   const pin = (data: unknown) => {
@@ -63,6 +69,29 @@ export function TriggerSample({ apply, disabled, flowId }: { apply: Apply; disab
         <p role="alert" className="field-hint-error">
           {problem}
         </p>
+      )}
+      {examples.length > 0 && (
+        <div className="sf-row">
+          <label htmlFor={`${id}-example`}>Example event</label>
+          <select id={`${id}-example`} value={example} onChange={(e) => setExample(Number(e.target.value))} disabled={disabled}>
+            {examples.map((x, i) => (
+              <option key={x.type} value={i}>
+                {x.title} ({x.type})
+              </option>
+            ))}
+          </select>
+          <button
+            type="button"
+            disabled={disabled}
+            onClick={() => {
+              const payload = examples[example]?.payload;
+              setText(JSON.stringify(payload, null, 2));
+              pin(payload);
+            }}
+          >
+            Use this example
+          </button>
+        </div>
       )}
       <div className="sf-row">
         <button type="button" onClick={pinText} disabled={disabled}>

@@ -190,7 +190,14 @@ function installation(key: string, installed: Map<string, string>, used: Map<str
 /** The webhook sources the catalog verifies (read-only: what the editor offers for webhook triggers and inboxes). */
 export function webhookSourceSummaries(integrations: IntegrationDefinition[]) {
   return integrations.flatMap((i) =>
-    (i.webhooks ?? []).map((s) => ({ id: s.id, title: s.title, integration: i.key, secretVariable: s.secretVariable, whereToGet: s.whereToGet })),
+    (i.webhooks ?? []).map((s) => ({
+      id: s.id,
+      title: s.title,
+      integration: i.key,
+      secretVariable: s.secretVariable,
+      whereToGet: s.whereToGet,
+      examples: (s.events ?? []).flatMap((e) => (e.example ? [{ type: e.type, title: e.title, payload: e.example }] : [])),
+    })),
   );
 }
 
