@@ -454,6 +454,7 @@ describe('validateFlow: every problem', () => {
       ),
     );
     collect(validateAfter([fetch('fetch', { url: 'not a url' })]));
+    collect(validateAfter([fetch(), fetch('next', { url: { $expr: 'nodes.fetch.headers' } })], [edge('fetch', 'next')]));
     // A respond node answers an invoke: under an event trigger nobody waits for it.
     collect(validateAfter([{ id: 'ack', type: 'respond', output: { ok: true } }]));
     // MISSING_SETUP_VARIABLE needs the workspace's secrets, PLAN_REQUIRED its plan, BACKEND_FUNCTIONS_OFF its App
@@ -542,5 +543,29 @@ describe('outputSchemaOf', () => {
     const node = FlowDocument.parse({ trigger: { type: 'manual' }, nodes: [fetch('fetch', {}, { onError: 'branch' })], edges: [] }).nodes[0]!;
     expect(Object.keys((outputSchemaOf(node, catalog)!.properties as object) ?? {})).toEqual(['status', 'headers', 'body', 'error']);
     expect(Object.keys(catalog.getAction('http.request@1')!.outputSchema.properties as object)).toEqual(['status', 'headers', 'body']);
+  });
+});
+
+describe('validateFlow: expression types', () => {
+  const flow = (url: string) => validateAfter([fetch(), fetch('next', { url: { $expr: url } })], [edge('fetch', 'next')]);
+
+  it('refuses a path whose type (from the upstream output schema) the input never takes, naming both', () => {
+    expect(flow('nodes.fetch.headers')).toEqual([
+      expect.objectContaining({
+        code: 'EXPRESSION_TYPE',
+        nodeId: 'next',
+        field: 'inputs.url',
+        message: expect.stringMatching(/nodes\.fetch\.headers, which is object, but "url" takes string/),
+      }),
+    ]);
+    expect(codes(flow('nodes.fetch.status'))).toEqual(['EXPRESSION_TYPE']);
+  });
+
+  it('leaves to the run what it cannot know: open fields, computed values, other roots', () => {
+    expect(flow('nodes.fetch.body')).toEqual([]);
+    expect(flow('nodes.fetch.body.url')).toEqual([]);
+    expect(flow('"https://x.example/" & nodes.fetch.status')).toEqual([]);
+    expect(flow('$string(nodes.fetch.status)')).toEqual([]);
+    expect(flow('trigger.data.url')).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import type { CatalogIndex, JsonSchema } from './catalog-sdk';
 import { z } from 'zod';
-import { checkExpressionSyntax, ExpressionError, expressionReferences, hasExpressions, literalValue, mappingExpressions } from './expressions';
+import { checkExpressionSyntax, ExpressionError, expressionReferences, hasExpressions, isExpr, literalValue, mappingExpressions } from './expressions';
 import { allowedBranches, TRIGGER_ID, walkNodes, type FlowDocument, type FlowGraph, type FlowNode } from './flow';
 
 /** One problem in a flow, named by node and field so the editor can point at it. */
@@ -44,6 +44,8 @@ export const ProblemCodes = {
   UNDECLARED_SECRET: 'UNDECLARED_SECRET',
   /** A literal input the action's input schema refuses (an empty Slack channel, a URL that is not one): the run would refuse it too. */
   INVALID_INPUT: 'INVALID_INPUT',
+  /** An expression that reads a field whose type (from the upstream step's output schema) the input does not take: an object where text is needed. */
+  EXPRESSION_TYPE: 'EXPRESSION_TYPE',
   /** An OAuth action with no connection chosen, or one that does not exist in the workspace. */
   MISSING_CONNECTION: 'MISSING_CONNECTION',
   /** An OAuth action whose connection belongs to another provider. */
@@ -70,6 +72,8 @@ export function validateFlow(doc: FlowDocument, catalog: CatalogIndex): FlowProb
   const upstream = new Map<string, Set<string>>();
   checkGraph(doc, TRIGGER_ID, problems, upstream, new Set());
   for (const { node } of walkNodes(doc)) checkNode(node, catalog, all, upstream, problems);
+  // Expressions whose type is known (a path into an upstream output schema) against the input's type.
+  if (problems.length === 0) for (const { node } of walkNodes(doc)) if (node.type === 'action') checkExpressionTypes(node, catalog, all, problems);
   if (doc.trigger.type !== 'invoke') {
     for (const { node } of walkNodes(doc)) {
       if (node.type !== 'respond') continue;
@@ -389,6 +393,56 @@ function checkActionInputs(node: Extract<FlowNode, { type: 'action' }>, catalog:
         });
     }
   }
+}
+
+/**
+ * An input given as a bare path into an upstream step's output (`nodes.fetch.body.total`, no operators) has the type
+ * that output's schema gives it; when both that and the input's type are known and one can never be the other (an
+ * object where text is needed), it is a problem now rather than an InvalidInput at run time. Anything else (an
+ * expression that computes, a field the schema leaves open, a union) is left to the run.
+ */
+function checkExpressionTypes(
+  node: Extract<FlowNode, { type: 'action' }>,
+  catalog: CatalogIndex,
+  all: Map<string, { node: FlowNode }>,
+  problems: FlowProblem[],
+): void {
+  const info = catalog.getAction(node.action);
+  const props = (info?.inputSchema.properties ?? {}) as Record<string, JsonSchema>;
+  for (const [name, value] of Object.entries(node.inputs)) {
+    if (!isExpr(value) || !props[name]) continue;
+    const path = /^\s*nodes\.([A-Za-z_$][\w$]*)((?:\.[A-Za-z_$][\w$]*)*)\s*$/.exec(value.$expr);
+    if (!path) continue;
+    const source = all.get(path[1]!)?.node;
+    if (!source) continue;
+    let schema = outputSchemaOf(source, catalog);
+    for (const step of path[2]!.split('.').filter(Boolean)) schema = (schema?.properties as Record<string, JsonSchema> | undefined)?.[step];
+    const given = jsonTypes(schema);
+    const wanted = jsonTypes(props[name]);
+    if (
+      !given ||
+      !wanted ||
+      given.some((t) => wanted.includes(t) || (t === 'integer' && wanted.includes('number')) || (t === 'number' && wanted.includes('integer')))
+    )
+      continue;
+    problems.push({
+      code: 'EXPRESSION_TYPE',
+      nodeId: node.id,
+      field: `inputs.${name}`,
+      message: `Node "${node.id}" (${info!.title}): "${name}" reads ${value.$expr.trim()}, which is ${given.join(' or ')}, but "${name}" takes ${wanted.join(' or ')}; read a field of it, or convert it in the expression (e.g. $string(…))`,
+    });
+  }
+}
+
+/** The JSON types a schema allows, when it says (`type`, or every branch of an `anyOf` saying); undefined when open. */
+function jsonTypes(schema: JsonSchema | undefined): string[] | undefined {
+  if (!schema) return undefined;
+  if (typeof schema.type === 'string') return [schema.type];
+  if (Array.isArray(schema.type)) return schema.type as string[];
+  const branches = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;
+  if (!branches) return undefined;
+  const types = branches.map(jsonTypes);
+  return types.every((t) => t !== undefined) ? [...new Set(types.flat() as string[])] : undefined;
 }
 
 const literalSchemas = new WeakMap<JsonSchema, z.ZodType | null>();
