@@ -90,7 +90,7 @@ describe.skipIf(!mustRun)('schemathesis against a real Switchyard (skipped local
       SEED,
       '--no-color',
     ];
-    const { code, output } = await run(SCHEMATHESIS, args, dataDir, 600_000);
+    const { code, output } = await run(SCHEMATHESIS, args, dataDir, 900_000);
     const summary = output.slice(Math.max(0, output.search(/=+ (WARNINGS|SUMMARY) =+/)));
     console.log(`schemathesis ${args.join(' ')}\n${summary}`);
     expect(code, output.slice(-20_000)).toBe(0);
@@ -98,7 +98,7 @@ describe.skipIf(!mustRun)('schemathesis against a real Switchyard (skipped local
     const total = Number(/Selected: \d+\/(\d+)/.exec(output)?.[1]);
     expect(total).toBeGreaterThanOrEqual(40);
     expect(Number(/Tested: (\d+)/.exec(output)?.[1])).toBe(total);
-  }, 660_000);
+  }, 960_000);
 });
 
 /**

@@ -1,4 +1,6 @@
+import { WorkflowFailedError } from '@temporalio/client';
 import { AppError } from '#core/errors';
+import { durationMs } from '#core/graph';
 import { ExpressionError, hasExpressions, resolveMapping } from '#core/expressions';
 import { TRIGGER_ID, walkNodes, type FlowDocument, type FlowSnapshot } from '#core/flow';
 import { INSTANT_CALL_ACTION, isImportedRef } from '#core/instant';
@@ -11,6 +13,9 @@ import { requirePlanForRun } from './credits.service';
 import { requireFlow } from './flows.service';
 import { catalogFor } from './imported.service';
 import { requireBackendFunctionsForRun } from './settings.service';
+
+/** How long Test this step may take: a person is waiting. */
+export const TEST_STEP_TIMEOUT_MS = 30_000;
 
 export interface TestStepRequest {
   /** The flow on screen (saved or not): its node, and its pinned samples. */
@@ -77,20 +82,33 @@ export async function testStep(
     nodeKey: `test:${node.id}`,
     activity: imported ? INSTANT_CALL_ACTION : node.action,
     input: imported ? { ref: node.action, input } : input,
-    timeout: node.timeout ?? actionDefaultsOf(single, catalog)[node.action]?.timeout ?? DEFAULT_ACTION_TIMEOUT,
+    // A person waits for the answer: one attempt, at most TEST_STEP_TIMEOUT_MS whatever the step's own timeout.
+    timeout: Math.min(durationMs(node.timeout ?? actionDefaultsOf(single, catalog)[node.action]?.timeout ?? DEFAULT_ACTION_TIMEOUT), TEST_STEP_TIMEOUT_MS),
   };
   const { temporal } = deps;
-  const result = await temporal.call(
-    (client) =>
-      client.workflow.execute<(i: TestStepInput) => Promise<TestStepResult>>(TEST_STEP_WORKFLOW, {
-        args: [testInput],
-        taskQueue: temporal.taskQueue,
-        workflowId,
-        workflowExecutionTimeout: '3m',
-        memo: { mode: 'test', activity: testInput.activity },
-      }),
-    { deadlineMs: 185_000 },
-  );
+  const started = Date.now();
+  const result = await temporal
+    .call(
+      (client) =>
+        client.workflow.execute<(i: TestStepInput) => Promise<TestStepResult>>(TEST_STEP_WORKFLOW, {
+          args: [testInput],
+          taskQueue: temporal.taskQueue,
+          workflowId,
+          workflowExecutionTimeout: TEST_STEP_TIMEOUT_MS + 5_000,
+          memo: { mode: 'test', activity: testInput.activity },
+        }),
+      { deadlineMs: TEST_STEP_TIMEOUT_MS + 10_000 },
+    )
+    .catch((err: unknown): TestStepResult => {
+      // No worker took it in time (or it ran out of time): an answer, not an error.
+      if (err instanceof WorkflowFailedError)
+        return {
+          ok: false,
+          error: { message: `The step did not finish within ${TEST_STEP_TIMEOUT_MS / 1000} s (is a worker running?)`, type: 'Timeout' },
+          ms: Date.now() - started,
+        };
+      throw err;
+    });
   const cost = await runCost(deps.db, workspaceId, workflowId);
   return { ...result, nodeId: node.id, input, credits: cost.listCredits };
 }
