@@ -59,7 +59,7 @@ const allowedImports: Plugin = {
 const cache = new Map<string, Promise<CompiledCode>>();
 const CACHE_SIZE = 200;
 
-/** Compiles (memoized by source): throws CodeCompileError with line and column on any problem. */
+/** Compiles (memoized by source, failures included): throws CodeCompileError with line and column on any problem. */
 export function compileCode(source: string, language: CodeLanguage): Promise<CompiledCode> {
   const key = `${language}\u0000${source}`;
   let hit = cache.get(key);
@@ -71,7 +71,11 @@ export function compileCode(source: string, language: CodeLanguage): Promise<Com
   }
   hit = compileUncached(source, language);
   cache.set(key, hit);
-  hit.catch(() => cache.delete(key));
+  // A source that does not compile never will: its CodeCompileError is kept too (a draft of 1,000 code steps with the
+  // same broken source compiles once). Anything else (esbuild itself failing) is tried again next time.
+  hit.catch((err: unknown) => {
+    if (!(err instanceof CodeCompileError)) cache.delete(key);
+  });
   if (cache.size > CACHE_SIZE) cache.delete(cache.keys().next().value!);
   return hit;
 }

@@ -83,9 +83,13 @@ export function secretsRead(source: string): string[] {
  */
 export async function refuseCodeSyntaxErrors(document: FlowDocument): Promise<void> {
   const problems: FlowProblem[] = [];
+  // Each distinct source is parsed once (a document may hold many steps with the same code).
+  const parsed = new Map<string, ReturnType<typeof syntaxErrors>>();
   for (const { node } of walkNodes(document)) {
     if (node.type !== 'code') continue;
-    for (const d of await syntaxErrors(node.source, node.language))
+    const key = `${node.language}\u0000${node.source}`;
+    if (!parsed.has(key)) parsed.set(key, syntaxErrors(node.source, node.language));
+    for (const d of await parsed.get(key)!)
       problems.push({ code: 'CODE_INVALID', nodeId: node.id, field: 'source', message: `Node "${node.id}", source: ${formatDiagnostic(d)}` });
   }
   if (problems.length > 0) throw new AppError('FLOW_INVALID', `The draft was not saved: ${problems.map((p) => p.message).join('; ')}`, { problems });
