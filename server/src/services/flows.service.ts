@@ -183,12 +183,18 @@ export async function checkPublish(deps: Parameters<typeof publishProblems>[0], 
   };
 }
 
-/** Each forEach's item count on the draft's pinned sample data (a loop whose items do not evaluate to a list is left out). */
+/**
+ * Each forEach's item count on the draft's pinned sample data (a loop whose items do not evaluate to a list is left
+ * out). Only plain paths (`trigger.data.items`, `nodes.list.body.rows`) are evaluated, for at most 200 loops: the check
+ * runs on every open of the publish dialog and must stay cheap whatever the document holds.
+ */
 async function sampleItemCounts(document: FlowDocument): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   if (!document.pinned) return counts;
+  const plainPath = /^\s*[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*|\[\d+\])*\s*$/;
+  let evaluated = 0;
   for (const { node } of walkNodes(document)) {
-    if (node.type !== 'forEach') continue;
+    if (node.type !== 'forEach' || !plainPath.test(node.items) || ++evaluated > 200) continue;
     const scope = await sampleScope(document, node.id);
     const items = await evaluateExpression(node.items, scope).catch(() => undefined);
     if (Array.isArray(items)) counts.set(node.id, items.length);
