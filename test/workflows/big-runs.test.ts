@@ -200,7 +200,8 @@ describe('long loops', () => {
     let live: RunState;
     for (;;) {
       live = await handle.query<RunState>(RunQueries.state);
-      if (live.nodes[key]?.status === 'parked') break;
+      // The batch reports the parked item to the run, which then shows it and parks: wait for both.
+      if (live.nodes[key]?.status === 'parked' && live.status === 'parked') break;
       if (Date.now() > deadline) throw new Error(`item node ${key} did not park: ${JSON.stringify(live.nodes)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
