@@ -77,12 +77,15 @@ export function estimateFlow(snapshot: FlowSnapshot, catalog: CatalogIndex, item
   let unknownLoops = false;
   let codeSteps = 0;
   const parentOf = new Map<string, string>();
-  for (const { node, parent } of walkNodes(snapshot)) if (parent) parentOf.set(node.id, parent.id);
-  // Times a node runs in one run: the product of its enclosing loops' item counts (1 where not known).
+  for (const { node, parent } of walkNodes(snapshot)) if (parent && !parentOf.has(node.id)) parentOf.set(node.id, parent.id);
+  // Times a node runs in one run: the product of its enclosing loops' item counts (1 where not known). A draft may
+  // repeat ids (a problem of its own): the walk up stops at an id it has seen, so it always ends.
   const timesOf = (id: string): { times: number; known: boolean } => {
     let times = 1;
     let known = true;
-    for (let p = parentOf.get(id); p !== undefined; p = parentOf.get(p)) {
+    const seen = new Set([id]);
+    for (let p = parentOf.get(id); p !== undefined && !seen.has(p); p = parentOf.get(p)) {
+      seen.add(p);
       const count = itemCounts.get(p);
       if (count === undefined) known = false;
       else times *= count;
