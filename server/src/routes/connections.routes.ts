@@ -51,58 +51,7 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
   const connect = (req: Request, auth: AuthContext, o: ConnectRequest, action: ConnectAction) => connectRecorded(deps, req, auth, o, action);
 
   return [
-    defineRoute({
-      method: 'get',
-      path: '/api/oauth/providers',
-      scope: 'workspace:read',
-      testKey: 'allowed',
-      tag: 'Connections',
-      summary: 'OAuth providers: the redirect URI to register, and whether the workspace set its client id and secret',
-      responses: { 200: { description: 'Providers', schema: OAuthProviderList } },
-      async handler({ auth, req }) {
-        return { body: { providers: await providerInfos(deps, auth.workspaceId, req) } };
-      },
-    }),
-    defineRoute({
-      method: 'put',
-      path: '/api/oauth/providers/:provider/client',
-      scope: 'connections:write',
-      testKey: 'allowed',
-      tag: 'Connections',
-      summary:
-        "Set the workspace's OAuth client for a provider (stored as the secrets OAUTH_<PROVIDER>_CLIENT_ID/_SECRET); the generic provider also takes its URLs",
-      params: ProviderParams,
-      body: z.object({
-        mode: z.enum(RunModes).optional(),
-        clientId: z.string().min(1).max(1000),
-        clientSecret: z.string().min(1).max(4000),
-        config: GenericProviderConfig.optional(),
-      }),
-      responses: {
-        200: { description: 'Saved', schema: OAuthProviderList },
-        404: { description: 'No such OAuth provider in the catalog' },
-        422: { description: 'The generic provider needs its URLs' },
-      },
-      async handler({ params, body, auth, req }) {
-        const mode = modeFor(auth, body.mode);
-        const provider = await wrapErrors(async () => connections().provider(params.provider));
-        if (provider.configurable && !body.config && !(await connections().genericConfig(auth.workspaceId, provider.key, mode)))
-          throw new AppError(
-            'CONNECTION_FAILED',
-            `The ${provider.title} provider needs its URLs: send config.tokenUrl (and config.authorizeUrl for sign-in, config.issuer to check iss)`,
-          );
-        if (!provider.configurable && body.config) throw new AppError('VALIDATION_FAILED', `${provider.title}'s URLs are fixed by the catalog: send no config`);
-        const names = clientSecretNames(provider.key);
-        await deps.secrets.put(auth.workspaceId, names.clientId, { [mode]: body.clientId });
-        await deps.secrets.put(auth.workspaceId, names.clientSecret, { [mode]: body.clientSecret });
-        if (body.config) await connections().setGenericConfig(auth.workspaceId, provider.key, mode, body.config);
-        await audit(deps.db, auth, req, 'oauth_client.set', {
-          target: provider.key,
-          details: { provider: provider.key, mode, secrets: [names.clientId, names.clientSecret] },
-        });
-        return { body: { providers: await providerInfos(deps, auth.workspaceId, req) } };
-      },
-    }),
+    ...oauthProviderRoutes(deps),
     defineRoute({
       method: 'get',
       path: '/api/connections',
@@ -164,6 +113,65 @@ export function connectionRoutes(deps: ServerDeps): RouteDef[] {
       },
     }),
     ...connectionManagementRoutes(deps),
+  ];
+}
+
+/** The OAuth providers: what to register at each, and the workspace's client id and secret for it. */
+function oauthProviderRoutes(deps: ServerDeps): RouteDef[] {
+  const connections = () => connectionsOf(deps);
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/oauth/providers',
+      scope: 'workspace:read',
+      testKey: 'allowed',
+      tag: 'Connections',
+      summary: 'OAuth providers: the redirect URI to register, and whether the workspace set its client id and secret',
+      responses: { 200: { description: 'Providers', schema: OAuthProviderList } },
+      async handler({ auth, req }) {
+        return { body: { providers: await providerInfos(deps, auth.workspaceId, req) } };
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/oauth/providers/:provider/client',
+      scope: 'connections:write',
+      testKey: 'allowed',
+      tag: 'Connections',
+      summary:
+        "Set the workspace's OAuth client for a provider (stored as the secrets OAUTH_<PROVIDER>_CLIENT_ID/_SECRET); the generic provider also takes its URLs",
+      params: ProviderParams,
+      body: z.object({
+        mode: z.enum(RunModes).optional(),
+        clientId: z.string().min(1).max(1000),
+        clientSecret: z.string().min(1).max(4000),
+        config: GenericProviderConfig.optional(),
+      }),
+      responses: {
+        200: { description: 'Saved', schema: OAuthProviderList },
+        404: { description: 'No such OAuth provider in the catalog' },
+        422: { description: 'The generic provider needs its URLs' },
+      },
+      async handler({ params, body, auth, req }) {
+        const mode = modeFor(auth, body.mode);
+        const provider = await wrapErrors(async () => connections().provider(params.provider));
+        if (provider.configurable && !body.config && !(await connections().genericConfig(auth.workspaceId, provider.key, mode)))
+          throw new AppError(
+            'CONNECTION_FAILED',
+            `The ${provider.title} provider needs its URLs: send config.tokenUrl (and config.authorizeUrl for sign-in, config.issuer to check iss)`,
+          );
+        if (!provider.configurable && body.config) throw new AppError('VALIDATION_FAILED', `${provider.title}'s URLs are fixed by the catalog: send no config`);
+        const names = clientSecretNames(provider.key);
+        await deps.secrets.put(auth.workspaceId, names.clientId, { [mode]: body.clientId });
+        await deps.secrets.put(auth.workspaceId, names.clientSecret, { [mode]: body.clientSecret });
+        if (body.config) await connections().setGenericConfig(auth.workspaceId, provider.key, mode, body.config);
+        await audit(deps.db, auth, req, 'oauth_client.set', {
+          target: provider.key,
+          details: { provider: provider.key, mode, secrets: [names.clientId, names.clientSecret] },
+        });
+        return { body: { providers: await providerInfos(deps, auth.workspaceId, req) } };
+      },
+    }),
   ];
 }
 
