@@ -80,6 +80,7 @@ export const AuditActions = [
   'signin.failed',
   'signin.locked',
   'signout',
+  'session.revoked',
   'password.reset',
   'user.signed_up',
   'workspace.created',

@@ -635,6 +635,16 @@ export const SignUpRequest = z.object({
 export const SignInRequest = z.object({ email: Email, password: z.string().min(1).max(PASSWORD_MAX) });
 export const PasswordResetRequest = z.object({ token: z.string().min(10).max(200), password: Password });
 export const SignOutRequest = z.object({ everywhere: z.boolean().default(false) });
+/** One of the signed-in person's live sessions (a browser where they are signed in); `current`: the one asking. */
+export const SessionSummary = z.object({
+  id: z.string(),
+  createdAt: Timestamp,
+  lastSeenAt: Timestamp,
+  expiresAt: Timestamp,
+  userAgent: z.string().nullable(),
+  current: z.boolean(),
+});
+export const SessionList = z.object({ sessions: z.array(SessionSummary) });
 export const WorkspaceCreateRequest = z.object({ name: z.string().trim().min(1).max(200) });
 export const WorkspaceList = z.object({ workspaces: z.array(WorkspaceMembership) });
 export const Member = z.object({ userId: z.string(), email: z.string(), name: z.string(), role: Role, joinedAt: Timestamp });

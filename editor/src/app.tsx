@@ -1,6 +1,6 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useCallback, useEffect, useState, type ReactNode } from 'react';
-import { getApiKey, rememberedWorkspace, setApiKey, setSession } from './api/client';
+import { rememberedWorkspace, setSession } from './api/client';
 import { acceptInvitation, loadSession, signOut } from './api/people';
 import type { SessionInfo } from './api/types';
 import { FlowsPage } from './pages/flows-page';
@@ -43,9 +43,8 @@ const PEOPLE_NAV: { label: string; route: Route; ownerOnly: boolean }[] = [
 ];
 
 export function App() {
-  const [key, setKey] = useState(getApiKey());
   /** undefined while the session is being read; null when nobody is signed in. */
-  const [session, setSessionInfo] = useState<SessionInfo | null | undefined>(key ? null : undefined);
+  const [session, setSessionInfo] = useState<SessionInfo | null | undefined>(undefined);
   const [workspaceId, setWorkspaceId] = useState<string | null>(null);
   const queryClient = useQueryClient();
   const route = useRoute();
@@ -59,32 +58,21 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    if (key) return;
     loadSession().then(
       (s) => applySession(s),
       () => applySession(null),
     );
-  }, [key, applySession]);
+  }, [applySession]);
 
-  if (!key && session === undefined) return <p className="muted">Loading…</p>;
-  if (!key && !session) {
-    return (
-      <AuthPage
-        onSignedIn={(s) => applySession(s)}
-        onApiKey={(k) => {
-          setApiKey(k);
-          setKey(k);
-        }}
-      />
-    );
-  }
-  const current = session?.workspaces.find((w) => w.id === workspaceId);
+  if (session === undefined) return <p className="muted">Loading…</p>;
+  if (!session) return <AuthPage onSignedIn={(s) => applySession(s)} />;
+  const current = session.workspaces.find((w) => w.id === workspaceId);
   const switchTo = (id: string) => {
     applySession(session!, id);
     queryClient.clear();
     navigate({ page: 'flows' });
   };
-  const invite = session ? authLink() : undefined;
+  const invite = authLink();
   return (
     <div className="app">
       <header className="topbar">
@@ -97,41 +85,30 @@ export function App() {
               {item.label}
             </a>
           ))}
-          {session &&
-            PEOPLE_NAV.filter((item) => !item.ownerOnly || current?.role === 'owner').map((item) => (
+          {PEOPLE_NAV.filter((item) => !item.ownerOnly || current?.role === 'owner').map((item) => (
               <a key={item.label} href={href(item.route)} className={route.page === item.route.page ? 'active' : undefined}>
                 {item.label}
               </a>
             ))}
         </nav>
         <ThemeToggle />
-        {session ? (
-          <>
-            <WorkspaceSwitcher
-              workspaces={session.workspaces}
-              current={workspaceId}
-              onSwitch={switchTo}
-              onCreated={(ws) => {
-                applySession({ ...session, workspaces: [...session.workspaces, ws] }, ws.id);
-                queryClient.clear();
-                navigate({ page: 'flows' });
-              }}
-            />
-            <span className="mode-badge" title={`Signed in as ${session.user.email}`}>
-              {current?.role ?? 'no workspace'}
-            </span>
-          </>
-        ) : (
-          <span className="mode-badge" title="The mode of your API key">
-            {key!.startsWith('sy_test_') ? 'Test mode' : 'Live'}
-          </span>
-        )}
+        <WorkspaceSwitcher
+          workspaces={session.workspaces}
+          current={workspaceId}
+          onSwitch={switchTo}
+          onCreated={(ws) => {
+            applySession({ ...session, workspaces: [...session.workspaces, ws] }, ws.id);
+            queryClient.clear();
+            navigate({ page: 'flows' });
+          }}
+        />
+        <span className="mode-badge" title={`Signed in as ${session.user.email}`}>
+          {current?.role ?? 'no workspace'}
+        </span>
         <button
           className="link"
           onClick={() => {
-            if (session) void signOut().finally(() => applySession(null));
-            setApiKey(null);
-            setKey(null);
+            void signOut().finally(() => applySession(null));
             queryClient.clear();
           }}
         >
@@ -139,17 +116,17 @@ export function App() {
         </button>
       </header>
       <main className="content">
-        {invite?.mode === 'signup' && invite.invite && (
+        {invite.mode === 'signup' && invite.invite && (
           <JoinInvitation
             token={invite.invite}
             onJoined={(ws) => {
               leaveAuthLink();
-              applySession({ ...session!, workspaces: [...session!.workspaces.filter((w) => w.id !== ws.id), ws] }, ws.id);
+              applySession({ ...session, workspaces: [...session.workspaces.filter((w) => w.id !== ws.id), ws] }, ws.id);
               queryClient.clear();
             }}
           />
         )}
-        {session && session.workspaces.length === 0 ? (
+        {session.workspaces.length === 0 ? (
           <p className="empty">You are not in a workspace yet: create one with “New workspace”, or open an invitation link.</p>
         ) : (
           <Suspense

@@ -8,7 +8,7 @@ import { firstWorkspace } from '#store/workspaces.repository';
 import { callApi } from '../helpers/api';
 import { freePort } from '../helpers/ports';
 import { pollUntil, repoRoot, spawnTs, type Spawned } from '../helpers/processes';
-import { claimFirstStart } from '../helpers/people';
+import { claimFirstStart, sessionCookieOf } from '../helpers/people';
 
 /**
  * schemathesis (PyPI, pinned in scripts/setup-test-tools.sh) fuzzes the whole API from /api/openapi.json against
@@ -31,6 +31,8 @@ describe.skipIf(!mustRun)('schemathesis against a real Switchyard (skipped local
   let dataDir: string;
   let base: string;
   let key: string;
+  /** The owner's own session (sign-in), for the routes only a signed-in person may call. */
+  let session: { token: string; csrfToken: string };
   const adminToken = `sy_admin_${Math.random().toString(36).slice(2)}${Date.now()}`;
 
   beforeAll(async () => {
@@ -56,7 +58,15 @@ describe.skipIf(!mustRun)('schemathesis against a real Switchyard (skipped local
     });
     await app.waitForOutput(/everything is up/, 150_000);
     // The printed key is an app key (events:write + runs:read); the fuzzer acts as the owner, with an owner key.
-    key = (await claimFirstStart(app.waitForOutput, `http://127.0.0.1:${port}`)).owner.live;
+    const claimed = await claimFirstStart(app.waitForOutput, base);
+    key = claimed.owner.live;
+    const signin = await fetch(`${base}/api/auth/signin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: claimed.ownerEmail, password: claimed.ownerPassword }),
+    });
+    expect(signin.status).toBe(200);
+    session = { token: sessionCookieOf(signin).slice('sy_session='.length), csrfToken: ((await signin.json()) as { csrfToken: string }).csrfToken };
   }, 180_000);
 
   afterAll(() => {
@@ -67,7 +77,7 @@ describe.skipIf(!mustRun)('schemathesis against a real Switchyard (skipped local
   it('finds no 5xx, no undocumented status, no schema or content-type violation, no unresolvable reference', async () => {
     expect(installed, `schemathesis is not installed at ${SCHEMATHESIS}: run bash scripts/setup-test-tools.sh`).toBe(true);
     const config = path.join(dataDir, 'schemathesis.toml');
-    fs.writeFileSync(config, configToml(await seed(base, key, dataDir), key, adminToken));
+    fs.writeFileSync(config, configToml(await seed(base, key, dataDir), key, adminToken, session));
     const args = [
       '--config-file',
       config,
@@ -157,12 +167,13 @@ async function seed(base: string, key: string, dataDir: string) {
  * and the seeded ids offered for path parameters most of the time (the rest stays random, to reach the 404s).
  * PATCH and DELETE of a flow get no real id: an edited flow could then be published and run with any URL.
  */
-function configToml(ids: Awaited<ReturnType<typeof seed>>, key: string, adminToken: string): string {
+function configToml(ids: Awaited<ReturnType<typeof seed>>, key: string, adminToken: string, session: { token: string; csrfToken: string }): string {
   const list = (values: string[]) => `[${values.map((v) => JSON.stringify(v)).join(', ')}]`;
   const bind = (param: string, dictionary: string) => `"path.${param}" = { dictionary = "${dictionary}", probability = 0.7 }`;
   return [
     `[auth.openapi.apiKey]\nbearer = ${JSON.stringify(key)}`,
     `[auth.openapi.adminToken]\nbearer = ${JSON.stringify(adminToken)}`,
+    `[auth.openapi.session]\napi_key = ${JSON.stringify(session.token)}`,
     ...Object.entries(ids).map(([name, values]) => `[dictionaries.${name}]\nvalues = ${list(values)}`),
     [
       '[parameters]',
@@ -179,6 +190,10 @@ function configToml(ids: Awaited<ReturnType<typeof seed>>, key: string, adminTok
       ['^/api/webhooks/endpoints/', 'id', 'endpoints'],
     ].map(([regex, param, dictionary]) => `[[operations]]\ninclude-path-regex = "${regex}"\nparameters = { ${bind(param!, dictionary!)} }`),
     `[[operations]]\ninclude-path = "/api/flows/{flowId}"\ninclude-method = "GET"\nparameters = { ${bind('flowId', 'flows')} }`,
+    // The person routes (session cookie): writes carry the session's CSRF token, as the editor sends it. Signing out
+    // would end the session the rest of the run uses: it is covered by test/security/sign-in.test.ts instead.
+    `[[operations]]\ninclude-path-regex = "^/api/(auth|workspaces|invitations/accept)"\nheaders = { "X-CSRF-Token" = ${JSON.stringify(session.csrfToken)} }`,
+    `[[operations]]\ninclude-path = "/api/auth/signout"\nenabled = false`,
   ].join('\n\n');
 }
 

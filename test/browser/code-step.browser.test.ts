@@ -8,6 +8,7 @@ import { startHttpPeer } from '../helpers/http-peer';
 import { freePort } from '../helpers/ports';
 import { repoRoot, spawnTs, type Spawned } from '../helpers/processes';
 import { claimFirstStart } from '../helpers/people';
+import { signInWithPassword } from '../helpers/browser';
 
 /**
  * A code step through the browser only (after switching Backend functions on): `npm start`, a new flow with an App
@@ -40,6 +41,7 @@ describe('a code step in the browser', () => {
   let base: string;
   let liveKey: string;
   let testKey: string;
+  let owner: { email: string; password: string };
   let peer: Awaited<ReturnType<typeof startHttpPeer>> | undefined;
   const problems: string[] = [];
 
@@ -88,7 +90,9 @@ describe('a code step in the browser', () => {
     if (up.status === 'rejected') throw up.reason;
     if (started.status === 'rejected') throw started.reason;
     // The printed keys are app keys (events:write + runs:read): the owner signs up with the printed link and makes owner keys.
-    ({ live: liveKey, test: testKey } = (await claimFirstStart(app.waitForOutput, base)).owner);
+    const claimed = await claimFirstStart(app.waitForOutput, base);
+    ({ live: liveKey, test: testKey } = claimed.owner);
+    owner = { email: claimed.ownerEmail, password: claimed.ownerPassword };
     const context = await browser!.newContext({ viewport: { width: 1440, height: 1000 } });
     page = await context.newPage();
     page.setDefaultTimeout(WAIT);
@@ -137,9 +141,7 @@ describe('a code step in the browser', () => {
     });
     expect(switched.status).toBe(200);
 
-    await page.goto(`${base}/`);
-    await page.getByLabel('API key').pressSequentially(liveKey, { delay: 5 });
-    await page.getByRole('button', { name: 'Open the editor' }).click();
+    await signInWithPassword(page, base, owner);
     await page.getByLabel('New flow name').fill('Check the order');
     await page.getByRole('button', { name: 'New flow' }).click();
     await page.waitForURL(/#\/flows\/[^/]+$/);

@@ -5,6 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { useGenericPeer } from '../helpers/oauth';
+import { signUpPerson } from '../helpers/people';
 import { repoRoot } from '../helpers/processes';
 import { startOAuthPeer, type OAuthPeer } from '../peers/oauth-peer';
 
@@ -48,7 +49,9 @@ describe('the Connections page in a browser', () => {
       timeout: WAIT,
     });
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    await context.addInitScript((key) => localStorage.setItem('switchyard.apiKey', key), api.keys.live);
+    // The editor is opened by a person: an owner of the test API's workspace, signed in (the session cookie).
+    const person = await signUpPerson(api, { role: 'owner' });
+    await context.addCookies([{ name: 'sy_session', value: person.cookie.slice('sy_session='.length), url: api.url }]);
     page = await context.newPage();
     page.setDefaultTimeout(WAIT);
     page.on('pageerror', (err) => problems.push(String(err)));

@@ -38,6 +38,7 @@ describe('the editor in a browser, end to end', () => {
   let base: string;
   let liveKey: string;
   let testKey: string;
+  let owner: { email: string; password: string };
   let peer: Awaited<ReturnType<typeof startHttpPeer>> | undefined;
   let slack: Awaited<ReturnType<typeof startSlackPeer>> | undefined;
   const slackTestToken = `xoxb-test-${crypto.randomUUID()}`;
@@ -96,7 +97,9 @@ describe('the editor in a browser, end to end', () => {
     if (up.status === 'rejected') throw up.reason;
     if (started.status === 'rejected') throw started.reason;
     // The printed keys are app keys (events:write + runs:read): the owner signs up with the printed link and makes owner keys.
-    ({ live: liveKey, test: testKey } = (await claimFirstStart(app.waitForOutput, base)).owner);
+    const claimed = await claimFirstStart(app.waitForOutput, base);
+    ({ live: liveKey, test: testKey } = claimed.owner);
+    owner = { email: claimed.ownerEmail, password: claimed.ownerPassword };
 
     const context = await browser!.newContext({ viewport: { width: 1440, height: 900 } });
     page = await context.newPage();
@@ -198,14 +201,17 @@ describe('the editor in a browser, end to end', () => {
     expect(await field.inputValue()).toBe(url);
   }
 
-  it('logs in with the key `npm start` printed', async () => {
+  it('signs in with a password (the owner signed up with the link `npm start` printed); an API key is no browser login', async () => {
     await page.goto(`${base}/`);
-    const key = page.getByLabel('API key');
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await shot('00-login');
-    await key.pressSequentially(liveKey, { delay: 5 });
-    await page.getByRole('button', { name: 'Open the editor' }).click();
+    expect(await page.getByLabel('API key').count(), 'the sign-in page offers no API-key login').toBe(0);
+    await page.getByLabel('Email').pressSequentially(owner.email, { delay: 5 });
+    await page.getByLabel('Password', { exact: true }).fill(owner.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'Flows', level: 1 }).waitFor();
-    expect(await page.locator('.mode-badge').textContent()).toBe('Live');
+    expect(await page.locator('.mode-badge').textContent()).toBe('owner');
+    expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => /key|token/i.test(k))), 'nothing secret in the browser storage').toEqual([]);
   }, 60_000);
 
   it('builds a flow by drag and drop (App event → HTTP request), saves and publishes it', async () => {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/ports';
 import { repoRoot, spawnTs, type Spawned } from '../helpers/processes';
 import { claimFirstStart } from '../helpers/people';
+import { signInWithPassword } from '../helpers/browser';
 
 /**
  * The Webhooks page in a browser: a flow with a public webhook trigger is published through the API and a
@@ -24,6 +25,7 @@ describe('the Webhooks page in a browser', () => {
   let dataDir: string;
   let base: string;
   let liveKey: string;
+  let owner: { email: string; password: string };
   const problems: string[] = [];
 
   const call = async (method: string, url: string, body?: unknown) => {
@@ -75,7 +77,9 @@ describe('the Webhooks page in a browser', () => {
     if (up.status === 'rejected') throw up.reason;
     if (started.status === 'rejected') throw started.reason;
     // The printed keys are app keys (events:write + runs:read): the owner signs up with the printed link and makes an owner key.
-    liveKey = (await claimFirstStart(app.waitForOutput, base)).owner.live;
+    const claimed = await claimFirstStart(app.waitForOutput, base);
+    liveKey = claimed.owner.live;
+    owner = { email: claimed.ownerEmail, password: claimed.ownerPassword };
 
     page = await (await browser!.newContext({ viewport: { width: 1440, height: 900 } })).newPage();
     page.setDefaultTimeout(WAIT);
@@ -111,11 +115,8 @@ describe('the Webhooks page in a browser', () => {
     const answer = (await sent.json()) as { deliveryId: string; runId?: string };
     expect(sent.status, JSON.stringify(answer)).toBeLessThan(300);
 
-    await page.goto(`${base}/`);
-    await page.evaluate((key) => localStorage.setItem('switchyard.apiKey', key), liveKey);
-    // The key is read when the app starts: load it again.
+    await signInWithPassword(page, base, owner);
     await page.goto(`${base}/#/webhooks`);
-    await page.reload();
     await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
     await page.locator('.webhook-endpoints').getByText(testUrl, { exact: true }).waitFor();
     await page.locator('.webhook-endpoints').getByRole('button', { name: 'Copy the test URL' }).waitFor();

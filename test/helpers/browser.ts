@@ -26,8 +26,10 @@ export interface BrowserStack {
   shot(name: string): Promise<void>;
   /** A JSON API call with the live key (or the one given). */
   call(method: string, p: string, body?: unknown, key?: string): Promise<{ status: number; body: ApiBody }>;
-  /** Signs in with the live key and waits for the flow list. */
-  signIn(key?: string): Promise<void>;
+  /** The owner who signed up with the first start's link. */
+  owner: { email: string; password: string };
+  /** Signs in through the editor's sign-in form (as the owner, or the person given) and waits for the flow list. */
+  signIn(person?: { email: string; password: string }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -97,7 +99,9 @@ export async function startBrowserStack(o: {
     throw err;
   }
   // The printed keys are app keys (events:write + runs:read): the owner signs up with the printed link and makes owner keys.
-  const { live: liveKey, test: testKey } = (await claimFirstStart(app.waitForOutput, base)).owner;
+  const claimed = await claimFirstStart(app.waitForOutput, base);
+  const { live: liveKey, test: testKey } = claimed.owner;
+  const owner = { email: claimed.ownerEmail, password: claimed.ownerPassword };
   const context = await browser!.newContext({ viewport: { width: 1440, height: 900 }, bypassCSP: o.bypassCSP ?? false });
   const page = await context.newPage();
   page.setDefaultTimeout(WAIT);
@@ -133,12 +137,17 @@ export async function startBrowserStack(o: {
       await page.screenshot({ path: path.join(shots, `${name}.png`) });
     },
     call,
-    async signIn(key = liveKey) {
-      await page.goto(`${base}/`);
-      await page.getByLabel('API key').fill(key);
-      await page.getByRole('button', { name: 'Open the editor' }).click();
-      await page.getByRole('heading', { name: 'Flows', level: 1 }).waitFor();
-    },
+    owner,
+    signIn: (person = owner) => signInWithPassword(page, base, person),
     stop,
   };
+}
+
+/** Signs in through the editor's own form, as a person does, and waits for the flow list. */
+export async function signInWithPassword(page: Page, base: string, person: { email: string; password: string }): Promise<void> {
+  await page.goto(`${base}/`);
+  await page.getByLabel('Email').fill(person.email);
+  await page.getByLabel('Password', { exact: true }).fill(person.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('heading', { name: 'Flows', level: 1 }).waitFor();
 }

@@ -28,6 +28,8 @@ const MATRIX: Record<string, Need> = {
   'GET /api/auth/oidc/callback': 'none',
   'GET /api/auth/session': 'person',
   'POST /api/auth/signout': 'person',
+  'GET /api/auth/sessions': 'person',
+  'DELETE /api/auth/sessions/:sessionId': 'person',
   'GET /api/workspaces': 'person',
   'POST /api/workspaces': 'person',
   'POST /api/invitations/accept': 'person',

@@ -10,7 +10,8 @@ import { hashPassword } from '#server/services/people.service';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { cookieRequest, sessionCookieOf, signUpPerson, TEST_PASSWORD } from '../helpers/people';
 
-const signIn = (api: TestApi, email: string, password: string) => api.request('POST', '/api/auth/signin', { key: null, body: { email, password } });
+const signIn = (api: TestApi, email: string, password: string, headers: Record<string, string> = {}) =>
+  api.request('POST', '/api/auth/signin', { key: null, body: { email, password }, headers });
 
 describe('sign-in', () => {
   let api: TestApi;
@@ -80,6 +81,32 @@ describe('sign-in', () => {
     ).toBe(204);
     expect((await cookieRequest(api, second, 'GET', '/api/auth/session')).status).toBe(401);
     expect((await cookieRequest(api, thirdCookie, 'GET', '/api/flows')).status).toBe(401);
+  });
+
+  it('lists where a person is signed in and revokes one session at once, never someone else\'s; audited', async () => {
+    const person = await signUpPerson(api, { role: 'viewer' });
+    const laptop = await signIn(api, person.email, TEST_PASSWORD, { 'user-agent': 'Lost laptop' });
+    const laptopCookie = sessionCookieOf(laptop);
+    const listed = await person.request('GET', '/api/auth/sessions');
+    expect(listed.status).toBe(200);
+    expect(listed.body.sessions).toHaveLength(2);
+    const lost = listed.body.sessions.find((s: { userAgent: string | null }) => s.userAgent === 'Lost laptop');
+    expect(lost).toMatchObject({ current: false });
+    expect(listed.body.sessions.filter((s: { current: boolean }) => s.current)).toHaveLength(1);
+
+    // Someone else cannot end it (it is not theirs: not found), nor can a request without the CSRF token.
+    const stranger = await signUpPerson(api, { role: 'owner' });
+    expect((await stranger.request('DELETE', `/api/auth/sessions/${lost.id}`)).status).toBe(404);
+    expect((await person.request('DELETE', `/api/auth/sessions/${lost.id}`, { csrf: false })).status).toBe(403);
+    expect((await cookieRequest(api, laptopCookie, 'GET', '/api/auth/session')).status).toBe(200);
+
+    expect((await person.request('DELETE', `/api/auth/sessions/${lost.id}`)).status).toBe(204);
+    expect((await cookieRequest(api, laptopCookie, 'GET', '/api/flows')).status).toBe(401);
+    expect((await person.request('GET', '/api/auth/session')).status).toBe(200);
+    expect((await person.request('GET', '/api/auth/sessions')).body.sessions).toHaveLength(1);
+    expect((await person.request('DELETE', `/api/auth/sessions/${lost.id}`)).status).toBe(404);
+    const audit = await api.request('GET', '/api/audit?action=session.revoked');
+    expect(audit.body.entries.some((e: { details: { sessionId?: string } }) => e.details.sessionId === lost.id)).toBe(true);
   });
 
   it('sign-up is by invitation when SWITCHYARD_SIGNUP=invite; an invitation link joins its workspace with its role', async () => {

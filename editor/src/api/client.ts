@@ -1,13 +1,20 @@
 /**
  * The one place the editor talks to the API. People sign in with an email and a password: the session is an HttpOnly
  * cookie the browser sends by itself; writes add the session's CSRF token, and every call names the workspace in use.
- * (An API key pasted on the sign-in page, kept in local storage, still works for scripts and the older browser tests;
- * docs/people-and-roles.md.)
+ * API keys are for apps and scripts, never a browser login (docs/people-and-roles.md): nothing secret is kept in
+ * this browser's storage.
  */
-const KEY_STORAGE = 'switchyard.apiKey';
 const WORKSPACE_STORAGE = 'switchyard.workspace';
 
-/** The signed-in person's CSRF token and current workspace; null when signed out (or using an API key). */
+/** Where editors before sessions kept a pasted API key: removed on load so no key lingers in the browser. */
+const OLD_KEY_STORAGE = 'switchyard.apiKey';
+try {
+  localStorage.removeItem(OLD_KEY_STORAGE);
+} catch {
+  // Storage may be unavailable (private mode); there is then nothing to remove.
+}
+
+/** The signed-in person's CSRF token and current workspace; null when signed out. */
 let session: { csrfToken: string; workspaceId: string | null } | null = null;
 
 export function setSession(s: { csrfToken: string; workspaceId: string | null } | null): void {
@@ -34,23 +41,17 @@ export class ApiError extends Error {
 /** The code of an ApiError when the request never got an answer (the server is down or unreachable). */
 export const UNREACHABLE = 'UNREACHABLE';
 
-export function getApiKey(): string | null {
-  return localStorage.getItem(KEY_STORAGE);
-}
-
-export function setApiKey(key: string | null): void {
-  if (key) localStorage.setItem(KEY_STORAGE, key);
-  else localStorage.removeItem(KEY_STORAGE);
+/** The headers every call of the signed-in person carries: the workspace in use and, on writes, the CSRF token. */
+export function sessionHeaders(method: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (!session) return headers;
+  if (method !== 'GET') headers['x-csrf-token'] = session.csrfToken;
+  if (session.workspaceId) headers['x-switchyard-workspace'] = session.workspaceId;
+  return headers;
 }
 
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const key = getApiKey();
-  const headers: Record<string, string> = body !== undefined ? { 'content-type': 'application/json' } : {};
-  if (key) headers.authorization = `Bearer ${key}`;
-  else if (session) {
-    if (method !== 'GET') headers['x-csrf-token'] = session.csrfToken;
-    if (session.workspaceId) headers['x-switchyard-workspace'] = session.workspaceId;
-  }
+  const headers: Record<string, string> = { ...sessionHeaders(method), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) };
   let res: Response;
   try {
     res = await fetch(path, {

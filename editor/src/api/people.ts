@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Role, Scope } from '#core/access';
 import { api } from './client';
-import type { ApiKeySummary, AuditEntry, CreatedApiKey, CreatedInvitation, MemberList, SessionInfo, WorkspaceMembership } from './types';
+import type { ApiKeySummary, AuditEntry, CreatedApiKey, CreatedInvitation, MemberList, SessionInfo, SessionList, WorkspaceMembership } from './types';
 
 /** Sign-in, sign-up and the workspace's people, keys and audit log (docs/people-and-roles.md). */
 
@@ -24,6 +24,16 @@ export const signOut = () => api<void>('POST', '/api/auth/signout', {});
 export const resetPassword = (token: string, password: string) => api<void>('POST', '/api/auth/reset-password', { token, password });
 export const createWorkspace = (name: string) => api<WorkspaceMembership>('POST', '/api/workspaces', { name });
 export const acceptInvitation = (token: string) => api<WorkspaceMembership>('POST', '/api/invitations/accept', { token });
+
+/** Where the signed-in person is signed in, and signing one of those browsers out. */
+export const useMySessions = () => useQuery({ queryKey: ['my-sessions'], queryFn: () => api<SessionList>('GET', '/api/auth/sessions') });
+export function useRevokeSession() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => api<void>('DELETE', `/api/auth/sessions/${encodeURIComponent(id)}`),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['my-sessions'] }),
+  });
+}
 
 export const useMembers = () => useQuery({ queryKey: ['members'], queryFn: () => api<MemberList>('GET', '/api/members') });
 

@@ -12,7 +12,6 @@ function json(body: unknown, status = 200) {
 const row = { mode: 'live', charged: 12, listCredits: 12, requests: 12 };
 
 beforeEach(() => {
-  localStorage.setItem('switchyard.apiKey', 'sy_live_abc');
   vi.stubGlobal(
     'fetch',
     vi.fn(async (url: string) => {

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId } from 'react';
-import { api, getApiKey } from '../api/client';
+import { api } from '../api/client';
 import { useSettings } from '../api/queries';
 import { CopyButton } from '../components/copy-button';
 import { ErrorBox } from '../components/error-box';
@@ -79,17 +79,6 @@ function BackendFunctions() {
 }
 
 function ApiKeys() {
-  const key = getApiKey() ?? '';
-  if (!key)
-    return (
-      <div className="card section">
-        <h2>Workspace API keys</h2>
-        <p>
-          Owners create keys with a name, a mode and scopes on the <a href="#/keys">API keys</a> page.
-        </p>
-      </div>
-    );
-  const kind = key.startsWith('sy_test_') ? 'test' : key.startsWith('sy_live_') ? 'live' : 'unknown';
   return (
     <div className="card section">
       <h2>Workspace API keys</h2>
@@ -99,20 +88,8 @@ function ApiKeys() {
         when there is none, and show a TEST badge.
       </p>
       <p className="muted">
-        Keys are shown once, when they are created (the first <code>npm start</code> prints both); Switchyard keeps only a hash. Store them in your app&apos;s
-        secret configuration, never in frontend code.
-      </p>
-      <p className="key-in-use">
-        This browser uses a{' '}
-        {kind === 'unknown' ? (
-          'key of an unknown kind'
-        ) : (
-          <>
-            <strong>{kind}</strong> key
-          </>
-        )}{' '}
-        <code>{key.slice(0, 12)}…</code>
-        {kind === 'test' && <span className="badge-test">TEST</span>}
+        Keys are for your app and scripts, not for signing in here. Owners create them with a name, a mode and scopes on the <a href="#/keys">API keys</a>{' '}
+        page; each is shown once, and Switchyard keeps only a hash. Store them in your app&apos;s secret configuration, never in frontend code.
       </p>
     </div>
   );

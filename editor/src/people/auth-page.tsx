@@ -1,5 +1,4 @@
 import { useState } from 'react';
-import { ApiError } from '../api/client';
 import { resetPassword, signIn, signUp, singleSignOn } from '../api/people';
 import type { SessionInfo } from '../api/types';
 
@@ -19,16 +18,15 @@ export function leaveAuthLink(): void {
 }
 
 /**
- * Sign-in, sign-up (with an invitation link, or open sign-up) and a new password from a reset link. A developer may
- * still open the editor with an API key (kept in this browser): the form at the bottom.
+ * Sign-in, sign-up (with an invitation link, or open sign-up) and a new password from a reset link. API keys are for
+ * apps and scripts: the editor is opened by a person (docs/people-and-roles.md).
  */
-export function AuthPage({ onSignedIn, onApiKey }: { onSignedIn: (s: SessionInfo) => void; onApiKey: (key: string) => void }) {
+export function AuthPage({ onSignedIn }: { onSignedIn: (s: SessionInfo) => void }) {
   const link = authLink();
   const [mode, setMode] = useState<Mode>(link.mode);
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
-  const [key, setKey] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -59,15 +57,6 @@ export function AuthPage({ onSignedIn, onApiKey }: { onSignedIn: (s: SessionInfo
         setPassword('');
         setNotice('Your password is set. Sign in with it.');
       }
-    });
-  };
-  const openWithKey = (e: React.FormEvent) => {
-    e.preventDefault();
-    void run(async () => {
-      const res = await fetch('/api/flows?limit=1', { headers: { authorization: `Bearer ${key.trim()}` } });
-      if (res.status === 401) throw new ApiError(401, 'UNAUTHORIZED', 'This API key is not valid.');
-      if (!res.ok) throw new ApiError(res.status, 'HTTP', `The server answered ${res.status}: this key may lack the scopes the editor needs.`);
-      onApiKey(key.trim());
     });
   };
 
@@ -130,18 +119,6 @@ export function AuthPage({ onSignedIn, onApiKey }: { onSignedIn: (s: SessionInfo
           </p>
         )}
       </form>
-      {mode === 'signin' && (
-        <form onSubmit={openWithKey} className="card" aria-label="Developer access">
-          <p className="muted small">
-            For scripts and development: open the editor with a workspace API key instead (it needs the scopes of the pages you use).
-          </p>
-          <label htmlFor="api-key">API key</label>
-          <input id="api-key" type="password" autoComplete="off" value={key} onChange={(e) => setKey(e.target.value)} placeholder="sy_live_…" required />
-          <button type="submit" disabled={busy || !key.trim()}>
-            Open the editor
-          </button>
-        </form>
-      )}
     </div>
   );
 }

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { Roles, type Role } from '#core/access';
-import { useMemberActions, useMembers } from '../api/people';
+import { useMemberActions, useMembers, useMySessions, useRevokeSession } from '../api/people';
 import type { CreatedInvitation } from '../api/types';
 import { CopyButton } from '../components/copy-button';
 import { ErrorBox } from '../components/error-box';
@@ -130,6 +130,42 @@ export function MembersPage({ canManage }: { canManage: boolean }) {
           )}
         </div>
       )}
+      <MySessions />
     </section>
   );
+}
+
+/** The person's own sessions: where they are signed in, each signed out on its own (a lost laptop). */
+function MySessions() {
+  const sessions = useMySessions();
+  const revoke = useRevokeSession();
+  return (
+    <div className="card section">
+      <h2>Where you are signed in</h2>
+      <ErrorBox error={sessions.error ?? revoke.error} />
+      <ul className="my-sessions">
+        {sessions.data?.sessions.map((s) => (
+          <li key={s.id}>
+            {s.userAgent ? <span title={s.userAgent}>{describeBrowser(s.userAgent)}</span> : 'An unknown browser'}, signed in {formatTime(s.createdAt)}, last
+            active {formatTime(s.lastSeenAt)}{' '}
+            {s.current ? (
+              <strong>(this browser)</strong>
+            ) : (
+              <button className="link" onClick={() => revoke.mutate(s.id)} disabled={revoke.isPending}>
+                Sign out there
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** "Chrome on Linux" from a User-Agent header, or the header itself when it says neither. */
+export function describeBrowser(ua: string): string {
+  const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom(e|ium)\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : null;
+  const os = /Windows/.test(ua) ? 'Windows' : /Mac OS X|Macintosh/.test(ua) ? 'macOS' : /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Linux/.test(ua) ? 'Linux' : null;
+  if (!browser && !os) return ua.slice(0, 80);
+  return [browser ?? 'A browser', os ? `on ${os}` : ''].join(' ').trim();
 }

@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import { isBlobRef, type BlobRef } from '#core/blobs';
-import { getApiKey } from '../api/client';
+import { sessionHeaders } from '../api/client';
 import { JsonView } from '../components/json-view';
 
 /** Bytes as people read them: `5.2 MB`. */
@@ -26,8 +26,7 @@ function BlobView({ label, blob, runId }: { label: string; blob: BlobRef; runId?
   const download = async () => {
     setError(undefined);
     try {
-      const apiKey = getApiKey();
-      const res = await fetch(`/api/runs/${encodeURIComponent(runId!)}/blobs/${key}/content`, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
+      const res = await fetch(`/api/runs/${encodeURIComponent(runId!)}/blobs/${key}/content`, { credentials: 'same-origin', headers: sessionHeaders('GET') });
       if (!res.ok) throw new Error(`The server answered ${res.status}`);
       const url = URL.createObjectURL(await res.blob());
       const a = document.createElement('a');

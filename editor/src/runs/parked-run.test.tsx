@@ -135,7 +135,6 @@ beforeEach(() => {
   postAnswer = undefined;
   decisionsApply = true;
   calls.length = 0;
-  localStorage.setItem('switchyard.apiKey', 'sy_live_abc');
   vi.stubGlobal(
     'fetch',
     vi.fn(async (url: string, init?: RequestInit) => {

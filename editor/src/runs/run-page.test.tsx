@@ -108,7 +108,6 @@ function json(body: unknown, status = 200) {
 beforeEach(() => {
   run = failedRun();
   calls.length = 0;
-  localStorage.setItem('switchyard.apiKey', 'sy_test_abc');
   vi.stubGlobal(
     'fetch',
     vi.fn(async (url: string, init?: RequestInit) => {

@@ -18,7 +18,6 @@ function summary(id: string, status: RunSummary['status']): RunSummary {
 
 beforeEach(() => {
   calls.length = 0;
-  localStorage.setItem('switchyard.apiKey', 'sy_live_abc');
   vi.stubGlobal(
     'fetch',
     vi.fn(async (url: string, init?: RequestInit) => {

@@ -1,4 +1,4 @@
-import { PasswordResetRequest, SessionInfo, SignInRequest, SignOutRequest, SignUpRequest } from '#core/api';
+import { PasswordResetRequest, SessionInfo, SessionList, SignInRequest, SignOutRequest, SignUpRequest } from '#core/api';
 import { z } from 'zod';
 import { clearSessionCookie, sessionFromRequest } from '../http/sessions';
 import { defineRoute, type RouteDef } from '../http/route';
@@ -96,6 +96,30 @@ export function authRoutes(deps: ServerDeps, people: People): RouteDef[] {
       async handler({ auth, body, req }) {
         await people.signOut(req, auth, body.everywhere);
         return { status: 204, headers: { 'Set-Cookie': clearSessionCookie(people.config.session, req) } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/auth/sessions',
+      auth: 'person',
+      tag: 'People',
+      summary: 'Where you are signed in: your live sessions, newest first (`current`: this browser)',
+      responses: { 200: { description: 'Your sessions', schema: SessionList } },
+      async handler({ auth }) {
+        return { body: { sessions: await people.sessions(auth) } };
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/auth/sessions/:sessionId',
+      auth: 'person',
+      tag: 'People',
+      summary: 'Signs one of your sessions out (another browser, a lost laptop); it stops working at once',
+      params: z.object({ sessionId: z.string().min(1).max(64) }),
+      responses: { 204: { description: 'Signed out there' }, 404: { description: 'You have no such live session' } },
+      async handler({ auth, params, req }) {
+        await people.revokeOneSession(req, auth, params.sessionId);
+        return { status: 204 };
       },
     }),
   ];

@@ -25,6 +25,7 @@ import {
   noteFailedSignin,
   removeMember,
   revokeInvitation,
+  listUserSessions,
   revokeSession,
   revokeUserSessions,
   setMemberRole,
@@ -153,6 +154,28 @@ export class People {
     if (everywhere) await revokeUserSessions(this.db, person.userId);
     else await revokeSession(this.db, person.userId, person.sessionId);
     await this.personEvent(req, 'signout', person.userId, person.email, { everywhere });
+  }
+
+  /** The person's live sessions, newest first, the one asking marked `current`. */
+  async sessions(auth: AuthContext) {
+    const person = auth.person!;
+    const rows = await listUserSessions(this.db, person.userId);
+    return rows.map((r) => ({
+      id: r.id,
+      createdAt: r.created_at,
+      lastSeenAt: r.last_seen_at,
+      expiresAt: r.expires_at,
+      userAgent: r.user_agent,
+      current: r.id === person.sessionId,
+    }));
+  }
+
+  /** Ends one of the person's own sessions (another browser, a lost laptop); someone else's is not found. */
+  async revokeOneSession(req: Request, auth: AuthContext, sessionId: string): Promise<void> {
+    const person = auth.person!;
+    if (!(await revokeSession(this.db, person.userId, sessionId)))
+      throw new AppError('NOT_FOUND', `You have no live session ${sessionId}: it may have ended already. GET /api/auth/sessions lists yours.`);
+    await this.personEvent(req, 'session.revoked', person.userId, person.email, { sessionId, current: sessionId === person.sessionId });
   }
 
   /** A reset link for the CLI (`npm run people -- reset-password <email>`): valid once, for an hour. */
@@ -312,7 +335,7 @@ export class People {
   /** Events of a person rather than a workspace (sign-ins): owners of the person's workspaces see them. */
   private async personEvent(
     req: Request,
-    action: 'signin.succeeded' | 'signin.failed' | 'signin.locked' | 'signout' | 'password.reset',
+    action: 'signin.succeeded' | 'signin.failed' | 'signin.locked' | 'signout' | 'session.revoked' | 'password.reset',
     userId: string | null,
     email: string,
     details: Record<string, unknown>,
