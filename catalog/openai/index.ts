@@ -1,5 +1,6 @@
 import { defineIntegration } from '#core/catalog-sdk';
 import { chatCompletion } from './actions/chat-completion.action';
+import { transcribeAudio } from './actions/transcribe-audio.action';
 import { OPENAI_API_KEY, OPENAI_BASE_URL, openaiClient, toActionError } from './client';
 
 /**
@@ -10,7 +11,7 @@ export default defineIntegration({
   key: 'openai',
   version: 1,
   title: 'OpenAI',
-  description: 'Generate text and structured JSON with OpenAI chat models, or any OpenAI-compatible server.',
+  description: 'Generate text and structured JSON with OpenAI chat models, transcribe audio, or use any OpenAI-compatible server.',
   auth: { type: 'apiKey', variable: OPENAI_API_KEY },
   category: 'AI',
   setup: [
@@ -29,10 +30,11 @@ export default defineIntegration({
       secret: false,
     },
   ],
-  actions: [chatCompletion],
+  actions: [chatCompletion, transcribeAudio],
   docs: [
     { title: 'Chat Completions API reference', url: 'https://platform.openai.com/docs/api-reference/chat/create' },
     { title: 'Structured Outputs guide', url: 'https://platform.openai.com/docs/guides/structured-outputs' },
+    { title: 'Audio transcriptions API reference', url: 'https://platform.openai.com/docs/api-reference/audio/createTranscription' },
     { title: 'Error codes', url: 'https://platform.openai.com/docs/guides/error-codes' },
     { title: 'Pricing', url: 'https://openai.com/api/pricing/' },
   ],
@@ -40,6 +42,7 @@ export default defineIntegration({
     'Summarise every new support ticket in two sentences',
     'Classify incoming feedback as bug, feature request or praise, as JSON',
     'Draft a friendly welcome email for each new signup',
+    'Transcribe each uploaded voicemail and email the transcript',
   ],
   async testConnection(ctx) {
     const client = await openaiClient(ctx, { timeoutMs: 15_000 });

@@ -1,6 +1,7 @@
 import type { OAuth2Auth } from './oauth';
 import type { WebhookSource } from './webhooks';
 import { z } from 'zod';
+import { BLOB_KEY_PATTERN } from './blobs';
 
 /** `live` runs use live secrets and charge credits; `test` runs use test secrets and sandboxes. */
 export const RunModes = ['live', 'test'] as const;
@@ -83,6 +84,36 @@ export interface ActionContext {
    * knows nothing of it reached the provider (an SMTP connection or login that failed). Absent outside the worker.
    */
   meter?: { request(): Promise<void>; notSent(): Promise<void>; usage(credits: number): void };
+  /**
+   * Files of the run's workspace: the bytes of a file given in the input, and new files an action produces (an HTTP
+   * response body that is not JSON). Absent outside the worker.
+   */
+  files?: FileStore;
+}
+
+/**
+ * A file in an action's input or output: a reference to its bytes in the blob store (an upload to `POST /v1/files`, a
+ * webhook's attachment, an earlier step's download), never the bytes themselves (docs/big-runs.md, "Files").
+ */
+export const FileRef = z
+  .object({
+    $blob: z.object({
+      key: z.string().regex(BLOB_KEY_PATTERN, 'a file reference (blob_…)'),
+      size: z.number().int().min(0),
+      mediaType: z.string().min(1).max(200),
+      preview: z.string(),
+      name: z.string().max(200).optional(),
+    }),
+  })
+  .meta({ title: 'File', format: 'switchyard-file' })
+  .describe('A file: map it from the trigger (an uploaded file) or an earlier step, e.g. {{trigger.data.file}}');
+export type FileRef = z.infer<typeof FileRef>;
+
+export interface FileStore {
+  /** A file's bytes (decrypted). A reference from another workspace is not found. */
+  read(file: FileRef): Promise<Buffer>;
+  /** Stores bytes as a file of this run (encrypted, deleted with the run's data) and answers its reference. */
+  write(o: { bytes: Buffer; name: string; mediaType: string }): Promise<FileRef>;
 }
 
 export interface ConnectionReader {

@@ -131,7 +131,7 @@ export class BlobStore {
       .execute();
     const preview =
       o.preview ?? (o.mediaType.includes('json') || o.mediaType.startsWith('text/') ? o.bytes.subarray(0, BLOB_PREVIEW_CHARS * 2).toString('utf8') : '');
-    return { $blob: { key, size: o.bytes.length, mediaType: o.mediaType, preview: preview.slice(0, BLOB_PREVIEW_CHARS) } };
+    return { $blob: { key, size: o.bytes.length, mediaType: o.mediaType, preview: preview.slice(0, BLOB_PREVIEW_CHARS), ...(o.name ? { name: o.name } : {}) } };
   }
 
   /** Stores a JSON value. */

@@ -6,6 +6,8 @@ export interface Hit {
   path: string;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** The body's bytes (a multipart upload). */
+  raw: Buffer;
 }
 
 export type Route = (
@@ -25,7 +27,8 @@ export async function startHttpPeer(route: Route) {
     req.on('end', async () => {
       inflight++;
       maxInflight = Math.max(maxInflight, inflight);
-      const hit: Hit = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString() };
+      const raw = Buffer.concat(chunks);
+      const hit: Hit = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: raw.toString(), raw };
       hits.push(hit);
       const answer = await route(hit);
       if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));

@@ -53,6 +53,17 @@ export interface ChatRequest {
   };
 }
 
+export interface TranscriptionRequest {
+  authorization: string | undefined;
+  model: string;
+  fileName: string;
+  fileType: string;
+  bytes: Buffer;
+  language: string | undefined;
+  prompt: string | undefined;
+  responseFormat: string | undefined;
+}
+
 const CREATED = 1_700_000_000;
 const MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini'];
 
@@ -103,6 +114,7 @@ export async function startOpenAIPeer(o: { keys: string[] }) {
       return { body: { object: 'list', data: MODELS.map((id) => ({ id, object: 'model', created: CREATED, owned_by: 'system' })) } };
     }
     if (hit.method === 'POST' && path === '/v1/chat/completions') return chatCompletion(hit);
+    if (hit.method === 'POST' && path === '/v1/audio/transcriptions') return transcription(hit);
     return {
       status: 404,
       body: errorBody({ status: 404, message: `Invalid URL (${hit.method} ${path})`, code: null }),
@@ -184,6 +196,49 @@ export async function startOpenAIPeer(o: { keys: string[] }) {
     };
   };
 
+  /**
+   * `POST /v1/audio/transcriptions` as OpenAI takes it: multipart/form-data with a `file` part (name, media type) and a
+   * `model` field, parsed by undici's own multipart parser; a WAV file's duration read from its header.
+   */
+  const transcriptions: TranscriptionRequest[] = [];
+  const transcription = async (hit: Hit) => {
+    const contentType = String(hit.headers['content-type'] ?? '');
+    if (!contentType.startsWith('multipart/form-data; boundary='))
+      return { status: 400, body: errorBody({ status: 400, message: `Expected multipart/form-data, got "${contentType}"` }) };
+    let form: FormData;
+    try {
+      form = await new Request('http://peer/', { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(hit.raw) }).formData();
+    } catch (err) {
+      return { status: 400, body: errorBody({ status: 400, message: `Could not parse the multipart body: ${String(err)}` }) };
+    }
+    const file = form.get('file');
+    const model = form.get('model');
+    if (!(file instanceof File) || !file.name)
+      return { status: 400, body: errorBody({ status: 400, message: "Missing 'file': a file part with a file name", param: 'file' }) };
+    if (typeof model !== 'string' || model === '') return { status: 400, body: errorBody({ status: 400, message: 'you must provide a model parameter', param: 'model' }) };
+    const bytes = Buffer.from(await file.arrayBuffer());
+    const isWav = bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WAVE';
+    if (!isWav) return { status: 400, body: errorBody({ status: 400, message: 'Invalid file format. This peer understands WAV only.', param: 'file' }) };
+    const field = (name: string) => (typeof form.get(name) === 'string' ? (form.get(name) as string) : undefined);
+    const request: TranscriptionRequest = {
+      authorization: typeof hit.headers.authorization === 'string' ? hit.headers.authorization : undefined,
+      model,
+      fileName: file.name,
+      fileType: file.type,
+      bytes,
+      language: field('language'),
+      prompt: field('prompt'),
+      responseFormat: field('response_format'),
+    };
+    transcriptions.push(request);
+    // The canonical 44-byte header: byte rate at 28, data size at 40.
+    const duration = bytes.readUInt32LE(40) / bytes.readUInt32LE(28);
+    const text = transcriptQueue.shift() ?? `Transcript of ${file.name} (${bytes.length} bytes).`;
+    if (request.responseFormat === 'verbose_json') return { body: { task: 'transcribe', language: 'english', duration, text, segments: [] } };
+    return { body: { text, usage: { type: 'duration', seconds: Math.ceil(duration) } } };
+  };
+  const transcriptQueue: string[] = [];
+
   const peer = await startHttpPeer(route);
   return {
     url: peer.url,
@@ -197,7 +252,14 @@ export async function startOpenAIPeer(o: { keys: string[] }) {
     /** Drops answers a test left unused. */
     reset() {
       queue.length = 0;
+      transcriptQueue.length = 0;
     },
+    /** Texts for the next transcriptions, in order; unscripted ones name the file. */
+    scriptTranscripts(...texts: string[]) {
+      transcriptQueue.push(...texts);
+    },
+    /** The transcription requests received, parsed from their multipart bodies. */
+    transcriptions: () => transcriptions,
     /** The chat completion requests received, parsed. */
     chatRequests(): ChatRequest[] {
       return peer.hitsTo('/v1/chat/completions').map((h) => ({

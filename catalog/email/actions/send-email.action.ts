@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import { defineAction, type ActionContext } from '#core/catalog-sdk';
+import { Attachments, loadAttachments } from '#core/attachments';
 import { NonRetryableError } from '#core/errors';
 import { EMAIL_FROM, messageNeverSent, smtpClient, smtpError } from '../client';
 
@@ -28,6 +29,8 @@ export const SendEmailInput = z
     replyTo: Addresses.optional(),
     /** The sender; the EMAIL_FROM setting when absent. */
     from: Address.optional(),
+    /** Files to attach (an upload, a webhook's file, an earlier step's download): at most 25 MB together. */
+    attachments: Attachments.optional(),
   })
   .superRefine((input, check) => {
     if (input.text === undefined && input.html === undefined) {
@@ -51,7 +54,7 @@ export const sendEmail = defineAction({
   title: 'Send email',
   /** Words the assistant's planner matches against a prompt (server/src/assistant). */
   keywords: ['email', 'mail', 'e-mail', 'send email', 'smtp', 'inbox'],
-  description: 'Sends an email through your SMTP server (text and/or HTML, cc, bcc, reply-to).',
+  description: 'Sends an email through your SMTP server (text and/or HTML, cc, bcc, reply-to, attachments).',
   input: SendEmailInput,
   example: { to: 'ada@example.com', subject: 'Welcome to Acme', text: 'Thanks for signing up, Ada.' },
   output: SendEmailOutput,
@@ -64,6 +67,7 @@ export const sendEmail = defineAction({
   timeout: '60s',
   async run(input, ctx) {
     const from = await sender(input, ctx);
+    const attachments = await loadAttachments(ctx, input.attachments, 'Send email');
     const client = await smtpClient(ctx);
     try {
       await ctx.meter?.request();
@@ -77,6 +81,7 @@ export const sendEmail = defineAction({
         ...(input.text !== undefined ? { text: input.text } : {}),
         ...(input.html !== undefined ? { html: input.html } : {}),
         messageId: messageIdFor(ctx.idempotencyKey, from),
+        ...(attachments.length > 0 ? { attachments } : {}),
       });
       return { messageId: info.messageId, accepted: info.accepted.map(addressOf), rejected: info.rejected.map(addressOf) };
     } catch (err) {

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { CreateEmailOptions } from 'resend';
+import { Attachments, loadAttachments } from '#core/attachments';
 import { defineAction } from '#core/catalog-sdk';
 import { resendClient, unwrap } from '../client';
 
@@ -31,6 +32,8 @@ export const SendEmailInput = z
       .array(z.object({ name: TagPart, value: TagPart }))
       .max(50)
       .optional(),
+    /** Files to attach (an upload, a webhook's file, an earlier step's download): at most 25 MB together. */
+    attachments: Attachments.optional(),
   })
   .superRefine((input, check) => {
     if (input.html === undefined && input.text === undefined) {
@@ -50,7 +53,7 @@ export const sendEmail = defineAction({
   title: 'Send email',
   /** Words the assistant's planner matches against a prompt (server/src/assistant). */
   keywords: ['email', 'mail', 'e-mail', 'send email', 'resend', 'inbox'],
-  description: 'Sends an email with Resend (HTML and/or text, cc, bcc, reply-to, tags).',
+  description: 'Sends an email with Resend (HTML and/or text, cc, bcc, reply-to, tags, attachments).',
   input: SendEmailInput,
   example: { from: 'Acme <hello@acme.example>', to: 'ada@example.com', subject: 'Welcome to Acme', html: '<p>Thanks for signing up, Ada.</p>' },
   output: SendEmailOutput,
@@ -58,6 +61,7 @@ export const sendEmail = defineAction({
   // Resend keeps the answer of an Idempotency-Key for 24 hours: a retry returns the first email's id.
   idempotent: true,
   async run(input, ctx) {
+    const attachments = await loadAttachments(ctx, input.attachments, 'Resend send email');
     const resend = await resendClient(ctx);
     const base = {
       from: input.from,
@@ -67,6 +71,9 @@ export const sendEmail = defineAction({
       ...(input.bcc !== undefined ? { bcc: input.bcc } : {}),
       ...(input.replyTo !== undefined ? { replyTo: input.replyTo } : {}),
       ...(input.tags !== undefined ? { tags: input.tags } : {}),
+      ...(attachments.length > 0
+        ? { attachments: attachments.map((a) => ({ filename: a.filename, content: a.content.toString('base64'), contentType: a.contentType })) }
+        : {}),
     };
     const payload: CreateEmailOptions =
       input.html !== undefined ? { ...base, html: input.html, ...(input.text !== undefined ? { text: input.text } : {}) } : { ...base, text: input.text ?? '' };

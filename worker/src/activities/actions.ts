@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
-import type { ActionContext, ActionDefinition, HttpClient, IntegrationDefinition, RunMode, SecretReader } from '#core/catalog-sdk';
+import type { ActionContext, ActionDefinition, FileRef, FileStore, HttpClient, IntegrationDefinition, RunMode, SecretReader } from '#core/catalog-sdk';
 import { actionRef } from '#core/catalog-sdk';
 import { CONNECTION_NEEDS_RECONNECT, FailureTypes, NonRetryableError, RetryableError } from '#core/errors';
 import { ConnectionError, type Connections } from '#store/connections';
@@ -11,7 +11,7 @@ import type { SecretStore } from '#store/secrets';
 import { currentMeter, meterRequest } from '../credits/metering';
 import type { RequestTicket } from '#core/net/guarded-http';
 import { Scrubber } from './scrub';
-import { LimitExceededError, type BlobStore } from '#store/blobs';
+import { BlobNotFoundError, LimitExceededError, type BlobStore } from '#store/blobs';
 import { LIMIT_EXCEEDED } from '#core/blobs';
 import { hydrateBlobs, offloadIfLarge } from './blobs';
 
@@ -232,6 +232,32 @@ export function actionContext(o: {
     // on its way as soon as it is charged (no client tells when its bytes leave): a kill leaves it uncertain, never refunded.
     meter: meterFor(),
     ...(endpoint ? { endpoint } : {}),
+    ...(o.deps.blobs ? { files: fileStore(o.deps.blobs, o.workspaceId, execution.workflowId, o.nodeKey) } : {}),
+  };
+}
+
+/** `ctx.files`: the workspace's files, read by reference; new ones belong to the run (deleted with its data). */
+function fileStore(blobs: BlobStore, workspaceId: string, workflowId: string, nodeKey: string): FileStore {
+  return {
+    async read(file) {
+      try {
+        return await blobs.getBytes(workspaceId, file.$blob.key);
+      } catch (err) {
+        if (!(err instanceof BlobNotFoundError)) throw err;
+        throw new NonRetryableError(
+          `Node "${nodeKey}": the file ${file.$blob.name ?? file.$blob.key} is not in this workspace (it may have passed the run data retention). Upload it again (POST /v1/files) and start a new run.`,
+          { code: 'FILE_NOT_FOUND' },
+        );
+      }
+    },
+    async write({ bytes, name, mediaType }) {
+      try {
+        return (await blobs.putBytes({ workspaceId, workflowId, bytes, mediaType, name })) as FileRef;
+      } catch (err) {
+        if (err instanceof LimitExceededError) throw new NonRetryableError(`Node "${nodeKey}": ${err.message}`, { code: LIMIT_EXCEEDED });
+        throw err;
+      }
+    },
   };
 }
 
