@@ -33,6 +33,12 @@ export async function startHttpPeer(route: Route) {
       const answer = await route(hit);
       if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
       inflight--;
+      // A Buffer is sent as is (a file); a string as text; anything else as JSON.
+      if (Buffer.isBuffer(answer.body)) {
+        res.writeHead(answer.status ?? 200, { 'content-type': 'application/octet-stream', ...answer.headers });
+        res.end(answer.body);
+        return;
+      }
       const isJson = typeof answer.body !== 'string';
       res.writeHead(answer.status ?? 200, { 'content-type': isJson ? 'application/json' : 'text/plain', ...answer.headers });
       res.end(answer.body === undefined ? '' : isJson ? JSON.stringify(answer.body) : (answer.body as string));

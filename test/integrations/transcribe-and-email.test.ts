@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore, FileBlobBackend } from '#store/blobs';
 import { SecretStore } from '#store/secrets';
 import { startTestApi, type TestApi } from '../helpers/api';
+import { startHttpPeer } from '../helpers/http-peer';
 import { pollUntil } from '../helpers/processes';
 import { startTestWorker, testDb, testMasterKey } from '../helpers/temporal';
 import { startOpenAIPeer, type OpenAIPeer } from '../peers/openai-peer';
@@ -196,5 +197,52 @@ describe('a voicemail: upload, transcribe, email with the file attached', () => 
     expect(run.status).not.toBe('completed');
     expect(JSON.stringify(run.nodes.find((n: { key: string }) => n.key === 'transcribe'))).toMatch(/the file is text\/plain, not audio/);
     expect(peer.transcriptions()).toHaveLength(calls);
+  }, 90_000);
+
+  it('keeps a binary HTTP answer as a file, transcribes it, and uploads it on as a request body, byte for byte', async () => {
+    const audio = wav(3);
+    const storage = await startHttpPeer((hit) =>
+      hit.method === 'GET'
+        ? { headers: { 'content-type': 'audio/wav', 'content-disposition': 'attachment; filename="call-7.wav"' }, body: audio }
+        : { status: 201, body: { stored: hit.raw.length } },
+    );
+    try {
+      const document = {
+        trigger: { type: 'manual' },
+        nodes: [
+          { id: 'download', type: 'action', action: 'http.request@1', inputs: { url: `${storage.url}/calls/7` } },
+          { id: 'transcribe', type: 'action', action: 'openai.transcribe-audio@1', inputs: { file: { $expr: 'nodes.download.file' } } },
+          { id: 'archive', type: 'action', action: 'http.request@1', inputs: { url: `${storage.url}/archive`, method: 'PUT', bodyFile: { $expr: 'nodes.download.file' } } },
+        ],
+        edges: [
+          { from: 'trigger', to: 'download' },
+          { from: 'download', to: 'transcribe' },
+          { from: 'transcribe', to: 'archive' },
+        ],
+      };
+      const flow = await api.request('POST', '/api/flows', { body: { name: 'Archive a call', document } });
+      expect((await api.request('POST', `/api/flows/${flow.body.id}/publish`, { body: {} })).status).toBe(201);
+      const started = await api.request('POST', `/api/flows/${flow.body.id}/runs`, { body: { input: {} } });
+      expect(started.status, JSON.stringify(started.body)).toBe(201);
+      const run = await pollUntil(
+        'the archive run to end',
+        async () => {
+          const r = await api.request('GET', `/api/runs/${started.body.runId}`);
+          return ['completed', 'failed', 'parked'].includes(r.body.status) ? r.body : undefined;
+        },
+        60_000,
+        200,
+      );
+      expect(run.status, JSON.stringify(run.nodes)).toBe('completed');
+      const node = (id: string) => run.nodes.find((n: { key: string }) => n.key === id);
+      expect(node('download').output).toMatchObject({ status: 200, body: null, file: { $blob: { name: 'call-7.wav', mediaType: 'audio/wav', size: audio.length } } });
+      expect(node('transcribe').output).toMatchObject({ durationSeconds: 3 });
+      expect(peer.transcriptions().at(-1)!.bytes.equals(audio)).toBe(true);
+      const put = storage.hits.find((h) => h.method === 'PUT')!;
+      expect(put.headers['content-type']).toBe('audio/wav');
+      expect(put.raw.equals(audio)).toBe(true);
+    } finally {
+      await storage.close();
+    }
   }, 90_000);
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineAction } from '#core/catalog-sdk';
+import { defineAction, FileRef, type ActionContext, type HttpResponse } from '#core/catalog-sdk';
 import { SecretName } from '#core/flow';
 import { NonRetryableError, RetryableError } from '#core/errors';
 import { CONNECTION_ID_PATTERN } from '#core/oauth';
@@ -30,6 +30,13 @@ export const HttpRequestInput = z.object({
   query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
   /** A JSON value is sent as `application/json`; a string is sent as is. */
   body: z.json().optional(),
+  /** A file sent as the body, in its own media type (an upload to a storage API); instead of `body`. */
+  bodyFile: FileRef.optional(),
+  /**
+   * How to read the answer: `auto` (the default) keeps audio, images, video, PDFs, archives and other binary answers
+   * as a file and parses JSON; `file` always keeps a file; `text` never parses.
+   */
+  responseAs: z.enum(['auto', 'json', 'text', 'file']).default('auto'),
   /** When true (the default), a 4xx or 5xx answer fails the step (5xx and 429 are retried). */
   failOnErrorStatus: z.boolean().default(true),
   auth: HttpAuth.optional(),
@@ -48,8 +55,10 @@ export type HttpRequestInput = z.infer<typeof HttpRequestInput>;
 export const HttpRequestOutput = z.object({
   status: z.number().int(),
   headers: z.record(z.string(), z.string()),
-  /** Parsed JSON when the answer is JSON, else the text. */
+  /** Parsed JSON when the answer is JSON, else the text; null when the answer is kept as a file. */
   body: z.json().nullable(),
+  /** A binary answer (or any, with `responseAs: file`), stored as a file of the run: map it to an attachment, an upload. */
+  file: FileRef.optional(),
 });
 export type HttpRequestOutput = z.infer<typeof HttpRequestOutput>;
 
@@ -88,8 +97,12 @@ export const request = defineAction({
         sensitiveHeaders.push(input.auth.header);
       }
     }
-    let body: string | undefined;
-    if (input.body !== undefined && input.method !== 'GET' && input.method !== 'HEAD') {
+    let body: string | Uint8Array | undefined;
+    if (input.bodyFile && input.method !== 'GET' && input.method !== 'HEAD') {
+      if (!ctx.files) throw new NonRetryableError('Files cannot be read here');
+      body = await ctx.files.read(input.bodyFile);
+      if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['content-type'] = input.bodyFile.$blob.mediaType;
+    } else if (input.body !== undefined && input.method !== 'GET' && input.method !== 'HEAD') {
       if (typeof input.body === 'string') body = input.body;
       else {
         body = JSON.stringify(input.body);
@@ -116,9 +129,37 @@ export const request = defineAction({
       const error = errorForStatus(res, `${input.method} ${url.origin}${url.pathname}`);
       if (error) throw error;
     }
-    return { status: res.status, headers: res.headers, body: parseBody(res.headers['content-type'], res.text()) };
+    if (keepsAsFile(input.responseAs, res.headers['content-type']) && res.body.length > 0) {
+      return { status: res.status, headers: res.headers, body: null, file: await storeAnswer(ctx, res) };
+    }
+    const contentType = input.responseAs === 'text' ? 'text/plain' : input.responseAs === 'json' ? 'application/json' : res.headers['content-type'];
+    return { status: res.status, headers: res.headers, body: parseBody(contentType, res.text()) };
   },
 });
+
+/** Media types whose answers are bytes, not text: kept as a file by `responseAs: auto`. */
+const BINARY = /^(audio|image|video|font)\/|^application\/(pdf|zip|gzip|x-gzip|x-tar|octet-stream|msword|vnd\.openxmlformats|vnd\.ms-)/i;
+
+function keepsAsFile(responseAs: HttpRequestInput['responseAs'], contentType: string | undefined): boolean {
+  if (responseAs === 'file') return true;
+  return responseAs === 'auto' && contentType !== undefined && BINARY.test(contentType.trim());
+}
+
+/** Stores an answer's bytes as a file of the run, named by its Content-Disposition or the URL's last segment. */
+async function storeAnswer(ctx: ActionContext, res: HttpResponse): Promise<FileRef> {
+  if (!ctx.files) throw new NonRetryableError('The answer is a file, and files cannot be stored here');
+  const mediaType = (res.headers['content-type'] ?? 'application/octet-stream').split(';')[0]!.trim().toLowerCase() || 'application/octet-stream';
+  const disposition = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(res.headers['content-disposition'] ?? '')?.[1];
+  const fromUrl = decodeURIComponent(new URL(res.url).pathname.split('/').pop() ?? '');
+  const name = (safeName(disposition ? decodeURIComponent(disposition) : '') ?? safeName(fromUrl)) || 'download';
+  return ctx.files.write({ bytes: Buffer.from(res.body), name, mediaType });
+}
+
+/** A file name as stored (no path, no control characters, at most 200 characters), or undefined. */
+function safeName(name: string): string | undefined {
+  const base = name.split(/[\\/]/).pop()?.replace(/[\x00-\x1f]/g, '').trim().slice(0, 200);
+  return base ? base : undefined;
+}
 
 /** The answer as a step output: JSON (depth-bounded) when it says it is JSON, else the text. */
 export function parseBody(contentType: string | undefined, text: string): HttpRequestOutput['body'] {
