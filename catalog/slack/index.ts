@@ -1,5 +1,6 @@
 import { defineIntegration } from '#core/catalog-sdk';
 import { postMessage } from './actions/post-message.action';
+import { uploadFile } from './actions/upload-file.action';
 import { updateMessage } from './actions/update-message.action';
 import { callSlack, SLACK_TOKEN, slackClient } from './client';
 import { slackWebhook } from './webhook';
@@ -23,7 +24,7 @@ export default defineIntegration({
         'Create or open your app at https://api.slack.com/apps, add the chat:write scope under OAuth & Permissions, install it to your workspace, then copy the Bot User OAuth Token (xoxb-…) from OAuth & Permissions.',
     },
   ],
-  actions: [postMessage, updateMessage],
+  actions: [postMessage, updateMessage, uploadFile],
   webhooks: [slackWebhook],
   docs: [
     { title: 'chat.postMessage', url: 'https://api.slack.com/methods/chat.postMessage' },

@@ -3,7 +3,12 @@ import { NonRetryableError } from '#core/errors';
 import type { Db } from '#store/database';
 import { testActionContext } from '../../test/helpers/action-context';
 import { actionNode, integrationFlows, startFlowRunner, type FlowRunner } from '../../test/helpers/flows';
-import { testDb } from '../../test/helpers/temporal';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BlobStore, FileBlobBackend } from '#store/blobs';
+import { SecretStore } from '#store/secrets';
+import { testDb, testMasterKey } from '../../test/helpers/temporal';
 import { createWorkspaces } from '../../test/helpers/workspaces';
 import { startSlackPeer } from '../../test/peers/slack-peer';
 import { createGuardedHttpClient } from '#core/net/guarded-http';
@@ -14,6 +19,8 @@ const LIVE = 'xoxb-1111111111-2222222222-liveLIVElive';
 const TEST = 'xoxb-3333333333-4444444444-testTESTtest';
 
 let db: Db;
+let blobs: BlobStore;
+let blobDir: string;
 let runner: FlowRunner;
 let peer: Awaited<ReturnType<typeof startSlackPeer>>;
 /** Workspaces: live+test token, live token only, no token, wrong tokens. */
@@ -27,12 +34,15 @@ beforeAll(async () => {
     wrong: { SLACK_BOT_TOKEN: { live: 'xoxb-0-0-revoked', test: 'xoxb-0-0-revokedtest' } },
   });
   peer = await startSlackPeer({ tokens: [LIVE, TEST], channels: { C0GENERAL1: 'general', C0ALERTS01: 'alerts' } });
-  runner = await startFlowRunner({ db, integrations: [slack], endpoints: { slack: peer.apiUrl } });
+  blobDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-slack-files-'));
+  blobs = new BlobStore(db, new SecretStore(db, testMasterKey), new FileBlobBackend(blobDir));
+  runner = await startFlowRunner({ db, integrations: [slack], endpoints: { slack: peer.apiUrl }, blobs });
 });
 
 afterAll(async () => {
   await runner?.stop();
   await peer?.close();
+  if (blobDir) fs.rmSync(blobDir, { recursive: true, force: true });
 });
 
 const fastRetry = { initialInterval: '100ms', maximumAttempts: 3 };
@@ -41,6 +51,24 @@ const { run, runFailing, testConnection } = integrationFlows('slack', { runner: 
 const post = actionNode('post', 'slack.post-message@1');
 
 describe('slack (official @slack/web-api against a local Slack peer, through flows)', () => {
+  it('live: uploads a file of the run (files.uploadV2: upload URL, the bytes as multipart, complete) and shares it with a comment', async () => {
+    const bytes = Buffer.from(`%PDF-1.4\n${'invoice 1042 '.repeat(500)}\n%%EOF`);
+    const file = await blobs.putBytes({ workspaceId: ws.full, workflowId: 'slack-upload-test', bytes, mediaType: 'application/pdf', name: 'invoice-1042.pdf' });
+    const state = await run(
+      [{ id: 'share', type: 'action', action: 'slack.upload-file@1', inputs: { channel: 'C0ALERTS01', file, initialComment: 'Invoice 1042 is ready' } }],
+      'live',
+    );
+    expect(state.status).toBe('completed');
+    const output = state.nodes.share!.output as { fileId: string; name: string; permalink: string };
+    expect(output).toMatchObject({ name: 'invoice-1042.pdf' });
+    const upload = peer.uploads.get(output.fileId)!;
+    expect(upload.bytes!.equals(bytes)).toBe(true);
+    expect(upload.shared).toEqual({ channel: 'C0ALERTS01', comment: 'Invoice 1042 is ready', title: 'invoice-1042.pdf' });
+    // A channel name cannot be used for a file: the step says what to give instead, before anything is sent.
+    const refused = await runFailing([{ id: 'share', type: 'action', action: 'slack.upload-file@1', inputs: { channel: '#alerts', file } }], 'live');
+    expect(JSON.stringify(refused)).toMatch(/a channel ID such as C0123456789/);
+  });
+
   it('live: posts with blocks, replies in the thread and updates the message, with the live token', async () => {
     const before = peer.hits.length;
     const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: '*Deploy* started' } }];

@@ -17,6 +17,7 @@ interface StoredMessage {
   thread_ts?: string;
 }
 
+const METHODS = ['chat.postMessage', 'chat.update', 'auth.test', 'files.getUploadURLExternal', 'files.completeUploadExternal'];
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
 const TEAM = { team: 'Switchyard Test', team_id: 'T0SWITCHYD', url: 'https://switchyard-test.slack.com/' };
 const BOT = { user: 'switchyard', user_id: 'U0SWBOT001', bot_id: 'B0SWBOT001', app_id: 'A0SWAPP001' };
@@ -25,7 +26,8 @@ const BOT = { user: 'switchyard', user_id: 'U0SWBOT001', bot_id: 'B0SWBOT001', a
  * A local stand-in for Slack's Web API (https://api.slack.com/web): `POST /api/<method>` with a form or
  * JSON body and `Authorization: Bearer`, answering HTTP 200 with `{ ok: true, … }` or `{ ok: false, error }`
  * exactly as Slack does (HTTP 429 + Retry-After for rate limits, 404 for unknown methods).
- * Implements chat.postMessage, chat.update and auth.test. `failNext` scripts answers for the next calls.
+ * Implements chat.postMessage, chat.update, auth.test and the file upload (files.getUploadURLExternal, the upload URL
+ * taking the bytes as multipart/form-data, files.completeUploadExternal). `failNext` scripts answers for the next calls.
  */
 export async function startSlackPeer(o: SlackPeerOptions) {
   const channels = o.channels ?? { C0GENERAL1: 'general' };
@@ -38,10 +40,11 @@ export async function startSlackPeer(o: SlackPeerOptions) {
   const ok = (body: Record<string, unknown>): Answer => ({ headers: JSON_HEADERS, body: { ok: true, ...body } });
   const fail = (error: string, extra: Record<string, unknown> = {}): Answer => ({ headers: JSON_HEADERS, body: { ok: false, error, ...extra } });
 
-  const route = (hit: Hit): Answer => {
+  const route = async (hit: Hit): Promise<Answer> => {
     const path = hit.path.split('?')[0]!;
+    if (path.startsWith('/upload/')) return receiveUpload(hit, path.slice('/upload/'.length));
     const method = path.startsWith('/api/') ? path.slice('/api/'.length) : undefined;
-    if (!method || !['chat.postMessage', 'chat.update', 'auth.test'].includes(method)) return { status: 404, ...fail('unknown_method') };
+    if (!method || !METHODS.includes(method)) return { status: 404, ...fail('unknown_method') };
     const script = scripted.shift();
     if (script) return script;
     const auth = /^Bearer (.+)$/.exec(String(hit.headers.authorization ?? ''));
@@ -49,6 +52,14 @@ export async function startSlackPeer(o: SlackPeerOptions) {
     if (!o.tokens.includes(auth[1]!)) return fail('invalid_auth');
     const args = parseArgs(hit);
     if (method === 'auth.test') return ok({ ...TEAM, ...BOT, is_enterprise_install: false });
+    if (method === 'files.getUploadURLExternal') {
+      const length = Number(args.length);
+      if (typeof args.filename !== 'string' || !args.filename || !Number.isInteger(length) || length < 1) return fail('invalid_arguments');
+      const id = `F0${String(++seq).padStart(9, '0')}`;
+      uploads.set(id, { name: args.filename, length });
+      return ok({ upload_url: `${peerUrl}/upload/${id}`, file_id: id });
+    }
+    if (method === 'files.completeUploadExternal') return completeUpload(args);
     const channel = resolveChannel(channels, args.channel);
     if (!channel) return fail('channel_not_found');
     let blocks: unknown[] | undefined;
@@ -89,12 +100,45 @@ export async function startSlackPeer(o: SlackPeerOptions) {
     return ok({ channel, ts, text, message: message(existing) });
   };
 
+  /** Files announced (getUploadURLExternal), their bytes once sent, and where they were shared. */
+  const uploads = new Map<string, { name: string; length: number; bytes?: Buffer; mediaType?: string; shared?: { channel: string; comment?: string; title?: string } }>();
+  /** The upload URL: the bytes as the multipart `body` field (what the SDK sends), checked against the announced length. */
+  const receiveUpload = async (hit: Hit, id: string): Promise<Answer> => {
+    const upload = uploads.get(id);
+    if (!upload || hit.method !== 'POST') return { status: 404, body: 'not found' };
+    const contentType = String(hit.headers['content-type'] ?? '');
+    const form = await new Request('http://peer/', { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(hit.raw) }).formData();
+    const part = form.get('body') ?? form.get('file');
+    if (!(part instanceof File)) return { status: 400, body: 'no file part' };
+    const bytes = Buffer.from(await part.arrayBuffer());
+    if (bytes.length !== upload.length) return { status: 400, body: `expected ${upload.length} bytes, got ${bytes.length}` };
+    upload.bytes = bytes;
+    return { status: 200, body: `OK - ${bytes.length}` };
+  };
+  const completeUpload = (args: Record<string, unknown>): Answer => {
+    const files = (typeof args.files === 'string' ? safeJson(args.files) : args.files) as { id?: string; title?: string }[] | undefined;
+    if (!Array.isArray(files) || files.length === 0) return fail('invalid_arguments');
+    const channel = args.channel_id === undefined ? undefined : resolveChannel(channels, args.channel_id);
+    if (args.channel_id !== undefined && !channel) return fail('channel_not_found');
+    const done = [];
+    for (const f of files) {
+      const upload = f.id ? uploads.get(f.id) : undefined;
+      if (!upload || !upload.bytes) return fail('file_not_found');
+      upload.shared = { channel: channel ?? '', ...(typeof args.initial_comment === 'string' ? { comment: args.initial_comment } : {}), ...(f.title ? { title: f.title } : {}) };
+      done.push({ id: f.id, name: upload.name, title: f.title ?? upload.name, size: upload.length, permalink: `https://switchyard-test.slack.com/files/${BOT.user_id}/${f.id}/${upload.name}` });
+    }
+    return ok({ files: done });
+  };
+
   const peer = await startHttpPeer(route);
+  const peerUrl = peer.url;
   return {
     ...peer,
     /** The base URL to configure as the Slack endpoint (Slack's is https://slack.com/api/). */
     apiUrl: `${peer.url}/api/`,
     messages,
+    /** Files uploaded through files.uploadV2, by id: name, bytes, where they were shared. */
+    uploads,
     /** Answers the next calls (any method) with these, in order, before anything else is checked. */
     failNext(...answers: Answer[]) {
       scripted.push(...answers.map((a) => ({ ...a, headers: { ...JSON_HEADERS, ...a.headers } })));
