@@ -46,7 +46,16 @@ export interface VerifiedDelivery {
 export class WebhookRejected extends Error {
   constructor(
     readonly status: 400 | 401 | 413 | 415,
-    readonly code: 'SIGNATURE_INVALID' | 'SIGNATURE_MISSING' | 'TIMESTAMP_OUT_OF_RANGE' | 'UNSUPPORTED_CONTENT_TYPE' | 'BODY_INVALID' | 'TOKEN_INVALID',
+    readonly code:
+      | 'SIGNATURE_INVALID'
+      | 'SIGNATURE_MISSING'
+      | 'TIMESTAMP_OUT_OF_RANGE'
+      | 'UNSUPPORTED_CONTENT_TYPE'
+      | 'BODY_INVALID'
+      | 'TOKEN_INVALID'
+      | 'TOO_MANY_FILES'
+      | 'FILES_UNSUPPORTED'
+      | 'LIMIT_EXCEEDED',
     message: string,
   ) {
     super(message);

@@ -14,8 +14,9 @@ import type { ServerDeps } from '../deps';
 import { isUnavailable } from '../temporal';
 import { startRun } from './runs.service';
 import { WorkflowIds } from '#core/names';
+import { formDeliveryPayload } from './webhook-multipart';
 
-type WebhookDeps = Pick<ServerDeps, 'db' | 'temporal' | 'catalog' | 'integrations' | 'secrets' | 'logger'>;
+type WebhookDeps = Pick<ServerDeps, 'db' | 'temporal' | 'catalog' | 'integrations' | 'secrets' | 'logger' | 'blobs'>;
 
 /** The header a `public` endpoint's sender puts its token in. */
 export const PUBLIC_TOKEN_HEADER = 'x-switchyard-token';
@@ -71,12 +72,26 @@ export async function receiveDelivery(
     headers: JSON.stringify(redactHeaders(req.headers, [...(source?.signatureHeaders ?? []), ...(endpoint.header ? [endpoint.header] : [])])),
   };
   let verified: VerifiedDelivery;
+  /** What the delivery log keeps of the body: as received (minus credential fields), or a form's summary. */
+  let logged: string | undefined;
   try {
     verified = verify(deps, endpoint, found, req);
+    if (endpoint.source === 'public' && isForm(req)) {
+      const form = await formDeliveryPayload(deps.blobs, {
+        workspaceId: endpoint.workspace_id,
+        deliveryKey: `delivery:${endpoint.id}:${verified.eventId}`.slice(0, 200),
+        rawBody: req.rawBody,
+        contentType: req.headers['content-type']!,
+      });
+      verified = { ...verified, payload: form.payload };
+      logged = form.summary;
+    }
   } catch (err) {
     if (!(err instanceof WebhookRejected)) throw err;
     // A refused body is kept only in part: it is not trusted, and an attacker must not fill the disk.
-    const body = req.rawBody.subarray(0, REJECTED_BODY_BYTES).toString('utf8') + (req.rawBody.length > REJECTED_BODY_BYTES ? '…[truncated]' : '');
+    const body = isForm(req)
+      ? `[multipart/form-data, ${req.rawBody.length} bytes]`
+      : req.rawBody.subarray(0, REJECTED_BODY_BYTES).toString('utf8') + (req.rawBody.length > REJECTED_BODY_BYTES ? '…[truncated]' : '');
     const detail = err instanceof EndpointNotReady ? err.detail : err.message;
     await hooks.insertDelivery(
       db,
@@ -91,7 +106,7 @@ export async function receiveDelivery(
     db,
     {
       ...base,
-      body: redactBody(req, source?.secretBodyFields),
+      body: logged ?? redactBody(req, source?.secretBodyFields),
       payload: JSON.stringify(payload ?? null),
       verified: 1,
       status: 'received',
@@ -436,6 +451,11 @@ function redactBody(req: { rawBody: Buffer; headers: Record<string, string | und
   }
 }
 
+/** A `multipart/form-data` body (a form with files): public endpoints take it (formDeliveryPayload). */
+function isForm(req: { headers: Record<string, string | undefined> }): boolean {
+  return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === 'multipart/form-data';
+}
+
 /** A public endpoint: no signature, but the sender must present one of the endpoint's tokens. */
 function verifyPublic(req: { rawBody: Buffer; headers: Record<string, string | undefined> }, tokens: string[]): VerifiedDelivery {
   const token = req.headers[PUBLIC_TOKEN_HEADER];
@@ -444,17 +464,20 @@ function verifyPublic(req: { rawBody: Buffer; headers: Record<string, string | u
   if (!tokens.some((t) => crypto.timingSafeEqual(digest(t), digest(token))))
     throw new WebhookRejected(401, 'TOKEN_INVALID', `The ${PUBLIC_TOKEN_HEADER} header does not match the endpoint's token`);
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const id = req.headers['idempotency-key'] ?? req.headers['webhook-id'];
+  const eventId = id ?? `sha256:${crypto.createHash('sha256').update(req.rawBody).digest('hex')}`;
+  // A form (with files) is read after this check, by formDeliveryPayload: its payload is filled in there.
+  if (type === 'multipart/form-data') return { eventId, payload: null };
   if (type !== 'application/json')
-    throw new WebhookRejected(415, 'UNSUPPORTED_CONTENT_TYPE', `Send the body as application/json (got ${type || 'no content type'})`);
+    throw new WebhookRejected(415, 'UNSUPPORTED_CONTENT_TYPE', `Send the body as application/json or multipart/form-data (got ${type || 'no content type'})`);
   let payload: unknown;
   try {
     payload = parseBoundedJson(req.rawBody);
   } catch (err) {
     throw new WebhookRejected(400, 'BODY_INVALID', `The body is not valid JSON (${(err as Error).message})`);
   }
-  const id = req.headers['idempotency-key'] ?? req.headers['webhook-id'];
   return {
-    eventId: id ?? `sha256:${crypto.createHash('sha256').update(req.rawBody).digest('hex')}`,
+    eventId,
     ...(typeof (payload as { type?: unknown })?.type === 'string' ? { eventType: (payload as { type: string }).type } : {}),
     payload,
   };
