@@ -66,6 +66,8 @@ describe('schema helpers', () => {
       headers: 'record',
       query: 'record',
       body: 'any',
+      bodyFile: 'object',
+      responseAs: 'enum',
       failOnErrorStatus: 'boolean',
       idempotencyHeader: 'string',
       auth: 'union',
@@ -108,6 +110,15 @@ describe('SchemaForm over http.request@1', () => {
     // Every field has its fx toggle.
     for (const name of ['URL', 'Method', 'Headers', 'Query', 'Body', 'Fail on error status', 'Auth', 'Timeout (ms)'])
       expect(screen.getByRole('button', { name: `fx: use an expression for ${name}` })).toBeTruthy();
+  });
+
+  it('offers a file input as a mapping (a file travels by reference), never as fields of its reference', () => {
+    const { calls } = setup();
+    const field = document.querySelector('[data-field="bodyFile"]')!;
+    expect(field.textContent).toMatch(/A file is passed by reference/);
+    expect(field.querySelector('input')).toBeNull();
+    fireEvent.click(within(field as HTMLElement).getByRole('button', { name: 'Map a file' }));
+    expect(calls.at(-1)).toEqual(['bodyFile', { $expr: 'trigger.data.file' }]);
   });
 
   it('shows the method enum as a select with its default', () => {

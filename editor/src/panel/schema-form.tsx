@@ -240,6 +240,26 @@ function Field(props: FieldProps) {
     </ul>
   ) : null;
 
+  // A file travels by reference (docs/big-runs.md, "Files"): it is mapped from the trigger or a step, never typed in.
+  if (!exprMode && schema.format === 'switchyard-file') {
+    return (
+      <div className="sf-field sf-file" data-field={path}>
+        <div className="sf-head">
+          <span className={props.hideLabel ? 'sr-only' : undefined}>{labelText}</span>
+          {fx}
+        </div>
+        <p id={helpId ?? `${id}-help`} className="sf-help">
+          A file is passed by reference: map it from the trigger (a file uploaded with <code>POST /v1/files</code>, or sent in a form to a webhook) or from an
+          earlier step&apos;s output.
+        </p>
+        <button type="button" className="link" disabled={ctx.disabled} onClick={() => onChange({ $expr: 'trigger.data.file' })} aria-describedby={helpId ?? `${id}-help`}>
+          Map a file
+        </button>
+        {errorList}
+      </div>
+    );
+  }
+
   if (!exprMode && (kind === 'object' || kind === 'record' || kind === 'array' || (kind === 'union' && !isScalarUnion(schema, ctx.root)))) {
     const body: ReactNode =
       kind === 'object' ? (
