@@ -16,6 +16,7 @@ import { firstStart } from './bootstrap';
 import { DEFAULT_PEOPLE_CONFIG } from './services/people.service';
 import { startAuditRetention } from './services/audit.service';
 import { startStoppedRunSweep } from './services/runs.service';
+import { startStuckStartSweep } from './services/stuck-starts.service';
 import { startWebhookRetention } from './services/webhooks.service';
 import { connectTemporal } from './temporal';
 import { durationMs } from '#core/graph';
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
   });
   const stopRetention = startWebhookRetention({ db, logger, retentionMs: durationMs(config.WEBHOOK_RETENTION as `${number}d`) });
   const stopSweep = startStoppedRunSweep({ db, temporal, logger });
+  const stopStartSweep = startStuckStartSweep({ db, temporal, catalog, logger });
   const stopAudit = startAuditRetention({ db, logger, retentionMs: durationMs(config.SWITCHYARD_AUDIT_RETENTION as `${number}d`) });
   const stopBlobRetention = startBlobRetention({ blobs, logger, retentionMs: durationMs(config.RUN_DATA_RETENTION as `${number}d`) });
   const server = app.listen(config.PORT, config.HOST, () => {
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
   const stop = () => {
     stopRetention();
     stopSweep();
+    stopStartSweep();
     stopAudit();
     stopBlobRetention();
     server.close(async () => {

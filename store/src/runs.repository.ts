@@ -140,6 +140,22 @@ function toRecord<R extends { trigger: string; state: string | null; error: stri
   };
 }
 
+/**
+ * Runs still `starting` that were claimed before `before`, oldest first: claims whose process may have died between
+ * the claim and Temporal's answer (server/src/services/stuck-starts.service.ts). Across workspaces: a system sweep.
+ */
+export async function runsStartingBefore(db: Db, before: string, limit = 100): Promise<RunRecord[]> {
+  const rows = await db
+    .selectFrom('runs')
+    .selectAll()
+    .where('status', '=', 'starting')
+    .where('created_at', '<', before)
+    .orderBy('created_at', 'asc')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => toRecord(row) as RunRecord);
+}
+
 /** The run of a workflow id, while the database still shows it live (not ended). */
 export async function liveRunOfWorkflow(db: Db, workflowId: string): Promise<RunRecord | undefined> {
   const row = await db.selectFrom('runs').selectAll().where('workflow_id', '=', workflowId).where('ended_at', 'is', null).executeTakeFirst();
