@@ -209,6 +209,15 @@ export const TriggerPayload = z.object({
   data: z.unknown(),
 });
 
+/** A page of a forEach's items: each item's output, by index (a 10,000-item loop is read a page at a time). */
+export const LoopItems = z.object({
+  nodeKey: z.string(),
+  /** Items the loop ran over. */
+  total: z.number().int(),
+  offset: z.number().int(),
+  items: z.array(z.object({ index: z.number().int(), output: z.unknown() })),
+});
+
 export const RunDetail = RunSummary.extend({
   /** When the workflow started (the run's row is created just before). */
   startedAt: Timestamp,

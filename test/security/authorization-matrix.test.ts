@@ -69,6 +69,7 @@ const MATRIX: Record<string, Need> = {
   'POST /api/flows/:flowId/publish': 'flows:publish',
   'POST /api/flows/:flowId/check': 'workspace:read',
   'GET /api/runs/:runId/blobs/:key': 'runs:read',
+  'GET /api/runs/:runId/nodes/:nodeKey/items': 'runs:read',
   'GET /api/runs/:runId/blobs/:key/content': 'runs:read',
   'POST /v1/files': 'events:write',
   'POST /api/flows/:flowId/nodes/:nodeId/test': 'flows:write',

@@ -63,6 +63,7 @@ export type SessionInfo = z.infer<typeof Api.SessionInfo>;
 export type WorkspaceMembership = z.infer<typeof Api.WorkspaceMembership>;
 export type MemberList = z.infer<typeof Api.MemberList>;
 export type SessionList = z.infer<typeof Api.SessionList>;
+export type LoopItems = z.infer<typeof Api.LoopItems>;
 export type CreatedInvitation = z.infer<typeof Api.CreatedInvitation>;
 export type ApiKeySummary = z.infer<typeof Api.ApiKeySummary>;
 export type CreatedApiKey = z.infer<typeof Api.CreatedApiKey>;

@@ -1,6 +1,9 @@
 import { shownStatus } from '#core/run';
-import { useId } from 'react';
-import type { AttemptRecord, NodeRunState } from '../api/types';
+import { useQuery } from '@tanstack/react-query';
+import { useId, useState } from 'react';
+import { api } from '../api/client';
+import type { AttemptRecord, LoopItems, NodeRunState } from '../api/types';
+import { ErrorBox } from '../components/error-box';
 import { elapsed, formatDuration, formatTime } from '../components/format';
 import { JsonView } from '../components/json-view';
 import { StatusBadge } from '../components/status-badge';
@@ -115,6 +118,7 @@ export function NodeDetails({
       )}
 
       {kind === 'forEach' && entry && <Iterations forEachEntry={entry} allEntries={allEntries} now={now} onSelect={onSelect} />}
+      {kind === 'forEach' && entry?.progress && entry.status === 'succeeded' && runId && <LoopItemPages runId={runId} nodeKey={entry.key} />}
     </aside>
   );
 }
@@ -288,6 +292,46 @@ function Iterations({
             </tbody>
           ))}
       </table>
+    </section>
+  );
+}
+
+const ITEMS_PER_PAGE = 20;
+
+/** A big loop's items, a page at a time: their outputs are stored as one list, not in the run's detail. */
+function LoopItemPages({ runId, nodeKey }: { runId: string; nodeKey: string }) {
+  const [offset, setOffset] = useState(0);
+  const page = useQuery({
+    queryKey: ['loop-items', runId, nodeKey, offset],
+    queryFn: () => api<LoopItems>('GET', `/api/runs/${encodeURIComponent(runId)}/nodes/${encodeURIComponent(nodeKey)}/items?offset=${offset}&limit=${ITEMS_PER_PAGE}`),
+  });
+  const total = page.data?.total ?? 0;
+  return (
+    <section className="loop-items" aria-label="Items and their outputs">
+      <h3>Items</h3>
+      <ErrorBox error={page.error} />
+      {page.data && (
+        <>
+          <p className="muted small">
+            Items {total === 0 ? 0 : offset + 1}–{Math.min(offset + ITEMS_PER_PAGE, total)} of {total.toLocaleString('en-US')}
+          </p>
+          <ol start={offset + 1}>
+            {page.data.items.map((item) => (
+              <li key={item.index}>
+                <JsonView label={`Item ${item.index + 1}`} value={item.output} />
+              </li>
+            ))}
+          </ol>
+          <div className="pager">
+            <button type="button" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - ITEMS_PER_PAGE))}>
+              Previous
+            </button>
+            <button type="button" disabled={offset + ITEMS_PER_PAGE >= total} onClick={() => setOffset(offset + ITEMS_PER_PAGE)}>
+              Next
+            </button>
+          </div>
+        </>
+      )}
     </section>
   );
 }
