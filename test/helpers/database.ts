@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { openDatabase, type Db } from '#store/database';
+import { isPostgresUrl, openDatabase, type Db } from '#store/database';
 import { migrateToLatest } from '#store/migrate';
 import { startTestPostgres } from './postgres-cluster';
 
@@ -22,7 +25,7 @@ export const TEMPLATE_DATABASE = 'switchyard_template';
 const admins = new Map<string, Promise<pg.Client>>();
 
 /** A fresh, migrated PostgreSQL database of the cluster at `base` (default: the global setup's); its URL. */
-async function freshPostgresDatabase(base = inject('postgresUrl')): Promise<string> {
+async function freshPostgresDatabase(base = inject('postgresUrl'), template = TEMPLATE_DATABASE): Promise<string> {
   if (!base) throw new Error('TEST_DATABASE=postgres but the global setup started no PostgreSQL cluster (test/global-setup.ts)');
   let admin = admins.get(base);
   if (!admin) {
@@ -39,7 +42,7 @@ async function freshPostgresDatabase(base = inject('postgresUrl')): Promise<stri
   // Two CREATE DATABASE from one template at the same moment may collide on the template's lock: retry.
   for (let attempt = 0; ; attempt++) {
     try {
-      await client.query(`create database ${name} template ${TEMPLATE_DATABASE}`);
+      await client.query(`create database ${name} template ${template}`);
       break;
     } catch (e) {
       if (attempt >= 20 || !/being accessed by other users/.test(String(e))) throw e;
@@ -58,6 +61,14 @@ async function freshPostgresDatabase(base = inject('postgresUrl')): Promise<stri
 export async function testDatabaseUrl(dir?: string): Promise<string> {
   if (usingPostgres) return freshPostgresDatabase();
   return dir === undefined ? ':memory:' : path.join(dir, 'switchyard.db');
+}
+
+/** The DATABASE_URL of a database with no tables at all (never migrated): an empty file `dir/name`, or an empty PostgreSQL database. */
+export async function emptyTestDatabaseUrl(dir: string, name: string): Promise<string> {
+  if (usingPostgres) return freshPostgresDatabase(undefined, 'template0');
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, '');
+  return file;
 }
 
 /** Opens (and migrates) a new test database; see {@link testDatabaseUrl}. */
@@ -90,10 +101,24 @@ export async function postgresTestDatabase(o: { poolSize?: number } = {}): Promi
   };
 }
 
-/** The environment a spawned server or worker needs to use the same database as the test: DATABASE_URL and DATA_DIR. */
-export function databaseEnv(url: string, dataDir: string): { DATABASE_URL: string; DATA_DIR: string } {
-  return { DATABASE_URL: url, DATA_DIR: dataDir };
-}
 
-/** Why a test is skipped under PostgreSQL (`it.skipIf(usingPostgres)`): it is about the SQLite file itself. */
-export const SQLITE_ONLY = usingPostgres;
+/**
+ * Everything the database stores, as bytes, for tests that search it for values that must never be stored in
+ * plain text: the SQLite files (main file and write-ahead log), or a `pg_dump` of the PostgreSQL database.
+ */
+export async function storedDatabaseBytes(url: string): Promise<Buffer> {
+  if (!isPostgresUrl(url)) {
+    const dir = path.dirname(url);
+    const files = fs.readdirSync(dir).filter((f) => f.startsWith(path.basename(url)));
+    return Buffer.concat(files.map((f) => fs.readFileSync(path.join(dir, f))));
+  }
+  const bin = fs
+    .readdirSync('/usr/lib/postgresql')
+    .map((v) => `/usr/lib/postgresql/${v}/bin/pg_dump`)
+    .filter((f) => fs.existsSync(f))
+    .sort()
+    .pop();
+  if (!bin) throw new Error('pg_dump not found under /usr/lib/postgresql (scripts/setup-postgres.sh installs it)');
+  const { stdout } = await promisify(execFile)(bin, ['--no-owner', url], { encoding: 'buffer', maxBuffer: 512 * 1024 * 1024 });
+  return stdout;
+}

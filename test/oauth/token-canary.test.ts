@@ -15,6 +15,7 @@ import { ensureWorkspace } from '#server/bootstrap';
 import { connectTemporal, type TemporalAccess } from '#server/temporal';
 import { masterKeyFrom } from '#store/crypto';
 import { openDatabase, type Db } from '#store/database';
+import { storedDatabaseBytes, testDatabaseUrl } from '../helpers/database';
 import { migrateToLatest } from '#store/migrate';
 import { SecretStore } from '#store/secrets';
 import { setBackendFunctions } from '#store/settings.repository';
@@ -32,6 +33,7 @@ import { PEER_CLIENT, signIn, startOAuthPeer, type OAuthPeer } from '../peers/oa
 describe('OAuth tokens never leak (canary)', () => {
   const taskQueue = `oauth-canary-${crypto.randomUUID()}`;
   let dir: string;
+  let dbUrl: string;
   let db: Db;
   let secrets: SecretStore;
   let temporal: TemporalAccess;
@@ -55,7 +57,8 @@ describe('OAuth tokens never leak (canary)', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-oauth-canary-'));
-    db = openDatabase(path.join(dir, 'switchyard.db'));
+    dbUrl = await testDatabaseUrl(dir);
+    db = openDatabase(dbUrl);
     await migrateToLatest(db);
     const boot = await ensureWorkspace(db, ALL_SCOPES);
     keys = boot.keys!;
@@ -198,9 +201,8 @@ describe('OAuth tokens never leak (canary)', () => {
     }
     expect(histories).toHaveLength(2);
     await db.destroy(); // flushes the WAL into the file
-    db = openDatabase(path.join(dir, 'switchyard.db'));
-    const files = fs.readdirSync(dir).filter((f) => f.startsWith('switchyard.db'));
-    const dbText = Buffer.concat(files.map((f) => fs.readFileSync(path.join(dir, f)))).toString('latin1');
+    db = openDatabase(dbUrl);
+    const dbText = (await storedDatabaseBytes(dbUrl)).toString('latin1');
     const places = { histories: histories.join('\n'), logs: logs.join('\n'), database: dbText, responses: responses.join('\n') };
     const found: string[] = [];
     for (const token of tokens) {
