@@ -8,6 +8,7 @@ import { startHttpPeer } from '../helpers/http-peer';
 import { freePort } from '../helpers/ports';
 import { repoRoot, spawnTs, type Spawned } from '../helpers/processes';
 import { claimFirstStart } from '../helpers/people';
+import { testDatabaseUrl } from '../helpers/database';
 
 /**
  * A code step through the browser only (after switching Backend functions on): `npm start`, a new flow with an App
@@ -59,6 +60,7 @@ describe('a code step in the browser', () => {
     base = `http://127.0.0.1:${port}`;
     app = spawnTs('scripts/start.ts', {
       DATA_DIR: dataDir,
+      DATABASE_URL: await testDatabaseUrl(dataDir),
       PORT: String(port),
       TEMPORAL_DEV_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),

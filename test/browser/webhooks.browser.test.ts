@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/ports';
 import { repoRoot, spawnTs, type Spawned } from '../helpers/processes';
 import { claimFirstStart } from '../helpers/people';
+import { testDatabaseUrl } from '../helpers/database';
 
 /**
  * The Webhooks page in a browser: a flow with a public webhook trigger is published through the API and a
@@ -48,6 +49,7 @@ describe('the Webhooks page in a browser', () => {
     base = `http://127.0.0.1:${port}`;
     app = spawnTs('scripts/start.ts', {
       DATA_DIR: dataDir,
+      DATABASE_URL: await testDatabaseUrl(dataDir),
       PORT: String(port),
       TEMPORAL_DEV_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),

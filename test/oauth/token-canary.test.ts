@@ -27,7 +27,7 @@ import { PEER_CLIENT, signIn, startOAuthPeer, type OAuthPeer } from '../peers/oa
  * The OAuth token canary: a connection is made, its 3 s access tokens are refreshed (rotating refresh tokens) while
  * runs use them against an API that echoes the token back (in an answer, a header and a 403 error). Then every token
  * the provider ever saw, and the stored ones, are searched for in Temporal histories (payloads decoded), the server's
- * and the worker's logs, the SQLite files (outside the encrypted columns: the raw value anywhere in the file) and
+ * and the worker's logs, the database (SQLite files, or a pg_dump under PostgreSQL; outside the encrypted columns: the raw value anywhere) and
  * every API response. Each must appear 0 times.
  */
 describe('OAuth tokens never leak (canary)', () => {

@@ -50,7 +50,7 @@ function reflect(path: string, authorization: string) {
 /**
  * The canary: a secret with a unique value is used by runs that succeed and runs that fail, and a provider
  * that echoes it back. Then every place it could leak is searched: Temporal histories (payloads decoded),
- * the server's and the worker's logs, the SQLite files, and every API response. It must appear 0 times.
+ * the server's and the worker's logs, the database (SQLite files, or a pg_dump under PostgreSQL), and every API response. It must appear 0 times.
  */
 describe('secrets never leak (canary)', () => {
   const canary = `canary-${crypto.randomUUID()}`;

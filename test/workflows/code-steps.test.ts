@@ -26,7 +26,7 @@ import { BLOCKED_HOSTS } from '../helpers/ssrf-corpus';
 
 /**
  * Code steps end to end: the real API, a real worker (sandbox threads included) on the shared Temporal dev server,
- * a file-backed SQLite database (searched as bytes for the canary), a local provider peer, every log line captured.
+ * a file-backed SQLite database or a PostgreSQL one (searched as bytes, or as a pg_dump, for the canary), a local provider peer, every log line captured.
  */
 describe('code steps', () => {
   const canary = `canary-${crypto.randomUUID()}`;
