@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import { creditPeriod, DEFAULT_PLAN, PlanInfos, type Plan } from '#core/credits';
 import type { Database, Db } from './database';
-import { dialectOf, nowIso } from './database';
+import { forUpdateOn, nowIso } from './database';
 
 /**
  * The credits ledger and balances. Every grant and charge is a ledger row with a unique id; the account
@@ -137,9 +137,7 @@ export type ChargeResult =
  */
 export async function charge(db: Db, c: Charge): Promise<ChargeResult> {
   return db.transaction().execute(async (trx): Promise<ChargeResult> => {
-    if (c.mode === 'live' && dialectOf(trx) === 'postgres') {
-      await trx.selectFrom('credit_accounts').select('workspace_id').where('workspace_id', '=', c.workspaceId).forUpdate().execute();
-    }
+    if (c.mode === 'live') await forUpdateOn(trx, trx.selectFrom('credit_accounts').select('workspace_id').where('workspace_id', '=', c.workspaceId)).execute();
     const inserted = await trx
       .insertInto('credit_ledger')
       .values({
@@ -489,12 +487,12 @@ export async function usage(db: Db, workspaceId: string, f: UsageFilter) {
     base
       .select(['l.integration', 'l.mode', ...sums])
       .groupBy(['l.integration', 'l.mode'])
-      .orderBy('l.integration')
+      .orderBy('l.integration', (ob) => ob.asc().nullsFirst()) // as SQLite orders nulls; PostgreSQL would put them last
       .execute(),
     base
       .select(['r.flow_id as flowId', 'l.mode', ...sums])
       .groupBy(['r.flow_id', 'l.mode'])
-      .orderBy('r.flow_id')
+      .orderBy('r.flow_id', (ob) => ob.asc().nullsFirst()) // as SQLite orders nulls; PostgreSQL would put them last
       .execute(),
     base
       .select(['r.id as runId', 'l.workflow_id as workflowId', 'r.flow_id as flowId', 'l.mode', ...sums])

@@ -362,6 +362,15 @@ function openPostgres(url: string, o: OpenOptions): Db {
 const BIGINT_OID = 20;
 const NUMERIC_OID = 1700;
 
+/**
+ * `select … for update` on PostgreSQL: the rows read stay locked until the transaction ends, so a read-then-write
+ * inside it cannot race another (READ COMMITTED lets two transactions read the same row). SQLite has no row locks and
+ * needs none: one writer at a time, and Kysely runs one transaction at a time on its one connection.
+ */
+export function forUpdateOn<Q extends { forUpdate(): Q }>(db: Db, query: Q): Q {
+  return dialectOf(db) === 'postgres' ? query.forUpdate() : query;
+}
+
 /** `sqlite` or `postgres`: for the few statements that differ (docs/postgres.md). */
 export function dialectOf(db: Db): 'sqlite' | 'postgres' {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
