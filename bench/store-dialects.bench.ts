@@ -62,7 +62,14 @@ function operation(side: Side, p: PathName, round: number, i: number): Promise<u
   const now = new Date().toISOString();
   switch (p) {
     case 'claim':
-      return claimRun(side.db, { workspaceId: side.workspaceId, flowId: 'flw_bench', version: 1, workflowId: `event:flw_bench:live:${key}`, mode: 'live', trigger: {} });
+      return claimRun(side.db, {
+        workspaceId: side.workspaceId,
+        flowId: 'flw_bench',
+        version: 1,
+        workflowId: `event:flw_bench:live:${key}`,
+        mode: 'live',
+        trigger: {},
+      });
     case 'webhook':
       return insertDelivery(
         side.db,

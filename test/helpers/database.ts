@@ -90,7 +90,7 @@ export async function postgresTestDatabase(o: { poolSize?: number } = {}): Promi
     db,
     url,
     async stop() {
-      await db.destroy();
+      await db.destroy().catch(() => undefined); // already destroyed by whoever was handed it (startTestApi's close)
       if (own) {
         const admin = admins.get(own.url);
         admins.delete(own.url);
@@ -100,7 +100,6 @@ export async function postgresTestDatabase(o: { poolSize?: number } = {}): Promi
     },
   };
 }
-
 
 /**
  * Everything the database stores, as bytes, for tests that search it for values that must never be stored in

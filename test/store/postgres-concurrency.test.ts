@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { charge, ensureAccount, openAccount, refundCharge, type Charge } from '#store/credits.repository';
@@ -5,6 +6,7 @@ import type { Db } from '#store/database';
 import { claimRun } from '#store/runs.repository';
 import { insertDelivery, insertWait, pairDeliveryWithWait, upsertEndpoint } from '#store/webhooks.repository';
 import { createWorkspace } from '#store/workspaces.repository';
+import { startTestApi } from '../helpers/api';
 import { postgresTestDatabase } from '../helpers/database';
 
 /**
@@ -103,7 +105,21 @@ describe('PostgreSQL concurrency points', () => {
     const ids = await all(async (i) => {
       const d = await insertDelivery(
         db,
-        { workspace_id: ws.id, endpoint_id: endpoint.id, mode: 'live', received_at: now, claimed_at: now, headers: '{}', body: '{}', payload: '{}', verified: 1, status: 'received', error: null, event_id: `evt_${i}`, event_type: 'x' },
+        {
+          workspace_id: ws.id,
+          endpoint_id: endpoint.id,
+          mode: 'live',
+          received_at: now,
+          claimed_at: now,
+          headers: '{}',
+          body: '{}',
+          payload: '{}',
+          verified: 1,
+          status: 'received',
+          error: null,
+          event_id: `evt_${i}`,
+          event_type: 'x',
+        },
         `evt_${i}`,
       );
       return d.id;
@@ -122,7 +138,12 @@ describe('PostgreSQL concurrency points', () => {
     expect(results.filter((r) => r.status === 'exhausted')).toHaveLength(CALLERS - 20);
     const account = await ensureAccount(db, ws.id);
     expect(account.balance).toBe(0);
-    const ledger = await db.selectFrom('credit_ledger').select(sql<number>`count(*)`.as('n')).where('workspace_id', '=', ws.id).where('kind', '=', 'charge').executeTakeFirstOrThrow();
+    const ledger = await db
+      .selectFrom('credit_ledger')
+      .select(sql<number>`count(*)`.as('n'))
+      .where('workspace_id', '=', ws.id)
+      .where('kind', '=', 'charge')
+      .executeTakeFirstOrThrow();
     expect(ledger.n).toBe(20);
   });
 
@@ -167,7 +188,11 @@ describe('PostgreSQL concurrency points', () => {
         const row = await trx.selectFrom('credit_accounts').select('allowance_balance').where('workspace_id', '=', ws.id).executeTakeFirstOrThrow();
         if (row.allowance_balance < 1) return false;
         await new Promise((r) => setTimeout(r, 5));
-        await trx.updateTable('credit_accounts').set({ allowance_balance: row.allowance_balance - 1 }).where('workspace_id', '=', ws.id).execute();
+        await trx
+          .updateTable('credit_accounts')
+          .set({ allowance_balance: row.allowance_balance - 1 })
+          .where('workspace_id', '=', ws.id)
+          .execute();
         return true;
       });
     const results = await all(naiveCharge);
@@ -176,4 +201,41 @@ describe('PostgreSQL concurrency points', () => {
     // 20 credits: more than 20 charges passed, or passed + left no longer adds up to 20 (lost updates).
     expect(passed > 20 || passed + left !== 20).toBe(true);
   });
+});
+
+describe('PostgreSQL concurrency points through the API', () => {
+  it('50 concurrent POST /v1/events with one event id start one run; 20 concurrent publishes number versions 1–20', async () => {
+    const own = await postgresTestDatabase(); // the API wants a database of its own (it bootstraps a workspace)
+    const api = await startTestApi({ taskQueue: `pg-events-${crypto.randomUUID()}`, db: own.db });
+    try {
+      const event = `order.created.${crypto.randomUUID()}`;
+      const document = {
+        trigger: { type: 'event', event },
+        nodes: [{ id: 'a', type: 'action', action: 'data.transform@1', inputs: { expression: '1' } }],
+        edges: [{ from: 'trigger', to: 'a' }],
+      };
+      const created = await api.request('POST', '/api/flows', { body: { name: 'Concurrent', document } });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const flowId = created.body.id as string;
+      const publishes = await Promise.all(Array.from({ length: 20 }, () => api.request('POST', `/api/flows/${flowId}/publish`, { body: {} })));
+      expect(
+        publishes.map((r) => r.status),
+        JSON.stringify(publishes[0]?.body),
+      ).toEqual(Array(20).fill(201));
+      expect(publishes.map((r) => r.body.version as number).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+
+      const sent = await all(() => api.request('POST', '/v1/events', { body: { name: event, id: 'evt-same', data: {} } }));
+      expect(sent.map((r) => r.status)).toEqual(Array(CALLERS).fill(202));
+      const runIds = new Set(sent.map((r) => r.body.runs[0].runId as string));
+      expect(runIds.size).toBe(1);
+      // The claim has one winner; which caller Temporal's start answers first is another race (a loser that sees the
+      // claim still `starting` starts too, and Temporal refuses the second), so at most one says it is not a duplicate.
+      expect(sent.filter((r) => r.body.runs[0].duplicate === false).length).toBeLessThanOrEqual(1);
+      const rows = await own.db.selectFrom('runs').select('id').where('flow_id', '=', flowId).execute();
+      expect(rows).toHaveLength(1);
+    } finally {
+      await api.close();
+      await own.stop();
+    }
+  }, 120_000);
 });
