@@ -160,7 +160,9 @@ export async function charge(db: Db, c: Charge): Promise<ChargeResult> {
         // What the top-up bucket pays of it (the allowance is spent first), read under the write lock this insert holds.
         from_topup:
           c.mode === 'live'
-            ? sql<number | null>`(select case when ${c.credits} > allowance_balance then ${c.credits} - allowance_balance else 0 end from credit_accounts where workspace_id = ${c.workspaceId})`
+            ? sql<
+                number | null
+              >`(select case when ${c.credits} > allowance_balance then ${c.credits} - allowance_balance else 0 end from credit_accounts where workspace_id = ${c.workspaceId})`
             : null,
       })
       .onConflict((oc) => oc.column('id').doNothing())

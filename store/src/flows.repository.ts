@@ -139,7 +139,12 @@ export async function publishVersion(
     // Locked on PostgreSQL: a concurrent publish waits here and numbers its version after this one.
     const flow = await forUpdateOn(
       trx,
-      trx.selectFrom('flows').select(['published_version']).where('workspace_id', '=', v.workspaceId).where('id', '=', v.flowId).where('deleted_at', 'is', null),
+      trx
+        .selectFrom('flows')
+        .select(['published_version'])
+        .where('workspace_id', '=', v.workspaceId)
+        .where('id', '=', v.flowId)
+        .where('deleted_at', 'is', null),
     ).executeTakeFirst();
     if (!flow) return undefined;
     const version = (flow.published_version ?? 0) + 1;

@@ -72,7 +72,7 @@ describe.skipIf(!mustRun)('schemathesis against a real Switchyard (skipped local
   it('finds no 5xx, no undocumented status, no schema or content-type violation, no unresolvable reference', async () => {
     expect(installed, `schemathesis is not installed at ${SCHEMATHESIS}: run bash scripts/setup-test-tools.sh`).toBe(true);
     const config = path.join(dataDir, 'schemathesis.toml');
-    fs.writeFileSync(config, configToml(await seed(base, key, dataDir), key, adminToken));
+    fs.writeFileSync(config, configToml(await seed(base, key), key, adminToken));
     const args = [
       '--config-file',
       config,
@@ -111,7 +111,7 @@ describe.skipIf(!mustRun)('schemathesis against a real Switchyard (skipped local
  * node, a webhook inbox with a (refused) delivery, a secret. Nothing in them reaches beyond 127.0.0.1: the flows
  * only transform data (one fails on purpose, to park), and the integration keys offered have no connection test.
  */
-async function seed(base: string, key: string, dataDir: string) {
+async function seed(base: string, key: string) {
   const call = async (method: string, p: string, body?: unknown) => {
     const res = await callApi(base, key, method, p, body);
     if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(res.body)}`);

@@ -310,7 +310,7 @@ describe('secrets never leak (canary)', () => {
     const places = Object.entries({
       'Temporal histories': texts.join('\n'),
       'server and worker logs': logs.join(''),
-      'database': dbText,
+      database: dbText,
       'API responses': responses.join('\n'),
     }).map(([where, text]) => [where, withBase64Decoded(text)] as const);
     for (const value of corpus) {
