@@ -45,7 +45,15 @@ export async function migrateToLatest(db: Db): Promise<void> {
   const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
-  if (error) throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+  if (!error) return;
+  const message = error instanceof Error ? error.message : String(error);
+  // The first query a process sends: a database that cannot be reached fails here, before any migration ran.
+  const unreachable = /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|password authentication failed|database ".*" does not exist|role ".*" does not exist/.test(
+    message,
+  );
+  if (unreachable)
+    throw new Error(`Cannot use the database in DATABASE_URL: ${message}. Check its host, port, user, password and database name (docs/postgres.md).`);
+  throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${message}`);
 }
 
 /** Migrations not applied yet, by name (reads only: creates no table). */
