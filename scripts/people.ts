@@ -17,7 +17,7 @@ async function main(): Promise<number> {
   const config = parseConfig(process.env);
   const [command, arg] = process.argv.slice(2);
   const baseUrl = (config.SWITCHYARD_PUBLIC_URL ?? `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`).replace(/\/$/, '');
-  const db = openDatabase(config.databaseUrl);
+  const db = openDatabase(config.databaseUrl, { poolSize: config.DATABASE_POOL_SIZE });
   try {
     await migrateToLatest(db);
     if (command === 'reset-password' && arg) {

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const current = loadMasterKey(config, config.DATA_DIR);
   const newText = process.env.SWITCHYARD_NEW_MASTER_KEY ?? generateMasterKeyText();
   const next = parseMasterKey(newText, 'the new master key');
-  const db = openDatabase(config.databaseUrl);
+  const db = openDatabase(config.databaseUrl, { poolSize: config.DATABASE_POOL_SIZE });
   await migrateToLatest(db);
   const keyFile = path.resolve(config.DATA_DIR, 'master.key');
   const pending = `${keyFile}.new`;

@@ -10,8 +10,10 @@ export const Config = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** Where the SQLite file, the Temporal dev server's file and generated keys live. */
   DATA_DIR: z.string().default('data'),
-  /** A SQLite file path (default `<DATA_DIR>/switchyard.db`). */
+  /** A SQLite file path (default `<DATA_DIR>/switchyard.db`), or a PostgreSQL URL `postgres://user:password@host:5432/db` (docs/postgres.md). */
   DATABASE_URL: z.string().optional(),
+  /** PostgreSQL: most connections each process (server, worker) keeps open to the database. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   /** When set, connect to this Temporal cluster and start no dev server. */
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),

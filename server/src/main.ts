@@ -24,7 +24,7 @@ import { durationMs } from '#core/graph';
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const logger = pino({ level: config.LOG_LEVEL, name: 'server' });
-  const db = openDatabase(config.databaseUrl);
+  const db = openDatabase(config.databaseUrl, { poolSize: config.DATABASE_POOL_SIZE });
   await migrateToLatest(db);
   await setDefaultPlan(db, config.SWITCHYARD_DEFAULT_PLAN);
   const secrets = new SecretStore(db, loadMasterKey(config, config.DATA_DIR));

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import { creditPeriod, DEFAULT_PLAN, PlanInfos, type Plan } from '#core/credits';
 import type { Database, Db } from './database';
-import { nowIso } from './database';
+import { forUpdateOn, nowIso } from './database';
 
 /**
  * The credits ledger and balances. Every grant and charge is a ledger row with a unique id; the account
@@ -129,11 +129,15 @@ export type ChargeResult =
 
 /**
  * Charges one request (or a usage adjustment) under its unique key: the ledger row and the debit commit
- * together or not at all. SQLite serialises writers (and Kysely transactions within one process), so two
- * concurrent charges can never both spend the same credit.
+ * together or not at all. The key is the ledger's primary key (`on conflict do nothing`: one charge per key);
+ * the debit is one `update … where balance >= price`, which PostgreSQL re-checks on the newest row after
+ * waiting for a concurrent writer, so two concurrent charges can never both spend the same credit. SQLite
+ * serialises writers; on PostgreSQL the account row is locked first (`select … for update`), so the split
+ * between the two buckets (`from_topup`) is read from the balance this charge debits.
  */
 export async function charge(db: Db, c: Charge): Promise<ChargeResult> {
   return db.transaction().execute(async (trx): Promise<ChargeResult> => {
+    if (c.mode === 'live') await forUpdateOn(trx, trx.selectFrom('credit_accounts').select('workspace_id').where('workspace_id', '=', c.workspaceId)).execute();
     const inserted = await trx
       .insertInto('credit_ledger')
       .values({
@@ -156,7 +160,9 @@ export async function charge(db: Db, c: Charge): Promise<ChargeResult> {
         // What the top-up bucket pays of it (the allowance is spent first), read under the write lock this insert holds.
         from_topup:
           c.mode === 'live'
-            ? sql<number | null>`(select max(0, ${c.credits} - allowance_balance) from credit_accounts where workspace_id = ${c.workspaceId})`
+            ? sql<
+                number | null
+              >`(select case when ${c.credits} > allowance_balance then ${c.credits} - allowance_balance else 0 end from credit_accounts where workspace_id = ${c.workspaceId})`
             : null,
       })
       .onConflict((oc) => oc.column('id').doNothing())
@@ -442,7 +448,9 @@ export async function resetAllowances(db: Db, period: string): Promise<number> {
 
 /**
  * A write first, so the transaction holds the write lock before it reads: in WAL mode a transaction that reads
- * and then writes fails (SQLITE_BUSY_SNAPSHOT, no busy wait) when another process wrote in between.
+ * and then writes fails (SQLITE_BUSY_SNAPSHOT, no busy wait) when another process wrote in between. On
+ * PostgreSQL the update locks the account's row until the transaction ends: what the transaction reads after it
+ * (READ COMMITTED: every statement sees the newest commits) cannot change under it.
  */
 async function lockAccount(trx: Db, workspaceId: string): Promise<void> {
   await trx.updateTable('credit_accounts').set({ updated_at: nowIso() }).where('workspace_id', '=', workspaceId).execute();
@@ -481,12 +489,12 @@ export async function usage(db: Db, workspaceId: string, f: UsageFilter) {
     base
       .select(['l.integration', 'l.mode', ...sums])
       .groupBy(['l.integration', 'l.mode'])
-      .orderBy('l.integration')
+      .orderBy('l.integration', (ob) => ob.asc().nullsFirst()) // as SQLite orders nulls; PostgreSQL would put them last
       .execute(),
     base
       .select(['r.flow_id as flowId', 'l.mode', ...sums])
       .groupBy(['r.flow_id', 'l.mode'])
-      .orderBy('r.flow_id')
+      .orderBy('r.flow_id', (ob) => ob.asc().nullsFirst()) // as SQLite orders nulls; PostgreSQL would put them last
       .execute(),
     base
       .select(['r.id as runId', 'l.workflow_id as workflowId', 'r.flow_id as flowId', 'l.mode', ...sums])

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, type Generated } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type Generated } from 'kysely';
+import pg from 'pg';
 
 /**
  * The tables. Every query is written with Kysely's builder and stays dialect-neutral (JSON as text,
@@ -303,14 +304,27 @@ export interface Database {
 
 export type Db = Kysely<Database>;
 
-/** Opens the database named by `url`: a file path or `sqlite:path` (default), `:memory:` for tests. */
-/** `readonly`: for tools that only read (the credits reconciliation): the file must exist and is never written. */
-export function openDatabase(url: string, o: { readonly?: boolean } = {}): Db {
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    throw new Error(
-      'DATABASE_URL: PostgreSQL support is planned (the queries are dialect-neutral) but its driver is not installed yet; use a SQLite file path',
-    );
-  }
+/** True when `url` names a PostgreSQL database (`postgres://…` or `postgresql://…`); else it is a SQLite file. */
+export function isPostgresUrl(url: string): boolean {
+  return url.startsWith('postgres://') || url.startsWith('postgresql://');
+}
+
+/** The default size of a PostgreSQL pool (DATABASE_POOL_SIZE). */
+export const DEFAULT_POOL_SIZE = 10;
+
+export interface OpenOptions {
+  /** For tools that only read (the credits reconciliation): a SQLite file must exist and is never written; a PostgreSQL session is read-only. */
+  readonly?: boolean;
+  /** PostgreSQL: most connections the pool opens (default {@link DEFAULT_POOL_SIZE}). */
+  poolSize?: number;
+}
+
+/**
+ * Opens the database named by `url`: `postgres://…` / `postgresql://…` (PostgreSQL, a pool of `poolSize`
+ * connections), else a SQLite file path or `sqlite:path` (default), `:memory:` for tests.
+ */
+export function openDatabase(url: string, o: OpenOptions = {}): Db {
+  if (isPostgresUrl(url)) return openPostgres(url, o);
   const file = url.replace(/^sqlite:/, '');
   if (o.readonly) {
     const sqlite = new SQLite(file, { readonly: true, fileMustExist: true });
@@ -323,6 +337,43 @@ export function openDatabase(url: string, o: { readonly?: boolean } = {}): Db {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+/**
+ * PostgreSQL through the same queries. The pg driver returns `bigint` (count(), sum() of integers) and
+ * `numeric` as strings; here they are numbers, as SQLite returns them (every amount fits a double).
+ */
+function openPostgres(url: string, o: OpenOptions): Db {
+  const types = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+      oid === BIGINT_OID || oid === NUMERIC_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text'),
+  };
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: o.poolSize ?? DEFAULT_POOL_SIZE,
+    types: types as pg.CustomTypesConfig,
+    ...(o.readonly ? { options: '-c default_transaction_read_only=on' } : {}),
+  });
+  // An idle connection the server drops (restart, idle timeout) is an error on the pool; the next query gets a new one.
+  pool.on('error', () => undefined);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+const BIGINT_OID = 20;
+const NUMERIC_OID = 1700;
+
+/**
+ * `select … for update` on PostgreSQL: the rows read stay locked until the transaction ends, so a read-then-write
+ * inside it cannot race another (READ COMMITTED lets two transactions read the same row). SQLite has no row locks and
+ * needs none: one writer at a time, and Kysely runs one transaction at a time on its one connection.
+ */
+export function forUpdateOn<Q extends { forUpdate(): Q }>(db: Db, query: Q): Q {
+  return dialectOf(db) === 'postgres' ? query.forUpdate() : query;
+}
+
+/** `sqlite` or `postgres`: for the few statements that differ (docs/postgres.md). */
+export function dialectOf(db: Db): 'sqlite' | 'postgres' {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
 export const nowIso = (): string => new Date().toISOString();

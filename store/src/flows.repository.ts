@@ -1,6 +1,6 @@
 import type { FlowSnapshot } from '#core/flow';
 import type { Db } from './database';
-import { nowIso } from './database';
+import { forUpdateOn, nowIso } from './database';
 import { sql } from 'kysely';
 import { newId } from './ids';
 
@@ -136,13 +136,16 @@ export async function publishVersion(
   v: { workspaceId: string; flowId: string; snapshot: unknown; note?: string; triggerType: string; triggerEvent: string | null },
 ) {
   return db.transaction().execute(async (trx) => {
-    const flow = await trx
-      .selectFrom('flows')
-      .select(['published_version'])
-      .where('workspace_id', '=', v.workspaceId)
-      .where('id', '=', v.flowId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
+    // Locked on PostgreSQL: a concurrent publish waits here and numbers its version after this one.
+    const flow = await forUpdateOn(
+      trx,
+      trx
+        .selectFrom('flows')
+        .select(['published_version'])
+        .where('workspace_id', '=', v.workspaceId)
+        .where('id', '=', v.flowId)
+        .where('deleted_at', 'is', null),
+    ).executeTakeFirst();
     if (!flow) return undefined;
     const version = (flow.published_version ?? 0) + 1;
     const row = {

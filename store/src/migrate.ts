@@ -15,6 +15,7 @@ import * as publishableKeys from './migrations/0012-publishable-keys';
 import * as people from './migrations/0013-people';
 import * as blobs from './migrations/0014-blobs';
 import * as flowTags from './migrations/0015-flow-tags';
+import * as postgresText from './migrations/0017-postgres-text';
 
 /** Migrations in order; add a file to migrations/ and list it here. Names never change once shipped. */
 const migrations: Record<string, Migration> = {
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '0013-people': people,
   '0014-blobs': blobs,
   '0015-flow-tags': flowTags,
+  '0017-postgres-text': postgresText,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -43,7 +45,15 @@ export async function migrateToLatest(db: Db): Promise<void> {
   const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
-  if (error) throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+  if (!error) return;
+  const message = error instanceof Error ? error.message : String(error);
+  // The first query a process sends: a database that cannot be reached fails here, before any migration ran.
+  const unreachable = /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|password authentication failed|database ".*" does not exist|role ".*" does not exist/.test(
+    message,
+  );
+  if (unreachable)
+    throw new Error(`Cannot use the database in DATABASE_URL: ${message}. Check its host, port, user, password and database name (docs/postgres.md).`);
+  throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${message}`);
 }
 
 /** Migrations not applied yet, by name (reads only: creates no table). */

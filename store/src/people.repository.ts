@@ -1,5 +1,5 @@
 import type { Db } from './database';
-import { nowIso } from './database';
+import { forUpdateOn, nowIso } from './database';
 import { newId } from './ids';
 
 /**
@@ -42,7 +42,8 @@ export async function insertUser(db: Db, user: { email: string; name: string; pa
 /** Counts a failed sign-in; from `lockAfter` failures in a row the account is locked for `lockMs`. Returns the new state. */
 export async function noteFailedSignin(db: Db, userId: string, lockAfter: number, lockMs: number) {
   return db.transaction().execute(async (tx) => {
-    const user = await tx.selectFrom('users').select(['failed_signins']).where('id', '=', userId).executeTakeFirstOrThrow();
+    // Locked on PostgreSQL: concurrent wrong passwords are each counted (no lost update).
+    const user = await forUpdateOn(tx, tx.selectFrom('users').select(['failed_signins']).where('id', '=', userId)).executeTakeFirstOrThrow();
     const failed = user.failed_signins + 1;
     const lockedUntil = failed >= lockAfter ? new Date(Date.now() + lockMs).toISOString() : null;
     await tx

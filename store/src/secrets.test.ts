@@ -8,18 +8,21 @@ import { openDatabase, type Db } from './database';
 import { migrateToLatest } from './migrate';
 import { rotateMasterKey, SecretStore } from './secrets';
 import { createWorkspace } from './workspaces.repository';
+import { testDatabaseUrl, usingPostgres } from '../../test/helpers/database';
 
 const newMaster = (label: string): MasterKey => masterKeyFrom(crypto.randomBytes(32), label);
 
 describe('secret store', () => {
   let db: Db;
   let dir: string;
+  let url: string;
   let ws: string;
   let other: string;
 
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-secrets-'));
-    db = openDatabase(path.join(dir, 'db.sqlite'));
+    url = await testDatabaseUrl(dir);
+    db = openDatabase(url);
     await migrateToLatest(db);
     ws = (await createWorkspace(db, 'a')).id;
     other = (await createWorkspace(db, 'b')).id;
@@ -41,10 +44,16 @@ describe('secret store', () => {
     expect(await store.resolve(ws, 'STRIPE_SECRET_KEY', 'test')).toBe('sk_test_abcdefgh1234');
     expect(await store.list(other)).toEqual([]);
     expect(await store.resolve(other, 'STRIPE_SECRET_KEY', 'live')).toBeUndefined();
-    await db.destroy();
-    const bytes = fs.readFileSync(path.join(dir, 'db.sqlite'));
-    expect(bytes.includes(Buffer.from(live))).toBe(false);
-    db = openDatabase(path.join(dir, 'db.sqlite'));
+    if (usingPostgres) {
+      // No file to read: every row of the table, as PostgreSQL stores it, holds no plain value.
+      const rows = await db.selectFrom('secrets').selectAll().execute();
+      expect(JSON.stringify(rows).includes(live)).toBe(false);
+    } else {
+      await db.destroy();
+      const bytes = fs.readFileSync(url);
+      expect(bytes.includes(Buffer.from(live))).toBe(false);
+      db = openDatabase(url);
+    }
   });
 
   it('updates one mode without touching the other, and removes a value with null', async () => {

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from './database';
-import { migrateToLatest } from './migrate';
+import { openTestDatabase } from '../../test/helpers/database';
 import * as hooks from './webhooks.repository';
 
 async function setup() {
-  const db = openDatabase(':memory:');
-  await migrateToLatest(db);
+  const db = await openTestDatabase();
   await db.insertInto('workspaces').values({ id: 'ws_1', name: 'w', created_at: new Date().toISOString() }).execute();
   const { row } = await hooks.upsertEndpoint(db, 'ws_1', { kind: 'inbox', source: 'stripe', secretNames: ['STRIPE_WEBHOOK_SECRET'] });
   const now = new Date().toISOString();

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '#store/database';
+import { testDatabaseUrl } from '../helpers/database';
 import { firstWorkspace } from '#store/workspaces.repository';
 import { callApi } from '../helpers/api';
 import { freePort } from '../helpers/ports';
@@ -22,6 +23,8 @@ const SCHEMATHESIS = path.join(repoRoot, '.tools', 'schemathesis', 'bin', 'schem
 const installed = fs.existsSync(SCHEMATHESIS);
 const mustRun = installed || process.env.CI === 'true';
 /** Fixed so a CI failure reproduces; set SCHEMATHESIS_SEED (and SCHEMATHESIS_MAX_EXAMPLES) to explore further. */
+/** The server's database (SQLite: the file in its data folder; TEST_DATABASE=postgres: a fresh database). */
+let dbUrl: string;
 const SEED = process.env.SCHEMATHESIS_SEED ?? '20261204';
 const MAX_EXAMPLES = process.env.SCHEMATHESIS_MAX_EXAMPLES ?? '10';
 const SCHEMATHESIS_CHECKS = 'not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance';
@@ -38,10 +41,12 @@ describe.skipIf(!mustRun)('schemathesis against a real Switchyard (skipped local
   beforeAll(async () => {
     if (!installed) return;
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-schemathesis-'));
+    dbUrl = await testDatabaseUrl(dataDir);
     const [port, temporalPort, uiPort] = [await freePort(), await freePort(), await freePort()];
     base = `http://127.0.0.1:${port}`;
     app = spawnTs('scripts/start.ts', {
       DATA_DIR: dataDir,
+      DATABASE_URL: dbUrl,
       PORT: String(port),
       TEMPORAL_DEV_PORT: String(temporalPort),
       TEMPORAL_UI_PORT: String(uiPort),
@@ -77,7 +82,7 @@ describe.skipIf(!mustRun)('schemathesis against a real Switchyard (skipped local
   it('finds no 5xx, no undocumented status, no schema or content-type violation, no unresolvable reference', async () => {
     expect(installed, `schemathesis is not installed at ${SCHEMATHESIS}: run bash scripts/setup-test-tools.sh`).toBe(true);
     const config = path.join(dataDir, 'schemathesis.toml');
-    fs.writeFileSync(config, configToml(await seed(base, key, dataDir), key, adminToken, session));
+    fs.writeFileSync(config, configToml(await seed(base, key), key, adminToken, session));
     const args = [
       '--config-file',
       config,
@@ -118,7 +123,7 @@ describe.skipIf(!mustRun)('schemathesis against a real Switchyard (skipped local
  * node, a webhook inbox with a (refused) delivery, a secret. Nothing in them reaches beyond 127.0.0.1: the flows
  * only transform data (one fails on purpose, to park), and the integration keys offered have no connection test.
  */
-async function seed(base: string, key: string, dataDir: string) {
+async function seed(base: string, key: string) {
   const call = async (method: string, p: string, body?: unknown) => {
     const res = await callApi(base, key, method, p, body);
     if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(res.body)}`);
@@ -148,7 +153,7 @@ async function seed(base: string, key: string, dataDir: string) {
   const hookId = String(inbox.urls.live).split('/hooks/')[1]!;
   await fetch(`${base}/hooks/${hookId}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"evt_probe","type":"probe"}' });
   const deliveries = (await call('GET', '/api/webhooks/deliveries')).deliveries as { id: string }[];
-  const db = openDatabase(path.join(dataDir, 'switchyard.db'));
+  const db = openDatabase(dbUrl);
   const workspace = await firstWorkspace(db);
   await db.destroy();
   return {

@@ -9,6 +9,7 @@ import { freePort } from '../helpers/ports';
 import { repoRoot, spawnTs, type Spawned } from '../helpers/processes';
 import { claimFirstStart } from '../helpers/people';
 import { signInWithPassword } from '../helpers/browser';
+import { testDatabaseUrl } from '../helpers/database';
 
 /**
  * A code step through the browser only (after switching Backend functions on): `npm start`, a new flow with an App
@@ -61,6 +62,7 @@ describe('a code step in the browser', () => {
     base = `http://127.0.0.1:${port}`;
     app = spawnTs('scripts/start.ts', {
       DATA_DIR: dataDir,
+      DATABASE_URL: await testDatabaseUrl(dataDir),
       PORT: String(port),
       TEMPORAL_DEV_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),

@@ -11,6 +11,7 @@ import { startSlackPeer } from '../peers/slack-peer';
 import { freePort } from '../helpers/ports';
 import { pollUntil, repoRoot, spawnTs, type Spawned } from '../helpers/processes';
 import { claimFirstStart } from '../helpers/people';
+import { testDatabaseUrl } from '../helpers/database';
 
 const require = createRequire(import.meta.url);
 
@@ -66,6 +67,7 @@ describe('the editor in a browser, end to end', () => {
     base = `http://127.0.0.1:${port}`;
     app = spawnTs('scripts/start.ts', {
       DATA_DIR: dataDir,
+      DATABASE_URL: await testDatabaseUrl(dataDir),
       PORT: String(port),
       TEMPORAL_DEV_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),

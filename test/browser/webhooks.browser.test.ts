@@ -8,6 +8,7 @@ import { freePort } from '../helpers/ports';
 import { repoRoot, spawnTs, type Spawned } from '../helpers/processes';
 import { claimFirstStart } from '../helpers/people';
 import { signInWithPassword } from '../helpers/browser';
+import { testDatabaseUrl } from '../helpers/database';
 
 /**
  * The Webhooks page in a browser: a flow with a public webhook trigger is published through the API and a
@@ -50,6 +51,7 @@ describe('the Webhooks page in a browser', () => {
     base = `http://127.0.0.1:${port}`;
     app = spawnTs('scripts/start.ts', {
       DATA_DIR: dataDir,
+      DATABASE_URL: await testDatabaseUrl(dataDir),
       PORT: String(port),
       TEMPORAL_DEV_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),

@@ -4,13 +4,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { integrations } from '#catalog';
 import type { ReconcileReport } from '../../scripts/lib/credits-reconcile';
 import { openAccount } from '#store/credits.repository';
 import { openDatabase, type Db } from '#store/database';
 import { migrateToLatest } from '#store/migrate';
+import { emptyTestDatabaseUrl, testDatabaseUrl } from '../helpers/database';
 import { runNodesWithId } from '../helpers/flows';
 import { startHttpPeer } from '../helpers/http-peer';
 import { startTestWorker, temporalClient } from '../helpers/temporal';
@@ -18,6 +18,7 @@ import { startTestWorker, temporalClient } from '../helpers/temporal';
 /** `npm run credits:reconcile -- --from … --to …` as operators run it: a time range, a database file, read-only. */
 const taskQueue = `reconcile-${crypto.randomUUID()}`;
 let dir: string;
+let dbUrl: string;
 let db: Db;
 let worker: Awaited<ReturnType<typeof startTestWorker>>;
 let temporal: Awaited<ReturnType<typeof temporalClient>>;
@@ -25,7 +26,8 @@ let peer: Awaited<ReturnType<typeof startHttpPeer>>;
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-reconcile-'));
-  db = openDatabase(path.join(dir, 'switchyard.db'));
+  dbUrl = await testDatabaseUrl(dir);
+  db = openDatabase(dbUrl);
   await migrateToLatest(db);
   worker = await startTestWorker({ db, taskQueue, integrations });
   temporal = await temporalClient();
@@ -58,25 +60,24 @@ describe('the credits:reconcile command', () => {
     const { state, workflowId } = await runNodesWithId(temporal.client, taskQueue, [node('a'), node('b')], { mode: 'live', workspaceId });
     expect(state.status).toBe('completed');
     const to = new Date(Date.now() + 5_000).toISOString();
-    const out = await reconcile(path.join(dir, 'switchyard.db'), from, to);
+    const out = await reconcile(dbUrl, from, to);
     expect(out.code, out.stderr).toBe(0);
     const report = JSON.parse(out.stdout) as ReconcileReport;
     expect(report).toMatchObject({ from, to });
     expect(report.runs.map((r) => r.workflowId)).toEqual([workflowId]);
     expect(report.totals).toMatchObject({ runs: 1, attempts: 2, charges: 2, credits: 2, unconfirmed: 0, unknown: 0, missing: 0 });
     // A range before the run lists nothing.
-    const before = await reconcile(path.join(dir, 'switchyard.db'), new Date(Date.now() - 3600_000).toISOString(), from);
+    const before = await reconcile(dbUrl, new Date(Date.now() - 3600_000).toISOString(), from);
     expect(JSON.parse(before.stdout).totals.runs).toBe(0);
   });
 
   it('never migrates: a database that is not up to date is refused and left as it was', async () => {
-    const file = path.join(dir, 'old.db');
-    new SQLite(file).close();
-    const out = await reconcile(file, new Date(Date.now() - 60_000).toISOString(), new Date().toISOString());
+    const url = await emptyTestDatabaseUrl(dir, 'old.db');
+    const out = await reconcile(url, new Date(Date.now() - 60_000).toISOString(), new Date().toISOString());
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/is not migrated \(pending: 0001-initial, 0002-secrets, .*\)/);
-    const check = new SQLite(file, { readonly: true });
-    expect(check.prepare("select name from sqlite_master where type = 'table'").all()).toEqual([]);
-    check.close();
+    const check = openDatabase(url, { readonly: true });
+    expect(await check.introspection.getTables({ withInternalKyselyTables: true })).toEqual([]);
+    await check.destroy();
   });
 });

@@ -17,6 +17,7 @@ import { BlobStore, FileBlobBackend } from '#store/blobs';
 import { chargesOf, openAccount } from '#store/credits.repository';
 import { loadMasterKey } from '#store/crypto';
 import { openDatabase, type Db } from '#store/database';
+import { testDatabaseUrl } from '../helpers/database';
 import { migrateToLatest } from '#store/migrate';
 import { SecretStore } from '#store/secrets';
 import { setBackendFunctions } from '#store/settings.repository';
@@ -41,6 +42,7 @@ const CRASH_ITEMS = 2_000;
 describe('big loops through the API and a worker process', () => {
   const taskQueue = `big-loop-crash-${crypto.randomUUID()}`;
   let dir: string;
+  let dbUrl: string;
   let db: Db;
   let temporal: TemporalAccess;
   let server: Server;
@@ -66,7 +68,7 @@ describe('big loops through the API and a worker process', () => {
     const worker = spawnTs('worker/src/main.ts', {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: taskQueue,
-      DATABASE_URL: path.join(dir, 'switchyard.db'),
+      DATABASE_URL: dbUrl,
       DATA_DIR: dir,
       SWITCHYARD_HTTP_ALLOW: '127.0.0.1/32',
       SWITCHYARD_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
@@ -93,7 +95,8 @@ describe('big loops through the API and a worker process', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-big-loop-'));
-    db = openDatabase(path.join(dir, 'switchyard.db'));
+    dbUrl = await testDatabaseUrl(dir);
+    db = openDatabase(dbUrl);
     await migrateToLatest(db);
     const boot = await ensureWorkspace(db, ALL_SCOPES);
     key = boot.keys!.live;

@@ -16,6 +16,7 @@ import { connectTemporal, type TemporalAccess } from '#server/temporal';
 import { chargesOf, openAccount } from '#store/credits.repository';
 import { loadMasterKey } from '#store/crypto';
 import { openDatabase, type Db } from '#store/database';
+import { testDatabaseUrl } from '../helpers/database';
 import { migrateToLatest } from '#store/migrate';
 import { SecretStore } from '#store/secrets';
 import { setBackendFunctions } from '#store/settings.repository';
@@ -36,6 +37,7 @@ describe('metering is exact across worker kills', () => {
   const KILLS = 3;
   const taskQueue = `credits-crash-${crypto.randomUUID()}`;
   let dir: string;
+  let dbUrl: string;
   let db: Db;
   let temporal: TemporalAccess;
   let server: Server;
@@ -50,7 +52,7 @@ describe('metering is exact across worker kills', () => {
       ...env,
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: taskQueue,
-      DATABASE_URL: path.join(dir, 'switchyard.db'),
+      DATABASE_URL: dbUrl,
       DATA_DIR: dir,
       SWITCHYARD_HTTP_ALLOW: '127.0.0.1/32',
       SWITCHYARD_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
@@ -73,7 +75,8 @@ describe('metering is exact across worker kills', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-credits-crash-'));
-    db = openDatabase(path.join(dir, 'switchyard.db'));
+    dbUrl = await testDatabaseUrl(dir);
+    db = openDatabase(dbUrl);
     await migrateToLatest(db);
     const boot = await ensureWorkspace(db, ALL_SCOPES);
     key = boot.keys!.live;

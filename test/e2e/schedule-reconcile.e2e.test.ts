@@ -8,6 +8,7 @@ import { FlowDocument, toSnapshot, type ScheduleTrigger } from '#core/flow';
 import { ScheduleIds } from '#core/names';
 import { scheduleDefinition } from '#core/schedule';
 import { openDatabase, type Db } from '#store/database';
+import { testDatabaseUrl } from '../helpers/database';
 import { deleteFlow, insertFlow, publishVersion } from '#store/flows.repository';
 import { migrateToLatest } from '#store/migrate';
 import { createWorkspace } from '#store/workspaces.repository';
@@ -22,6 +23,7 @@ import { temporalClient } from '../helpers/temporal';
 describe('flow schedules are reconciled when the worker starts', () => {
   const taskQueue = `reconcile-${crypto.randomUUID()}`;
   let dir: string;
+  let dbUrl: string;
   let db: Db;
   let temporal: Awaited<ReturnType<typeof temporalClient>>;
   let client: Client;
@@ -40,7 +42,8 @@ describe('flow schedules are reconciled when the worker starts', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-reconcile-'));
-    db = openDatabase(path.join(dir, 'switchyard.db'));
+    dbUrl = await testDatabaseUrl(dir);
+    db = openDatabase(dbUrl);
     await migrateToLatest(db);
     temporal = await temporalClient();
     client = temporal.client;
@@ -75,7 +78,7 @@ describe('flow schedules are reconciled when the worker starts', () => {
     worker = spawnTs('worker/src/main.ts', {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: taskQueue,
-      DATABASE_URL: path.join(dir, 'switchyard.db'),
+      DATABASE_URL: dbUrl,
       DATA_DIR: dir,
       SWITCHYARD_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
       LOG_LEVEL: 'info',

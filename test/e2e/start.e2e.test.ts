@@ -10,6 +10,7 @@ import { freePort } from '../helpers/ports';
 import { ALL_SCOPES } from '#core/access';
 import { callApi } from '../helpers/api';
 import { pollUntil, spawnTs, type Spawned } from '../helpers/processes';
+import { testDatabaseUrl, usingPostgres } from '../helpers/database';
 
 /**
  * What a user does on a fresh machine: `npm start` (the same entry point), then create, publish and
@@ -40,6 +41,7 @@ describe('npm start, end to end', () => {
     temporalAddress = `127.0.0.1:${ports.temporal}`;
     app = spawnTs('scripts/start.ts', {
       DATA_DIR: dataDir,
+      DATABASE_URL: await testDatabaseUrl(dataDir),
       PORT: String(ports.api),
       TEMPORAL_DEV_PORT: String(ports.temporal),
       TEMPORAL_UI_PORT: String(ports.ui),
@@ -97,7 +99,8 @@ describe('npm start, end to end', () => {
     expect(app.output()).toContain(`Temporal UI http://127.0.0.1:${ports.ui}`);
     const health = await fetch(`${api}/api/health`);
     expect(await health.json()).toEqual({ ok: true, database: 'up', temporal: 'up' });
-    expect(fs.existsSync(path.join(dataDir, 'switchyard.db'))).toBe(true);
+    // SQLite: the database file in DATA_DIR; TEST_DATABASE=postgres: none (the data is in PostgreSQL).
+    expect(fs.existsSync(path.join(dataDir, 'switchyard.db'))).toBe(!usingPostgres);
     expect(fs.existsSync(path.join(dataDir, 'temporal.db'))).toBe(true);
   });
 

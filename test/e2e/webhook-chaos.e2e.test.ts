@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ensureWorkspace } from '#server/bootstrap';
 import { loadMasterKey } from '#store/crypto';
 import { openDatabase, type Db } from '#store/database';
+import { testDatabaseUrl } from '../helpers/database';
 import { migrateToLatest } from '#store/migrate';
 import { SecretStore } from '#store/secrets';
 import { freePort } from '../helpers/ports';
@@ -23,6 +24,7 @@ describe('webhook deliveries survive worker and API crashes', () => {
   const taskQueue = `hook-chaos-${crypto.randomUUID()}`;
   const TOTAL = 2000;
   let dir: string;
+  let dbUrl: string;
   let db: Db;
   let port: number;
   let key: string;
@@ -30,7 +32,7 @@ describe('webhook deliveries survive worker and API crashes', () => {
   const env = () => ({
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: taskQueue,
-    DATABASE_URL: path.join(dir, 'switchyard.db'),
+    DATABASE_URL: dbUrl,
     DATA_DIR: dir,
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -63,7 +65,8 @@ describe('webhook deliveries survive worker and API crashes', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-hook-chaos-'));
-    db = openDatabase(path.join(dir, 'switchyard.db'));
+    dbUrl = await testDatabaseUrl(dir);
+    db = openDatabase(dbUrl);
     await migrateToLatest(db);
     key = (await ensureWorkspace(db, ALL_SCOPES)).keys!.live;
     port = await freePort();

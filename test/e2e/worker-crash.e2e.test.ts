@@ -13,6 +13,7 @@ import { ensureWorkspace } from '#server/bootstrap';
 import { setBackendFunctions } from '#store/settings.repository';
 import { connectTemporal, type TemporalAccess } from '#server/temporal';
 import { openDatabase, type Db } from '#store/database';
+import { testDatabaseUrl } from '../helpers/database';
 import { loadMasterKey } from '#store/crypto';
 import { migrateToLatest } from '#store/migrate';
 import { SecretStore } from '#store/secrets';
@@ -27,6 +28,7 @@ import { pollUntil, spawnTs, type Spawned } from '../helpers/processes';
 describe('a run survives kill -9 of its worker', () => {
   const taskQueue = `crash-${crypto.randomUUID()}`;
   let dir: string;
+  let dbUrl: string;
   let db: Db;
   let temporal: TemporalAccess;
   let server: Server;
@@ -39,7 +41,7 @@ describe('a run survives kill -9 of its worker', () => {
     const worker = spawnTs('worker/src/main.ts', {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: taskQueue,
-      DATABASE_URL: path.join(dir, 'switchyard.db'),
+      DATABASE_URL: dbUrl,
       DATA_DIR: dir,
       SWITCHYARD_HTTP_ALLOW: '127.0.0.1/32',
       LOG_LEVEL: 'info',
@@ -51,7 +53,8 @@ describe('a run survives kill -9 of its worker', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-crash-'));
-    db = openDatabase(path.join(dir, 'switchyard.db'));
+    dbUrl = await testDatabaseUrl(dir);
+    db = openDatabase(dbUrl);
     await migrateToLatest(db);
     const boot = await ensureWorkspace(db, ALL_SCOPES);
     key = boot.keys!.live;

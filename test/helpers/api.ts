@@ -64,7 +64,7 @@ export interface TestApi {
 }
 
 /**
- * The real API in-process: real app, real SQLite (in memory), a lazy Temporal connection (the shared dev
+ * The real API in-process: real app, real SQLite (in memory; TEST_DATABASE=postgres: a fresh PostgreSQL database), a lazy Temporal connection (the shared dev
  * server unless `temporalAddress` says otherwise), listening on a free port of 127.0.0.1.
  */
 export async function startTestApi(o: {

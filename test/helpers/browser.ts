@@ -8,6 +8,7 @@ import type { ApiBody } from './api';
 import { freePort } from './ports';
 import { claimFirstStart } from './people';
 import { repoRoot, spawnTs, type Spawned } from './processes';
+import { testDatabaseUrl } from './database';
 
 /**
  * A whole Switchyard for a browser test: `npm start`'s entry point (Temporal dev server, API, worker) in its own
@@ -55,6 +56,7 @@ export async function startBrowserStack(o: {
   const base = `http://127.0.0.1:${port}`;
   const app: Spawned = spawnTs('scripts/start.ts', {
     DATA_DIR: dataDir,
+    DATABASE_URL: await testDatabaseUrl(dataDir),
     PORT: String(port),
     TEMPORAL_DEV_PORT: String(await freePort()),
     TEMPORAL_UI_PORT: String(await freePort()),

@@ -7,11 +7,11 @@ import { integrations as catalogIntegrations } from '#catalog';
 import type { IntegrationDefinition } from '#core/catalog-sdk';
 import type { NotificationRetry } from '#core/notifications';
 import { masterKeyFrom } from '#store/crypto';
-import { openDatabase, type Db } from '#store/database';
+import type { Db } from '#store/database';
 import { SecretStore } from '#store/secrets';
 import type { BlobStore } from '#store/blobs';
-import { migrateToLatest } from '#store/migrate';
 import { createSwitchyardWorker } from '#worker/worker';
+import { openTestDatabase } from './database';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -30,10 +30,9 @@ function quietRuntime(): void {
 /** One master key per test process, shared by the test API and the test workers. */
 export const testMasterKey = masterKeyFrom(crypto.randomBytes(32), 'the test master key');
 
+/** A new, migrated database: SQLite in memory, or a fresh PostgreSQL database (TEST_DATABASE=postgres; helpers/database.ts). */
 export async function testDb(): Promise<Db> {
-  const db = openDatabase(':memory:');
-  await migrateToLatest(db);
-  return db;
+  return openTestDatabase();
 }
 
 export async function temporalClient(): Promise<{ client: Client; close(): Promise<void> }> {

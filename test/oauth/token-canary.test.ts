@@ -15,6 +15,7 @@ import { ensureWorkspace } from '#server/bootstrap';
 import { connectTemporal, type TemporalAccess } from '#server/temporal';
 import { masterKeyFrom } from '#store/crypto';
 import { openDatabase, type Db } from '#store/database';
+import { storedDatabaseBytes, testDatabaseUrl } from '../helpers/database';
 import { migrateToLatest } from '#store/migrate';
 import { SecretStore } from '#store/secrets';
 import { setBackendFunctions } from '#store/settings.repository';
@@ -26,12 +27,13 @@ import { PEER_CLIENT, signIn, startOAuthPeer, type OAuthPeer } from '../peers/oa
  * The OAuth token canary: a connection is made, its 3 s access tokens are refreshed (rotating refresh tokens) while
  * runs use them against an API that echoes the token back (in an answer, a header and a 403 error). Then every token
  * the provider ever saw, and the stored ones, are searched for in Temporal histories (payloads decoded), the server's
- * and the worker's logs, the SQLite files (outside the encrypted columns: the raw value anywhere in the file) and
+ * and the worker's logs, the database (SQLite files, or a pg_dump under PostgreSQL; outside the encrypted columns: the raw value anywhere) and
  * every API response. Each must appear 0 times.
  */
 describe('OAuth tokens never leak (canary)', () => {
   const taskQueue = `oauth-canary-${crypto.randomUUID()}`;
   let dir: string;
+  let dbUrl: string;
   let db: Db;
   let secrets: SecretStore;
   let temporal: TemporalAccess;
@@ -55,7 +57,8 @@ describe('OAuth tokens never leak (canary)', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-oauth-canary-'));
-    db = openDatabase(path.join(dir, 'switchyard.db'));
+    dbUrl = await testDatabaseUrl(dir);
+    db = openDatabase(dbUrl);
     await migrateToLatest(db);
     const boot = await ensureWorkspace(db, ALL_SCOPES);
     keys = boot.keys!;
@@ -198,9 +201,8 @@ describe('OAuth tokens never leak (canary)', () => {
     }
     expect(histories).toHaveLength(2);
     await db.destroy(); // flushes the WAL into the file
-    db = openDatabase(path.join(dir, 'switchyard.db'));
-    const files = fs.readdirSync(dir).filter((f) => f.startsWith('switchyard.db'));
-    const dbText = Buffer.concat(files.map((f) => fs.readFileSync(path.join(dir, f)))).toString('latin1');
+    db = openDatabase(dbUrl);
+    const dbText = (await storedDatabaseBytes(dbUrl)).toString('latin1');
     const places = { histories: histories.join('\n'), logs: logs.join('\n'), database: dbText, responses: responses.join('\n') };
     const found: string[] = [];
     for (const token of tokens) {

@@ -17,6 +17,7 @@ import { setBackendFunctions } from '#store/settings.repository';
 import { connectTemporal, type TemporalAccess } from '#server/temporal';
 import { masterKeyFrom } from '#store/crypto';
 import { openDatabase, type Db } from '#store/database';
+import { storedDatabaseBytes, testDatabaseUrl } from '../helpers/database';
 import { migrateToLatest } from '#store/migrate';
 import { SecretStore } from '#store/secrets';
 import { createSwitchyardWorker } from '#worker/worker';
@@ -49,13 +50,14 @@ function reflect(path: string, authorization: string) {
 /**
  * The canary: a secret with a unique value is used by runs that succeed and runs that fail, and a provider
  * that echoes it back. Then every place it could leak is searched: Temporal histories (payloads decoded),
- * the server's and the worker's logs, the SQLite files, and every API response. It must appear 0 times.
+ * the server's and the worker's logs, the database (SQLite files, or a pg_dump under PostgreSQL), and every API response. It must appear 0 times.
  */
 describe('secrets never leak (canary)', () => {
   const canary = `canary-${crypto.randomUUID()}`;
   const canaryTest = `canary-test-${crypto.randomUUID()}`;
   const taskQueue = `canary-${crypto.randomUUID()}`;
   let dir: string;
+  let dbUrl: string;
   let db: Db;
   let temporal: TemporalAccess;
   let server: Server;
@@ -77,7 +79,8 @@ describe('secrets never leak (canary)', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-canary-'));
-    db = openDatabase(path.join(dir, 'switchyard.db'));
+    dbUrl = await testDatabaseUrl(dir);
+    db = openDatabase(dbUrl);
     await migrateToLatest(db);
     const boot = await ensureWorkspace(db, ALL_SCOPES);
     keys = boot.keys!;
@@ -238,15 +241,14 @@ describe('secrets never leak (canary)', () => {
 
     // The database files (main file and write-ahead log), as raw bytes.
     await db.selectFrom('runs').select('id').execute();
-    const files = fs.readdirSync(dir).filter((f) => f.startsWith('switchyard.db'));
-    const dbBytes = Buffer.concat(files.map((f) => fs.readFileSync(path.join(dir, f))));
+    const dbBytes = await storedDatabaseBytes(dbUrl);
     expect(dbBytes.length).toBeGreaterThan(10_000);
 
     for (const value of [canary, canaryTest]) {
       const count = (text: string) => text.split(value).length - 1;
       expect(count(histories.join('\n')), 'Temporal histories').toBe(0);
       expect(count(logs.join('')), 'server and worker logs').toBe(0);
-      expect(dbBytes.includes(Buffer.from(value)), 'SQLite files').toBe(false);
+      expect(dbBytes.includes(Buffer.from(value)), 'database').toBe(false);
       expect(count(responses.join('\n')), 'API responses').toBe(0);
     }
     // The logs did carry the failures, scrubbed.
@@ -304,12 +306,11 @@ describe('secrets never leak (canary)', () => {
       );
     }
     await db.selectFrom('runs').select('id').execute();
-    const files = fs.readdirSync(dir).filter((f) => f.startsWith('switchyard.db'));
-    const dbText = Buffer.concat(files.map((f) => fs.readFileSync(path.join(dir, f)))).toString('utf8');
+    const dbText = (await storedDatabaseBytes(dbUrl)).toString('utf8');
     const places = Object.entries({
       'Temporal histories': texts.join('\n'),
       'server and worker logs': logs.join(''),
-      'SQLite files': dbText,
+      database: dbText,
       'API responses': responses.join('\n'),
     }).map(([where, text]) => [where, withBase64Decoded(text)] as const);
     for (const value of corpus) {

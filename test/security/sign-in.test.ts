@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '#store/database';
+import { testDatabaseUrl } from '../helpers/database';
 import { migrateToLatest } from '#store/migrate';
 import { insertUser } from '#store/people.repository';
 import { hashPassword } from '#server/services/people.service';
@@ -180,7 +181,7 @@ describe('password reset from the command line', () => {
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('`npm run people -- reset-password <email>` prints a one-use link that sets a new password and ends the old sessions', async () => {
-    const file = path.join(dir, 'switchyard.db');
+    const file = await testDatabaseUrl(dir);
     const db = openDatabase(file);
     await migrateToLatest(db);
     await insertUser(db, { email: 'ada@example.com', name: 'Ada', passwordHash: await hashPassword('the old password') });

@@ -15,6 +15,7 @@ import { ensureWorkspace } from '#server/bootstrap';
 import { connectTemporal, type TemporalAccess } from '#server/temporal';
 import { masterKeyFrom } from '#store/crypto';
 import { openDatabase, type Db } from '#store/database';
+import { storedDatabaseBytes, testDatabaseUrl } from '../helpers/database';
 import { migrateToLatest } from '#store/migrate';
 import { SecretStore } from '#store/secrets';
 import { setBackendFunctions } from '#store/settings.repository';
@@ -25,13 +26,14 @@ import { BLOCKED_HOSTS } from '../helpers/ssrf-corpus';
 
 /**
  * Code steps end to end: the real API, a real worker (sandbox threads included) on the shared Temporal dev server,
- * a file-backed SQLite database (searched as bytes for the canary), a local provider peer, every log line captured.
+ * a file-backed SQLite database or a PostgreSQL one (searched as bytes, or as a pg_dump, for the canary), a local provider peer, every log line captured.
  */
 describe('code steps', () => {
   const canary = `canary-${crypto.randomUUID()}`;
   const canaryTest = `canary-test-${crypto.randomUUID()}`;
   const taskQueue = `code-steps-${crypto.randomUUID()}`;
   let dir: string;
+  let dbUrl: string;
   let db: Db;
   let temporal: TemporalAccess;
   let server: Server;
@@ -55,7 +57,8 @@ describe('code steps', () => {
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-code-'));
-    db = openDatabase(path.join(dir, 'switchyard.db'));
+    dbUrl = await testDatabaseUrl(dir);
+    db = openDatabase(dbUrl);
     await migrateToLatest(db);
     const boot = await ensureWorkspace(db, ALL_SCOPES);
     keys = boot.keys!;
@@ -465,13 +468,12 @@ describe('code steps', () => {
     }
     expect(histories.join('')).toContain('CODE_CANARY'); // the name travels, the value does not
     await db.selectFrom('runs').select('id').execute();
-    const files = fs.readdirSync(dir).filter((f) => f.startsWith('switchyard.db'));
-    const dbBytes = Buffer.concat(files.map((f) => fs.readFileSync(path.join(dir, f))));
+    const dbBytes = await storedDatabaseBytes(dbUrl);
     for (const value of [canary, canaryTest]) {
       const count = (text: string) => text.split(value).length - 1;
       expect(count(histories.join('\n')), 'Temporal histories').toBe(0);
       expect(count(logs.join('')), 'server and worker logs').toBe(0);
-      expect(dbBytes.includes(Buffer.from(value)), 'SQLite files').toBe(false);
+      expect(dbBytes.includes(Buffer.from(value)), 'database').toBe(false);
       expect(count(responses.join('\n')), 'API responses').toBe(0);
     }
     expect(logs.join('')).toContain('[redacted:CODE_CANARY]');

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const logger = pino({ level: config.LOG_LEVEL, name: 'worker' });
   Runtime.install({ logger: new DefaultLogger('WARN', (entry) => logger.warn({ sdk: entry.meta }, entry.message)) });
-  const db = openDatabase(config.databaseUrl);
+  const db = openDatabase(config.databaseUrl, { poolSize: config.DATABASE_POOL_SIZE });
   const secrets = new SecretStore(db, loadMasterKey(config, config.DATA_DIR));
   await migrateToLatest(db);
   await setDefaultPlan(db, config.SWITCHYARD_DEFAULT_PLAN);

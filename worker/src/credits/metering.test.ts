@@ -5,13 +5,11 @@ import { integrations } from '#catalog';
 import { CREDITS_EXHAUSTED } from '#core/credits';
 import type { ActionActivityInput } from '#core/run';
 import { ensureAccount, openAccount } from '#store/credits.repository';
-import { openDatabase } from '#store/database';
-import { migrateToLatest } from '#store/migrate';
+import { openTestDatabase } from '../../../test/helpers/database';
 import { meteringInterceptor, meterRequest } from './metering';
 
 async function attempt(workspaceId: string, credits: number, action: () => Promise<unknown>) {
-  const db = openDatabase(':memory:');
-  await migrateToLatest(db);
+  const db = await openTestDatabase();
   await openAccount(db, { workspaceId, plan: 'builder', credits });
   const ctx = {
     info: {

@@ -5,8 +5,8 @@ import path from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { charge, ensureAccount, openAccount, sendChecksOf, type Charge } from '#store/credits.repository';
-import { openDatabase, type Db } from '#store/database';
-import { migrateToLatest } from '#store/migrate';
+import type { Db } from '#store/database';
+import { openTestDatabase } from '../../../test/helpers/database';
 import { readJournal, recoverSendJournals, SendJournal } from './send-journal';
 
 const logger = pino({ level: 'silent' });
@@ -40,8 +40,7 @@ describe('the send journal', () => {
 
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-journal-'));
-    db = openDatabase(':memory:');
-    await migrateToLatest(db);
+    db = await openTestDatabase();
     await openAccount(db, { workspaceId: 'ws_journal', plan: 'builder', credits: 10 });
   });
 
