@@ -13,6 +13,8 @@ export default defineIntegration({
   description: 'Generate text and structured JSON with OpenAI chat models, or any OpenAI-compatible server.',
   auth: { type: 'apiKey', variable: OPENAI_API_KEY },
   category: 'AI',
+  // Model calls take seconds to minutes: they run on the heavy task queue, off the flow workers' slots.
+  queue: 'heavy',
   setup: [
     {
       name: OPENAI_API_KEY,
