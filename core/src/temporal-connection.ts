@@ -1,5 +1,6 @@
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { TLSConfig } from '@temporalio/common/lib/internal-non-workflow';
+import { ConfigError } from './config';
 
 /**
  * Where Temporal is and how to reach it, read the way Temporal's own tools read it (`@temporalio/envconfig`,
@@ -29,9 +30,6 @@ export interface TemporalConnectionSettings {
   describe: string;
 }
 
-export class TemporalConnectionConfigError extends Error {
-  override readonly name = 'TemporalConnectionConfigError';
-}
 
 export function temporalConnectionSettings(env: Record<string, string | undefined>, fallback: { devPort: number }): TemporalConnectionSettings {
   const vars = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[0].startsWith('TEMPORAL_') && e[1] !== undefined && e[1] !== ''));
@@ -40,7 +38,7 @@ export function temporalConnectionSettings(env: Record<string, string | undefine
     loaded = loadClientConnectConfig({ overrideEnvVars: vars });
   } catch (err) {
     const where = vars.TEMPORAL_CONFIG_FILE ? `the Temporal config file ${vars.TEMPORAL_CONFIG_FILE}` : 'the Temporal connection settings (TEMPORAL_* variables or config file)';
-    throw new TemporalConnectionConfigError(`Invalid configuration:\n  ${where}: ${(err as Error).message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${where}: ${(err as Error).message}`);
   }
   const options = loaded.connectionOptions;
   const external = !!options.address;

@@ -82,6 +82,8 @@ export async function startTemporalCluster(o: TemporalClusterOptions = {}): Prom
   const ownDir = !o.dir;
   const dir = o.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-temporal-cluster-'));
   fs.mkdirSync(dir, { recursive: true });
+  // As root, PostgreSQL runs as the `postgres` user (scripts/pg-cluster.sh), which must reach its data folder inside.
+  fs.chmodSync(dir, 0o755);
   const namespace = o.namespace ?? 'default';
   const ports = await freePorts();
   const pgDir = path.join(dir, 'pg');
