@@ -26,7 +26,14 @@ export const Config = z.object({
     .string()
     .default('default,heavy')
     .transform((text, ctx) => {
-      const queues = [...new Set(text.split(',').map((q) => q.trim()).filter(Boolean))];
+      const queues = [
+        ...new Set(
+          text
+            .split(',')
+            .map((q) => q.trim())
+            .filter(Boolean),
+        ),
+      ];
       if (queues.length === 0 || queues.some((q) => q !== 'default' && q !== 'heavy')) {
         ctx.addIssue({ code: 'custom', message: "a comma-separated list of 'default' and 'heavy'" });
         return z.NEVER;

@@ -30,14 +30,15 @@ export interface TemporalConnectionSettings {
   describe: string;
 }
 
-
 export function temporalConnectionSettings(env: Record<string, string | undefined>, fallback: { devPort: number }): TemporalConnectionSettings {
   const vars = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[0].startsWith('TEMPORAL_') && e[1] !== undefined && e[1] !== ''));
   let loaded: ReturnType<typeof loadClientConnectConfig>;
   try {
     loaded = loadClientConnectConfig({ overrideEnvVars: vars });
   } catch (err) {
-    const where = vars.TEMPORAL_CONFIG_FILE ? `the Temporal config file ${vars.TEMPORAL_CONFIG_FILE}` : 'the Temporal connection settings (TEMPORAL_* variables or config file)';
+    const where = vars.TEMPORAL_CONFIG_FILE
+      ? `the Temporal config file ${vars.TEMPORAL_CONFIG_FILE}`
+      : 'the Temporal connection settings (TEMPORAL_* variables or config file)';
     throw new ConfigError(`Invalid configuration:\n  ${where}: ${(err as Error).message}`);
   }
   const options = loaded.connectionOptions;

@@ -112,7 +112,14 @@ export async function startTemporalCluster(o: TemporalClusterOptions = {}): Prom
     child = spawn(bins.server, ['--config-file', configFile, '--allow-no-auth', 'start'], { stdio: ['ignore', logFile, logFile] });
     fs.closeSync(logFile);
     const address = `127.0.0.1:${ports.frontend}`;
-    await waitReady({ address, namespace, retentionDays: o.retentionDays ?? 30, child, logFile: path.join(dir, 'temporal-server.log'), tls: o.adminConnection?.tls });
+    await waitReady({
+      address,
+      namespace,
+      retentionDays: o.retentionDays ?? 30,
+      child,
+      logFile: path.join(dir, 'temporal-server.log'),
+      tls: o.adminConnection?.tls,
+    });
     o.log?.(`Temporal ${path.basename(bins.server)} on PostgreSQL ready at ${address} (${postgresUrl})\n`);
     return {
       address,

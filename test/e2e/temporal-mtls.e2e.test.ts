@@ -23,17 +23,51 @@ function makeCertificates(dir: string) {
   const file = (name: string) => path.join(dir, name);
   const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
   const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  openssl('req', '-x509', ...key, '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2', '-subj', '/CN=Switchyard test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  openssl(
+    'req',
+    '-x509',
+    ...key,
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.pem'),
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Switchyard test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  );
   const leaf = (name: string, usage: string, san: string) => {
     openssl('req', ...key, '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`), '-subj', `/CN=${name}`);
     fs.writeFileSync(file(`${name}.ext`), `subjectAltName=${san}\nextendedKeyUsage=${usage}\nkeyUsage=critical,digitalSignature\n`);
-    openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '2',
-      '-out', file(`${name}.pem`), '-extfile', file(`${name}.ext`));
+    openssl(
+      'x509',
+      '-req',
+      '-in',
+      file(`${name}.csr`),
+      '-CA',
+      file('ca.pem'),
+      '-CAkey',
+      file('ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-out',
+      file(`${name}.pem`),
+      '-extfile',
+      file(`${name}.ext`),
+    );
   };
   leaf('localhost', 'serverAuth,clientAuth', 'DNS:localhost,IP:127.0.0.1');
   leaf('switchyard-worker', 'clientAuth', 'DNS:switchyard-worker');
-  return { ca: file('ca.pem'), server: { cert: file('localhost.pem'), key: file('localhost.key') }, client: { cert: file('switchyard-worker.pem'), key: file('switchyard-worker.key') } };
+  return {
+    ca: file('ca.pem'),
+    server: { cert: file('localhost.pem'), key: file('localhost.key') },
+    client: { cert: file('switchyard-worker.pem'), key: file('switchyard-worker.key') },
+  };
 }
 
 describe.skipIf(!mustRun)('mutual TLS to a Temporal cluster, configured with TEMPORAL_TLS_* (skipped locally without .tools/temporal-server)', () => {
@@ -48,7 +82,11 @@ describe.skipIf(!mustRun)('mutual TLS to a Temporal cluster, configured with TEM
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-mtls-'));
     const certs = makeCertificates(dir);
     // The server's own system worker reaches its frontend with the same kind of client certificate.
-    const clientTls = { serverNameOverride: 'localhost', serverRootCACertificate: fs.readFileSync(certs.ca), clientCertPair: { crt: fs.readFileSync(certs.client.cert), key: fs.readFileSync(certs.client.key) } };
+    const clientTls = {
+      serverNameOverride: 'localhost',
+      serverRootCACertificate: fs.readFileSync(certs.ca),
+      clientCertPair: { crt: fs.readFileSync(certs.client.cert), key: fs.readFileSync(certs.client.key) },
+    };
     cluster = await startTemporalCluster({
       frontendTls: {
         certFile: certs.server.cert,
@@ -86,15 +124,17 @@ describe.skipIf(!mustRun)('mutual TLS to a Temporal cluster, configured with TEM
   });
 
   it('is refused without a client certificate', async () => {
-    const attempt = Connection.connect({ address: cluster.address, connectTimeout: 3000, tls: { serverNameOverride: 'localhost', serverRootCACertificate: fs.readFileSync(path.join(dir, 'ca.pem')) } }).then(
-      async (c) => {
-        try {
-          await c.workflowService.getSystemInfo({});
-        } finally {
-          await c.close();
-        }
-      },
-    );
+    const attempt = Connection.connect({
+      address: cluster.address,
+      connectTimeout: 3000,
+      tls: { serverNameOverride: 'localhost', serverRootCACertificate: fs.readFileSync(path.join(dir, 'ca.pem')) },
+    }).then(async (c) => {
+      try {
+        await c.workflowService.getSystemInfo({});
+      } finally {
+        await c.close();
+      }
+    });
     await expect(attempt).rejects.toThrow();
   });
 

@@ -68,7 +68,9 @@ describe.skipIf(!mustRun)('a Temporal cluster on PostgreSQL (skipped locally wit
   async function runFlowWithCanary(canary: string): Promise<{ runId: string; workflowId: string; run: Record<string, unknown> }> {
     const document = {
       trigger: { type: 'manual' },
-      nodes: [{ id: 'echo', type: 'action', action: 'data.transform@1', inputs: { expression: '{ "echo": data & "-out" }', data: { $expr: 'trigger.data.canary' } } }],
+      nodes: [
+        { id: 'echo', type: 'action', action: 'data.transform@1', inputs: { expression: '{ "echo": data & "-out" }', data: { $expr: 'trigger.data.canary' } } },
+      ],
       edges: [{ from: 'trigger', to: 'echo' }],
     };
     const created = await api.request('POST', '/api/flows', { body: { name: 'canary', document } });
@@ -107,7 +109,11 @@ describe.skipIf(!mustRun)('a Temporal cluster on PostgreSQL (skipped locally wit
   it('the scan finds a payload stored without encryption (the control: the check above can fail)', async () => {
     const canary = `CONTROL-${crypto.randomUUID()}`;
     // A plain client: no codec, so the input is stored as JSON. The workflow fails at once (the input is no run).
-    const handle = await raw.client.workflow.start(RUN_FLOW_WORKFLOW, { taskQueue: `nobody-${crypto.randomUUID()}`, workflowId: `control-${canary}`, args: [{ canary }] });
+    const handle = await raw.client.workflow.start(RUN_FLOW_WORKFLOW, {
+      taskQueue: `nobody-${crypto.randomUUID()}`,
+      workflowId: `control-${canary}`,
+      args: [{ canary }],
+    });
     expect((await tablesContaining(canary)).some((c) => c.startsWith('history_node.'))).toBe(true);
     await handle.terminate('control done');
   });

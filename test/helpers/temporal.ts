@@ -71,22 +71,25 @@ export async function startTestWorker(o: {
     address: o.temporal?.address ?? inject('temporalAddress'),
     ...(o.temporal?.tls ? { tls: o.temporal.tls } : {}),
   });
-  const worker = await createQueueWorkers({
-    connection,
-    namespace: 'default',
-    dataConverter: testDataConverter,
-    taskQueue,
-    db: o.db,
-    secrets: o.secrets ?? new SecretStore(o.db, testMasterKey),
-    ...(o.endpoints ? { endpoints: o.endpoints } : {}),
-    integrations: o.integrations ?? catalogIntegrations,
-    logger: silentLogger,
-    httpAllow: ['127.0.0.1/32', '::1/128', 'localhost'],
-    workflowBundle: { codePath: o.workflowBundlePath ?? inject('workflowBundlePath') },
-    ...(o.extraActivities ? { extraActivities: o.extraActivities } : {}),
-    ...(o.notificationRetry ? { notificationRetry: o.notificationRetry } : {}),
-    ...(o.blobs ? { blobs: o.blobs } : {}),
-  }, o.queues ?? ['default', 'heavy']);
+  const worker = await createQueueWorkers(
+    {
+      connection,
+      namespace: 'default',
+      dataConverter: testDataConverter,
+      taskQueue,
+      db: o.db,
+      secrets: o.secrets ?? new SecretStore(o.db, testMasterKey),
+      ...(o.endpoints ? { endpoints: o.endpoints } : {}),
+      integrations: o.integrations ?? catalogIntegrations,
+      logger: silentLogger,
+      httpAllow: ['127.0.0.1/32', '::1/128', 'localhost'],
+      workflowBundle: { codePath: o.workflowBundlePath ?? inject('workflowBundlePath') },
+      ...(o.extraActivities ? { extraActivities: o.extraActivities } : {}),
+      ...(o.notificationRetry ? { notificationRetry: o.notificationRetry } : {}),
+      ...(o.blobs ? { blobs: o.blobs } : {}),
+    },
+    o.queues ?? ['default', 'heavy'],
+  );
   const running = worker.run();
   return {
     taskQueue,

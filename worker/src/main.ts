@@ -46,23 +46,26 @@ async function main(): Promise<void> {
   const { namespace } = temporal;
   const dataConverter = dataConverterOf(payloadCodecFor(config, masterKey));
   const connection = await NativeConnection.connect(temporal.connectionOptions);
-  const worker = await createQueueWorkers({
-    connection,
-    namespace,
-    dataConverter,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    db,
-    secrets,
-    endpoints: config.SWITCHYARD_PROVIDER_ENDPOINTS,
-    integrations,
-    logger,
-    httpAllow: parseAllowList(config.SWITCHYARD_HTTP_ALLOW),
-    ...(config.SWITCHYARD_HTTP_MAX_CONNECTIONS ? { httpMaxConnections: config.SWITCHYARD_HTTP_MAX_CONNECTIONS } : {}),
-    ...(config.SWITCHYARD_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.SWITCHYARD_WORKFLOW_BUNDLE } } : {}),
-    webhookBufferMs: durationMs(config.WEBHOOK_BUFFER_WINDOW as `${number}m`),
-    sendJournal,
-    blobs: new BlobStore(db, secrets, blobBackendFromConfig(config)),
-  }, config.WORKER_QUEUES);
+  const worker = await createQueueWorkers(
+    {
+      connection,
+      namespace,
+      dataConverter,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      db,
+      secrets,
+      endpoints: config.SWITCHYARD_PROVIDER_ENDPOINTS,
+      integrations,
+      logger,
+      httpAllow: parseAllowList(config.SWITCHYARD_HTTP_ALLOW),
+      ...(config.SWITCHYARD_HTTP_MAX_CONNECTIONS ? { httpMaxConnections: config.SWITCHYARD_HTTP_MAX_CONNECTIONS } : {}),
+      ...(config.SWITCHYARD_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.SWITCHYARD_WORKFLOW_BUNDLE } } : {}),
+      webhookBufferMs: durationMs(config.WEBHOOK_BUFFER_WINDOW as `${number}m`),
+      sendJournal,
+      blobs: new BlobStore(db, secrets, blobBackendFromConfig(config)),
+    },
+    config.WORKER_QUEUES,
+  );
   // The monthly credits reset and the flows' schedules; a failure here must not keep the worker from running flows.
   const scheduleConnection = await Connection.connect(temporal.connectionOptions);
   const scheduleClient = new Client({ connection: scheduleConnection, namespace, dataConverter });

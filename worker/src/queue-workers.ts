@@ -26,7 +26,9 @@ export async function createQueueWorkers(o: SwitchyardWorkerOptions, queues: rea
     workers,
     run: async () => {
       // One worker failing stops the others: the process is then restarted whole, as before.
-      await Promise.all(workers.map((w) => w.run().catch((err: unknown) => (workers.forEach((x) => x.getState() === 'RUNNING' && x.shutdown()), Promise.reject(err)))));
+      await Promise.all(
+        workers.map((w) => w.run().catch((err: unknown) => (workers.forEach((x) => x.getState() === 'RUNNING' && x.shutdown()), Promise.reject(err)))),
+      );
     },
     shutdown: () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown()),
     closeHttp: () => Promise.all(workers.map((w) => w.closeHttp())).then(() => undefined),

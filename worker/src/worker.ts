@@ -74,9 +74,7 @@ export interface SwitchyardWorkerOptions {
 
 /** Only the heavy actions of the catalog: what a `heavy` worker registers. */
 function heavyOnly(integrations: IntegrationDefinition[]): IntegrationDefinition[] {
-  return integrations
-    .map((i) => ({ ...i, actions: i.actions.filter((a) => (a.queue ?? i.queue) === 'heavy') }))
-    .filter((i) => i.actions.length > 0);
+  return integrations.map((i) => ({ ...i, actions: i.actions.filter((a) => (a.queue ?? i.queue) === 'heavy') })).filter((i) => i.actions.length > 0);
 }
 
 /** The worker: the runFlow interpreter, scheduled starts (scheduledFlowRun), plus every catalog action as an activity. */
