@@ -49,7 +49,7 @@ describe('the payload encryption codec', () => {
     const relabelled = { ...sealed!, metadata: { ...sealed!.metadata, [PayloadMetadata.workflowId]: Buffer.from('manual:someone-else') } };
     await expect(codec.decode([relabelled])).rejects.toThrow(/cannot be decrypted/);
     const data = Buffer.from(sealed!.data!);
-    data[data.length - 1] ^= 1;
+    data.writeUInt8(data.readUInt8(data.length - 1) ^ 1, data.length - 1);
     await expect(codec.decode([{ ...sealed!, data }])).rejects.toThrow(/cannot be decrypted/);
   });
 

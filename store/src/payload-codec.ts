@@ -2,8 +2,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DataConverter, Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// A CommonJS package: its default export under Node's ESM loader (named exports are not detected).
+import proto from '@temporalio/proto';
 import { DecryptionError, parseMasterKey, type MasterKey } from './crypto';
+
+const ProtoPayload = proto.temporal.api.common.v1.Payload;
 
 /**
  * Temporal payload encryption: every workflow and activity payload (inputs, results, signals, failures'
@@ -72,7 +75,7 @@ export class EncryptionCodec implements PayloadCodec {
   }
 
   private seal(payload: Payload, workflowId: string | undefined): Payload {
-    const plaintext = temporal.api.common.v1.Payload.encode(payload).finish();
+    const plaintext = ProtoPayload.encode(payload).finish();
     const iv = crypto.randomBytes(12);
     const cipher = crypto.createCipheriv('aes-256-gcm', this.current.key, iv);
     cipher.setAAD(Buffer.from(aadOf(this.current.id, workflowId)));
@@ -103,7 +106,7 @@ export class EncryptionCodec implements PayloadCodec {
       decipher.setAAD(Buffer.from(aadOf(key.id, text(payload.metadata?.[PayloadMetadata.workflowId]))));
       decipher.setAuthTag(sealed.subarray(12, 28));
       const plaintext = Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
-      return temporal.api.common.v1.Payload.decode(plaintext) as Payload;
+      return ProtoPayload.decode(plaintext) as Payload;
     } catch {
       throw new DecryptionError(`A Temporal payload (key ${keyId}) cannot be decrypted: the key is wrong or the stored payload was altered`);
     }
