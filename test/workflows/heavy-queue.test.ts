@@ -1,13 +1,14 @@
 import crypto from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import { catalogIndex, defineAction, defineIntegration } from '#core/catalog-sdk';
 import { actionDefaultsOf } from '#core/run-admission';
 import { HEAVY_QUEUE_PATCH, heavyTaskQueue } from '#core/run';
 import type { Db } from '#store/database';
 import { linearFlow, newWorkflowId, runFlow } from '../helpers/flows';
-import { startTestWorker, temporalClient, testDb } from '../helpers/temporal';
+import { startTestWorker, temporalClient, testDataConverter, testDb } from '../helpers/temporal';
 
 /**
  * Heavy actions (catalog `queue: 'heavy'`: AI, files) run on `<task queue>-heavy`, served by workers started with
@@ -82,6 +83,8 @@ describe('the heavy task queue', () => {
     // Core writes the marker's details itself (plain JSON, not through the codec): `{ id, deprecated }`.
     const patchData = markers[0]!.markerRecordedEventAttributes!.details!['patch-data']!.payloads![0]!.data!;
     expect(Buffer.from(patchData).toString('utf8')).toContain(HEAVY_QUEUE_PATCH);
+    // And the current interpreter replays it (its payloads decrypted by the same codec).
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: testDataConverter }, history);
   });
 
   it('records no patch marker in a run without a heavy action (its history is as before the change)', async () => {
