@@ -22,15 +22,23 @@ export async function createQueueWorkers(o: SwitchyardWorkerOptions, queues: rea
     await Promise.all(workers.map((w) => w.closeHttp()));
     throw err;
   }
+  const shutdown = () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown());
   return {
     workers,
-    run: async () => {
-      // One worker failing stops the others: the process is then restarted whole, as before.
-      await Promise.all(
-        workers.map((w) => w.run().catch((err: unknown) => (workers.forEach((x) => x.getState() === 'RUNNING' && x.shutdown()), Promise.reject(err)))),
+    async run() {
+      // One worker failing stops the others (the process is then restarted whole, as before); run() settles when all stopped.
+      const results = await Promise.allSettled(
+        workers.map((w) =>
+          w.run().catch((err: unknown) => {
+            shutdown();
+            throw err;
+          }),
+        ),
       );
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
     },
-    shutdown: () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown()),
+    shutdown,
     closeHttp: () => Promise.all(workers.map((w) => w.closeHttp())).then(() => undefined),
   };
 }

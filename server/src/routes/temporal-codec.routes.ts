@@ -37,8 +37,8 @@ export function temporalCodecRoutes({ db, temporal }: ServerDeps): RouteDef[] {
       summary: 'Encode (encrypt) Temporal payloads, for the Temporal Web UI (codec server protocol: a signal or input typed in the UI)',
       body: CodecPayloads,
       responses: { 200: { description: 'The payloads, encoded', schema: CodecPayloads } },
-      async handler({ body, req }) {
-        return { body: { payloads: await encodePayloads(temporal, body.payloads, req.get('x-namespace')) } };
+      async handler({ body }) {
+        return { body: { payloads: await encodePayloads(temporal, body.payloads) } };
       },
     }),
   ];

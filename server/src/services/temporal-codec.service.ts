@@ -26,10 +26,10 @@ export function toJson(p: Payload): CodecPayload {
   };
 }
 
-export async function encodePayloads(temporal: TemporalAccess, payloads: CodecPayload[], namespace: string | undefined): Promise<CodecPayload[]> {
+/** What a person types in the Web UI (a signal's input): encrypted, bound to no workflow (the UI does not say which). */
+export async function encodePayloads(temporal: TemporalAccess, payloads: CodecPayload[]): Promise<CodecPayload[]> {
   if (!temporal.codec) return payloads;
-  const encoded = await temporal.codec.encode(payloads.map(fromJson), namespace ? { type: 'workflow', namespace, workflowId: '' } : undefined);
-  return encoded.map(toJson);
+  return (await temporal.codec.encode(payloads.map(fromJson))).map(toJson);
 }
 
 export async function decodePayloads(db: Db, temporal: TemporalAccess, workspaceId: string, payloads: CodecPayload[]): Promise<CodecPayload[]> {
