@@ -8,6 +8,9 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { integrations } from '#catalog';
 import { parseConfig } from '#core/config';
+import { temporalConnectionSettings } from '#core/temporal-connection';
+import { loadMasterKey } from '#store/crypto';
+import { dataConverterOf, payloadCodecFor } from '#store/payload-codec';
 import { openDatabase } from '#store/database';
 import { pendingMigrations } from '#store/migrate';
 import { formatReport, reconcileCredits } from './lib/credits-reconcile';
@@ -33,10 +36,13 @@ async function main(): Promise<void> {
     await db.destroy();
     throw new Error(`${config.databaseUrl} is not migrated (pending: ${pending.join(', ')}); start the server or worker once, then reconcile`);
   }
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}` });
+  // The same Temporal, reached the same way, as the server and the worker; histories decrypted with the master key.
+  const temporal = temporalConnectionSettings(process.env, { devPort: config.TEMPORAL_DEV_PORT });
+  const connection = await Connection.connect(temporal.connectionOptions);
+  const dataConverter = dataConverterOf(payloadCodecFor(config, loadMasterKey(config, config.DATA_DIR)));
   try {
     const report = await reconcileCredits({
-      client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+      client: new Client({ connection, namespace: temporal.namespace, dataConverter }),
       db,
       integrations,
       from: new Date(from).toISOString(),

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, parseConfig } from '#core/config';
 import { startDevServer, type DevServer } from './lib/temporal-dev-server';
+import { temporalConnectionSettings } from '#core/temporal-connection';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const say = (msg: string) => console.log(`[switchyard] ${msg}`);
@@ -96,8 +97,10 @@ async function main(): Promise<void> {
 
   const env: NodeJS.ProcessEnv = { ...process.env };
   let temporalUi: string | undefined;
-  if (config.TEMPORAL_ADDRESS) {
-    say(`using the Temporal cluster at ${config.TEMPORAL_ADDRESS}`);
+  // TEMPORAL_ADDRESS, or an address in a Temporal config profile (TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE): a cluster.
+  const temporal = temporalConnectionSettings(process.env, { devPort: config.TEMPORAL_DEV_PORT });
+  if (temporal.external) {
+    say(`using the Temporal cluster at ${temporal.describe} (namespace ${temporal.namespace})`);
   } else {
     say(`starting the Temporal dev server on 127.0.0.1:${config.TEMPORAL_DEV_PORT} (data: ${config.DATA_DIR}/temporal.db)`);
     devServer = await startDevServer({

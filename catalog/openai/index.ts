@@ -14,6 +14,8 @@ export default defineIntegration({
   description: 'Generate text and structured JSON with OpenAI chat models, transcribe audio, or use any OpenAI-compatible server.',
   auth: { type: 'apiKey', variable: OPENAI_API_KEY },
   category: 'AI',
+  // Model calls take seconds to minutes: they run on the heavy task queue, off the flow workers' slots.
+  queue: 'heavy',
   setup: [
     {
       name: OPENAI_API_KEY,

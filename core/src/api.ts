@@ -188,6 +188,17 @@ export const UploadedFile = z.object({
   }),
 });
 
+const Base64 = z.string().regex(/^[A-Za-z0-9+/_-]*={0,2}$/, 'base64');
+/**
+ * One Temporal payload in the JSON form of its protobuf (Temporal's codec server protocol, which the Web UI speaks):
+ * metadata values and data are base64.
+ */
+export const CodecPayload = z.object({ metadata: z.record(z.string(), Base64).optional(), data: Base64.optional() });
+export type CodecPayload = z.infer<typeof CodecPayload>;
+/** The body and the answer of `POST /api/temporal-codec/{encode,decode}`. */
+export const CodecPayloads = z.object({ payloads: z.array(CodecPayload).max(10_000) });
+export type CodecPayloads = z.infer<typeof CodecPayloads>;
+
 /** A stored value of a run (docs/big-runs.md): a node output or input over 128 KiB, a big loop's outputs. */
 export const BlobInfo = z.object({
   key: z.string(),

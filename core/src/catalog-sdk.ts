@@ -213,6 +213,12 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
   timeout?: string;
   /** Whether the provider honours `ctx.idempotencyKey` (then a retry never repeats the side effect). */
   idempotent?: boolean;
+  /**
+   * `heavy`: the action runs on the heavy task queue (`<task queue>-heavy`), served by workers with `heavy` in
+   * WORKER_QUEUES, so slow or memory-hungry calls (AI, large files) do not hold the slots of flow workers.
+   * Default: the integration's `queue`, else the run's own queue.
+   */
+  queue?: TaskQueueKind;
   run(input: z.infer<I>, ctx: ActionContext): Promise<z.infer<O>>;
   /**
    * Test mode without a test key: returns a realistic output without calling the provider. The run
@@ -267,7 +273,12 @@ export interface IntegrationDefinition {
    * only with the workspace's Backend functions switch on (App Settings), and installing it does not turn that on.
    */
   instant?: boolean;
+  /** The task queue of all its actions (ActionDefinition.queue): `heavy` for AI and file integrations. */
+  queue?: TaskQueueKind;
 }
+
+/** Which worker pool runs an action: `heavy` ones go to `<task queue>-heavy` (see heavyTaskQueue in core/src/run.ts). */
+export type TaskQueueKind = 'default' | 'heavy';
 
 /**
  * Declares an integration: the one object its folder exports.
@@ -302,6 +313,8 @@ export interface ActionInfo {
   integrationTitle?: string;
   /** Set for the actions of an instant integration (they need the Backend functions switch on). */
   instant?: boolean;
+  /** Set for actions that run on the heavy task queue (ActionDefinition.queue). */
+  queue?: 'heavy';
   title: string;
   description: string;
   inputSchema: JsonSchema;
@@ -329,6 +342,7 @@ export function describeAction(integration: IntegrationDefinition, action: Actio
     integration: integration.key,
     integrationTitle: integration.title,
     ...(integration.instant ? { instant: true } : {}),
+    ...((action.queue ?? integration.queue) === 'heavy' ? { queue: 'heavy' as const } : {}),
     title: action.title,
     description: action.description,
     inputSchema: z.toJSONSchema(action.input, { io: 'input', unrepresentable: 'any' }) as JsonSchema,

@@ -17,7 +17,46 @@ export const Config = z.object({
   /** When set, connect to this Temporal cluster and start no dev server. */
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
+  /** The task queue of flows and most actions; heavy actions (AI, files) go to `<TEMPORAL_TASK_QUEUE>-heavy`. */
   TEMPORAL_TASK_QUEUE: z.string().default('switchyard'),
+  /**
+   * Which task queues this worker serves, comma-separated: `default` (flows and every other action), `heavy` (AI and
+   * file actions, on `<TEMPORAL_TASK_QUEUE>-heavy`). Run big-machine workers with `heavy` alone to keep AI calls off the
+   * flow workers; some worker must serve each queue.
+   */
+  WORKER_QUEUES: z
+    .string()
+    .default('default,heavy')
+    .transform((text, ctx) => {
+      const queues = [
+        ...new Set(
+          text
+            .split(',')
+            .map((q) => q.trim())
+            .filter(Boolean),
+        ),
+      ];
+      if (queues.length === 0 || queues.some((q) => q !== 'default' && q !== 'heavy')) {
+        ctx.addIssue({ code: 'custom', message: "a comma-separated list of 'default' and 'heavy'" });
+        return z.NEVER;
+      }
+      return queues as ('default' | 'heavy')[];
+    }),
+  /**
+   * Further connection settings are Temporal's own (read by core/src/temporal-connection.ts with @temporalio/envconfig):
+   * TEMPORAL_API_KEY, TEMPORAL_TLS, TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH,
+   * TEMPORAL_TLS_SERVER_CA_CERT_PATH, TEMPORAL_TLS_SERVER_NAME (and their _DATA forms), TEMPORAL_PROFILE,
+   * TEMPORAL_CONFIG_FILE. See docs/temporal.md.
+   */
+  TEMPORAL_API_KEY: z.string().optional(),
+  TEMPORAL_PROFILE: z.string().optional(),
+  TEMPORAL_CONFIG_FILE: z.string().optional(),
+  /** `on` (default): Temporal payloads (run inputs, outputs, activity data) are encrypted with a key derived from the master key. */
+  SWITCHYARD_PAYLOAD_ENCRYPTION: z.enum(['on', 'off']).default('on'),
+  /** Earlier master keys, comma-separated (hex or base64): histories written before a rotation still decrypt. */
+  SWITCHYARD_PREVIOUS_MASTER_KEYS: z.string().optional(),
+  /** Origins (comma-separated) of the Temporal Web UI allowed to call the codec endpoint `/api/temporal-codec` from the browser. */
+  SWITCHYARD_CODEC_CORS_ORIGINS: z.string().default(''),
   /** Ports of the dev server `npm start` runs when TEMPORAL_ADDRESS is not set. */
   TEMPORAL_DEV_PORT: z.coerce.number().int().min(0).max(65535).default(7233),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(0).max(65535).default(8233),

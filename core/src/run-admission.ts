@@ -118,7 +118,12 @@ export function actionDefaultsOf(snapshot: FlowSnapshot, catalog: CatalogIndex):
   for (const { node } of walkNodes(snapshot)) {
     if (node.type !== 'action' || out[node.action]) continue;
     const info = catalog.getAction(node.action);
-    if (info) out[node.action] = { ...(info.retry ? { retry: info.retry } : {}), ...(info.timeout ? { timeout: info.timeout } : {}) };
+    if (info)
+      out[node.action] = {
+        ...(info.retry ? { retry: info.retry } : {}),
+        ...(info.timeout ? { timeout: info.timeout } : {}),
+        ...(info.queue ? { queue: info.queue } : {}),
+      };
   }
   return out;
 }

@@ -25,7 +25,7 @@ export interface RunOptions {
   version: number;
   mode: RunMode;
   /** Catalog defaults for every action the snapshot uses, frozen when the run starts. */
-  actionDefaults: Record<string, { retry?: RetryPolicy; timeout?: string }>;
+  actionDefaults: Record<string, { retry?: RetryPolicy; timeout?: string; queue?: 'heavy' }>;
   /** Whether the run reports its end to the database (off only in benchmarks of the bare interpreter). */
   record: boolean;
   /** How long a parked node waits for a decision, or a node for credits, before the run gives up. Default `'7d'`. */
@@ -367,6 +367,15 @@ export const FOR_EACH_BATCH_ITEMS = 200;
 export const BATCH_HISTORY_EVENT_BUDGET = 5_000;
 /** The patch that lets runFlow continue as new before its history gets long (RUN_HISTORY_EVENT_LIMIT). */
 export const CONTINUE_AS_NEW_PATCH = 'run-continue-as-new-v1';
+/**
+ * The patch that schedules heavy actions (catalog `queue: 'heavy'`: AI, files) on the heavy task queue; runs
+ * recorded before it schedule every activity on the run's own queue.
+ */
+export const HEAVY_QUEUE_PATCH = 'heavy-task-queue-v1';
+/** The task queue of heavy actions beside a run's queue: workers with `heavy` in WORKER_QUEUES serve it. */
+export function heavyTaskQueue(taskQueue: string): string {
+  return `${taskQueue}-heavy`;
+}
 /** runFlow continues as new after this many history events (RunOptions.historyEventLimit lowers it). */
 export const RUN_HISTORY_EVENT_LIMIT = 8_000;
 /** The workflow type of a big forEach's batch. */

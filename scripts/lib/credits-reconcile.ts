@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { Payload, PayloadCodec } from '@temporalio/common';
 // A CommonJS package: Node's ESM loader sees only its default export (a named import fails at run time under tsx).
 import proto from '@temporalio/proto';
 import { actionPricing, actionRef, type IntegrationDefinition } from '#core/catalog-sdk';
@@ -89,6 +90,8 @@ export async function reconcileCredits(o: {
     ? await o.db.selectFrom('node_attempts').select(['workflow_id', 'activity_id', 'attempt', 'status']).where('workflow_id', 'in', workflowIds).execute()
     : [];
 
+  // Histories hold payloads as stored: encrypted ones (store/src/payload-codec.ts) are decoded with the client's codecs.
+  const codecs = o.client.options.loadedDataConverter.payloadCodecs;
   const runs: RunReconciliation[] = [];
   for (const { workflowId, runId } of executions.values()) {
     const activities = new Map<string, { type: string; lastAttempt: number; closed: boolean; completed: boolean; simulated: boolean }>();
@@ -108,7 +111,7 @@ export async function reconcileCredits(o: {
         } else if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED) {
           const a = e.activityTaskCompletedEventAttributes!;
           const act = activities.get(byScheduled.get(String(a.scheduledEventId)) ?? '');
-          if (act) Object.assign(act, { closed: true, completed: true, simulated: isSimulated(a.result?.payloads?.[0]) });
+          if (act) Object.assign(act, { closed: true, completed: true, simulated: await isSimulated(a.result?.payloads?.[0], codecs) });
         } else if (
           e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED ||
           e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT ||
@@ -183,10 +186,12 @@ export async function reconcileCredits(o: {
   };
 }
 
-function isSimulated(payload: { metadata?: Record<string, Uint8Array> | null; data?: Uint8Array | null } | undefined): boolean {
+async function isSimulated(payload: Payload | null | undefined, codecs: PayloadCodec[]): Promise<boolean> {
   if (!payload?.data) return false;
   try {
-    return (JSON.parse(Buffer.from(payload.data).toString('utf8')) as { simulated?: boolean }).simulated === true;
+    let plain = payload;
+    for (const codec of [...codecs].reverse()) plain = (await codec.decode([plain]))[0]!;
+    return (JSON.parse(Buffer.from(plain.data ?? new Uint8Array()).toString('utf8')) as { simulated?: boolean }).simulated === true;
   } catch {
     return false;
   }

@@ -45,6 +45,7 @@ import { auditRoutes } from './routes/audit.routes';
 import { DEFAULT_PEOPLE_CONFIG, People } from './services/people.service';
 import { OidcSignIn } from './services/oidc.service';
 import { oidcRoutes } from './routes/oidc.routes';
+import { CODEC_PATH, codecCors, temporalCodecRoutes } from './routes/temporal-codec.routes';
 
 /** The Express app: `/api` (editor and admin), `/v1` (app-facing), and the built editor at `/`. */
 export function createApp(deps: ServerDeps): Express {
@@ -68,6 +69,8 @@ export function createApp(deps: ServerDeps): Express {
   app.use(contentEncodingGuard);
   // Browsers ask before a cross-origin POST with a key: answered here for the routes a publishable key may call.
   app.use(publishablePreflight);
+  // The Temporal Web UI calls the codec endpoint from its own origin (SWITCHYARD_CODEC_CORS_ORIGINS).
+  app.use(CODEC_PATH, codecCors(deps.codecCorsOrigins ?? []));
   // Webhooks first: their signatures are checked over the raw body, before any JSON parsing.
   app.use(hooksRouter(deps));
   // An OpenAPI document may be up to 20 MB (GitHub's is 13 MB); every other body keeps the API's limit.
@@ -77,7 +80,11 @@ export function createApp(deps: ServerDeps): Express {
   app.use(jsonBody(deps.bodyLimit));
 
   const peopleConfig = deps.people ?? DEFAULT_PEOPLE_CONFIG;
-  const sessions = { ...peopleConfig.session, ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}) };
+  const sessions = {
+    ...peopleConfig.session,
+    ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}),
+    ...(deps.codecCorsOrigins ? { codecOrigins: deps.codecCorsOrigins } : {}),
+  };
   const people = new People(deps.db, { ...peopleConfig, session: sessions }, deps.publicUrl);
   const oidc = deps.oidc ? new OidcSignIn(deps.db, people, deps.oidc, deps.publicUrl) : undefined;
   const routes: RouteDef[] = [];
@@ -114,6 +121,7 @@ export function createApp(deps: ServerDeps): Express {
     ...memberRoutes(deps, people),
     ...apiKeyRoutes(deps, people),
     ...auditRoutes(deps),
+    ...temporalCodecRoutes(deps),
   );
   // The route table, for tests that walk every route (the authorization matrix).
   app.locals.routes = routes;

@@ -47,6 +47,8 @@ export interface ServerDeps {
   blobs?: BlobStore;
   /** Largest `POST /v1/files` upload (FILE_UPLOAD_LIMIT, default `25mb`). */
   fileUploadLimit?: string;
+  /** Origins of the Temporal Web UI that may call the codec endpoint from the browser (SWITCHYARD_CODEC_CORS_ORIGINS). */
+  codecCorsOrigins?: string[];
   /** Built editor to serve at `/`, if present. */
   editorDir?: string;
 }

@@ -18,7 +18,7 @@ import { startAuditRetention } from './services/audit.service';
 import { startStoppedRunSweep } from './services/runs.service';
 import { startStuckStartSweep } from './services/stuck-starts.service';
 import { startWebhookRetention } from './services/webhooks.service';
-import { connectTemporal } from './temporal';
+import { connectTemporalFromConfig } from './temporal';
 import { durationMs } from '#core/graph';
 
 async function main(): Promise<void> {
@@ -27,7 +27,8 @@ async function main(): Promise<void> {
   const db = openDatabase(config.databaseUrl, { poolSize: config.DATABASE_POOL_SIZE });
   await migrateToLatest(db);
   await setDefaultPlan(db, config.SWITCHYARD_DEFAULT_PLAN);
-  const secrets = new SecretStore(db, loadMasterKey(config, config.DATA_DIR));
+  const masterKey = loadMasterKey(config, config.DATA_DIR);
+  const secrets = new SecretStore(db, masterKey);
   // Fails at start, naming the secret, if the master key is wrong or a stored value was altered.
   await secrets.verifyAll();
   const publicUrl = config.SWITCHYARD_PUBLIC_URL?.replace(/\/$/, '');
@@ -45,11 +46,7 @@ async function main(): Promise<void> {
         `  Then sign in at ${baseUrl}/ to draw flows, invite people and create API keys with other scopes.\n`,
     );
   }
-  const temporal = connectTemporal({
-    address: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-  });
+  const temporal = connectTemporalFromConfig(config, process.env, masterKey);
   const blobs = new BlobStore(db, secrets, blobBackendFromConfig(config));
   const editorDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../editor/dist');
   const app = createApp({
@@ -93,6 +90,9 @@ async function main(): Promise<void> {
       .map((s) => s.trim())
       .filter(Boolean),
     ...(config.SWITCHYARD_ADMIN_TOKEN ? { adminToken: config.SWITCHYARD_ADMIN_TOKEN } : {}),
+    codecCorsOrigins: config.SWITCHYARD_CODEC_CORS_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
   });
   const stopRetention = startWebhookRetention({ db, logger, retentionMs: durationMs(config.WEBHOOK_RETENTION as `${number}d`) });
   const stopSweep = startStoppedRunSweep({ db, temporal, logger });

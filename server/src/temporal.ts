@@ -1,22 +1,38 @@
-import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
+import { Client, Connection, isGrpcServiceError, type ConnectionOptions } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
+import type { Config } from '#core/config';
 import { AppError } from '#core/errors';
+import { temporalConnectionSettings } from '#core/temporal-connection';
+import type { MasterKey } from '#store/crypto';
+import { dataConverterOf, payloadCodecFor } from '#store/payload-codec';
 
 export interface TemporalAccess {
   client: Client;
   taskQueue: string;
+  /** The payload codec the client encodes with (encryption), which the codec endpoint serves; none when encryption is off. */
+  codec?: PayloadCodec;
   /** Runs a Temporal call with a deadline; an unreachable server becomes a 503 naming the address. */
   call<T>(fn: (client: Client) => Promise<T>, o?: { deadlineMs?: number }): Promise<T>;
   close(): Promise<void>;
 }
 
 /** A lazy connection: the API starts (and answers 503 clearly) even while Temporal is down. */
-export function connectTemporal(o: { address: string; namespace: string; taskQueue: string; deadlineMs?: number }): TemporalAccess {
-  const connection = Connection.lazy({ address: o.address, connectTimeout: 3000 });
-  const client = new Client({ connection, namespace: o.namespace });
+export function connectTemporal(o: {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  deadlineMs?: number;
+  /** TLS, API key, gRPC metadata (core/src/temporal-connection.ts); the address above wins. */
+  connectionOptions?: Pick<ConnectionOptions, 'tls' | 'apiKey' | 'metadata'>;
+  codec?: PayloadCodec;
+}): TemporalAccess {
+  const connection = Connection.lazy({ ...o.connectionOptions, address: o.address, connectTimeout: 3000 });
+  const client = new Client({ connection, namespace: o.namespace, dataConverter: dataConverterOf(o.codec) });
   const deadlineMs = o.deadlineMs ?? 5_000;
   return {
     client,
     taskQueue: o.taskQueue,
+    ...(o.codec ? { codec: o.codec } : {}),
     async call(fn, callOptions) {
       try {
         return await connection.withDeadline(Date.now() + (callOptions?.deadlineMs ?? deadlineMs), () => fn(client));
@@ -31,6 +47,22 @@ export function connectTemporal(o: { address: string; namespace: string; taskQue
     },
     close: () => connection.close(),
   };
+}
+
+/**
+ * The API's Temporal: where and how to connect as Temporal's environment configuration says (TEMPORAL_ADDRESS,
+ * TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE…), with payload encryption from the master key unless it is off.
+ */
+export function connectTemporalFromConfig(config: Config, env: Record<string, string | undefined>, master: MasterKey): TemporalAccess {
+  const settings = temporalConnectionSettings(env, { devPort: config.TEMPORAL_DEV_PORT });
+  const codec = payloadCodecFor(config, master);
+  return connectTemporal({
+    address: settings.address,
+    namespace: settings.namespace,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    connectionOptions: settings.connectionOptions,
+    ...(codec ? { codec } : {}),
+  });
 }
 
 /** gRPC status codes UNAVAILABLE (14) and DEADLINE_EXCEEDED (4). */

@@ -13,7 +13,7 @@ import { migrateToLatest } from '#store/migrate';
 import { emptyTestDatabaseUrl, testDatabaseUrl } from '../helpers/database';
 import { runNodesWithId } from '../helpers/flows';
 import { startHttpPeer } from '../helpers/http-peer';
-import { startTestWorker, temporalClient } from '../helpers/temporal';
+import { startTestWorker, temporalClient, testMasterKey } from '../helpers/temporal';
 
 /** `npm run credits:reconcile -- --from … --to …` as operators run it: a time range, a database file, read-only. */
 const taskQueue = `reconcile-${crypto.randomUUID()}`;
@@ -44,7 +44,15 @@ afterAll(async () => {
 
 async function reconcile(databaseUrl: string, from: string, to: string) {
   const args = ['--import', 'tsx', 'scripts/credits-reconcile.ts', '--from', from, '--to', to, '--json'];
-  const env = { ...process.env, DATABASE_URL: databaseUrl, DATA_DIR: dir, TEMPORAL_ADDRESS: inject('temporalAddress'), TEMPORAL_TASK_QUEUE: taskQueue };
+  // The test workers' master key: the command decrypts the histories they wrote (payload encryption).
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: dir,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    SWITCHYARD_MASTER_KEY: testMasterKey.key.toString('hex'),
+  };
   return promisify(execFile)(process.execPath, args, { env, cwd: path.resolve(import.meta.dirname, '../..') }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
     (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),

@@ -78,6 +78,8 @@ describe('flow schedules are reconciled when the worker starts', () => {
     worker = spawnTs('worker/src/main.ts', {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: taskQueue,
+      // The in-test API's Temporal client has no payload codec: this worker must not encrypt (test/e2e/temporal-postgres covers encryption).
+      SWITCHYARD_PAYLOAD_ENCRYPTION: 'off',
       DATABASE_URL: dbUrl,
       DATA_DIR: dir,
       SWITCHYARD_WORKFLOW_BUNDLE: inject('workflowBundlePath'),

@@ -41,6 +41,8 @@ describe('a run survives kill -9 of its worker', () => {
     const worker = spawnTs('worker/src/main.ts', {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: taskQueue,
+      // The in-test API's Temporal client has no payload codec: this worker must not encrypt (test/e2e/temporal-postgres covers encryption).
+      SWITCHYARD_PAYLOAD_ENCRYPTION: 'off',
       DATABASE_URL: dbUrl,
       DATA_DIR: dir,
       SWITCHYARD_HTTP_ALLOW: '127.0.0.1/32',

@@ -18,7 +18,7 @@ import type { Db } from '#store/database';
 import { SecretStore } from '#store/secrets';
 import type { BlobStore } from '#store/blobs';
 import { createWorkspace, insertApiKey } from '#store/workspaces.repository';
-import { silentLogger, testDb, testMasterKey } from './temporal';
+import { silentLogger, testDb, testMasterKey, testPayloadCodec } from './temporal';
 
 /** A parsed JSON response body (tests read into it freely). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -98,6 +98,10 @@ export async function startTestApi(o: {
   /** The blob store (stored run values, uploaded files); default none (those routes answer 404). */
   blobs?: BlobStore;
   fileUploadLimit?: string;
+  /** TLS or an API key for Temporal (a cluster that requires them); default none. */
+  temporalConnection?: Parameters<typeof connectTemporal>[0]['connectionOptions'];
+  /** Origins of the Temporal Web UI allowed to call the codec endpoint. */
+  codecCorsOrigins?: string[];
 }): Promise<TestApi> {
   const adminToken = o.adminToken === null ? undefined : (o.adminToken ?? `sy_admin_${crypto.randomBytes(24).toString('hex')}`);
   const db = o.db ?? (await testDb());
@@ -106,6 +110,9 @@ export async function startTestApi(o: {
     namespace: 'default',
     taskQueue: o.taskQueue,
     ...(o.deadlineMs !== undefined ? { deadlineMs: o.deadlineMs } : {}),
+    ...(o.temporalConnection ? { connectionOptions: o.temporalConnection } : {}),
+    // Payloads encrypted as in production (a key derived from the test master key), so every test runs through the codec.
+    codec: testPayloadCodec,
   });
   const secrets = new SecretStore(db, testMasterKey);
   const all = o.integrations ?? integrations;
@@ -120,6 +127,7 @@ export async function startTestApi(o: {
     authFailureLimits: o.authFailureLimits ?? { perAddress: 10_000, perKey: 10_000 },
     webhookBodyLimit: o.webhookBodyLimit ?? '1mb',
     checkResponses: true,
+    ...(o.codecCorsOrigins ? { codecCorsOrigins: o.codecCorsOrigins } : {}),
     httpAllow: o.httpAllow ?? ['127.0.0.1/32', '::1/128', 'localhost'],
     ...(o.llm ? { llm: o.llm } : {}),
     ...(o.scheduleMinIntervalMs !== undefined ? { scheduleMinIntervalMs: o.scheduleMinIntervalMs } : {}),

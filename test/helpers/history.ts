@@ -1,4 +1,7 @@
 import type { Client } from '@temporalio/client';
+import type { Payload } from '@temporalio/common';
+import { isEncrypted } from '#store/payload-codec';
+import { testPayloadCodec } from './temporal';
 
 type Event = Record<string, unknown>;
 
@@ -13,20 +16,29 @@ export async function historyEventCount(client: Client, workflowId: string, runI
   return history.events?.length ?? 0;
 }
 
-/** Every payload in a workflow's history: its size and its text (to look for a blob key, or for data that must not be there). */
+/**
+ * Every payload in a workflow's history: its size and its text (to look for a blob key, or for data that must not be
+ * there). Payloads the test helpers encrypted (store/src/payload-codec.ts) are decrypted first, as the worker sees them.
+ */
 export async function historyPayloadSizes(client: Client, workflowId: string): Promise<{ bytes: number; text: string }[]> {
-  const out: { bytes: number; text: string }[] = [];
+  const payloads: Payload[] = [];
   const visit = (value: unknown, depth: number): void => {
     if (depth > 30 || value === null || typeof value !== 'object') return;
     if (value instanceof Uint8Array) return;
     const data = (value as { data?: unknown }).data;
     if ('metadata' in value && data instanceof Uint8Array) {
-      out.push({ bytes: data.length, text: Buffer.from(data).toString('utf8') });
+      payloads.push(value as Payload);
       return;
     }
     for (const v of Object.values(value)) visit(v, depth + 1);
   };
   for (const event of await eventsOf(client, workflowId)) visit(event, 0);
+  const out: { bytes: number; text: string }[] = [];
+  for (const payload of payloads) {
+    const plain = isEncrypted(payload) ? (await testPayloadCodec.decode([payload]))[0]! : payload;
+    const data = plain.data ?? new Uint8Array();
+    out.push({ bytes: data.length, text: Buffer.from(data).toString('utf8') });
+  }
   return out;
 }
 

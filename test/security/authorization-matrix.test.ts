@@ -131,6 +131,9 @@ const MATRIX: Record<string, Need> = {
   'POST /api/keys': 'keys:manage',
   'DELETE /api/keys/:keyId': 'keys:manage',
   'GET /api/audit': 'audit:read',
+  // The Temporal Web UI's codec endpoint: raw histories, so operators and up (docs/temporal.md).
+  'POST /api/temporal-codec/decode': 'runs:operate',
+  'POST /api/temporal-codec/encode': 'runs:operate',
 };
 
 /** The roles, written out: owner everything; editor all but members, keys and audit; operator runs; viewer reads. */

@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import type { IntegrationDefinition } from '#core/catalog-sdk';
-import { RECORD_RUN_ACTIVITY, REGISTER_WEBHOOK_WAIT_ACTIVITY, TEST_CONNECTION_ACTIVITY } from '#core/run';
+import { heavyTaskQueue, RECORD_RUN_ACTIVITY, REGISTER_WEBHOOK_WAIT_ACTIVITY, TEST_CONNECTION_ACTIVITY } from '#core/run';
 import { ScheduleActivities } from '#core/names';
 import { DEFAULT_NOTIFICATION_RETRY, NotificationActivities, type NotificationRetry } from '#core/notifications';
 import type { SecretStore } from '#store/secrets';
@@ -62,10 +63,23 @@ export interface SwitchyardWorkerOptions {
   /** Where large values go (references in history); default: files under a temporary folder of this process (tests). */
   blobs?: BlobStore;
   tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
+  /**
+   * `default` (the default): the flows' workflows and every activity, on `taskQueue`. `heavy`: only the heavy actions
+   * (catalog `queue: 'heavy'`: AI, files), on `<taskQueue>-heavy` (WORKER_QUEUES).
+   */
+  queue?: 'default' | 'heavy';
+  /** Payload codecs (encryption, store/src/payload-codec.ts); the client, the API and every worker must agree. */
+  dataConverter?: DataConverter;
+}
+
+/** Only the heavy actions of the catalog: what a `heavy` worker registers. */
+function heavyOnly(integrations: IntegrationDefinition[]): IntegrationDefinition[] {
+  return integrations.map((i) => ({ ...i, actions: i.actions.filter((a) => (a.queue ?? i.queue) === 'heavy') })).filter((i) => i.actions.length > 0);
 }
 
 /** The worker: the runFlow interpreter, scheduled starts (scheduledFlowRun), plus every catalog action as an activity. */
 export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promise<Worker & { closeHttp(): Promise<void> }> {
+  if (o.queue === 'heavy') return createHeavyWorker(o);
   const metering = o.metering ?? true;
   // Every request an action sends is charged right before it leaves (see credits/metering.ts).
   const http = createGuardedHttpClient({
@@ -87,7 +101,7 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
   const notificationHttp = createGuardedHttpClient({ allow: o.httpAllow });
   const notifier = {
     db: o.db,
-    client: new Client({ connection: o.connection, namespace: o.namespace }),
+    client: new Client({ connection: o.connection, namespace: o.namespace, ...(o.dataConverter ? { dataConverter: o.dataConverter } : {}) }),
     taskQueue: o.taskQueue,
     retry: o.notificationRetry ?? DEFAULT_NOTIFICATION_RETRY,
   };
@@ -95,6 +109,7 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
     connection: o.connection,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
+    ...(o.dataConverter ? { dataConverter: o.dataConverter } : {}),
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: {
       ...createActionActivities(integrations, actionDeps),
@@ -123,4 +138,35 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
   return Object.assign(worker, {
     closeHttp: () => Promise.all([http.close(), tokenHttp.close(), notificationHttp.close(), sandboxes.close()]).then(() => undefined),
   });
+}
+
+/** A worker of the heavy queue: no workflows, the heavy actions only, metered like every action. */
+async function createHeavyWorker(o: SwitchyardWorkerOptions): Promise<Worker & { closeHttp(): Promise<void> }> {
+  const metering = o.metering ?? true;
+  const integrations = heavyOnly(o.integrations);
+  const http = createGuardedHttpClient({
+    allow: o.httpAllow,
+    ...(o.httpMaxConnections ? { maxConnectionsPerOrigin: o.httpMaxConnections } : {}),
+    ...(metering ? { onRequest: meterRequest } : {}),
+  });
+  const tokenHttp = createGuardedHttpClient({ allow: o.httpAllow });
+  const connections = new Connections(o.db, o.secrets, providersOf(o.integrations), { fetch: tokenHttp.fetch });
+  const blobs = o.blobs ?? new BlobStore(o.db, o.secrets, new FileBlobBackend(path.join(os.tmpdir(), `switchyard-blobs-${process.pid}`)));
+  const actionDeps = { http, logger: o.logger, secrets: o.secrets, endpoints: o.endpoints ?? {}, db: o.db, connections, blobs };
+  const worker = await Worker.create({
+    connection: o.connection,
+    namespace: o.namespace,
+    taskQueue: heavyTaskQueue(o.taskQueue),
+    ...(o.dataConverter ? { dataConverter: o.dataConverter } : {}),
+    activities: createActionActivities(integrations, actionDeps),
+    ...(metering
+      ? {
+          interceptors: {
+            activity: [meteringInterceptor({ db: o.db, integrations, logger: o.logger, ...(o.sendJournal ? { journal: o.sendJournal } : {}) })],
+          },
+        }
+      : {}),
+    ...o.tuning,
+  });
+  return Object.assign(worker, { closeHttp: () => Promise.all([http.close(), tokenHttp.close()]).then(() => undefined) });
 }

@@ -46,6 +46,8 @@ export const uploadFile = defineAction({
   },
   output: UploadFileOutput,
   sideEffects: true,
+  // Moving a file's bytes (up to 1 GB) takes a while: on the heavy task queue, off the flow workers' slots.
+  queue: 'heavy',
   // Slack's upload takes no idempotency key: a retry after a lost answer can share the file twice.
   idempotent: false,
   // Three API requests (get an upload URL, send the bytes, complete the upload): metered as each is sent.

@@ -123,7 +123,7 @@ async function personFromSession(db: Db, sessions: SessionOptions, req: Request)
     noteAuthFailure(req, undefined);
     throw new AppError('UNAUTHORIZED', 'Your session has expired or was signed out: sign in again');
   }
-  checkCsrf(req, person, sessions.publicUrl);
+  checkCsrf(req, person, sessions.publicUrl, sessions.codecOrigins);
   return person;
 }
 

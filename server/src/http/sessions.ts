@@ -14,6 +14,11 @@ export interface SessionOptions {
   ttlMs: number;
   /** `https://…` public URL: cookies are `Secure` (they are also when the request itself came over TLS). */
   publicUrl?: string;
+  /**
+   * Origins of the Temporal Web UI (SWITCHYARD_CODEC_CORS_ORIGINS): their requests to the codec endpoint
+   * (`/api/temporal-codec/…`) may use the session without a CSRF token, which the UI cannot send.
+   */
+  codecOrigins?: string[];
 }
 
 export interface SignedInPerson {
@@ -89,11 +94,13 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * sends one, must be this server's (its Host, or SWITCHYARD_PUBLIC_URL's host): a form on another site posts neither. API keys need no token (a browser never
  * attaches them by itself).
  */
-export function checkCsrf(req: Request, person: SignedInPerson, publicUrl?: string): void {
+export function checkCsrf(req: Request, person: SignedInPerson, publicUrl?: string, codecOrigins: string[] = []): void {
   if (SAFE_METHODS.has(req.method)) return;
+  const origin = req.get('origin');
+  // The codec endpoint changes nothing; the operator named the Web UI's origin as trusted to call it.
+  if (origin && codecOrigins.includes(origin) && req.path.startsWith('/api/temporal-codec/')) return;
   // Behind a proxy the Host header may be the proxy's view: the public URL's host is this server too.
   const ownHosts = [req.get('host'), publicUrl ? new URL(publicUrl).host : undefined];
-  const origin = req.get('origin');
   if (origin !== undefined && origin !== 'null') {
     let host: string | undefined;
     try {

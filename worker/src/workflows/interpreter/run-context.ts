@@ -45,6 +45,8 @@ import {
   type WebhookSignal,
   ItemSignals,
   CONTINUE_AS_NEW_PATCH,
+  HEAVY_QUEUE_PATCH,
+  heavyTaskQueue,
   RUN_HISTORY_EVENT_LIMIT,
 } from '#core/run';
 import { liveRunStatus } from './scheduler';
@@ -287,6 +289,9 @@ export class RunContext {
         maximumInterval: retry.maximumInterval,
       },
     };
+    // Heavy actions (AI, files) run on their own queue. patched() only for them: runs without one record no marker,
+    // and runs recorded before the patch keep scheduling on the run's queue when replayed.
+    if (defaults.queue === 'heavy' && patched(HEAVY_QUEUE_PATCH)) activityOptions.taskQueue = heavyTaskQueue(workflowInfo().taskQueue);
     // An imported integration's action runs as instant.call@1, told which operation (the worker reads it).
     const imported = isImportedRef(node.action);
     const activity =
