@@ -44,6 +44,13 @@ export const Config = z.object({
   SWITCHYARD_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** The plan of a workspace's credit account when it is opened; a hosted, multi-tenant setup should set `free`. */
   SWITCHYARD_DEFAULT_PLAN: z.enum(Plans).default('builder'),
+  /** This worker's identity (its lease and send journal in the database); default: host name, pid and a random part. */
+  WORKER_ID: z.string().min(1).max(200).optional(),
+  /** A worker that has not renewed its lease for this long is taken for dead: another one settles its send journal. */
+  WORKER_LEASE_TTL: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '30s'")
+    .default('30s'),
   /** A prebuilt workflow bundle for the worker (tests); unset: the workflows are bundled at start. */
   SWITCHYARD_WORKFLOW_BUNDLE: z.string().optional(),
   /** Failed authentications (wrong or missing key, wrong admin token) allowed per client address per minute; then 429. */

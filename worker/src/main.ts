@@ -14,7 +14,8 @@ import { blobBackendFromConfig } from '#store/blobs-s3';
 import { parseAllowList } from '#core/net/guarded-http';
 import { ensureCreditsSchedule } from './credits/schedule';
 import { reconcileFlowSchedules } from './schedules/reconcile';
-import { recoverSendJournals, SendJournal } from './credits/send-journal';
+import { recoverSendJournals } from './credits/send-journal';
+import { defaultWorkerId, startLeaseAndJournal } from './leases';
 import { createSwitchyardWorker } from './worker';
 import { durationMs } from '#core/graph';
 
@@ -26,18 +27,11 @@ async function main(): Promise<void> {
   const secrets = new SecretStore(db, loadMasterKey(config, config.DATA_DIR));
   await migrateToLatest(db);
   await setDefaultPlan(db, config.SWITCHYARD_DEFAULT_PLAN);
-  // Settle the charges a killed worker left behind (refund those whose request never left) before charging anew.
-  const journalDir = path.join(config.DATA_DIR, 'credits-journal');
-  await recoverSendJournals({ dir: journalDir, db, logger });
-  const sendJournal = SendJournal.start(journalDir);
-  const settleSiblings = setInterval(
-    () =>
-      void recoverSendJournals({ dir: journalDir, db, logger, own: sendJournal.fileName }).catch((err: unknown) =>
-        logger.warn({ err }, 'could not settle a send journal'),
-      ),
-    5 * 60_000,
-  );
-  settleSiblings.unref();
+  // Journals a worker of a previous version left in DATA_DIR (files), then the database's: settled before charging anew.
+  await recoverSendJournals({ dir: path.join(config.DATA_DIR, 'credits-journal'), db, logger });
+  const workerId = config.WORKER_ID ?? defaultWorkerId();
+  const ttlMs = durationMs(config.WORKER_LEASE_TTL as `${number}s`);
+  const { sendJournal, stop: stopLease } = await startLeaseAndJournal({ db, databaseUrl: config.databaseUrl, workerId, ttlMs, logger });
   const address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`;
   const connection = await NativeConnection.connect({ address });
   const worker = await createSwitchyardWorker({
@@ -68,13 +62,12 @@ async function main(): Promise<void> {
     .finally(() => scheduleConnection.close());
   // Started by `npm start`: exit with it, even if it was killed without a chance to stop us.
   process.once('disconnect', () => worker.shutdown());
-  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address }, 'worker running');
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, address, workerId }, 'worker running');
   process.send?.({ type: 'ready' }); // tells `npm start` we are up, whatever the log level
   // Runtime handles SIGINT/SIGTERM: it drains in-flight tasks, then run() resolves.
   await worker.run();
   await worker.closeHttp();
-  clearInterval(settleSiblings);
-  sendJournal.close();
+  await stopLease();
   await connection.close();
   await db.destroy();
   process.exit(0); // the IPC channel from `npm start` would otherwise keep the process alive

@@ -18,7 +18,7 @@ import { instantIntegration } from './instant/instant.integration';
 import { CREDITS_BALANCE_ACTIVITY, GRANT_ALLOWANCES_ACTIVITY } from '#core/credits';
 import { createCreditsBalanceActivity, createGrantAllowancesActivity } from './credits/reset';
 import { meteringInterceptor, meterRequest } from './credits/metering';
-import type { SendJournal } from './credits/send-journal';
+import type { ChargeJournal } from './credits/db-send-journal';
 import { createAdmitScheduledRunActivity, createMarkScheduledRunStartedActivity } from './schedules/admission';
 import { codeIntegration } from './code/code.integration';
 import { SandboxPool } from './code/sandbox-pool';
@@ -56,7 +56,7 @@ export interface SwitchyardWorkerOptions {
   /** Credits metering of every catalog action (default on; benchmarks turn it off to measure its cost). */
   metering?: boolean;
   /** Where each charged request is followed until it leaves (see credits/send-journal.ts); none in most tests. */
-  sendJournal?: SendJournal;
+  sendJournal?: ChargeJournal;
   /** How notification deliveries are retried (default DEFAULT_NOTIFICATION_RETRY: 25 hours); tests shorten it. */
   notificationRetry?: NotificationRetry;
   /** Where large values go (references in history); default: files under a temporary folder of this process (tests). */
