@@ -59,6 +59,7 @@ export function createApp(deps: ServerDeps): Express {
     });
     next();
   });
+  if (deps.metrics) app.use(deps.metrics.api.middleware);
   app.use(securityHeaders());
   // API answers carry workspace data: never cached by a browser or a proxy.
   app.use(['/api', '/v1', '/hooks'], (_req, res, next) => {

@@ -9,6 +9,7 @@ import type { AuthFailureLimits } from './http/auth-limits';
 import type { PeopleConfig } from './services/people.service';
 import type { OidcConfig } from './services/oidc.service';
 import type { TemporalAccess } from './temporal';
+import type { ApiMetrics } from './http/metrics';
 
 /** What routes and services need, injected once at start (tests pass their own). */
 export interface ServerDeps {
@@ -47,6 +48,8 @@ export interface ServerDeps {
   blobs?: BlobStore;
   /** Largest `POST /v1/files` upload (FILE_UPLOAD_LIMIT, default `25mb`). */
   fileUploadLimit?: string;
+  /** Prometheus metrics: at `/metrics`, or only on their own port (METRICS_PORT, `ownPort`). Absent: none. */
+  metrics?: { api: ApiMetrics; ownPort: boolean };
   /** Built editor to serve at `/`, if present. */
   editorDir?: string;
 }

@@ -19,6 +19,9 @@ import { startStoppedRunSweep } from './services/runs.service';
 import { startWebhookRetention } from './services/webhooks.service';
 import { connectTemporal } from './temporal';
 import { durationMs } from '#core/graph';
+import { serveMetrics } from '#core/metrics-server';
+import { ApiMetrics } from './http/metrics';
+import { gracefulStop } from './http/shutdown';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
   });
   const blobs = new BlobStore(db, secrets, blobBackendFromConfig(config));
+  const metrics = { api: new ApiMetrics(db), ownPort: config.METRICS_PORT !== undefined };
   const editorDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../editor/dist');
   const app = createApp({
     db,
@@ -68,6 +72,7 @@ async function main(): Promise<void> {
     scheduleMinIntervalMs: durationMs(config.SWITCHYARD_SCHEDULE_MIN_INTERVAL as `${number}m`),
     ...(publicUrl ? { publicUrl } : {}),
     editorDir,
+    metrics,
     ...(config.SWITCHYARD_OIDC_ISSUER && config.SWITCHYARD_OIDC_CLIENT_ID
       ? {
           oidc: {
@@ -100,18 +105,22 @@ async function main(): Promise<void> {
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'API server listening');
   });
-  const stop = () => {
-    stopRetention();
-    stopSweep();
-    stopAudit();
-    stopBlobRetention();
-    server.close(async () => {
+  const metricsServer = metrics.ownPort
+    ? await serveMetrics({ port: config.METRICS_PORT!, host: config.HOST, render: () => metrics.api.render() })
+    : undefined;
+  const stop = gracefulStop(server, {
+    graceMs: durationMs(config.SHUTDOWN_GRACE as `${number}s`),
+    logger,
+    async cleanup() {
+      stopRetention();
+      stopSweep();
+      stopAudit();
+      stopBlobRetention();
+      await metricsServer?.close();
       await temporal.close();
       await db.destroy();
-      process.exit(0);
-    });
-    server.closeAllConnections();
-  };
+    },
+  });
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   // Started by `npm start`: exit with it, even if it was killed without a chance to stop us.

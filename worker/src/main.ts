@@ -18,11 +18,19 @@ import { recoverSendJournals } from './credits/send-journal';
 import { defaultWorkerId, startLeaseAndJournal } from './leases';
 import { createSwitchyardWorker } from './worker';
 import { durationMs } from '#core/graph';
+import { serveMetrics } from '#core/metrics-server';
+import { freeLoopbackPort, WorkerMetrics } from './metrics';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const logger = pino({ level: config.LOG_LEVEL, name: 'worker' });
-  Runtime.install({ logger: new DefaultLogger('WARN', (entry) => logger.warn({ sdk: entry.meta }, entry.message)) });
+  // With WORKER_METRICS_PORT, the SDK's core exports its metrics on a loopback port that /metrics merges (metrics.ts).
+  const sdkMetricsPort = config.WORKER_METRICS_PORT !== undefined ? await freeLoopbackPort() : undefined;
+  Runtime.install({
+    logger: new DefaultLogger('WARN', (entry) => logger.warn({ sdk: entry.meta }, entry.message)),
+    ...(sdkMetricsPort ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}` } } } } : {}),
+  });
+  const metrics = sdkMetricsPort ? new WorkerMetrics({ sdkMetricsUrl: `http://127.0.0.1:${sdkMetricsPort}/metrics` }) : undefined;
   const db = openDatabase(config.databaseUrl);
   const secrets = new SecretStore(db, loadMasterKey(config, config.DATA_DIR));
   await migrateToLatest(db);
@@ -49,7 +57,11 @@ async function main(): Promise<void> {
     webhookBufferMs: durationMs(config.WEBHOOK_BUFFER_WINDOW as `${number}m`),
     sendJournal,
     blobs: new BlobStore(db, secrets, blobBackendFromConfig(config)),
+    // On SIGTERM, in-flight activities get this long to finish before they are cancelled.
+    tuning: { shutdownGraceTime: durationMs(config.SHUTDOWN_GRACE as `${number}s`) },
+    ...(metrics ? { metrics } : {}),
   });
+  const metricsServer = metrics ? await serveMetrics({ port: config.WORKER_METRICS_PORT!, host: config.HOST, render: () => metrics.render() }) : undefined;
   // The monthly credits reset and the flows' schedules; a failure here must not keep the worker from running flows.
   const scheduleConnection = await Connection.connect({ address });
   const scheduleClient = new Client({ connection: scheduleConnection, namespace: config.TEMPORAL_NAMESPACE });
@@ -68,6 +80,7 @@ async function main(): Promise<void> {
   await worker.run();
   await worker.closeHttp();
   await stopLease();
+  await metricsServer?.close();
   await connection.close();
   await db.destroy();
   process.exit(0); // the IPC channel from `npm start` would otherwise keep the process alive

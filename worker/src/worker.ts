@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type ActivityInterceptorsFactory, type WorkerOptions } from '@temporalio/worker';
+import { metricsInterceptor, type WorkerMetrics } from './metrics';
 import type { Logger } from 'pino';
 import type { IntegrationDefinition } from '#core/catalog-sdk';
 import { RECORD_RUN_ACTIVITY, REGISTER_WEBHOOK_WAIT_ACTIVITY, TEST_CONNECTION_ACTIVITY } from '#core/run';
@@ -61,7 +62,11 @@ export interface SwitchyardWorkerOptions {
   notificationRetry?: NotificationRetry;
   /** Where large values go (references in history); default: files under a temporary folder of this process (tests). */
   blobs?: BlobStore;
-  tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
+  tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows' | 'shutdownGraceTime'>;
+  /** Prometheus metrics of activities and slots (WORKER_METRICS_PORT); none in most tests. */
+  metrics?: WorkerMetrics;
+  /** More activity interceptors (tracing), outermost first, before metering. */
+  activityInterceptors?: ActivityInterceptorsFactory[];
 }
 
 /** The worker: the runFlow interpreter, scheduled starts (scheduledFlowRun), plus every catalog action as an activity. */
@@ -111,15 +116,16 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
       [ScheduleActivities.started]: createMarkScheduledRunStartedActivity(o.db),
       ...o.extraActivities,
     },
-    ...(metering
-      ? {
-          interceptors: {
-            activity: [meteringInterceptor({ db: o.db, integrations, logger: o.logger, ...(o.sendJournal ? { journal: o.sendJournal } : {}) })],
-          },
-        }
-      : {}),
+    interceptors: {
+      activity: [
+        ...(o.activityInterceptors ?? []),
+        ...(o.metrics ? [metricsInterceptor(o.metrics, o.logger)] : []),
+        ...(metering ? [meteringInterceptor({ db: o.db, integrations, logger: o.logger, ...(o.sendJournal ? { journal: o.sendJournal } : {}) })] : []),
+      ],
+    },
     ...o.tuning,
   });
+  o.metrics?.watch(worker);
   return Object.assign(worker, {
     closeHttp: () => Promise.all([http.close(), tokenHttp.close(), notificationHttp.close(), sandboxes.close()]).then(() => undefined),
   });

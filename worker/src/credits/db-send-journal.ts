@@ -41,7 +41,8 @@ export class DbSendJournal implements ChargeJournal {
     thread.on('message', (m: { seq: number; error?: string }) => {
       const waiter = this.pending.get(m.seq);
       this.pending.delete(m.seq);
-      if (waiter) (m.error ? waiter.reject(new Error(`send journal: ${m.error}`)) : waiter.resolve());
+      if (waiter && m.error) waiter.reject(new Error(`send journal: ${m.error}`));
+      else waiter?.resolve();
     });
   }
 
