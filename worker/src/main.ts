@@ -20,6 +20,7 @@ import { createSwitchyardWorker } from './worker';
 import { durationMs } from '#core/graph';
 import { serveMetrics } from '#core/metrics-server';
 import { freeLoopbackPort, WorkerMetrics } from './metrics';
+import { prebuiltBundle } from './bundle';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
@@ -40,6 +41,11 @@ async function main(): Promise<void> {
   const workerId = config.WORKER_ID ?? defaultWorkerId();
   const ttlMs = durationMs(config.WORKER_LEASE_TTL as `${number}s`);
   const { sendJournal, stop: stopLease } = await startLeaseAndJournal({ db, databaseUrl: config.databaseUrl, workerId, ttlMs, logger });
+  // SWITCHYARD_WORKFLOW_BUNDLE, else the bundle `npm run build:workflows` prebuilt (the image has one), else bundled now.
+  const prebuilt = config.SWITCHYARD_WORKFLOW_BUNDLE ? { codePath: config.SWITCHYARD_WORKFLOW_BUNDLE } : prebuiltBundle();
+  if (prebuilt && 'stale' in prebuilt) logger.warn(`not using ${prebuilt.stale}; bundling the workflows now`);
+  const workflowBundle = prebuilt && 'codePath' in prebuilt ? prebuilt : undefined;
+  if (workflowBundle) logger.info({ workflowBundle: workflowBundle.codePath }, 'using a prebuilt workflow bundle');
   const address = config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`;
   const connection = await NativeConnection.connect({ address });
   const worker = await createSwitchyardWorker({
@@ -53,7 +59,7 @@ async function main(): Promise<void> {
     logger,
     httpAllow: parseAllowList(config.SWITCHYARD_HTTP_ALLOW),
     ...(config.SWITCHYARD_HTTP_MAX_CONNECTIONS ? { httpMaxConnections: config.SWITCHYARD_HTTP_MAX_CONNECTIONS } : {}),
-    ...(config.SWITCHYARD_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.SWITCHYARD_WORKFLOW_BUNDLE } } : {}),
+    ...(workflowBundle ? { workflowBundle } : {}),
     webhookBufferMs: durationMs(config.WEBHOOK_BUFFER_WINDOW as `${number}m`),
     sendJournal,
     blobs: new BlobStore(db, secrets, blobBackendFromConfig(config)),
