@@ -50,6 +50,8 @@ export interface ServerDeps {
   fileUploadLimit?: string;
   /** Prometheus metrics: at `/metrics`, or only on their own port (METRICS_PORT, `ownPort`). Absent: none. */
   metrics?: { api: ApiMetrics; ownPort: boolean };
+  /** OpenTelemetry tracing (OTEL_EXPORTER_OTLP_ENDPOINT): a span per request. Absent: none. */
+  tracer?: import('@opentelemetry/api').Tracer;
   /** Built editor to serve at `/`, if present. */
   editorDir?: string;
 }

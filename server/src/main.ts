@@ -22,6 +22,8 @@ import { durationMs } from '#core/graph';
 import { serveMetrics } from '#core/metrics-server';
 import { ApiMetrics } from './http/metrics';
 import { gracefulStop } from './http/shutdown';
+import { startTracing } from '#core/tracing';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
@@ -47,10 +49,14 @@ async function main(): Promise<void> {
         `  Then sign in at ${baseUrl}/ to draw flows, invite people and create API keys with other scopes.\n`,
     );
   }
+  const tracing = config.OTEL_EXPORTER_OTLP_ENDPOINT
+    ? startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: 'switchyard-api' })
+    : undefined;
   const temporal = connectTemporal({
     address: config.TEMPORAL_ADDRESS ?? `127.0.0.1:${config.TEMPORAL_DEV_PORT}`,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    ...(tracing ? { interceptors: [new OpenTelemetryWorkflowClientInterceptor({ tracer: tracing.tracer })] } : {}),
   });
   const blobs = new BlobStore(db, secrets, blobBackendFromConfig(config));
   const metrics = { api: new ApiMetrics(db), ownPort: config.METRICS_PORT !== undefined };
@@ -73,6 +79,7 @@ async function main(): Promise<void> {
     ...(publicUrl ? { publicUrl } : {}),
     editorDir,
     metrics,
+    ...(tracing ? { tracer: tracing.tracer } : {}),
     ...(config.SWITCHYARD_OIDC_ISSUER && config.SWITCHYARD_OIDC_CLIENT_ID
       ? {
           oidc: {
@@ -105,9 +112,7 @@ async function main(): Promise<void> {
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'API server listening');
   });
-  const metricsServer = metrics.ownPort
-    ? await serveMetrics({ port: config.METRICS_PORT!, host: config.HOST, render: () => metrics.api.render() })
-    : undefined;
+  const metricsServer = metrics.ownPort ? await serveMetrics({ port: config.METRICS_PORT!, host: config.HOST, render: () => metrics.api.render() }) : undefined;
   const stop = gracefulStop(server, {
     graceMs: durationMs(config.SHUTDOWN_GRACE as `${number}s`),
     logger,
@@ -119,6 +124,7 @@ async function main(): Promise<void> {
       await metricsServer?.close();
       await temporal.close();
       await db.destroy();
+      await tracing?.shutdown();
     },
   });
   process.once('SIGINT', stop);

@@ -1,4 +1,4 @@
-import { Client, Connection, isGrpcServiceError } from '@temporalio/client';
+import { Client, Connection, isGrpcServiceError, type WorkflowClientInterceptor } from '@temporalio/client';
 import { AppError } from '#core/errors';
 
 export interface TemporalAccess {
@@ -10,9 +10,16 @@ export interface TemporalAccess {
 }
 
 /** A lazy connection: the API starts (and answers 503 clearly) even while Temporal is down. */
-export function connectTemporal(o: { address: string; namespace: string; taskQueue: string; deadlineMs?: number }): TemporalAccess {
+export function connectTemporal(o: {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  deadlineMs?: number;
+  /** Client interceptors (tracing: the workflow's span continues the request's trace). */
+  interceptors?: WorkflowClientInterceptor[];
+}): TemporalAccess {
   const connection = Connection.lazy({ address: o.address, connectTimeout: 3000 });
-  const client = new Client({ connection, namespace: o.namespace });
+  const client = new Client({ connection, namespace: o.namespace, ...(o.interceptors ? { interceptors: { workflow: o.interceptors } } : {}) });
   const deadlineMs = o.deadlineMs ?? 5_000;
   return {
     client,

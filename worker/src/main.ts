@@ -21,6 +21,7 @@ import { durationMs } from '#core/graph';
 import { serveMetrics } from '#core/metrics-server';
 import { freeLoopbackPort, WorkerMetrics } from './metrics';
 import { prebuiltBundle } from './bundle';
+import { startTracing } from '#core/tracing';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
@@ -31,6 +32,9 @@ async function main(): Promise<void> {
     logger: new DefaultLogger('WARN', (entry) => logger.warn({ sdk: entry.meta }, entry.message)),
     ...(sdkMetricsPort ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}` } } } } : {}),
   });
+  const tracing = config.OTEL_EXPORTER_OTLP_ENDPOINT
+    ? startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: 'switchyard-worker' })
+    : undefined;
   const metrics = sdkMetricsPort ? new WorkerMetrics({ sdkMetricsUrl: `http://127.0.0.1:${sdkMetricsPort}/metrics` }) : undefined;
   const db = openDatabase(config.databaseUrl);
   const secrets = new SecretStore(db, loadMasterKey(config, config.DATA_DIR));
@@ -66,6 +70,7 @@ async function main(): Promise<void> {
     // On SIGTERM, in-flight activities get this long to finish before they are cancelled.
     tuning: { shutdownGraceTime: durationMs(config.SHUTDOWN_GRACE as `${number}s`) },
     ...(metrics ? { metrics } : {}),
+    ...(tracing ? { tracing } : {}),
   });
   const metricsServer = metrics ? await serveMetrics({ port: config.WORKER_METRICS_PORT!, host: config.HOST, render: () => metrics.render() }) : undefined;
   // The monthly credits reset and the flows' schedules; a failure here must not keep the worker from running flows.
@@ -87,6 +92,7 @@ async function main(): Promise<void> {
   await worker.closeHttp();
   await stopLease();
   await metricsServer?.close();
+  await tracing?.shutdown();
   await connection.close();
   await db.destroy();
   process.exit(0); // the IPC channel from `npm start` would otherwise keep the process alive

@@ -1,7 +1,15 @@
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type ActivityInterceptorsFactory, type WorkerOptions } from '@temporalio/worker';
 import { metricsInterceptor, type WorkerMetrics } from './metrics';
+import type { Tracer } from '@opentelemetry/api';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
+import { NO_TRACING, type Tracing } from '#core/tracing';
 import type { Logger } from 'pino';
 import type { IntegrationDefinition } from '#core/catalog-sdk';
 import { RECORD_RUN_ACTIVITY, REGISTER_WEBHOOK_WAIT_ACTIVITY, TEST_CONNECTION_ACTIVITY } from '#core/run';
@@ -33,6 +41,13 @@ import { BlobStore, FileBlobBackend } from '#store/blobs';
 import { createBlobActivities } from './activities/blobs';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+/**
+ * Workflow interceptors in every bundle, whether tracing is on or not (OpenTelemetry: spans from the API request
+ * through the workflow to its activities, docs/deploy.md): what the workflow code is must not depend on a setting,
+ * or turning tracing on would change how running flows replay. The committed histories replay with them
+ * (test/replay).
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES = [createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
 
 export interface SwitchyardWorkerOptions {
   connection: NativeConnection;
@@ -65,8 +80,8 @@ export interface SwitchyardWorkerOptions {
   tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows' | 'shutdownGraceTime'>;
   /** Prometheus metrics of activities and slots (WORKER_METRICS_PORT); none in most tests. */
   metrics?: WorkerMetrics;
-  /** More activity interceptors (tracing), outermost first, before metering. */
-  activityInterceptors?: ActivityInterceptorsFactory[];
+  /** OpenTelemetry tracing (OTEL_EXPORTER_OTLP_ENDPOINT): workflow and activity spans, continuing the API request's trace. */
+  tracing?: Pick<Tracing, 'processor' | 'resource' | 'tracer'>;
 }
 
 /** The worker: the runFlow interpreter, scheduled starts (scheduledFlowRun), plus every catalog action as an activity. */
@@ -101,6 +116,8 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    // The workflow interceptors' spans leave the sandbox through this sink (dropped when tracing is off).
+    sinks: { exporter: makeWorkflowExporter((o.tracing ?? NO_TRACING).processor, (o.tracing ?? NO_TRACING).resource) },
     activities: {
       ...createActionActivities(integrations, actionDeps),
       [TEST_CONNECTION_ACTIVITY]: createTestConnectionActivity(o.integrations, actionDeps),
@@ -117,8 +134,10 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
       ...o.extraActivities,
     },
     interceptors: {
+      // With workflowsPath (bundled at start); a prebuilt bundle has them built in (WORKFLOW_INTERCEPTOR_MODULES).
+      workflowModules: WORKFLOW_INTERCEPTOR_MODULES,
       activity: [
-        ...(o.activityInterceptors ?? []),
+        ...(o.tracing ? [tracingActivityInterceptor(o.tracing.tracer)] : []),
         ...(o.metrics ? [metricsInterceptor(o.metrics, o.logger)] : []),
         ...(metering ? [meteringInterceptor({ db: o.db, integrations, logger: o.logger, ...(o.sendJournal ? { journal: o.sendJournal } : {}) })] : []),
       ],
@@ -129,4 +148,9 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
   return Object.assign(worker, {
     closeHttp: () => Promise.all([http.close(), tokenHttp.close(), notificationHttp.close(), sandboxes.close()]).then(() => undefined),
   });
+}
+
+/** Each activity attempt's span, a child of the workflow's (its context travels in the activity's headers). */
+function tracingActivityInterceptor(tracer: Tracer): ActivityInterceptorsFactory {
+  return (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer }), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) });
 }
