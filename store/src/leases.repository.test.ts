@@ -3,7 +3,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from './database';
-import { claimLease, expiredLeases, journalDone, journalOf, journalStep, openSendJournalStore, renewLease, sendJournalStoreUrl, takeLease } from './leases.repository';
+import {
+  claimLease,
+  expiredLeases,
+  journalDone,
+  journalOf,
+  journalStep,
+  openSendJournalStore,
+  renewLease,
+  sendJournalStoreUrl,
+  takeLease,
+} from './leases.repository';
 import { migrateToLatest } from './migrate';
 
 describe('worker leases', () => {
@@ -26,7 +36,10 @@ describe('worker leases', () => {
     await takeLease(db, { workerId: 'dead', host: 'h', pid: 1, ttlMs: -1000 });
     await takeLease(db, { workerId: 'alive', host: 'h', pid: 2, ttlMs: 60_000 });
     expect(await expiredLeases(db)).toEqual(['dead']);
-    const claims = await Promise.all([claimLease(db, { workerId: 'dead', by: 'a', ttlMs: 5000 }), claimLease(other, { workerId: 'dead', by: 'b', ttlMs: 5000 })]);
+    const claims = await Promise.all([
+      claimLease(db, { workerId: 'dead', by: 'a', ttlMs: 5000 }),
+      claimLease(other, { workerId: 'dead', by: 'b', ttlMs: 5000 }),
+    ]);
     expect(claims.filter(Boolean)).toHaveLength(1);
     // Claimed (its claim runs for 5 s): neither a third claim nor a renewal by the presumed-dead worker succeeds.
     expect(await claimLease(db, { workerId: 'dead', by: 'c', ttlMs: 5000 })).toBe(false);

@@ -30,7 +30,9 @@ export async function takeLease(db: Db, o: { workerId: string; host: string; pid
   await db
     .insertInto('worker_leases')
     .values({ worker_id: o.workerId, host: o.host, pid: o.pid, started_at: now, renewed_at: now, expires_at: inMs(o.ttlMs), settled_by: null })
-    .onConflict((oc) => oc.column('worker_id').doUpdateSet({ host: o.host, pid: o.pid, started_at: now, renewed_at: now, expires_at: inMs(o.ttlMs), settled_by: null }))
+    .onConflict((oc) =>
+      oc.column('worker_id').doUpdateSet({ host: o.host, pid: o.pid, started_at: now, renewed_at: now, expires_at: inMs(o.ttlMs), settled_by: null }),
+    )
     .execute();
 }
 

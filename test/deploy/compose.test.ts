@@ -28,7 +28,14 @@ const read = (file: string) => fs.readFileSync(path.join(repoRoot, file), 'utf8'
 const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service>; volumes: Record<string, unknown> };
 const services = compose.services;
 const switchyard = Object.entries(services).filter(([, s]) => s.build !== undefined);
-const SECRETS = ['SWITCHYARD_MASTER_KEY', 'SWITCHYARD_ADMIN_TOKEN', 'POSTGRES_PASSWORD', 'POSTGRES_PWD', 'SWITCHYARD_LLM_API_KEY', 'SWITCHYARD_OIDC_CLIENT_SECRET'];
+const SECRETS = [
+  'SWITCHYARD_MASTER_KEY',
+  'SWITCHYARD_ADMIN_TOKEN',
+  'POSTGRES_PASSWORD',
+  'POSTGRES_PWD',
+  'SWITCHYARD_LLM_API_KEY',
+  'SWITCHYARD_OIDC_CLIENT_SECRET',
+];
 
 /** Compose's interpolation, with `values` as the environment: `${X}`, `${X:-default}`, `${X:?message}`. */
 function interpolate(text: string, values: Record<string, string>): string {
@@ -75,7 +82,10 @@ describe('docker-compose.yml', () => {
     const env = { POSTGRES_PASSWORD: 'pw', SWITCHYARD_MASTER_KEY: 'ab'.repeat(32), SWITCHYARD_ADMIN_TOKEN: 'x'.repeat(24) };
     for (const [name, s] of switchyard) {
       const vars = s.environment ?? {};
-      expect(Object.keys(vars).filter((k) => !known.has(k)), `${name}: variables core/src/config.ts does not read`).toEqual([]);
+      expect(
+        Object.keys(vars).filter((k) => !known.has(k)),
+        `${name}: variables core/src/config.ts does not read`,
+      ).toEqual([]);
       const resolved = Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, interpolate(String(v), env)]));
       const config = parseConfig(resolved);
       expect(config.TEMPORAL_ADDRESS, name).toBe('temporal:7233');
@@ -112,7 +122,8 @@ describe('docker-compose.yml', () => {
       }
     const dataVolumes = switchyard.map(([, s]) => s.volumes!.find((v) => v.endsWith(':/data')));
     expect(new Set(dataVolumes).size).toBe(switchyard.length);
-    for (const script of ['setup-schema.sh', 'create-namespace.sh']) expect(services[script === 'setup-schema.sh' ? 'temporal-schema' : 'temporal-namespace']!.command).toEqual([`/deploy/${script}`]);
+    for (const script of ['setup-schema.sh', 'create-namespace.sh'])
+      expect(services[script === 'setup-schema.sh' ? 'temporal-schema' : 'temporal-namespace']!.command).toEqual([`/deploy/${script}`]);
   });
 });
 

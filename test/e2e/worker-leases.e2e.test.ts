@@ -141,7 +141,12 @@ describe('a live worker settles the send journal of a killed one, on separate da
         workflowIds.push(`event:${workspaceId}:${created.body.id}:live:queued-${i}`);
       }
       const charged = () => chargesOf(db, workflowIds);
-      await pollUntil('every run charged, one request on the wire', async () => ((await charged()).length === QUEUED && slow.hits.length === 1 ? true : undefined), 60_000, 20);
+      await pollUntil(
+        'every run charged, one request on the wire',
+        async () => ((await charged()).length === QUEUED && slow.hits.length === 1 ? true : undefined),
+        60_000,
+        20,
+      );
       const killedLease = await db.selectFrom('worker_leases').select('worker_id').where('pid', '=', a.proc.pid!).executeTakeFirstOrThrow();
       a.proc.kill('SIGKILL');
       await a.exited;
@@ -152,7 +157,8 @@ describe('a live worker settles the send journal of a killed one, on separate da
         "B to settle A's journal",
         async () => {
           const r = await db.selectFrom('credit_ledger').selectAll().where('kind', '=', 'refund').where('workflow_id', 'in', workflowIds).execute();
-          const gone = (await db.selectFrom('worker_leases').select('worker_id').where('worker_id', '=', killedLease.worker_id).executeTakeFirst()) === undefined;
+          const gone =
+            (await db.selectFrom('worker_leases').select('worker_id').where('worker_id', '=', killedLease.worker_id).executeTakeFirst()) === undefined;
           return r.length >= QUEUED - 1 && gone ? r : undefined;
         },
         30_000,

@@ -121,7 +121,9 @@ describe('operations: metrics, readiness, graceful shutdown', () => {
       },
     });
     const published = await callApi(api.url, key, 'POST', `/api/flows/${hook.body.id}/publish`, {});
-    expect((await fetch(api.url + published.body.webhook.livePath, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(401);
+    expect(
+      (await fetch(api.url + published.body.webhook.livePath, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status,
+    ).toBe(401);
     await pollUntil(
       'the runs to end',
       async () => {
@@ -177,10 +179,17 @@ describe('operations: metrics, readiness, graceful shutdown', () => {
       const api = await startApi({ TEMPORAL_ADDRESS: temporal.address });
       const ready = async () => {
         const res = await fetch(`${api.url}/api/ready`);
-        return { status: res.status, body: (await res.json()) as { ready: boolean; failed: string[]; checks: Record<string, { ok: boolean; error?: string }> } };
+        return {
+          status: res.status,
+          body: (await res.json()) as { ready: boolean; failed: string[]; checks: Record<string, { ok: boolean; error?: string }> },
+        };
       };
       await pollUntil('ready', async () => ((await ready()).status === 200 ? true : undefined), 20_000, 200);
-      expect((await ready()).body).toMatchObject({ ready: true, failed: [], checks: { database: { ok: true }, temporal: { ok: true }, migrations: { ok: true } } });
+      expect((await ready()).body).toMatchObject({
+        ready: true,
+        failed: [],
+        checks: { database: { ok: true }, temporal: { ok: true }, migrations: { ok: true } },
+      });
       await temporal.stop();
       const stoppedAt = Date.now();
       const down = await pollUntil('unready', async () => ((await ready()).status === 503 ? ready() : undefined), 10_000, 100);
@@ -235,12 +244,18 @@ describe('operations: metrics, readiness, graceful shutdown', () => {
     expect(await worker.exited).toBe(0);
     peerDelayMs = 0;
     // The attempt completed inside the stopping worker: a new worker finishes the run without sending it again.
-    const attempts = await db.selectFrom('node_attempts').select(['status', 'attempt']).where('node_key', '=', 'call').where('workflow_id', 'like', '%:s1').execute();
+    const attempts = await db
+      .selectFrom('node_attempts')
+      .select(['status', 'attempt'])
+      .where('node_key', '=', 'call')
+      .where('workflow_id', 'like', '%:s1')
+      .execute();
     expect(attempts).toEqual([{ status: 'succeeded', attempt: 1 }]);
     await startWorker();
     await pollUntil(
       'the run to complete',
-      async () => ((await db.selectFrom('runs').select('status').where('workflow_id', 'like', '%:s1').executeTakeFirst())?.status === 'completed' ? true : undefined),
+      async () =>
+        (await db.selectFrom('runs').select('status').where('workflow_id', 'like', '%:s1').executeTakeFirst())?.status === 'completed' ? true : undefined,
       60_000,
       300,
     );

@@ -18,7 +18,8 @@ export function workflowSourcesHash(root = REPO_ROOT): string {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const file = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(file);
-      else if (/\.ts$/.test(entry.name) && !/\.test\.ts$/.test(entry.name)) hash.update(path.relative(root, file)).update('\0').update(fs.readFileSync(file)).update('\0');
+      else if (/\.ts$/.test(entry.name) && !/\.test\.ts$/.test(entry.name))
+        hash.update(path.relative(root, file)).update('\0').update(fs.readFileSync(file)).update('\0');
     }
   };
   for (const dir of SOURCES) walk(path.join(root, dir));

@@ -62,9 +62,11 @@ export class WorkerMetrics {
   async render(): Promise<string> {
     const ours = await this.registry.metrics();
     if (!this.o.sdkMetricsUrl) return ours;
-    const sdk = await withDeadline(fetch(this.o.sdkMetricsUrl).then((r) => r.text()), 2000, "the Temporal SDK's metrics endpoint").catch(
-      (err: unknown) => `# the Temporal SDK's metrics could not be read: ${String(err).replace(/\n/g, ' ')}\n`,
-    );
+    const sdk = await withDeadline(
+      fetch(this.o.sdkMetricsUrl).then((r) => r.text()),
+      2000,
+      "the Temporal SDK's metrics endpoint",
+    ).catch((err: unknown) => `# the Temporal SDK's metrics could not be read: ${String(err).replace(/\n/g, ' ')}\n`);
     return `${ours}\n${sdk}`;
   }
 }

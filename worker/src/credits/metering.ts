@@ -193,7 +193,12 @@ export function meterRequest(): Promise<RequestTicket | undefined> | undefined {
 }
 
 /** The activity interceptor that meters every catalog action; other activities pass through untouched. */
-export function meteringInterceptor(o: { db: Db; integrations: IntegrationDefinition[]; logger: Logger; journal?: ChargeJournal }): ActivityInterceptorsFactory {
+export function meteringInterceptor(o: {
+  db: Db;
+  integrations: IntegrationDefinition[];
+  logger: Logger;
+  journal?: ChargeJournal;
+}): ActivityInterceptorsFactory {
   const actions = new Map<string, { integration: IntegrationDefinition; action: ActionDefinition }>();
   for (const integration of o.integrations) for (const action of integration.actions) actions.set(actionRef(integration, action), { integration, action });
   return (ctx: Context) => ({
