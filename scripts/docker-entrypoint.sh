@@ -5,7 +5,7 @@
 #   migrate  brings the database schema up to date and exits (the API and the worker also migrate at start)
 #   <other>  run as is (a shell for debugging: `docker compose run --rm api-1 sh`)
 set -eu
-cd /app
+cd "$(dirname "$0")/.."  # /app in the image
 case "${1:-api}" in
   api) exec node --import tsx server/src/main.ts ;;
   worker) exec node --import tsx worker/src/main.ts ;;
