@@ -6,6 +6,8 @@
 #   TEMPORAL_ADDRESS=127.0.0.1:7233 scripts/build-image.sh OUT_DIR --start
 #                                                ... then start the API and a worker from it as the image's entry
 #                                                point does, check them, and stop them with SIGTERM
+#   TEMPORAL_ADDRESS=… scripts/build-image.sh OUT_DIR --start-only
+#                                                start and check an OUT_DIR built before, without rebuilding
 #
 # Stage by stage (Dockerfile): deps (npm ci), build (build:editor, build:workflows), prod-deps (npm ci
 # --omit=dev), runtime (sources + editor/dist + dist/). The Temporal CLI install is skipped, as in the image.
@@ -17,6 +19,7 @@ build="$out/build"
 app="$out/app"
 export SWITCHYARD_SKIP_TEMPORAL_CLI=1
 say() { echo "[build-image] $*"; }
+if [ "$start" != "--start-only" ]; then
 rm -rf "$build" "$app"
 mkdir -p "$build" "$app"
 
@@ -38,7 +41,9 @@ cp -r "$build/dist" "$app/dist"
 rm -rf "$build"
 say "built: $app ($(du -sh "$app" | cut -f1), node_modules $(du -sh "$app/node_modules" | cut -f1))"
 
-if [ "$start" != "--start" ]; then exit 0; fi
+fi
+if [ "$start" != "--start" ] && [ "$start" != "--start-only" ]; then exit 0; fi
+[ -d "$app/node_modules" ] || { say "nothing built in $app"; exit 1; }
 : "${TEMPORAL_ADDRESS:?--start needs TEMPORAL_ADDRESS (a running Temporal)}"
 port=${PORT:-$((20000 + RANDOM % 10000))}
 data="$out/data"
