@@ -33,6 +33,8 @@ function run(cmd, args, env = process.env) {
 }
 
 function main() {
+  // The image (Dockerfile) connects to a Temporal cluster: no dev server, so no CLI.
+  if (process.env.SWITCHYARD_SKIP_TEMPORAL_CLI === '1') return say('skipped (SWITCHYARD_SKIP_TEMPORAL_CLI=1)');
   if (process.env.TEMPORAL_CLI_PATH) {
     const v = works(process.env.TEMPORAL_CLI_PATH);
     if (v) return say(`using TEMPORAL_CLI_PATH=${process.env.TEMPORAL_CLI_PATH} (${v})`);

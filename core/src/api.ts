@@ -704,3 +704,12 @@ export const AuditEntry = z.object({
   address: z.string().nullable(),
 });
 export const AuditList = z.object({ entries: z.array(AuditEntry), next: z.string().optional() });
+/** One readiness check: whether it passed, how long it took, and what went wrong. */
+export const ReadinessCheck = z.object({ ok: z.boolean(), ms: z.number(), error: z.string().optional() });
+/** `GET /api/ready`: 503 when a check failed; `failed` names them. */
+export const Readiness = z.object({
+  ready: z.boolean(),
+  failed: z.array(z.enum(['database', 'temporal', 'migrations'])),
+  checks: z.object({ database: ReadinessCheck, temporal: ReadinessCheck, migrations: ReadinessCheck }),
+});
+export type Readiness = z.infer<typeof Readiness>;

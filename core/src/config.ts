@@ -85,6 +85,24 @@ export const Config = z.object({
   SWITCHYARD_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** The plan of a workspace's credit account when it is opened; a hosted, multi-tenant setup should set `free`. */
   SWITCHYARD_DEFAULT_PLAN: z.enum(Plans).default('builder'),
+  /** Serve the API's Prometheus metrics on this port only (`GET /metrics`, on HOST); unset: at `/metrics` on PORT. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** The worker's Prometheus metrics (its own and the Temporal SDK's) on this port (`GET /metrics`, on HOST); unset: none. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** On SIGTERM, how long in-flight API requests and worker activities may take to finish before they are cut off. */
+  SHUTDOWN_GRACE: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '30s'")
+    .default('30s'),
+  /** Send OpenTelemetry traces (API request → workflow → activity) to this OTLP/HTTP endpoint (`http://collector:4318`); unset: no tracing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  /** This worker's identity (its lease and send journal in the database); default: host name, pid and a random part. */
+  WORKER_ID: z.string().min(1).max(200).optional(),
+  /** A worker that has not renewed its lease for this long is taken for dead: another one settles its send journal. */
+  WORKER_LEASE_TTL: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, "a duration such as '30s'")
+    .default('30s'),
   /** A prebuilt workflow bundle for the worker (tests); unset: the workflows are bundled at start. */
   SWITCHYARD_WORKFLOW_BUNDLE: z.string().optional(),
   /** Failed authentications (wrong or missing key, wrong admin token) allowed per client address per minute; then 429. */

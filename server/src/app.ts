@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import express, { type Express } from 'express';
 import { editorStatic } from './http/editor-static';
+import { tracingMiddleware } from './http/tracing';
 import helmet from 'helmet';
 import { AppError } from '#core/errors';
 import type { ServerDeps } from './deps';
@@ -60,6 +61,8 @@ export function createApp(deps: ServerDeps): Express {
     });
     next();
   });
+  if (deps.tracer) app.use(tracingMiddleware(deps.tracer));
+  if (deps.metrics) app.use(deps.metrics.api.middleware);
   app.use(securityHeaders());
   // API answers carry workspace data: never cached by a browser or a proxy.
   app.use(['/api', '/v1', '/hooks'], (_req, res, next) => {

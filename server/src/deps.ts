@@ -9,6 +9,7 @@ import type { AuthFailureLimits } from './http/auth-limits';
 import type { PeopleConfig } from './services/people.service';
 import type { OidcConfig } from './services/oidc.service';
 import type { TemporalAccess } from './temporal';
+import type { ApiMetrics } from './http/metrics';
 
 /** What routes and services need, injected once at start (tests pass their own). */
 export interface ServerDeps {
@@ -49,6 +50,10 @@ export interface ServerDeps {
   fileUploadLimit?: string;
   /** Origins of the Temporal Web UI that may call the codec endpoint from the browser (SWITCHYARD_CODEC_CORS_ORIGINS). */
   codecCorsOrigins?: string[];
+  /** Prometheus metrics: at `/metrics`, or only on their own port (METRICS_PORT, `ownPort`). Absent: none. */
+  metrics?: { api: ApiMetrics; ownPort: boolean };
+  /** OpenTelemetry tracing (OTEL_EXPORTER_OTLP_ENDPOINT): a span per request. Absent: none. */
+  tracer?: import('@opentelemetry/api').Tracer;
   /** Built editor to serve at `/`, if present. */
   editorDir?: string;
 }

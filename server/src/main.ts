@@ -20,6 +20,11 @@ import { startStuckStartSweep } from './services/stuck-starts.service';
 import { startWebhookRetention } from './services/webhooks.service';
 import { connectTemporalFromConfig } from './temporal';
 import { durationMs } from '#core/graph';
+import { serveMetrics } from '#core/metrics-server';
+import { ApiMetrics } from './http/metrics';
+import { gracefulStop } from './http/shutdown';
+import { startTracing } from '#core/tracing';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
@@ -46,8 +51,14 @@ async function main(): Promise<void> {
         `  Then sign in at ${baseUrl}/ to draw flows, invite people and create API keys with other scopes.\n`,
     );
   }
-  const temporal = connectTemporalFromConfig(config, process.env, masterKey);
+  const tracing = config.OTEL_EXPORTER_OTLP_ENDPOINT
+    ? startTracing({ endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: 'switchyard-api' })
+    : undefined;
+  const temporal = connectTemporalFromConfig(config, process.env, masterKey, {
+    ...(tracing ? { interceptors: [new OpenTelemetryWorkflowClientInterceptor({ tracer: tracing.tracer })] } : {}),
+  });
   const blobs = new BlobStore(db, secrets, blobBackendFromConfig(config));
+  const metrics = { api: new ApiMetrics(db), ownPort: config.METRICS_PORT !== undefined };
   const editorDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../editor/dist');
   const app = createApp({
     db,
@@ -66,6 +77,8 @@ async function main(): Promise<void> {
     scheduleMinIntervalMs: durationMs(config.SWITCHYARD_SCHEDULE_MIN_INTERVAL as `${number}m`),
     ...(publicUrl ? { publicUrl } : {}),
     editorDir,
+    metrics,
+    ...(tracing ? { tracer: tracing.tracer } : {}),
     ...(config.SWITCHYARD_OIDC_ISSUER && config.SWITCHYARD_OIDC_CLIENT_ID
       ? {
           oidc: {
@@ -102,19 +115,22 @@ async function main(): Promise<void> {
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'API server listening');
   });
-  const stop = () => {
-    stopRetention();
-    stopSweep();
-    stopStartSweep();
-    stopAudit();
-    stopBlobRetention();
-    server.close(async () => {
+  const metricsServer = metrics.ownPort ? await serveMetrics({ port: config.METRICS_PORT!, host: config.HOST, render: () => metrics.api.render() }) : undefined;
+  const stop = gracefulStop(server, {
+    graceMs: durationMs(config.SHUTDOWN_GRACE as `${number}s`),
+    logger,
+    async cleanup() {
+      stopRetention();
+      stopSweep();
+      stopStartSweep();
+      stopAudit();
+      stopBlobRetention();
+      await metricsServer?.close();
       await temporal.close();
       await db.destroy();
-      process.exit(0);
-    });
-    server.closeAllConnections();
-  };
+      await tracing?.shutdown();
+    },
+  });
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   // Started by `npm start`: exit with it, even if it was killed without a chance to stop us.

@@ -1,4 +1,4 @@
-import { Client, Connection, isGrpcServiceError, type ConnectionOptions } from '@temporalio/client';
+import { Client, Connection, isGrpcServiceError, type ConnectionOptions, type WorkflowClientInterceptor } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import type { Config } from '#core/config';
 import { AppError } from '#core/errors';
@@ -25,9 +25,16 @@ export function connectTemporal(o: {
   /** TLS, API key, gRPC metadata (core/src/temporal-connection.ts); the address above wins. */
   connectionOptions?: Pick<ConnectionOptions, 'tls' | 'apiKey' | 'metadata'>;
   codec?: PayloadCodec;
+  /** Client interceptors (tracing: the workflow's span continues the request's trace). */
+  interceptors?: WorkflowClientInterceptor[];
 }): TemporalAccess {
   const connection = Connection.lazy({ ...o.connectionOptions, address: o.address, connectTimeout: 3000 });
-  const client = new Client({ connection, namespace: o.namespace, dataConverter: dataConverterOf(o.codec) });
+  const client = new Client({
+    connection,
+    namespace: o.namespace,
+    dataConverter: dataConverterOf(o.codec),
+    ...(o.interceptors ? { interceptors: { workflow: o.interceptors } } : {}),
+  });
   const deadlineMs = o.deadlineMs ?? 5_000;
   return {
     client,
@@ -53,7 +60,12 @@ export function connectTemporal(o: {
  * The API's Temporal: where and how to connect as Temporal's environment configuration says (TEMPORAL_ADDRESS,
  * TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE…), with payload encryption from the master key unless it is off.
  */
-export function connectTemporalFromConfig(config: Config, env: Record<string, string | undefined>, master: MasterKey): TemporalAccess {
+export function connectTemporalFromConfig(
+  config: Config,
+  env: Record<string, string | undefined>,
+  master: MasterKey,
+  o: { interceptors?: WorkflowClientInterceptor[] } = {},
+): TemporalAccess {
   const settings = temporalConnectionSettings(env, { devPort: config.TEMPORAL_DEV_PORT });
   const codec = payloadCodecFor(config, master);
   return connectTemporal({
@@ -62,6 +74,7 @@ export function connectTemporalFromConfig(config: Config, env: Record<string, st
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     connectionOptions: settings.connectionOptions,
     ...(codec ? { codec } : {}),
+    ...(o.interceptors ? { interceptors: o.interceptors } : {}),
   });
 }
 

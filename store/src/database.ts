@@ -265,6 +265,10 @@ export interface Database {
   /** Every grant (+) and charge (−); test-mode usage is recorded with amount 0. `credits` is the list price. */
   /** Verdicts of send-journal recoveries (worker/src/credits/send-journal.ts), for the credits reconciliation. */
   credit_send_checks: { charge_id: string; verdict: string; checked_at: string };
+  /** A worker process's liveness lease (see leases.repository.ts). */
+  worker_leases: import('./leases.repository').WorkerLeaseRow;
+  /** One row per step (`I`, `S`, `W`) of each charged request a worker has not finished (see leases.repository.ts). */
+  credit_send_journal: import('./leases.repository').SendJournalRow;
   /** Installation-wide settings both processes act on (`default_plan`). */
   system_settings: { key: string; value: string; updated_at: string };
   imported_integrations: { workspace_id: string; key: string; version: number; title: string; operations: number; spec: string; created_at: string };

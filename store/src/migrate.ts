@@ -15,6 +15,7 @@ import * as publishableKeys from './migrations/0012-publishable-keys';
 import * as people from './migrations/0013-people';
 import * as blobs from './migrations/0014-blobs';
 import * as flowTags from './migrations/0015-flow-tags';
+import * as workerLeases from './migrations/0016-worker-leases';
 import * as postgresText from './migrations/0017-postgres-text';
 
 /** Migrations in order; add a file to migrations/ and list it here. Names never change once shipped. */
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '0013-people': people,
   '0014-blobs': blobs,
   '0015-flow-tags': flowTags,
+  '0016-worker-leases': workerLeases,
   '0017-postgres-text': postgresText,
 };
 

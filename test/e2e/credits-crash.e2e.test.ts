@@ -58,10 +58,12 @@ describe('metering is exact across worker kills', () => {
       DATA_DIR: dir,
       SWITCHYARD_HTTP_ALLOW: '127.0.0.1/32',
       SWITCHYARD_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
+      // A killed worker's lease expires within 2 s; the next live worker then settles its send journal.
+      WORKER_LEASE_TTL: '2s',
       LOG_LEVEL: 'warn',
     });
     workers.push(worker);
-    // Ready once it polls (the log level hides its info line); it settles a killed worker's send journal before.
+    // Ready once it polls (the log level hides its info line).
     await pollUntil('the worker to poll', async () => (await workerPolls(worker.proc.pid!)) || worker.proc.exitCode !== null || undefined, 120_000, 200);
     if (worker.proc.exitCode !== null) throw new Error(`worker exited: ${worker.output()}`);
     return worker;
@@ -284,9 +286,17 @@ describe('metering is exact across worker kills', () => {
       worker.proc.kill('SIGKILL');
       await worker.exited;
       answerMs = 20;
-      // The next worker settles the killed one's journal before it polls.
+      // The next worker settles the killed one's journal once its lease expired (2 s).
       await startWorker();
-      const refunds = await db.selectFrom('credit_ledger').selectAll().where('kind', '=', 'refund').where('workflow_id', 'in', workflowIds).execute();
+      const refunds = await pollUntil(
+        "the killed worker's journal to be settled",
+        async () => {
+          const r = await db.selectFrom('credit_ledger').selectAll().where('kind', '=', 'refund').where('workflow_id', 'in', workflowIds).execute();
+          return r.length >= QUEUED - 1 ? r : undefined;
+        },
+        30_000,
+        100,
+      );
       expect(refunds.map((r) => r.note)).toEqual(Array(QUEUED - 1).fill('Request never left: the worker stopped before sending it'));
       const checks = await db
         .selectFrom('credit_send_checks')

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
+import { NO_TRACING } from '#core/tracing';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { WORKFLOWS_PATH } from '#worker/worker';
@@ -50,7 +52,8 @@ describe('replay of recorded runFlow histories', () => {
 
     const results: { workflowId: string; error?: string }[] = [];
     const replay = Worker.runReplayHistories(
-      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      // The workflow bundle has the tracing interceptors (worker.ts, WORKFLOW_INTERCEPTOR_MODULES): their sink drops spans here.
+      { workflowBundle: { codePath: inject('workflowBundlePath') }, sinks: { exporter: makeWorkflowExporter(NO_TRACING.processor, NO_TRACING.resource) } },
       names.map((name) => ({ workflowId: name, history: loadHistory(name) })),
     );
     for await (const result of replay)
@@ -93,7 +96,11 @@ describe('replay of recorded runFlow histories', () => {
 
     it('still accepts the unchanged interpreter on the same history (the guard is the mutation, not the setup)', async () => {
       await expect(
-        Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, loadHistory('linear-actions'), 'linear-actions'),
+        Worker.runReplayHistory(
+          { workflowBundle: { codePath: inject('workflowBundlePath') }, sinks: { exporter: makeWorkflowExporter(NO_TRACING.processor, NO_TRACING.resource) } },
+          loadHistory('linear-actions'),
+          'linear-actions',
+        ),
       ).resolves.toBeUndefined();
     });
   });

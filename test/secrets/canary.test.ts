@@ -11,6 +11,7 @@ import { NativeConnection } from '@temporalio/worker';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { catalog, integrations } from '#catalog';
+import { WorkerMetrics } from '#worker/metrics';
 import { createApp } from '#server/app';
 import { ensureWorkspace } from '#server/bootstrap';
 import { setBackendFunctions } from '#store/settings.repository';
@@ -103,6 +104,8 @@ describe('secrets never leak (canary)', () => {
       logger: logger.child({ name: 'worker' }),
       httpAllow: ['127.0.0.1/32'],
       workflowBundle: { codePath: inject('workflowBundlePath') },
+      // Its activity interceptor logs every failed attempt with the run's ids: those lines are checked too.
+      metrics: new WorkerMetrics(),
     });
     workerRun = worker.run();
     // A careless provider: it echoes the credentials it receives, in answers and in errors.
@@ -253,6 +256,7 @@ describe('secrets never leak (canary)', () => {
     }
     // The logs did carry the failures, scrubbed.
     expect(logs.join('')).toContain('[redacted:CANARY_TOKEN]');
+    expect(logs.join('')).toContain('activity attempt failed');
   }, 120_000);
   it('a corpus of secrets (quotes, backslashes, unicode, %, +, /, =; 6 to 200 characters), reflected in JSON, text and headers at every offset around the error excerpt cut, leaves no piece of 6 characters or more anywhere', async () => {
     const corpus = secretCorpus();

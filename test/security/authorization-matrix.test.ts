@@ -18,6 +18,7 @@ type Need = Scope | 'none' | 'person' | 'admin';
 
 const MATRIX: Record<string, Need> = {
   'GET /api/health': 'none',
+  'GET /api/ready': 'none',
   'GET /api/openapi.json': 'none',
   'POST /api/auth/signup': 'none',
   'POST /api/auth/signin': 'none',

@@ -1,7 +1,16 @@
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type ActivityInterceptorsFactory, type WorkerOptions } from '@temporalio/worker';
+import { metricsInterceptor, type WorkerMetrics } from './metrics';
+import type { Tracer } from '@opentelemetry/api';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
+import { NO_TRACING, type Tracing } from '#core/tracing';
 import type { Logger } from 'pino';
 import type { IntegrationDefinition } from '#core/catalog-sdk';
 import { heavyTaskQueue, RECORD_RUN_ACTIVITY, REGISTER_WEBHOOK_WAIT_ACTIVITY, TEST_CONNECTION_ACTIVITY } from '#core/run';
@@ -19,7 +28,7 @@ import { instantIntegration } from './instant/instant.integration';
 import { CREDITS_BALANCE_ACTIVITY, GRANT_ALLOWANCES_ACTIVITY } from '#core/credits';
 import { createCreditsBalanceActivity, createGrantAllowancesActivity } from './credits/reset';
 import { meteringInterceptor, meterRequest } from './credits/metering';
-import type { SendJournal } from './credits/send-journal';
+import type { ChargeJournal } from './credits/db-send-journal';
 import { createAdmitScheduledRunActivity, createMarkScheduledRunStartedActivity } from './schedules/admission';
 import { codeIntegration } from './code/code.integration';
 import { SandboxPool } from './code/sandbox-pool';
@@ -33,6 +42,13 @@ import { BlobStore, FileBlobBackend } from '#store/blobs';
 import { createBlobActivities } from './activities/blobs';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+/**
+ * Workflow interceptors in every bundle, whether tracing is on or not (OpenTelemetry: spans from the API request
+ * through the workflow to its activities, docs/deploy.md): what the workflow code is must not depend on a setting,
+ * or turning tracing on would change how running flows replay. The committed histories replay with them
+ * (test/replay).
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES = [createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
 
 export interface SwitchyardWorkerOptions {
   connection: NativeConnection;
@@ -57,12 +73,12 @@ export interface SwitchyardWorkerOptions {
   /** Credits metering of every catalog action (default on; benchmarks turn it off to measure its cost). */
   metering?: boolean;
   /** Where each charged request is followed until it leaves (see credits/send-journal.ts); none in most tests. */
-  sendJournal?: SendJournal;
+  sendJournal?: ChargeJournal;
   /** How notification deliveries are retried (default DEFAULT_NOTIFICATION_RETRY: 25 hours); tests shorten it. */
   notificationRetry?: NotificationRetry;
   /** Where large values go (references in history); default: files under a temporary folder of this process (tests). */
   blobs?: BlobStore;
-  tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows'>;
+  tuning?: Pick<WorkerOptions, 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions' | 'maxCachedWorkflows' | 'shutdownGraceTime'>;
   /**
    * `default` (the default): the flows' workflows and every activity, on `taskQueue`. `heavy`: only the heavy actions
    * (catalog `queue: 'heavy'`: AI, files), on `<taskQueue>-heavy` (WORKER_QUEUES).
@@ -70,6 +86,10 @@ export interface SwitchyardWorkerOptions {
   queue?: 'default' | 'heavy';
   /** Payload codecs (encryption, store/src/payload-codec.ts); the client, the API and every worker must agree. */
   dataConverter?: DataConverter;
+  /** Prometheus metrics of activities and slots (WORKER_METRICS_PORT); none in most tests. */
+  metrics?: WorkerMetrics;
+  /** OpenTelemetry tracing (OTEL_EXPORTER_OTLP_ENDPOINT): workflow and activity spans, continuing the API request's trace. */
+  tracing?: Pick<Tracing, 'processor' | 'resource' | 'tracer'>;
 }
 
 /** Only the heavy actions of the catalog: what a `heavy` worker registers. */
@@ -111,6 +131,8 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
     taskQueue: o.taskQueue,
     ...(o.dataConverter ? { dataConverter: o.dataConverter } : {}),
     ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    // The workflow interceptors' spans leave the sandbox through this sink (dropped when tracing is off).
+    sinks: { exporter: makeWorkflowExporter((o.tracing ?? NO_TRACING).processor, (o.tracing ?? NO_TRACING).resource) },
     activities: {
       ...createActionActivities(integrations, actionDeps),
       [TEST_CONNECTION_ACTIVITY]: createTestConnectionActivity(o.integrations, actionDeps),
@@ -126,15 +148,18 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
       [ScheduleActivities.started]: createMarkScheduledRunStartedActivity(o.db),
       ...o.extraActivities,
     },
-    ...(metering
-      ? {
-          interceptors: {
-            activity: [meteringInterceptor({ db: o.db, integrations, logger: o.logger, ...(o.sendJournal ? { journal: o.sendJournal } : {}) })],
-          },
-        }
-      : {}),
+    interceptors: {
+      // With workflowsPath (bundled at start); a prebuilt bundle has them built in (WORKFLOW_INTERCEPTOR_MODULES).
+      workflowModules: WORKFLOW_INTERCEPTOR_MODULES,
+      activity: [
+        ...(o.tracing ? [tracingActivityInterceptor(o.tracing.tracer)] : []),
+        ...(o.metrics ? [metricsInterceptor(o.metrics, o.logger)] : []),
+        ...(metering ? [meteringInterceptor({ db: o.db, integrations, logger: o.logger, ...(o.sendJournal ? { journal: o.sendJournal } : {}) })] : []),
+      ],
+    },
     ...o.tuning,
   });
+  o.metrics?.watch(worker);
   return Object.assign(worker, {
     closeHttp: () => Promise.all([http.close(), tokenHttp.close(), notificationHttp.close(), sandboxes.close()]).then(() => undefined),
   });
@@ -159,14 +184,20 @@ async function createHeavyWorker(o: SwitchyardWorkerOptions): Promise<Worker & {
     taskQueue: heavyTaskQueue(o.taskQueue),
     ...(o.dataConverter ? { dataConverter: o.dataConverter } : {}),
     activities: createActionActivities(integrations, actionDeps),
-    ...(metering
-      ? {
-          interceptors: {
-            activity: [meteringInterceptor({ db: o.db, integrations, logger: o.logger, ...(o.sendJournal ? { journal: o.sendJournal } : {}) })],
-          },
-        }
-      : {}),
+    interceptors: {
+      activity: [
+        ...(o.tracing ? [tracingActivityInterceptor(o.tracing.tracer)] : []),
+        ...(o.metrics ? [metricsInterceptor(o.metrics, o.logger)] : []),
+        ...(metering ? [meteringInterceptor({ db: o.db, integrations, logger: o.logger, ...(o.sendJournal ? { journal: o.sendJournal } : {}) })] : []),
+      ],
+    },
     ...o.tuning,
   });
+  o.metrics?.watch(worker);
   return Object.assign(worker, { closeHttp: () => Promise.all([http.close(), tokenHttp.close()]).then(() => undefined) });
+}
+
+/** Each activity attempt's span, a child of the workflow's (its context travels in the activity's headers). */
+function tracingActivityInterceptor(tracer: Tracer): ActivityInterceptorsFactory {
+  return (ctx) => ({ inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer }), outbound: new OpenTelemetryActivityOutboundInterceptor(ctx) });
 }

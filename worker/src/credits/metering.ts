@@ -9,7 +9,7 @@ import type { ActionActivityInput, ActionActivityResult } from '#core/run';
 import { charge, refundCharge, type Charge } from '#store/credits.repository';
 import type { Db } from '#store/database';
 import type { RequestTicket } from '#core/net/guarded-http';
-import type { SendJournal } from './send-journal';
+import type { ChargeJournal } from './db-send-journal';
 
 /**
  * Credits metering, in an activity interceptor (never in workflow code, which re-runs on replay).
@@ -41,7 +41,7 @@ export class AttemptMeter {
 
   constructor(
     private readonly db: Db,
-    private readonly journal: SendJournal | undefined,
+    private readonly journal: ChargeJournal | undefined,
     private readonly o: {
       integration: IntegrationDefinition;
       action: ActionDefinition;
@@ -72,7 +72,7 @@ export class AttemptMeter {
     const journaled = this.journal ? chargeKey({ ...this.o, request: index }) : undefined;
     if (journaled !== undefined) {
       // Before the charge is written: a kill right after it must still find the charge in the journal.
-      this.journal!.intent(journaled);
+      await this.journal!.intent(journaled);
       this.journaled.push(journaled);
     }
     const key = await this.charge(price, index, false);
@@ -193,7 +193,12 @@ export function meterRequest(): Promise<RequestTicket | undefined> | undefined {
 }
 
 /** The activity interceptor that meters every catalog action; other activities pass through untouched. */
-export function meteringInterceptor(o: { db: Db; integrations: IntegrationDefinition[]; logger: Logger; journal?: SendJournal }): ActivityInterceptorsFactory {
+export function meteringInterceptor(o: {
+  db: Db;
+  integrations: IntegrationDefinition[];
+  logger: Logger;
+  journal?: ChargeJournal;
+}): ActivityInterceptorsFactory {
   const actions = new Map<string, { integration: IntegrationDefinition; action: ActionDefinition }>();
   for (const integration of o.integrations) for (const action of integration.actions) actions.set(actionRef(integration, action), { integration, action });
   return (ctx: Context) => ({

@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import { recordSendChecks, refundCharge, type SendVerdict } from '#store/credits.repository';
 import type { Db } from '#store/database';
+import type { ChargeJournal } from './db-send-journal';
 
 /**
  * The send journal: how a worker that was killed tells, after the fact, which of its charges paid for a request
@@ -24,7 +25,7 @@ import type { Db } from '#store/database';
  * code, so a kill leaves at most one uncertain charge, whatever the number of requests in flight. Each verdict is
  * recorded (`credit_send_checks`) for the reconciliation.
  */
-export class SendJournal {
+export class SendJournal implements ChargeJournal {
   private fd: number;
   private size = 0;
   /** Keys not ended yet, and their last step: what a rotation carries over. */
@@ -135,20 +136,30 @@ export async function recoverSendJournals(o: {
     // can only be a previous life's (containers reuse pid 1).
     if (pid !== process.pid && alive(pid)) continue;
     const file = path.join(o.dir, name);
-    const verdicts = readJournal(fs.readFileSync(file, 'utf8'));
-    const checks: { chargeId: string; verdict: SendVerdict }[] = [];
-    for (const [chargeId, verdict] of verdicts) {
-      // An intent whose charge was never written (the kill came first) has nothing to refund or record.
-      if (verdict === 'never_sent' && !(await refundCharge(o.db, chargeId, 'Request never left: the worker stopped before sending it'))) {
-        if (!(await chargeExists(o.db, chargeId))) continue;
-      }
-      checks.push({ chargeId, verdict });
-    }
-    await recordSendChecks(o.db, checks);
-    for (const c of checks) totals[c.verdict === 'never_sent' ? 'refunded' : c.verdict]++;
+    const settled = await settleCharges(o.db, readJournal(fs.readFileSync(file, 'utf8')));
+    for (const k of ['refunded', 'uncertain', 'sent'] as const) totals[k] += settled[k];
     fs.rmSync(file, { force: true });
   }
   if (totals.refunded + totals.uncertain + totals.sent > 0) o.logger.warn(totals, 'settled the charges of a stopped worker from its send journal');
+  return totals;
+}
+
+/**
+ * Settles what a stopped worker's journal says of its unfinished charges: refunds each charge whose request never
+ * left and records every verdict (`credit_send_checks`). Idempotent: a settlement cut short is simply done again.
+ */
+export async function settleCharges(db: Db, verdicts: Map<string, SendVerdict>): Promise<{ refunded: number; uncertain: number; sent: number }> {
+  const totals = { refunded: 0, uncertain: 0, sent: 0 };
+  const checks: { chargeId: string; verdict: SendVerdict }[] = [];
+  for (const [chargeId, verdict] of verdicts) {
+    // An intent whose charge was never written (the kill came first) has nothing to refund or record.
+    if (verdict === 'never_sent' && !(await refundCharge(db, chargeId, 'Request never left: the worker stopped before sending it'))) {
+      if (!(await chargeExists(db, chargeId))) continue;
+    }
+    checks.push({ chargeId, verdict });
+  }
+  await recordSendChecks(db, checks);
+  for (const c of checks) totals[c.verdict === 'never_sent' ? 'refunded' : c.verdict]++;
   return totals;
 }
 
