@@ -224,7 +224,7 @@ describe('validateFlow: actions', () => {
   it('reports an input the action does not take, listing the ones it does', () => {
     const problems = validateAfter([fetch('fetch', { url: 'https://x.example', urll: 'typo' })]);
     expect(problems).toEqual([expect.objectContaining({ code: 'UNKNOWN_INPUT', nodeId: 'fetch', field: 'inputs.urll' })]);
-    expect(problems[0]!.message).toMatch(/takes url, method, headers, query, body, failOnErrorStatus, auth, timeoutMs/);
+    expect(problems[0]!.message).toMatch(/takes url, method, headers, query, body, bodyFile, responseAs, failOnErrorStatus, auth, timeoutMs/);
   });
 
   it('accepts every input the action declares', () => {
@@ -541,8 +541,8 @@ describe('outputSchemaOf', () => {
 
   it('adds the error field for onError: branch without changing the catalog', () => {
     const node = FlowDocument.parse({ trigger: { type: 'manual' }, nodes: [fetch('fetch', {}, { onError: 'branch' })], edges: [] }).nodes[0]!;
-    expect(Object.keys((outputSchemaOf(node, catalog)!.properties as object) ?? {})).toEqual(['status', 'headers', 'body', 'error']);
-    expect(Object.keys(catalog.getAction('http.request@1')!.outputSchema.properties as object)).toEqual(['status', 'headers', 'body']);
+    expect(Object.keys((outputSchemaOf(node, catalog)!.properties as object) ?? {})).toEqual(['status', 'headers', 'body', 'file', 'error']);
+    expect(Object.keys(catalog.getAction('http.request@1')!.outputSchema.properties as object)).toEqual(['status', 'headers', 'body', 'file']);
   });
 });
 
