@@ -208,9 +208,16 @@ describe('operations: metrics, readiness, graceful shutdown', () => {
     }
   }, 120_000);
 
-  it('on SIGTERM, the API finishes an in-flight request, takes no new one, and exits 0', async () => {
+  it('on SIGTERM, the API finishes an in-flight request, ends event streams, takes no new request, and exits 0', async () => {
     const api = await startApi();
     const { port } = new URL(api.url);
+    // A run no worker takes (none runs now): its event stream would stay open for as long as the run.
+    await publish(api.url, 'Streamed', 'order.streamed', `${peer.url}/good`);
+    const started = await callApi(api.url, key, 'POST', '/v1/events', { name: 'order.streamed', id: 'sse-1' });
+    expect(started.status).toBe(202);
+    const stream = await fetch(`${api.url}/v1/runs/${started.body.runs[0].runId}/events`, { headers: { authorization: `Bearer ${key}` } });
+    expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const streamEnded = stream.text();
     const body = JSON.stringify({ name: 'order.none', id: 'sigterm-1', data: { pad: 'x'.repeat(2000) } });
     const socket = net.connect(Number(port), '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
@@ -227,7 +234,11 @@ describe('operations: metrics, readiness, graceful shutdown', () => {
     // No new connection is accepted.
     await expect(fetch(`${api.url}/api/health`)).rejects.toThrow();
     socket.write(body.slice(1000));
+    const stoppedAt = Date.now();
     expect(await api.proc.exited).toBe(0);
+    // The stream ended at once (the client reconnects elsewhere); nothing waited for the grace time.
+    expect(typeof (await streamEnded)).toBe('string');
+    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
     expect(answer).toMatch(/^HTTP\/1\.1 202/);
     socket.destroy();
   }, 60_000);

@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
+import { beginStopping } from '../lifecycle';
 
 /**
- * Graceful stop on SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish (idle keep-alive
- * connections are closed as they go idle), then `cleanup` (timers, Temporal, database) and exit 0. Requests still
+ * Graceful stop on SIGTERM/SIGINT: stop accepting connections, end run event streams (lifecycle.ts), let in-flight
+ * requests finish (idle keep-alive connections are closed as they go idle), then `cleanup` (timers, Temporal, database) and exit 0. Requests still
  * running after `graceMs` are cut off (exit 1: something did not drain).
  */
 export function gracefulStop(server: Server, o: { graceMs: number; logger: Logger; cleanup(): Promise<void> }): () => void {
@@ -11,6 +12,7 @@ export function gracefulStop(server: Server, o: { graceMs: number; logger: Logge
   return () => {
     if (stopping) return;
     stopping = true;
+    beginStopping();
     o.logger.info({ graceMs: o.graceMs }, 'stopping: no new connections, draining in-flight requests');
     const idle = setInterval(() => server.closeIdleConnections(), 100);
     const force = setTimeout(() => {

@@ -5,6 +5,7 @@
  * (the `runEvents` query), from the run's row once it ended.
  */
 import type { Response } from 'express';
+import { serverStopping } from '../lifecycle';
 import { ENDED_RUN_STATUSES, RunQueries, type RunEvent, type RunEventsPage, type RunEventsRequest, type RunState } from '#core/run';
 import type { Db } from '#store/database';
 import * as runs from '#store/runs.repository';
@@ -77,13 +78,14 @@ export async function streamRunEvents(db: Db, temporal: TemporalAccess, caller: 
         lastWrite = Date.now();
         if (e.type === 'run.ended') return void res.end();
       }
-      if (closed || Date.now() - startedAt > MAX_STREAM_MS) return void res.end();
+      // A stopping server ends its streams: the client reconnects elsewhere with Last-Event-ID.
+      if (closed || serverStopping.aborted || Date.now() - startedAt > MAX_STREAM_MS) return void res.end();
       if (Date.now() - lastWrite > HEARTBEAT_MS) {
         res.write(': still running\n\n');
         lastWrite = Date.now();
       }
       await new Promise((resolve) => setTimeout(resolve, batch.length > 0 ? 0 : POLL_MS));
-      if (closed) return void res.end();
+      if (closed || serverStopping.aborted) return void res.end();
       try {
         batch = await runEventsAfter(db, temporal, caller, runId, cursor);
       } catch {
