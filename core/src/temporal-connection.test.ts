@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from './config';
 import { temporalConnectionSettings } from './temporal-connection';
 
 const dev = { devPort: 7233 };
@@ -50,5 +51,18 @@ describe('Temporal connection settings (read as @temporalio/envconfig reads them
         dev,
       ),
     ).toThrow(/Invalid configuration:[\s\S]*TEMPORAL_\*[\s\S]*\/nope\/client/);
+  });
+});
+
+describe('the worker and encryption settings', () => {
+  it('parses WORKER_QUEUES (default both) and names a wrong queue', () => {
+    expect(parseConfig({}).WORKER_QUEUES).toEqual(['default', 'heavy']);
+    expect(parseConfig({ WORKER_QUEUES: ' heavy , heavy' }).WORKER_QUEUES).toEqual(['heavy']);
+    expect(() => parseConfig({ WORKER_QUEUES: 'default,gpu' })).toThrow(/WORKER_QUEUES: a comma-separated list of 'default' and 'heavy' \(got "default,gpu"\)/);
+  });
+
+  it('encrypts payloads unless SWITCHYARD_PAYLOAD_ENCRYPTION=off', () => {
+    expect(parseConfig({}).SWITCHYARD_PAYLOAD_ENCRYPTION).toBe('on');
+    expect(() => parseConfig({ SWITCHYARD_PAYLOAD_ENCRYPTION: 'no' })).toThrow(/SWITCHYARD_PAYLOAD_ENCRYPTION/);
   });
 });

@@ -8,6 +8,7 @@ import { RUN_FLOW_WORKFLOW } from '#core/names';
 import { isEncrypted } from '#store/payload-codec';
 import { startTemporalCluster, TEMPORAL_SERVER_DIR, type TemporalCluster } from '../../scripts/lib/temporal-cluster';
 import { startTestApi, type TestApi } from '../helpers/api';
+import { signUpPerson } from '../helpers/people';
 import { startTestWorker } from '../helpers/temporal';
 import { toJson } from '#server/services/temporal-codec.service';
 
@@ -143,6 +144,21 @@ describe.skipIf(!mustRun)('a Temporal cluster on PostgreSQL (skipped locally wit
     expect(foreign.status, JSON.stringify(foreign.body)).toBe(403);
     expect(foreign.body.error.message).toMatch(/not a run of this workspace/);
     expect(JSON.stringify(foreign.body)).not.toContain(canary);
+
+    // The Web UI, from its configured origin, with an operator's session and no CSRF token (it cannot send one).
+    const operator = await signUpPerson(api, { role: 'operator' });
+    const fromUi = await operator.request('POST', '/api/temporal-codec/decode', { body, csrf: false, headers: { origin: uiOrigin } });
+    expect(fromUi.status, JSON.stringify(fromUi.body)).toBe(200);
+    expect(Buffer.from(fromUi.body.payloads[0].data, 'base64').toString()).toContain(canary);
+    // The same session from any other origin is a cross-site request: refused.
+    const crossSite = await operator.request('POST', '/api/temporal-codec/decode', { body, csrf: false, headers: { origin: 'https://evil.example' } });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.body.error.details).toEqual({ csrf: true });
+    // A viewer reads runs in the editor but not raw histories.
+    const viewer = await signUpPerson(api, { role: 'viewer' });
+    const viewing = await viewer.request('POST', '/api/temporal-codec/decode', { body, headers: { origin: uiOrigin }, csrf: false });
+    expect(viewing.status).toBe(403);
+    expect(viewing.body.error.details).toEqual({ scope: 'runs:operate' });
 
     // Encode then decode round-trips (the Web UI encodes what a person types, e.g. a signal's input).
     const plain = { payloads: [{ metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"hello"').toString('base64') }] };

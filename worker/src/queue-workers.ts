@@ -1,5 +1,5 @@
 import type { Worker } from '@temporalio/worker';
-import { createSwitchyardWorker, type SwitchyardWorkerOptions } from './worker';
+import { createSwitchyardWorker, heavyOnly, type SwitchyardWorkerOptions } from './worker';
 
 /** The workers of one process, one per task queue it serves (WORKER_QUEUES), run and stopped together. */
 export interface QueueWorkers {
@@ -15,9 +15,13 @@ export interface QueueWorkers {
  * `<task queue>-heavy`. A process may serve both (the default, one machine) or one of them (separate pools).
  */
 export async function createQueueWorkers(o: SwitchyardWorkerOptions, queues: readonly ('default' | 'heavy')[]): Promise<QueueWorkers> {
+  // A catalog without heavy actions (tests of one integration) leaves the heavy queue nothing to serve.
+  const serving = queues.filter((q) => q !== 'heavy' || heavyOnly(o.integrations).length > 0);
+  if (serving.length === 0)
+    throw new Error(`WORKER_QUEUES=${queues.join(',')}: no action of this catalog runs on the heavy queue, so this worker would serve nothing; add 'default'`);
   const workers: (Worker & { closeHttp(): Promise<void> })[] = [];
   try {
-    for (const queue of queues) workers.push(await createSwitchyardWorker({ ...o, queue }));
+    for (const queue of serving) workers.push(await createSwitchyardWorker({ ...o, queue }));
   } catch (err) {
     await Promise.all(workers.map((w) => w.closeHttp()));
     throw err;

@@ -92,8 +92,8 @@ export interface SwitchyardWorkerOptions {
   tracing?: Pick<Tracing, 'processor' | 'resource' | 'tracer'>;
 }
 
-/** Only the heavy actions of the catalog: what a `heavy` worker registers. */
-function heavyOnly(integrations: IntegrationDefinition[]): IntegrationDefinition[] {
+/** Only the heavy actions of the catalog: what a `heavy` worker registers (none: there is nothing for it to serve). */
+export function heavyOnly(integrations: IntegrationDefinition[]): IntegrationDefinition[] {
   return integrations.map((i) => ({ ...i, actions: i.actions.filter((a) => (a.queue ?? i.queue) === 'heavy') })).filter((i) => i.actions.length > 0);
 }
 
