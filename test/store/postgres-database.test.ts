@@ -1,8 +1,10 @@
+import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '#core/config';
 import { dialectOf, openDatabase } from '#store/database';
 import { migrateToLatest, pendingMigrations } from '#store/migrate';
+import { startTestApi } from '../helpers/api';
 import { postgresTestDatabase } from '../helpers/database';
 
 /** DATABASE_URL=postgres://… opens PostgreSQL through the same code (a real cluster: the suite's, or one of this file's own). */
@@ -68,4 +70,20 @@ describe('openDatabase', () => {
     expect(parseConfig({ DATABASE_POOL_SIZE: '25' }).DATABASE_POOL_SIZE).toBe(25);
     expect(() => parseConfig({ DATABASE_POOL_SIZE: '0' })).toThrow(/DATABASE_POOL_SIZE/);
   });
+});
+
+describe('the API on PostgreSQL', () => {
+  it('answers 400, not 500, for a value PostgreSQL refuses to store (a NUL character)', async () => {
+    const own = await postgresTestDatabase();
+    const api = await startTestApi({ taskQueue: `pg-nul-${crypto.randomUUID()}`, db: own.db });
+    try {
+      const document = { trigger: { type: 'manual' }, nodes: [], edges: [] };
+      const res = await api.request('POST', '/api/flows', { body: { name: 'a\u0000b', document } });
+      expect(res.status, JSON.stringify(res.body)).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringMatching(/cannot be stored: invalid byte sequence/) });
+    } finally {
+      await api.close();
+      await own.stop();
+    }
+  }, 120_000);
 });

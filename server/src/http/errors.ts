@@ -33,5 +33,10 @@ function toAppError(err: unknown): AppError {
   // shorter than its Content-Length, an aborted upload. The sender's fault, never a 500.
   if (e.expose === true && typeof e.status === 'number' && e.status >= 400 && e.status < 500)
     return new AppError('VALIDATION_FAILED', `The request body could not be read: ${e.message ?? 'bad data'}`);
+  // PostgreSQL's data exceptions (SQLSTATE class 22) come from a value the request sent: a NUL character in a text,
+  // a number beyond the column's range. SQLite stores or compares such values; PostgreSQL refuses them. Never a 500.
+  const db = err as { code?: unknown; severity?: unknown; message?: string };
+  if (typeof db.code === 'string' && /^22[0-9A-Z]{3}$/.test(db.code) && typeof db.severity === 'string')
+    return new AppError('VALIDATION_FAILED', `A value in the request cannot be stored: ${db.message ?? db.code}`);
   return new AppError('INTERNAL', ErrorCodes.INTERNAL.title);
 }
