@@ -489,7 +489,12 @@ describe('app events', () => {
       const row = rows.find((r) => r.id === run.id)!;
       expect(run.workflowId).toBe(row.workflow_id);
       expect(row.workflow_id).toContain(':evt-1');
-      const description = await client.workflow.getHandle(run.workflowId).describe();
+      // The run records its end just before its workflow closes: the close follows within moments.
+      let description = await client.workflow.getHandle(run.workflowId).describe();
+      for (let i = 0; i < 100 && description.status.name === 'RUNNING'; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        description = await client.workflow.getHandle(run.workflowId).describe();
+      }
       expect(description.status.name).toBe('COMPLETED');
       expect(description.runId).toBe(row.temporal_run_id);
       expect(description.taskQueue).toBe(taskQueue);
