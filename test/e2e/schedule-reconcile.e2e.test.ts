@@ -13,7 +13,7 @@ import { deleteFlow, insertFlow, publishVersion } from '#store/flows.repository'
 import { migrateToLatest } from '#store/migrate';
 import { createWorkspace } from '#store/workspaces.repository';
 import { spawnTs, type Spawned } from '../helpers/processes';
-import { temporalClient } from '../helpers/temporal';
+import { temporalClient, testMasterKey } from '../helpers/temporal';
 
 /**
  * The worker's own start (worker/src/main.ts), not a call of the function: with a database whose schedule flows
@@ -78,8 +78,8 @@ describe('flow schedules are reconciled when the worker starts', () => {
     worker = spawnTs('worker/src/main.ts', {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       TEMPORAL_TASK_QUEUE: taskQueue,
-      // The in-test API's Temporal client has no payload codec: this worker must not encrypt (test/e2e/temporal-postgres covers encryption).
-      SWITCHYARD_PAYLOAD_ENCRYPTION: 'off',
+      // The test's Temporal client encrypts with the test master key (test/helpers/temporal.ts): the worker reads the schedules' memos with it.
+      SWITCHYARD_MASTER_KEY: testMasterKey.key.toString('hex'),
       DATABASE_URL: dbUrl,
       DATA_DIR: dir,
       SWITCHYARD_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
