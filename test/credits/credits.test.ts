@@ -1,13 +1,16 @@
 import crypto from 'node:crypto';
 import net, { type AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { integrations } from '#catalog';
 import { creditsFor, reserveFor } from '#catalog/openai/pricing';
 import { parseConfig } from '#core/config';
 import { CREDITS_RESET_SCHEDULE_ID, PlanInfos } from '#core/credits';
 import { RunQueries, RunSignals, type RunState } from '#core/run';
 import { addCredits, charge, ensureAccount, openAccount, refundCharge, runCost, setDefaultPlan, usage, type Charge } from '#store/credits.repository';
+import { masterKeyFrom } from '#store/crypto';
+import { dataConverterOf, EncryptionCodec } from '#store/payload-codec';
 import { ensureCreditsSchedule } from '#worker/credits/schedule';
 import { startTestApi, type ApiBody, type ApiResponse, type TestApi, type WorkspaceKeys } from '../helpers/api';
 import { actionNode, linearFlow, newWorkflowId, runNodes } from '../helpers/flows';
@@ -175,10 +178,28 @@ describe('the ledger', () => {
     const grants = await api.db.selectFrom('credit_ledger').selectAll().where('workspace_id', '=', ws.workspaceId).where('id', 'like', `%:${period}`).execute();
     expect(grants.map((g) => [g.kind, g.amount]).sort()).toEqual([['allowance', PlanInfos.pro.monthlyCredits]]);
     // The schedule that fires it is created idempotently at worker start.
-    expect(['created', 'updated']).toContain(await ensureCreditsSchedule(temporal.client, taskQueue));
+    expect(['created', 'updated', 'replaced']).toContain(await ensureCreditsSchedule(temporal.client, taskQueue));
     expect(await ensureCreditsSchedule(temporal.client, taskQueue)).toBe('updated');
     const schedule = await temporal.client.schedule.getHandle(CREDITS_RESET_SCHEDULE_ID).describe();
     expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'creditsMonthlyReset' });
+  });
+
+  it('replaces a reset schedule written under a master key this worker does not have, instead of failing on it', async () => {
+    const otherKey = masterKeyFrom(crypto.randomBytes(32), 'a replaced master key');
+    const connection = await Connection.connect({ address: inject('temporalAddress') });
+    try {
+      const other = new Client({ connection, dataConverter: dataConverterOf(EncryptionCodec.fromMasterKeys(otherKey)) });
+      expect(['created', 'updated', 'replaced']).toContain(await ensureCreditsSchedule(other, taskQueue));
+      // This process's key cannot read the schedule the other key wrote ...
+      await expect(temporal.client.schedule.getHandle(CREDITS_RESET_SCHEDULE_ID).describe()).rejects.toThrow(/SWITCHYARD_PREVIOUS_MASTER_KEYS/);
+      // ... so it is written again, and is readable and up to date afterwards.
+      expect(await ensureCreditsSchedule(temporal.client, taskQueue)).toBe('replaced');
+      expect(await ensureCreditsSchedule(temporal.client, taskQueue)).toBe('updated');
+      const schedule = await temporal.client.schedule.getHandle(CREDITS_RESET_SCHEDULE_ID).describe();
+      expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'creditsMonthlyReset', taskQueue });
+    } finally {
+      await connection.close();
+    }
   });
 });
 
