@@ -34,6 +34,9 @@ const EVENTS = Number(process.env.CLUSTER_EVENTS ?? 2000);
 const DELIVERIES = Number(process.env.CLUSTER_DELIVERIES ?? 1000);
 const SENDERS = 16;
 const taskQueue = 'switchyard-cluster';
+const stripeSecret = webhookSecret('stripe');
+
+class RefusedError extends Error {}
 
 describe('the cluster: Temporal on PostgreSQL, 2 API servers, 2 workers, kill -9 of one of each', () => {
   let cluster: TemporalCluster;
@@ -86,6 +89,7 @@ describe('the cluster: Temporal on PostgreSQL, 2 API servers, 2 workers, kill -9
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-cluster-'));
+    fs.chmodSync(dir, 0o755); // PostgreSQL (as `postgres` when we are root) reaches its data folder through it
     cluster = await startTemporalCluster({ dir: path.join(dir, 'temporal'), namespace: 'default' });
     // Switchyard's own database on the same PostgreSQL server, beside Temporal's two.
     const admin = new pg.Client({ connectionString: cluster.postgresUrl });
@@ -100,7 +104,7 @@ describe('the cluster: Temporal on PostgreSQL, 2 API servers, 2 workers, kill -9
     workspaceId = boot.workspaceId;
     await setBackendFunctions(db, workspaceId, true);
     await openAccount(db, { workspaceId, plan: 'builder', credits: 1_000_000 });
-    await new SecretStore(db, parseMasterKey(masterKey, 'test')).put(workspaceId, 'STRIPE_WEBHOOK_SECRET', { live: webhookSecret('stripe') });
+    await new SecretStore(db, parseMasterKey(masterKey, 'test')).put(workspaceId, 'STRIPE_WEBHOOK_SECRET', { live: stripeSecret });
     const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, log() {}, error: console.error } });
     bundlePath = path.join(dir, 'workflow-bundle.js');
     fs.writeFileSync(bundlePath, bundle.code);
@@ -142,7 +146,7 @@ describe('the cluster: Temporal on PostgreSQL, 2 API servers, 2 workers, kill -9
     const hook = await publish('Invoice paid', { type: 'webhook', source: 'stripe' });
     const deliveries: SignedDelivery[] = [];
     for (let i = 0; i < DELIVERIES; i++)
-      deliveries.push(await signDelivery('stripe', { secret: webhookSecret('stripe'), body: stripeEvent('invoice.paid', { id: `in_${i}`, object: 'invoice' }, `evt_cluster_${i}`) }));
+      deliveries.push(await signDelivery('stripe', { secret: stripeSecret, body: stripeEvent('invoice.paid', { id: `in_${i}`, object: 'invoice' }, `evt_cluster_${i}`) }));
 
     // Each item is sent to a server chosen at random; a refused or failed send goes to the other one, resent until a 2xx.
     const acknowledged = new Set<string>();
@@ -168,13 +172,17 @@ describe('the cluster: Temporal on PostgreSQL, 2 API servers, 2 workers, kill -9
                   signal: AbortSignal.timeout(15_000),
                 });
           const body = (await res.json().catch(() => ({}))) as { runs?: { runId: string }[]; runId?: string };
+          // A refusal that resending cannot change (a bad signature, a bad body) ends the test at once.
+          if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)
+            throw new RefusedError(`${id} was refused by API ${server}: ${res.status} ${JSON.stringify(body)}`);
           if (res.ok) {
             acknowledged.add(id);
             const runId = item.kind === 'event' ? body.runs?.[0]?.runId : body.runId;
             if (runId) runIds.set(id, runId);
             return;
           }
-        } catch {
+        } catch (err) {
+          if (err instanceof RefusedError) throw err;
           // the server is down: fail over
         }
         failovers++;
@@ -190,12 +198,24 @@ describe('the cluster: Temporal on PostgreSQL, 2 API servers, 2 workers, kill -9
     const total = items.length;
     const started = Date.now();
     let next = 0;
+    let sendError: unknown;
     const senders = Promise.all(
       Array.from({ length: SENDERS }, async () => {
         while (next < total) await send(items[next++]!);
       }),
-    );
-    const when = (n: number) => pollUntil(`${n} acknowledged`, async () => (acknowledged.size >= n ? true : undefined), 600_000, 20);
+    ).catch((err: unknown) => {
+      sendError = err;
+    });
+    const when = (n: number) =>
+      pollUntil(
+        `${n} acknowledged`,
+        async () => {
+          if (sendError) throw sendError;
+          return acknowledged.size >= n ? true : undefined;
+        },
+        600_000,
+        20,
+      );
     await when(Math.floor(total / 3));
     await kill(workers[0]!);
     await startWorker(0);
@@ -203,6 +223,7 @@ describe('the cluster: Temporal on PostgreSQL, 2 API servers, 2 workers, kill -9
     await kill(apis[0]!);
     await startApi(0);
     await senders;
+    if (sendError) throw sendError;
     const ingestSeconds = (Date.now() - started) / 1000;
 
     // Every run completes; none is left starting (the restarted API server's start sweep resolves cut claims).
