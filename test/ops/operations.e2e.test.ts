@@ -1,4 +1,5 @@
 import { ALL_SCOPES } from '#core/access';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -15,7 +16,7 @@ import { callApi } from '../helpers/api';
 import { startHttpPeer } from '../helpers/http-peer';
 import { samples, scrape } from '../helpers/metrics';
 import { freePort } from '../helpers/ports';
-import { pollUntil, spawnTs, type Spawned } from '../helpers/processes';
+import { pollUntil, repoRoot, spawnTs, type Spawned } from '../helpers/processes';
 
 /**
  * Operations, on the real processes (`server/src/main.ts`, `worker/src/main.ts`): Prometheus metrics of both after
@@ -205,6 +206,39 @@ describe('operations: metrics, readiness, graceful shutdown', () => {
       expect(await api.proc.exited).toBe(0);
     } finally {
       await temporal.stop();
+    }
+  }, 120_000);
+
+  it('turns unready within 5 s when PostgreSQL stops, naming the check, and ready again when it returns', async () => {
+    // A PostgreSQL server of this test's own (scripts/pg-cluster.sh), stopped and started again on the same folder and port.
+    const pgDir = path.join(dir, 'readiness-pg');
+    fs.chmodSync(dir, 0o755); // the server runs as the `postgres` user when the tests run as root
+    const pgPort = await freePort();
+    const pgCluster = (...args: string[]) => execFileSync('bash', [path.join(repoRoot, 'scripts', 'pg-cluster.sh'), ...args], { encoding: 'utf8' }).trim();
+    const url = pgCluster('start', pgDir, String(pgPort));
+    try {
+      const api = await startApi({ DATABASE_URL: url });
+      const ready = async () => {
+        const res = await fetch(`${api.url}/api/ready`);
+        return { status: res.status, body: (await res.json()) as { ready: boolean; failed: string[]; checks: Record<string, { ok: boolean; error?: string }> } };
+      };
+      await pollUntil('ready', async () => ((await ready()).status === 200 ? true : undefined), 20_000, 200);
+      pgCluster('stop', pgDir);
+      const stoppedAt = Date.now();
+      const down = await pollUntil('unready', async () => ((await ready()).status === 503 ? ready() : undefined), 10_000, 100);
+      const unreadyMs = Date.now() - stoppedAt;
+      expect(unreadyMs).toBeLessThan(5000);
+      expect(down.body.failed).toContain('database');
+      expect(down.body.checks.database!.error).toBeTruthy();
+      expect(down.body.checks.temporal!.ok).toBe(true);
+      pgCluster('start', pgDir, String(pgPort));
+      const back = Date.now();
+      await pollUntil('ready again', async () => ((await ready()).status === 200 ? true : undefined), 20_000, 200);
+      console.log(`readiness: unready ${unreadyMs} ms after PostgreSQL stopped, ready again ${Date.now() - back} ms after it returned`);
+      api.proc.signalGroup('SIGTERM');
+      expect(await api.proc.exited).toBe(0);
+    } finally {
+      pgCluster('stop', pgDir);
     }
   }, 120_000);
 
