@@ -31,7 +31,7 @@ import { generateMasterKeyText } from '#store/crypto';
 import { openDatabase } from '#store/database';
 import { migrateToLatest } from '#store/migrate';
 import { ephemeralSecretStore } from '#store/secrets';
-import { createSwitchyardWorker, WORKFLOWS_PATH } from '#worker/worker';
+import { createSwitchyardWorker, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '#worker/worker';
 import { startTemporalCluster } from '../scripts/lib/temporal-cluster';
 import { startDevServer } from '../scripts/lib/temporal-dev-server';
 import { freePort } from '../test/helpers/ports';
@@ -142,7 +142,7 @@ async function interpreterOnEach(servers: Record<'dev' | 'cluster', string>, bun
 }
 
 /** Part 2: `POST /v1/events` through 1 API server and through 2; events/s each, rounds alternating. */
-async function ingestOneVsTwo(temporalAddress: string, postgresUrl: string, dir: string) {
+async function ingestOneVsTwo(temporalAddress: string, temporalPid: number | undefined, postgresUrl: string, dir: string) {
   const admin = new pg.Client({ connectionString: postgresUrl });
   await admin.connect();
   await admin.query('create database switchyard_bench');
@@ -173,8 +173,12 @@ async function ingestOneVsTwo(temporalAddress: string, postgresUrl: string, dir:
       proc.signalGroup('SIGKILL');
       await proc.exited;
     });
-    await proc.waitForOutput(/API server listening/, 90_000);
-    apis.push({ url: `http://127.0.0.1:${port}`, proc });
+    const url = `http://127.0.0.1:${port}`;
+    for (let waited = 0; !(await fetch(`${url}/api/ready`).then((r) => r.ok, () => false)); waited += 200) {
+      if (waited > 90_000 || proc.proc.exitCode !== null) throw new Error(`API server ${i} did not become ready:\n${proc.output().slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    apis.push({ url, proc });
   }
   const call = async (base: string, method: string, p: string, body: unknown) => {
     const res = await fetch(`${base}${p}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -192,12 +196,52 @@ async function ingestOneVsTwo(temporalAddress: string, postgresUrl: string, dir:
   };
   console.log('Warming up both API servers…');
   await throughput(60, CONCURRENCY, send(2));
-  const samples: Record<1 | 2, number[]> = { 1: [], 2: [] };
+  const samples: Record<1 | 2, IngestSample[]> = { 1: [], 2: [] };
   for (let r = 0; r < ROUNDS; r++) {
-    for (const servers of r % 2 ? ([2, 1] as const) : ([1, 2] as const)) samples[servers].push(await throughput(EVENTS, CONCURRENCY, send(servers)));
-    console.log(`  ingest round ${r + 1}: 1 server ${samples[1][r]!.toFixed(1)}/s, 2 servers ${samples[2][r]!.toFixed(1)}/s`);
+    for (const servers of r % 2 ? ([2, 1] as const) : ([1, 2] as const)) {
+      const before = { api: apis.map((a) => cpuSeconds(a.proc.proc.pid)), temporal: cpuSeconds(temporalPid), machine: machineCpuSeconds() };
+      const perSecond = await throughput(EVENTS, CONCURRENCY, send(servers));
+      const ms = (after: number, was: number) => ((after - was) * 1000) / EVENTS;
+      samples[servers].push({
+        perSecond,
+        apiMs: apis.reduce((sum, a, i) => sum + ms(cpuSeconds(a.proc.proc.pid), before.api[i]!), 0),
+        temporalMs: ms(cpuSeconds(temporalPid), before.temporal),
+        machineMs: ms(machineCpuSeconds(), before.machine),
+      });
+    }
+    const show = (x: IngestSample) => `${x.perSecond.toFixed(1)}/s (cpu ms/event: API ${x.apiMs.toFixed(1)}, Temporal ${x.temporalMs.toFixed(1)}, machine ${x.machineMs.toFixed(1)})`;
+    console.log(`  ingest round ${r + 1}: 1 server ${show(samples[1][r]!)}, 2 servers ${show(samples[2][r]!)}`);
   }
-  return { one: median(samples[1]), two: median(samples[2]), ratio: median(samples[2].map((t, r) => t / samples[1][r]!)) };
+  const row = (servers: 1 | 2) => {
+    const m = (k: keyof IngestSample) => median(samples[servers].map((x) => x[k]));
+    const ratio = servers === 1 ? 1 : median(samples[2].map((x, r) => x.perSecond / samples[1][r]!.perSecond));
+    return [String(servers), m('perSecond').toFixed(1), ratio.toFixed(2), m('apiMs').toFixed(1), m('temporalMs').toFixed(1), m('machineMs').toFixed(1)];
+  };
+  return [row(1), row(2)];
+}
+
+interface IngestSample {
+  perSecond: number;
+  /** CPU ms per event of the API servers together, of Temporal's server, and of the whole machine (every process). */
+  apiMs: number;
+  temporalMs: number;
+  machineMs: number;
+}
+
+/** CPU seconds a process has used (utime + stime from /proc; Linux), 0 when unknown. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds the whole machine has spent busy (every core, everything but idle and iowait), from /proc/stat. */
+function machineCpuSeconds(): number {
+  const [, user, nice, system, , , irq, softirq, steal] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
 }
 
 async function main(): Promise<void> {
@@ -210,7 +254,7 @@ async function main(): Promise<void> {
   const [dev, cluster, bundle] = await Promise.all([
     startDevServer({ port: await freePort() }),
     startTemporalCluster({ dir: path.join(dir, 'temporal'), namespace: 'default' }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet }),
+    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: quiet }),
   ]);
   cleanup.push(() => dev.stop(), () => cluster.stop());
   const bundlePath = path.join(dir, 'workflow-bundle.js');
@@ -219,12 +263,12 @@ async function main(): Promise<void> {
   console.log(`\n1. Interpreter shapes, ${RUNS} runs per measurement, ${CONCURRENCY} in flight, ${ROUNDS} rounds:`);
   const shapes = await interpreterOnEach({ dev: dev.address, cluster: cluster.address }, bundlePath);
   console.log(`\n2. App-event ingest, ${EVENTS} events per measurement, ${CONCURRENCY} in flight, ${ROUNDS} rounds:`);
-  const ingest = await ingestOneVsTwo(cluster.address, cluster.postgresUrl, dir);
+  const ingest = await ingestOneVsTwo(cluster.address, cluster.serverPid, cluster.postgresUrl, dir);
 
   console.log(`\nRuns/s, medians of ${ROUNDS} rounds; ratio = cluster on PostgreSQL / dev server, median of per-round ratios:\n`);
   console.log(markdownTable(['shape', 'dev server runs/s', 'cluster runs/s', 'ratio'], shapes));
   console.log(`\nApp-event ingest, medians of ${ROUNDS} rounds; ratio = 2 servers / 1 server, median of per-round ratios:\n`);
-  console.log(markdownTable(['API servers', 'events/s', 'ratio'], [['1', ingest.one.toFixed(1), '1.00'], ['2', ingest.two.toFixed(1), ingest.ratio.toFixed(2)]]));
+  console.log(markdownTable(['API servers', 'events/s', 'ratio', 'API cpu ms/event', 'Temporal cpu ms/event', 'machine cpu ms/event'], ingest));
   console.log(`\nTotal time ${((Date.now() - started) / 1000).toFixed(0)} s.`);
 }
 

@@ -149,8 +149,9 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
       ...o.extraActivities,
     },
     interceptors: {
-      // With workflowsPath (bundled at start); a prebuilt bundle has them built in (WORKFLOW_INTERCEPTOR_MODULES).
-      workflowModules: WORKFLOW_INTERCEPTOR_MODULES,
+      // With workflowsPath (bundled at start); a prebuilt bundle has them built in (WORKFLOW_INTERCEPTOR_MODULES), and
+      // the SDK warns at every start if they are named again.
+      ...(o.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
       activity: [
         ...(o.tracing ? [tracingActivityInterceptor(o.tracing.tracer)] : []),
         ...(o.metrics ? [metricsInterceptor(o.metrics, o.logger)] : []),
