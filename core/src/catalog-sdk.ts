@@ -219,6 +219,13 @@ export interface ActionDefinition<I extends z.ZodType = z.ZodType, O extends z.Z
    * Default: the integration's `queue`, else the run's own queue.
    */
   queue?: TaskQueueKind;
+  /**
+   * Runs as a Temporal **local activity**, in the worker that runs the flow's workflow: no task queue round trip, and
+   * three history events and a workflow task fewer per node. Only for quick actions that call no outside service and
+   * charge nothing (the data step): a local activity is retried by the workflow task that runs it, and a long one
+   * holds that task.
+   */
+  local?: boolean;
   run(input: z.infer<I>, ctx: ActionContext): Promise<z.infer<O>>;
   /**
    * Test mode without a test key: returns a realistic output without calling the provider. The run
@@ -315,6 +322,8 @@ export interface ActionInfo {
   instant?: boolean;
   /** Set for actions that run on the heavy task queue (ActionDefinition.queue). */
   queue?: 'heavy';
+  /** Set for actions that run as local activities (ActionDefinition.local). */
+  local?: true;
   title: string;
   description: string;
   inputSchema: JsonSchema;
@@ -343,6 +352,7 @@ export function describeAction(integration: IntegrationDefinition, action: Actio
     integrationTitle: integration.title,
     ...(integration.instant ? { instant: true } : {}),
     ...((action.queue ?? integration.queue) === 'heavy' ? { queue: 'heavy' as const } : {}),
+    ...(action.local ? { local: true as const } : {}),
     title: action.title,
     description: action.description,
     inputSchema: z.toJSONSchema(action.input, { io: 'input', unrepresentable: 'any' }) as JsonSchema,

@@ -123,6 +123,7 @@ export function actionDefaultsOf(snapshot: FlowSnapshot, catalog: CatalogIndex):
         ...(info.retry ? { retry: info.retry } : {}),
         ...(info.timeout ? { timeout: info.timeout } : {}),
         ...(info.queue ? { queue: info.queue } : {}),
+        ...(info.local ? { local: info.local } : {}),
       };
   }
   return out;

@@ -25,7 +25,7 @@ export interface RunOptions {
   version: number;
   mode: RunMode;
   /** Catalog defaults for every action the snapshot uses, frozen when the run starts. */
-  actionDefaults: Record<string, { retry?: RetryPolicy; timeout?: string; queue?: 'heavy' }>;
+  actionDefaults: Record<string, { retry?: RetryPolicy; timeout?: string; queue?: 'heavy'; local?: true }>;
   /** Whether the run reports its end to the database (off only in benchmarks of the bare interpreter). */
   record: boolean;
   /** How long a parked node waits for a decision, or a node for credits, before the run gives up. Default `'7d'`. */
@@ -372,6 +372,11 @@ export const CONTINUE_AS_NEW_PATCH = 'run-continue-as-new-v1';
  * recorded before it schedule every activity on the run's own queue.
  */
 export const HEAVY_QUEUE_PATCH = 'heavy-task-queue-v1';
+/**
+ * The patch that runs local actions (catalog `local: true`: the data step) as local activities; runs recorded before
+ * it, or by a worker without it, schedule them as ordinary activities and replay that way.
+ */
+export const LOCAL_ACTIONS_PATCH = 'local-actions-v1';
 /** The task queue of heavy actions beside a run's queue: workers with `heavy` in WORKER_QUEUES serve it. */
 export function heavyTaskQueue(taskQueue: string): string {
   return `${taskQueue}-heavy`;

@@ -25,6 +25,8 @@ export const transform = defineAction({
   output: TransformOutput,
   credits: 0,
   timeout: '10s',
+  // Pure computation in the worker: a local activity, no task queue round trip (issue 18).
+  local: true,
   async run(input) {
     try {
       const result = await evaluateExpression(input.expression, { data: input.data });

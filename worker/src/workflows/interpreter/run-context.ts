@@ -47,6 +47,7 @@ import {
   CONTINUE_AS_NEW_PATCH,
   HEAVY_QUEUE_PATCH,
   heavyTaskQueue,
+  LOCAL_ACTIONS_PATCH,
   RUN_HISTORY_EVENT_LIMIT,
 } from '#core/run';
 import { liveRunStatus } from './scheduler';
@@ -292,12 +293,15 @@ export class RunContext {
     // Heavy actions (AI, files) run on their own queue. patched() only for them: runs without one record no marker,
     // and runs recorded before the patch keep scheduling on the run's queue when replayed.
     if (defaults.queue === 'heavy' && patched(HEAVY_QUEUE_PATCH)) activityOptions.taskQueue = heavyTaskQueue(workflowInfo().taskQueue);
+    // Local actions (the data step) run in this worker, as local activities; the same patch rule as above.
+    const local = defaults.local === true && patched(LOCAL_ACTIONS_PATCH);
     // An imported integration's action runs as instant.call@1, told which operation (the worker reads it).
     const imported = isImportedRef(node.action);
-    const activity =
-      proxyActivities<Record<string, (i: ActionActivityInput) => Promise<ActionActivityResult>>>(activityOptions)[
-        imported ? INSTANT_CALL_ACTION : node.action
-      ]!;
+    type Activities = Record<string, (i: ActionActivityInput) => Promise<ActionActivityResult>>;
+    const name = imported ? INSTANT_CALL_ACTION : node.action;
+    const activity = local
+      ? proxyLocalActivities<Activities>({ startToCloseTimeout: activityOptions.startToCloseTimeout!, retry: activityOptions.retry! })[name]!
+      : proxyActivities<Activities>(activityOptions)[name]!;
     // Edited input is a different request: it gets its own idempotency key (a provider would refuse the old one).
     const edits = decisions.filter((d) => d.action === 'retry' && d.editedInput).length;
     const { mode, workspaceId } = this.options;
