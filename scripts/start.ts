@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, parseConfig } from '#core/config';
-import { startDevServer, type DevServer } from './lib/temporal-dev-server';
+import { devServerPragmas, startDevServer, type DevServer } from './lib/temporal-dev-server';
 import { temporalConnectionSettings } from '#core/temporal-connection';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -107,6 +107,7 @@ async function main(): Promise<void> {
       port: config.TEMPORAL_DEV_PORT,
       uiPort: config.TEMPORAL_UI_PORT,
       dbFile: path.resolve(root, config.DATA_DIR, 'temporal.db'),
+      sqlitePragmas: devServerPragmas(config.TEMPORAL_DEV_SYNC),
       retentionDays: 30,
     });
     env.TEMPORAL_ADDRESS = devServer.address;

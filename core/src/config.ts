@@ -60,6 +60,11 @@ export const Config = z.object({
   /** Ports of the dev server `npm start` runs when TEMPORAL_ADDRESS is not set. */
   TEMPORAL_DEV_PORT: z.coerce.number().int().min(0).max(65535).default(7233),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(0).max(65535).default(8233),
+  /**
+   * How the dev server's SQLite file commits (README, Durability). `normal`: write-ahead log, fsync at checkpoints; a
+   * killed process loses nothing, an OS crash or power cut can lose the last commits. `full`: fsync every commit.
+   */
+  TEMPORAL_DEV_SYNC: z.enum(['normal', 'full']).default('normal'),
   /** Path of the `temporal` CLI; else PATH, else the copy `npm install` put in `.tools/`. */
   TEMPORAL_CLI_PATH: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

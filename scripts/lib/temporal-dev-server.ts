@@ -30,9 +30,20 @@ export interface DevServerOptions {
   uiPort?: number;
   /** Persist to this SQLite file; in memory when absent. */
   dbFile?: string;
+  /** SQLite pragmas of that file (`journal_mode: 'wal'`), passed as `--sqlite-pragma`. */
+  sqlitePragmas?: Record<string, string>;
   /** Namespace retention; the dev default is 24 h. */
   retentionDays?: number;
   log?: (line: string) => void;
+}
+
+/**
+ * The dev server's SQLite settings for TEMPORAL_DEV_SYNC (README, Durability). Both keep a write-ahead log: commits are
+ * appended, not rewritten in place. `normal` fsyncs at checkpoints only, so a killed process loses nothing (the log is
+ * in the OS's cache) but an OS crash or a power cut can lose the last commits; `full` fsyncs every commit.
+ */
+export function devServerPragmas(sync: 'normal' | 'full'): Record<string, string> {
+  return { journal_mode: 'wal', synchronous: sync };
 }
 
 /**
@@ -62,6 +73,7 @@ async function startOnce(cli: string, o: DevServerOptions): Promise<DevServer> {
   if (o.dbFile) {
     fs.mkdirSync(path.dirname(o.dbFile), { recursive: true });
     args.push('--db-filename', o.dbFile);
+    for (const [pragma, value] of Object.entries(o.sqlitePragmas ?? {})) args.push('--sqlite-pragma', `${pragma}=${value}`);
   }
   if (o.uiPort) args.push('--ui-port', String(o.uiPort), '--ui-ip', '127.0.0.1', '--ui-disable-news-fetch');
   else args.push('--headless');

@@ -102,6 +102,8 @@ describe('npm start, end to end', () => {
     // SQLite: the database file in DATA_DIR; TEST_DATABASE=postgres: none (the data is in PostgreSQL).
     expect(fs.existsSync(path.join(dataDir, 'switchyard.db'))).toBe(!usingPostgres);
     expect(fs.existsSync(path.join(dataDir, 'temporal.db'))).toBe(true);
+    // The dev server's SQLite keeps a write-ahead log (TEMPORAL_DEV_SYNC=normal; README, Durability).
+    expect(fs.existsSync(path.join(dataDir, 'temporal.db-wal'))).toBe(true);
   });
 
   it('runs a published flow once per event id, with the expected outputs, visible to `temporal workflow list`', async () => {
