@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobStore, FileBlobBackend, setWorkspaceLimits } from '#store/blobs';
+import { claimRun } from '#store/runs.repository';
 import { SecretStore } from '#store/secrets';
 import { startTestApi, type TestApi } from '../helpers/api';
 import { testDb, testMasterKey } from '../helpers/temporal';
@@ -84,3 +85,20 @@ describe('POST /v1/files', () => {
     await setWorkspaceLimits(api.db, api.workspaceId, {});
   });
 });
+
+describe("a run's trigger file in the run view", () => {
+  it('downloads a file the run was started with (stored before the run), and no other run may read it', async () => {
+    const res = await upload(wav(), 'audio/wav', 'call.wav');
+    const { file } = (await res.json()) as { file: { $blob: { key: string } } };
+    const claim = (trigger: unknown) =>
+      claimRun(api.db, { workspaceId: api.workspaceId, flowId: 'flw_files', version: 1, workflowId: `files-${crypto.randomUUID()}`, mode: 'live', trigger });
+    const withFile = await claim({ type: 'event', event: 'call.recorded', data: { recording: file } });
+    const without = await claim({ type: 'event', event: 'call.recorded', data: {} });
+    const content = (runId: string) => api.request('GET', `/api/runs/${runId}/blobs/${file.$blob.key}/content`, { key: api.keys.live });
+    const got = await content(withFile.run.id);
+    expect(got.status).toBe(200);
+    expect(got.headers.get('content-disposition')).toContain('call.wav');
+    expect((await content(without.run.id)).status).toBe(404);
+  });
+});
+

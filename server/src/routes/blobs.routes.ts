@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BlobInfo, LoopItems } from '#core/api';
-import { BLOB_KEY_PATTERN, isBlobRef } from '#core/blobs';
+import { BLOB_KEY_PATTERN, blobRefsIn, isBlobRef } from '#core/blobs';
 import { AppError } from '#core/errors';
 import type { ServerDeps } from '../deps';
 import { defineRoute, type RouteDef } from '../http/route';
@@ -12,11 +12,16 @@ const PREVIEW_BYTES = 4096;
 
 /** A run's stored values (docs/big-runs.md): what the run view shows for a `{ $blob }` reference, and its download. */
 export function blobRoutes({ db, blobs, temporal }: ServerDeps): RouteDef[] {
-  /** The blob's row, when it belongs to this run (its own workflow, or one of its loop batches). */
+  /**
+   * The blob's row, when it belongs to this run: stored by its own workflow or one of its loop batches, or a file its
+   * trigger carried (an upload through /v1/files, a webhook's form file), which is stored before the run exists.
+   */
   const requireRunBlob = async (auth: Parameters<typeof requireRun>[1], runId: string, key: string) => {
     const run = await requireRun(db, auth, runId);
     const row = await blobs?.describe(auth.workspaceId, key);
-    if (!blobs || !row || (row.workflow_id !== run.workflow_id && !row.workflow_id.startsWith(`${run.workflow_id}/`)))
+    const ownBlob = (workflowId: string) => workflowId === run.workflow_id || workflowId.startsWith(`${run.workflow_id}/`);
+    const triggerFile = () => blobRefsIn(run.trigger).some((ref) => ref.$blob.key === key);
+    if (!blobs || !row || !(ownBlob(row.workflow_id) || triggerFile()))
       throw new AppError('NOT_FOUND', `Run ${runId} has no stored value ${key} (it may have passed the run data retention, RUN_DATA_RETENTION)`);
     return { row, store: blobs };
   };
