@@ -293,6 +293,11 @@ export interface ActionActivityInput {
    * log, the idempotency key and the blobs belong to the run, not to the batch.
    */
   runWorkflowId?: string;
+  /**
+   * Set for a local action (catalog `local`): the id an ordinary activity would have had (`key`, `key#2`), which a
+   * local activity cannot be given; the attempt log keeps it, so both kinds read the same.
+   */
+  activityId?: string;
 }
 
 /**

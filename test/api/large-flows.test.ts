@@ -58,7 +58,7 @@ async function expectCompletedWhole(run: { runId: string; workflowId: string }, 
   expect(detail.status, JSON.stringify(detail.error)).toBe('completed');
   expect(detail.mode).toBe('test');
   expect(detail.nodes).toHaveLength(MAX_NODES);
-  expect(detail.nodes.every((n: ApiBody) => n.status === 'succeeded' && n.output.result.length === 3000)).toBe(true);
+  expect(detail.nodes.every((n: ApiBody) => n.status === 'succeeded' && (n.type !== 'action' || n.output.result.length === 3000))).toBe(true);
   const row = await api.db.selectFrom('runs').select(['status', 'ended_at']).where('id', '=', run.runId).executeTakeFirstOrThrow();
   expect(row.status).toBe('completed');
   // The workflow's result is one payload: the first page of the state, pointing at the rest.
@@ -71,21 +71,23 @@ async function expectCompletedWhole(run: { runId: string; workflowId: string }, 
 
 describe('the largest flows accepted run (real Temporal dev server)', () => {
   it('a 1,000-node chain publishes and completes in test mode, and its detail answers 200 all along', async () => {
+    // 999 data steps, then a 10 s delay: data steps are local activities (docs/temporal.md), so the chain itself runs
+    // in seconds; the delay holds the run open with its whole state built, past 2 MiB, for the live detail to read.
+    const chain = [...ids.slice(0, -1).map(bulky), { id: ids.at(-1)!, type: 'delay', duration: '10s' }];
     const run = await publishAndStart({
       trigger: { type: 'manual' },
-      nodes: ids.map(bulky),
+      nodes: chain,
       edges: ids.map((id, i) => ({ from: i === 0 ? 'trigger' : ids[i - 1]!, to: id })),
     });
-    // About a minute on an idle 2-core machine (one activity after another); polled while the state grows past 2 MiB.
     // A live detail reads the state page by page (a page holds about 80 of these nodes): every node done so far has its output.
     let mostSeenLive = 0;
     const detail = await pollDetail(run.runId, ended, 420_000, 3000, (r) => {
       if (r.status !== 'running') return;
-      const done = r.nodes.filter((n: ApiBody) => n.status === 'succeeded');
+      const done = r.nodes.filter((n: ApiBody) => n.status === 'succeeded' && n.type === 'action');
       expect(done.every((n: ApiBody) => n.output.result.length === 3000)).toBe(true);
       mostSeenLive = Math.max(mostSeenLive, done.length);
     });
-    expect(mostSeenLive).toBeGreaterThan(300);
+    expect(mostSeenLive).toBe(MAX_NODES - 1);
     await expectCompletedWhole(run, detail);
   }, 480_000);
 

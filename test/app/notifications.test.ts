@@ -193,7 +193,10 @@ describe('outgoing notifications', () => {
       };
       const flow = await api.request('POST', '/api/flows', { ...as, body: { name: 'Any', document } });
       expect((await api.request('POST', `/api/flows/${flow.body.id}/publish`, { ...as, body: {} })).status).toBe(201);
-      for (let i = 0; i < 2; i++) expect((await api.request('POST', `/v1/flows/${flow.body.id}/invoke`, { ...as, body: {} })).status).toBe(200);
+      for (let i = 0; i < 2; i++) {
+        const invoked = await api.request('POST', `/v1/flows/${flow.body.id}/invoke`, { ...as, body: {} });
+        expect(invoked.status, JSON.stringify(invoked.body)).toBe(200);
+      }
       const low = await pollUntil('credits.low', async () => receiver.received.find((r) => r.payload.type === 'credits.low'), 20_000);
       expect(low.payload.data).toMatchObject({ balance: 500, threshold: 1000, plan: 'builder' });
       await new Promise((resolve) => setTimeout(resolve, 1500));

@@ -91,8 +91,8 @@ describe('local actions', () => {
     const patch = history.events!.find((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')!;
     expect(Buffer.from(patch.markerRecordedEventAttributes!.details!['patch-data']!.payloads![0]!.data!).toString('utf8')).toContain(LOCAL_ACTIONS_PATCH);
     // The attempt log (the run view's attempts) has each step, as for any action.
-    const attempts = await db.selectFrom('node_attempts').select(['node_key', 'error']).where('workflow_id', '=', workflowId).execute();
-    expect(attempts.map((a) => a.node_key).sort()).toEqual(['shape', 'upper']);
+    const attempts = await db.selectFrom('node_attempts').select(['node_key', 'activity_id']).where('workflow_id', '=', workflowId).execute();
+    expect(attempts.map((a) => `${a.node_key}:${a.activity_id}`).sort()).toEqual(['shape:shape', 'upper:upper']);
     await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: testDataConverter }, history);
   });
 

@@ -4,7 +4,7 @@
  * functions, input size, dedupe by workflow id), then the server waits on the workflow's `awaitAnswer` update.
  */
 import crypto from 'node:crypto';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { CatalogIndex } from '#core/catalog-sdk';
 import type { InvokeAccepted, InvokeResult } from '#core/api';
 import { AppError } from '#core/errors';
@@ -110,7 +110,7 @@ async function awaitAnswer(
   } catch (err) {
     if (abort.signal.aborted) return fromRow(db, caller, runId);
     // Closed before the update reached it (or the update could not run): the run's row holds how it ended.
-    if (err instanceof WorkflowUpdateFailedError || isClosedOrMissing(err)) return fromRow(db, caller, runId);
+    if (err instanceof WorkflowUpdateFailedError || err instanceof WorkflowNotFoundError || isClosedOrMissing(err)) return fromRow(db, caller, runId);
     throw err;
   } finally {
     clearTimeout(timer);

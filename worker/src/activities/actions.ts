@@ -55,7 +55,7 @@ function adapt(integration: IntegrationDefinition, action: ActionDefinition, dep
       workspaceId: args.workspaceId,
       workflowId: args.runWorkflowId ?? info.workflowExecution?.workflowId ?? info.activityId,
       nodeKey: args.nodeKey,
-      activityId: info.activityId,
+      activityId: args.activityId ?? info.activityId,
       attempt: info.attempt,
     };
     // The attempt log is for people; a database hiccup must not fail the step.

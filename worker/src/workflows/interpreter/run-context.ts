@@ -312,6 +312,7 @@ export class RunContext {
       nodeKey: key,
       ...(edits > 0 ? { idempotencySuffix: `edit${edits}` } : {}),
       ...(this.runWorkflowId !== workflowInfo().workflowId ? { runWorkflowId: this.runWorkflowId } : {}),
+      ...(local ? { activityId: activityOptions.activityId! } : {}),
     });
   }
 
