@@ -79,7 +79,8 @@ interface Scenario {
   side: 'switchyard' | 'bare';
   /** Requests per measurement, as a share of --n. */
   share: number;
-  prepare(n: number): Promise<{ requests: Request[]; ids: (answers: unknown[]) => string[] }>;
+  /** The requests, and (Switchyard) the run ids in the answers. */
+  prepare(n: number): Promise<{ requests: Request[]; runIds?: (answers: unknown[]) => string[] }>;
 }
 
 interface Sample {
@@ -131,7 +132,7 @@ async function switchyardScenarios(sys: System): Promise<Record<ScenarioName, Sc
       const id = eventId('e2e');
       return { url: `${sys.apiUrl}/v1/events`, headers, body: JSON.stringify({ name, id, data: invoiceEvent(id) }) };
     });
-    return { requests, ids: eventRuns };
+    return { requests, runIds: eventRuns };
   };
   return {
     webhook: {
@@ -144,7 +145,7 @@ async function switchyardScenarios(sys: System): Promise<Record<ScenarioName, Sc
           const signed = await signDelivery('stripe', { secret: sys.stripeSecret, body: JSON.stringify(invoiceEvent(eventId('e2e'))) });
           requests.push({ url: `${sys.apiUrl}${hook.webhook!.livePath}`, ...signed });
         }
-        return { requests, ids: (answers) => answers.map((a) => (a as { runId: string }).runId) };
+        return { requests, runIds: (answers) => answers.map((a) => (a as { runId: string }).runId) };
       },
     },
     event: { label: 'event → data', side: 'switchyard', share: 1, prepare: events('bench.data') },
@@ -159,9 +160,12 @@ function bareScenario(sys: System, kind: BareKind): Scenario {
     side: 'bare',
     share: kind === 'chain10' ? 0.25 : 1,
     async prepare(n) {
-      const ids = Array.from({ length: n }, () => eventId('bare'));
-      const requests = ids.map((id) => ({ url: `${sys.bareUrl}/run/${kind}`, headers: { 'content-type': 'application/json' }, body: JSON.stringify(invoiceEvent(id)) }));
-      return { requests, ids: () => ids.map((id) => `bare-${kind}-${id}`) };
+      const requests = Array.from({ length: n }, () => ({
+        url: `${sys.bareUrl}/run/${kind}`,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(invoiceEvent(eventId('bare'))),
+      }));
+      return { requests };
     },
   };
 }
@@ -219,7 +223,7 @@ async function listBatch(sys: System, query: string): Promise<{ completed: boole
 
 /** One measurement: `n` requests of a scenario, `concurrency` in flight, until every run is done and its workflow closed. */
 async function measure(sys: System, s: Scenario, n: number, concurrency: number): Promise<Sample> {
-  const { requests, ids } = await s.prepare(n);
+  const { requests, runIds: runIdsOf } = await s.prepare(n);
   const taskQueue = s.side === 'switchyard' ? SWITCHYARD_TASK_QUEUE : BARE_TASK_QUEUE;
   const workflowType = s.side === 'switchyard' ? 'runFlow' : 'bareFlow';
   const closed0 = await closedCount(sys, taskQueue);
@@ -232,7 +236,7 @@ async function measure(sys: System, s: Scenario, n: number, concurrency: number)
   const timeoutMs = 120_000 + acked * 2000;
   let failed = 0;
   let lastEnd = 0;
-  const runIds = s.side === 'switchyard' ? ids(sent.answers) : [];
+  const runIds = runIdsOf?.(sent.answers) ?? [];
   // Done when Switchyard has recorded every run's end (the bare side records none) and Temporal shows every workflow of
   // the batch closed: the CPU window ends when the work is done in every process. Both sides poll Temporal alike.
   const done = async () => {
