@@ -47,6 +47,8 @@ export interface System {
   client: Client;
   switchyard: Pids;
   bare: Pids;
+  /** Everything the bare worker has printed: a `done <workflowId> <ms>` line per finished run. */
+  bareWorkerOutput(): string;
 }
 
 export type Cleanup = () => Promise<unknown>;
@@ -111,6 +113,7 @@ export async function startSystem(dir: string, bareExpressions: Record<string, s
     client: new Client({ connection }),
     switchyard: { api: processes.pids.api, temporal: dev.pid!, worker: processes.pids.worker },
     bare: { api: processes.pids.bareApi, temporal: dev.pid!, worker: processes.pids.bareWorker },
+    bareWorkerOutput: processes.bareWorkerOutput,
   };
 }
 
@@ -160,6 +163,7 @@ async function startProcesses(o: ProcessOptions, cleanup: Cleanup[]) {
   return {
     urls: { apiUrl, bareUrl: `http://127.0.0.1:${barePort}` },
     pids: { api: api.proc.pid!, worker: worker.proc.pid!, bareApi: bareApi.proc.pid!, bareWorker: bareWorker.proc.pid! },
+    bareWorkerOutput: bareWorker.output,
   };
 }
 
