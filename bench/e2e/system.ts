@@ -11,6 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { ALL_SCOPES } from '#core/access';
 import { ensureWorkspace } from '#server/bootstrap';
 import { openAccount } from '#store/credits.repository';
@@ -101,9 +102,9 @@ export async function startSystem(dir: string, bareExpressions: Record<string, s
   const dev = await startDevServer({ port: await freePort(), uiPort: await freePort(), dbFile: path.join(dataDir, 'temporal.db'), retentionDays: 30 });
   cleanup.push(() => dev.stop());
   log(`Temporal dev server at ${dev.address} (database ${dataDir}/temporal.db)`);
-  const processes = await startProcesses({ dataDir, masterKey, temporalAddress: dev.address, bareExpressions, targetUrl: target.url }, cleanup);
   const connection = await Connection.connect({ address: dev.address });
   cleanup.push(() => connection.close());
+  const processes = await startProcesses({ dataDir, masterKey, temporal: connection, bareExpressions, targetUrl: target.url }, cleanup);
   return {
     ...processes.urls,
     key,
@@ -120,13 +121,15 @@ export async function startSystem(dir: string, bareExpressions: Record<string, s
 interface ProcessOptions {
   dataDir: string;
   masterKey: string;
-  temporalAddress: string;
+  /** The dev server: its address, and where the workers' pollers are seen. */
+  temporal: Connection;
   bareExpressions: Record<string, string[]>;
   targetUrl: string;
 }
 
 /** The four node processes, each in its own process group; all four start at once and are waited for. */
 async function startProcesses(o: ProcessOptions, cleanup: Cleanup[]) {
+  const address = o.temporal.options.address;
   const spawn = (entry: string, env: NodeJS.ProcessEnv) => {
     const p = spawnTs(entry, env);
     cleanup.push(() => stopGroup(p));
@@ -137,7 +140,7 @@ async function startProcesses(o: ProcessOptions, cleanup: Cleanup[]) {
   // ports are the benchmark's. LOG_LEVEL stays at its default (info), as with `npm start`.
   const env = {
     DATA_DIR: o.dataDir,
-    TEMPORAL_ADDRESS: o.temporalAddress,
+    TEMPORAL_ADDRESS: address,
     SWITCHYARD_MASTER_KEY: o.masterKey,
     SWITCHYARD_HTTP_ALLOW: '127.0.0.1/32',
     HOST: '127.0.0.1',
@@ -145,7 +148,7 @@ async function startProcesses(o: ProcessOptions, cleanup: Cleanup[]) {
   };
   const api = spawn('server/src/main.ts', env);
   const worker = spawn('worker/src/main.ts', env);
-  const bareEnv = { TEMPORAL_ADDRESS: o.temporalAddress, BARE_TASK_QUEUE };
+  const bareEnv = { TEMPORAL_ADDRESS: address, BARE_TASK_QUEUE };
   const bareWorker = spawn('bench/e2e/bare-worker.ts', bareEnv);
   const bareApi = spawn('bench/e2e/bare-server.ts', {
     ...bareEnv,
@@ -156,8 +159,9 @@ async function startProcesses(o: ProcessOptions, cleanup: Cleanup[]) {
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   await Promise.all([
     pollUntil('the API server to be ready', () => fetch(`${apiUrl}/api/ready`).then((r) => (r.ok ? true : undefined), () => undefined), 120_000, 250),
-    worker.waitForOutput(/worker running/, 180_000),
-    bareWorker.waitForOutput(/bare worker running/, 120_000),
+    // A worker is ready when it polls its task queue: whatever LOG_LEVEL says (the environment passes through).
+    waitForPoller(o.temporal, SWITCHYARD_TASK_QUEUE, worker),
+    waitForPoller(o.temporal, BARE_TASK_QUEUE, bareWorker),
     bareApi.waitForOutput(/bare server listening/, 60_000),
   ]);
   return {
@@ -165,6 +169,20 @@ async function startProcesses(o: ProcessOptions, cleanup: Cleanup[]) {
     pids: { api: api.proc.pid!, worker: worker.proc.pid!, bareApi: bareApi.proc.pid!, bareWorker: bareWorker.proc.pid! },
     bareWorkerOutput: bareWorker.output,
   };
+}
+
+/** Waits until some worker polls `taskQueue` for workflow tasks; fails at once if `worker` exits first. */
+async function waitForPoller(temporal: Connection, taskQueue: string, worker: Spawned): Promise<void> {
+  await pollUntil(
+    `a worker polling ${taskQueue}`,
+    async () => {
+      if (worker.proc.exitCode !== null) throw new Error(`the worker of ${taskQueue} exited (${worker.proc.exitCode}):\n${worker.output().slice(-3000)}`);
+      const { pollers } = await temporal.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue }, taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW });
+      return (pollers?.length ?? 0) > 0 ? true : undefined;
+    },
+    180_000,
+    250,
+  );
 }
 
 /** A fresh id for a request: unique across rounds, so no dedupe ever answers from an earlier run. */
