@@ -21,7 +21,8 @@
  * the processes are idle again. Nothing asks Temporal during that window (a visibility query costs the dev server ~1 ms
  * with few workflows and ~20 ms with 5,000); history sizes and the bare runs' outcomes are listed after it.
  * Rounds rotate the order of scenarios; tables show medians of rounds, ratios are medians of per-round ratios.
- * `--quick`: n 20, concurrencies 5,20, 1 round: a smoke run of about a minute.
+ * `--quick`: n 20, concurrencies 5,20, 1 round: a smoke run of about a minute. The environment passes through to the
+ * processes (`LOG_LEVEL=warn npm run bench:e2e` measures Switchyard without its info logs).
  *
  * Everything runs on this machine (2 cores here), the load generator included; only 127.0.0.1 is reached. Every
  * process the benchmark starts is stopped by pid (process group) at the end, on an error and on Ctrl-C.
@@ -58,12 +59,18 @@ const IDLE_SECONDS = args.quick ? 2 : 5;
 const POLL_MS = 250;
 
 /** The data step: reshape the invoice (what a flow does before writing it somewhere). */
-const FIRST = '{ "invoice": data.data.object.id, "customer": data.data.object.customer, "total": $sum(data.data.object.lines.data.amount), "currency": data.data.object.currency }';
+const FIRST =
+  '{ "invoice": data.data.object.id, "customer": data.data.object.customer, "total": $sum(data.data.object.lines.data.amount), "currency": data.data.object.currency }';
 const NEXT = (i: number) => `$merge([data, { "step": ${i} }])`;
 const CHAIN = [FIRST, ...Array.from({ length: 9 }, (_, i) => NEXT(i + 2))];
 const BARE_EXPRESSIONS = { data1: [FIRST], chain10: CHAIN };
 
-const transformNode = (id: string, data: string, expression: string) => ({ id, type: 'action', action: 'data.transform@1', inputs: { data: { $expr: data }, expression } });
+const transformNode = (id: string, data: string, expression: string) => ({
+  id,
+  type: 'action',
+  action: 'data.transform@1',
+  inputs: { data: { $expr: data }, expression },
+});
 const single = (trigger: unknown, node: { id: string }) => ({ trigger, nodes: [node], edges: [{ from: 'trigger', to: node.id }] });
 
 const SCENARIO_NAMES = ['webhook', 'event', 'http', 'chain10'] as const;
@@ -71,7 +78,8 @@ type ScenarioName = (typeof SCENARIO_NAMES)[number];
 type BareKind = 'data1' | 'http1' | 'chain10';
 const BASELINE_OF: Record<ScenarioName, BareKind> = { webhook: 'data1', event: 'data1', http: 'http1', chain10: 'chain10' };
 const wanted = args.scenarios.split(',').map((s) => s.trim());
-for (const s of wanted) if (!(SCENARIO_NAMES as readonly string[]).includes(s)) throw new Error(`--scenarios: unknown ${s}; known: ${SCENARIO_NAMES.join(', ')}`);
+for (const s of wanted)
+  if (!(SCENARIO_NAMES as readonly string[]).includes(s)) throw new Error(`--scenarios: unknown ${s}; known: ${SCENARIO_NAMES.join(', ')}`);
 const SCENARIOS = SCENARIO_NAMES.filter((s) => wanted.includes(s));
 const BARE_KINDS = [...new Set(SCENARIOS.map((s) => BASELINE_OF[s]))];
 
@@ -109,7 +117,11 @@ const median = (xs: number[]): number => {
 /** Publishes Switchyard's four flows through the API; the scenarios that send to them. */
 async function switchyardScenarios(sys: System): Promise<Record<ScenarioName, Scenario>> {
   const call = async (method: string, p: string, body: unknown) => {
-    const res = await fetch(`${sys.apiUrl}${p}`, { method, headers: { authorization: `Bearer ${sys.key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${sys.apiUrl}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${sys.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const json = (await res.json()) as Record<string, unknown>;
     if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
     return json;
@@ -121,7 +133,12 @@ async function switchyardScenarios(sys: System): Promise<Record<ScenarioName, Sc
   const event = (name: string) => ({ type: 'event', event: name });
   const hook = await publish('e2e webhook → data', single({ type: 'webhook', source: 'stripe' }, transformNode('shape', 'trigger.data', FIRST)));
   await publish('e2e event → data', single(event('bench.data'), transformNode('shape', 'trigger.data', FIRST)));
-  const httpNode = { id: 'call', type: 'action', action: 'http.request@1', inputs: { url: `${sys.targetUrl}/switchyard`, method: 'POST', body: { $expr: '{ "invoice": trigger.data.id }' } } };
+  const httpNode = {
+    id: 'call',
+    type: 'action',
+    action: 'http.request@1',
+    inputs: { url: `${sys.targetUrl}/switchyard`, method: 'POST', body: { $expr: '{ "invoice": trigger.data.id }' } },
+  };
   await publish('e2e event → http', single(event('bench.http'), httpNode));
   const chainNodes = CHAIN.map((expression, i) => transformNode(`n${i + 1}`, i === 0 ? 'trigger.data' : `nodes.n${i}.result`, expression));
   const chainEdges = chainNodes.map((node, i) => ({ from: i === 0 ? 'trigger' : `n${i}`, to: node.id }));
@@ -186,7 +203,11 @@ async function endedRuns(sys: System, runIds: string[]): Promise<{ ended: number
   let failed = 0;
   let lastEnd = 0;
   for (let i = 0; i < runIds.length; i += 500) {
-    const rows = await sys.db.selectFrom('runs').select(['status', 'ended_at']).where('id', 'in', runIds.slice(i, i + 500)).execute();
+    const rows = await sys.db
+      .selectFrom('runs')
+      .select(['status', 'ended_at'])
+      .where('id', 'in', runIds.slice(i, i + 500))
+      .execute();
     for (const r of rows) {
       if (!['completed', 'failed', 'cancelled'].includes(r.status) || !r.ended_at) continue;
       ended++;
@@ -205,7 +226,12 @@ async function listBatch(sys: System, query: string): Promise<{ closed: boolean;
   const out = [];
   let nextPageToken: Uint8Array | undefined;
   do {
-    const page = await sys.client.workflowService.listWorkflowExecutions({ namespace: 'default', query, pageSize: 1000, ...(nextPageToken ? { nextPageToken } : {}) });
+    const page = await sys.client.workflowService.listWorkflowExecutions({
+      namespace: 'default',
+      query,
+      pageSize: 1000,
+      ...(nextPageToken ? { nextPageToken } : {}),
+    });
     for (const e of page.executions ?? [])
       out.push({
         closed: e.status !== proto.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
@@ -249,7 +275,12 @@ async function measure(sys: System, s: Scenario, n: number, concurrency: number)
   const runIds = runIdsOf?.(sent.answers) ?? [];
   const done = async () => {
     if (s.side === 'bare') {
-      const ends = [...sys.bareWorkerOutput().slice(bareOutputAt).matchAll(/^done \S+ (\d+)$/gm)].map((m) => Number(m[1]));
+      const ends = [
+        ...sys
+          .bareWorkerOutput()
+          .slice(bareOutputAt)
+          .matchAll(/^done \S+ (\d+)$/gm),
+      ].map((m) => Number(m[1]));
       lastEnd = ends.reduce((a, b) => Math.max(a, b), 0);
       return ends.length >= acked;
     }
@@ -309,7 +340,9 @@ async function measureAll(sys: System, scenarios: Record<string, Scenario>): Pro
         const s = scenarios[name]!;
         const x = await measure(sys, s, Math.max(1, Math.round(N * s.share)), c);
         samples.set(`${name}@${c}`, [...at(samples, name, c), x]);
-        parts.push(`${name} ${x.execPerSec.toFixed(1)}/s ${x.cpu.total.toFixed(0)} ms${x.failed || x.errors ? ` (${x.errors} errors, ${x.failed} failed)` : ''}`);
+        parts.push(
+          `${name} ${x.execPerSec.toFixed(1)}/s ${x.cpu.total.toFixed(0)} ms${x.failed || x.errors ? ` (${x.errors} errors, ${x.failed} failed)` : ''}`,
+        );
       }
       console.log(`  round ${r + 1}, c=${c}: ${parts.join('; ')}`);
     }
@@ -346,7 +379,12 @@ function printTables(scenarios: Record<string, Scenario>, samples: Samples): voi
         med(xs, (x) => x.cpu.total).toFixed(1),
       ]);
     }
-  console.log(markdownTable(['scenario', 'c', 'requests', 'ingest req/s', 'p50 ms', 'p95 ms', 'executions/s', 'CPU API', 'CPU Temporal', 'CPU worker', 'CPU total'], rows));
+  console.log(
+    markdownTable(
+      ['scenario', 'c', 'requests', 'ingest req/s', 'p50 ms', 'p95 ms', 'executions/s', 'CPU API', 'CPU Temporal', 'CPU worker', 'CPU total'],
+      rows,
+    ),
+  );
 
   console.log(`\nSwitchyard / bare, medians of per-round ratios (executions/s: higher is better; CPU per execution: lower is better):\n`);
   const ratioRows: string[][] = [];
@@ -378,7 +416,14 @@ function printTables(scenarios: Record<string, Scenario>, samples: Samples): voi
     const xs = CONCURRENCIES.flatMap((c) => at(samples, name, c));
     const total = xs.reduce((s, x) => s + x.cpu.total, 0);
     const share = (k: keyof Pids) => `${((100 * xs.reduce((s, x) => s + x.cpu[k], 0)) / total).toFixed(0)} %`;
-    return [scenarios[name]!.label, share('api'), share('temporal'), share('worker'), med(xs, (x) => x.historyEvents).toFixed(0), (med(xs, (x) => x.historyBytes) / 1024).toFixed(1)];
+    return [
+      scenarios[name]!.label,
+      share('api'),
+      share('temporal'),
+      share('worker'),
+      med(xs, (x) => x.historyEvents).toFixed(0),
+      (med(xs, (x) => x.historyBytes) / 1024).toFixed(1),
+    ];
   });
   console.log(markdownTable(['scenario', 'API', 'Temporal', 'worker', 'history events', 'history KB'], shareRows));
   const all = [...samples.values()].flat();
@@ -394,14 +439,22 @@ async function main(cleanup: Cleanup[]): Promise<void> {
   console.log('Starting Temporal (file database), the API server, the worker, and the bare API and worker…');
   const sys = await startSystem(dir, BARE_EXPRESSIONS, cleanup, (line) => console.log(`  ${line}`));
   for (const [side, pids] of Object.entries({ switchyard: sys.switchyard, bare: sys.bare }))
-    for (const [name, pid] of Object.entries(pids)) if (side === 'switchyard' || name !== 'temporal') console.log(`  measuring ${side} ${name}: ${describeTree(pid)}`);
+    for (const [name, pid] of Object.entries(pids))
+      if (side === 'switchyard' || name !== 'temporal') console.log(`  measuring ${side} ${name}: ${describeTree(pid)}`);
   const scenarios: Record<string, Scenario> = {};
   const own = await switchyardScenarios(sys);
   for (const name of SCENARIOS) scenarios[name] = own[name];
   for (const kind of BARE_KINDS) scenarios[`bare-${kind}`] = bareScenario(sys, kind);
   console.log(`Up in ${((Date.now() - started) / 1000).toFixed(0)} s. Idle CPU, ${IDLE_SECONDS} s:`);
-  const idle = await idleCpu({ api: sys.switchyard.api, temporal: sys.switchyard.temporal, worker: sys.switchyard.worker, 'bare API': sys.bare.api, 'bare worker': sys.bare.worker }, IDLE_SECONDS);
-  console.log(`  ${Object.entries(idle).map(([k, v]) => `${k} ${v.toFixed(1)} ms/s`).join(', ')}`);
+  const idle = await idleCpu(
+    { api: sys.switchyard.api, temporal: sys.switchyard.temporal, worker: sys.switchyard.worker, 'bare API': sys.bare.api, 'bare worker': sys.bare.worker },
+    IDLE_SECONDS,
+  );
+  console.log(
+    `  ${Object.entries(idle)
+      .map(([k, v]) => `${k} ${v.toFixed(1)} ms/s`)
+      .join(', ')}`,
+  );
   console.log(`Warming up (${WARMUP} requests per scenario, 5 in flight)…`);
   for (const [name, s] of Object.entries(scenarios)) {
     const x = await measure(sys, s, WARMUP, 5);
@@ -410,7 +463,11 @@ async function main(cleanup: Cleanup[]): Promise<void> {
   console.log(`Measuring: ${N} requests per measurement (chain10: ${Math.round(N / 4)}), concurrency ${CONCURRENCIES.join(', ')}, ${ROUNDS} round(s)…`);
   const samples = await measureAll(sys, scenarios);
   printTables(scenarios, samples);
-  console.log(`Idle CPU (ms per second): ${Object.entries(idle).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}. Total time ${((Date.now() - started) / 1000).toFixed(0)} s.`);
+  console.log(
+    `Idle CPU (ms per second): ${Object.entries(idle)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(', ')}. Total time ${((Date.now() - started) / 1000).toFixed(0)} s.`,
+  );
 }
 
 const cleanup: Cleanup[] = [];

@@ -10,7 +10,14 @@ import fs from 'node:fs';
  * the dedupe key on both sides: unique per request.
  */
 export function invoiceEvent(id: string): Record<string, unknown> {
-  const line = (n: number) => ({ id: `il_${n}${id.slice(-8)}`, object: 'line_item', amount: 1000 * n, currency: 'eur', description: `Seat ${n} × Pro plan`, quantity: 1 });
+  const line = (n: number) => ({
+    id: `il_${n}${id.slice(-8)}`,
+    object: 'line_item',
+    amount: 1000 * n,
+    currency: 'eur',
+    description: `Seat ${n} × Pro plan`,
+    quantity: 1,
+  });
   return {
     id,
     object: 'event',

@@ -158,7 +158,16 @@ async function startProcesses(o: ProcessOptions, cleanup: Cleanup[]) {
   });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   await Promise.all([
-    pollUntil('the API server to be ready', () => fetch(`${apiUrl}/api/ready`).then((r) => (r.ok ? true : undefined), () => undefined), 120_000, 250),
+    pollUntil(
+      'the API server to be ready',
+      () =>
+        fetch(`${apiUrl}/api/ready`).then(
+          (r) => (r.ok ? true : undefined),
+          () => undefined,
+        ),
+      120_000,
+      250,
+    ),
     // A worker is ready when it polls its task queue: whatever LOG_LEVEL says (the environment passes through).
     waitForPoller(o.temporal, SWITCHYARD_TASK_QUEUE, worker),
     waitForPoller(o.temporal, BARE_TASK_QUEUE, bareWorker),
@@ -177,7 +186,11 @@ async function waitForPoller(temporal: Connection, taskQueue: string, worker: Sp
     `a worker polling ${taskQueue}`,
     async () => {
       if (worker.proc.exitCode !== null) throw new Error(`the worker of ${taskQueue} exited (${worker.proc.exitCode}):\n${worker.output().slice(-3000)}`);
-      const { pollers } = await temporal.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue }, taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW });
+      const { pollers } = await temporal.workflowService.describeTaskQueue({
+        namespace: 'default',
+        taskQueue: { name: taskQueue },
+        taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      });
       return (pollers?.length ?? 0) > 0 ? true : undefined;
     },
     180_000,
