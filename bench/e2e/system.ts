@@ -20,7 +20,7 @@ import { openDatabase, type Db } from '#store/database';
 import { migrateToLatest } from '#store/migrate';
 import { SecretStore } from '#store/secrets';
 import { setBackendFunctions } from '#store/settings.repository';
-import { startDevServer } from '../../scripts/lib/temporal-dev-server';
+import { devServerPragmas, startDevServer } from '../../scripts/lib/temporal-dev-server';
 import { freePort } from '../../test/helpers/ports';
 import { pollUntil, spawnTs, type Spawned } from '../../test/helpers/processes';
 import { webhookSecret } from '../../test/helpers/webhook-signing';
@@ -99,9 +99,16 @@ export async function startSystem(dir: string, bareExpressions: Record<string, s
   const target = await startTarget();
   cleanup.push(target.close);
   // scripts/start.ts's call, with free ports for TEMPORAL_DEV_PORT and TEMPORAL_UI_PORT.
-  const dev = await startDevServer({ port: await freePort(), uiPort: await freePort(), dbFile: path.join(dataDir, 'temporal.db'), retentionDays: 30 });
+  const sync = process.env.TEMPORAL_DEV_SYNC === 'full' ? 'full' : 'normal';
+  const dev = await startDevServer({
+    port: await freePort(),
+    uiPort: await freePort(),
+    dbFile: path.join(dataDir, 'temporal.db'),
+    sqlitePragmas: devServerPragmas(sync),
+    retentionDays: 30,
+  });
   cleanup.push(() => dev.stop());
-  log(`Temporal dev server at ${dev.address} (database ${dataDir}/temporal.db)`);
+  log(`Temporal dev server at ${dev.address} (database ${dataDir}/temporal.db, TEMPORAL_DEV_SYNC=${sync})`);
   const connection = await Connection.connect({ address: dev.address });
   cleanup.push(() => connection.close());
   const processes = await startProcesses({ dataDir, masterKey, temporal: connection, bareExpressions, targetUrl: target.url }, cleanup);
