@@ -31,7 +31,7 @@ import { generateMasterKeyText } from '#store/crypto';
 import { openDatabase } from '#store/database';
 import { migrateToLatest } from '#store/migrate';
 import { ephemeralSecretStore } from '#store/secrets';
-import { createSwitchyardWorker, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '#worker/worker';
+import { createSwitchyardWorker, WORKFLOW_BUNDLE_OPTIONS } from '#worker/worker';
 import { startTemporalCluster } from '../scripts/lib/temporal-cluster';
 import { startDevServer } from '../scripts/lib/temporal-dev-server';
 import { freePort } from '../test/helpers/ports';
@@ -254,7 +254,7 @@ async function main(): Promise<void> {
   const [dev, cluster, bundle] = await Promise.all([
     startDevServer({ port: await freePort() }),
     startTemporalCluster({ dir: path.join(dir, 'temporal'), namespace: 'default' }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: quiet }),
+    bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: quiet }),
   ]);
   cleanup.push(() => dev.stop(), () => cluster.stop());
   const bundlePath = path.join(dir, 'workflow-bundle.js');

@@ -4,10 +4,10 @@
  * it at build time; a worker uses the bundle when its sources match (worker/src/bundle.ts).
  */
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '#worker/worker';
+import { WORKFLOW_BUNDLE_OPTIONS } from '#worker/worker';
 import { PREBUILT_BUNDLE, writePrebuiltBundle } from '#worker/bundle';
 
 const started = Date.now();
-const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES });
+const { code } = await bundleWorkflowCode(WORKFLOW_BUNDLE_OPTIONS);
 writePrebuiltBundle(code);
 console.log(`workflow bundle: ${PREBUILT_BUNDLE} (${(code.length / 1024).toFixed(0)} KiB, ${Date.now() - started} ms)`);

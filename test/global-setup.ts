@@ -4,7 +4,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { startDevServer } from '../scripts/lib/temporal-dev-server';
-import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '#worker/worker';
+import { WORKFLOW_BUNDLE_OPTIONS } from '#worker/worker';
 import { freePort } from './helpers/ports';
 import { startTestPostgres } from './helpers/postgres-cluster';
 
@@ -24,7 +24,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const [server, bundle, postgres] = await Promise.all([
     startDevServer({ port: await freePort() }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: quietLogger }),
+    bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: quietLogger }),
     process.env.TEST_DATABASE === 'postgres' ? startTestPostgres() : undefined,
   ]);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchyard-test-'));

@@ -13,7 +13,7 @@ import { openDatabase, type Db } from '#store/database';
 import { migrateToLatest } from '#store/migrate';
 import { SecretStore } from '#store/secrets';
 import { setBackendFunctions } from '#store/settings.repository';
-import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '#worker/worker';
+import { WORKFLOW_BUNDLE_OPTIONS } from '#worker/worker';
 import { startTemporalCluster, type TemporalCluster } from '../../scripts/lib/temporal-cluster';
 import { callApi } from '../helpers/api';
 import { startHttpPeer } from '../helpers/http-peer';
@@ -105,7 +105,7 @@ describe('the cluster: Temporal on PostgreSQL, 2 API servers, 2 workers, kill -9
     await setBackendFunctions(db, workspaceId, true);
     await openAccount(db, { workspaceId, plan: 'builder', credits: 1_000_000 });
     await new SecretStore(db, parseMasterKey(masterKey, 'test')).put(workspaceId, 'STRIPE_WEBHOOK_SECRET', { live: stripeSecret });
-    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, logger: { trace() {}, debug() {}, info() {}, warn() {}, log() {}, error: console.error } });
+    const bundle = await bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: { trace() {}, debug() {}, info() {}, warn() {}, log() {}, error: console.error } });
     bundlePath = path.join(dir, 'workflow-bundle.js');
     fs.writeFileSync(bundlePath, bundle.code);
     provider = await startHttpPeer((hit) => {

@@ -49,6 +49,21 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', impo
  * (test/replay).
  */
 export const WORKFLOW_INTERCEPTOR_MODULES = [createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
+/**
+ * Modules evaluated once per worker thread's V8 context and shared by every workflow run in it, instead of once per
+ * run (the SDK's `preloadModules`; issue 18 measured module evaluation, zod's schemas above all, as the largest share
+ * of the worker's CPU per run). Only modules without per-run state and without `@temporalio/workflow`: the flow
+ * document's and the catalog's schemas (zod), the expression engine (JSONata; its compiled-expression cache is keyed
+ * by the source text, so sharing it changes no result), and what they import.
+ */
+const core = (file: string) => fileURLToPath(new URL(`../../core/src/${file}`, import.meta.url));
+export const WORKFLOW_PRELOAD_MODULES = ['zod', 'jsonata', ...['flow.ts', 'catalog-sdk.ts', 'instant.ts', 'expressions.ts', 'run.ts'].map(core)];
+/** How every workflow bundle is built: by the worker at start, scripts/build-workflows.ts, the tests and benchmarks. */
+export const WORKFLOW_BUNDLE_OPTIONS = {
+  workflowsPath: WORKFLOWS_PATH,
+  workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+  preloadModules: WORKFLOW_PRELOAD_MODULES,
+};
 
 export interface SwitchyardWorkerOptions {
   connection: NativeConnection;
@@ -130,7 +145,7 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     ...(o.dataConverter ? { dataConverter: o.dataConverter } : {}),
-    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: WORKFLOW_PRELOAD_MODULES } }),
     // The workflow interceptors' spans leave the sandbox through this sink (dropped when tracing is off).
     sinks: { exporter: makeWorkflowExporter((o.tracing ?? NO_TRACING).processor, (o.tracing ?? NO_TRACING).resource) },
     activities: {
