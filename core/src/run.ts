@@ -382,6 +382,11 @@ export const HEAVY_QUEUE_PATCH = 'heavy-task-queue-v1';
  * it, or by a worker without it, schedule them as ordinary activities and replay that way.
  */
 export const LOCAL_ACTIONS_PATCH = 'local-actions-v1';
+/**
+ * The patch that applies a loop batch's settled item nodes (RunItemsResult.settled) when the batch ends: its last
+ * signal about an item can arrive after its result. Called only for results that carry some.
+ */
+export const SETTLE_ITEMS_PATCH = 'settle-items-v1';
 /** The task queue of heavy actions beside a run's queue: workers with `heavy` in WORKER_QUEUES serve it. */
 export function heavyTaskQueue(taskQueue: string): string {
   return `${taskQueue}-heavy`;

@@ -29,7 +29,8 @@ export async function runFlowItems(input: RunItemsInput): Promise<RunItemsResult
       input.from,
     );
     run.state.status = 'completed';
-    return { output: await joinLists(workspaceId, input.runWorkflowId, [results]) };
+    const settled = run.reportedItems();
+    return { output: await joinLists(workspaceId, input.runWorkflowId, [results]), ...(settled.length ? { settled } : {}) };
   } catch (err) {
     if (err instanceof NodeFailed)
       throw ApplicationFailure.create({ type: ITEM_FAILED, nonRetryable: true, message: err.message, details: [{ nodeKey: err.nodeKey, error: err.error }] });

@@ -6,10 +6,10 @@
  * (run-context.ts mirrors it and hands the decision on), credits and reconnect signals are passed on, and
  * cancelling the run cancels them. Workflow code: deterministic, no I/O.
  */
-import { ApplicationFailure, ChildWorkflowFailure, executeChild, isCancellation, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, ChildWorkflowFailure, executeChild, isCancellation, patched, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import { BlobActivities, LIMIT_EXCEEDED, type BlobJoinInput, type BlobRef, type WorkspaceLimits } from '#core/blobs';
 import type { ForEachNode, FlowGraph } from '#core/flow';
-import { batchSize, RUN_ITEMS_WORKFLOW, type NodeError, type RunOptions } from '#core/run';
+import { batchSize, RUN_ITEMS_WORKFLOW, SETTLE_ITEMS_PATCH, type NodeError, type NodeRunState, type RunOptions } from '#core/run';
 import { NodeFailed } from './errors';
 import type { NodeContext, NodeOutcome } from './nodes/node-handler';
 import { LOCAL } from './run-context';
@@ -38,6 +38,11 @@ export interface RunItemsInput {
 export interface RunItemsResult {
   /** The batch's item outputs, in order: a list, or a blob reference to one. */
   output: unknown;
+  /**
+   * The item nodes the batch told the run about (they waited), as they ended. The batch's signals are not ordered
+   * with its result: the last one ("succeeded") can reach the run after the batch has returned, or never.
+   */
+  settled?: NodeRunState[];
 }
 
 /** The failure type of a batch whose item failed the run: its details name the item node and its error. */
@@ -101,6 +106,7 @@ export async function forEachInBatches(node: ForEachNode, ctx: NodeContext, item
         const result = await executeChild<(i: RunItemsInput) => Promise<RunItemsResult>>(RUN_ITEMS_WORKFLOW, { workflowId: batchId, args: [input] });
         parts[b] = result.output;
         progress.done += n;
+        if (result.settled?.length && patched(SETTLE_ITEMS_PATCH)) for (const entry of result.settled) run.settleItem(entry);
       } catch (err) {
         throw itemFailure(err);
       } finally {

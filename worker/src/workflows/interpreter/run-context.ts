@@ -103,6 +103,8 @@ export class RunContext {
   /** Set in a loop batch: the run's workflow, told when an item node starts or stops waiting. */
   private readonly parentWorkflowId: string | undefined;
   private readonly reportedWaiting = new Set<string>();
+  /** In a loop batch: every item node it ever told the run about. */
+  private readonly reported = new Set<string>();
   /** The last status each node's events told (noteNode). */
   private readonly emittedStatus = new Map<string, string>();
   private readonly record = proxyLocalActivities<{ [RECORD_RUN_ACTIVITY]: RecordRunActivity }>(LOCAL)[RECORD_RUN_ACTIVITY];
@@ -183,10 +185,31 @@ export class RunContext {
     if (!WAITING_STATUSES.includes(entry.status) && !this.reportedWaiting.has(entry.key)) return;
     if (['succeeded', 'failed', 'skipped'].includes(entry.status)) this.reportedWaiting.delete(entry.key);
     else this.reportedWaiting.add(entry.key);
+    this.reported.add(entry.key);
     const { input: _input, output: _output, ...slim } = entry;
     void getExternalWorkflowHandle(this.parentWorkflowId!)
       .signal(itemNodeSignal, { entry: slim, batchWorkflowId: workflowInfo().workflowId })
       .catch(() => undefined);
+  }
+
+  /** In a loop batch: the item nodes it told the run about, as they are now (without input and output). */
+  reportedItems(): NodeRunState[] {
+    return [...this.reported].flatMap((key) => {
+      const entry = this.state.nodes[key];
+      if (!entry) return [];
+      const { input: _input, output: _output, ...slim } = entry;
+      return [slim];
+    });
+  }
+
+  /**
+   * In the run: a loop item's node as its batch ended (RunItemsResult.settled), in case the batch's last signal about it
+   * comes later or not at all. State only: no command, nothing recorded until the run's next report.
+   */
+  settleItem(entry: NodeRunState): void {
+    this.state.nodes[entry.key] = entry;
+    this.decisions.delete(entry.key);
+    this.noteNode(entry);
   }
 
   /** In the run: shows a loop item's node that waits (or went on) as one of the run's nodes, so it can be decided on. */
