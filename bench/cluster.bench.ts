@@ -36,6 +36,7 @@ import { startTemporalCluster } from '../scripts/lib/temporal-cluster';
 import { startDevServer } from '../scripts/lib/temporal-dev-server';
 import { freePort } from '../test/helpers/ports';
 import { spawnTs, type Spawned } from '../test/helpers/processes';
+import { markdownTable, median, positiveInt } from './lib/report';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,11 +47,6 @@ const { values: args } = parseArgs({
     shapes: { type: 'string', default: 'single1,linear10,fanout10' },
   },
 });
-const positiveInt = (name: string, v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${v}"`);
-  return n;
-};
 const RUNS = positiveInt('runs', args.runs);
 const EVENTS = positiveInt('events', args.events);
 const CONCURRENCY = positiveInt('concurrency', args.concurrency);
@@ -174,21 +170,36 @@ async function ingestOneVsTwo(temporalAddress: string, temporalPid: number | und
       await proc.exited;
     });
     const url = `http://127.0.0.1:${port}`;
-    for (let waited = 0; !(await fetch(`${url}/api/ready`).then((r) => r.ok, () => false)); waited += 200) {
+    for (
+      let waited = 0;
+      !(await fetch(`${url}/api/ready`).then(
+        (r) => r.ok,
+        () => false,
+      ));
+      waited += 200
+    ) {
       if (waited > 90_000 || proc.proc.exitCode !== null) throw new Error(`API server ${i} did not become ready:\n${proc.output().slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     apis.push({ url, proc });
   }
   const call = async (base: string, method: string, p: string, body: unknown) => {
-    const res = await fetch(`${base}${p}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${base}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const json = (await res.json()) as Record<string, unknown>;
     if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
   const flow = await call(apis[0]!.url, 'POST', '/api/flows', {
     name: 'Ingest bench',
-    document: { trigger: { type: 'event', event: 'bench.ingest' }, nodes: [{ id: 'n1', type: 'action', action: 'data.transform@1', inputs: { data: { $expr: 'trigger.data' }, expression: 'data' } }], edges: [{ from: 'trigger', to: 'n1' }] },
+    document: {
+      trigger: { type: 'event', event: 'bench.ingest' },
+      nodes: [{ id: 'n1', type: 'action', action: 'data.transform@1', inputs: { data: { $expr: 'trigger.data' }, expression: 'data' } }],
+      edges: [{ from: 'trigger', to: 'n1' }],
+    },
   });
   await call(apis[0]!.url, 'POST', `/api/flows/${String(flow.id)}/publish`, {});
   const send = (servers: number) => async (i: number) => {
@@ -209,7 +220,8 @@ async function ingestOneVsTwo(temporalAddress: string, temporalPid: number | und
         machineMs: ms(machineCpuSeconds(), before.machine),
       });
     }
-    const show = (x: IngestSample) => `${x.perSecond.toFixed(1)}/s (cpu ms/event: API ${x.apiMs.toFixed(1)}, Temporal ${x.temporalMs.toFixed(1)}, machine ${x.machineMs.toFixed(1)})`;
+    const show = (x: IngestSample) =>
+      `${x.perSecond.toFixed(1)}/s (cpu ms/event: API ${x.apiMs.toFixed(1)}, Temporal ${x.temporalMs.toFixed(1)}, machine ${x.machineMs.toFixed(1)})`;
     console.log(`  ingest round ${r + 1}: 1 server ${show(samples[1][r]!)}, 2 servers ${show(samples[2][r]!)}`);
   }
   const row = (servers: 1 | 2) => {
@@ -256,7 +268,10 @@ async function main(): Promise<void> {
     startTemporalCluster({ dir: path.join(dir, 'temporal'), namespace: 'default' }),
     bundleWorkflowCode({ ...WORKFLOW_BUNDLE_OPTIONS, logger: quiet }),
   ]);
-  cleanup.push(() => dev.stop(), () => cluster.stop());
+  cleanup.push(
+    () => dev.stop(),
+    () => cluster.stop(),
+  );
   const bundlePath = path.join(dir, 'workflow-bundle.js');
   fs.writeFileSync(bundlePath, bundle.code);
 
@@ -270,19 +285,6 @@ async function main(): Promise<void> {
   console.log(`\nApp-event ingest, medians of ${ROUNDS} rounds; ratio = 2 servers / 1 server, median of per-round ratios:\n`);
   console.log(markdownTable(['API servers', 'events/s', 'ratio', 'API cpu ms/event', 'Temporal cpu ms/event', 'machine cpu ms/event'], ingest));
   console.log(`\nTotal time ${((Date.now() - started) / 1000).toFixed(0)} s.`);
-}
-
-function markdownTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
-  return [line(header), rule, ...rows.map(line)].join('\n');
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 async function stopAll(): Promise<void> {

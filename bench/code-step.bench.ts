@@ -35,6 +35,7 @@ import { runInSandbox } from '#worker/code/sandbox';
 import { SandboxPool } from '#worker/code/sandbox-pool';
 import { createSwitchyardWorker, WORKFLOWS_PATH } from '#worker/worker';
 import { startDevServer } from '../scripts/lib/temporal-dev-server';
+import { median } from './lib/report';
 
 const { values: args } = parseArgs({
   options: {
@@ -220,12 +221,6 @@ async function flows(): Promise<void> {
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function freePort(): Promise<number> {

@@ -35,6 +35,7 @@ import proto from '@temporalio/proto';
 import { cpuMs, describeTree, invoiceEvent, quantile, sendAll, type Request } from './e2e/load';
 import { BARE_TASK_QUEUE, eventId, startSystem, SWITCHYARD_TASK_QUEUE, type Cleanup, type Pids, type System } from './e2e/system';
 import { signDelivery } from '../test/helpers/webhook-signing';
+import { markdownTable, positiveInt } from './lib/report';
 
 const { values: args } = parseArgs({
   options: {
@@ -45,11 +46,6 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
   },
 });
-const positiveInt = (name: string, v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${v}"`);
-  return n;
-};
 const N = positiveInt('n', args.n ?? (args.quick ? '20' : '150'));
 const CONCURRENCIES = (args.concurrency ?? (args.quick ? '5,20' : '5,20,50')).split(',').map((c) => positiveInt('concurrency', c.trim()));
 const ROUNDS = positiveInt('rounds', args.rounds ?? (args.quick ? '1' : '2'));
@@ -348,13 +344,6 @@ async function measureAll(sys: System, scenarios: Record<string, Scenario>): Pro
     }
   }
   return samples;
-}
-
-function markdownTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
-  return [line(header), rule, ...rows.map(line)].join('\n');
 }
 
 function printTables(scenarios: Record<string, Scenario>, samples: Samples): void {

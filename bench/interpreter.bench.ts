@@ -32,6 +32,7 @@ import { startDevServer } from '../scripts/lib/temporal-dev-server';
 import { openDatabase } from '#store/database';
 import { migrateToLatest } from '#store/migrate';
 import { createSwitchyardWorker } from '#worker/worker';
+import { markdownTable, median, positiveInt } from './lib/report';
 
 const NOOP_ACTION = 'bench.noop@1';
 const SHARED_WORKFLOWS = fileURLToPath(new URL('./workflows.ts', import.meta.url));
@@ -47,11 +48,6 @@ const { values: args } = parseArgs({
     baseline: { type: 'string', default: 'both' },
   },
 });
-const positiveInt = (name: string, v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${v}"`);
-  return n;
-};
 const RUNS = positiveInt('runs', args.runs);
 const CONCURRENCY = positiveInt('concurrency', args.concurrency);
 const ROUNDS = positiveInt('rounds', args.rounds);
@@ -319,19 +315,6 @@ function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
-}
-
-function markdownTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  const rule = `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
-  return [line(header), rule, ...rows.map(line)].join('\n');
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 main().then(

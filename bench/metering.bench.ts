@@ -31,6 +31,7 @@ import { migrateToLatest } from '#store/migrate';
 import { ephemeralSecretStore } from '#store/secrets';
 import { createSwitchyardWorker, WORKFLOWS_PATH } from '#worker/worker';
 import { SendJournal } from '#worker/credits/send-journal';
+import { median } from './lib/report';
 
 const { values: args } = parseArgs({
   options: {
@@ -158,12 +159,6 @@ async function main(): Promise<void> {
     target.close();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function freePort(): Promise<number> {
