@@ -210,6 +210,8 @@ export class RunContext {
     this.state.nodes[entry.key] = entry;
     this.decisions.delete(entry.key);
     this.noteNode(entry);
+    if (this.state.status !== 'completed' && this.state.status !== 'failed' && this.state.status !== 'cancelled')
+      this.state.status = liveRunStatus(Object.values(this.state.nodes));
   }
 
   /** In the run: shows a loop item's node that waits (or went on) as one of the run's nodes, so it can be decided on. */
