@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isBlobRef, type BlobRef } from '#core/blobs';
-import { RunQueries, RunUpdates, type RunEventsPage, type RunEventsRequest, type RunFlowInput, type RunState } from '#core/run';
+import { RunQueries, RunUpdates, SETTLE_ITEMS_PATCH, type RunEventsPage, type RunEventsRequest, type RunFlowInput, type RunState } from '#core/run';
 import { BlobStore, FileBlobBackend, setWorkspaceLimits } from '#store/blobs';
 import type { Db } from '#store/database';
 import { SecretStore } from '#store/secrets';
@@ -213,6 +213,14 @@ describe('long loops', () => {
     expect(final.status).toBe('completed');
     expect(final.nodes[key]).toMatchObject({ status: 'succeeded' });
     expect(final.nodes.each!.progress).toMatchObject({ done: 150, total: 150 });
+    // The item's end came back with its batch's result (settled), whether or not the batch's last signal was first.
+    const history = await handle.fetchHistory();
+    const patches = history.events!.flatMap((e) =>
+      e.markerRecordedEventAttributes?.markerName === 'core_patch'
+        ? [Buffer.from(e.markerRecordedEventAttributes.details!['patch-data']!.payloads![0]!.data!).toString('utf8')]
+        : [],
+    );
+    expect(patches.some((p) => p.includes(SETTLE_ITEMS_PATCH))).toBe(true);
   }, 120_000);
 
   it('a loop over more items than the workspace allows fails, naming the limit', async () => {
