@@ -148,6 +148,21 @@ describe('a live worker settles the send journal of a killed one, on separate da
         20,
       );
       const killedLease = await db.selectFrom('worker_leases').select('worker_id').where('pid', '=', a.proc.pid!).executeTakeFirstOrThrow();
+      // The peer can see the request a moment before A's journal has stored that it went (W): kill A once it has, so
+      // the one request on the wire is known as sent (killed between the two, it would rightly be "uncertain").
+      const journalOfA = openDatabase(dbFile.replace(/\.db$/, '.send-journal.db'));
+      try {
+        await pollUntil(
+          "A's journal to store the send",
+          async () =>
+            (await journalOfA.selectFrom('credit_send_journal').select('step').where('worker_id', '=', killedLease.worker_id).where('step', '=', 'W').executeTakeFirst()) ??
+            undefined,
+          10_000,
+          10,
+        );
+      } finally {
+        await journalOfA.destroy();
+      }
       a.proc.kill('SIGKILL');
       await a.exited;
       answerMs = 20;
