@@ -18,7 +18,7 @@ COPY package.json package-lock.json ./
 COPY scripts/setup-temporal.mjs scripts/setup-temporal.mjs
 RUN npm ci --no-audit --no-fund
 
-# 2. The built editor (editor/dist) and the prebuilt workflow bundle (dist/workflow-bundle.js + its manifest).
+# 2. The built editor (editor/dist) and the prebuilt workflow bundles (dist/workflow-bundle{,-tracing}.js + manifests).
 FROM deps AS build
 COPY . .
 RUN npm run build:editor && npm run build:workflows

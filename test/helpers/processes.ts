@@ -15,7 +15,9 @@ export interface Spawned {
 
 /** Starts `node --import tsx <entry>` in its own process group, collecting its output. */
 export function spawnTs(entry: string, env: NodeJS.ProcessEnv): Spawned {
-  const proc = spawn(process.execPath, ['--import', 'tsx', entry], {
+  // SPAWN_NODE_ARGS adds Node options to every spawned process (`--cpu-prof --cpu-prof-dir=/tmp/prof` to profile them).
+  const nodeArgs = (process.env.SPAWN_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -25,7 +25,8 @@ import { startHttpPeer } from '../helpers/http-peer';
 import { freePort } from '../helpers/ports';
 import { goldenFlows, goldenInput, historyToJSONText, PEER_PATHS } from './golden-flows';
 
-const HISTORIES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'histories');
+// RECORD_INTO=histories-untraced writes there instead (histories recorded without the tracing interceptors, README.md).
+const HISTORIES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), process.env.RECORD_INTO ?? 'histories');
 const TASK_QUEUE = 'golden-histories';
 
 async function main(only: string[]): Promise<void> {

@@ -6,7 +6,7 @@ import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry';
 import { NO_TRACING } from '#core/tracing';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { WORKFLOWS_PATH } from '#worker/worker';
+import { WORKFLOWS_PATH, workflowBundleOptions } from '#worker/worker';
 import { goldenFlows, historyFromJSONValue } from './golden-flows';
 
 /**
@@ -16,16 +16,19 @@ import { goldenFlows, historyFromJSONValue } from './golden-flows';
  */
 
 const HISTORIES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'histories');
+// The golden flows again, recorded by a worker without the tracing interceptors (worker.ts, workflowBundleOptions):
+// the files in histories/ were recorded with them.
+const UNTRACED_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'histories-untraced');
 const WORKFLOWS_DIR = path.dirname(WORKFLOWS_PATH);
 const INTERPRETER = path.join(WORKFLOWS_DIR, 'run-flow.workflow.ts');
 // Git- and lint-ignored; in the same folder so the interpreter's relative imports still resolve.
 const MUTANT = path.join(WORKFLOWS_DIR, '__mutant__run-flow.workflow.ts');
 const MUTANT_INDEX = path.join(WORKFLOWS_DIR, '__mutant__index.ts');
 
-const loadHistory = (name: string) => historyFromJSONValue(JSON.parse(fs.readFileSync(path.join(HISTORIES_DIR, `${name}.json`), 'utf8')));
-const historyNames = () =>
+const loadHistory = (name: string, dir = HISTORIES_DIR) => historyFromJSONValue(JSON.parse(fs.readFileSync(path.join(dir, `${name}.json`), 'utf8')));
+const historyNames = (dir = HISTORIES_DIR) =>
   fs
-    .readdirSync(HISTORIES_DIR)
+    .readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .map((f) => f.slice(0, -'.json'.length))
     .sort();
@@ -50,16 +53,33 @@ describe('replay of recorded runFlow histories', () => {
     // A big loop's first batch (runFlowItems) and the first Temporal run of a run that continued as new.
     expect(names).toEqual(expect.arrayContaining(['for-each-batches-batch', 'continue-as-new-first']));
 
-    const results: { workflowId: string; error?: string }[] = [];
-    const replay = Worker.runReplayHistories(
-      // The workflow bundle has the tracing interceptors (worker.ts, WORKFLOW_INTERCEPTOR_MODULES): their sink drops spans here.
-      { workflowBundle: { codePath: inject('workflowBundlePath') }, sinks: { exporter: makeWorkflowExporter(NO_TRACING.processor, NO_TRACING.resource) } },
-      names.map((name) => ({ workflowId: name, history: loadHistory(name) })),
-    );
-    for await (const result of replay)
-      results.push({ workflowId: result.workflowId, ...(result.error ? { error: `${result.error.name}: ${result.error.message}` } : {}) });
-    expect(results.map((r) => r.workflowId).sort()).toEqual(names);
-    expect(results.filter((r) => r.error)).toEqual([]);
+    expect(await replayAll({ codePath: inject('workflowBundlePath') }, HISTORIES_DIR)).toEqual(names.map((workflowId) => ({ workflowId })));
+  });
+
+  // Tracing on or off must never change how a run replays: the interceptors are in the bundle only with tracing on.
+  describe('with and without the tracing interceptors', () => {
+    let tracingBundle: { code: string };
+    beforeAll(async () => {
+      tracingBundle = await bundleWorkflowCode({ ...workflowBundleOptions({ tracing: true }), logger: quietLogger });
+    }, 120_000);
+
+    it('the tests’ bundle has no tracing interceptors, the tracing one has them', () => {
+      const plain = fs.readFileSync(inject('workflowBundlePath'), 'utf8');
+      expect(plain).not.toContain('interceptors-opentelemetry/lib/workflow-interceptors');
+      expect(tracingBundle.code).toContain('interceptors-opentelemetry/lib/workflow-interceptors');
+    });
+
+    it('histories recorded with them replay with them', async () => {
+      const names = historyNames();
+      expect(await replayAll(tracingBundle, HISTORIES_DIR)).toEqual(names.map((workflowId) => ({ workflowId })));
+    });
+
+    it('histories recorded without them replay without them and with them', async () => {
+      const names = historyNames(UNTRACED_DIR);
+      expect(names).toEqual(expect.arrayContaining(goldenFlows('http://127.0.0.1:1').map((f) => f.name)));
+      expect(await replayAll({ codePath: inject('workflowBundlePath') }, UNTRACED_DIR)).toEqual(names.map((workflowId) => ({ workflowId })));
+      expect(await replayAll(tracingBundle, UNTRACED_DIR)).toEqual(names.map((workflowId) => ({ workflowId })));
+    });
   });
 
   describe('the non-determinism guard', () => {
@@ -105,6 +125,19 @@ describe('replay of recorded runFlow histories', () => {
     });
   });
 });
+
+/** Replays every history of a folder with a bundle; one entry per history, with its error if it has one. */
+async function replayAll(workflowBundle: { codePath: string } | { code: string }, dir: string) {
+  const results: { workflowId: string; error?: string }[] = [];
+  const replay = Worker.runReplayHistories(
+    // A bundle with the tracing interceptors exports their spans through this sink; it drops them here.
+    { workflowBundle, sinks: { exporter: makeWorkflowExporter(NO_TRACING.processor, NO_TRACING.resource) } },
+    historyNames(dir).map((name) => ({ workflowId: name, history: loadHistory(name, dir) })),
+  );
+  for await (const result of replay)
+    results.push({ workflowId: result.workflowId, ...(result.error ? { error: `${result.error.name}: ${result.error.message}` } : {}) });
+  return results.sort((a, b) => (a.workflowId < b.workflowId ? -1 : 1));
+}
 
 const noop = () => undefined;
 const quietLogger = { trace: noop, debug: noop, info: noop, warn: (m: string) => console.warn(m), error: (m: string) => console.error(m), log: noop };

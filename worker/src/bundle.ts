@@ -3,10 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Where `npm run build:workflows` writes the prebuilt workflow bundle (the image builds it once). */
+/**
+ * Where `npm run build:workflows` writes the prebuilt workflow bundles (the image builds them once): one without the
+ * tracing interceptors, one with them (worker.ts, workflowBundleOptions).
+ */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PREBUILT_BUNDLE = path.join(REPO_ROOT, 'dist', 'workflow-bundle.js');
-const MANIFEST = `${PREBUILT_BUNDLE}.json`;
+export const PREBUILT_TRACING_BUNDLE = path.join(REPO_ROOT, 'dist', 'workflow-bundle-tracing.js');
+export const prebuiltBundlePath = (o: { tracing: boolean }) => (o.tracing ? PREBUILT_TRACING_BUNDLE : PREBUILT_BUNDLE);
 
 /** The folders workflow code may import from (a lint rule keeps it so): what a bundle is built from. */
 const SOURCES = ['worker/src/workflows', 'core/src'];
@@ -40,10 +44,17 @@ export function writePrebuiltBundle(code: string, file = PREBUILT_BUNDLE): void 
  * start, as in development). A stale bundle is refused loudly rather than run: replaying histories with other
  * workflow code than the worker's own sources is how non-determinism errors start.
  */
-export function prebuiltBundle(): { codePath: string } | { stale: string } | undefined {
-  if (!fs.existsSync(PREBUILT_BUNDLE) || !fs.existsSync(MANIFEST)) return undefined;
-  const manifest = JSON.parse(fs.readFileSync(MANIFEST, 'utf8')) as { sourcesHash?: string; builtAt?: string };
-  if (manifest.sourcesHash !== workflowSourcesHash())
-    return { stale: `${PREBUILT_BUNDLE} (built ${manifest.builtAt ?? '?'}) is older than the workflow sources; run npm run build:workflows again` };
-  return { codePath: PREBUILT_BUNDLE };
+export function prebuiltBundle(o: { tracing: boolean }): { codePath: string } | { stale: string } | undefined {
+  const file = prebuiltBundlePath(o);
+  const manifest = `${file}.json`;
+  if (!fs.existsSync(file) || !fs.existsSync(manifest)) return undefined;
+  const { sourcesHash, builtAt } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { sourcesHash?: string; builtAt?: string };
+  if (sourcesHash !== workflowSourcesHash())
+    return { stale: `${file} (built ${builtAt ?? '?'}) is older than the workflow sources; run npm run build:workflows again` };
+  return { codePath: file };
+}
+
+/** Whether a bundle has the tracing interceptors: a worker with tracing on warns when SWITCHYARD_WORKFLOW_BUNDLE has not. */
+export function bundleHasTracing(codePath: string): boolean {
+  return fs.readFileSync(codePath, 'utf8').includes('interceptors-opentelemetry/lib/workflow-interceptors');
 }

@@ -22,7 +22,7 @@ import { dataConverterOf, payloadCodecFor } from '#store/payload-codec';
 import { durationMs } from '#core/graph';
 import { serveMetrics } from '#core/metrics-server';
 import { freeLoopbackPort, WorkerMetrics } from './metrics';
-import { prebuiltBundle } from './bundle';
+import { bundleHasTracing, prebuiltBundle } from './bundle';
 import { startTracing } from '#core/tracing';
 
 async function main(): Promise<void> {
@@ -49,10 +49,13 @@ async function main(): Promise<void> {
   const ttlMs = durationMs(config.WORKER_LEASE_TTL as `${number}s`);
   const { sendJournal, stop: stopLease } = await startLeaseAndJournal({ db, databaseUrl: config.databaseUrl, workerId, ttlMs, logger });
   // SWITCHYARD_WORKFLOW_BUNDLE, else the bundle `npm run build:workflows` prebuilt (the image has one), else bundled now.
-  const prebuilt = config.SWITCHYARD_WORKFLOW_BUNDLE ? { codePath: config.SWITCHYARD_WORKFLOW_BUNDLE } : prebuiltBundle();
+  // The tracing interceptors are in the bundle only when tracing is on (worker.ts, workflowBundleOptions).
+  const prebuilt = config.SWITCHYARD_WORKFLOW_BUNDLE ? { codePath: config.SWITCHYARD_WORKFLOW_BUNDLE } : prebuiltBundle({ tracing: !!tracing });
   if (prebuilt && 'stale' in prebuilt) logger.warn(`not using ${prebuilt.stale}; bundling the workflows now`);
   const workflowBundle = prebuilt && 'codePath' in prebuilt ? prebuilt : undefined;
   if (workflowBundle) logger.info({ workflowBundle: workflowBundle.codePath }, 'using a prebuilt workflow bundle');
+  if (workflowBundle && tracing && !bundleHasTracing(workflowBundle.codePath))
+    logger.warn({ workflowBundle: workflowBundle.codePath }, 'tracing is on but this workflow bundle has no tracing interceptors: runs will have no workflow spans');
   // Address, namespace, TLS and API key as Temporal's environment configuration says; payloads encrypted (store/src/payload-codec.ts).
   const temporal = temporalConnectionSettings(process.env, { devPort: config.TEMPORAL_DEV_PORT });
   const { namespace } = temporal;

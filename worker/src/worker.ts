@@ -43,10 +43,12 @@ import { createBlobActivities } from './activities/blobs';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 /**
- * Workflow interceptors in every bundle, whether tracing is on or not (OpenTelemetry: spans from the API request
- * through the workflow to its activities, docs/deploy.md): what the workflow code is must not depend on a setting,
- * or turning tracing on would change how running flows replay. The committed histories replay with them
- * (test/replay).
+ * The OpenTelemetry workflow interceptors (spans from the API request through the workflow to its activities,
+ * docs/deploy.md), in the bundle only when tracing is on: with tracing off they still cost about a quarter of the
+ * workflow thread's CPU per run (their modules evaluated for every run, a span per step exported to a sink that drops
+ * it; issue 18). Neither way changes a run's commands: since SDK 1.13.2 they add no yield points (SDK flags 3–5, on
+ * for every history our SDK wrote, and flag 6, off for a run started without them), so a run started with tracing on
+ * replays without it and the other way round; test/replay replays histories recorded each way with both bundles.
  */
 export const WORKFLOW_INTERCEPTOR_MODULES = [createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors')];
 /**
@@ -58,12 +60,16 @@ export const WORKFLOW_INTERCEPTOR_MODULES = [createRequire(import.meta.url).reso
  */
 const core = (file: string) => fileURLToPath(new URL(`../../core/src/${file}`, import.meta.url));
 export const WORKFLOW_PRELOAD_MODULES = ['zod', 'jsonata', ...['flow.ts', 'catalog-sdk.ts', 'instant.ts', 'expressions.ts', 'run.ts'].map(core)];
-/** How every workflow bundle is built: by the worker at start, scripts/build-workflows.ts, the tests and benchmarks. */
-export const WORKFLOW_BUNDLE_OPTIONS = {
-  workflowsPath: WORKFLOWS_PATH,
-  workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
-  preloadModules: WORKFLOW_PRELOAD_MODULES,
-};
+/** How a workflow bundle is built (by the worker at start, scripts/build-workflows.ts, the tests and benchmarks). */
+export function workflowBundleOptions(o: { tracing: boolean }) {
+  return {
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: o.tracing ? WORKFLOW_INTERCEPTOR_MODULES : [],
+    preloadModules: WORKFLOW_PRELOAD_MODULES,
+  };
+}
+/** The bundle of a worker without tracing (the default). */
+export const WORKFLOW_BUNDLE_OPTIONS = workflowBundleOptions({ tracing: false });
 
 export interface SwitchyardWorkerOptions {
   connection: NativeConnection;
@@ -164,9 +170,9 @@ export async function createSwitchyardWorker(o: SwitchyardWorkerOptions): Promis
       ...o.extraActivities,
     },
     interceptors: {
-      // With workflowsPath (bundled at start); a prebuilt bundle has them built in (WORKFLOW_INTERCEPTOR_MODULES), and
-      // the SDK warns at every start if they are named again.
-      ...(o.workflowBundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
+      // With workflowsPath (bundled at start) and tracing on; a prebuilt bundle has them built in or not
+      // (workflowBundleOptions), and the SDK warns at every start if they are named again.
+      ...(o.workflowBundle || !o.tracing ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }),
       activity: [
         ...(o.tracing ? [tracingActivityInterceptor(o.tracing.tracer)] : []),
         ...(o.metrics ? [metricsInterceptor(o.metrics, o.logger)] : []),
