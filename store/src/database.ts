@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type Generated } from 'kysely';
+import { Kysely, PostgresAdapter, PostgresDialect, SqliteDialect, type Generated, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 
 /**
@@ -333,14 +333,43 @@ export function openDatabase(url: string, o: OpenOptions = {}): Db {
   if (o.readonly) {
     const sqlite = new SQLite(file, { readonly: true, fileMustExist: true });
     sqlite.pragma('busy_timeout = 5000');
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   }
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL'); // server and worker processes share the file
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+}
+
+/** How many prepared statements a SQLite connection keeps (the most recently used; Switchyard's queries are a few hundred). */
+export const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * The connection as Kysely's SQLite dialect sees it, keeping its prepared statements by SQL text: the dialect prepares
+ * every query anew, which was 6 % of the API server's CPU per webhook (issue 18). A statement still running (an
+ * iterator not finished) is never handed out twice; SQLite re-prepares a kept statement itself after a schema change.
+ */
+export function withStatementCache(sqlite: SQLite.Database, size = STATEMENT_CACHE_SIZE): SqliteDatabase {
+  const kept = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      const hit = kept.get(sql);
+      if (hit && !hit.busy) {
+        kept.delete(sql); // most recently used last
+        kept.set(sql, hit);
+        return hit;
+      }
+      const statement = sqlite.prepare(sql);
+      if (!hit) {
+        kept.set(sql, statement);
+        if (kept.size > size) kept.delete(kept.keys().next().value!);
+      }
+      return statement;
+    },
+  };
 }
 
 /**
