@@ -13,6 +13,7 @@
  * The bare baseline, same run, same dev server: an Express handler in its own process calling `signalWithStart` of a
  * hand-written workflow (bench/e2e/bare-*.ts) whose steps are activities running the same JSONata transform (or the
  * same POST); `bare data1` is the baseline of webhook and event, `bare http1` of http, `bare chain10` of chain10.
+ * `bare noop` (always measured) starts a workflow with no step the same way: the floor under any figure here.
  *
  * Per measurement (n requests, c in flight): ingest requests/s and latency p50/p95; executions/s = runs / (time from
  * the first request to the last run's recorded end: `runs.ended_at` for Switchyard, a line the bare worker prints from
@@ -59,7 +60,8 @@ const FIRST =
   '{ "invoice": data.data.object.id, "customer": data.data.object.customer, "total": $sum(data.data.object.lines.data.amount), "currency": data.data.object.currency }';
 const NEXT = (i: number) => `$merge([data, { "step": ${i} }])`;
 const CHAIN = [FIRST, ...Array.from({ length: 9 }, (_, i) => NEXT(i + 2))];
-const BARE_EXPRESSIONS = { data1: [FIRST], chain10: CHAIN };
+/** `noop`: a workflow with no step at all, the floor of what any durable run costs on this dev server (always measured). */
+const BARE_EXPRESSIONS = { data1: [FIRST], chain10: CHAIN, noop: [] };
 
 const transformNode = (id: string, data: string, expression: string) => ({
   id,
@@ -71,13 +73,13 @@ const single = (trigger: unknown, node: { id: string }) => ({ trigger, nodes: [n
 
 const SCENARIO_NAMES = ['webhook', 'event', 'http', 'chain10'] as const;
 type ScenarioName = (typeof SCENARIO_NAMES)[number];
-type BareKind = 'data1' | 'http1' | 'chain10';
+type BareKind = 'data1' | 'http1' | 'chain10' | 'noop';
 const BASELINE_OF: Record<ScenarioName, BareKind> = { webhook: 'data1', event: 'data1', http: 'http1', chain10: 'chain10' };
 const wanted = args.scenarios.split(',').map((s) => s.trim());
 for (const s of wanted)
   if (!(SCENARIO_NAMES as readonly string[]).includes(s)) throw new Error(`--scenarios: unknown ${s}; known: ${SCENARIO_NAMES.join(', ')}`);
 const SCENARIOS = SCENARIO_NAMES.filter((s) => wanted.includes(s));
-const BARE_KINDS = [...new Set(SCENARIOS.map((s) => BASELINE_OF[s]))];
+const BARE_KINDS: BareKind[] = [...new Set([...SCENARIOS.map((s) => BASELINE_OF[s]), 'noop' as const])];
 
 /** What one measurement sends and how its runs are found. */
 interface Scenario {
@@ -399,6 +401,12 @@ function printTables(scenarios: Record<string, Scenario>, samples: Samples): voi
       ]);
     }
   console.log(markdownTable(['scenario', 'c', 'executions/s', 'ratio', 'CPU ms/execution', 'ratio', 'Temporal ratio', 'worker ratio', 'API ratio'], ratioRows));
+  const floor = CONCURRENCIES.map((c) => {
+    const xs = at(samples, 'bare-noop', c);
+    const m = (f: (x: Sample) => number) => med(xs, f).toFixed(1);
+    return `c=${c}: ${m((x) => x.cpu.total)} ms (Temporal ${m((x) => x.cpu.temporal)}, worker ${m((x) => x.cpu.worker)}, API ${m((x) => x.cpu.api)}), ${m((x) => x.execPerSec)} executions/s`;
+  });
+  console.log(`\nThe floor (bare noop: signalWithStart of a workflow with no step), CPU per execution: ${floor.join('; ')}.`);
 
   console.log(`\nWhere the CPU goes (share of the total, all measurements pooled) and Temporal history per run (medians):\n`);
   const shareRows = names.map((name) => {
