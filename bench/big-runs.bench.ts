@@ -26,7 +26,7 @@ import { openDatabase } from '#store/database';
 import { migrateToLatest } from '#store/migrate';
 import { ephemeralSecretStore } from '#store/secrets';
 import { createWorkspace } from '#store/workspaces.repository';
-import { createSwitchyardWorker } from '#worker/worker';
+import { createSwitchyardWorker, WORKFLOW_PRELOAD_MODULES } from '#worker/worker';
 import { startDevServer } from '../scripts/lib/temporal-dev-server';
 import { freePort } from '../test/helpers/ports';
 
@@ -49,7 +49,9 @@ async function main(): Promise<void> {
   const secrets = ephemeralSecretStore(db);
   const codePath = path.join(dir, 'bundle.js');
   const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m), log() {} };
-  fs.writeFileSync(codePath, (await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./big-workflows.ts', import.meta.url)), logger: quiet })).code);
+  // The production worker's module preloading (worker.ts) for both sides; no tracing interceptors, as a worker without tracing.
+  const workflowsPath = fileURLToPath(new URL('./big-workflows.ts', import.meta.url));
+  fs.writeFileSync(codePath, (await bundleWorkflowCode({ workflowsPath, preloadModules: WORKFLOW_PRELOAD_MODULES, logger: quiet })).code);
   const taskQueue = `big-bench-${crypto.randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const noop = async (input: ActionActivityInput): Promise<ActionActivityResult> => ({ output: { ok: true, key: input.nodeKey }, attempt: 1 });

@@ -130,6 +130,66 @@ export async function resolveMapping(mapping: unknown, scope: ExpressionScope): 
   return mapping;
 }
 
+/** What resolvePaths and readPath answer for a mapping or an expression they leave to JSONata. */
+export const NOT_PLAIN = Symbol('not a plain path');
+
+const PLAIN_PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+/** Words JSONata reads as operators or literals, never as field names. */
+const JSONATA_WORDS = new Set(['and', 'or', 'in', 'true', 'false', 'null', 'function']);
+const plainPaths = new Map<string, string[] | null>();
+
+/**
+ * The value of an expression that is a plain path of field names (`trigger.data.id`), read without JSONata, or
+ * NOT_PLAIN when JSONata must decide: another expression, or a step that meets anything but a plain object's own field
+ * (arrays, whose sequence rules JSONata applies; a missing field; a string). Where it answers, it answers as
+ * evaluateExpression would (expressions.test.ts compares them).
+ */
+export function readPath(source: string, scope: ExpressionScope): unknown {
+  let path = plainPaths.get(source);
+  if (path === undefined) {
+    const steps = PLAIN_PATH.test(source) ? source.split('.') : null;
+    path = steps && !steps.some((s) => JSONATA_WORDS.has(s)) ? steps : null;
+    if (plainPaths.size > 5000) plainPaths.clear();
+    plainPaths.set(source, path);
+  }
+  if (!path) return NOT_PLAIN;
+  let value: unknown = scope;
+  for (const step of path) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.prototype.hasOwnProperty.call(value, step)) return NOT_PLAIN;
+    value = (value as Record<string, unknown>)[step];
+  }
+  if (value === undefined || Array.isArray(value)) return NOT_PLAIN;
+  return normalise(value);
+}
+
+/**
+ * resolveMapping without JSONata, synchronously, when every expression in the mapping is a plain path readPath can
+ * answer; else NOT_PLAIN (nothing is half-resolved: the caller resolves the whole mapping with resolveMapping).
+ */
+export function resolvePaths(mapping: unknown, scope: ExpressionScope): unknown {
+  if (isExpr(mapping)) return readPath(mapping.$expr, scope);
+  if (isLiteral(mapping)) return mapping.$literal;
+  if (Array.isArray(mapping)) {
+    const out: unknown[] = [];
+    for (const m of mapping) {
+      const value = resolvePaths(m, scope);
+      if (value === NOT_PLAIN) return NOT_PLAIN;
+      out.push(value);
+    }
+    return out;
+  }
+  if (typeof mapping === 'object' && mapping !== null) {
+    const out: Record<string, unknown> = {};
+    for (const [key, m] of Object.entries(mapping)) {
+      const value = resolvePaths(m, scope);
+      if (value === NOT_PLAIN) return NOT_PLAIN;
+      if (value !== undefined) out[key] = value;
+    }
+    return out;
+  }
+  return mapping;
+}
+
 /** Every expression string inside a mapping, with its JSON path, for design-time checks. */
 export function* mappingExpressions(mapping: unknown, path: (string | number)[] = []): Generator<{ expr: string; path: (string | number)[] }> {
   if (isExpr(mapping)) {

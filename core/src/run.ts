@@ -387,6 +387,14 @@ export const LOCAL_ACTIONS_PATCH = 'local-actions-v1';
  * signal about an item can arrive after its result. Called only for results that carry some.
  */
 export const SETTLE_ITEMS_PATCH = 'settle-items-v1';
+/**
+ * The patch of the interpreter's light steps (issue 20): mappings whose expressions are all plain paths
+ * (`trigger.data`, `item`) are read directly instead of through JSONata (core/src/expressions.ts, resolvePaths; the
+ * same values, without the twenty-odd promises JSONata makes per expression, each of which costs the workflow sandbox
+ * a stack capture), and a graph of one node (a loop body of one step) runs that node without walking the graph. Fewer
+ * awaits can reorder the commands of parallel nodes, hence the patch; called only where a light step applies.
+ */
+export const LIGHT_STEPS_PATCH = 'light-steps-v1';
 /** The task queue of heavy actions beside a run's queue: workers with `heavy` in WORKER_QUEUES serve it. */
 export function heavyTaskQueue(taskQueue: string): string {
   return `${taskQueue}-heavy`;

@@ -169,6 +169,30 @@ export function goldenFlows(peer: string): GoldenFlow[] {
       },
     },
     {
+      // for-each-batches again, recorded with LIGHT_STEPS_PATCH: each batch's items run their one-step body directly.
+      name: 'light-batches',
+      expected: 'completed',
+      data: {},
+      forEachBatchItems: 55,
+      doc: {
+        trigger: { type: 'manual' },
+        nodes: [
+          {
+            id: 'each',
+            type: 'forEach',
+            items: '[1..110]',
+            concurrency: 10,
+            body: { nodes: [{ id: 'double', ...transform('data * 2', { $expr: 'item' }) }], edges: [{ from: 'each', to: 'double' }] },
+          },
+          { id: 'after', ...transform('$count(data)', { $expr: 'nodes.each' }) },
+        ],
+        edges: [
+          { from: 'trigger', to: 'each' },
+          { from: 'each', to: 'after' },
+        ],
+      },
+    },
+    {
       // Twelve transforms in a row with a 30-event history limit: the run continues as new twice or more.
       name: 'continue-as-new',
       expected: 'completed',
@@ -418,6 +442,39 @@ export function goldenFlows(peer: string): GoldenFlow[] {
           { from: 'trigger', to: 'code' },
           { from: 'code', to: 'fails' },
           { from: 'fails', to: 'after', branch: 'error' },
+        ],
+      },
+    },
+    {
+      // Mappings of plain paths read without JSONata (LIGHT_STEPS_PATCH), in parallel with a JSONata mapping, a node
+      // without expressions and a loop whose body reads `item`.
+      name: 'plain-paths',
+      expected: 'completed',
+      data: { id: 'evt_1', lines: [{ amount: 2 }, { amount: 3 }], customer: { email: 'a@b.c' } },
+      doc: {
+        trigger: { type: 'manual' },
+        nodes: [
+          { id: 'plain', ...get(`${peer}${PEER_PATHS.echo}`, { method: 'POST', body: { id: { $expr: 'trigger.data.id' }, customer: { $expr: 'trigger.data.customer' } } }) },
+          { id: 'computed', ...transform('$sum(data)', { $expr: 'trigger.data.lines.amount' }) },
+          { id: 'none', ...transform('"fixed"') },
+          {
+            id: 'each',
+            type: 'forEach',
+            items: 'trigger.data.lines',
+            concurrency: 2,
+            body: { nodes: [{ id: 'line', ...transform('data.amount', { $expr: 'item' }) }], edges: [{ from: 'each', to: 'line' }] },
+          },
+          { id: 'join', ...transform('data', { plain: { $expr: 'nodes.plain.status' }, computed: { $expr: 'nodes.computed.result' }, none: { $expr: 'nodes.none.result' } }) },
+        ],
+        edges: [
+          { from: 'trigger', to: 'plain' },
+          { from: 'trigger', to: 'computed' },
+          { from: 'trigger', to: 'none' },
+          { from: 'trigger', to: 'each' },
+          { from: 'plain', to: 'join' },
+          { from: 'computed', to: 'join' },
+          { from: 'none', to: 'join' },
+          { from: 'each', to: 'join' },
         ],
       },
     },

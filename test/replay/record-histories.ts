@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import pino from 'pino';
+import { trace } from '@opentelemetry/api';
+import { NO_TRACING } from '#core/tracing';
 import { integrations } from '#catalog';
 import { RunQueries, RunSignals, RunUpdates, type RunState } from '#core/run';
 import { addCredits, openAccount } from '#store/credits.repository';
@@ -25,8 +27,11 @@ import { startHttpPeer } from '../helpers/http-peer';
 import { freePort } from '../helpers/ports';
 import { goldenFlows, goldenInput, historyToJSONText, PEER_PATHS } from './golden-flows';
 
-// RECORD_INTO=histories-untraced writes there instead (histories recorded without the tracing interceptors, README.md).
-const HISTORIES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), process.env.RECORD_INTO ?? 'histories');
+// RECORD_INTO=histories-untraced writes there instead, recorded without the tracing interceptors (README.md); histories/
+// is recorded with them, as a worker with tracing on runs.
+const INTO = process.env.RECORD_INTO ?? 'histories';
+const HISTORIES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), INTO);
+const TRACING = INTO === 'histories' ? { ...NO_TRACING, tracer: trace.getTracer('golden-histories') } : undefined;
 const TASK_QUEUE = 'golden-histories';
 
 async function main(only: string[]): Promise<void> {
@@ -61,6 +66,7 @@ async function main(only: string[]): Promise<void> {
       integrations,
       logger: pino({ level: 'silent' }),
       httpAllow: ['127.0.0.1/32'],
+      ...(TRACING ? { tracing: TRACING } : {}),
     });
     const running = worker.run();
     const connection = await Connection.connect({ address: server.address });

@@ -19,11 +19,12 @@ import {
 } from '@temporalio/workflow';
 import type { ActionNode } from '#core/flow';
 import { BlobActivities, containsBlobRef, type BlobEvaluateInput } from '#core/blobs';
-import { resolveMapping, type ExpressionScope } from '#core/expressions';
+import { NOT_PLAIN, resolveMapping, resolvePaths, type ExpressionScope } from '#core/expressions';
 import { INSTANT_CALL_ACTION, isImportedRef } from '#core/instant';
 import {
   DEFAULT_ACTION_RETRY,
   DEFAULT_ACTION_TIMEOUT,
+  LIGHT_STEPS_PATCH,
   RECORD_RUN_ACTIVITY,
   RunQueries,
   RunSignals,
@@ -231,12 +232,18 @@ export class RunContext {
   }
 
   /**
-   * Resolves a mapping (or one `{ $expr }`) over the scope. Without blob references in sight this runs here, as it always
-   * did (no command: replay unchanged); with them, in a local activity that loads the blobs, so blob bytes never
-   * enter the workflow sandbox or its history (a large result comes back as a reference too).
+   * Resolves a mapping (or one `{ $expr }`) over the scope; callers await it. Without blob references in sight this runs
+   * here, as it always did (no command: replay unchanged; plain paths synchronously); with them, in a local activity
+   * that loads the blobs, so blob bytes never enter the workflow sandbox or its history (a large result comes back as a
+   * reference too).
    */
-  async resolve(mapping: unknown, scope: ExpressionScope): Promise<unknown> {
-    if (!this.blobsSeen) return resolveMapping(mapping, scope);
+  resolve(mapping: unknown, scope: ExpressionScope): unknown {
+    if (!this.blobsSeen) {
+      // Plain paths are read here, without JSONata's promises (LIGHT_STEPS_PATCH); runs recorded before keep JSONata.
+      const plain = resolvePaths(mapping, scope);
+      if (plain !== NOT_PLAIN && patched(LIGHT_STEPS_PATCH)) return plain;
+      return resolveMapping(mapping, scope);
+    }
     return this.evaluateWithBlobs({ workspaceId: this.options.workspaceId, workflowId: this.runWorkflowId, mapping, scope: { ...scope } });
   }
 

@@ -1,5 +1,6 @@
 /** Walking a graph: starting ready nodes (the scheduler decides which), running each through its kind's handler. */
-import { isCancellation } from '@temporalio/workflow';
+import { isCancellation, patched } from '@temporalio/workflow';
+import { LIGHT_STEPS_PATCH } from '#core/run';
 import type { ExpressionScope } from '#core/expressions';
 import type { FlowGraph, FlowNode } from '#core/flow';
 import type { NodeError, NodeRunState } from '#core/run';
@@ -18,7 +19,7 @@ export class ContinueRun {
  * Walks one graph from its start until no node is running: the run's graph, or a forEach body for one item.
  * Resolves with the output of the end node that stopped it, if one did; rejects with the first node failure.
  */
-export async function walkGraph(
+export function walkGraph(
   run: RunContext,
   graph: FlowGraph,
   startId: string,
@@ -26,6 +27,29 @@ export async function walkGraph(
   prefix: string,
   /** The run's own graph: may continue as new (`restore`: where the previous run of it stopped). */
   top?: { restore?: WalkSnapshot | undefined },
+): Promise<{ output: unknown } | undefined> {
+  // A loop body of one step (every item of a big loop comes here): that node, without a walk (LIGHT_STEPS_PATCH).
+  const sole = top ? undefined : soleNode(graph, startId);
+  if (sole && patched(LIGHT_STEPS_PATCH))
+    return executeNode(run, sole, prefix + sole.id, scope, graph).then((next) => ('end' in next ? { output: next.output } : undefined));
+  return walkWholeGraph(run, graph, startId, scope, prefix, top);
+}
+
+/** The graph's only node when the start's one plain edge leads to it; else undefined. */
+function soleNode(graph: FlowGraph, startId: string): FlowNode | undefined {
+  const [node] = graph.nodes;
+  const [edge] = graph.edges;
+  if (graph.nodes.length !== 1 || graph.edges.length !== 1 || !node || !edge) return undefined;
+  return edge.from === startId && edge.to === node.id && edge.branch === undefined ? node : undefined;
+}
+
+async function walkWholeGraph(
+  run: RunContext,
+  graph: FlowGraph,
+  startId: string,
+  scope: ExpressionScope,
+  prefix: string,
+  top: { restore?: WalkSnapshot | undefined } | undefined,
 ): Promise<{ output: unknown } | undefined> {
   const walk = new GraphWalk(graph, startId, top?.restore);
   // Draining: the history is long; start nothing new, and continue as new once what runs has finished.

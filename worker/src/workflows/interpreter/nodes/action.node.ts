@@ -29,7 +29,9 @@ export async function activityStep(
   received: (result: ActionActivityResult, entry: NodeRunState) => unknown = (result) => result.output,
   failed: (err: unknown, entry: NodeRunState) => void = () => undefined,
 ): Promise<NodeOutcome> {
-  let input = hasExpressions(node.inputs) ? await run.resolve(node.inputs, scope) : node.inputs;
+  // A mapping of plain paths resolves without a promise (LIGHT_STEPS_PATCH): then nothing is awaited before the activity.
+  const resolved = hasExpressions(node.inputs) ? run.resolve(node.inputs, scope) : node.inputs;
+  let input = resolved instanceof Promise ? await resolved : resolved;
   entry.input = input;
   for (;;) {
     const creditsSeen = run.creditsAdded;
