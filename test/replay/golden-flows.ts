@@ -49,6 +49,25 @@ const transform = (expression: string, data?: unknown) => ({
   inputs: data === undefined ? { expression } : { data, expression },
 });
 
+/** A loop of 110 items, each doubled by a one-step body, then counted (batched with `forEachBatchItems`). */
+const BATCHED_LOOP = {
+  trigger: { type: 'manual' },
+  nodes: [
+    {
+      id: 'each',
+      type: 'forEach',
+      items: '[1..110]',
+      concurrency: 10,
+      body: { nodes: [{ id: 'double', ...transform('data * 2', { $expr: 'item' }) }], edges: [{ from: 'each', to: 'double' }] },
+    },
+    { id: 'after', ...transform('$count(data)', { $expr: 'nodes.each' }) },
+  ],
+  edges: [
+    { from: 'trigger', to: 'each' },
+    { from: 'each', to: 'after' },
+  ],
+};
+
 /** The golden flows, with their HTTP nodes pointed at `peer` (e.g. `http://127.0.0.1:1234`). */
 export function goldenFlows(peer: string): GoldenFlow[] {
   const condition = {
@@ -150,23 +169,7 @@ export function goldenFlows(peer: string): GoldenFlow[] {
       expected: 'completed',
       data: {},
       forEachBatchItems: 55,
-      doc: {
-        trigger: { type: 'manual' },
-        nodes: [
-          {
-            id: 'each',
-            type: 'forEach',
-            items: '[1..110]',
-            concurrency: 10,
-            body: { nodes: [{ id: 'double', ...transform('data * 2', { $expr: 'item' }) }], edges: [{ from: 'each', to: 'double' }] },
-          },
-          { id: 'after', ...transform('$count(data)', { $expr: 'nodes.each' }) },
-        ],
-        edges: [
-          { from: 'trigger', to: 'each' },
-          { from: 'each', to: 'after' },
-        ],
-      },
+      doc: BATCHED_LOOP,
     },
     {
       // for-each-batches again, recorded with LIGHT_STEPS_PATCH: each batch's items run their one-step body directly.
@@ -174,23 +177,7 @@ export function goldenFlows(peer: string): GoldenFlow[] {
       expected: 'completed',
       data: {},
       forEachBatchItems: 55,
-      doc: {
-        trigger: { type: 'manual' },
-        nodes: [
-          {
-            id: 'each',
-            type: 'forEach',
-            items: '[1..110]',
-            concurrency: 10,
-            body: { nodes: [{ id: 'double', ...transform('data * 2', { $expr: 'item' }) }], edges: [{ from: 'each', to: 'double' }] },
-          },
-          { id: 'after', ...transform('$count(data)', { $expr: 'nodes.each' }) },
-        ],
-        edges: [
-          { from: 'trigger', to: 'each' },
-          { from: 'each', to: 'after' },
-        ],
-      },
+      doc: BATCHED_LOOP,
     },
     {
       // Twelve transforms in a row with a 30-event history limit: the run continues as new twice or more.
