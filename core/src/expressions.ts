@@ -142,7 +142,7 @@ const plainPaths = new Map<string, string[] | null>();
  * The value of an expression that is a plain path of field names (`trigger.data.id`), read without JSONata, or
  * NOT_PLAIN when JSONata must decide: another expression, or a step that meets anything but a plain object's own field
  * (arrays, whose sequence rules JSONata applies; a missing field; a string). Where it answers, it answers as
- * evaluateExpression would (expressions.test.ts compares them).
+ * evaluateExpression would (plain-paths.test.ts compares them).
  */
 export function readPath(source: string, scope: ExpressionScope): unknown {
   let path = plainPaths.get(source);
